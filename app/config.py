@@ -1,0 +1,411 @@
+"""The site config: one readable YAML file validated by pydantic v2 models.
+
+Every model forbids unknown keys, and every field carries a title, a description and
+bounds, so the GUI can reuse them as labels and tooltips. A bad file raises
+:class:`~app.errors.ConfigError` with one line naming the field and the problem.
+
+Example:
+    >>> cfg = SiteConfig.model_validate({"version": 1, "site": {"name": "Demo"},
+    ...     "cameras": [{"id": "cam1", "source": "video.mp4"}]})
+    >>> cfg.cameras[0].stride
+    1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from analytics.types import COCO_CLASSES
+from app.errors import ConfigError
+
+CONFIG_VERSION = 1
+
+Coord = Annotated[float, Field(ge=0.0, le=1.0)]
+Point = tuple[Coord, Coord]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ZoneType(StrEnum):
+    """What a zone or line means to the store."""
+
+    ENTRANCE_LINE = "entrance_line"
+    LINE = "line"
+    DEPARTMENT = "department"
+    QUEUE = "queue"
+    COUNTER = "counter"
+    SHELF = "shelf"
+    STAFF_ONLY = "staff_only"
+    WORKSTATION = "workstation"
+    PARKING = "parking"
+
+    @property
+    def is_line(self) -> bool:
+        """True for zone types drawn as a directed line rather than a polygon."""
+        return self in (ZoneType.ENTRANCE_LINE, ZoneType.LINE)
+
+
+class ZoneConfig(_Model):
+    """A polygon or a directed line on one camera, in 0–1 coordinates of the frame."""
+
+    id: Ident = Field(title="Zone id", description="Short unique id within the camera, e.g. 'dept_a'.")
+    name: str = Field("", title="Name", description="Name shown in the GUI and reports.", max_length=120)
+    type: ZoneType = Field(title="Type", description="What the zone means: entrance line, department, queue…")
+    points: list[Point] = Field(
+        title="Points",
+        description="Vertices as [x, y] in 0–1 of the frame width/height. A line has two points, "
+        "drawn so that 'in' is crossing from its left to its right side when looking from the first "
+        "point to the second.",
+    )
+
+    @model_validator(mode="after")
+    def _check_points(self) -> ZoneConfig:
+        if self.type.is_line and len(self.points) != 2:
+            raise ValueError(f"a {self.type.value} needs exactly 2 points, got {len(self.points)}")
+        if not self.type.is_line and len(self.points) < 3:
+            raise ValueError(f"a {self.type.value} polygon needs at least 3 points, got {len(self.points)}")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The name, or the id when there is no name."""
+        return self.name or self.id
+
+
+class DetectionSettings(_Model):
+    """Thresholds shared by detection modules (the seeds' config.ini keys)."""
+
+    confidence: float | None = Field(
+        None, ge=0.01, le=1.0, title="Detection confidence",
+        description="Minimum detector score (seeds: confidence_ratio). Higher: fewer false alarms, more misses.",
+    )
+    classes: list[str] | None = Field(
+        None, title="Classes", description="COCO class names to look for (seeds: class_list), e.g. [person, car].",
+    )
+    box_expand: float | None = Field(
+        None, ge=0.0, le=1.0, title="Box expansion",
+        description="Grow each box by this share of its size on every side before cropping (seeds: BoundingBox).",
+    )
+
+    @field_validator("classes")
+    @classmethod
+    def _known_classes(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        bad = [c for c in v if c not in COCO_CLASSES]
+        if bad:
+            raise ValueError(f"unknown class {bad[0]!r} (use COCO names such as person, car, bus, truck)")
+        if not v:
+            raise ValueError("class list is empty")
+        return v
+
+
+class TracksModule(DetectionSettings):
+    """Records every track (first/last seen, path) and its start/end events with a crop."""
+
+    enabled: bool = Field(True, title="Enabled", description="Record tracks and their crops.")
+    min_frames: int = Field(
+        3, ge=1, le=1000, title="Minimum frames",
+        description="A track seen in fewer frames is treated as noise and not stored.",
+    )
+    save_crops: bool = Field(True, title="Save crops", description="Store a JPEG crop of each track.")
+    path_interval: float = Field(
+        0.5, ge=0.0, le=60.0, title="Path sample interval (s)",
+        description="Store the track's position at most this often (seconds).",
+    )
+
+
+class ModulesConfig(_Model):
+    """Analytics modules of one camera and their thresholds."""
+
+    tracks: TracksModule = Field(default_factory=TracksModule, title="Tracks")
+
+
+class CameraConfig(DetectionSettings):
+    """One camera: where frames come from, how often to analyse them, its zones and modules."""
+
+    id: Ident = Field(title="Camera id", description="Short unique id, e.g. 'entrance'. Used in the database.")
+    name: str = Field("", title="Name", description="Name shown in the GUI and reports.", max_length=120)
+    enabled: bool = Field(True, title="Enabled", description="Analyse this camera.")
+    source: str = Field(
+        title="Source",
+        description="rtsp://host:554/path, a video file path (relative to this config file), or a USB "
+        "camera index such as 0.",
+        min_length=1,
+    )
+    username: str | None = Field(None, title="User", description="RTSP user, if not in the URL.")
+    password: SecretStr | None = Field(None, title="Password", description="RTSP password; never logged.")
+    fps: float | None = Field(
+        None, gt=0, le=120, title="Max frame rate",
+        description="Analyse at most this many frames per second (live sources drop the rest).",
+    )
+    stride: int = Field(
+        1, ge=1, le=100, title="Detect every N-th frame",
+        description="Run the detector on every N-th frame; the tracker predicts in between.",
+    )
+    resolution: tuple[Annotated[int, Field(ge=32, le=8192)], Annotated[int, Field(ge=32, le=8192)]] | None = Field(
+        None, title="Resize to", description="Resize frames to [width, height] before analysis; empty keeps the original."
+    )
+    start_time: dt.datetime | None = Field(
+        None, title="Recording start",
+        description="For video files: wall-clock time of the first frame (ISO 8601). Empty: the file's time.",
+    )
+    zones: list[ZoneConfig] = Field(default_factory=list, title="Zones and lines")
+    modules: ModulesConfig = Field(default_factory=ModulesConfig, title="Modules")
+
+    @model_validator(mode="after")
+    def _unique_zone_ids(self) -> CameraConfig:
+        seen: set[str] = set()
+        for z in self.zones:
+            if z.id in seen:
+                raise ValueError(f"zone id {z.id!r} is used twice")
+            seen.add(z.id)
+        return self
+
+    @property
+    def label(self) -> str:
+        """The name, or the id when there is no name."""
+        return self.name or self.id
+
+    @property
+    def kind(self) -> Literal["rtsp", "usb", "file"]:
+        """Which kind of source this is."""
+        s = self.source.strip()
+        if re.match(r"^(rtsps?|rtmp|http|https)://", s, re.I):
+            return "rtsp"
+        if s.isdigit():
+            return "usb"
+        return "file"
+
+    def source_url(self) -> str:
+        """The source with credentials filled in — for opening only, never for logs."""
+        if self.kind != "rtsp" or not (self.username or self.password):
+            return self.source
+        parts = urlsplit(self.source)
+        user = quote(self.username or parts.username or "", safe="")
+        pwd = quote(self.password.get_secret_value() if self.password else (parts.password or ""), safe="")
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, f"{user}:{pwd}@{host}", parts.path, parts.query, parts.fragment))
+
+
+class DetectorConfig(DetectionSettings):
+    """Which person/object detector runs, and its defaults for every camera."""
+
+    backend: Literal["auto", "nanodet", "yolo"] = Field(
+        "auto", title="Backend",
+        description="auto: YOLO when its weights are in the model folder, else the built-in NanoDet (CPU).",
+    )
+    model_dir: str | None = Field(
+        None, title="Model folder", description="Folder with YOLO weights (e.g. yolo11n.pt). Empty: the data folder's models/."
+    )
+    yolo_model: str = Field("yolo11n.pt", title="YOLO weights", description="File name (or .yaml) of the YOLO model.")
+    allow_download: bool = Field(
+        False, title="Allow download", description="Let Ultralytics download missing YOLO weights (needs internet)."
+    )
+    device: str = Field("auto", title="Device", description="auto, cpu, cuda or cuda:N.", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
+    threads: int = Field(0, ge=0, le=64, title="CPU threads", description="Inference threads; 0 = automatic.")
+    iou: float = Field(0.5, ge=0.05, le=0.95, title="NMS IoU", description="Overlap above which boxes are merged.")
+    input_size: int = Field(0, ge=0, le=1920, title="Input size", description="Network input side; 0 = model default.")
+
+
+class TrackerConfig(_Model):
+    """Multi-object tracker (Ultralytics ByteTrack / BoT-SORT) settings."""
+
+    type: Literal["bytetrack", "botsort"] = Field("bytetrack", title="Tracker", description="Tracking algorithm.")
+    track_high_thresh: float = Field(0.35, ge=0.0, le=1.0, title="High threshold", description="First association score.")
+    track_low_thresh: float = Field(0.1, ge=0.0, le=1.0, title="Low threshold", description="Second association score.")
+    new_track_thresh: float = Field(0.4, ge=0.0, le=1.0, title="New track threshold", description="Score to start a track.")
+    track_buffer: float = Field(
+        3.0, gt=0, le=120, title="Keep lost tracks (s)", description="Seconds a lost track may be re-found."
+    )
+    match_thresh: float = Field(0.8, ge=0.0, le=1.0, title="Match threshold", description="IoU cost gate for matching.")
+    fuse_score: bool = Field(True, title="Fuse score", description="Fuse detection score into the matching cost.")
+
+
+class StorageConfig(_Model):
+    """Where data goes."""
+
+    db_url: str | None = Field(
+        None, title="Database URL",
+        description="sqlite:///path.db or postgresql+psycopg://user@host/db. Empty: SQLite in the data folder.",
+    )
+    data_dir: str | None = Field(None, title="Data folder", description="Crops and the default DB. Empty: per-user data dir.")
+    retention_days: int = Field(90, ge=1, le=3650, title="Keep events (days)", description="Older events and crops are deleted.")
+
+
+class SiteInfo(_Model):
+    """The site (store) this config describes."""
+
+    name: str = Field(title="Site name", min_length=1, max_length=120, description="Store name for reports.")
+    region: str = Field("", title="Region", max_length=120, description="Region or chain branch, optional.")
+    timezone: str | None = Field(None, title="Time zone", description="IANA name, e.g. Europe/Moscow. Empty: the computer's.")
+
+
+class SiteConfig(_Model):
+    """The whole site config file."""
+
+    version: Literal[1] = Field(CONFIG_VERSION, title="Config version", description="Format version of this file.")
+    site: SiteInfo
+    storage: StorageConfig = Field(default_factory=StorageConfig, title="Storage")
+    detector: DetectorConfig = Field(default_factory=lambda: DetectorConfig(confidence=0.35, classes=["person"]))
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker")
+    cameras: list[CameraConfig] = Field(default_factory=list, title="Cameras")
+
+    @model_validator(mode="after")
+    def _unique_camera_ids(self) -> SiteConfig:
+        seen: set[str] = set()
+        for c in self.cameras:
+            if c.id in seen:
+                raise ValueError(f"camera id {c.id!r} is used twice")
+            seen.add(c.id)
+        return self
+
+    def camera(self, camera_id: str) -> CameraConfig:
+        """Return the camera with this id.
+
+        Raises:
+            KeyError: no such camera.
+        """
+        for c in self.cameras:
+            if c.id == camera_id:
+                return c
+        raise KeyError(camera_id)
+
+    def effective(self, camera: CameraConfig, module: DetectionSettings | None = None) -> DetectionSettings:
+        """Resolve confidence/classes/box_expand: module, then camera, then detector defaults."""
+        out: dict[str, Any] = {}
+        for key in ("confidence", "classes", "box_expand"):
+            val = None
+            for layer in (module, camera, self.detector):
+                if layer is not None and getattr(layer, key) is not None:
+                    val = getattr(layer, key)
+                    break
+            out[key] = val
+        out["confidence"] = out["confidence"] if out["confidence"] is not None else 0.35
+        out["classes"] = out["classes"] or ["person"]
+        out["box_expand"] = out["box_expand"] if out["box_expand"] is not None else 0.1
+        return DetectionSettings(**out)
+
+
+# --- loading, migration, errors ---------------------------------------------------------------
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def format_validation_error(err: ValidationError, data: Any = None) -> str:
+    """One line naming the first bad field and the problem, with ids where they help."""
+    e = err.errors()[0]
+    loc = _loc(tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-after"))))
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "extra_forbidden":
+        msg = "unknown key (check the spelling)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    extra = f" ({len(err.errors()) - 1} more problem(s))" if len(err.errors()) > 1 else ""
+    return f"{loc}: {msg}{extra}"
+
+
+def _migrate(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Bring an older config dict to the current version. Returns (data, changed)."""
+    changed = False
+    if "version" not in data:
+        # v0: the seeds' config.ini names at the top level.
+        det = dict(data.get("detector") or {})
+        for old, new in (("confidence_ratio", "confidence"), ("class_list", "classes"), ("BoundingBox", "box_expand")):
+            if old in data:
+                det[new] = data.pop(old)
+        if det:
+            data["detector"] = det
+        data["version"] = CONFIG_VERSION
+        changed = True
+    return data, changed
+
+
+def load_config(path: str | Path) -> SiteConfig:
+    """Read, migrate (with a backup) and validate a site config file.
+
+    Relative file sources are resolved against the config file's folder.
+
+    Args:
+        path: the YAML file.
+
+    Returns:
+        The validated config.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not YAML, or invalid — one line.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        text = p.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{p}: cannot read the config file ({e.__class__.__name__})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{p}: not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: the config must be a YAML mapping (key: value), got {type(data).__name__}")
+    version = data.get("version")
+    if version is not None and version != CONFIG_VERSION:
+        raise ConfigError(f"{p}: version: this StoreSight reads config version {CONFIG_VERSION}, the file has {version!r}")
+    data, changed = _migrate(data)
+    try:
+        cfg = SiteConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(f"{p}: {format_validation_error(e)}") from None
+    if changed:
+        backup = p.with_name(p.name + ".bak")
+        try:
+            shutil.copy2(p, backup)
+            save_config(cfg, p)
+        except OSError:
+            pass  # a read-only config is still usable; it is migrated in memory
+    base = p.resolve().parent
+    for cam in cfg.cameras:
+        if cam.kind == "file" and not Path(cam.source).expanduser().is_absolute():
+            cam.source = str(base / cam.source)
+    return cfg
+
+
+def config_to_dict(cfg: SiteConfig) -> dict[str, Any]:
+    """Plain dict of the config for writing (secrets included: the file is the secret store)."""
+    data = cfg.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    for cam, cam_model in zip(data.get("cameras", []), cfg.cameras, strict=True):
+        if cam_model.password is not None:
+            cam["password"] = cam_model.password.get_secret_value()
+    return data
+
+
+def save_config(cfg: SiteConfig, path: str | Path) -> None:
+    """Write the config atomically (temp file + rename) so a crash never leaves half a file."""
+    p = Path(path)
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    tmp.replace(p)

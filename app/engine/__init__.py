@@ -1,0 +1,1 @@
+"""Engine: camera sources, per-camera workers, the analysis pipeline."""

@@ -1,0 +1,210 @@
+"""Analytics modules plugged into a camera pipeline.
+
+A module sees every analysed frame with its tracked detections and returns records for
+the store (:class:`EventRecord`, :class:`TrackRecord`). Modules adapt the pure analytics in
+``analytics/`` to the application: they add crops, ids and payloads. This file ships the
+plugin interface and the ``tracks`` module that records every track.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
+from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
+from app.store.records import EventRecord, PhotoRecord, TrackRecord
+
+Record = EventRecord | TrackRecord
+
+
+@dataclass(slots=True)
+class CameraContext:
+    """What a module knows about its camera.
+
+    Attributes:
+        site: the whole site config.
+        camera: this camera's config.
+        detection: effective confidence/classes/box expansion for this camera.
+        lost_after: seconds without a sighting after which a track is over.
+    """
+
+    site: SiteConfig
+    camera: CameraConfig
+    detection: DetectionSettings
+    lost_after: float = 3.0
+
+
+class Module(ABC):
+    """An analytics module of one camera.
+
+    Subclasses set ``name`` and implement :meth:`process`; :meth:`close` flushes open state
+    at the end of the video or on shutdown.
+
+    Example:
+        >>> class Count(Module):
+        ...     name = "count"
+        ...     def process(self, frame, dets):
+        ...         return []
+    """
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, ctx: CameraContext) -> None:
+        self.ctx = ctx
+
+    @abstractmethod
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Handle one analysed frame; ``dets`` carry tracker ids."""
+
+    def close(self, ts: float) -> list[Record]:
+        """End of stream at time ``ts``: close whatever is open."""
+        return []
+
+
+def encode_crop(image: np.ndarray, box: np.ndarray, *, max_side: int = 320, quality: int = 85) -> PhotoRecord | None:
+    """Cut a box out of a frame and encode it as JPEG (downscaled to ``max_side``).
+
+    Args:
+        image: BGR frame.
+        box: (4,) x1 y1 x2 y2 in pixels, already expanded/clipped.
+        max_side: longest side of the stored crop.
+        quality: JPEG quality.
+
+    Returns:
+        The photo record, or None for an empty box.
+    """
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    crop = image[max(y1, 0) : max(y2, 0), max(x1, 0) : max(x2, 0)]
+    if crop.size == 0:
+        return None
+    h, w = crop.shape[:2]
+    scale = max_side / max(h, w)
+    if scale < 1:
+        crop = cv2.resize(crop, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        return None
+    return PhotoRecord(jpeg=buf.tobytes(), kind="crop", box=(float(x1), float(y1), float(x2), float(y2)))
+
+
+@dataclass(slots=True)
+class _TrackState:
+    track_id: int
+    class_id: int
+    first_ts: float
+    last_ts: float
+    frames: int = 0
+    started: bool = False
+    last_path_ts: float = -1e18
+    path: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=2000))
+    best_conf: float = 0.0
+
+
+class TracksRecorder(Module):
+    """Records every track: a ``track_start`` event with a crop, a ``track_end`` event with the
+    duration, and a :class:`TrackRecord` (first/last seen, frames, sampled path).
+
+    A track seen in fewer than ``min_frames`` frames is noise and leaves no trace.
+    """
+
+    name = "tracks"
+
+    def __init__(self, ctx: CameraContext, settings: TracksModule) -> None:
+        super().__init__(ctx)
+        self.settings = settings
+        self._tracks: dict[int, _TrackState] = {}
+        self.finished = 0
+
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Update tracks with this frame, emit starts, and end tracks not seen for a while."""
+        out: list[Record] = []
+        ts = frame.ts
+        anchors = dets.anchors()
+        boxes = None
+        for i, tid in enumerate(dets.tracker_id.tolist()):
+            if tid < 0:
+                continue
+            st = self._tracks.get(tid)
+            if st is None:
+                st = _TrackState(tid, int(dets.class_id[i]), ts, ts)
+                self._tracks[tid] = st
+            st.last_ts = ts
+            st.frames += 1
+            st.best_conf = max(st.best_conf, float(dets.confidence[i]))
+            if ts - st.last_path_ts >= self.settings.path_interval:
+                st.path.append((round(ts, 3), round(float(anchors[i, 0]), 1), round(float(anchors[i, 1]), 1)))
+                st.last_path_ts = ts
+            if not st.started and st.frames >= self.settings.min_frames:
+                st.started = True
+                photos: tuple[PhotoRecord, ...] = ()
+                if self.settings.save_crops:
+                    if boxes is None:
+                        expand = self.ctx.detection.box_expand or 0.0
+                        boxes = expand_boxes(dets.xyxy, expand, frame.width, frame.height)
+                    crop = encode_crop(frame.image, boxes[i])
+                    photos = (crop,) if crop else ()
+                out.append(
+                    EventRecord(
+                        camera_id=frame.camera_id,
+                        ts=st.first_ts,
+                        module=self.name,
+                        type="track_start",
+                        track_id=tid,
+                        payload={"class": COCO_CLASSES[st.class_id], "confidence": round(float(dets.confidence[i]), 3)},
+                        photos=photos,
+                    )
+                )
+        stale = [t for t, s in self._tracks.items() if ts - s.last_ts > self.ctx.lost_after]
+        for tid in stale:
+            out.extend(self._end(self._tracks.pop(tid), frame.camera_id))
+        return out
+
+    def _end(self, st: _TrackState, camera_id: str) -> list[Record]:
+        if not st.started:
+            return []
+        self.finished += 1
+        rec = TrackRecord(
+            camera_id=camera_id,
+            track_id=st.track_id,
+            class_id=st.class_id,
+            first_ts=st.first_ts,
+            last_ts=st.last_ts,
+            frames=st.frames,
+            path=tuple(st.path),
+        )
+        end = EventRecord(
+            camera_id=camera_id,
+            ts=st.last_ts,
+            module=self.name,
+            type="track_end",
+            track_id=st.track_id,
+            payload={
+                "class": COCO_CLASSES[st.class_id],
+                "duration": round(st.last_ts - st.first_ts, 3),
+                "frames": st.frames,
+            },
+        )
+        return [rec, end]
+
+    def close(self, ts: float) -> list[Record]:
+        """End every open track at its last sighting."""
+        out: list[Record] = []
+        for st in list(self._tracks.values()):
+            out.extend(self._end(st, self.ctx.camera.id))
+        self._tracks.clear()
+        return out
+
+
+def build_modules(ctx: CameraContext) -> list[Module]:
+    """Instantiate the modules enabled in the camera's config."""
+    mods: list[Module] = []
+    m = ctx.camera.modules
+    if m.tracks.enabled:
+        mods.append(TracksRecorder(ctx, m.tracks))
+    return mods

@@ -1,0 +1,293 @@
+"""One camera's pipeline: source → detect every N-th frame → track → modules → store.
+
+Decoding runs in its own thread and hands frames over through a bounded buffer: a file
+is read completely (the reader waits), a live source keeps only the newest frames (the
+oldest is dropped and counted) so analysis never falls behind live video.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from analytics.types import Detections, Frame, class_ids_for
+from app.config import CameraConfig, SiteConfig
+from app.engine.modules import CameraContext, Module, Record, build_modules
+from app.engine.sources import Source
+from app.engine.timing import StageStats, StageTimer
+from app.errors import SourceError
+from app.store.records import EventRecord, TrackRecord
+from models.base import DetectorBackend
+from models.tracking import Tracker, TrackerSettings
+
+log = logging.getLogger(__name__)
+
+
+class RecordSink(Protocol):
+    """Where the pipeline sends records (the store writer, or a list in tests)."""
+
+    def put_event(self, run_id: int, event: EventRecord) -> None:
+        """Queue an event."""
+
+    def put_track(self, run_id: int, track: TrackRecord) -> None:
+        """Queue a track upsert."""
+
+
+@dataclass(slots=True)
+class FrameResult:
+    """What the pipeline made of one analysed frame (for progress bars, MOT files, the GUI).
+
+    Attributes:
+        frame: the frame.
+        detections: tracked detections (empty on frames that were not analysed).
+        analysed: whether detection ran on this frame.
+    """
+
+    frame: Frame
+    detections: Detections
+    analysed: bool
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """How a pipeline run ended.
+
+    Attributes:
+        status: ``complete`` (source ended normally), ``incomplete`` (stopped or truncated),
+            ``failed`` (could not run).
+        reason: a sentence for the user when not complete.
+        frames: frames decoded.
+        analysed: frames the detector ran on.
+        dropped: live frames dropped because analysis was busy.
+        first_ts: timestamp of the first frame.
+        last_ts: timestamp of the last frame.
+        events: events produced.
+        tracks: tracks produced.
+        wall_s: wall-clock seconds the run took.
+        stages: per-stage timings.
+    """
+
+    status: str = "complete"
+    reason: str = ""
+    frames: int = 0
+    analysed: int = 0
+    dropped: int = 0
+    first_ts: float | None = None
+    last_ts: float | None = None
+    events: int = 0
+    tracks: int = 0
+    wall_s: float = 0.0
+    stages: dict[str, StageStats] = field(default_factory=dict)
+
+
+class _Handoff:
+    """Bounded buffer between the decode thread and the analysis thread."""
+
+    def __init__(self, capacity: int, drop_oldest: bool) -> None:
+        self._buf: deque[Frame] = deque()
+        self._cap = capacity
+        self._drop = drop_oldest
+        self._cond = threading.Condition()
+        self.closed = False
+        self.error: BaseException | None = None
+        self.dropped = 0
+
+    def put(self, frame: Frame, stop: threading.Event) -> None:
+        with self._cond:
+            if self._drop:
+                if len(self._buf) >= self._cap:
+                    self._buf.popleft()
+                    self.dropped += 1
+            else:
+                while len(self._buf) >= self._cap and not stop.is_set():
+                    self._cond.wait(0.1)
+            self._buf.append(frame)
+            self._cond.notify_all()
+
+    def close(self, error: BaseException | None = None) -> None:
+        with self._cond:
+            self.closed = True
+            self.error = error
+            self._cond.notify_all()
+
+    def get(self, stop: threading.Event) -> Frame | None:
+        with self._cond:
+            while not self._buf:
+                if self.closed or stop.is_set():
+                    return None
+                self._cond.wait(0.1)
+            frame = self._buf.popleft()
+            self._cond.notify_all()
+            return frame
+
+
+def tracker_settings(site: SiteConfig) -> TrackerSettings:
+    """Tracker settings from the site config."""
+    t = site.tracker
+    return TrackerSettings(
+        type=t.type,
+        track_high_thresh=t.track_high_thresh,
+        track_low_thresh=t.track_low_thresh,
+        new_track_thresh=t.new_track_thresh,
+        track_buffer=t.track_buffer,
+        match_thresh=t.match_thresh,
+        fuse_score=t.fuse_score,
+    )
+
+
+class CameraPipeline:
+    """Runs one camera from its source to the store.
+
+    Args:
+        site: the site config.
+        camera: this camera's config.
+        source: an opened frame source.
+        detector: the detector backend (may be shared between cameras; calls are serialised).
+        sink: the store writer (or any :class:`RecordSink`).
+        run_id: the store's id of this analysis run.
+        detector_lock: lock shared by every pipeline using the same detector.
+        on_frame: called on the analysis thread with every :class:`FrameResult`.
+        nominal_fps: the source's frame rate, for converting the tracker buffer to frames.
+
+    Example:
+        >>> pipe = CameraPipeline(site, cam, source, detector, writer, run_id)  # doctest: +SKIP
+        >>> pipe.run(stop_event).status  # doctest: +SKIP
+        'complete'
+    """
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        camera: CameraConfig,
+        source: Source,
+        detector: DetectorBackend,
+        sink: RecordSink,
+        run_id: int,
+        *,
+        detector_lock: threading.Lock | None = None,
+        on_frame: Callable[[FrameResult], None] | None = None,
+        nominal_fps: float = 10.0,
+    ) -> None:
+        self.site = site
+        self.camera = camera
+        self.source = source
+        self.detector = detector
+        self.sink = sink
+        self.run_id = run_id
+        self.detector_lock = detector_lock or threading.Lock()
+        self.on_frame = on_frame
+        self.timer = StageTimer()
+        det = site.effective(camera)
+        self.detection = det
+        self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
+        rate = (camera.fps or nominal_fps) / camera.stride
+        self.tracker = Tracker(tracker_settings(site), rate=rate)
+        ctx = CameraContext(site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer)
+        self.modules: list[Module] = build_modules(ctx)
+        self.summary = RunSummary()
+
+    # --- threads -------------------------------------------------------------------------
+
+    def _decode_loop(self, handoff: _Handoff, stop: threading.Event) -> None:
+        err: BaseException | None = None
+        try:
+            it = self.source.frames(stop)
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                try:
+                    frame = next(it)
+                except StopIteration:
+                    break
+                self.timer.add("decode", time.perf_counter() - t0)
+                handoff.put(frame, stop)
+        except BaseException as e:  # handed to the analysis thread, which reports it
+            err = e
+        finally:
+            handoff.close(err)
+
+    def _emit(self, records: list[Record]) -> None:
+        for r in records:
+            if isinstance(r, EventRecord):
+                self.sink.put_event(self.run_id, r)
+                self.summary.events += 1
+            else:
+                self.sink.put_track(self.run_id, r)
+                self.summary.tracks += 1
+
+    def _analyse(self, frame: Frame) -> Detections:
+        with self.timer.measure("detect"), self.detector_lock:
+            dets = self.detector.predict(frame.image)
+        if len(dets) and self.class_ids.size:
+            dets = dets[np.isin(dets.class_id, self.class_ids) & (dets.confidence >= (self.detection.confidence or 0))]
+        with self.timer.measure("track"):
+            tracked = self.tracker.update(dets, frame.image)
+        records: list[Record] = []
+        with self.timer.measure("analytics"):
+            for m in self.modules:
+                records.extend(m.process(frame, tracked))
+        with self.timer.measure("store"):
+            self._emit(records)
+        return tracked
+
+    def run(self, stop: threading.Event) -> RunSummary:
+        """Process the source until it ends or ``stop`` is set.
+
+        Returns:
+            The run summary; ``status`` is ``incomplete`` if stopped early or the source
+            ended with an error after producing frames (everything produced is kept).
+        """
+        t_start = time.perf_counter()
+        live = bool(getattr(self.source, "live", False))
+        handoff = _Handoff(capacity=2 if live else 8, drop_oldest=live)
+        reader = threading.Thread(target=self._decode_loop, args=(handoff, stop), name=f"decode-{self.camera.id}", daemon=True)
+        reader.start()
+        s = self.summary
+        last_ts: float | None = None
+        try:
+            while True:
+                frame = handoff.get(stop)
+                if frame is None:
+                    break
+                s.frames += 1
+                if s.first_ts is None:
+                    s.first_ts = frame.ts
+                last_ts = frame.ts
+                analysed = (frame.index % self.camera.stride) == 0
+                dets = self._analyse(frame) if analysed else Detections.empty()
+                s.analysed += int(analysed)
+                if self.on_frame is not None:
+                    self.on_frame(FrameResult(frame, dets, analysed))
+        finally:
+            stop_requested = stop.is_set()
+            if stop_requested:
+                pass
+            reader.join(timeout=10)
+            end_ts = last_ts if last_ts is not None else time.time()
+            records: list[Record] = []
+            for m in self.modules:
+                records.extend(m.close(end_ts))
+            self._emit(records)
+            s.last_ts = last_ts
+            s.dropped = handoff.dropped
+            s.wall_s = time.perf_counter() - t_start
+            s.stages = self.timer.stats()
+        err = handoff.error
+        if err is not None:
+            if isinstance(err, SourceError):
+                s.status = "incomplete" if s.frames else "failed"
+                s.reason = str(err)
+            else:
+                log.error("decoding failed", exc_info=err)
+                s.status = "failed"
+                s.reason = f"decoding failed: {err.__class__.__name__}: {err}"
+        elif stop_requested:
+            s.status = "incomplete"
+            s.reason = "stopped before the end of the source"
+        return s

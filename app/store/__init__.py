@@ -1,0 +1,1 @@
+"""Store: SQLAlchemy schema, migrations, the single batching writer, and queries."""

@@ -1,0 +1,75 @@
+"""Plain records the engine hands to the store writer (no SQLAlchemy here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRecord:
+    """A crop (or full frame) attached to an event.
+
+    Attributes:
+        jpeg: encoded JPEG bytes.
+        kind: ``"crop"`` or ``"frame"``.
+        box: the box in the source frame (x1, y1, x2, y2) the crop came from, if any.
+    """
+
+    jpeg: bytes
+    kind: str = "crop"
+    box: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """Something of interest that happened: a line crossing, a zone visit, a queue alert.
+
+    Attributes:
+        camera_id: config id of the camera.
+        ts: event time (epoch seconds).
+        module: the module that produced it (``"tracks"``, ``"footfall"``, ...).
+        type: event type within the module (``"enter"``, ``"track_start"``, ...).
+        track_id: the track's id within the camera run, if the event is about a track.
+        zone_id: config id of the zone or line, if any.
+        payload: JSON-serialisable details (numbers, names, durations).
+        photos: crops to store as files under the data folder.
+        ts_end: end time for events that are intervals (dwell), else None.
+    """
+
+    camera_id: str
+    ts: float
+    module: str
+    type: str
+    track_id: int | None = None
+    zone_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    photos: tuple[PhotoRecord, ...] = ()
+    ts_end: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """Summary of one tracked object, upserted as it grows.
+
+    Attributes:
+        camera_id: config id of the camera.
+        track_id: tracker id, unique within one run of one camera.
+        class_id: COCO class id.
+        first_ts: first time seen.
+        last_ts: last time seen.
+        frames: number of frames it was detected in.
+        role: ``"customer"``, ``"staff"`` or ``"unknown"``.
+        role_confidence: 0..1.
+        path: optional list of (ts, x, y) anchor samples, pixel coordinates.
+    """
+
+    camera_id: str
+    track_id: int
+    class_id: int
+    first_ts: float
+    last_ts: float
+    frames: int
+    role: str = "unknown"
+    role_confidence: float = 0.0
+    path: tuple[tuple[float, float, float], ...] = ()

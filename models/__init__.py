@@ -1,0 +1,1 @@
+"""Inference backends (person detection, tracking, later pose/face/plates) and their registry."""

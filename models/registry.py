@@ -1,0 +1,78 @@
+"""Pick the best detector backend available and say why (Frigate-style plugins).
+
+``auto`` prefers Ultralytics YOLO when its weights are present (the store's GPU
+workstation), otherwise the built-in NanoDet that ships with StoreSight. A backend that
+fails to load never crashes the app: the next one is tried and the reason is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BackendChoice:
+    """The detector that runs, and a sentence for the user about why.
+
+    Attributes:
+        backend: the loaded backend.
+        reason: e.g. "YOLO weights yolo11n.pt not found in ~/models: using the built-in NanoDet…".
+    """
+
+    backend: DetectorBackend
+    reason: str
+
+
+def _make(key: str, settings: DetectorSettings, allow_download: bool) -> DetectorBackend:
+    if key == "yolo":
+        from models.yolo import YoloBackend
+
+        return YoloBackend(settings, allow_download=allow_download)
+    if key == "nanodet":
+        from models.nanodet import NanoDetBackend
+
+        return NanoDetBackend(settings)
+    raise BackendUnavailable(f"unknown detector backend {key!r}")
+
+
+def create_detector(
+    requested: str, settings: DetectorSettings, *, allow_download: bool = False
+) -> BackendChoice:
+    """Load the requested backend, falling back to the built-in one.
+
+    Args:
+        requested: ``"auto"``, ``"yolo"`` or ``"nanodet"``.
+        settings: thresholds, classes and model location.
+        allow_download: let Ultralytics fetch missing official weights.
+
+    Returns:
+        The chosen backend and the reason it was chosen.
+
+    Raises:
+        BackendUnavailable: no backend at all could be loaded.
+    """
+    order = ["yolo", "nanodet"] if requested in ("auto", "yolo") else [requested, "nanodet"]
+    problems: list[str] = []
+    for key in dict.fromkeys(order):
+        try:
+            be = _make(key, settings, allow_download)
+        except BackendUnavailable as e:
+            problems.append(str(e))
+            log.info("detector backend %s unavailable: %s", key, e)
+            continue
+        if not problems:
+            reason = f"using {be.description}"
+        else:
+            hint = ""
+            if key == "nanodet" and "yolo" in order:
+                hint = f"; put {settings.model_name or 'yolo11n.pt'} into the model folder for higher accuracy"
+            reason = f"{problems[-1]}: using {be.description}{hint}"
+        if requested not in ("auto", key):
+            log.warning("detector %s requested but unavailable; %s", requested, reason)
+        return BackendChoice(be, reason)
+    raise BackendUnavailable("no detector backend could be loaded: " + "; ".join(problems))

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Set up StoreSight in ./.venv from a fresh clone (idempotent: re-runs take seconds).
+#   scripts/setup.sh            Python environment for the app and the demo
+#   scripts/setup.sh --test     also the Debian packages the tests start for real
+#                               (PostgreSQL server, GStreamer RTSP server, Qt's X/GL libraries)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+# --- Debian packages ------------------------------------------------------------------------
+DEBS_RUNTIME="libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0"
+DEBS_TEST="postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base \
+gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav"
+debs="$DEBS_RUNTIME"
+[ $want_test = 1 ] && debs="$debs $DEBS_TEST"
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in $debs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+  done
+fi
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  say "installing Debian packages:$missing"
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# --- Python ----------------------------------------------------------------------------------
+PY=""
+for c in python3.13 python3.12 python3.11 python3; do
+  if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    PY="$c"; break
+  fi
+done
+[ -n "$PY" ] || { echo "StoreSight needs Python 3.11 or newer (python3.11 not found)" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.storesight-installed"
+sig="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sig" ]; then
+  say "installing Python packages (first time: a few minutes, torch is large)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  echo "$sig" > "$stamp"
+fi
+say "ready: $(.venv/bin/storesight --version)"

@@ -1,0 +1,22 @@
+"""Shared pytest setup: offscreen Qt, fixtures for real RTSP and PostgreSQL servers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+pytest_plugins = ["tests.fixtures_rtsp", "tests.fixtures_pg"]
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_VIDEO = ROOT / "resources" / "demo" / "vtest.avi"
+
+
+@pytest.fixture(scope="session")
+def demo_video() -> Path:
+    """The bundled pedestrian video (768x576, 10 fps, 795 frames)."""
+    assert DEMO_VIDEO.is_file(), f"demo video missing: {DEMO_VIDEO}"
+    return DEMO_VIDEO
