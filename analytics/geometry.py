@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,19 +61,53 @@ def points_in_polygon(points: ArrayLike, polygon: ArrayLike) -> np.ndarray:
         >>> points_in_polygon([(5, 20), (15, 20), (25, 20)], u_shape).tolist()
         [True, False, True]
     """
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    v = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
-    if len(v) < 3 or len(p) == 0:
-        return np.zeros(len(p), dtype=bool)
-    x1, y1 = v[:, 0], v[:, 1]
-    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    dy = y2 - y1
-    slope = (x2 - x1) / np.where(dy == 0, 1.0, dy)  # horizontal edges never straddle, value unused
-    px, py = p[:, :1], p[:, 1:]
-    straddles = (y1 > py) != (y2 > py)  # (N, M)
-    x_at = x1 + (py - y1) * slope
-    crossings = np.count_nonzero(straddles & (px < x_at), axis=1)
-    return (crossings % 2) == 1
+    return PolygonSet([polygon]).contains(points)[:, 0]
+
+
+class PolygonSet:
+    """Several polygons tested together: one vectorised pass for all points and all zones.
+
+    The edges of every polygon are stacked once at construction, so testing N points against
+    Z zones costs a handful of numpy operations on an (N, total edges) array, whatever Z is.
+
+    Args:
+        polygons: a sequence of (M_i, 2) vertex arrays in pixels (M_i < 3 never contains anything).
+
+    Example:
+        >>> zones = PolygonSet([[(0, 0), (10, 0), (10, 10), (0, 10)], [(5, 5), (20, 5), (20, 20)]])
+        >>> zones.contains([(7, 6), (1, 1), (30, 30)]).tolist()
+        [[True, True], [True, False], [False, False]]
+    """
+
+    def __init__(self, polygons: Sequence[ArrayLike]) -> None:
+        x1s, y1s, x2s, y2s, owner = [], [], [], [], []
+        for k, poly in enumerate(polygons):
+            v = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+            if len(v) < 3:
+                continue
+            x1s.append(v[:, 0])
+            y1s.append(v[:, 1])
+            x2s.append(np.roll(v[:, 0], -1))
+            y2s.append(np.roll(v[:, 1], -1))
+            owner.append(np.full(len(v), k))
+        self.size = len(polygons)
+        cat = np.concatenate if owner else (lambda _: np.zeros(0))
+        self._x1, self._y1, x2, self._y2 = cat(x1s), cat(y1s), cat(x2s), cat(y2s)
+        dy = self._y2 - self._y1
+        self._slope = (x2 - self._x1) / np.where(dy == 0, 1.0, dy)  # unused where dy == 0 (never straddles)
+        # (edges, zones) 0/1 matrix: summing an edge-crossing row by zone is one matrix product.
+        self._owner = np.zeros((len(self._x1), self.size))
+        if owner:
+            self._owner[np.arange(len(self._x1)), np.concatenate(owner)] = 1.0
+
+    def contains(self, points: ArrayLike) -> np.ndarray:
+        """(N, Z) bool: whether each point is inside each polygon (even-odd rule)."""
+        p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        px, py = p[:, :1], p[:, 1:]
+        straddles = (self._y1 > py) != (self._y2 > py)  # (N, E)
+        left_of_edge = px < self._x1 + (py - self._y1) * self._slope
+        crossings = (straddles & left_of_edge) @ self._owner  # (N, Z) counts, exact in float
+        return (crossings % 2) == 1
 
 
 def side_of_line(points: ArrayLike, *, a: ArrayLike, b: ArrayLike) -> np.ndarray:
@@ -100,7 +135,9 @@ def side_of_line(points: ArrayLike, *, a: ArrayLike, b: ArrayLike) -> np.ndarray
 
 
 def _orient(o: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    return (p[..., 0] - o[..., 0]) * (q[..., 1] - o[..., 1]) - (p[..., 1] - o[..., 1]) * (q[..., 0] - o[..., 0])
+    """Twice the signed area of triangle o, p, q (the 2-D cross product of op and oq)."""
+    op, oq = p - o, q - o
+    return op[..., 0] * oq[..., 1] - op[..., 1] * oq[..., 0]
 
 
 def _within_box(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:

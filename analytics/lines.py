@@ -129,7 +129,9 @@ class LineCounter:
         a, b = zone.pixels(width=width, height=height)
         return cls(zone.zone_id, a, b, **kwargs)  # type: ignore[arg-type]
 
-    def update(self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None = None) -> list[LineCrossing]:
+    def update(
+        self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None = None
+    ) -> list[LineCrossing]:
         """Feed one frame; return the crossings confirmed in it.
 
         Args:
@@ -144,13 +146,16 @@ class LineCounter:
         if len(dets):
             pts = anchor_points(dets, min_keypoint_score=self.min_keypoint_score)
             dist = side_of_line(pts, a=self.a, b=self.b)
-            rows = zip(dets.tracker_id.tolist(), dets.class_id.tolist(), pts.tolist(), dist.tolist(), strict=True)
+            rows = zip(
+                dets.tracker_id.tolist(), dets.class_id.tolist(), pts.tolist(), dist.tolist(), strict=True
+            )
             for tid, cls_id, xy, d in rows:
                 if tid >= 0:
                     direction = self._observe(tid, (xy[0], xy[1]), d, ts)
                     if direction is not None:
                         role = role_of(roles, tid)
-                        out.append(LineCrossing(self._tracks[tid].cross_ts, self.line_id, tid, cls_id, direction, role))
+                        when = self._tracks[tid].cross_ts
+                        out.append(LineCrossing(when, self.line_id, tid, cls_id, direction, role))
                         self._counts[direction, cls_id, role] += 1
         self._expire(ts)
         return out
@@ -204,7 +209,9 @@ class LineCounter:
         """Crossings right → left so far."""
         return self.count("out")
 
-    def count(self, direction: Direction | None = None, *, class_id: int | None = None, role: str | None = None) -> int:
+    def count(
+        self, direction: Direction | None = None, *, class_id: int | None = None, role: str | None = None
+    ) -> int:
         """Crossings so far, optionally only one direction, class and/or role."""
         return sum(
             n

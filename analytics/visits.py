@@ -82,7 +82,8 @@ class VisitTracker:
     Example:
         >>> vt = VisitTracker(join_seconds=1.0, join_distance=50)
         >>> def at(tid, x):
-        ...     return Detections(xyxy=[[x - 5, 0, x + 5, 40]], confidence=[1], class_id=[0], tracker_id=[tid])
+        ...     box = [[x - 5, 0, x + 5, 40]]
+        ...     return Detections(xyxy=box, confidence=[1], class_id=[0], tracker_id=[tid])
         >>> _ = vt.update(at(1, 100), ts=0.0), vt.update(at(2, 110), ts=0.5)  # id 1 → 2
         >>> vt.update(Detections.empty(), ts=9.0)[0].track_ids
         (1, 2)
@@ -158,7 +159,9 @@ class VisitTracker:
             return
         pts = anchor_points(dets, min_keypoint_score=self.min_keypoint_score)
         new: list[tuple[int, int, tuple[float, float]]] = []
-        for tid, cls_id, (x, y) in zip(dets.tracker_id.tolist(), dets.class_id.tolist(), pts.tolist(), strict=True):
+        for tid, cls_id, (x, y) in zip(
+            dets.tracker_id.tolist(), dets.class_id.tolist(), pts.tolist(), strict=True
+        ):
             if tid < 0:
                 continue
             v = self._by_track.get(tid)
@@ -181,13 +184,17 @@ class VisitTracker:
 
     def _join(self, new: list[tuple[int, int, tuple[float, float]]], ts: float) -> set[int]:
         """Attach new tracks to recently vanished visits, nearest pair first; return the joined ids."""
-        orphans = [v for v in self._open.values() if v.last_seen < ts and ts - v.last_seen <= self.join_seconds]
+        orphans = [
+            v for v in self._open.values() if v.last_seen < ts and ts - v.last_seen <= self.join_seconds
+        ]
         if not orphans:
             return set()
         new_xy = np.array([xy for _, _, xy in new], dtype=np.float64)
         old_xy = np.array([v.xy for v in orphans], dtype=np.float64)
         dist = np.hypot(*(new_xy[:, None, :] - old_xy[None, :, :]).transpose(2, 0, 1))
-        same_class = np.array([c for _, c, _ in new])[:, None] == np.array([v.class_id for v in orphans])[None, :]
+        same_class = (
+            np.array([c for _, c, _ in new])[:, None] == np.array([v.class_id for v in orphans])[None, :]
+        )
         dist[~same_class | (dist > self.join_distance)] = np.inf
         joined: set[int] = set()
         for flat in np.argsort(dist, axis=None):
@@ -254,7 +261,9 @@ class VisitTracker:
         return len(self._open)
 
 
-def funnel(visits: Iterable[Visit], steps: Sequence[str], *, role: str | None = None) -> list[tuple[str, int]]:
+def funnel(
+    visits: Iterable[Visit], steps: Sequence[str], *, role: str | None = None
+) -> list[tuple[str, int]]:
     """How many visits reached each step of a funnel, in order.
 
     A visit reaches step *k* when ``steps[0..k]`` appear in its ``zones`` in that order (other

@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 from numpy.typing import ArrayLike
 
-from analytics.geometry import PolygonZone, points_in_polygon
-from analytics.tracks import UNKNOWN_ROLE, anchor_points, role_of
+from analytics.geometry import PolygonSet, PolygonZone
+from analytics.tracks import UNKNOWN_ROLE, anchor_points
 from analytics.types import Detections
 
 ZoneEventKind = Literal["enter", "exit"]
@@ -95,7 +94,7 @@ class ZoneTracker:
         if min_frames < 1:
             raise ValueError("min_frames must be at least 1")
         self.zone_ids: tuple[str, ...] = tuple(zones)
-        self._polygons = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in zones.values()]
+        self._polygons = PolygonSet(list(zones.values()))
         self.min_frames = int(min_frames)
         self.min_seconds = float(min_seconds)
         self.lost_timeout = float(lost_timeout)
@@ -109,7 +108,9 @@ class ZoneTracker:
         """Build a tracker for relative :class:`~analytics.geometry.PolygonZone` s on a frame size."""
         return cls({z.zone_id: z.pixels(width=width, height=height) for z in zones}, **kwargs)  # type: ignore[arg-type]
 
-    def update(self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None = None) -> list[ZoneEvent]:
+    def update(
+        self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None = None
+    ) -> list[ZoneEvent]:
         """Feed one frame; return the enters and exits confirmed in it (and exits of lost tracks).
 
         Args:
@@ -118,10 +119,11 @@ class ZoneTracker:
             roles: optional tracker_id → role; missing ids are ``"unknown"``.
         """
         events: list[ZoneEvent] = []
-        if len(dets) and self._polygons:
-            pts = anchor_points(dets, min_keypoint_score=self.min_keypoint_score)
-            inside = np.stack([points_in_polygon(pts, poly) for poly in self._polygons], axis=1)
-            for tid, cls_id, row in zip(dets.tracker_id.tolist(), dets.class_id.tolist(), inside.tolist(), strict=True):
+        if len(dets) and self.zone_ids:
+            inside = self._polygons.contains(anchor_points(dets, min_keypoint_score=self.min_keypoint_score))
+            for tid, cls_id, row in zip(
+                dets.tracker_id.tolist(), dets.class_id.tolist(), inside.tolist(), strict=True
+            ):
                 if tid < 0:
                     continue
                 tr = self._tracks.get(tid)
@@ -137,7 +139,9 @@ class ZoneTracker:
             events.extend(self._close(tid, self._tracks.pop(tid), ts))
         return events
 
-    def _observe(self, tid: int, tr: _Track, zid: str, now_in: bool, ts: float, events: list[ZoneEvent]) -> None:
+    def _observe(
+        self, tid: int, tr: _Track, zid: str, now_in: bool, ts: float, events: list[ZoneEvent]
+    ) -> None:
         p = tr.zones.get(zid)
         if p is None:
             p = tr.zones[zid] = _Presence()

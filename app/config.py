@@ -73,9 +73,9 @@ class ZoneConfig(_Model):
     @model_validator(mode="after")
     def _check_points(self) -> ZoneConfig:
         if self.type.is_line and len(self.points) != 2:
-            raise ValueError(f"a {self.type.value} needs exactly 2 points, got {len(self.points)}")
+            raise ValueError(f"{self.type.value} needs exactly 2 points, got {len(self.points)}")
         if not self.type.is_line and len(self.points) < 3:
-            raise ValueError(f"a {self.type.value} polygon needs at least 3 points, got {len(self.points)}")
+            raise ValueError(f"{self.type.value} polygon needs at least 3 points, got {len(self.points)}")
         return self
 
     @property

@@ -1,0 +1,107 @@
+"""``storesight`` command line: analyze, demo, bench (and the GUI when run without arguments).
+
+Every user mistake ends in one line on stderr and a non-zero exit code, never a traceback:
+exit 2 for a bad config or arguments, 3 for a source that cannot be opened, 4 for an
+analysis that did not reach the end of its source, 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app import __version__
+from app.errors import UserError
+
+log = logging.getLogger("storesight")
+
+EXIT_INCOMPLETE = 4
+EXIT_INTERRUPTED = 130
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for all sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="storesight",
+        description="In-store video analytics: footfall, dwell, heatmaps, queues, staff — on your own cameras.",
+    )
+    parser.add_argument("--version", action="version", version=f"StoreSight {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse a video file, RTSP stream or webcam into the database")
+    a.add_argument("source", help="video file, rtsp:// URL, USB camera index, or a camera id from the config")
+    a.add_argument("--config", type=Path, help="site config YAML (default: a plain one-camera config)")
+    a.add_argument("--camera", help="use this camera's zones and settings from the config (default: the first)")
+    a.add_argument("--db", help="database URL (default: from the config, else <out>/storesight.db)")
+    a.add_argument("--out", type=Path, help="output folder for crops and the default database")
+    a.add_argument("--mot", type=Path, help="also write every tracked box to this MOTChallenge CSV file")
+    a.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_common(a)
+
+    d = sub.add_parser("demo", help="analyse the bundled demo video into a fresh demo database")
+    d.add_argument("--out", type=Path, default=Path("storesight-demo"), help="output folder (default: ./storesight-demo)")
+    d.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_common(d)
+
+    b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
+    b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
+    b.add_argument("--config", type=Path, help="site config YAML (default: the demo config's detector settings)")
+    b.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
+    b.add_argument("--stride", type=int, default=1, help="detect every N-th frame (default 1: every frame)")
+    _add_common(b)
+    return parser
+
+
+def _install_sigint(stop: threading.Event) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        print("\nstopping… (Ctrl+C again to abort)", file=sys.stderr)
+        stop.set()
+
+    old = signal.signal(signal.SIGINT, handler)
+    return lambda: signal.signal(signal.SIGINT, old)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``storesight`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from app.cli import commands
+
+    stop = threading.Event()
+    restore = _install_sigint(stop)
+    try:
+        handler = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo, "bench": commands.cmd_bench}
+        return handler[args.command](args, stop)
+    except UserError as e:
+        print(f"storesight: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("storesight: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        restore()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

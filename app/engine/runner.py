@@ -1,0 +1,173 @@
+"""Headless analysis of one source: the glue used by ``analyze``, ``demo`` and ``bench``.
+
+Opens the source (failing fast with a clear message), picks the detector backend, opens
+the store, and runs the camera pipeline; the run's status in the database says whether it
+is complete, so an interrupted or truncated analysis never looks finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import CameraConfig, SiteConfig
+from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
+from app.engine.sources import make_source
+from app.errors import UserError
+from app.store.db import open_store
+from app.store.sync import sync_site
+from app.store.writer import StoreWriter
+from models.base import BackendUnavailable, DetectorSettings
+from models.registry import BackendChoice, create_detector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class AnalysisResult:
+    """Outcome of :func:`analyze`.
+
+    Attributes:
+        summary: the pipeline's run summary.
+        run_id: the run's id in the store.
+        db_url: the database written to (no password).
+        data_dir: where crops went.
+        backend: the detector description and why it was chosen.
+        writer_stats: the writer's counters (events/tracks written, batches, latency).
+    """
+
+    summary: RunSummary
+    run_id: int
+    db_url: str
+    data_dir: Path
+    backend: str
+    writer_stats: dict[str, float]
+
+
+def detector_settings(site: SiteConfig, camera: CameraConfig) -> DetectorSettings:
+    """The detector settings for a camera (camera overrides the site's detector defaults)."""
+    from analytics.types import class_ids_for
+
+    eff = site.effective(camera)
+    d = site.detector
+    return DetectorSettings(
+        confidence=eff.confidence or 0.35,
+        classes=tuple(class_ids_for(eff.classes or ["person"])),
+        iou=d.iou,
+        threads=d.threads or (os.cpu_count() or 2),
+        model_dir=d.model_dir,
+        model_name=d.yolo_model,
+        input_size=d.input_size,
+        device=d.device,
+    )
+
+
+def choose_detector(site: SiteConfig, camera: CameraConfig) -> BackendChoice:
+    """Load the configured detector backend, falling back to the built-in one."""
+    settings = detector_settings(site, camera)
+    if not settings.model_dir:
+        from app.paths import model_dir
+
+        settings = DetectorSettings(**{**_asdict(settings), "model_dir": str(model_dir())})
+    try:
+        return create_detector(site.detector.backend, settings, allow_download=site.detector.allow_download)
+    except BackendUnavailable as e:
+        raise UserError(str(e)) from None
+
+
+def _asdict(s: DetectorSettings) -> dict[str, object]:
+    return {k: getattr(s, k) for k in s.__slots__}  # type: ignore[attr-defined]
+
+
+def check_writable_dir(path: Path) -> Path:
+    """Create ``path`` if needed and make sure files can be written there.
+
+    Raises:
+        UserError: the folder cannot be created or written.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".storesight-write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as e:
+        raise UserError(f"output folder is not writable: {path} ({e.strerror or e.__class__.__name__})") from None
+    return path
+
+
+def analyze(
+    site: SiteConfig,
+    camera: CameraConfig,
+    *,
+    db_url: str,
+    data_dir: Path,
+    stop: threading.Event,
+    on_frame: Callable[[FrameResult], None] | None = None,
+    on_start: Callable[[BackendChoice, object], None] | None = None,
+) -> AnalysisResult:
+    """Analyse one camera's source to its end (files) or until ``stop`` (live).
+
+    Args:
+        site: site config (synced into the store first).
+        camera: the camera to analyse.
+        db_url: SQLAlchemy URL of the store.
+        data_dir: folder for crops (must be writable).
+        stop: set it to stop early; the run is then stored as incomplete.
+        on_frame: per-frame callback (progress bar, MOT writer).
+        on_start: called once with the detector choice and the opened source.
+
+    Returns:
+        The result; ``result.summary.status`` says whether the run is complete.
+
+    Raises:
+        UserError: bad source, no detector, or an unusable database.
+    """
+    check_writable_dir(data_dir)
+    source = make_source(camera, fail_fast=True)
+    try:
+        choice = choose_detector(site, camera)
+        if on_start is not None:
+            on_start(choice, source)
+        store = open_store(db_url)
+        sync_site(store, site)
+        writer = StoreWriter(store, data_dir)
+        writer.start()
+        try:
+            run_id = writer.start_run(camera.id, source_label(camera), choice.backend.description)
+            pipe = CameraPipeline(
+                site,
+                camera,
+                source,
+                choice.backend,
+                writer,
+                run_id,
+                on_frame=on_frame,
+                nominal_fps=float(getattr(source, "fps", 0.0) or 10.0),
+            )
+            summary = pipe.run(stop)
+            writer.finish_run(
+                run_id,
+                status=summary.status,
+                reason=summary.reason,
+                frames=summary.frames,
+                first_ts=summary.first_ts,
+                last_ts=summary.last_ts,
+            )
+            writer.flush()
+        finally:
+            writer.close()
+        stats = writer.stats()
+        return AnalysisResult(summary, run_id, store.safe_url, data_dir, choice.reason, stats)
+    finally:
+        source.close()
+
+
+def source_label(camera: CameraConfig) -> str:
+    """The camera's source as safe to show (no credentials)."""
+    from app.engine.sources import redact_url
+
+    return redact_url(camera.source) if camera.kind == "rtsp" else camera.source
