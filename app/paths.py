@@ -1,4 +1,4 @@
-"""Where StoreSight keeps its files: the per-user data folder, the default database, crops, models.
+r"""Where StoreSight keeps its files: the per-user data folder, the default database, crops, models.
 
 The data folder is the platform's per-user data directory for the app name ``StoreSight``
 (``~/.local/share/StoreSight`` on Linux, ``%LOCALAPPDATA%\\StoreSight`` on Windows). It can be

@@ -18,9 +18,9 @@ import numpy as np
 
 from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
-from app.store.records import EventRecord, PhotoRecord, TrackRecord
+from app.store.records import EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
-Record = EventRecord | TrackRecord
+Record = EventRecord | TrackRecord | HeatmapRecord
 
 
 @dataclass(slots=True)
@@ -203,8 +203,12 @@ class TracksRecorder(Module):
 
 def build_modules(ctx: CameraContext) -> list[Module]:
     """Instantiate the modules enabled in the camera's config."""
+    from app.engine.retail import RetailModule
+
     mods: list[Module] = []
     m = ctx.camera.modules
     if m.tracks.enabled:
         mods.append(TracksRecorder(ctx, m.tracks))
+    if m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled:
+        mods.append(RetailModule(ctx))
     return mods

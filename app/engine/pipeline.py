@@ -23,7 +23,7 @@ from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.sources import Source
 from app.engine.timing import StageStats, StageTimer
 from app.errors import SourceError
-from app.store.records import EventRecord, TrackRecord
+from app.store.records import EventRecord, HeatmapRecord, TrackRecord
 from models.base import DetectorBackend
 from models.tracking import Tracker, TrackerSettings
 
@@ -38,6 +38,9 @@ class RecordSink(Protocol):
 
     def put_track(self, run_id: int, track: TrackRecord) -> None:
         """Queue a track upsert."""
+
+    def put_heatmap(self, run_id: int, heatmap: HeatmapRecord) -> None:
+        """Queue an hour of heatmap (added to what the store has for that hour)."""
 
 
 @dataclass(slots=True)
@@ -217,9 +220,11 @@ class CameraPipeline:
             if isinstance(r, EventRecord):
                 self.sink.put_event(self.run_id, r)
                 self.summary.events += 1
-            else:
+            elif isinstance(r, TrackRecord):
                 self.sink.put_track(self.run_id, r)
                 self.summary.tracks += 1
+            else:
+                self.sink.put_heatmap(self.run_id, r)
 
     def _analyse(self, frame: Frame) -> Detections:
         with self.timer.measure("detect"), self.detector_lock:
@@ -266,8 +271,6 @@ class CameraPipeline:
                     self.on_frame(FrameResult(frame, dets, analysed))
         finally:
             stop_requested = stop.is_set()
-            if stop_requested:
-                pass
             reader.join(timeout=10)
             end_ts = last_ts if last_ts is not None else time.time()
             records: list[Record] = []

@@ -73,3 +73,27 @@ class TrackRecord:
     role: str = "unknown"
     role_confidence: float = 0.0
     path: tuple[tuple[float, float, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HeatmapRecord:
+    """Seconds spent per grid cell of one camera during one hour, for one role.
+
+    Attributes:
+        camera_id: config id of the camera.
+        hour_ts: start of the hour (epoch seconds, a multiple of 3600).
+        role: ``"customer"``, ``"staff"``, ``"unknown"``.
+        width: analysed frame width in pixels.
+        height: analysed frame height in pixels.
+        cell: grid cell side in pixels.
+        grid: float32 seconds per cell, shape (ceil(height/cell), ceil(width/cell)), as bytes
+            (``numpy.ndarray.tobytes()``, C order).
+    """
+
+    camera_id: str
+    hour_ts: float
+    role: str
+    width: int
+    height: int
+    cell: int
+    grid: bytes

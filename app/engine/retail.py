@@ -1,0 +1,229 @@
+"""The retail module: footfall on lines, zone dwell, store visits and heatmaps of one camera.
+
+These analytics feed each other within a frame (visits use the line crossings and zone
+entries of the same frame), so one module runs them in order and turns their results into
+store records. Pixel geometry is built for the first frame's size (zones are 0–1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analytics.geometry import LineZone, PolygonZone
+from analytics.heatmap import Heatmap, TimeAccumulator
+from analytics.lines import LineCounter, LineCrossing
+from analytics.tracks import anchor_points
+from analytics.types import COCO_CLASSES, PERSON, Detections, Frame, expand_boxes
+from analytics.visits import Visit, VisitTracker
+from analytics.zones import ZoneEvent, ZoneTracker
+from app.config import ZoneType
+from app.engine.modules import CameraContext, Module, Record, encode_crop
+from app.store.records import EventRecord, HeatmapRecord, PhotoRecord
+
+HOUR = 3600.0
+
+
+class RetailModule(Module):
+    """Footfall, zones, visits and heatmap for one camera (people only).
+
+    Events it emits (module / type):
+        ``footfall`` / ``in`` and ``out``: a line crossing (zone = the line), with a crop.
+        ``zones`` / ``enter``: a person entered a zone.
+        ``zones`` / ``dwell``: a stay in a zone ended (ts = enter, ts_end = exit, payload duration).
+        ``visits`` / ``visit``: a store visit ended (ts = start, ts_end = end, payload zones in order).
+    It also emits a :class:`HeatmapRecord` per hour and role.
+    """
+
+    name = "retail"
+
+    def __init__(self, ctx: CameraContext) -> None:
+        super().__init__(ctx)
+        self.cfg = ctx.camera.modules
+        self._ready = False
+        self.lines: list[LineCounter] = []
+        self.zones: ZoneTracker | None = None
+        self.visits: VisitTracker | None = None
+        self.heat: dict[str, Heatmap] = {}
+        self.clock = TimeAccumulator(max_dt=self.cfg.heatmap.max_dt)
+        self.hour: float | None = None
+        self.zone_names = {z.id: z.label for z in ctx.camera.zones}
+        self.entrance = next((z.id for z in ctx.camera.zones if z.type is ZoneType.ENTRANCE_LINE), None)
+
+    def _build(self, width: int, height: int) -> None:
+        cam = self.ctx.camera
+        m = self.cfg
+        if m.footfall.enabled:
+            for z in cam.zones:
+                if z.type.is_line:
+                    zone = LineZone(z.id, z.points[0], z.points[1])
+                    self.lines.append(
+                        LineCounter.from_zone(
+                            zone,
+                            width=width,
+                            height=height,
+                            min_distance=m.footfall.min_distance * height,
+                            min_frames=m.footfall.min_frames,
+                            max_age=max(5.0, self.ctx.lost_after),
+                        )
+                    )
+        polys = [PolygonZone(z.id, z.points) for z in cam.zones if not z.type.is_line]
+        if m.zones.enabled and polys:
+            self.zones = ZoneTracker.from_zones(
+                polys,
+                width=width,
+                height=height,
+                min_frames=m.zones.min_frames,
+                min_seconds=m.zones.min_seconds,
+                lost_timeout=m.zones.lost_timeout,
+            )
+        if m.visits.enabled:
+            self.visits = VisitTracker(
+                entrance_line=self.entrance if m.footfall.enabled else None,
+                join_seconds=m.visits.join_seconds,
+                join_distance=m.visits.join_distance * height,
+                lost_timeout=max(m.zones.lost_timeout, self.ctx.lost_after),
+                min_duration=m.visits.min_duration,
+            )
+        self.size = (width, height)
+        self._ready = True
+
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Run lines → zones → visits → heatmap on one frame's tracked people."""
+        if not self._ready:
+            self._build(frame.width, frame.height)
+        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        ts = frame.ts
+        out: list[Record] = []
+        crossings: list[LineCrossing] = []
+        for lc in self.lines:
+            crossings.extend(lc.update(people, ts))
+        if crossings:
+            out.extend(self._crossing_events(frame, people, crossings))
+        zone_events: list[ZoneEvent] = self.zones.update(people, ts) if self.zones else []
+        out.extend(self._zone_records(frame.camera_id, zone_events))
+        if self.visits is not None:
+            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events)
+            out.extend(self._visit_records(frame.camera_id, visits))
+        if self.cfg.heatmap.enabled:
+            out.extend(self._heat(frame, people))
+        return out
+
+    # --- records -------------------------------------------------------------------------
+
+    def _crossing_events(self, frame: Frame, people: Detections, crossings: list[LineCrossing]) -> list[Record]:
+        out: list[Record] = []
+        boxes = None
+        index = {int(t): i for i, t in enumerate(people.tracker_id.tolist())}
+        for c in crossings:
+            photos: tuple[PhotoRecord, ...] = ()
+            i = index.get(c.track_id)
+            if self.cfg.footfall.save_crops and i is not None:
+                if boxes is None:
+                    boxes = expand_boxes(people.xyxy, self.ctx.detection.box_expand or 0.0, frame.width, frame.height)
+                crop = encode_crop(frame.image, boxes[i])
+                photos = (crop,) if crop else ()
+            out.append(
+                EventRecord(
+                    camera_id=frame.camera_id,
+                    ts=c.ts,
+                    module="footfall",
+                    type=c.direction,
+                    track_id=c.track_id,
+                    zone_id=c.line_id,
+                    payload={"class": COCO_CLASSES[c.class_id], "role": c.role, "line": self.zone_names.get(c.line_id)},
+                    photos=photos,
+                )
+            )
+        return out
+
+    def _zone_records(self, camera_id: str, events: list[ZoneEvent]) -> list[Record]:
+        out: list[Record] = []
+        for e in events:
+            if e.kind == "enter":
+                out.append(
+                    EventRecord(camera_id, e.ts, "zones", "enter", e.track_id, e.zone_id, {"role": e.role})
+                )
+            elif e.duration is not None:
+                out.append(
+                    EventRecord(
+                        camera_id,
+                        e.ts - e.duration,
+                        "zones",
+                        "dwell",
+                        e.track_id,
+                        e.zone_id,
+                        {"role": e.role, "duration": round(e.duration, 3)},
+                        ts_end=e.ts,
+                    )
+                )
+        return out
+
+    def _visit_records(self, camera_id: str, visits: list[Visit]) -> list[Record]:
+        return [
+            EventRecord(
+                camera_id,
+                v.start_ts,
+                "visits",
+                "visit",
+                v.track_ids[0],
+                None,
+                {
+                    "duration": round(v.duration, 3),
+                    "zones": list(v.zones),
+                    "tracks": list(v.track_ids),
+                    "role": v.role,
+                    "end": v.end_reason,
+                },
+                ts_end=v.end_ts,
+            )
+            for v in visits
+        ]
+
+    def _heat(self, frame: Frame, people: Detections) -> list[Record]:
+        out: list[Record] = []
+        hour = math.floor(frame.ts / HOUR) * HOUR
+        if self.hour is not None and hour != self.hour:
+            out.extend(self._flush_heat(frame.camera_id))
+        self.hour = hour
+        if not len(people):
+            return out
+        dt = self.clock.dt(people.tracker_id, frame.ts)
+        hm = self.heat.get("unknown")
+        if hm is None:
+            w, h = self.size
+            hm = self.heat["unknown"] = Heatmap(w, h, cell=self.cfg.heatmap.cell)
+        hm.add(anchor_points(people), dt)
+        return out
+
+    def _flush_heat(self, camera_id: str) -> list[Record]:
+        out: list[Record] = []
+        if self.hour is None:
+            return out
+        for role, hm in self.heat.items():
+            if hm.total_seconds > 0:
+                out.append(
+                    HeatmapRecord(
+                        camera_id=camera_id,
+                        hour_ts=self.hour,
+                        role=role,
+                        width=hm.width,
+                        height=hm.height,
+                        cell=hm.cell,
+                        grid=np.ascontiguousarray(hm.grid, dtype=np.float32).tobytes(),
+                    )
+                )
+        self.heat.clear()
+        return out
+
+    def close(self, ts: float) -> list[Record]:
+        """Close open zone stays and visits at their last sighting; write the last heatmap hour."""
+        out: list[Record] = []
+        cam = self.ctx.camera.id
+        if self.zones is not None:
+            out.extend(self._zone_records(cam, self.zones.flush(ts)))
+        if self.visits is not None:
+            out.extend(self._visit_records(cam, self.visits.flush(ts)))
+        out.extend(self._flush_heat(cam))
+        return out

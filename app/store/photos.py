@@ -1,0 +1,117 @@
+r"""Event photos on disk: ``<data_dir>/crops/<camera>/<YYYY-MM-DD>/<uuid>.jpg``, written atomically.
+
+Example:
+    >>> import tempfile
+    >>> saved = save_photo(tempfile.mkdtemp(), "cam1", 1700000000.0, b"\xff\xd8\xff\xd9")
+    >>> saved.path.startswith("crops/cam1/") and saved.bytes
+    4
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import struct
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+# SOF markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) are not SOF.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPhoto:
+    """A photo written to disk.
+
+    Attributes:
+        path: relative to the data folder, ``/`` separators.
+        bytes: file size.
+        sha256: hex digest of the file.
+        width: pixels, or None if the JPEG header could not be read.
+        height: pixels, or None.
+    """
+
+    path: str
+    bytes: int
+    sha256: str
+    width: int | None
+    height: int | None
+
+
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's SOF header without decoding it; None if not a readable JPEG."""
+    if len(data) < 4 or data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    n = len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image / start of scan before any SOF
+            return None
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if marker in _SOF:
+            if i + 9 > n:
+                return None
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return (width, height) if width and height else None
+        i += 2 + length
+    return None
+
+
+def photo_dir(data_dir: str | Path, camera: str, ts: float, tz: dt.tzinfo | None = None) -> Path:
+    """The folder for a camera's photos of the day of ``ts`` (local time, or ``tz``)."""
+    day = dt.datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d")
+    name = _SAFE.sub("_", camera).strip(".") or "_"  # never "..", never hidden
+    return Path(data_dir) / "crops" / name / day
+
+
+def save_photo(
+    data_dir: str | Path, camera: str, ts: float, jpeg: bytes, tz: dt.tzinfo | None = None
+) -> SavedPhoto:
+    """Write JPEG bytes atomically (temp file + rename) and describe the file.
+
+    Args:
+        data_dir: the data folder.
+        camera: the camera's config id (folder name).
+        ts: event time (chooses the day folder).
+        jpeg: encoded image.
+        tz: time zone for the day folder; None for the computer's.
+
+    Returns:
+        Where it went and its size, hash and pixel size.
+
+    Raises:
+        OSError: the file could not be written.
+    """
+    folder = photo_dir(data_dir, camera, ts, tz)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}.jpg"
+    final = folder / name
+    tmp = folder / f".{name}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(jpeg)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    size = jpeg_size(jpeg)
+    return SavedPhoto(
+        path=final.relative_to(data_dir).as_posix(),
+        bytes=len(jpeg),
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+    )

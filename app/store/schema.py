@@ -1,0 +1,294 @@
+"""The database schema (SQLAlchemy 2 declarative), the same on SQLite and PostgreSQL.
+
+Times of things seen in video (``Event.ts``, ``Track.first_ts``...) are float epoch seconds
+(UTC, double precision: microsecond resolution). They are the only time columns for video time:
+range filters and the indexes work on them directly on both databases, there is no second
+column that could disagree, and grouping by hour/day needs the *site's* time zone, which is done
+in Python/pandas (``datetime.fromtimestamp(ts, tz)``), not portably in SQL. Wall-clock
+bookkeeping times (run start/finish, row creation) are timezone-aware UTC ``DateTime``.
+
+Rows that history points at (cameras, zones) are never deleted by :func:`app.store.sync.sync_site`;
+they are marked ``active = False`` when they leave the config.
+
+Example:
+    >>> sorted(Base.metadata.tables)[:3]
+    ['analysis_runs', 'camera_functions', 'cameras']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON everywhere; JSONB on PostgreSQL (indexable, comparable).
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Aware datetime -> UTC (naive on SQLite); a naive datetime is refused."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Whatever the driver returns -> aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class RunStatus(StrEnum):
+    """State of an analysis run."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable names for migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Site(Base):
+    """A store (or warehouse, office, parking lot); identified by its name."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    region: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    cameras: Mapped[list[Camera]] = relationship(back_populates="site")
+
+
+class Camera(Base):
+    """A camera of a site. ``source`` never contains credentials."""
+
+    __tablename__ = "cameras"
+    __table_args__ = (UniqueConstraint("site_id", "config_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    config_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    site: Mapped[Site] = relationship(back_populates="cameras")
+    zones: Mapped[list[Zone]] = relationship(back_populates="camera")
+    functions: Mapped[list[CameraFunction]] = relationship(back_populates="camera")
+
+
+class Zone(Base):
+    """A polygon or line of a camera; ``points`` are ``[[x, y], ...]`` in 0–1 of the frame."""
+
+    __tablename__ = "zones"
+    __table_args__ = (UniqueConstraint("camera_id", "config_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    config_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    type: Mapped[str] = mapped_column(String(32))
+    points: Mapped[list[list[float]]] = mapped_column(JsonType)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    camera: Mapped[Camera] = relationship(back_populates="zones")
+
+
+class CameraFunction(Base):
+    """An analytics module on a camera, with its effective thresholds."""
+
+    __tablename__ = "camera_functions"
+    __table_args__ = (UniqueConstraint("camera_id", "module"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    module: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    camera: Mapped[Camera] = relationship(back_populates="functions")
+
+
+class AnalysisRun(Base):
+    """One pass of the engine over one camera's source (a file, or a live session).
+
+    ``started_at``/``finished_at`` are wall-clock; ``first_ts``/``last_ts`` are video time.
+    """
+
+    __tablename__ = "analysis_runs"
+    __table_args__ = (Index("ix_analysis_runs_camera_started", "camera_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    source_label: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING.value, index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    first_ts: Mapped[float | None] = mapped_column(Double)
+    last_ts: Mapped[float | None] = mapped_column(Double)
+    backend: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Track(Base):
+    """One tracked object within a run; ``tracker_id`` is the tracker's id, unique per run."""
+
+    __tablename__ = "tracks"
+    __table_args__ = (
+        UniqueConstraint("run_id", "tracker_id"),
+        Index("ix_tracks_camera_first_ts", "camera_id", "first_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"))
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    tracker_id: Mapped[int] = mapped_column(Integer)
+    class_id: Mapped[int | None] = mapped_column(Integer)
+    first_ts: Mapped[float] = mapped_column(Double)
+    last_ts: Mapped[float] = mapped_column(Double)
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(16), default="unknown")
+    role_confidence: Mapped[float] = mapped_column(Double, default=0.0)
+    path: Mapped[list[list[float]]] = mapped_column(JsonType, default=list)
+
+
+class Event(Base):
+    """Something of interest at time ``ts`` (epoch seconds); ``ts_end`` for intervals."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_camera_ts", "camera_id", "ts"),
+        Index("ix_events_module_type_ts", "module", "type", "ts"),
+        Index("ix_events_ts", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[float] = mapped_column(Double)
+    ts_end: Mapped[float | None] = mapped_column(Double)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    module: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+    photos: Mapped[list[EventPhoto]] = relationship(back_populates="event", order_by="EventPhoto.id")
+
+    @property
+    def time(self) -> dt.datetime:
+        """``ts`` as an aware UTC datetime."""
+        return dt.datetime.fromtimestamp(self.ts, dt.UTC)
+
+
+class EventPhoto(Base):
+    """A JPEG crop of an event; ``path`` is relative to the data folder, with ``/`` separators."""
+
+    __tablename__ = "event_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="crop")
+    path: Mapped[str] = mapped_column(String(400))
+    bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    box: Mapped[list[float] | None] = mapped_column(JsonType)
+
+    event: Mapped[Event] = relationship(back_populates="photos")
+
+
+class Employee(Base):
+    """A member of staff (for working time and face identification)."""
+
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    photo_path: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HeatmapHour(Base):
+    """Seconds people spent per grid cell of a camera during one hour, per role.
+
+    ``grid`` is float32, C order, shape ``(ceil(height / cell), ceil(width / cell))``; the writer
+    adds every new contribution for the same hour, role and geometry to the stored grid.
+    """
+
+    __tablename__ = "heatmap_hours"
+    __table_args__ = (
+        UniqueConstraint("camera_id", "hour_ts", "role", "width", "height", "cell"),
+        Index("ix_heatmap_hours_camera_hour", "camera_id", "hour_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    hour_ts: Mapped[float] = mapped_column(Double)
+    role: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    cell: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Double, default=0.0)
+    grid: Mapped[bytes] = mapped_column(LargeBinary)
