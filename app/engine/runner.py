@@ -129,6 +129,7 @@ def analyze(
     check_writable_dir(data_dir)
     source = make_source(camera, fail_fast=True)
     try:
+        source.open_check()
         choice = choose_detector(site, camera)
         if on_start is not None:
             on_start(choice, source)
