@@ -50,9 +50,15 @@ class RtspTestServer:
     """
 
     def __init__(
-        self, path: str = "stream", user: str | None = None, password: str | None = None, digest: bool = False
+        self,
+        path: str = "stream",
+        user: str | None = None,
+        password: str | None = None,
+        digest: bool = False,
+        jpegs: str | None = None,
     ) -> None:
         self.path, self.user, self.password, self.digest = path, user, password, digest
+        self.jpegs = jpegs
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
         self._log = tempfile.NamedTemporaryFile(prefix="rtsp-server-", suffix=".log", delete=False)  # noqa: SIM115
@@ -98,6 +104,8 @@ class RtspTestServer:
             cmd += ["--user", self.user, "--password", self.password or ""]
             if self.digest:
                 cmd.append("--digest")
+        if self.jpegs:
+            cmd += ["--jpegs", self.jpegs]
         self._log.seek(0)
         self._log.truncate()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1)
@@ -174,3 +182,25 @@ def rtsp_server(rtsp_server_factory: Callable[..., RtspTestServer]) -> RtspTestS
 def rtsp_server_auth(rtsp_server_factory: Callable[..., RtspTestServer]) -> RtspTestServer:
     """The same stream behind Basic authentication: ``RTSP_USER`` / ``RTSP_PASSWORD``."""
     return rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def demo_jpegs(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """150 frames (15 s) of the demo video with people, as JPEG files; returns the printf pattern."""
+    import cv2
+
+    folder = tmp_path_factory.mktemp("rtsp-frames")
+    video = Path(__file__).resolve().parents[1] / "resources" / "demo" / "vtest.avi"
+    cap = cv2.VideoCapture(str(video))
+    for i in range(150):
+        ok, frame = cap.read()
+        assert ok, f"cannot read frame {i} of {video}"
+        cv2.imwrite(str(folder / f"f{i:04d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    cap.release()
+    return str(folder / "f%04d.jpg")
+
+
+@pytest.fixture
+def rtsp_people_server(rtsp_server_factory: Callable[..., RtspTestServer], demo_jpegs: str) -> RtspTestServer:
+    """The demo video's people as a live H.264 stream behind Basic authentication."""
+    return rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=demo_jpegs)

@@ -39,6 +39,13 @@ PIPELINE = (
     "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )"
 )
 
+# Real footage: JPEG frames (e.g. of the demo video with people) looped at the given rate.
+JPEG_PIPELINE = (
+    '( multifilesrc location="{pattern}" loop=true caps="image/jpeg,framerate={fps}/1" '
+    "! jpegdec ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate=1500 "
+    "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+)
+
 
 def _parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,6 +56,10 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--digest", action="store_true", help="Digest instead of Basic authentication")
     p.add_argument("--size", default="320x240", help="WIDTHxHEIGHT")
     p.add_argument("--fps", type=int, default=10)
+    p.add_argument(
+        "--jpegs", default=None,
+        help="serve these JPEG frames in a loop instead of a test pattern (printf pattern, e.g. /tmp/f%%04d.jpg)",
+    )
     return p.parse_args()
 
 
@@ -66,7 +77,10 @@ def main() -> int:
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(PIPELINE.format(w=w, h=h, fps=args.fps))
+    if args.jpegs:
+        factory.set_launch(JPEG_PIPELINE.format(pattern=args.jpegs, fps=args.fps))
+    else:
+        factory.set_launch(PIPELINE.format(w=w, h=h, fps=args.fps))
     factory.set_shared(True)
 
     if args.user is not None:

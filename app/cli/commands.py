@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
 import sys
 import tempfile
@@ -167,7 +166,6 @@ def _print_summary(r: AnalysisResult, name: str) -> None:
     span = (s.last_ts - s.first_ts) if s.first_ts is not None and s.last_ts is not None else 0.0
     fps = s.frames / s.wall_s if s.wall_s else 0.0
     print(f"analysed {name}: {s.frames} frames ({span:.1f} s of video) in {s.wall_s:.1f} s — {fps:.1f} fps")
-    print(f"detector: {r.backend}")
     print(f"tracks: {s.tracks}, events: {s.events} (run {r.run_id}: {s.status})")
     if s.dropped:
         print(f"dropped live frames: {s.dropped} (analysis slower than the camera)")
@@ -248,8 +246,7 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
         per_frame = st.total_s * 1000 / max(s.frames, 1)
         print(f"{name:<10} {per_frame:>9.2f} {st.p90_ms:>8.2f} {st.count:>6}")
     w = r.writer_stats
-    with contextlib.suppress(KeyError, TypeError):
-        print(f"writer (own thread): {int(w['batches'])} batches, {w['mean_batch_ms']:.1f} ms/batch")
+    print(f"writer (own thread): {w.batches} batches, {w.mean_batch_ms:.1f} ms/batch, {w.dropped} dropped")
     fps = s.frames / s.wall_s if s.wall_s else 0.0
     print(f"end-to-end: {fps:.1f} fps")
     return 0

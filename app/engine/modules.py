@@ -18,9 +18,9 @@ import numpy as np
 
 from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
-from app.store.records import EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
+from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
-Record = EventRecord | TrackRecord | HeatmapRecord
+Record = EventRecord | TrackRecord | HeatmapRecord | BackgroundRecord
 
 
 @dataclass(slots=True)

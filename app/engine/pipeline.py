@@ -23,7 +23,7 @@ from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.sources import Source
 from app.engine.timing import StageStats, StageTimer
 from app.errors import SourceError
-from app.store.records import EventRecord, HeatmapRecord, TrackRecord
+from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
 from models.base import DetectorBackend
 from models.tracking import Tracker, TrackerSettings
 
@@ -223,6 +223,8 @@ class CameraPipeline:
             elif isinstance(r, TrackRecord):
                 self.sink.put_track(self.run_id, r)
                 self.summary.tracks += 1
+            elif isinstance(r, BackgroundRecord):
+                self.sink.put_background(self.run_id, r)  # type: ignore[attr-defined]  # see RecordSink
             else:
                 self.sink.put_heatmap(self.run_id, r)
 

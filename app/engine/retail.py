@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
+from analytics.background import BackgroundSampler
 from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
@@ -20,9 +22,13 @@ from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
-from app.store.records import EventRecord, HeatmapRecord, PhotoRecord
+from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord
 
 HOUR = 3600.0
+#: The first background is made once this many frames are sampled (a live camera gets one early) …
+BACKGROUND_FIRST = 12
+#: … then again after this much video time, and at the end of the run.
+BACKGROUND_REFRESH = 6 * HOUR
 
 
 class RetailModule(Module):
@@ -33,7 +39,10 @@ class RetailModule(Module):
         ``zones`` / ``enter``: a person entered a zone.
         ``zones`` / ``dwell``: a stay in a zone ended (ts = enter, ts_end = exit, payload duration).
         ``visits`` / ``visit``: a store visit ended (ts = start, ts_end = end, payload zones in order).
-    It also emits a :class:`HeatmapRecord` per hour and role.
+    It also emits a :class:`HeatmapRecord` per hour and role, and (with the heatmap on) a
+    :class:`BackgroundRecord`: the camera's view without people, the median of frames sampled
+    every few seconds with the tracked boxes left out — once enough frames are sampled, every
+    :data:`BACKGROUND_REFRESH` seconds of video after that, and at :meth:`close`.
     """
 
     name = "retail"
@@ -48,6 +57,8 @@ class RetailModule(Module):
         self.heat: dict[str, Heatmap] = {}
         self.clock = TimeAccumulator(max_dt=self.cfg.heatmap.max_dt)
         self.hour: float | None = None
+        self.background = BackgroundSampler(interval=2.0, max_samples=24, max_side=640, max_interval=150.0)
+        self._background_ts: float | None = None  # when the last background was emitted
         self.zone_names = {z.id: z.label for z in ctx.camera.zones}
         self.entrance = next((z.id for z in ctx.camera.zones if z.type is ZoneType.ENTRANCE_LINE), None)
 
@@ -108,6 +119,7 @@ class RetailModule(Module):
             out.extend(self._visit_records(frame.camera_id, visits))
         if self.cfg.heatmap.enabled:
             out.extend(self._heat(frame, people))
+            out.extend(self._sample_background(frame, dets))
         return out
 
     # --- records -------------------------------------------------------------------------
@@ -217,8 +229,41 @@ class RetailModule(Module):
         self.heat.clear()
         return out
 
+    def _sample_background(self, frame: Frame, dets: Detections) -> list[Record]:
+        if not self.background.add(frame.image, dets.xyxy, frame.ts):
+            return []
+        last = self._background_ts
+        if last is None:
+            due = self.background.count >= BACKGROUND_FIRST
+        else:
+            due = frame.ts - last >= BACKGROUND_REFRESH
+        return self._make_background(frame.camera_id) if due else []
+
+    def _make_background(self, camera_id: str) -> list[Record]:
+        """The current median background as a JPEG record (nothing without samples)."""
+        image = self.background.background()
+        size = self.background.frame_size
+        if image is None or size is None:
+            return []
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            return []
+        samples = self.background.samples
+        self._background_ts = samples[-1].ts
+        return [
+            BackgroundRecord(
+                camera_id=camera_id,
+                ts=samples[-1].ts,
+                jpeg=buf.tobytes(),
+                width=size[0],
+                height=size[1],
+                samples=len(samples),
+                first_ts=samples[0].ts,
+            )
+        ]
+
     def close(self, ts: float) -> list[Record]:
-        """Close open zone stays and visits at their last sighting; write the last heatmap hour."""
+        """Close open zone stays and visits; write the last heatmap hour and the camera's background."""
         out: list[Record] = []
         cam = self.ctx.camera.id
         if self.zones is not None:
@@ -226,4 +271,7 @@ class RetailModule(Module):
         if self.visits is not None:
             out.extend(self._visit_records(cam, self.visits.flush(ts)))
         out.extend(self._flush_heat(cam))
+        samples = self.background.samples
+        if self.cfg.heatmap.enabled and samples and self._background_ts != samples[-1].ts:
+            out.extend(self._make_background(cam))  # unless nothing was sampled since the last one
         return out

@@ -20,7 +20,7 @@ from app.engine.sources import make_source
 from app.errors import UserError
 from app.store.db import open_store
 from app.store.sync import sync_site
-from app.store.writer import StoreWriter
+from app.store.writer import StoreWriter, WriterStats
 from models.base import BackendUnavailable, DetectorSettings
 from models.registry import BackendChoice, create_detector
 
@@ -45,7 +45,7 @@ class AnalysisResult:
     db_url: str
     data_dir: Path
     backend: str
-    writer_stats: dict[str, float]
+    writer_stats: WriterStats
 
 
 def detector_settings(site: SiteConfig, camera: CameraConfig) -> DetectorSettings:
@@ -134,7 +134,9 @@ def analyze(
         if on_start is not None:
             on_start(choice, source)
         store = open_store(db_url)
-        sync_site(store, site)
+        # The camera as analysed (its source may come from the command line) is what the store records.
+        others = [c for c in site.cameras if c.id != camera.id]
+        sync_site(store, site.model_copy(update={"cameras": [*others, camera]}))
         writer = StoreWriter(store, data_dir)
         writer.start()
         try:

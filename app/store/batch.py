@@ -17,8 +17,18 @@ import numpy as np
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from app.store.photos import SavedPhoto
-from app.store.records import EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
-from app.store.schema import AnalysisRun, Camera, Event, EventPhoto, HeatmapHour, Track, Zone
+from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
+from app.store.schema import (
+    AnalysisRun,
+    Background,
+    Camera,
+    Event,
+    EventPhoto,
+    HeatmapHour,
+    Track,
+    Zone,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +37,7 @@ TRACKS = cast(Table, Track.__table__)
 EVENTS = cast(Table, Event.__table__)
 PHOTOS = cast(Table, EventPhoto.__table__)
 HEAT = cast(Table, HeatmapHour.__table__)
+BACKGROUNDS = cast(Table, Background.__table__)
 
 TrackKey = tuple[int, int]  # (run id, tracker id)
 
@@ -36,12 +47,13 @@ class WriteItem:
     """Something queued for the writer.
 
     Attributes:
-        kind: ``"start"``, ``"event"``, ``"track"``, ``"heatmap"`` or ``"finish"``.
+        kind: ``"start"``, ``"event"``, ``"track"``, ``"heatmap"``, ``"background"`` or ``"finish"``.
         t: ``time.monotonic()`` when queued.
         run_id: the run (None for ``start``).
-        data: EventRecord, TrackRecord, HeatmapRecord, or a tuple for start/finish.
+        data: EventRecord, TrackRecord, HeatmapRecord, BackgroundRecord, or a tuple for start/finish.
         future: resolved with the run id for ``start``.
-        photos: files already written for an event, with their records.
+        photos: files already written for an event, with their records (for a background: its
+            file with None; empty when the file could not be written).
     """
 
     kind: str
@@ -49,7 +61,7 @@ class WriteItem:
     run_id: int | None
     data: Any
     future: Future[Any] | None = None
-    photos: list[tuple[SavedPhoto, PhotoRecord]] | None = None
+    photos: list[tuple[SavedPhoto, Any]] | None = None
 
 
 @dataclass(slots=True)
@@ -60,6 +72,7 @@ class BatchResult:
     tracks: int = 0
     heatmaps: int = 0
     photos: int = 0
+    backgrounds: int = 0
     finished: int = 0
     dropped: int = 0
     started: list[tuple[Future[Any], int]] = field(default_factory=list)
@@ -103,6 +116,7 @@ def write_batch(
         keys = _write_tracks(conn, ok, cams, track_ids, res)
         _write_events(conn, ok, cams, keys, zones, res)
         _write_heatmaps(conn, ok, cams, res)
+        _write_backgrounds(conn, ok, cams, res)
         for it in ok:
             if it.kind == "finish":
                 _finish(conn, cast(int, it.run_id), it.data)
@@ -302,3 +316,36 @@ def _write_heatmaps(conn: Connection, items: list[WriteItem], cams: dict[int, in
             conn.execute(insert(HEAT).values(**ident, **values))
         else:
             conn.execute(update(HEAT).where(HEAT.c.id == old.id).values(**values))
+
+
+def _write_backgrounds(
+    conn: Connection, items: list[WriteItem], cams: dict[int, int], res: BatchResult
+) -> None:
+    """Insert a row for every background whose file was written (see ``StoreWriter._prepare_photos``)."""
+    rows = []
+    for it in items:
+        if it.kind != "background":
+            continue
+        if not it.photos:
+            res.dropped += 1
+            continue
+        bg: BackgroundRecord = it.data
+        saved: SavedPhoto = it.photos[0][0]
+        rows.append(
+            {
+                "camera_id": cams[cast(int, it.run_id)],
+                "run_id": it.run_id,
+                "ts": float(bg.ts),
+                "first_ts": None if bg.first_ts is None else float(bg.first_ts),
+                "samples": int(bg.samples),
+                "width": int(bg.width),
+                "height": int(bg.height),
+                "path": saved.path,
+                "bytes": saved.bytes,
+                "sha256": saved.sha256,
+                "created_at": utcnow(),
+            }
+        )
+    if rows:
+        conn.execute(insert(BACKGROUNDS), rows)
+        res.backgrounds += len(rows)

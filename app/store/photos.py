@@ -1,5 +1,7 @@
 r"""Event photos on disk: ``<data_dir>/crops/<camera>/<YYYY-MM-DD>/<uuid>.jpg``, written atomically.
 
+Camera backgrounds (for heatmaps) go to ``<data_dir>/backgrounds/<camera>/<YYYYMMDD-HHMMSS>-<id>.jpg``.
+
 Example:
     >>> import tempfile
     >>> saved = save_photo(tempfile.mkdtemp(), "cam1", 1700000000.0, b"\xff\xd8\xff\xd9")
@@ -73,8 +75,58 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
 def photo_dir(data_dir: str | Path, camera: str, ts: float, tz: dt.tzinfo | None = None) -> Path:
     """The folder for a camera's photos of the day of ``ts`` (local time, or ``tz``)."""
     day = dt.datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d")
-    name = _SAFE.sub("_", camera).strip(".") or "_"  # never "..", never hidden
-    return Path(data_dir) / "crops" / name / day
+    return Path(data_dir) / "crops" / _safe_name(camera) / day
+
+
+def _safe_name(camera: str) -> str:
+    return _SAFE.sub("_", camera).strip(".") or "_"  # never "..", never hidden
+
+
+def _write_atomic(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` through a hidden temp file and a rename."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    tmp = folder / f".{name}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return final
+
+
+def _describe(data_dir: str | Path, final: Path, jpeg: bytes) -> SavedPhoto:
+    size = jpeg_size(jpeg)
+    return SavedPhoto(
+        path=final.relative_to(data_dir).as_posix(),
+        bytes=len(jpeg),
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+    )
+
+
+def save_background(
+    data_dir: str | Path, camera: str, ts: float, jpeg: bytes, tz: dt.tzinfo | None = None
+) -> SavedPhoto:
+    """Write a camera background JPEG atomically under ``<data_dir>/backgrounds/<camera>/``.
+
+    Args:
+        data_dir: the data folder.
+        camera: the camera's config id (folder name).
+        ts: time of the newest frame it was made from (names the file, local time or ``tz``).
+        jpeg: encoded image.
+        tz: time zone for the file name; None for the computer's.
+
+    Raises:
+        OSError: the file could not be written.
+    """
+    stamp = dt.datetime.fromtimestamp(ts, tz).strftime("%Y%m%d-%H%M%S")
+    folder = Path(data_dir) / "backgrounds" / _safe_name(camera)
+    final = _write_atomic(folder, f"{stamp}-{uuid.uuid4().hex[:8]}.jpg", jpeg)
+    return _describe(data_dir, final, jpeg)
 
 
 def save_photo(
@@ -95,23 +147,5 @@ def save_photo(
     Raises:
         OSError: the file could not be written.
     """
-    folder = photo_dir(data_dir, camera, ts, tz)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}.jpg"
-    final = folder / name
-    tmp = folder / f".{name}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(jpeg)
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    size = jpeg_size(jpeg)
-    return SavedPhoto(
-        path=final.relative_to(data_dir).as_posix(),
-        bytes=len(jpeg),
-        sha256=hashlib.sha256(jpeg).hexdigest(),
-        width=size[0] if size else None,
-        height=size[1] if size else None,
-    )
+    final = _write_atomic(photo_dir(data_dir, camera, ts, tz), f"{uuid.uuid4().hex}.jpg", jpeg)
+    return _describe(data_dir, final, jpeg)

@@ -97,3 +97,26 @@ class HeatmapRecord:
     height: int
     cell: int
     grid: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundRecord:
+    """A picture of one camera's view without people (a median of sampled frames), for heatmaps.
+
+    Attributes:
+        camera_id: config id of the camera.
+        ts: time of the newest frame it was made from (epoch seconds).
+        jpeg: the encoded picture; it may be downscaled from the frame size.
+        width: width in pixels of the analysed frames it stands for (the heatmap's frame width).
+        height: height in pixels of the analysed frames.
+        samples: how many frames it is the median of.
+        first_ts: time of the oldest of those frames, if known.
+    """
+
+    camera_id: str
+    ts: float
+    jpeg: bytes
+    width: int
+    height: int
+    samples: int = 0
+    first_ts: float | None = None

@@ -292,3 +292,28 @@ class HeatmapHour(Base):
     cell: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Double, default=0.0)
     grid: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Background(Base):
+    """A picture of a camera's view without people (a median of sampled frames), drawn under heatmaps.
+
+    ``path`` is relative to the data folder (``backgrounds/<camera>/…jpg``, ``/`` separators);
+    ``width``/``height`` are the analysed frame size it stands for (the JPEG may be smaller).
+    A camera gets a new one now and then; pick the newest made before the end of a period.
+    """
+
+    __tablename__ = "backgrounds"
+    __table_args__ = (Index("ix_backgrounds_camera_ts", "camera_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+    ts: Mapped[float] = mapped_column(Double)
+    first_ts: Mapped[float | None] = mapped_column(Double)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(400))
+    bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

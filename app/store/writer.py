@@ -43,8 +43,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.store.batch import BatchResult, WriteItem, write_batch
 from app.store.db import Store
-from app.store.photos import SavedPhoto, save_photo
-from app.store.records import EventRecord, HeatmapRecord, TrackRecord
+from app.store.photos import SavedPhoto, save_background, save_photo
+from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
 from app.store.schema import RunStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class WriterStats:
         max_batch_ms: slowest batch.
         mean_latency_ms: mean time from ``put_*`` to commit.
         queued: items waiting right now.
+        backgrounds: camera background pictures written and committed.
     """
 
     events: int
@@ -86,6 +87,7 @@ class WriterStats:
     max_batch_ms: float
     mean_latency_ms: float
     queued: int
+    backgrounds: int = 0
 
 
 @dataclass(slots=True)
@@ -103,6 +105,7 @@ class _Counters:
     max_batch_s: float = 0.0
     latency_s: float = 0.0
     latency_n: int = 0
+    backgrounds: int = 0
 
 
 @dataclass(slots=True)
@@ -123,7 +126,8 @@ class StoreWriter:
 
     Args:
         store: the open database.
-        data_dir: the data folder; photos go under ``<data_dir>/crops``.
+        data_dir: the data folder; photos go under ``<data_dir>/crops``, camera backgrounds under
+            ``<data_dir>/backgrounds``.
         max_batch: items per transaction at most.
         max_delay: seconds an item may wait for its batch to fill.
         queue_size: items buffered before ``put_*`` blocks (back-pressure instead of loss).
@@ -212,6 +216,10 @@ class StoreWriter:
             raise ValueError(f"heatmap grid has {len(heatmap.grid)} bytes, expected {rows}x{cols} float32")
         self._put(WriteItem("heatmap", time.monotonic(), run_id, heatmap))
 
+    def put_background(self, run_id: int, background: BackgroundRecord) -> None:
+        """Queue a camera background picture; the JPEG goes to ``<data_dir>/backgrounds/<camera>/``."""
+        self._put(WriteItem("background", time.monotonic(), run_id, background))
+
     def finish_run(
         self,
         run_id: int,
@@ -278,6 +286,7 @@ class StoreWriter:
             max_batch_ms=1000.0 * n.max_batch_s,
             mean_latency_ms=1000.0 * n.latency_s / n.latency_n if n.latency_n else 0.0,
             queued=self._q.qsize(),
+            backgrounds=n.backgrounds,
         )
 
     # --- the writer thread ------------------------------------------------------------------
@@ -325,6 +334,16 @@ class StoreWriter:
     def _prepare_photos(self, items: list[WriteItem]) -> None:
         """Write photo files (once, before any commit attempt) and remember them on the item."""
         for it in items:
+            if it.kind == "background":
+                bg: BackgroundRecord = it.data
+                try:
+                    saved_bg = save_background(self._data_dir, bg.camera_id, bg.ts, bg.jpeg, self._tz)
+                    it.photos = [(saved_bg, None)]
+                except OSError as e:
+                    where = self._data_dir
+                    log.error("cannot write the background of camera %s in %s: %s", bg.camera_id, where, e)
+                    it.photos = []
+                continue
             if it.kind != "event" or not it.data.photos:
                 continue
             ev: EventRecord = it.data
@@ -373,6 +392,7 @@ class StoreWriter:
         n.tracks += result.tracks
         n.heatmaps += result.heatmaps
         n.photos += result.photos
+        n.backgrounds += result.backgrounds
         n.runs_started += len(result.started)
         n.runs_finished += result.finished
         n.dropped += result.dropped

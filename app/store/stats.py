@@ -1,0 +1,694 @@
+"""Store statistics for a period: footfall by hour, occupancy peaks, dwell, visits, funnel, heatmaps.
+
+One function per table; each returns a pandas DataFrame (or a small dataclass) that the CLI
+prints and the reports write to Excel. They read what :mod:`app.engine.retail` stores:
+
+* ``footfall`` / ``in`` | ``out`` events (zone = the line) → :func:`footfall_by_hour`;
+* ``zones`` / ``dwell`` events (``ts`` = enter, ``ts_end`` = exit) → :func:`dwell_by_zone`,
+  :func:`occupancy_peaks`;
+* ``visits`` / ``visit`` events (``ts``/``ts_end``, ``payload.zones`` in order) →
+  :func:`visits_summary`, :func:`funnel`;
+* heatmap hours, track paths and camera backgrounds → :func:`heatmap_grid`, :func:`track_paths`,
+  :func:`background_for`.
+
+Conventions:
+    Period: ``[since, until)`` in epoch seconds or aware datetimes, ``None`` = open. An event
+    belongs to the period by its start time (a crossing, the enter of a stay, the start of a
+    visit); occupancy uses every stay that overlaps the period, clipped to it; heatmaps use the
+    hours that overlap it (they are stored per hour).
+    Time zone: hours and clock times are in the site's time zone (``sites.timezone``, synced
+    from ``site.timezone`` of the config); when it is not set, the computer's local time.
+    Tables carry it in ``df.attrs["timezone"]``; their ``hour``/``*_at`` columns are *naive*
+    wall-clock datetimes in that zone (Excel cannot store time zones), next to exact epoch
+    ``*_ts`` columns.
+    Role: ``"customer"`` (default) counts everyone *not* marked staff (``unknown`` included),
+    ``"staff"`` only staff, ``"all"`` everyone. The role is the event payload's ``role``.
+
+Example:
+    >>> from app.store.db import open_store
+    >>> footfall_by_hour(open_store("sqlite://")).empty
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Select, func, select
+
+from analytics.visits import Visit
+from analytics.visits import funnel as visit_funnel
+from app.errors import UserError
+from app.store.db import Store
+from app.store.queries import HeatmapGrid
+from app.store.queries import heatmap as stored_heatmap
+from app.store.schema import Background, Camera, Event, HeatmapHour, Site, Track, Zone
+
+Role = Literal["customer", "staff", "all"]
+ROLES: tuple[Role, ...] = ("customer", "staff", "all")
+STAFF = "staff"
+HOUR = 3600.0
+
+#: Zone types that make the "checkout" step of the funnel.
+CHECKOUT_TYPES = ("queue", "counter")
+LINE_TYPES = ("entrance_line", "line")
+
+Moment = float | dt.datetime | None
+
+
+# --- cameras, zones, time zone ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneRow:
+    """A zone or line of a camera as stored (``points`` in 0–1 of the frame)."""
+
+    id: int
+    config_id: str
+    name: str
+    type: str
+    points: list[list[float]]
+    active: bool
+
+    @property
+    def label(self) -> str:
+        """The name, or the id when it has none."""
+        return self.name or self.config_id
+
+    @property
+    def is_line(self) -> bool:
+        """Whether it is a directed line (entrance or counting line)."""
+        return self.type in LINE_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class CameraRow:
+    """A camera with its zones and its site's name and time zone."""
+
+    id: int
+    config_id: str
+    name: str
+    site: str
+    timezone: str | None
+    zones: tuple[ZoneRow, ...]
+
+    @property
+    def label(self) -> str:
+        """The name, or the id when it has none."""
+        return self.name or self.config_id
+
+    def zone(self, config_id: str) -> ZoneRow | None:
+        """The zone with this config id, or None."""
+        return next((z for z in self.zones if z.config_id == config_id), None)
+
+
+def cameras(store: Store, camera: int | str | None = None) -> list[CameraRow]:
+    """Cameras (all, or those matching a row id / config id) with their zones, in id order.
+
+    Raises:
+        UserError: ``camera`` is given but not in the database (exit code 2; names the known ones).
+    """
+    q = select(Camera, Site.name, Site.timezone).join(Site, Camera.site_id == Site.id).order_by(Camera.id)
+    with store.session() as s:
+        rows = s.execute(q).all()
+        zones = s.scalars(select(Zone).order_by(Zone.id)).all()
+    by_cam: dict[int, list[ZoneRow]] = {}
+    for z in zones:
+        by_cam.setdefault(z.camera_id, []).append(
+            ZoneRow(z.id, z.config_id, z.name, z.type, [list(p) for p in z.points], z.active)
+        )
+    out = [
+        CameraRow(c.id, c.config_id, c.name, site, tz, tuple(by_cam.get(c.id, ())))
+        for c, site, tz in rows
+        if camera is None or (c.id == camera if isinstance(camera, int) else c.config_id == camera)
+    ]
+    if camera is not None and not out:
+        known = ", ".join(sorted({c.config_id for c, _, _ in rows})) or "none yet"
+        raise UserError(f"no camera {camera!r} in the database (cameras: {known})", 2)
+    return out
+
+
+def check_zone(cams: Iterable[CameraRow], zone: str) -> None:
+    """Make sure some camera has a zone or line with this config id.
+
+    Raises:
+        UserError: it does not (exit code 2; names the known zones).
+    """
+    cams = list(cams)
+    if any(c.zone(zone) for c in cams):
+        return
+    known = ", ".join(sorted({z.config_id for c in cams for z in c.zones})) or "none"
+    raise UserError(f"no zone {zone!r} on the selected camera(s) (zones: {known})", 2)
+
+
+def site_timezone(store: Store, camera: int | str | None = None) -> ZoneInfo | None:
+    """The site's time zone (``sites.timezone``), or None for the computer's local time.
+
+    With several sites (a shared PostgreSQL database) and no camera, the zone is used only when
+    every site has the same one.
+
+    Raises:
+        UserError: the stored name is not a known IANA time zone.
+    """
+    names = {c.timezone for c in cameras(store, camera)}
+    if camera is None:
+        with store.session() as s:
+            names |= set(s.scalars(select(Site.timezone)).all())
+    names.discard(None)
+    names.discard("")
+    if len(names) != 1:
+        return None
+    name = str(next(iter(names)))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"the site's time zone {name!r} is not a known IANA time zone (e.g. Europe/Moscow)") from None
+
+
+def timezone_name(tz: dt.tzinfo | None) -> str:
+    """A readable name of a zone from :func:`site_timezone` (None: the computer's local time)."""
+    if tz is None:
+        local = dt.datetime.now().astimezone()
+        return f"local time of this computer ({local.tzname()})"
+    return str(getattr(tz, "key", None) or tz)
+
+
+def local_time(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
+    """Epoch seconds as a naive wall-clock datetime in ``tz`` (None: the computer's local time)."""
+    return dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None)
+
+
+def local_hour_start(ts: float, tz: dt.tzinfo | None) -> float:
+    """Epoch seconds of the start of the local hour that contains ``ts`` (exact for any UTC offset)."""
+    t = dt.datetime.fromtimestamp(ts, tz)
+    return ts - (t.minute * 60 + t.second + t.microsecond / 1e6)
+
+
+def _epoch(t: Moment) -> float | None:
+    if t is None:
+        return None
+    return t.timestamp() if isinstance(t, dt.datetime) else float(t)
+
+
+def _resolve_tz(store: Store, tz: dt.tzinfo | str | None, camera: int | str | None) -> dt.tzinfo | None:
+    if tz is None:
+        return site_timezone(store, camera)
+    if isinstance(tz, str):
+        return None if tz == "local" else ZoneInfo(tz)
+    return tz
+
+
+def _role_ok(roles: pd.Series, role: Role) -> pd.Series:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role == "all":
+        return pd.Series(True, index=roles.index)
+    return roles == STAFF if role == STAFF else roles != STAFF
+
+
+def _with_tz(df: pd.DataFrame, tz: dt.tzinfo | None) -> pd.DataFrame:
+    df.attrs["timezone"] = timezone_name(tz)
+    return df
+
+
+# --- loading events -----------------------------------------------------------------------------
+
+_EVENT_COLUMNS = ["ts", "ts_end", "type", "camera", "zone", "tracker_id", "role", "payload"]
+
+
+def _where_camera(q: Select[Any], camera: int | str | None) -> Select[Any]:
+    if camera is None:
+        return q
+    return q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
+
+
+def _events(
+    store: Store,
+    module: str,
+    types: tuple[str, ...],
+    since: Moment,
+    until: Moment,
+    camera: int | str | None,
+    *,
+    overlap: bool = False,
+) -> pd.DataFrame:
+    """Events as a DataFrame (columns :data:`_EVENT_COLUMNS`), oldest first.
+
+    With ``overlap``, interval events that overlap [since, until) (``ts < until`` and
+    ``ts_end > since``); else events whose ``ts`` is in [since, until).
+    """
+    q = (
+        select(Event.ts, Event.ts_end, Event.type, Camera.config_id, Zone.config_id, Track.tracker_id, Event.payload)
+        .join(Camera, Event.camera_id == Camera.id)
+        .outerjoin(Zone, Event.zone_id == Zone.id)
+        .outerjoin(Track, Event.track_id == Track.id)
+        .where(Event.module == module, Event.type.in_(types))
+    )
+    q = _where_camera(q, camera)
+    lo, hi = _epoch(since), _epoch(until)
+    if hi is not None:
+        q = q.where(Event.ts < hi)
+    if lo is not None:
+        q = q.where(Event.ts_end > lo) if overlap else q.where(Event.ts >= lo)
+    q = q.order_by(Event.ts, Event.id)
+    with store.session() as s:
+        rows = s.execute(q).all()
+    data = []
+    for ts, ts_end, typ, cam, zone, tracker, payload in rows:
+        p = payload or {}
+        data.append((ts, ts_end, typ, cam, zone or p.get("zone"), tracker, p.get("role") or "unknown", p))
+    return pd.DataFrame(data, columns=_EVENT_COLUMNS)
+
+
+def _zone_names(cams: Iterable[CameraRow]) -> dict[tuple[str, str], str]:
+    return {(c.config_id, z.config_id): z.label for c in cams for z in c.zones}
+
+
+# --- footfall -----------------------------------------------------------------------------------
+
+
+def footfall_by_hour(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    zone: str | None = None,
+    role: Role = "customer",
+    tz: dt.tzinfo | str | None = None,
+) -> pd.DataFrame:
+    """People crossing each line in and out, per local hour.
+
+    Every line gets a row for every hour from the first to the last hour with a crossing on any
+    line (hours without crossings show 0).
+
+    Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: row id or config id; None for all cameras.
+        zone: only this line (config id).
+        role: ``customer``, ``staff`` or ``all``.
+        tz: time zone of the hours; None for the site's (see the module docstring), ``"local"``
+            for the computer's.
+
+    Returns:
+        Columns ``hour`` (naive local start), ``hour_ts`` (epoch), ``camera``, ``line``,
+        ``line_name``, ``in``, ``out``; sorted by hour, camera, line.
+    """
+    zone_tz = _resolve_tz(store, tz, camera)
+    cols = ["hour", "hour_ts", "camera", "line", "line_name", "in", "out"]
+    ev = _events(store, "footfall", ("in", "out"), since, until, camera)
+    if zone is not None:
+        ev = ev[ev.zone == zone]
+    ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
+    if ev.empty:
+        return _with_tz(pd.DataFrame(columns=cols), zone_tz)
+    ev = ev.assign(hour_ts=[local_hour_start(t, zone_tz) for t in ev.ts])
+    counts = ev.groupby(["camera", "zone", "hour_ts", "type"]).size().unstack("type", fill_value=0)
+    for col in ("in", "out"):
+        if col not in counts:
+            counts[col] = 0
+    hours = np.arange(ev.hour_ts.min(), ev.hour_ts.max() + 1.0, HOUR)
+    lines = counts.index.droplevel("hour_ts").unique()
+    full = pd.MultiIndex.from_tuples([(c, z, h) for c, z in lines for h in hours], names=counts.index.names)
+    counts = counts.reindex(full, fill_value=0).reset_index()
+    names = _zone_names(cameras(store, camera))
+    df = pd.DataFrame(
+        {
+            "hour": [local_time(h, zone_tz) for h in counts.hour_ts],
+            "hour_ts": counts.hour_ts.astype(float),
+            "camera": counts.camera,
+            "line": counts.zone,
+            "line_name": [names.get((c, z), z) for c, z in zip(counts.camera, counts.zone, strict=True)],
+            "in": counts["in"].astype(int),
+            "out": counts["out"].astype(int),
+        }
+    )
+    df = df.sort_values(["hour_ts", "camera", "line"], ignore_index=True)
+    return _with_tz(df, zone_tz)
+
+
+# --- zones: dwell and occupancy -----------------------------------------------------------------
+
+
+def _polygon_zones(cams: Iterable[CameraRow], zone: str | None) -> list[tuple[CameraRow, ZoneRow]]:
+    return [
+        (c, z)
+        for c in cams
+        for z in c.zones
+        if not z.is_line and (zone is None or z.config_id == zone) and z.active
+    ]
+
+
+def _stays(ev: pd.DataFrame) -> pd.Series:
+    """Seconds of each dwell event: ``ts_end − ts``, else the payload's ``duration``."""
+    from_payload = pd.Series([p.get("duration") for p in ev.payload], index=ev.index, dtype=float)
+    return (ev.ts_end - ev.ts).where(ev.ts_end.notna(), from_payload).astype(float)
+
+
+def dwell_by_zone(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    zone: str | None = None,
+    role: Role = "customer",
+) -> pd.DataFrame:
+    """How long people stayed in each zone: stays that *began* in the period.
+
+    Percentiles use linear interpolation (numpy's default): for stays of 10, 20, 30, 40 and
+    100 s the median is 30 s and p90 is 76 s.
+
+    Returns:
+        Columns ``camera``, ``zone``, ``zone_name``, ``stays``, ``mean_s``, ``median_s``,
+        ``p90_s``, ``max_s``, ``total_s``; one row per polygon zone of the selected cameras
+        (zones nobody entered have 0 stays and NaN times), in camera/zone order.
+    """
+    cams = cameras(store, camera)
+    ev = _events(store, "zones", ("dwell",), since, until, camera)
+    ev = ev[_role_ok(ev.role, role)]
+    ev = ev.assign(seconds=_stays(ev))
+    rows = []
+    for cam, z in _polygon_zones(cams, zone):
+        sec = ev.seconds[(ev.camera == cam.config_id) & (ev.zone == z.config_id)].dropna().to_numpy()
+        stats = (
+            (sec.mean(), np.median(sec), np.percentile(sec, 90), sec.max(), sec.sum())
+            if len(sec)
+            else (math.nan,) * 4 + (0.0,)
+        )
+        rows.append((cam.config_id, z.config_id, z.label, len(sec), *(float(v) for v in stats)))
+    cols = ["camera", "zone", "zone_name", "stays", "mean_s", "median_s", "p90_s", "max_s", "total_s"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def peak_occupancy(intervals: Iterable[tuple[float, float]]) -> tuple[int, float | None, float]:
+    """The most intervals open at once, when that first happened, and how long it lasted in all.
+
+    Intervals are half-open ``[start, end)``: a stay that ends when another begins does not
+    overlap it.
+
+    Returns:
+        ``(peak, first time at the peak or None, seconds spent at the peak level in total)``.
+
+    Example:
+        >>> peak_occupancy([(0, 10), (5, 15), (10, 20)])
+        (2, 5.0, 10.0)
+    """
+    steps = sorted(
+        [(float(a), 1) for a, b in intervals if b > a] + [(float(b), -1) for a, b in intervals if b > a],
+        key=lambda e: (e[0], e[1]),  # ends (-1) before starts (+1) at the same time
+    )
+    peak, at, level = 0, None, 0
+    times: list[tuple[float, int]] = []  # (time, level after it)
+    for t, d in steps:
+        level += d
+        times.append((t, level))
+        if level > peak:
+            peak, at = level, t
+    at_peak = sum(
+        t2 - t1 for (t1, lv), (t2, _) in zip(times, times[1:], strict=False) if lv == peak and peak > 0
+    )
+    return peak, at, float(at_peak)
+
+
+def occupancy_peaks(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    zone: str | None = None,
+    role: Role = "customer",
+    tz: dt.tzinfo | str | None = None,
+) -> pd.DataFrame:
+    """The most people in each zone at once, from the stays (dwell intervals) that overlap the period.
+
+    Stays are clipped to the period; stays still open (no exit stored yet) are not counted.
+
+    Returns:
+        Columns ``camera``, ``zone``, ``zone_name``, ``peak`` (people), ``peak_at`` (naive
+        local time it was first reached, NaT if nobody), ``peak_ts`` (epoch), ``at_peak_s``
+        (seconds at that level in total); one row per polygon zone, in camera/zone order.
+    """
+    zone_tz = _resolve_tz(store, tz, camera)
+    cams = cameras(store, camera)
+    ev = _events(store, "zones", ("dwell",), since, until, camera, overlap=True)
+    ev = ev[_role_ok(ev.role, role)]
+    ev = ev.assign(end=ev.ts + _stays(ev))
+    lo, hi = _epoch(since), _epoch(until)
+    if lo is not None:
+        ev = ev.assign(ts=ev.ts.clip(lower=lo))
+    if hi is not None:
+        ev = ev.assign(end=ev.end.clip(upper=hi))
+    rows = []
+    for cam, z in _polygon_zones(cams, zone):
+        mine = ev[(ev.camera == cam.config_id) & (ev.zone == z.config_id)].dropna(subset=["end"])
+        peak, at, at_peak = peak_occupancy(zip(mine.ts, mine.end, strict=True))
+        when = local_time(at, zone_tz) if at is not None else pd.NaT
+        rows.append((cam.config_id, z.config_id, z.label, peak, when, at, at_peak))
+    cols = ["camera", "zone", "zone_name", "peak", "peak_at", "peak_ts", "at_peak_s"]
+    return _with_tz(pd.DataFrame(rows, columns=cols), zone_tz)
+
+
+# --- visits and funnel --------------------------------------------------------------------------
+
+
+def _visits(
+    store: Store, since: Moment, until: Moment, camera: int | str | None, zone: str | None, role: Role
+) -> pd.DataFrame:
+    ev = _events(store, "visits", ("visit",), since, until, camera)
+    ev = ev[_role_ok(ev.role, role)]
+    zones = [tuple(p.get("zones") or ()) for p in ev.payload]
+    ev = ev.assign(zones=zones, seconds=_stays(ev))
+    if zone is not None:
+        ev = ev[[zone in zs for zs in ev.zones]]
+    return ev
+
+
+def visits_summary(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    zone: str | None = None,
+    role: Role = "customer",
+) -> pd.DataFrame:
+    """Store visits that began in the period and how long they lasted (time in store).
+
+    Args:
+        zone: only visits that passed through this zone or line.
+
+    Returns:
+        Columns ``camera``, ``visits``, ``mean_s``, ``median_s``, ``p90_s``; one row per camera
+        that has visits.
+    """
+    ev = _visits(store, since, until, camera, zone, role)
+    rows = []
+    for cam, g in ev.groupby("camera", sort=True):
+        sec = g.seconds.dropna().to_numpy()
+        rows.append(
+            (cam, len(g), float(sec.mean()), float(np.median(sec)), float(np.percentile(sec, 90)))
+            if len(sec)
+            else (cam, len(g), math.nan, math.nan, math.nan)
+        )
+    return pd.DataFrame(rows, columns=["camera", "visits", "mean_s", "median_s", "p90_s"])
+
+
+def funnel(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    zone: str | None = None,
+    role: Role = "customer",
+) -> pd.DataFrame:
+    """Entrance → department → checkout, per department, from the visits' zone paths (in order).
+
+    For each department *D* of a camera: how many visits came in (crossed the entrance line;
+    every visit when the camera has none), how many of them then entered *D*, and how many of
+    those went on to a queue or counter zone *after* *D*. The first row per camera,
+    department ``"(any)"``, is entrance → checkout regardless of departments. Counts use
+    :func:`analytics.visits.funnel` (order-aware; other zones may come between the steps).
+
+    Args:
+        zone: only this department's row (if it is a department).
+
+    Returns:
+        Columns ``camera``, ``department``, ``department_name``, ``visits``, ``reached``,
+        ``checkout`` (None when the camera has no queue/counter zone), ``reached_share``
+        (reached / visits), ``checkout_share`` (checkout / reached).
+    """
+    cams = cameras(store, camera)
+    ev = _visits(store, since, until, camera, None, role)
+    rows = []
+    for cam in cams:
+        mine = ev[ev.camera == cam.config_id]
+        if mine.empty:
+            continue
+        entrance = next((z.config_id for z in cam.zones if z.type == "entrance_line"), None)
+        checkout = {z.config_id for z in cam.zones if z.type in CHECKOUT_TYPES}
+        depts = [z for z in cam.zones if z.type == "department"]
+        token = {z: "@checkout" for z in checkout}
+        visits = [
+            Visit(i, (), 0.0, 0.0, 0.0, tuple(token.get(z, z) for z in zs), "unknown", 0, "exit")
+            for i, zs in enumerate(mine.zones)
+        ]
+        head = [entrance] if entrance else []
+        n_in = visit_funnel(visits, head)[0][1] if head else len(visits)
+        targets: list[tuple[str, str, str | None]] = [("(any)", "(any department)", None)]
+        targets += [(d.config_id, d.label, d.config_id) for d in depts if zone is None or d.config_id == zone]
+        for dept_id, dept_name, step in targets:
+            steps = [*head, *([step] if step else []), *(["@checkout"] if checkout else [])]
+            counts = dict(visit_funnel(visits, steps)) if steps else {}
+            reached = counts.get(step, n_in) if step else n_in
+            out = counts.get("@checkout") if checkout else None
+            rows.append(
+                (
+                    cam.config_id,
+                    dept_id,
+                    dept_name,
+                    n_in,
+                    reached,
+                    out,
+                    reached / n_in if n_in else math.nan,
+                    (out / reached if reached else math.nan) if out is not None else math.nan,
+                )
+            )
+    cols = ["camera", "department", "department_name", "visits", "reached", "checkout", "reached_share",
+            "checkout_share"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --- pictures: heatmap, paths, background -------------------------------------------------------
+
+
+def _roles_for(store: Store, role: Role) -> tuple[str, ...] | None:
+    if role == "all":
+        return None
+    if role == STAFF:
+        return (STAFF,)
+    with store.session() as s:
+        stored = set(s.scalars(select(HeatmapHour.role).distinct()).all())
+    return tuple(sorted((stored | {"customer", "unknown"}) - {STAFF}))
+
+
+def heatmap_grid(
+    store: Store,
+    camera: int | str,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    role: Role = "customer",
+) -> HeatmapGrid | None:
+    """The camera's heatmap (seconds per cell) summed over the stored hours that overlap the period.
+
+    Heatmaps are stored per hour, so a period from 10:30 includes the whole 10:00 hour.
+    Returns None when nothing was recorded.
+    """
+    lo = _epoch(since)
+    lo = math.floor(lo / HOUR) * HOUR if lo is not None else None
+    return stored_heatmap(store, camera, lo, _epoch(until), roles=_roles_for(store, role))
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPath:
+    """Where one tracked person walked: (N, 3) ``ts, x, y`` in pixels of the analysed frame."""
+
+    camera: str
+    tracker_id: int
+    role: str
+    first_ts: float
+    last_ts: float
+    points: np.ndarray
+
+
+def track_paths(
+    store: Store,
+    camera: int | str,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    role: Role = "customer",
+    min_points: int = 2,
+) -> list[TrackPath]:
+    """People's paths (``tracks.path``) clipped to the period, oldest first.
+
+    Args:
+        min_points: paths with fewer points inside the period are left out.
+    """
+    lo, hi = _epoch(since), _epoch(until)
+    q = _where_camera(select(Track, Camera.config_id).join(Camera, Track.camera_id == Camera.id), camera)
+    q = q.where(Track.class_id == 0)
+    if hi is not None:
+        q = q.where(Track.first_ts < hi)
+    if lo is not None:
+        q = q.where(Track.last_ts >= lo)
+    with store.session() as s:
+        rows = s.execute(q.order_by(Track.first_ts, Track.id)).all()
+    out = []
+    for t, cam in rows:
+        if not bool(_role_ok(pd.Series([t.role or "unknown"]), role).iloc[0]):
+            continue
+        pts = np.asarray(t.path or [], dtype=np.float64).reshape(-1, 3)
+        keep = np.ones(len(pts), dtype=bool)
+        if lo is not None:
+            keep &= pts[:, 0] >= lo
+        if hi is not None:
+            keep &= pts[:, 0] < hi
+        pts = pts[keep & np.isfinite(pts).all(axis=1)]
+        if len(pts) >= min_points:
+            out.append(TrackPath(cam, t.tracker_id, t.role, t.first_ts, t.last_ts, pts))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundRow:
+    """A stored camera background; ``path`` is relative to the data folder."""
+
+    camera: str
+    ts: float
+    first_ts: float | None
+    samples: int
+    width: int
+    height: int
+    path: str
+
+
+def background_for(store: Store, camera: int | str, until: Moment = None) -> BackgroundRow | None:
+    """The camera's background for a period ending at ``until``: the newest made before it, else the oldest.
+
+    Returns None when the camera has no background.
+    """
+    base = _where_camera(select(Background, Camera.config_id).join(Camera, Background.camera_id == Camera.id), camera)
+    hi = _epoch(until)
+    with store.session() as s:
+        row = None
+        if hi is not None:
+            row = s.execute(base.where(Background.ts < hi).order_by(Background.ts.desc(), Background.id.desc())).first()
+            if row is None:
+                row = s.execute(base.order_by(Background.ts, Background.id)).first()
+        else:
+            row = s.execute(base.order_by(Background.ts.desc(), Background.id.desc())).first()
+    if row is None:
+        return None
+    b, cam = row
+    return BackgroundRow(cam, b.ts, b.first_ts, b.samples, b.width, b.height, b.path)
+
+
+def data_span(store: Store, camera: int | str | None = None) -> tuple[float, float] | None:
+    """Time of the first and the last stored event (of the camera), or None without events."""
+    q = _where_camera(select(func.min(Event.ts), func.max(Event.ts)).join(Camera, Event.camera_id == Camera.id), camera)
+    with store.session() as s:
+        lo, hi = s.execute(q).one()
+    return None if lo is None else (float(lo), float(hi))
