@@ -22,7 +22,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from analytics.types import COCO_CLASSES
 from app.errors import ConfigError
@@ -88,14 +96,22 @@ class DetectionSettings(_Model):
     """Thresholds shared by detection modules (the seeds' config.ini keys)."""
 
     confidence: float | None = Field(
-        None, ge=0.01, le=1.0, title="Detection confidence",
+        None,
+        ge=0.01,
+        le=1.0,
+        title="Detection confidence",
         description="Minimum detector score (seeds: confidence_ratio). Higher: fewer false alarms, more misses.",
     )
     classes: list[str] | None = Field(
-        None, title="Classes", description="COCO class names to look for (seeds: class_list), e.g. [person, car].",
+        None,
+        title="Classes",
+        description="COCO class names to look for (seeds: class_list), e.g. [person, car].",
     )
     box_expand: float | None = Field(
-        None, ge=0.0, le=1.0, title="Box expansion",
+        None,
+        ge=0.0,
+        le=1.0,
+        title="Box expansion",
         description="Grow each box by this share of its size on every side before cropping (seeds: BoundingBox).",
     )
 
@@ -117,12 +133,18 @@ class TracksModule(DetectionSettings):
 
     enabled: bool = Field(True, title="Enabled", description="Record tracks and their crops.")
     min_frames: int = Field(
-        3, ge=1, le=1000, title="Minimum frames",
+        3,
+        ge=1,
+        le=1000,
+        title="Minimum frames",
         description="A track seen in fewer frames is treated as noise and not stored.",
     )
     save_crops: bool = Field(True, title="Save crops", description="Store a JPEG crop of each track.")
     path_interval: float = Field(
-        0.5, ge=0.0, le=60.0, title="Path sample interval (s)",
+        0.5,
+        ge=0.0,
+        le=60.0,
+        title="Path sample interval (s)",
         description="Store the track's position at most this often (seconds).",
     )
 
@@ -132,14 +154,23 @@ class FootfallModule(_Model):
 
     enabled: bool = Field(True, title="Enabled", description="Count line crossings.")
     min_distance: float = Field(
-        0.02, ge=0.0, le=0.5, title="Side distance",
+        0.02,
+        ge=0.0,
+        le=0.5,
+        title="Side distance",
         description="How far from the line (share of the frame height) a person must be to count as on a side; "
         "jitter on the line never counts.",
     )
     min_frames: int = Field(
-        2, ge=1, le=100, title="Confirm frames", description="Consecutive frames on the new side before a crossing counts."
+        2,
+        ge=1,
+        le=100,
+        title="Confirm frames",
+        description="Consecutive frames on the new side before a crossing counts.",
     )
-    save_crops: bool = Field(True, title="Save crops", description="Attach a photo of the person to each crossing.")
+    save_crops: bool = Field(
+        True, title="Save crops", description="Attach a photo of the person to each crossing."
+    )
 
 
 class ZonesModule(_Model):
@@ -147,13 +178,22 @@ class ZonesModule(_Model):
 
     enabled: bool = Field(True, title="Enabled", description="Track presence in zones.")
     min_frames: int = Field(
-        3, ge=1, le=100, title="Inertia (frames)",
+        3,
+        ge=1,
+        le=100,
+        title="Inertia (frames)",
         description="Consecutive frames inside (outside) before an enter (exit) counts, so a flickering box "
         "does not double count.",
     )
-    min_seconds: float = Field(0.0, ge=0.0, le=60.0, title="Inertia (s)", description="Minimum time span of those frames.")
+    min_seconds: float = Field(
+        0.0, ge=0.0, le=60.0, title="Inertia (s)", description="Minimum time span of those frames."
+    )
     lost_timeout: float = Field(
-        2.0, gt=0.0, le=120.0, title="Lost after (s)", description="A person unseen this long has left the zone."
+        2.0,
+        gt=0.0,
+        le=120.0,
+        title="Lost after (s)",
+        description="A person unseen this long has left the zone.",
     )
 
 
@@ -162,21 +202,34 @@ class VisitsModule(_Model):
 
     enabled: bool = Field(True, title="Enabled", description="Build visits from tracks.")
     join_seconds: float = Field(
-        2.0, ge=0.0, le=60.0, title="Join gap (s)", description="Longest gap of an ID switch that is joined into one visit."
+        2.0,
+        ge=0.0,
+        le=60.0,
+        title="Join gap (s)",
+        description="Longest gap of an ID switch that is joined into one visit.",
     )
     join_distance: float = Field(
-        0.15, ge=0.0, le=1.0, title="Join distance",
+        0.15,
+        ge=0.0,
+        le=1.0,
+        title="Join distance",
         description="Farthest jump (share of the frame height) of an ID switch that is joined.",
     )
-    min_duration: float = Field(1.0, ge=0.0, le=3600.0, title="Minimum visit (s)", description="Shorter visits are noise.")
+    min_duration: float = Field(
+        1.0, ge=0.0, le=3600.0, title="Minimum visit (s)", description="Shorter visits are noise."
+    )
 
 
 class HeatmapModule(_Model):
     """Time spent per place, accumulated per hour."""
 
     enabled: bool = Field(True, title="Enabled", description="Accumulate a heatmap.")
-    cell: int = Field(8, ge=2, le=64, title="Cell (px)", description="Grid cell side in pixels of the analysed frame.")
-    max_dt: float = Field(1.0, gt=0.0, le=10.0, title="Max step (s)", description="A gap longer than this adds no more time.")
+    cell: int = Field(
+        8, ge=2, le=64, title="Cell (px)", description="Grid cell side in pixels of the analysed frame."
+    )
+    max_dt: float = Field(
+        1.0, gt=0.0, le=10.0, title="Max step (s)", description="A gap longer than this adds no more time."
+    )
 
 
 class ModulesConfig(_Model):
@@ -192,7 +245,9 @@ class ModulesConfig(_Model):
 class CameraConfig(DetectionSettings):
     """One camera: where frames come from, how often to analyse them, its zones and modules."""
 
-    id: Ident = Field(title="Camera id", description="Short unique id, e.g. 'entrance'. Used in the database.")
+    id: Ident = Field(
+        title="Camera id", description="Short unique id, e.g. 'entrance'. Used in the database."
+    )
     name: str = Field("", title="Name", description="Name shown in the GUI and reports.", max_length=120)
     enabled: bool = Field(True, title="Enabled", description="Analyse this camera.")
     source: str = Field(
@@ -204,18 +259,29 @@ class CameraConfig(DetectionSettings):
     username: str | None = Field(None, title="User", description="RTSP user, if not in the URL.")
     password: SecretStr | None = Field(None, title="Password", description="RTSP password; never logged.")
     fps: float | None = Field(
-        None, gt=0, le=120, title="Max frame rate",
+        None,
+        gt=0,
+        le=120,
+        title="Max frame rate",
         description="Analyse at most this many frames per second (live sources drop the rest).",
     )
     stride: int = Field(
-        1, ge=1, le=100, title="Detect every N-th frame",
+        1,
+        ge=1,
+        le=100,
+        title="Detect every N-th frame",
         description="Run the detector on every N-th frame; the tracker predicts in between.",
     )
-    resolution: tuple[Annotated[int, Field(ge=32, le=8192)], Annotated[int, Field(ge=32, le=8192)]] | None = Field(
-        None, title="Resize to", description="Resize frames to [width, height] before analysis; empty keeps the original."
+    resolution: tuple[Annotated[int, Field(ge=32, le=8192)], Annotated[int, Field(ge=32, le=8192)]] | None = (
+        Field(
+            None,
+            title="Resize to",
+            description="Resize frames to [width, height] before analysis; empty keeps the original.",
+        )
     )
     start_time: dt.datetime | None = Field(
-        None, title="Recording start",
+        None,
+        title="Recording start",
         description="For video files: wall-clock time of the first frame (ISO 8601). Empty: the file's time.",
     )
     zones: list[ZoneConfig] = Field(default_factory=list, title="Zones and lines")
@@ -262,45 +328,75 @@ class DetectorConfig(DetectionSettings):
     """Which person/object detector runs, and its defaults for every camera."""
 
     backend: Literal["auto", "nanodet", "yolo"] = Field(
-        "auto", title="Backend",
+        "auto",
+        title="Backend",
         description="auto: YOLO when its weights are in the model folder, else the built-in NanoDet (CPU).",
     )
     model_dir: str | None = Field(
-        None, title="Model folder", description="Folder with YOLO weights (e.g. yolo11n.pt). Empty: the data folder's models/."
+        None,
+        title="Model folder",
+        description="Folder with YOLO weights (e.g. yolo11n.pt). Empty: the data folder's models/.",
     )
-    yolo_model: str = Field("yolo11n.pt", title="YOLO weights", description="File name (or .yaml) of the YOLO model.")
+    yolo_model: str = Field(
+        "yolo11n.pt", title="YOLO weights", description="File name (or .yaml) of the YOLO model."
+    )
     allow_download: bool = Field(
-        False, title="Allow download", description="Let Ultralytics download missing YOLO weights (needs internet)."
+        False,
+        title="Allow download",
+        description="Let Ultralytics download missing YOLO weights (needs internet).",
     )
-    device: str = Field("auto", title="Device", description="auto, cpu, cuda or cuda:N.", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
+    device: str = Field(
+        "auto", title="Device", description="auto, cpu, cuda or cuda:N.", pattern=r"^(auto|cpu|cuda(:\d+)?)$"
+    )
     threads: int = Field(0, ge=0, le=64, title="CPU threads", description="Inference threads; 0 = automatic.")
-    iou: float = Field(0.5, ge=0.05, le=0.95, title="NMS IoU", description="Overlap above which boxes are merged.")
-    input_size: int = Field(0, ge=0, le=1920, title="Input size", description="Network input side; 0 = model default.")
+    iou: float = Field(
+        0.5, ge=0.05, le=0.95, title="NMS IoU", description="Overlap above which boxes are merged."
+    )
+    input_size: int = Field(
+        0, ge=0, le=1920, title="Input size", description="Network input side; 0 = model default."
+    )
 
 
 class TrackerConfig(_Model):
     """Multi-object tracker (Ultralytics ByteTrack / BoT-SORT) settings."""
 
-    type: Literal["bytetrack", "botsort"] = Field("bytetrack", title="Tracker", description="Tracking algorithm.")
-    track_high_thresh: float = Field(0.35, ge=0.0, le=1.0, title="High threshold", description="First association score.")
-    track_low_thresh: float = Field(0.1, ge=0.0, le=1.0, title="Low threshold", description="Second association score.")
-    new_track_thresh: float = Field(0.4, ge=0.0, le=1.0, title="New track threshold", description="Score to start a track.")
+    type: Literal["bytetrack", "botsort"] = Field(
+        "bytetrack", title="Tracker", description="Tracking algorithm."
+    )
+    track_high_thresh: float = Field(
+        0.35, ge=0.0, le=1.0, title="High threshold", description="First association score."
+    )
+    track_low_thresh: float = Field(
+        0.1, ge=0.0, le=1.0, title="Low threshold", description="Second association score."
+    )
+    new_track_thresh: float = Field(
+        0.4, ge=0.0, le=1.0, title="New track threshold", description="Score to start a track."
+    )
     track_buffer: float = Field(
         3.0, gt=0, le=120, title="Keep lost tracks (s)", description="Seconds a lost track may be re-found."
     )
-    match_thresh: float = Field(0.8, ge=0.0, le=1.0, title="Match threshold", description="IoU cost gate for matching.")
-    fuse_score: bool = Field(True, title="Fuse score", description="Fuse detection score into the matching cost.")
+    match_thresh: float = Field(
+        0.8, ge=0.0, le=1.0, title="Match threshold", description="IoU cost gate for matching."
+    )
+    fuse_score: bool = Field(
+        True, title="Fuse score", description="Fuse detection score into the matching cost."
+    )
 
 
 class StorageConfig(_Model):
     """Where data goes."""
 
     db_url: str | None = Field(
-        None, title="Database URL",
+        None,
+        title="Database URL",
         description="sqlite:///path.db or postgresql+psycopg://user@host/db. Empty: SQLite in the data folder.",
     )
-    data_dir: str | None = Field(None, title="Data folder", description="Crops and the default DB. Empty: per-user data dir.")
-    retention_days: int = Field(90, ge=1, le=3650, title="Keep events (days)", description="Older events and crops are deleted.")
+    data_dir: str | None = Field(
+        None, title="Data folder", description="Crops and the default DB. Empty: per-user data dir."
+    )
+    retention_days: int = Field(
+        90, ge=1, le=3650, title="Keep events (days)", description="Older events and crops are deleted."
+    )
 
 
 class SiteInfo(_Model):
@@ -308,16 +404,22 @@ class SiteInfo(_Model):
 
     name: str = Field(title="Site name", min_length=1, max_length=120, description="Store name for reports.")
     region: str = Field("", title="Region", max_length=120, description="Region or chain branch, optional.")
-    timezone: str | None = Field(None, title="Time zone", description="IANA name, e.g. Europe/Moscow. Empty: the computer's.")
+    timezone: str | None = Field(
+        None, title="Time zone", description="IANA name, e.g. Europe/Moscow. Empty: the computer's."
+    )
 
 
 class SiteConfig(_Model):
     """The whole site config file."""
 
-    version: Literal[1] = Field(CONFIG_VERSION, title="Config version", description="Format version of this file.")
+    version: Literal[1] = Field(
+        CONFIG_VERSION, title="Config version", description="Format version of this file."
+    )
     site: SiteInfo
     storage: StorageConfig = Field(default_factory=StorageConfig, title="Storage")
-    detector: DetectorConfig = Field(default_factory=lambda: DetectorConfig(confidence=0.35, classes=["person"]))
+    detector: DetectorConfig = Field(
+        default_factory=lambda: DetectorConfig(confidence=0.35, classes=["person"])
+    )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker")
     cameras: list[CameraConfig] = Field(default_factory=list, title="Cameras")
 
@@ -389,7 +491,11 @@ def _migrate(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if "version" not in data:
         # v0: the seeds' config.ini names at the top level.
         det = dict(data.get("detector") or {})
-        for old, new in (("confidence_ratio", "confidence"), ("class_list", "classes"), ("BoundingBox", "box_expand")):
+        for old, new in (
+            ("confidence_ratio", "confidence"),
+            ("class_list", "classes"),
+            ("BoundingBox", "box_expand"),
+        ):
             if old in data:
                 det[new] = data.pop(old)
         if det:
@@ -430,7 +536,9 @@ def load_config(path: str | Path) -> SiteConfig:
         raise ConfigError(f"{p}: the config must be a YAML mapping (key: value), got {type(data).__name__}")
     version = data.get("version")
     if version is not None and version != CONFIG_VERSION:
-        raise ConfigError(f"{p}: version: this StoreSight reads config version {CONFIG_VERSION}, the file has {version!r}")
+        raise ConfigError(
+            f"{p}: version: this StoreSight reads config version {CONFIG_VERSION}, the file has {version!r}"
+        )
     data, changed = _migrate(data)
     try:
         cfg = SiteConfig.model_validate(data)

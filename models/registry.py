@@ -70,7 +70,9 @@ def create_detector(
         else:
             hint = ""
             if key == "nanodet" and "yolo" in order:
-                hint = f"; put {settings.model_name or 'yolo11n.pt'} into the model folder for higher accuracy"
+                hint = (
+                    f"; put {settings.model_name or 'yolo11n.pt'} into the model folder for higher accuracy"
+                )
             reason = f"{problems[-1]}: using {be.description}{hint}"
         if requested not in ("auto", key):
             log.warning("detector %s requested but unavailable; %s", requested, reason)

@@ -68,7 +68,9 @@ class YoloBackend(DetectorBackend):
             import torch
             from ultralytics import YOLO
         except Exception as e:  # ImportError, or a broken CUDA/torchvision install
-            raise BackendUnavailable(f"Ultralytics is not usable here ({e.__class__.__name__}: {e})") from None
+            raise BackendUnavailable(
+                f"Ultralytics is not usable here ({e.__class__.__name__}: {e})"
+            ) from None
         if settings.device == "auto":
             self.device = "cuda:0" if torch.cuda.is_available() else "cpu"
         else:

@@ -57,7 +57,8 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--size", default="320x240", help="WIDTHxHEIGHT")
     p.add_argument("--fps", type=int, default=10)
     p.add_argument(
-        "--jpegs", default=None,
+        "--jpegs",
+        default=None,
         help="serve these JPEG frames in a loop instead of a test pattern (printf pattern, e.g. /tmp/f%%04d.jpg)",
     )
     return p.parse_args()

@@ -20,7 +20,17 @@ def test_import_linter_contracts_hold() -> None:
 
 
 FORBIDDEN = {
-    "analytics": ("app", "models", "PySide6", "pyqtgraph", "sqlalchemy", "alembic", "onnxruntime", "torch", "ultralytics"),
+    "analytics": (
+        "app",
+        "models",
+        "PySide6",
+        "pyqtgraph",
+        "sqlalchemy",
+        "alembic",
+        "onnxruntime",
+        "torch",
+        "ultralytics",
+    ),
     "models": ("app", "PySide6", "pyqtgraph", "sqlalchemy", "alembic"),
 }
 

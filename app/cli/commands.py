@@ -22,7 +22,9 @@ EXIT_INCOMPLETE = 4
 
 def default_config() -> SiteConfig:
     """A plain one-camera config used when no ``--config`` is given."""
-    return SiteConfig.model_validate({"site": {"name": "StoreSight"}, "cameras": [{"id": "cam1", "source": "0"}]})
+    return SiteConfig.model_validate(
+        {"site": {"name": "StoreSight"}, "cameras": [{"id": "cam1", "source": "0"}]}
+    )
 
 
 def demo_config_path() -> Path:
@@ -75,7 +77,9 @@ class MotWriter:
             return
         n = res.frame.index + 1
         lines = []
-        for (x1, y1, x2, y2), tid, conf in zip(d.xyxy.tolist(), d.tracker_id.tolist(), d.confidence.tolist(), strict=True):
+        for (x1, y1, x2, y2), tid, conf in zip(
+            d.xyxy.tolist(), d.tracker_id.tolist(), d.confidence.tolist(), strict=True
+        ):
             lines.append(f"{n},{tid},{x1:.1f},{y1:.1f},{x2 - x1:.1f},{y2 - y1:.1f},{conf:.3f},-1,-1,-1\n")
         self._f.writelines(lines)
         self.rows += len(lines)
@@ -95,7 +99,9 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total or None, unit="frame", desc=label, file=sys.stderr, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=total or None, unit="frame", desc=label, file=sys.stderr, dynamic_ncols=True
+            )
 
     def update(self, res: FrameResult) -> None:
         if self.bar is not None:
@@ -146,7 +152,9 @@ def _run(
             mot_writer.add(res)
 
     try:
-        result = analyze(cfg, camera, db_url=db_url, data_dir=data_dir, stop=stop, on_frame=on_frame, on_start=on_start)
+        result = analyze(
+            cfg, camera, db_url=db_url, data_dir=data_dir, stop=stop, on_frame=on_frame, on_start=on_start
+        )
     except BaseException:
         if mot_writer is not None:
             mot_writer.finish(False)
@@ -186,7 +194,9 @@ def cmd_analyze(args: argparse.Namespace, stop: threading.Event) -> int:
     cfg = load_config(args.config) if args.config else default_config()
     camera = resolve_camera(cfg, args.source, args.camera)
     db_url, data_dir = _db_and_data(cfg, args.db, args.out)
-    r = _run(cfg, camera, db_url=db_url, data_dir=data_dir, stop=stop, progress=not args.no_progress, mot=args.mot)
+    r = _run(
+        cfg, camera, db_url=db_url, data_dir=data_dir, stop=stop, progress=not args.no_progress, mot=args.mot
+    )
     _print_summary(r, Path(camera.source).name if camera.kind == "file" else camera.label)
     return _finish(r)
 
@@ -231,13 +241,22 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
             stop.set()
 
     with tempfile.TemporaryDirectory(prefix="storesight-bench-") as tmp:
-        r = analyze(cfg, camera, db_url=f"sqlite:///{Path(tmp) / 'bench.db'}", data_dir=Path(tmp), stop=stop, on_frame=on_frame)
+        r = analyze(
+            cfg,
+            camera,
+            db_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+            data_dir=Path(tmp),
+            stop=stop,
+            on_frame=on_frame,
+        )
     s = r.summary
     if s.status == "failed":
         raise UserError(f"bench: {s.reason}")
     print(f"source: {camera.source if camera.kind == 'file' else camera.label}")
     print(f"detector: {r.backend}")
-    print(f"frames: {s.frames} decoded, {s.analysed} analysed (stride {camera.stride}), {s.tracks} tracks, {s.events} events")
+    print(
+        f"frames: {s.frames} decoded, {s.analysed} analysed (stride {camera.stride}), {s.tracks} tracks, {s.events} events"
+    )
     print(f"{'stage':<10} {'ms/frame':>9} {'p90 ms':>8} {'runs':>6}")
     for name in STAGES:
         st = s.stages.get(name)

@@ -67,7 +67,9 @@ class Module(ABC):
         return []
 
 
-def encode_crop(image: np.ndarray, box: np.ndarray, *, max_side: int = 320, quality: int = 85) -> PhotoRecord | None:
+def encode_crop(
+    image: np.ndarray, box: np.ndarray, *, max_side: int = 320, quality: int = 85
+) -> PhotoRecord | None:
     """Cut a box out of a frame and encode it as JPEG (downscaled to ``max_side``).
 
     Args:
@@ -79,14 +81,16 @@ def encode_crop(image: np.ndarray, box: np.ndarray, *, max_side: int = 320, qual
     Returns:
         The photo record, or None for an empty box.
     """
-    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    x1, y1, x2, y2 = (round(float(v)) for v in box)
     crop = image[max(y1, 0) : max(y2, 0), max(x1, 0) : max(x2, 0)]
     if crop.size == 0:
         return None
     h, w = crop.shape[:2]
     scale = max_side / max(h, w)
     if scale < 1:
-        crop = cv2.resize(crop, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(
+            crop, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA
+        )
     ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         return None
@@ -107,8 +111,10 @@ class _TrackState:
 
 
 class TracksRecorder(Module):
-    """Records every track: a ``track_start`` event with a crop, a ``track_end`` event with the
-    duration, and a :class:`TrackRecord` (first/last seen, frames, sampled path).
+    """Records every track: start and end events, a crop, and a :class:`TrackRecord`.
+
+    A ``track_start`` event carries a crop, a ``track_end`` event the duration, and the
+    track record first/last seen, frames and the sampled path.
 
     A track seen in fewer than ``min_frames`` frames is noise and leaves no trace.
     """
@@ -156,7 +162,10 @@ class TracksRecorder(Module):
                         module=self.name,
                         type="track_start",
                         track_id=tid,
-                        payload={"class": COCO_CLASSES[st.class_id], "confidence": round(float(dets.confidence[i]), 3)},
+                        payload={
+                            "class": COCO_CLASSES[st.class_id],
+                            "confidence": round(float(dets.confidence[i]), 3),
+                        },
                         photos=photos,
                     )
                 )

@@ -232,7 +232,9 @@ class CameraPipeline:
         with self.timer.measure("detect"), self.detector_lock:
             dets = self.detector.predict(frame.image)
         if len(dets) and self.class_ids.size:
-            dets = dets[np.isin(dets.class_id, self.class_ids) & (dets.confidence >= (self.detection.confidence or 0))]
+            dets = dets[
+                np.isin(dets.class_id, self.class_ids) & (dets.confidence >= (self.detection.confidence or 0))
+            ]
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
         records: list[Record] = []
@@ -253,7 +255,9 @@ class CameraPipeline:
         t_start = time.perf_counter()
         live = bool(getattr(self.source, "live", False))
         handoff = _Handoff(capacity=2 if live else 8, drop_oldest=live)
-        reader = threading.Thread(target=self._decode_loop, args=(handoff, stop), name=f"decode-{self.camera.id}", daemon=True)
+        reader = threading.Thread(
+            target=self._decode_loop, args=(handoff, stop), name=f"decode-{self.camera.id}", daemon=True
+        )
         reader.start()
         s = self.summary
         last_ts: float | None = None

@@ -124,7 +124,9 @@ class RetailModule(Module):
 
     # --- records -------------------------------------------------------------------------
 
-    def _crossing_events(self, frame: Frame, people: Detections, crossings: list[LineCrossing]) -> list[Record]:
+    def _crossing_events(
+        self, frame: Frame, people: Detections, crossings: list[LineCrossing]
+    ) -> list[Record]:
         out: list[Record] = []
         boxes = None
         index = {int(t): i for i, t in enumerate(people.tracker_id.tolist())}
@@ -133,7 +135,9 @@ class RetailModule(Module):
             i = index.get(c.track_id)
             if self.cfg.footfall.save_crops and i is not None:
                 if boxes is None:
-                    boxes = expand_boxes(people.xyxy, self.ctx.detection.box_expand or 0.0, frame.width, frame.height)
+                    boxes = expand_boxes(
+                        people.xyxy, self.ctx.detection.box_expand or 0.0, frame.width, frame.height
+                    )
                 crop = encode_crop(frame.image, boxes[i])
                 photos = (crop,) if crop else ()
             out.append(
@@ -144,7 +148,11 @@ class RetailModule(Module):
                     type=c.direction,
                     track_id=c.track_id,
                     zone_id=c.line_id,
-                    payload={"class": COCO_CLASSES[c.class_id], "role": c.role, "line": self.zone_names.get(c.line_id)},
+                    payload={
+                        "class": COCO_CLASSES[c.class_id],
+                        "role": c.role,
+                        "line": self.zone_names.get(c.line_id),
+                    },
                     photos=photos,
                 )
             )

@@ -95,7 +95,9 @@ def check_writable_dir(path: Path) -> Path:
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as e:
-        raise UserError(f"output folder is not writable: {path} ({e.strerror or e.__class__.__name__})") from None
+        raise UserError(
+            f"output folder is not writable: {path} ({e.strerror or e.__class__.__name__})"
+        ) from None
     return path
 
 

@@ -67,7 +67,10 @@ def _bad(**changes: object) -> dict:
             _bad(zones=[{"id": "z", "type": "department", "points": [[0, 0], [2, 0], [0, 1]]}]),
             "cameras[0].zones[0].points[1][0]: Input should be less than or equal to 1",
         ),
-        (_bad(zones=[{"id": "z", "type": "kitchen", "points": [[0, 0], [1, 0], [0, 1]]}]), "cameras[0].zones[0].type"),
+        (
+            _bad(zones=[{"id": "z", "type": "kitchen", "points": [[0, 0], [1, 0], [0, 1]]}]),
+            "cameras[0].zones[0].type",
+        ),
         ({"version": 1, "cameras": []}, "site: required field is missing"),
         ({**GOOD, "version": 7}, "this StoreSight reads config version 1, the file has 7"),
     ],
@@ -105,7 +108,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_v0_seed_style_config_is_migrated_with_backup(tmp_path: Path) -> None:
-    data = {"site": {"name": "Old"}, "confidence_ratio": 0.55, "class_list": ["person", "car"], "BoundingBox": 0.2}
+    data = {
+        "site": {"name": "Old"},
+        "confidence_ratio": 0.55,
+        "class_list": ["person", "car"],
+        "BoundingBox": 0.2,
+    }
     p = write(tmp_path, data)
     cfg = load_config(p)
     assert cfg.detector.confidence == 0.55

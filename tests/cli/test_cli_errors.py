@@ -39,21 +39,31 @@ def test_file_that_is_not_video(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 def test_invalid_config(capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_video: Path) -> None:
     cfg = tmp_path / "site.yaml"
-    cfg.write_text(yaml.safe_dump({"version": 1, "site": {"name": "x"}, "cameras": [{"id": "c", "source": "a", "stride": -1}]}))
-    code, _, err = run_cli(capsys, "analyze", str(demo_video), "--config", str(cfg), "--out", str(tmp_path / "o"))
+    cfg.write_text(
+        yaml.safe_dump(
+            {"version": 1, "site": {"name": "x"}, "cameras": [{"id": "c", "source": "a", "stride": -1}]}
+        )
+    )
+    code, _, err = run_cli(
+        capsys, "analyze", str(demo_video), "--config", str(cfg), "--out", str(tmp_path / "o")
+    )
     assert code == 2
     assert "cameras[0].stride" in one_error_line(err)
 
 
 def test_unknown_camera_option(capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_video: Path) -> None:
     cfg = tmp_path / "site.yaml"
-    cfg.write_text(yaml.safe_dump({"version": 1, "site": {"name": "x"}, "cameras": [{"id": "c", "source": "a"}]}))
+    cfg.write_text(
+        yaml.safe_dump({"version": 1, "site": {"name": "x"}, "cameras": [{"id": "c", "source": "a"}]})
+    )
     code, _, err = run_cli(capsys, "analyze", str(demo_video), "--config", str(cfg), "--camera", "zz")
     assert code == 2
     assert "no camera 'zz'" in one_error_line(err)
 
 
-def test_unwritable_output_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_video: Path) -> None:
+def test_unwritable_output_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_video: Path
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")  # a file where a folder should be: fails even for root
     code, _, err = run_cli(capsys, "analyze", str(demo_video), "--out", str(blocker / "out"))

@@ -49,7 +49,9 @@ def test_demo_produces_a_complete_database(tmp_path: Path, capsys: pytest.Captur
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_truncated_video_is_stored_incomplete(tmp_path: Path, demo_video: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_truncated_video_is_stored_incomplete(
+    tmp_path: Path, demo_video: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cut = tmp_path / "cut.avi"
     data = demo_video.read_bytes()
     cut.write_bytes(data[: len(data) // 5])
@@ -92,8 +94,15 @@ def test_rtsp_reconnect_keeps_every_event(tmp_path: Path, rtsp_people_server) ->
 
     def worker() -> None:
         try:
-            result["r"] = analyze(site, cam, db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", data_dir=tmp_path, stop=stop,
-                                  on_frame=on_frame, on_start=lambda choice, src: result.__setitem__("source", src))
+            result["r"] = analyze(
+                site,
+                cam,
+                db_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                data_dir=tmp_path,
+                stop=stop,
+                on_frame=on_frame,
+                on_start=lambda choice, src: result.__setitem__("source", src),
+            )
         except BaseException as e:
             result["e"] = e
 

@@ -16,7 +16,9 @@ from models.yolo import YoloBackend, find_weights
 
 @pytest.fixture(scope="module")
 def yolo_yaml() -> YoloBackend:
-    return YoloBackend(DetectorSettings(model_name="yolo11n.yaml", confidence=0.0001, classes=(), device="cpu"))
+    return YoloBackend(
+        DetectorSettings(model_name="yolo11n.yaml", confidence=0.0001, classes=(), device="cpu")
+    )
 
 
 def test_yaml_model_runs_and_returns_detections(yolo_yaml: YoloBackend, demo_video: Path) -> None:
@@ -33,7 +35,7 @@ def test_yaml_model_runs_and_returns_detections(yolo_yaml: YoloBackend, demo_vid
 
 
 def test_missing_weights_is_unavailable_not_a_crash(tmp_path: Path) -> None:
-    with pytest.raises(BackendUnavailable, match="yolo11n.pt not found"):
+    with pytest.raises(BackendUnavailable, match=r"yolo11n\.pt not found"):
         find_weights(DetectorSettings(model_dir=str(tmp_path), model_name="yolo11n.pt"))
 
 
@@ -52,6 +54,8 @@ def test_registry_uses_yolo_when_weights_present(tmp_path: Path) -> None:
 def test_corrupt_weights_fall_back(tmp_path: Path) -> None:
     bad = tmp_path / "yolo11n.pt"
     bad.write_bytes(b"not a model")
-    choice = create_detector("auto", DetectorSettings(model_dir=str(tmp_path), model_name="yolo11n.pt", device="cpu"))
+    choice = create_detector(
+        "auto", DetectorSettings(model_dir=str(tmp_path), model_name="yolo11n.pt", device="cpu")
+    )
     assert choice.backend.type_key == "nanodet"
     assert "cannot load YOLO model yolo11n.pt" in choice.reason
