@@ -20,7 +20,9 @@ What it does, per model name (``nanodet``, ``centernet``, ``movenet-multipose``,
    the file); with ``--dynamic-hw`` the input's height/width become symbolic (NanoDet is fully
    convolutional; its reshapes are ``[1, C, -1]``); the source is recorded in the metadata.
 4. Verify: the final model must give the same outputs as tf2onnx's raw model on a random input
-   (max abs difference printed; the run fails above 1e-4), then print inputs/outputs and sha256.
+   (max abs difference printed; the run fails above 1e-4), and, with ``--reference``, as an
+   earlier conversion (tf2onnx's generated node names vary between runs, so the file's bytes and
+   sha256 do too; the outputs do not). Then print inputs/outputs and the sha256.
 
 Usage:
     python models/convert/convert_human_models.py --package /tmp/hm/package nanodet \
@@ -50,7 +52,7 @@ INDEX_TYPE_DEFAULT = "DT_INT32"
 
 def _tf_op_def(op: str) -> Any:
     """Return TensorFlow's OpDef for a tfjs op name, or None if TensorFlow has no such op."""
-    from tensorflow.python.framework import op_def_registry  # noqa: PLC0415 (heavy import)
+    from tensorflow.python.framework import op_def_registry
 
     # tfjs writes some fused ops without the leading underscore TF uses internally.
     return op_def_registry.get(op) or op_def_registry.get("_" + op)
@@ -58,7 +60,7 @@ def _tf_op_def(op: str) -> Any:
 
 def _attr_to_json(attr_value: Any) -> dict[str, Any]:
     """An AttrValue proto as the JSON dict the tfjs graph format uses (protobuf JSON mapping)."""
-    from google.protobuf.json_format import MessageToDict  # noqa: PLC0415
+    from google.protobuf.json_format import MessageToDict
 
     d = MessageToDict(attr_value)
     if not d and attr_value.WhichOneof("value") == "list":
@@ -112,8 +114,8 @@ def _fp16_initializers(model: Any) -> int:
     Returns:
         The number of initializers converted.
     """
-    import onnx  # noqa: PLC0415
-    from onnx import helper, numpy_helper  # noqa: PLC0415
+    import onnx
+    from onnx import helper, numpy_helper
 
     graph = model.graph
     new_inits = []
@@ -149,11 +151,29 @@ def _make_hw_dynamic(model: Any) -> None:
         d.dim_param = name
 
 
-def _random_feed(sess: Any) -> dict[str, np.ndarray]:
+def _signature_shapes(graph: dict[str, Any]) -> list[list[int]]:
+    """Input shapes declared in the tfjs signature (-1 where unknown), in declaration order."""
+    shapes = []
+    for spec in graph.get("signature", {}).get("inputs", {}).values():
+        dims = spec.get("tensorShape", {}).get("dim", [])
+        shapes.append([int(d.get("size", -1)) for d in dims])
+    return shapes
+
+
+def _random_feed(sess: Any, declared: list[list[int]]) -> dict[str, np.ndarray]:
+    """A reproducible random input; symbolic dims take the tfjs signature's size (else 256)."""
     feed = {}
     rng = np.random.default_rng(0)
-    for inp in sess.get_inputs():
-        shape = [d if isinstance(d, int) and d > 0 else 1 for d in inp.shape]
+    for k, inp in enumerate(sess.get_inputs()):
+        decl = declared[k] if k < len(declared) and len(declared[k]) == len(inp.shape) else []
+        shape = []
+        for j, d in enumerate(inp.shape):
+            if isinstance(d, int) and d > 0:
+                shape.append(d)
+            elif decl and decl[j] > 0:
+                shape.append(decl[j])
+            else:
+                shape.append(1 if j == 0 else 256)
         if "int" in inp.type:
             feed[inp.name] = rng.integers(0, 256, shape).astype(np.int32)
         else:
@@ -162,7 +182,7 @@ def _random_feed(sess: Any) -> dict[str, np.ndarray]:
 
 
 def _describe(path: Path, feed: dict[str, np.ndarray]) -> None:
-    import onnxruntime as ort  # noqa: PLC0415
+    import onnxruntime as ort
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     outs = sess.run(None, feed)
@@ -173,7 +193,7 @@ def _describe(path: Path, feed: dict[str, np.ndarray]) -> None:
 
 
 def _max_output_diff(a: Path, b: Path, feed: dict[str, np.ndarray]) -> float:
-    import onnxruntime as ort  # noqa: PLC0415
+    import onnxruntime as ort
 
     sa = ort.InferenceSession(str(a), providers=["CPUExecutionProvider"])
     sb = ort.InferenceSession(str(b), providers=["CPUExecutionProvider"])
@@ -183,7 +203,7 @@ def _max_output_diff(a: Path, b: Path, feed: dict[str, np.ndarray]) -> float:
 
 
 def convert(package: Path, name: str, out: Path, opset: int = 17, dynamic_hw: bool = False,
-            fp16_storage: bool = True) -> Path:
+            fp16_storage: bool = True, reference: Path | None = None) -> Path:
     """Convert one model of the unpacked npm package to ONNX.
 
     Args:
@@ -193,11 +213,13 @@ def convert(package: Path, name: str, out: Path, opset: int = 17, dynamic_hw: bo
         opset: ONNX opset for tf2onnx.
         dynamic_hw: make the input height/width symbolic (only for fully convolutional NCHW models).
         fp16_storage: store exactly-float16 weights as float16 + Cast (lossless).
+        reference: an earlier conversion to compare outputs with (tf2onnx's node names vary from
+            run to run, so the bytes and the sha256 do, but the outputs must not).
 
     Returns:
         The path written.
     """
-    import onnx  # noqa: PLC0415
+    import onnx
 
     models_dir = package / "models"
     src_json = models_dir / f"{name}.json"
@@ -235,17 +257,28 @@ def convert(package: Path, name: str, out: Path, opset: int = 17, dynamic_hw: bo
         onnx.helper.set_model_props(model, {"source": source, "converter": "tf2onnx",
                                             "script": "models/convert/convert_human_models.py"})
         onnx.checker.check_model(model)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        onnx.save(model, str(out))
+        final = tmp / f"{name}.onnx"
+        onnx.save(model, str(final))
 
-        import onnxruntime as ort  # noqa: PLC0415
+        import onnxruntime as ort
 
         # The raw model keeps the graph's declared (fixed) input shape: test at that size.
-        feed = _random_feed(ort.InferenceSession(str(raw), providers=["CPUExecutionProvider"]))
-        diff = _max_output_diff(raw, out, feed)
+        feed = _random_feed(ort.InferenceSession(str(raw), providers=["CPUExecutionProvider"]),
+                            _signature_shapes(graph))
+        diff = _max_output_diff(raw, final, feed)
         print(f"[{name}] max |final - raw tf2onnx| on a random input: {diff:.3g}")
         if diff > 1e-4:
             raise SystemExit(f"[{name}] post-processing changed the outputs ({diff})")
+        if reference is not None:
+            try:
+                ref_diff = _max_output_diff(reference, final, feed)
+            except Exception as e:  # a different model: other input names or output shapes
+                raise SystemExit(f"[{name}] cannot compare with {reference}: {e}") from None
+            print(f"[{name}] max |final - reference {reference}|: {ref_diff:.3g}")
+            if ref_diff > 1e-4:
+                raise SystemExit(f"[{name}] differs from the reference model ({ref_diff}); {out} not written")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(final, out)
 
     _describe(out, feed)
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
@@ -264,12 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--dynamic-hw", action="store_true", help="symbolic input height/width (NanoDet)")
     p.add_argument("--no-fp16-storage", action="store_true", help="keep all weights float32")
+    p.add_argument("--reference", type=Path, help="compare the outputs with this earlier conversion")
     args = p.parse_args(argv)
     if args.out and len(args.names) != 1:
         p.error("--out needs exactly one model name")
     for name in args.names:
         out = args.out or args.out_dir / f"{name}.onnx"
-        convert(args.package, name, out, args.opset, args.dynamic_hw, not args.no_fp16_storage)
+        convert(args.package, name, out, args.opset, args.dynamic_hw,
+                fp16_storage=not args.no_fp16_storage, reference=args.reference)
     return 0
 
 
