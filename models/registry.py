@@ -8,7 +8,7 @@ fails to load never crashes the app: the next one is tried and the reason is kep
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
 
@@ -28,7 +28,7 @@ class BackendChoice:
     reason: str
 
 
-def _make(key: str, settings: DetectorSettings, allow_download: bool) -> DetectorBackend:
+def _make(key: str, settings: DetectorSettings, allow_download: bool, requested_key: str) -> DetectorBackend:
     if key == "yolo":
         from models.yolo import YoloBackend
 
@@ -36,7 +36,8 @@ def _make(key: str, settings: DetectorSettings, allow_download: bool) -> Detecto
     if key == "nanodet":
         from models.nanodet import NanoDetBackend
 
-        return NanoDetBackend(settings)
+        # input_size is the YOLO model's; the built-in model keeps its own unless asked for by name.
+        return NanoDetBackend(settings if requested_key == "nanodet" else replace(settings, input_size=0))
     raise BackendUnavailable(f"unknown detector backend {key!r}")
 
 
@@ -60,7 +61,7 @@ def create_detector(
     problems: list[str] = []
     for key in dict.fromkeys(order):
         try:
-            be = _make(key, settings, allow_download)
+            be = _make(key, settings, allow_download, requested)
         except BackendUnavailable as e:
             problems.append(str(e))
             log.info("detector backend %s unavailable: %s", key, e)
