@@ -209,6 +209,7 @@ def cmd_demo(args: argparse.Namespace, stop: threading.Event) -> int:
     for name in ("storesight.db", "storesight.db-wal", "storesight.db-shm", "tracks.mot.csv"):
         (out / name).unlink(missing_ok=True)
     shutil.rmtree(out / "crops", ignore_errors=True)
+    shutil.rmtree(out / "backgrounds", ignore_errors=True)
     r = _run(
         cfg,
         camera,

@@ -1,4 +1,4 @@
-"""``storesight`` command line: analyze, demo, bench (and the GUI when run without arguments).
+"""``storesight`` command line: analyze, demo, bench, stats, heatmap (and the GUI without arguments).
 
 Every user mistake ends in one line on stderr and a non-zero exit code, never a traceback:
 exit 2 for a bad config or arguments, 3 for a source that cannot be opened, 4 for an
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -40,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse a video file, RTSP stream or webcam into the database")
     a.add_argument("source", help="video file, rtsp:// URL, USB camera index, or a camera id from the config")
     a.add_argument("--config", type=Path, help="site config YAML (default: a plain one-camera config)")
-    a.add_argument("--camera", help="use this camera's zones and settings from the config (default: the first)")
+    a.add_argument(
+        "--camera", help="use this camera's zones and settings from the config (default: the first)"
+    )
     a.add_argument("--db", help="database URL (default: from the config, else <out>/storesight.db)")
     a.add_argument("--out", type=Path, help="output folder for crops and the default database")
     a.add_argument("--mot", type=Path, help="also write every tracked box to this MOTChallenge CSV file")
@@ -48,17 +51,69 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(a)
 
     d = sub.add_parser("demo", help="analyse the bundled demo video into a fresh demo database")
-    d.add_argument("--out", type=Path, default=Path("storesight-demo"), help="output folder (default: ./storesight-demo)")
+    d.add_argument(
+        "--out", type=Path, default=Path("storesight-demo"), help="output folder (default: ./storesight-demo)"
+    )
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_common(d)
 
     b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
     b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
-    b.add_argument("--config", type=Path, help="site config YAML (default: the demo config's detector settings)")
+    b.add_argument(
+        "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
+    )
     b.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
     b.add_argument("--stride", type=int, default=1, help="detect every N-th frame (default 1: every frame)")
     _add_common(b)
+
+    s = sub.add_parser(
+        "stats", help="print footfall, occupancy peaks, dwell, visits and the funnel for a period"
+    )
+    _add_period(s)
+    s.add_argument("--zone", help="only this zone or line (its id in the config)")
+    _add_common(s)
+
+    h = sub.add_parser(
+        "heatmap", help="draw a camera's heatmap (and people's paths) for a period as PNG pictures"
+    )
+    _add_period(h, camera_required=True)
+    h.add_argument("--png", type=Path, required=True, help="write the heatmap picture to this PNG file")
+    h.add_argument("--paths", type=Path, help="also draw people's paths into this PNG file")
+    h.add_argument(
+        "--data-dir", type=Path, help="data folder holding backgrounds/ (default: the database file's folder)"
+    )
+    _add_common(h)
     return parser
+
+
+def _add_period(p: argparse.ArgumentParser, *, camera_required: bool = False) -> None:
+    """Options of the commands that read a period from the database."""
+    p.add_argument(
+        "--db", help="database URL, e.g. sqlite:///storesight-demo/storesight.db (default: the data folder's)"
+    )
+    p.add_argument(
+        "--camera",
+        required=camera_required,
+        help="camera id from the config" + ("" if camera_required else " (default: all cameras)"),
+    )
+    p.add_argument(
+        "--from",
+        dest="since",
+        metavar="DATE",
+        help="start of the period: YYYY-MM-DD or YYYY-MM-DDTHH:MM, site time (default: all data)",
+    )
+    p.add_argument(
+        "--to",
+        dest="until",
+        metavar="DATE",
+        help="end of the period, exclusive; a date alone means the end of that day",
+    )
+    p.add_argument(
+        "--role",
+        choices=["customer", "staff", "all"],
+        default="customer",
+        help="whose data: customer = everyone not marked staff (default), staff, or all",
+    )
 
 
 def _install_sigint(stop: threading.Event) -> Callable[[], None]:
@@ -75,6 +130,18 @@ def _install_sigint(stop: threading.Event) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, old)
 
 
+def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], int]:
+    """The function of a sub-command (imported only when needed: the engine and pandas are heavy)."""
+    if command in ("stats", "heatmap"):
+        from app.cli import stats_cmd
+
+        return {"stats": stats_cmd.cmd_stats, "heatmap": stats_cmd.cmd_heatmap}[command]
+    from app.cli import commands
+
+    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo, "bench": commands.cmd_bench}
+    return handlers[command]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``storesight`` console script."""
     parser = build_parser()
@@ -86,19 +153,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from app.cli import commands
-
     stop = threading.Event()
     restore = _install_sigint(stop)
     try:
-        handler = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo, "bench": commands.cmd_bench}
-        return handler[args.command](args, stop)
+        return _handler(args.command)(args, stop)
     except UserError as e:
         print(f"storesight: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("storesight: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head` or a pager that quit: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         restore()
 

@@ -196,6 +196,38 @@ class CameraPipeline:
         self.modules: list[Module] = build_modules(ctx)
         self.summary = RunSummary()
 
+    def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
+        """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
+
+        Call it on the analysis thread between frames (e.g. from ``on_frame``). The modules are
+        closed at ``ts`` (open zone stays and visits end there and are stored) and rebuilt from
+        ``camera``; the ``tracks`` module is kept when its settings did not change (it does not use
+        zones), so tracks are not cut in two. The source, the tracker and the run go on.
+
+        Args:
+            camera: the camera's new config (same id).
+            ts: the time of the last processed frame.
+            site: the new site config, if the site's detector defaults changed too.
+        """
+        if site is not None:
+            self.site = site
+        old = self.camera
+        keep = [m for m in self.modules if m.name == "tracks" and camera.modules.tracks == old.modules.tracks]
+        records: list[Record] = []
+        for m in self.modules:
+            if m not in keep:
+                records.extend(m.close(ts))
+        self._emit(records)
+        det = self.site.effective(camera)
+        self.camera, self.detection = camera, det
+        self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
+        ctx = CameraContext(
+            site=self.site, camera=camera, detection=det, lost_after=self.site.tracker.track_buffer
+        )
+        for m in keep:
+            m.ctx = ctx
+        self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
+
     # --- threads -------------------------------------------------------------------------
 
     def _decode_loop(self, handoff: _Handoff, stop: threading.Event) -> None:

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -169,7 +170,9 @@ def site_timezone(store: Store, camera: int | str | None = None) -> ZoneInfo | N
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"the site's time zone {name!r} is not a known IANA time zone (e.g. Europe/Moscow)") from None
+        raise UserError(
+            f"the site's time zone {name!r} is not a known IANA time zone (e.g. Europe/Moscow)"
+        ) from None
 
 
 def timezone_name(tz: dt.tzinfo | None) -> str:
@@ -205,9 +208,13 @@ def _resolve_tz(store: Store, tz: dt.tzinfo | str | None, camera: int | str | No
     return tz
 
 
-def _role_ok(roles: pd.Series, role: Role) -> pd.Series:
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+
+
+def _role_ok(roles: pd.Series, role: Role) -> pd.Series:
+    _check_role(role)
     if role == "all":
         return pd.Series(True, index=roles.index)
     return roles == STAFF if role == STAFF else roles != STAFF
@@ -245,7 +252,15 @@ def _events(
     ``ts_end > since``); else events whose ``ts`` is in [since, until).
     """
     q = (
-        select(Event.ts, Event.ts_end, Event.type, Camera.config_id, Zone.config_id, Track.tracker_id, Event.payload)
+        select(
+            Event.ts,
+            Event.ts_end,
+            Event.type,
+            Camera.config_id,
+            Zone.config_id,
+            Track.tracker_id,
+            Event.payload,
+        )
         .join(Camera, Event.camera_id == Camera.id)
         .outerjoin(Zone, Event.zone_id == Zone.id)
         .outerjoin(Track, Event.track_id == Track.id)
@@ -403,8 +418,9 @@ def peak_occupancy(intervals: Iterable[tuple[float, float]]) -> tuple[int, float
         >>> peak_occupancy([(0, 10), (5, 15), (10, 20)])
         (2, 5.0, 10.0)
     """
+    spans = [(float(a), float(b)) for a, b in intervals if b > a]
     steps = sorted(
-        [(float(a), 1) for a, b in intervals if b > a] + [(float(b), -1) for a, b in intervals if b > a],
+        [(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans],
         key=lambda e: (e[0], e[1]),  # ends (-1) before starts (+1) at the same time
     )
     peak, at, level = 0, None, 0
@@ -414,9 +430,7 @@ def peak_occupancy(intervals: Iterable[tuple[float, float]]) -> tuple[int, float
         times.append((t, level))
         if level > peak:
             peak, at = level, t
-    at_peak = sum(
-        t2 - t1 for (t1, lv), (t2, _) in zip(times, times[1:], strict=False) if lv == peak and peak > 0
-    )
+    at_peak = sum(t2 - t1 for (t1, lv), (t2, _) in itertools.pairwise(times) if lv == peak and peak > 0)
     return peak, at, float(at_peak)
 
 
@@ -470,7 +484,7 @@ def _visits(
     zones = [tuple(p.get("zones") or ()) for p in ev.payload]
     ev = ev.assign(zones=zones, seconds=_stays(ev))
     if zone is not None:
-        ev = ev[[zone in zs for zs in ev.zones]]
+        ev = ev[pd.Series([zone in zs for zs in ev.zones], index=ev.index, dtype=bool)]
     return ev
 
 
@@ -486,7 +500,12 @@ def visits_summary(
     """Store visits that began in the period and how long they lasted (time in store).
 
     Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: row id or config id; None for all cameras.
         zone: only visits that passed through this zone or line.
+        role: ``customer``, ``staff`` or ``all``.
 
     Returns:
         Columns ``camera``, ``visits``, ``mean_s``, ``median_s``, ``p90_s``; one row per camera
@@ -522,7 +541,12 @@ def funnel(
     :func:`analytics.visits.funnel` (order-aware; other zones may come between the steps).
 
     Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: row id or config id; None for all cameras.
         zone: only this department's row (if it is a department).
+        role: ``customer``, ``staff`` or ``all``.
 
     Returns:
         Columns ``camera``, ``department``, ``department_name``, ``visits``, ``reached``,
@@ -546,7 +570,7 @@ def funnel(
         ]
         head = [entrance] if entrance else []
         n_in = visit_funnel(visits, head)[0][1] if head else len(visits)
-        targets: list[tuple[str, str, str | None]] = [("(any)", "(any department)", None)]
+        targets: list[tuple[str, str, str | None]] = [("(any)", "(any department)", None)] if checkout else []
         targets += [(d.config_id, d.label, d.config_id) for d in depts if zone is None or d.config_id == zone]
         for dept_id, dept_name, step in targets:
             steps = [*head, *([step] if step else []), *(["@checkout"] if checkout else [])]
@@ -565,8 +589,16 @@ def funnel(
                     (out / reached if reached else math.nan) if out is not None else math.nan,
                 )
             )
-    cols = ["camera", "department", "department_name", "visits", "reached", "checkout", "reached_share",
-            "checkout_share"]  # fmt: skip
+    cols = [
+        "camera",
+        "department",
+        "department_name",
+        "visits",
+        "reached",
+        "checkout",
+        "reached_share",
+        "checkout_share",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -574,6 +606,7 @@ def funnel(
 
 
 def _roles_for(store: Store, role: Role) -> tuple[str, ...] | None:
+    _check_role(role)
     if role == "all":
         return None
     if role == STAFF:
@@ -625,8 +658,14 @@ def track_paths(
     """People's paths (``tracks.path``) clipped to the period, oldest first.
 
     Args:
+        store: the database.
+        camera: row id or config id.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        role: ``customer``, ``staff`` or ``all`` (the track's role).
         min_points: paths with fewer points inside the period are left out.
     """
+    _check_role(role)
     lo, hi = _epoch(since), _epoch(until)
     q = _where_camera(select(Track, Camera.config_id).join(Camera, Track.camera_id == Camera.id), camera)
     q = q.where(Track.class_id == 0)
@@ -638,7 +677,8 @@ def track_paths(
         rows = s.execute(q.order_by(Track.first_ts, Track.id)).all()
     out = []
     for t, cam in rows:
-        if not bool(_role_ok(pd.Series([t.role or "unknown"]), role).iloc[0]):
+        is_staff = t.role == STAFF
+        if (role == "customer" and is_staff) or (role == STAFF and not is_staff):
             continue
         pts = np.asarray(t.path or [], dtype=np.float64).reshape(-1, 3)
         keep = np.ones(len(pts), dtype=bool)
@@ -670,12 +710,16 @@ def background_for(store: Store, camera: int | str, until: Moment = None) -> Bac
 
     Returns None when the camera has no background.
     """
-    base = _where_camera(select(Background, Camera.config_id).join(Camera, Background.camera_id == Camera.id), camera)
+    base = _where_camera(
+        select(Background, Camera.config_id).join(Camera, Background.camera_id == Camera.id), camera
+    )
     hi = _epoch(until)
     with store.session() as s:
         row = None
         if hi is not None:
-            row = s.execute(base.where(Background.ts < hi).order_by(Background.ts.desc(), Background.id.desc())).first()
+            row = s.execute(
+                base.where(Background.ts < hi).order_by(Background.ts.desc(), Background.id.desc())
+            ).first()
             if row is None:
                 row = s.execute(base.order_by(Background.ts, Background.id)).first()
         else:
@@ -688,7 +732,9 @@ def background_for(store: Store, camera: int | str, until: Moment = None) -> Bac
 
 def data_span(store: Store, camera: int | str | None = None) -> tuple[float, float] | None:
     """Time of the first and the last stored event (of the camera), or None without events."""
-    q = _where_camera(select(func.min(Event.ts), func.max(Event.ts)).join(Camera, Event.camera_id == Camera.id), camera)
+    q = _where_camera(
+        select(func.min(Event.ts), func.max(Event.ts)).join(Camera, Event.camera_id == Camera.id), camera
+    )
     with store.session() as s:
         lo, hi = s.execute(q).one()
     return None if lo is None else (float(lo), float(hi))

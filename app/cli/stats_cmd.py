@@ -1,0 +1,469 @@
+"""``storesight stats`` and ``storesight heatmap``: what the database says about a period.
+
+``stats`` prints footfall by hour, occupancy peaks, dwell per zone, visits and the funnel;
+``heatmap`` draws the summed heatmap (and optionally people's paths) over the camera's stored
+background into PNG files. Dates are ``YYYY-MM-DD`` or ISO datetimes in the site's time zone
+(``site.timezone``; the computer's local time when it is not set); ``--to`` is exclusive, and a
+date alone as ``--to`` means the end of that day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from app.errors import UserError
+from app.store import stats
+from app.store.db import Store, open_store, parse_url
+from app.store.stats import CameraRow, Role
+
+EXIT_BAD_ARGS = 2
+
+ROLE_WORDS: dict[str, str] = {
+    "customer": "customers (everyone not marked as staff)",
+    "staff": "staff only",
+    "all": "everyone (customers and staff)",
+}
+ROLE_SHORT: dict[str, str] = {
+    "customer": "customers (all but staff)",
+    "staff": "staff only",
+    "all": "everyone",
+}
+
+
+def parse_moment(text: str, tz: dt.tzinfo | None, *, end: bool = False, option: str = "--from") -> float:
+    """A ``--from``/``--to`` value as epoch seconds.
+
+    Args:
+        text: ``YYYY-MM-DD`` or an ISO datetime (with or without offset; ``Z`` allowed).
+        tz: the zone of times without an offset (None: the computer's local time).
+        end: a date alone means the *end* of that day (next midnight).
+        option: the option's name for the error message.
+
+    Raises:
+        UserError: not a date (exit code 2).
+
+    Example:
+        >>> import zoneinfo
+        >>> parse_moment("2026-11-20", zoneinfo.ZoneInfo("UTC"), end=True)
+        1795219200.0
+    """
+    t = text.strip()
+    try:
+        if len(t) == 10:
+            day = dt.date.fromisoformat(t)
+            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+        else:
+            moment = dt.datetime.fromisoformat(t)
+    except ValueError:
+        raise UserError(
+            f"{option}: {text!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", EXIT_BAD_ARGS
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
+    return moment.timestamp()
+
+
+def open_db(url: str | None) -> Store:
+    """Open the database for reading stats; a SQLite file that does not exist is an error, not a new DB.
+
+    Raises:
+        UserError: no such file (exit code 2), or the database cannot be used.
+    """
+    parsed = parse_url(url)
+    db = parsed.database
+    if parsed.get_backend_name() == "sqlite" and db and db != ":memory:" and not db.startswith("file:"):
+        path = Path(db).expanduser()
+        if not path.is_file():
+            raise UserError(f"--db: database file not found: {path}", EXIT_BAD_ARGS)
+    return open_store(parsed)
+
+
+def data_folder(url: str | None, given: Path | None) -> Path:
+    """Where backgrounds are: ``--data-dir``, else the SQLite file's folder, else the default data folder."""
+    if given is not None:
+        return given.expanduser()
+    parsed = parse_url(url)
+    db = parsed.database
+    if parsed.get_backend_name() == "sqlite" and db and db != ":memory:" and not db.startswith("file:"):
+        return Path(db).expanduser().absolute().parent
+    from app.paths import data_dir
+
+    return data_dir()
+
+
+# --- period -------------------------------------------------------------------------------------
+
+
+def resolve_period(
+    store: Store, args: argparse.Namespace, camera: str | None
+) -> tuple[float | None, float | None, dt.tzinfo | None]:
+    """``--from``/``--to`` as epoch seconds in the site's time zone, and that zone (None: local).
+
+    Raises:
+        UserError: a bad date, or ``--from`` not before ``--to`` (exit code 2).
+    """
+    tz = stats.site_timezone(store, camera)
+    since = parse_moment(args.since, tz, option="--from") if args.since else None
+    until = parse_moment(args.until, tz, end=True, option="--to") if args.until else None
+    if since is not None and until is not None and since >= until:
+        raise UserError("--from must be before --to", EXIT_BAD_ARGS)
+    return since, until, tz
+
+
+def _when(ts: float, tz: dt.tzinfo | None, *, date: bool = True) -> str:
+    t = stats.local_time(ts, tz)
+    text = t.strftime("%Y-%m-%d %H:%M" if date else "%H:%M")
+    return text + t.strftime(":%S") if t.second else text
+
+
+def describe_period(
+    since: float | None, until: float | None, tz: dt.tzinfo | None, span: tuple[float, float] | None
+) -> str:
+    """The period as people read it, e.g. ``2026-11-20 10:00 – 10:01:19 (all data)``.
+
+    An open end is filled in from the stored data (``span``) when the data lies inside the period.
+    """
+    lo = since if since is not None else (span[0] if span and (until is None or span[0] < until) else None)
+    hi = until if until is not None else (span[1] if span and (since is None or span[1] >= since) else None)
+    if lo is None and hi is None:
+        return "all data (none stored)"
+    if hi is None:
+        return f"from {_when(lo, tz)}"  # type: ignore[arg-type]
+    if lo is None:
+        return f"until {_when(hi, tz)}"
+    same_day = stats.local_time(lo, tz).date() == stats.local_time(hi, tz).date()
+    text = f"{_when(lo, tz)} – {_when(hi, tz, date=not same_day)}"
+    if since is None and until is None:
+        text += " (all data)"
+    return text
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def fmt_duration(s: float | None) -> str:
+    """Seconds for people: ``12.3 s``, ``4 min 05 s``, ``1 h 02 min``; ``-`` for none.
+
+    Example:
+        >>> fmt_duration(12.34), fmt_duration(245), fmt_duration(3720), fmt_duration(float("nan"))
+        ('12.3 s', '4 min 05 s', '1 h 02 min', '-')
+    """
+    if s is None or not math.isfinite(s):
+        return "-"
+    if s < 60:
+        return f"{s:.1f} s"
+    if s < 3600:
+        m, sec = divmod(round(s), 60)
+        return f"{m} min {sec:02d} s"
+    h, m = divmod(round(s / 60), 60)
+    return f"{h} h {m:02d} min"
+
+
+def fmt_share(x: float | None) -> str:
+    """A share as a percentage, ``-`` for none."""
+    return "-" if x is None or not math.isfinite(x) else f"{100 * x:.0f} %"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain text table: the first column left-aligned, the others right-aligned."""
+    cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def _zone_label(df: pd.DataFrame, name_col: str, id_col: str, many_cameras: bool) -> list[str]:
+    return [
+        f"{cam} / {name}" if many_cameras else str(name)
+        for cam, name in zip(df.camera, df[name_col].fillna(df[id_col]), strict=True)
+    ]
+
+
+def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
+    """Footfall by hour as rows of hours and an in/out column pair per line, with totals."""
+    if df.empty:
+        return "(no line crossings)"
+    df = df.assign(label=_zone_label(df, "line_name", "line", many_cameras))
+    labels = list(dict.fromkeys(df.label))
+    hours = list(dict.fromkeys(df.hour_ts))
+    by = {(h, lb): (i, o) for h, lb, i, o in zip(df.hour_ts, df.label, df["in"], df["out"], strict=True)}
+    tz_hours = dict(zip(df.hour_ts, df.hour, strict=True))
+    rows = []
+    for h in hours:
+        row: list[Any] = [tz_hours[h].strftime("%Y-%m-%d %H:00")]
+        for lb in labels:
+            row.extend(by.get((h, lb), (0, 0)))
+        rows.append(row)
+    total: list[Any] = ["total"]
+    for lb in labels:
+        total.extend([int(df["in"][df.label == lb].sum()), int(df["out"][df.label == lb].sum())])
+    rows.append(total)
+    headers = ["hour", *[f"{lb} {d}" for lb in labels for d in ("in", "out")]]
+    return table(headers, rows)
+
+
+def occupancy_table(df: pd.DataFrame, many_cameras: bool) -> str:
+    """Occupancy peaks per zone."""
+    if df.empty:
+        return "(no zones)"
+    rows = [
+        [
+            label,
+            peak,
+            "-" if pd.isna(at) else at.strftime("%Y-%m-%d %H:%M:%S"),
+            fmt_duration(s) if peak else "-",
+        ]
+        for label, peak, at, s in zip(
+            _zone_label(df, "zone_name", "zone", many_cameras), df.peak, df.peak_at, df.at_peak_s, strict=True
+        )
+    ]
+    return table(["zone", "most people at once", "first at", "time at that level"], rows)
+
+
+def dwell_table(df: pd.DataFrame, many_cameras: bool) -> str:
+    """Dwell per zone: stays and mean/median/p90/max time."""
+    if df.empty:
+        return "(no zones)"
+    rows = [
+        [label, n, *(fmt_duration(v) for v in vals)]
+        for label, n, *vals in zip(
+            _zone_label(df, "zone_name", "zone", many_cameras),
+            df.stays,
+            df.mean_s,
+            df.median_s,
+            df.p90_s,
+            df.max_s,
+            strict=True,
+        )
+    ]
+    return table(["zone", "stays", "mean", "median", "p90", "longest"], rows)
+
+
+def visits_table(df: pd.DataFrame) -> str:
+    """Visits per camera: count and time in store."""
+    if df.empty:
+        return "(no visits)"
+    rows = [
+        [cam, n, fmt_duration(m), fmt_duration(md), fmt_duration(p)]
+        for cam, n, m, md, p in zip(df.camera, df.visits, df.mean_s, df.median_s, df.p90_s, strict=True)
+    ]
+    return table(["camera", "visits", "mean time in store", "median", "p90"], rows)
+
+
+def funnel_table(df: pd.DataFrame, many_cameras: bool) -> str:
+    """The funnel: per department, came in → entered it → then went to checkout."""
+    if df.empty:
+        return "(no visits)"
+    rows = [
+        [label, n, r, fmt_share(rs), "-" if pd.isna(c) else int(c), fmt_share(cs)]
+        for label, n, r, rs, c, cs in zip(
+            _zone_label(df, "department_name", "department", many_cameras),
+            df.visits,
+            df.reached,
+            df.reached_share,
+            df.checkout,
+            df.checkout_share,
+            strict=True,
+        )
+    ]
+    return table(["department", "came in", "entered it", "share", "then checkout", "share"], rows)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``storesight stats``: footfall by hour, occupancy peaks, dwell, visits and funnel for a period."""
+    store = open_db(args.db)
+    try:
+        cams = stats.cameras(store, args.camera)
+        if args.zone:
+            stats.check_zone(cams, args.zone)
+        since, until, tz = resolve_period(store, args, args.camera)
+        role: Role = args.role
+        span = stats.data_span(store, args.camera)
+        period = describe_period(since, until, tz, span)
+        kw: dict[str, Any] = {"camera": args.camera, "zone": args.zone, "role": role}
+        foot = stats.footfall_by_hour(store, since, until, tz=tz, **kw)
+        occ = stats.occupancy_peaks(store, since, until, tz=tz, **kw)
+        dwell = stats.dwell_by_zone(store, since, until, **kw)
+        visits = stats.visits_summary(store, since, until, **kw)
+        fun = stats.funnel(store, since, until, **kw)
+    finally:
+        store.close()
+    if foot.empty and not dwell.stays.sum() and visits.empty and not occ.peak.sum():
+        who = f"camera {args.camera}" if args.camera else "any camera"
+        where = f" in zone {args.zone}" if args.zone else ""
+        raise UserError(f"no data for {who}{where} ({ROLE_WORDS[role]}) in the period {period}")
+    many = len(cams) > 1
+    sites = ", ".join(sorted({c.site for c in cams}))
+    print(f"StoreSight statistics — {sites}")
+    print(f"cameras: {', '.join(f'{c.config_id} ({c.label})' for c in cams)}")
+    print(f"period: {period}; times in {stats.timezone_name(tz)}")
+    print(f"people: {ROLE_WORDS[role]}" + (f"; zone: {args.zone}" if args.zone else ""))
+    sections = [
+        ("Footfall by hour (people crossing each line)", footfall_table(foot, many)),
+        ("Occupancy peaks (most people in a zone at the same time)", occupancy_table(occ, many)),
+        ("Dwell per zone (time spent in the zone per stay)", dwell_table(dwell, many)),
+        ("Visits (time in store, from the entrance in to out)", visits_table(visits)),
+        (
+            "Funnel (came in → entered the department → then went to a checkout zone, in that order)",
+            funnel_table(fun, many),
+        ),
+    ]
+    for title, body in sections:
+        print(f"\n{title}\n{body}")
+    return 0
+
+
+def check_output(path: Path, option: str) -> Path:
+    """Make sure a PNG can be written at ``path`` (its folder is created if missing).
+
+    Raises:
+        UserError: a folder is in the way or the folder cannot be created or written (exit code 2).
+    """
+    path = path.expanduser()
+    if path.is_dir():
+        raise UserError(f"{option}: {path} is a folder; give a file name such as heatmap.png", EXIT_BAD_ARGS)
+    folder = path.absolute().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(
+            f"{option}: cannot create the folder {folder} ({e.strerror or e})", EXIT_BAD_ARGS
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{option}: the folder {folder} is not writable", EXIT_BAD_ARGS)
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file through a temporary file in the same folder and a rename.
+
+    Raises:
+        UserError: it could not be written.
+    """
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"cannot write {path} ({e.strerror or e})") from None
+
+
+def _zone_shapes(cam: CameraRow) -> list[Any]:
+    from app.render import ZoneShape
+
+    return [ZoneShape(z.config_id, z.label, z.type, z.points) for z in cam.zones if z.active]
+
+
+def _load_background(store: Store, cam: CameraRow, until: float | None, folder: Path) -> Any:
+    """The camera's stored background as a BGR array, or None (with a warning saying why)."""
+    from app.render import decode_image
+
+    row = stats.background_for(store, cam.config_id, until)
+    if row is None:
+        print(
+            f"storesight: warning: camera {cam.config_id} has no background picture yet; drawing on grey",
+            file=sys.stderr,
+        )
+        return None
+    path = folder / row.path
+    try:
+        image = decode_image(path.read_bytes())
+    except OSError:
+        image = None
+    if image is None:
+        print(
+            f"storesight: warning: background picture {path} cannot be read (wrong --data-dir?); drawing on grey",
+            file=sys.stderr,
+        )
+    return image
+
+
+def _tz_short(tz: dt.tzinfo | None) -> str:
+    if tz is None:
+        return f"local time ({dt.datetime.now().astimezone().tzname()})"
+    return str(getattr(tz, "key", None) or tz)
+
+
+def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``storesight heatmap``: a camera's heatmap (and paths) for a period, as PNG pictures."""
+    from app.render import encode_png, heatmap_picture, paths_picture
+
+    png = check_output(args.png, "--png")
+    paths_png = check_output(args.paths, "--paths") if args.paths else None
+    folder = data_folder(args.db, args.data_dir)
+    store = open_db(args.db)
+    try:
+        cam = stats.cameras(store, args.camera)[0]
+        since, until, tz = resolve_period(store, args, cam.config_id)
+        role: Role = args.role
+        span = stats.data_span(store, cam.config_id)
+        period = describe_period(since, until, tz, span)
+        grid = stats.heatmap_grid(store, cam.config_id, since, until, role=role)
+        if grid is None or grid.seconds <= 0:
+            raise UserError(
+                f"no heatmap data for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}"
+            )
+        tracks = stats.track_paths(store, cam.config_id, since, until, role=role) if paths_png else []
+        if paths_png and not tracks:
+            raise UserError(
+                f"no paths for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}"
+            )
+        background = _load_background(store, cam, until, folder)
+    finally:
+        store.close()
+    zones = _zone_shapes(cam)
+    subtitle = f"{cam.site}  |  {period}, {_tz_short(tz)}  |  {ROLE_SHORT[role]}"
+    hours = "1 stored hour" if grid.hours == 1 else f"{grid.hours} stored hours"
+    note = f"{fmt_duration(grid.seconds)} of people's time in all ({hours})"
+    pic = heatmap_picture(
+        grid.grid,
+        width=grid.width,
+        height=grid.height,
+        cell=grid.cell,
+        background=background,
+        zones=zones,
+        title=f"Heatmap: where people spent time - {cam.label} ({cam.config_id})",
+        subtitle=subtitle,
+        note=note,
+    )
+    write_atomic(png, encode_png(pic))
+    print(f"heatmap: {png} ({pic.shape[1]}x{pic.shape[0]} px; {note})")
+    if paths_png is not None:
+        start = since if since is not None else min(float(t.points[0, 0]) for t in tracks)
+        end = until if until is not None else max(float(t.points[-1, 0]) for t in tracks)
+        pic = paths_picture(
+            [t.points for t in tracks],
+            width=grid.width,
+            height=grid.height,
+            start=start,
+            end=end,
+            tz=tz,
+            background=background,
+            zones=zones,
+            title=f"Paths: where people walked - {cam.label} ({cam.config_id})",
+            subtitle=subtitle,
+        )
+        write_atomic(paths_png, encode_png(pic))
+        print(f"paths: {paths_png} ({pic.shape[1]}x{pic.shape[0]} px; {len(tracks)} tracks)")
+    return 0
