@@ -7,20 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli.main import main
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error_line(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.startswith("storesight: error:")]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
+from tests.cli_support import one_error_line, run_cli
 
 
 def test_missing_video(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -11,22 +11,12 @@ import pytest
 
 from app.cli.main import main
 from app.render import FOOTER, HEADER, MIN_WIDTH
+from tests.cli_support import one_error_line, run_cli
 from tests.fixtures_stats import H, W, build_store
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error_line(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.startswith("storesight: error:")]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.fixture
