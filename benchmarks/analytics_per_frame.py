@@ -14,12 +14,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.heatmap import Heatmap, TimeAccumulator  # noqa: E402
-from analytics.lines import LineCounter  # noqa: E402
-from analytics.tracks import anchor_points  # noqa: E402
-from analytics.types import Detections  # noqa: E402
-from analytics.visits import VisitTracker  # noqa: E402
-from analytics.zones import ZoneTracker  # noqa: E402
+from analytics.heatmap import Heatmap, TimeAccumulator
+from analytics.lines import LineCounter
+from analytics.tracks import anchor_points
+from analytics.types import Detections
+from analytics.visits import VisitTracker
+from analytics.zones import ZoneTracker
 
 
 def simulate(n: int, frames: int, width: int, height: int, seed: int = 0) -> list[Detections]:
