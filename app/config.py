@@ -232,6 +232,326 @@ class HeatmapModule(_Model):
     )
 
 
+class CheckoutConfig(_Model):
+    """One checkout: a queue zone and the counter zones it feeds."""
+
+    queue: Ident = Field(title="Queue zone", description="Id of the camera's zone of type 'queue'.")
+    counters: list[Ident] = Field(
+        default_factory=list,
+        title="Counter zones",
+        description="Ids of the zones of type 'counter' this queue feeds. Empty: every counter zone of the camera.",
+    )
+    name: str = Field(
+        "", title="Name", max_length=120, description="Name in alerts; empty: the queue zone's."
+    )
+    counters_open: int | None = Field(
+        None,
+        ge=0,
+        le=50,
+        title="Open counters",
+        description="A fixed number of open counters. Empty: counted from staff at the counters, "
+        "else from counters that served somebody in the last minutes.",
+    )
+
+
+class QueueModule(_Model):
+    """Checkout queues: live length and wait, a 5–15 minute forecast and alerts."""
+
+    enabled: bool = Field(True, title="Enabled", description="Watch the camera's checkout queues.")
+    checkouts: list[CheckoutConfig] = Field(
+        default_factory=list,
+        title="Checkouts",
+        description="Queue zones paired with their counter zones. Empty: each queue zone of the camera "
+        "with every counter zone of the camera.",
+    )
+    min_frames: int = Field(
+        3, ge=1, le=100, title="Inertia (frames)", description="Frames inside/outside before joining/leaving."
+    )
+    min_wait: float = Field(
+        5.0,
+        ge=0.0,
+        le=600.0,
+        title="Passer-by under (s)",
+        description="A shorter stay in the queue that reaches no counter is a passer-by, not an abandonment.",
+    )
+    handoff_seconds: float = Field(
+        5.0,
+        ge=0.0,
+        le=120.0,
+        title="Queue → counter gap (s)",
+        description="Reaching a counter this soon after leaving the queue zone counts as served.",
+    )
+    min_service: float = Field(
+        5.0,
+        ge=0.0,
+        le=600.0,
+        title="Minimum service (s)",
+        description="A shorter stay at a counter is no sale.",
+    )
+    smoothing: float = Field(
+        10.0, ge=0.0, le=600.0, title="Smoothing (s)", description="Time constant of the shown queue length."
+    )
+    snapshot_interval: float = Field(
+        10.0,
+        ge=1.0,
+        le=3600.0,
+        title="Record every (s)",
+        description="How often the queue's length, wait and forecast are stored.",
+    )
+    service_window: float = Field(
+        600.0,
+        ge=60.0,
+        le=7200.0,
+        title="Service window (s)",
+        description="Recent period for the service rate, service time and recent wait.",
+    )
+    alert_length: int | None = Field(
+        5, ge=1, le=500, title="Alert at length", description="Alert when this many people wait. Empty: off."
+    )
+    alert_wait: float | None = Field(
+        300.0,
+        ge=1.0,
+        le=7200.0,
+        title="Alert at wait (s)",
+        description="Alert when somebody has waited this long. Empty: off.",
+    )
+    forecast_alert: bool = Field(
+        True,
+        title="Forecast alert",
+        description="Warn ahead ('open another checkout in ~N minutes') when the forecast reaches the alert length.",
+    )
+    forecast_minutes: int = Field(
+        15, ge=1, le=60, title="Forecast horizon (min)", description="How far ahead the forecast looks."
+    )
+    hysteresis: float = Field(
+        1.5,
+        ge=0.0,
+        le=100.0,
+        title="Hysteresis (people)",
+        description="An alert clears only once the length is this far below its threshold.",
+    )
+    wait_hysteresis: float = Field(
+        60.0, ge=0.0, le=3600.0, title="Hysteresis (s)", description="The same for the wait alert."
+    )
+    raise_seconds: float = Field(
+        10.0,
+        ge=0.0,
+        le=600.0,
+        title="Raise after (s)",
+        description="A condition must hold this long to alert.",
+    )
+    clear_seconds: float = Field(
+        30.0, ge=0.0, le=3600.0, title="Clear after (s)", description="Calm must hold this long to clear."
+    )
+    cooldown: float = Field(
+        300.0,
+        ge=0.0,
+        le=86400.0,
+        title="Cooldown (s)",
+        description="After an alert clears, the same alert waits this long before it may come again.",
+    )
+    visit_minutes: float = Field(
+        12.0,
+        gt=0.0,
+        le=240.0,
+        title="Typical entry → checkout (min)",
+        description="Assumed time from entering the store to joining the queue, until it is learnt.",
+    )
+    checkout_share: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        title="Share who buy",
+        description="Assumed share of entrants who go to a checkout, until it is learnt.",
+    )
+    service_seconds: float = Field(
+        60.0,
+        gt=0.0,
+        le=3600.0,
+        title="Typical service (s)",
+        description="Assumed service time at a counter, until it is measured.",
+    )
+    save_snapshots: bool = Field(
+        True, title="Alert photos", description="Attach the frame and a crop of the queue to each alert."
+    )
+
+
+class PoseModule(_Model):
+    """Pose keypoints (COCO-17) of the camera's tracked people; the behaviour module needs them."""
+
+    enabled: bool = Field(
+        False,
+        title="Enabled",
+        description="Estimate body keypoints of tracked people (the built-in model costs about 6-12 ms "
+        "per person per frame on a CPU).",
+    )
+    every: int = Field(
+        1,
+        ge=1,
+        le=100,
+        title="Every N-th frame",
+        description="Estimate a person's keypoints every N-th analysed frame (people take turns); in "
+        "between the last keypoints move with the person's box.",
+    )
+    zone_types: list[ZoneType] = Field(
+        default_factory=list,
+        title="Only near zones of type",
+        description="Estimate only for people near a zone of these types, e.g. [shelf]. Empty: everyone "
+        "(needed for posture everywhere).",
+    )
+    zone_margin: float = Field(
+        0.5,
+        ge=0.0,
+        le=5.0,
+        title="Near (box heights)",
+        description="How close to such a zone (in the person's box heights) counts as near.",
+    )
+    smoothing: float = Field(
+        0.15,
+        ge=0.0,
+        le=2.0,
+        title="Smoothing (s)",
+        description="Time constant of the keypoint smoothing; 0 turns it off.",
+    )
+    min_score: float = Field(
+        0.3,
+        ge=0.01,
+        le=1.0,
+        title="Keypoint score",
+        description="Keypoints scoring less count as not seen.",
+    )
+
+
+class PostureSettings(_Model):
+    """Standing / walking / sitting / bending intervals per person."""
+
+    enabled: bool = Field(True, title="Enabled", description="Store each person's posture intervals.")
+    min_seconds: float = Field(
+        0.6,
+        ge=0.0,
+        le=30.0,
+        title="Hold (s)",
+        description="A new posture must hold this long before it counts.",
+    )
+    min_interval: float = Field(
+        1.0,
+        ge=0.0,
+        le=600.0,
+        title="Store from (s)",
+        description="Shorter posture intervals are not stored.",
+    )
+    walk_speed: float = Field(
+        0.25,
+        gt=0.0,
+        le=5.0,
+        title="Walking from (heights/s)",
+        description="Floor speed, in body heights per second, from which a person walks.",
+    )
+    bend_tilt: float = Field(
+        40.0,
+        ge=5.0,
+        le=90.0,
+        title="Bending from (°)",
+        description="Torso tilt from vertical from which a person is bending.",
+    )
+    sit_leg_ratio: float = Field(
+        0.9,
+        ge=0.1,
+        le=3.0,
+        title="Sitting below (leg/torso)",
+        description="Ankles less than this many torso lengths below the hips (torso upright): sitting.",
+    )
+    crouch_leg_ratio: float = Field(
+        0.6,
+        ge=0.0,
+        le=3.0,
+        title="Crouching below (leg/torso)",
+        description="Ankles less than this many torso lengths below the hips: crouching.",
+    )
+
+
+class ReachSettings(_Model):
+    """Interaction with goods: a hand in a shelf zone."""
+
+    enabled: bool = Field(True, title="Enabled", description="Detect reaches into the camera's shelf zones.")
+    min_seconds: float = Field(
+        1.0,
+        ge=0.0,
+        le=60.0,
+        title="Minimum reach (s)",
+        description="A wrist must stay in a shelf zone this long to count as a reach.",
+    )
+    gap: float = Field(
+        0.5,
+        ge=0.0,
+        le=10.0,
+        title="Allowed gap (s)",
+        description="A wrist may leave (or be unseen) this long without ending the reach.",
+    )
+    near: float = Field(
+        0.75,
+        ge=0.0,
+        le=5.0,
+        title="Near (box heights)",
+        description="The person's feet must be this close to the shelf zone, in box heights (passers-by "
+        "in front of the shelf are not counted).",
+    )
+    min_extension: float = Field(
+        0.5,
+        ge=0.0,
+        le=3.0,
+        title="Arm out (torso lengths)",
+        description="The wrist must be this far from the hip, in torso lengths (a hanging hand is about "
+        "0.3); 0 accepts any wrist.",
+    )
+    save_crops: bool = Field(
+        True, title="Save photos", description="Attach a photo (with the skeleton drawn) to each reach."
+    )
+
+
+class ContactSettings(_Model):
+    """Staff–customer contact (consultation)."""
+
+    enabled: bool = Field(
+        True, title="Enabled", description="Detect consultations (needs staff/customer roles)."
+    )
+    distance: float = Field(
+        1.0,
+        gt=0.0,
+        le=10.0,
+        title="Closer than (box heights)",
+        description="Floor points closer than this many box heights are in contact.",
+    )
+    min_seconds: float = Field(
+        5.0,
+        ge=0.0,
+        le=3600.0,
+        title="Minimum contact (s)",
+        description="They must stay close this long to count as a consultation.",
+    )
+    gap: float = Field(
+        1.5,
+        ge=0.0,
+        le=60.0,
+        title="Allowed gap (s)",
+        description="They may be apart (or one unseen) this long without ending it.",
+    )
+    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of both people.")
+
+
+class BehaviourModule(_Model):
+    """Behaviour from pose keypoints: posture, reaching into shelves, staff–customer contact."""
+
+    enabled: bool = Field(
+        True,
+        title="Enabled",
+        description="Posture and reaches need the pose module; contacts need staff/customer roles.",
+    )
+    posture: PostureSettings = Field(default_factory=PostureSettings, title="Posture")
+    reach: ReachSettings = Field(default_factory=ReachSettings, title="Reaching into shelves")
+    contact: ContactSettings = Field(default_factory=ContactSettings, title="Staff–customer contact")
+
+
 class ModulesConfig(_Model):
     """Analytics modules of one camera and their thresholds."""
 
@@ -240,6 +560,9 @@ class ModulesConfig(_Model):
     zones: ZonesModule = Field(default_factory=ZonesModule, title="Zones")
     visits: VisitsModule = Field(default_factory=VisitsModule, title="Visits")
     heatmap: HeatmapModule = Field(default_factory=HeatmapModule, title="Heatmap")
+    queue: QueueModule = Field(default_factory=QueueModule, title="Checkout queues")
+    pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
+    behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
 
 
 class CameraConfig(DetectionSettings):
@@ -295,6 +618,29 @@ class CameraConfig(DetectionSettings):
                 raise ValueError(f"zone id {z.id!r} is used twice")
             seen.add(z.id)
         return self
+
+    @model_validator(mode="after")
+    def _checkout_zones_exist(self) -> CameraConfig:
+        types = {z.id: z.type for z in self.zones}
+        for i, co in enumerate(self.modules.queue.checkouts):
+            where = f"modules.queue.checkouts[{i}]"
+            if types.get(co.queue) is not ZoneType.QUEUE:
+                raise ValueError(f"{where}.queue: {co.queue!r} is not a zone of type 'queue' on this camera")
+            for c in co.counters:
+                if types.get(c) is not ZoneType.COUNTER:
+                    raise ValueError(
+                        f"{where}.counters: {c!r} is not a zone of type 'counter' on this camera"
+                    )
+        return self
+
+    def checkouts(self) -> list[CheckoutConfig]:
+        """The camera's checkouts: as configured, or each queue zone with every counter zone."""
+        m = self.modules.queue
+        if m.checkouts:
+            counters = [z.id for z in self.zones if z.type is ZoneType.COUNTER]
+            return [co if co.counters else co.model_copy(update={"counters": counters}) for co in m.checkouts]
+        counters = [z.id for z in self.zones if z.type is ZoneType.COUNTER]
+        return [CheckoutConfig(queue=z.id, counters=counters) for z in self.zones if z.type is ZoneType.QUEUE]
 
     @property
     def label(self) -> str:
@@ -383,6 +729,23 @@ class TrackerConfig(_Model):
     )
 
 
+class PoseConfig(_Model):
+    """Which pose model gives people's keypoints (for cameras with the pose module on)."""
+
+    backend: Literal["auto", "movenet", "yolo"] = Field(
+        "auto",
+        title="Backend",
+        description="auto: YOLO-pose when its weights are in the model folder, else the built-in MoveNet "
+        "(CPU). A YOLO-pose detector (detector.yolo_model: yolo11n-pose.pt) gives keypoints itself.",
+    )
+    yolo_model: str = Field(
+        "yolo11n-pose.pt",
+        title="YOLO-pose weights",
+        description="File name (or .yaml) of the YOLO-pose model.",
+    )
+    threads: int = Field(0, ge=0, le=64, title="CPU threads", description="Inference threads; 0 = automatic.")
+
+
 class StorageConfig(_Model):
     """Where data goes."""
 
@@ -397,6 +760,173 @@ class StorageConfig(_Model):
     retention_days: int = Field(
         90, ge=1, le=3650, title="Keep events (days)", description="Older events and crops are deleted."
     )
+
+
+class ReportsConfig(_Model):
+    """Excel/CSV reports and the daily report the running app writes by itself."""
+
+    daily: bool = Field(
+        False,
+        title="Daily report",
+        description="Write yesterday's report every day at the set time while the app runs "
+        "(a missed day is written at the next start).",
+    )
+    daily_time: dt.time = Field(
+        dt.time(7, 0),
+        title="Daily report time",
+        description="Site time (HH:MM) at which the report of the previous day is written.",
+    )
+    folder: str | None = Field(
+        None,
+        title="Report folder",
+        description="Where daily reports are written. Empty: the data folder's reports/.",
+    )
+    formats: list[Literal["xlsx", "csv"]] = Field(
+        default_factory=lambda: ["xlsx"],
+        min_length=1,
+        title="Formats",
+        description="xlsx: one Excel workbook with charts; csv: one file per sheet in a folder.",
+    )
+    csv_separator: Literal[";", ",", "\t"] = Field(
+        ";",
+        title="CSV separator",
+        description="';' suits Excel with a comma decimal (e.g. Russian, German); ',' suits English Excel.",
+    )
+    csv_decimal: Literal[",", "."] | None = Field(
+        None,
+        title="CSV decimal mark",
+        description="Decimal mark of numbers in CSV files. Empty: ',' with the ';' separator, else '.'.",
+    )
+    role: Literal["customer", "staff", "all"] = Field(
+        "customer",
+        title="People",
+        description="Whose numbers: customer = everyone not marked staff, staff, or all.",
+    )
+    keep_days: int = Field(
+        0,
+        ge=0,
+        le=3650,
+        title="Keep daily reports (days)",
+        description="Delete daily reports older than this many days; 0 keeps them all.",
+    )
+
+    @field_validator("daily_time", mode="before")
+    @classmethod
+    def _yaml_clock(cls, v: Any) -> Any:
+        # YAML 1.1 reads an unquoted 19:30 as the base-60 number 1170 (minutes since midnight).
+        if isinstance(v, int) and not isinstance(v, bool):
+            if not 0 <= v < 24 * 60:
+                raise ValueError("use a time of day as HH:MM, e.g. '07:00'")
+            return dt.time(v // 60, v % 60)
+        return v
+
+
+#: ``module.type`` of events, with ``*``/``?`` wildcards: ``queue.alert``, ``*.alert``, ``footfall.in``.
+EventPattern = Annotated[str, Field(min_length=3, max_length=129, pattern=r"^[A-Za-z0-9_*?\-]+\.[A-Za-z0-9_*?\-]+$")]
+
+
+class TelegramConfig(_Model):
+    """A Telegram bot that posts chosen events (with a photo) to a chat."""
+
+    enabled: bool = Field(True, title="Enabled", description="Send events to this Telegram chat.")
+    token: SecretStr = Field(
+        title="Bot token",
+        description="The token @BotFather gave the bot (123456:ABC…); never logged.",
+        min_length=10,
+        max_length=200,
+    )
+    chat_id: str = Field(
+        title="Chat",
+        description="Numeric chat id (e.g. -1001234567890) or @channelname the bot may post to.",
+        pattern=r"^(-?\d{1,20}|@[A-Za-z0-9_]{4,64})$",
+    )
+    events: list[EventPattern] = Field(
+        min_length=1,
+        title="Events",
+        description="Which events to send, as module.type with * wildcards, e.g. '*.alert', 'footfall.in'.",
+    )
+    cameras: list[Ident] | None = Field(
+        None, title="Cameras", description="Only events of these cameras. Empty: every camera."
+    )
+    send_photo: bool = Field(True, title="Send photo", description="Attach the event's photo when it has one.")
+    api_url: str = Field(
+        "https://api.telegram.org",
+        title="Bot API address",
+        description="Base URL of the Bot API (a local Bot API server or a proxy).",
+        pattern=r"^https?://\S+$",
+    )
+
+
+class WebhookConfig(_Model):
+    """An HTTP(S) endpoint that receives chosen events as JSON (photo base64-encoded)."""
+
+    id: Ident = Field(title="Webhook id", description="Short unique id, e.g. 'ops'.")
+    enabled: bool = Field(True, title="Enabled", description="Send events to this webhook.")
+    url: str = Field(
+        title="URL",
+        description="https://… address that accepts a JSON POST; only its host is ever logged.",
+        pattern=r"^https?://\S+$",
+    )
+    token: SecretStr | None = Field(
+        None, title="Bearer token", description="Sent as 'Authorization: Bearer …'; never logged."
+    )
+    events: list[EventPattern] = Field(
+        min_length=1,
+        title="Events",
+        description="Which events to send, as module.type with * wildcards, e.g. '*.alert', 'ppe.*'.",
+    )
+    cameras: list[Ident] | None = Field(
+        None, title="Cameras", description="Only events of these cameras. Empty: every camera."
+    )
+    send_photo: bool = Field(
+        True, title="Send photo", description="Include the event's photo (JPEG, base64) in the JSON."
+    )
+
+
+class NotificationsConfig(_Model):
+    """Telegram and webhook notifications, sent through a queue in the database (nothing is lost offline)."""
+
+    enabled: bool = Field(False, title="Enabled", description="Send notifications while the app runs.")
+    telegram: TelegramConfig | None = Field(None, title="Telegram")
+    webhooks: list[WebhookConfig] = Field(default_factory=list, title="Webhooks")
+    timeout: float = Field(
+        15.0, ge=1.0, le=300.0, title="Timeout (s)", description="How long to wait for a server's answer."
+    )
+    retry_initial: float = Field(
+        5.0, ge=0.1, le=3600.0, title="First retry after (s)", description="Wait before the first retry."
+    )
+    retry_max: float = Field(
+        600.0,
+        ge=1.0,
+        le=86400.0,
+        title="Longest retry wait (s)",
+        description="Retry waits double up to this (Telegram's own retry_after is always respected).",
+    )
+    expire_hours: float = Field(
+        24.0,
+        ge=0.0,
+        le=8760.0,
+        title="Give up after (h)",
+        description="A message not delivered within this many hours is dropped as stale; 0 = never.",
+    )
+    min_interval: float = Field(
+        1.0,
+        ge=0.0,
+        le=60.0,
+        title="Pause between messages (s)",
+        description="Minimum time between two messages to one chat or webhook (Telegram allows ~1/s per chat).",
+    )
+    poll_interval: float = Field(
+        2.0, ge=0.2, le=300.0, title="Check every (s)", description="How often new events are looked for."
+    )
+
+    @model_validator(mode="after")
+    def _unique_webhook_ids(self) -> NotificationsConfig:
+        ids = [w.id for w in self.webhooks]
+        dup = next((i for i in ids if ids.count(i) > 1), None)
+        if dup is not None:
+            raise ValueError(f"webhook id {dup!r} is used twice")
+        return self
 
 
 class SiteInfo(_Model):
@@ -421,7 +951,10 @@ class SiteConfig(_Model):
         default_factory=lambda: DetectorConfig(confidence=0.35, classes=["person"])
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker")
+    pose: PoseConfig = Field(default_factory=PoseConfig, title="Pose")
     cameras: list[CameraConfig] = Field(default_factory=list, title="Cameras")
+    reports: ReportsConfig = Field(default_factory=ReportsConfig, title="Reports")
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig, title="Notifications")
 
     @model_validator(mode="after")
     def _unique_camera_ids(self) -> SiteConfig:
@@ -564,6 +1097,12 @@ def config_to_dict(cfg: SiteConfig) -> dict[str, Any]:
     for cam, cam_model in zip(data.get("cameras", []), cfg.cameras, strict=True):
         if cam_model.password is not None:
             cam["password"] = cam_model.password.get_secret_value()
+    notes, notes_model = data.get("notifications", {}), cfg.notifications
+    if notes_model.telegram is not None:
+        notes["telegram"]["token"] = notes_model.telegram.token.get_secret_value()
+    for hook, hook_model in zip(notes.get("webhooks", []), notes_model.webhooks, strict=True):
+        if hook_model.token is not None:
+            hook["token"] = hook_model.token.get_secret_value()
     return data
 
 

@@ -1,4 +1,4 @@
-"""``storesight`` command line: analyze, demo, bench, stats, heatmap (and the GUI without arguments).
+"""``storesight`` command line: analyze, demo, bench, stats, heatmap, queue (and the GUI without arguments).
 
 Every user mistake ends in one line on stderr and a non-zero exit code, never a traceback:
 exit 2 for a bad config or arguments, 3 for a source that cannot be opened, 4 for an
@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
     b.add_argument("--stride", type=int, default=1, help="detect every N-th frame (default 1: every frame)")
+    b.add_argument(
+        "--pose",
+        action="store_true",
+        help="turn the pose module on for every person on every analysed frame (config's pose backend)",
+    )
     _add_common(b)
 
     s = sub.add_parser(
@@ -83,6 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="data folder holding backgrounds/ (default: the database file's folder)"
     )
     _add_common(h)
+
+    g = sub.add_parser("gui", help="open the desktop window (also: storesight alone, on a display)")
+    g.add_argument("--config", type=Path, help="site config YAML (default: site.yaml in the data folder)")
+    g.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    g.add_argument(
+        "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
+    )
+    _add_common(g)
+
+    from app.cli.queue_cmd import add_parser as add_queue_parser
+
+    add_queue_parser(sub)
+    from app.cli.report_cmd import add_parsers as add_report_parsers
+
+    add_report_parsers(sub, _add_common)
+    from app.cli.behaviour_cmd import add_parsers as add_behaviour_parsers
+
+    add_behaviour_parsers(sub, _add_common, _add_period)
     return parser
 
 
@@ -132,6 +155,22 @@ def _install_sigint(stop: threading.Event) -> Callable[[], None]:
 
 def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], int]:
     """The function of a sub-command (imported only when needed: the engine and pandas are heavy)."""
+    if command == "gui":
+        from app.gui.launch import cmd_gui
+
+        return cmd_gui
+    if command == "queue":
+        from app.cli import queue_cmd
+
+        return queue_cmd.cmd_queue
+    if command in ("report", "notify"):
+        from app.cli import report_cmd
+
+        return {"report": report_cmd.cmd_report, "notify": report_cmd.cmd_notify}[command]
+    if command in ("behaviour", "snapshot"):
+        from app.cli import behaviour_cmd
+
+        return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
     if command in ("stats", "heatmap"):
         from app.cli import stats_cmd
 
@@ -151,8 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
-        parser.print_help()
-        return 0
+        from app.gui.launch import display_available
+
+        if not display_available():  # a terminal without a screen: the commands are what it can use
+            parser.print_help()
+            return 0
+        args = parser.parse_args(["gui"])
     stop = threading.Event()
     restore = _install_sigint(stop)
     try:

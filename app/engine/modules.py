@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 import numpy as np
@@ -19,6 +19,9 @@ import numpy as np
 from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
+
+if TYPE_CHECKING:
+    from app.engine.site_feed import SiteFeed
 
 Record = EventRecord | TrackRecord | HeatmapRecord | BackgroundRecord
 
@@ -32,12 +35,15 @@ class CameraContext:
         camera: this camera's config.
         detection: effective confidence/classes/box expansion for this camera.
         lost_after: seconds without a sighting after which a track is over.
+        feed: the site's shared signals (store entries) — see :mod:`app.engine.site_feed`;
+            None: modules that need it make a private one.
     """
 
     site: SiteConfig
     camera: CameraConfig
     detection: DetectionSettings
     lost_after: float = 3.0
+    feed: SiteFeed | None = None
 
 
 class Module(ABC):
@@ -212,6 +218,8 @@ class TracksRecorder(Module):
 
 def build_modules(ctx: CameraContext) -> list[Module]:
     """Instantiate the modules enabled in the camera's config."""
+    from app.engine.behaviour import BehaviourModule
+    from app.engine.queues import QueueModule
     from app.engine.retail import RetailModule
 
     mods: list[Module] = []
@@ -220,4 +228,8 @@ def build_modules(ctx: CameraContext) -> list[Module]:
         mods.append(TracksRecorder(ctx, m.tracks))
     if m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled:
         mods.append(RetailModule(ctx))
+    if m.queue.enabled and ctx.camera.checkouts():
+        mods.append(QueueModule(ctx, ctx.feed))
+    if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled):
+        mods.append(BehaviourModule(ctx))  # posture and reaches need pose keypoints; contacts need roles
     return mods

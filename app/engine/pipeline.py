@@ -20,11 +20,14 @@ import numpy as np
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
 from app.engine.modules import CameraContext, Module, Record, build_modules
+from app.engine.pose_stage import PoseStage, make_pose_stage
+from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
 from app.engine.timing import StageStats, StageTimer
 from app.errors import SourceError
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
 from models.base import DetectorBackend
+from models.pose import PoseBackend
 from models.tracking import Tracker, TrackerSettings
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,7 @@ class RunSummary:
         tracks: tracks produced.
         wall_s: wall-clock seconds the run took.
         stages: per-stage timings.
+        pose: which pose model gave keypoints and why ("" when the pose module is off).
     """
 
     status: str = "complete"
@@ -88,6 +92,7 @@ class RunSummary:
     tracks: int = 0
     wall_s: float = 0.0
     stages: dict[str, StageStats] = field(default_factory=dict)
+    pose: str = ""
 
 
 class _Handoff:
@@ -158,6 +163,10 @@ class CameraPipeline:
         detector_lock: lock shared by every pipeline using the same detector.
         on_frame: called on the analysis thread with every :class:`FrameResult`.
         nominal_fps: the source's frame rate, for converting the tracker buffer to frames.
+        site_feed: the site's shared signals (store entries for the queue forecast); give every
+            pipeline of a site the same one. None: a private one (this camera's entrances only).
+        pose_backend: a pose backend shared between cameras (its calls are serialised by its own
+            lock); None: one is loaded when the camera's pose module is on.
 
     Example:
         >>> pipe = CameraPipeline(site, cam, source, detector, writer, run_id)  # doctest: +SKIP
@@ -177,8 +186,11 @@ class CameraPipeline:
         detector_lock: threading.Lock | None = None,
         on_frame: Callable[[FrameResult], None] | None = None,
         nominal_fps: float = 10.0,
+        site_feed: SiteFeed | None = None,
+        pose_backend: PoseBackend | None = None,
     ) -> None:
         self.site = site
+        self.feed = site_feed if site_feed is not None else SiteFeed(site)
         self.camera = camera
         self.source = source
         self.detector = detector
@@ -192,9 +204,13 @@ class CameraPipeline:
         self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
         rate = (camera.fps or nominal_fps) / camera.stride
         self.tracker = Tracker(tracker_settings(site), rate=rate)
-        ctx = CameraContext(site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer)
+        ctx = CameraContext(
+            site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed
+        )
         self.modules: list[Module] = build_modules(ctx)
         self.summary = RunSummary()
+        self.pose: PoseStage | None = make_pose_stage(site, camera, detector, backend=pose_backend)
+        self.summary.pose = self.pose.reason if self.pose is not None else ""
 
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
         """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
@@ -222,10 +238,16 @@ class CameraPipeline:
         self.camera, self.detection = camera, det
         self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
         ctx = CameraContext(
-            site=self.site, camera=camera, detection=det, lost_after=self.site.tracker.track_buffer
+            site=self.site,
+            camera=camera,
+            detection=det,
+            lost_after=self.site.tracker.track_buffer,
+            feed=self.feed,
         )
         for m in keep:
             m.ctx = ctx
+        shared = self.pose.backend if self.pose is not None else None
+        self.pose = make_pose_stage(self.site, camera, self.detector, backend=shared)
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------
@@ -252,6 +274,7 @@ class CameraPipeline:
             if isinstance(r, EventRecord):
                 self.sink.put_event(self.run_id, r)
                 self.summary.events += 1
+                self.feed.observe(r)
             elif isinstance(r, TrackRecord):
                 self.sink.put_track(self.run_id, r)
                 self.summary.tracks += 1
@@ -269,6 +292,9 @@ class CameraPipeline:
             ]
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
+        if self.pose is not None:
+            with self.timer.measure("pose"):
+                tracked = self.pose.process(frame, tracked)
         records: list[Record] = []
         with self.timer.measure("analytics"):
             for m in self.modules:

@@ -317,3 +317,60 @@ class Background(Base):
     bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """What the user did about an alert: one row per alert event (``type = "alert"``), made on first action.
+
+    An alert *is* its event (``module``/``alert``, payload with ``alert_id``, ``kind``, ``message`` and
+    the numbers, photos attached); it clears with an ``alert_end`` event of the same ``alert_id``.
+    This row only holds the acknowledgement and the snooze (wall-clock UTC) — see
+    :mod:`app.store.alerts`.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str] = mapped_column(String(120), default="")
+    snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NotifyOutbox(Base):
+    """A notification waiting to be sent (or sent) to one channel: the outbox of :mod:`app.notify`.
+
+    ``channel`` is ``telegram`` or ``webhook:<id>``; ``message`` is what to send (text, the
+    event's fields, the photo's path relative to the data folder), rendered when it was queued.
+    ``status`` is ``pending`` → ``sending`` (claimed by a worker until ``next_at``) → ``sent``,
+    or ``failed`` (refused for good) / ``expired`` (stale). ``next_at`` is wall-clock UTC.
+    """
+
+    __tablename__ = "notify_outbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id"),
+        Index("ix_notify_outbox_status_next", "status", "next_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(80))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class NotifyCursor(Base):
+    """The last event id a notification channel has looked at (events after it are new)."""
+
+    __tablename__ = "notify_cursors"
+
+    channel: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
