@@ -1,0 +1,36 @@
+"""The demo database gets queue series, waits and at least one alert with photos (real video, real detector)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from app.store import alerts, queue_stats
+from app.store.db import open_store
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_demo_database_has_queue_series_and_alerts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    store = open_store(f"sqlite:///{out / 'storesight.db'}")
+    series = queue_stats.queue_series(store, camera="walkway", zone="checkout_queue")
+    assert len(series) >= 15  # every 5 s of the 79 s clip, and one at the end
+    assert series["length_raw"].max() >= 2 and series["forecast_5"].notna().all()
+    w = queue_stats.waits(store)
+    assert (w["outcome"] == "served").sum() >= 3 and (w["wait"] >= 0).all()
+    raised = alerts.alerts(store)
+    assert len(raised) >= 1
+    first = raised[-1]
+    assert first.kind in ("length", "wait", "forecast") and first.message.startswith("Checkout queue:")
+    assert sorted(p.kind for p in first.photos) == ["crop", "frame"]
+    for p in first.photos:
+        assert (out / p.path).stat().st_size == p.bytes
+    assert all(a.status == "resolved" for a in raised)  # the end of the video clears them
+    store.close()
