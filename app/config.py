@@ -552,6 +552,34 @@ class BehaviourModule(_Model):
     contact: ContactSettings = Field(default_factory=ContactSettings, title="Staff–customer contact")
 
 
+class ServiceModule(_Model):
+    """Customer service: a customer left alone in a department for too long (needs staff/customer roles)."""
+
+    enabled: bool = Field(
+        True, title="Enabled", description="Alert when a customer waits in a department with no staff near."
+    )
+    unattended_seconds: float = Field(
+        120.0,
+        ge=5.0,
+        le=3600.0,
+        title="Unattended after (s)",
+        description="A customer in a department this long with no staff near raises an 'unattended' alert.",
+    )
+    staff_distance: float = Field(
+        3.0,
+        gt=0.0,
+        le=50.0,
+        title="Staff near (box heights)",
+        description="Staff closer than this many box heights (≈ 1.7 m each) attend the customer.",
+    )
+    zone_types: list[Literal["department", "shelf", "counter", "queue", "workstation"]] = Field(
+        default_factory=lambda: ["department"],
+        title="Zone types",
+        description="Zones where customers are watched.",
+    )
+    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
+
+
 class ModulesConfig(_Model):
     """Analytics modules of one camera and their thresholds."""
 
@@ -563,6 +591,7 @@ class ModulesConfig(_Model):
     queue: QueueModule = Field(default_factory=QueueModule, title="Checkout queues")
     pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
     behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
+    service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
 
 
 class CameraConfig(DetectionSettings):
@@ -822,7 +851,9 @@ class ReportsConfig(_Model):
 
 
 #: ``module.type`` of events, with ``*``/``?`` wildcards: ``queue.alert``, ``*.alert``, ``footfall.in``.
-EventPattern = Annotated[str, Field(min_length=3, max_length=129, pattern=r"^[A-Za-z0-9_*?\-]+\.[A-Za-z0-9_*?\-]+$")]
+EventPattern = Annotated[
+    str, Field(min_length=3, max_length=129, pattern=r"^[A-Za-z0-9_*?\-]+\.[A-Za-z0-9_*?\-]+$")
+]
 
 
 class TelegramConfig(_Model):
@@ -848,7 +879,9 @@ class TelegramConfig(_Model):
     cameras: list[Ident] | None = Field(
         None, title="Cameras", description="Only events of these cameras. Empty: every camera."
     )
-    send_photo: bool = Field(True, title="Send photo", description="Attach the event's photo when it has one.")
+    send_photo: bool = Field(
+        True, title="Send photo", description="Attach the event's photo when it has one."
+    )
     api_url: str = Field(
         "https://api.telegram.org",
         title="Bot API address",
@@ -939,6 +972,68 @@ class SiteInfo(_Model):
     )
 
 
+class RolesConfig(_Model):
+    """Staff or customer: how every tracked person's role is decided (cues are optional)."""
+
+    enabled: bool = Field(True, title="Enabled", description="Decide staff / customer for every person.")
+    uniform_dir: str | None = Field(
+        None,
+        title="Uniform examples folder",
+        description="Folder of example pictures (JPEG/PNG crops of a whole person) of staff in uniform, "
+        "relative to this config file. Examples added in the database (employees) are used too.",
+    )
+    uniform_threshold: float = Field(
+        0.4,
+        ge=0.05,
+        le=0.95,
+        title="Uniform similarity",
+        description="Share of the uniform's colours a torso must show to count for staff; below it counts "
+        "for customer.",
+    )
+    uniform_weight: float = Field(
+        4.0, ge=0.0, le=20.0, title="Uniform weight", description="Weight of the uniform cue (log-odds)."
+    )
+    classifier: bool = Field(
+        True,
+        title="Use trained classifier",
+        description="Use the site's classifier trained from labelled crops (storesight roles train) when there is one.",
+    )
+    classifier_interval: float = Field(
+        2.0,
+        ge=0.2,
+        le=60.0,
+        title="Classify every (s)",
+        description="Run the classifier on a person at most this often.",
+    )
+    classifier_weight: float = Field(
+        3.0, ge=0.0, le=20.0, title="Classifier weight", description="Weight of the classifier (log-odds)."
+    )
+    staff_zone_seconds: float = Field(
+        2.0,
+        ge=0.0,
+        le=600.0,
+        title="Staff zone after (s)",
+        description="A person this long in a staff-only zone (behind the counter, staff room) is staff.",
+    )
+    decide_confidence: float = Field(
+        0.8,
+        gt=0.5,
+        lt=1.0,
+        title="Decide at",
+        description="Probability at which a person is called staff or customer; below it the role stays unknown.",
+    )
+    sample_interval: float = Field(
+        0.5, ge=0.05, le=10.0, title="Sample every (s)", description="How often a person's look is sampled."
+    )
+    crops_per_track: int = Field(
+        4,
+        ge=0,
+        le=20,
+        title="Crops per person",
+        description="Photos kept per track for labelling and training the classifier.",
+    )
+
+
 class SiteConfig(_Model):
     """The whole site config file."""
 
@@ -951,6 +1046,7 @@ class SiteConfig(_Model):
         default_factory=lambda: DetectorConfig(confidence=0.35, classes=["person"])
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker")
+    roles: RolesConfig = Field(default_factory=RolesConfig, title="Staff and customers")
     pose: PoseConfig = Field(default_factory=PoseConfig, title="Pose")
     cameras: list[CameraConfig] = Field(default_factory=list, title="Cameras")
     reports: ReportsConfig = Field(default_factory=ReportsConfig, title="Reports")
@@ -1088,6 +1184,8 @@ def load_config(path: str | Path) -> SiteConfig:
     for cam in cfg.cameras:
         if cam.kind == "file" and not Path(cam.source).expanduser().is_absolute():
             cam.source = str(base / cam.source)
+    if cfg.roles.uniform_dir and not Path(cfg.roles.uniform_dir).expanduser().is_absolute():
+        cfg.roles.uniform_dir = str(base / cfg.roles.uniform_dir)
     return cfg
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from analytics.types import Detections
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
+from models.pose import yolo_keypoints
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +78,23 @@ class YoloBackend(DetectorBackend):
             self.device = settings.device
         if settings.threads and self.device == "cpu":
             torch.set_num_threads(settings.threads)
+        # A pose model (yolo11n-pose.pt) detects people and gives their keypoints in the same pass.
+        task = "pose" if "pose" in Path(weights).name.lower() else "detect"
         try:
-            self.model = YOLO(weights, task="detect")
+            self.model = YOLO(weights, task=task)
         except Exception as e:
             raise BackendUnavailable(f"cannot load YOLO model {Path(weights).name}: {e}") from None
-        if self.model.task != "detect":
+        if self.model.task not in ("detect", "pose"):
             raise BackendUnavailable(f"{Path(weights).name} is a {self.model.task} model, not a detect model")
+        #: Whether :meth:`predict` gives keypoints too (a YOLO-pose model).
+        self.keypoints = self.model.task == "pose"
         self.imgsz = settings.input_size or 640
         self.random_weights = weights.endswith((".yaml", ".yml"))
         note = " (random weights: plumbing only)" if self.random_weights else ""
         self.description = f"Ultralytics YOLO {Path(weights).name} on {self.device}, {self.imgsz} px{note}"
 
     def predict(self, image: np.ndarray) -> Detections:
-        """Detect objects; boxes in the image's pixels, COCO class ids."""
+        """Detect objects; boxes in the image's pixels, COCO class ids (and keypoints from a pose model)."""
         classes = list(self.settings.classes) or None
         res = self.model.predict(
             image,
@@ -104,4 +109,7 @@ class YoloBackend(DetectorBackend):
         if boxes is None or len(boxes) == 0:
             return Detections.empty()
         b = boxes.cpu().numpy()
-        return self._filter(Detections(xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32)))
+        kps = yolo_keypoints(res)  # (N, 17, 3) from a pose model, else None
+        return self._filter(
+            Detections(xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32), keypoints=kps)
+        )

@@ -175,6 +175,8 @@ def _print_summary(r: AnalysisResult, name: str) -> None:
     fps = s.frames / s.wall_s if s.wall_s else 0.0
     print(f"analysed {name}: {s.frames} frames ({span:.1f} s of video) in {s.wall_s:.1f} s — {fps:.1f} fps")
     print(f"tracks: {s.tracks}, events: {s.events} (run {r.run_id}: {s.status})")
+    if r.roles:
+        print(f"staff/customer roles from: {r.roles}")
     if s.dropped:
         print(f"dropped live frames: {s.dropped} (analysis slower than the camera)")
     print(f"database: {r.db_url}")
@@ -232,12 +234,19 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
     camera = resolve_camera(cfg, args.source, None)
     data = camera.model_dump()
     data["stride"] = args.stride
+    pose = bool(getattr(args, "pose", False))
+    if pose:  # every person, every analysed frame
+        data["modules"]["pose"].update(enabled=True, every=1, zone_types=[])
     camera = CameraConfig.model_validate(data)
     counted = 0
+    posed = 0  # people given keypoints
 
     def on_frame(res: FrameResult) -> None:
-        nonlocal counted
+        nonlocal counted, posed
         counted += 1
+        kp = res.detections.keypoints
+        if kp is not None:
+            posed += int((kp[:, :, 2].max(axis=1) > 0).sum())
         if args.frames and counted >= args.frames:
             stop.set()
 
@@ -255,6 +264,8 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError(f"bench: {s.reason}")
     print(f"source: {camera.source if camera.kind == 'file' else camera.label}")
     print(f"detector: {r.backend}")
+    if s.pose:
+        print(f"pose: {s.pose}")
     print(
         f"frames: {s.frames} decoded, {s.analysed} analysed (stride {camera.stride}), {s.tracks} tracks, {s.events} events"
     )
@@ -265,6 +276,10 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
             continue
         per_frame = st.total_s * 1000 / max(s.frames, 1)
         print(f"{name:<10} {per_frame:>9.2f} {st.p90_ms:>8.2f} {st.count:>6}")
+    st = s.stages.get("pose")
+    if st is not None:
+        per_person = st.total_s * 1000 / posed if posed else 0.0
+        print(f"pose: {posed / max(s.analysed, 1):.1f} people/frame, {per_person:.2f} ms/person")
     w = r.writer_stats
     print(f"writer (own thread): {w.batches} batches, {w.mean_batch_ms:.1f} ms/batch, {w.dropped} dropped")
     fps = s.frames / s.wall_s if s.wall_s else 0.0

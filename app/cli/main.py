@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.behaviour_cmd import add_parsers as add_behaviour_parsers
 
     add_behaviour_parsers(sub, _add_common, _add_period)
+    from app.cli.staff_cmd import add_parsers as add_staff_parsers
+
+    add_staff_parsers(sub, _add_common)
     return parser
 
 
@@ -171,6 +174,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command in ("roles", "employees", "timesheet"):
+        from app.cli import staff_cmd
+
+        return staff_cmd.handler(command)
     if command in ("stats", "heatmap"):
         from app.cli import stats_cmd
 

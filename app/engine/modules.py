@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 import numpy as np
 
+from analytics.roles import RoleMap
+from analytics.tracks import UNKNOWN_ROLE
 from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
@@ -50,12 +53,15 @@ class Module(ABC):
     """An analytics module of one camera.
 
     Subclasses set ``name`` and implement :meth:`process`; :meth:`close` flushes open state
-    at the end of the video or on shutdown.
+    at the end of the video or on shutdown. ``roles`` is the pipeline's role stage's decision for
+    every open track (tracker id → ``staff``/``customer``/``unknown``; an
+    :class:`analytics.roles.RoleMap`, whose ``decision()`` gives confidence and evidence), None
+    when roles are off: pass it on to the analytics' ``roles=`` so customer numbers exclude staff.
 
     Example:
         >>> class Count(Module):
         ...     name = "count"
-        ...     def process(self, frame, dets):
+        ...     def process(self, frame, dets, *, roles=None):
         ...         return []
     """
 
@@ -65,8 +71,10 @@ class Module(ABC):
         self.ctx = ctx
 
     @abstractmethod
-    def process(self, frame: Frame, dets: Detections) -> list[Record]:
-        """Handle one analysed frame; ``dets`` carry tracker ids."""
+    def process(
+        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
+    ) -> list[Record]:
+        """Handle one analysed frame; ``dets`` carry tracker ids, ``roles`` their roles."""
 
     def close(self, ts: float) -> list[Record]:
         """End of stream at time ``ts``: close whatever is open."""
@@ -122,7 +130,8 @@ class TracksRecorder(Module):
     A ``track_start`` event carries a crop, a ``track_end`` event the duration, and the
     track record first/last seen, frames and the sampled path.
 
-    A track seen in fewer than ``min_frames`` frames is noise and leaves no trace.
+    A track seen in fewer than ``min_frames`` frames is noise and leaves no trace. The record
+    carries the track's final role, its confidence and its employee from the role stage.
     """
 
     name = "tracks"
@@ -131,10 +140,15 @@ class TracksRecorder(Module):
         super().__init__(ctx)
         self.settings = settings
         self._tracks: dict[int, _TrackState] = {}
+        self._roles: Mapping[int, str] | None = None
         self.finished = 0
 
-    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+    def process(
+        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
+    ) -> list[Record]:
         """Update tracks with this frame, emit starts, and end tracks not seen for a while."""
+        if roles is not None:
+            self._roles = roles  # kept for close(): the role stage's decisions of every open track
         out: list[Record] = []
         ts = frame.ts
         anchors = dets.anchors()
@@ -184,6 +198,12 @@ class TracksRecorder(Module):
         if not st.started:
             return []
         self.finished += 1
+        role, confidence, employee = UNKNOWN_ROLE, 0.0, None
+        decision = self._roles.decision(st.track_id) if isinstance(self._roles, RoleMap) else None
+        if decision is not None:
+            role, confidence, employee = decision.role, decision.confidence, decision.employee_id
+        elif self._roles is not None:
+            role = self._roles.get(st.track_id, UNKNOWN_ROLE)
         rec = TrackRecord(
             camera_id=camera_id,
             track_id=st.track_id,
@@ -191,7 +211,10 @@ class TracksRecorder(Module):
             first_ts=st.first_ts,
             last_ts=st.last_ts,
             frames=st.frames,
+            role=role,
+            role_confidence=round(confidence, 4),
             path=tuple(st.path),
+            employee_id=employee,
         )
         end = EventRecord(
             camera_id=camera_id,
@@ -203,6 +226,7 @@ class TracksRecorder(Module):
                 "class": COCO_CLASSES[st.class_id],
                 "duration": round(st.last_ts - st.first_ts, 3),
                 "frames": st.frames,
+                "role": role,
             },
         )
         return [rec, end]
@@ -221,6 +245,7 @@ def build_modules(ctx: CameraContext) -> list[Module]:
     from app.engine.behaviour import BehaviourModule
     from app.engine.queues import QueueModule
     from app.engine.retail import RetailModule
+    from app.engine.service import ServiceModule
 
     mods: list[Module] = []
     m = ctx.camera.modules
@@ -232,4 +257,6 @@ def build_modules(ctx: CameraContext) -> list[Module]:
         mods.append(QueueModule(ctx, ctx.feed))
     if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled):
         mods.append(BehaviourModule(ctx))  # posture and reaches need pose keypoints; contacts need roles
+    if m.service.enabled and any(z.type.value in m.service.zone_types for z in ctx.camera.zones):
+        mods.append(ServiceModule(ctx))  # unattended customers; needs roles
     return mods

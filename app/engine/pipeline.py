@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
 from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.pose_stage import PoseStage, make_pose_stage
+from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
 from app.engine.timing import StageStats, StageTimer
@@ -54,11 +55,14 @@ class FrameResult:
         frame: the frame.
         detections: tracked detections (empty on frames that were not analysed).
         analysed: whether detection ran on this frame.
+        roles: tracker id → ``staff``/``customer``/``unknown`` of the open tracks (the latest
+            analysed frame's), empty when roles are off.
     """
 
     frame: Frame
     detections: Detections
     analysed: bool
+    roles: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -167,6 +171,9 @@ class CameraPipeline:
             pipeline of a site the same one. None: a private one (this camera's entrances only).
         pose_backend: a pose backend shared between cameras (its calls are serialised by its own
             lock); None: one is loaded when the camera's pose module is on.
+        role_setup: uniform examples, trained classifier and workstations for the role stage
+            (:func:`app.engine.roles.load_role_setup`, shared by a site's cameras); None: the
+            config's uniform folder and the data folder's classifier.
 
     Example:
         >>> pipe = CameraPipeline(site, cam, source, detector, writer, run_id)  # doctest: +SKIP
@@ -188,6 +195,7 @@ class CameraPipeline:
         nominal_fps: float = 10.0,
         site_feed: SiteFeed | None = None,
         pose_backend: PoseBackend | None = None,
+        role_setup: RoleSetup | None = None,
     ) -> None:
         self.site = site
         self.feed = site_feed if site_feed is not None else SiteFeed(site)
@@ -211,6 +219,10 @@ class CameraPipeline:
         self.summary = RunSummary()
         self.pose: PoseStage | None = make_pose_stage(site, camera, detector, backend=pose_backend)
         self.summary.pose = self.pose.reason if self.pose is not None else ""
+        self.roles: RoleStage | None = make_role_stage(
+            site, camera, role_setup, lost_after=site.tracker.track_buffer
+        )
+        self._roles: Mapping[int, str] = {}
 
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
         """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
@@ -248,6 +260,8 @@ class CameraPipeline:
             m.ctx = ctx
         shared = self.pose.backend if self.pose is not None else None
         self.pose = make_pose_stage(self.site, camera, self.detector, backend=shared)
+        if self.roles is not None:
+            self.roles.replace_camera(camera)
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------
@@ -296,9 +310,15 @@ class CameraPipeline:
             with self.timer.measure("pose"):
                 tracked = self.pose.process(frame, tracked)
         records: list[Record] = []
+        roles = None
+        if self.roles is not None:
+            with self.timer.measure("roles"):
+                roles, ended = self.roles.process(frame, tracked)
+            records.extend(ended)
+            self._roles = roles
         with self.timer.measure("analytics"):
             for m in self.modules:
-                records.extend(m.process(frame, tracked))
+                records.extend(m.process(frame, tracked, roles=roles))
         with self.timer.measure("store"):
             self._emit(records)
         return tracked
@@ -332,7 +352,7 @@ class CameraPipeline:
                 dets = self._analyse(frame) if analysed else Detections.empty()
                 s.analysed += int(analysed)
                 if self.on_frame is not None:
-                    self.on_frame(FrameResult(frame, dets, analysed))
+                    self.on_frame(FrameResult(frame, dets, analysed, self._roles))
         finally:
             stop_requested = stop.is_set()
             reader.join(timeout=10)
@@ -340,6 +360,8 @@ class CameraPipeline:
             records: list[Record] = []
             for m in self.modules:
                 records.extend(m.close(end_ts))
+            if self.roles is not None:
+                records.extend(self.roles.close(end_ts))
             self._emit(records)
             s.last_ts = last_ts
             s.dropped = handoff.dropped

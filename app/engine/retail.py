@@ -8,6 +8,7 @@ store records. Pixel geometry is built for the first frame's size (zones are 0�
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -16,7 +17,7 @@ from analytics.background import BackgroundSampler
 from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
-from analytics.tracks import anchor_points
+from analytics.tracks import anchor_points, role_of
 from analytics.types import COCO_CLASSES, PERSON, Detections, Frame, expand_boxes
 from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
@@ -100,8 +101,10 @@ class RetailModule(Module):
         self.size = (width, height)
         self._ready = True
 
-    def process(self, frame: Frame, dets: Detections) -> list[Record]:
-        """Run lines → zones → visits → heatmap on one frame's tracked people."""
+    def process(
+        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
+    ) -> list[Record]:
+        """Run lines → zones → visits → heatmap on one frame's tracked people (roles: the role stage's)."""
         if not self._ready:
             self._build(frame.width, frame.height)
         people = dets[dets.class_id == PERSON] if len(dets) else dets
@@ -109,16 +112,16 @@ class RetailModule(Module):
         out: list[Record] = []
         crossings: list[LineCrossing] = []
         for lc in self.lines:
-            crossings.extend(lc.update(people, ts))
+            crossings.extend(lc.update(people, ts, roles=roles))
         if crossings:
             out.extend(self._crossing_events(frame, people, crossings))
-        zone_events: list[ZoneEvent] = self.zones.update(people, ts) if self.zones else []
+        zone_events: list[ZoneEvent] = self.zones.update(people, ts, roles=roles) if self.zones else []
         out.extend(self._zone_records(frame.camera_id, zone_events))
         if self.visits is not None:
-            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events)
+            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events, roles=roles)
             out.extend(self._visit_records(frame.camera_id, visits))
         if self.cfg.heatmap.enabled:
-            out.extend(self._heat(frame, people))
+            out.extend(self._heat(frame, people, roles))
             out.extend(self._sample_background(frame, dets))
         return out
 
@@ -201,7 +204,7 @@ class RetailModule(Module):
             for v in visits
         ]
 
-    def _heat(self, frame: Frame, people: Detections) -> list[Record]:
+    def _heat(self, frame: Frame, people: Detections, roles: Mapping[int, str] | None = None) -> list[Record]:
         out: list[Record] = []
         hour = math.floor(frame.ts / HOUR) * HOUR
         if self.hour is not None and hour != self.hour:
@@ -210,11 +213,15 @@ class RetailModule(Module):
         if not len(people):
             return out
         dt = self.clock.dt(people.tracker_id, frame.ts)
-        hm = self.heat.get("unknown")
-        if hm is None:
-            w, h = self.size
-            hm = self.heat["unknown"] = Heatmap(w, h, cell=self.cfg.heatmap.cell)
-        hm.add(anchor_points(people), dt)
+        points = anchor_points(people)
+        labels = np.array([role_of(roles, t) for t in people.tracker_id.tolist()])
+        for role in np.unique(labels).tolist():  # one heatmap per role, so the role filter works
+            hm = self.heat.get(role)
+            if hm is None:
+                w, h = self.size
+                hm = self.heat[role] = Heatmap(w, h, cell=self.cfg.heatmap.cell)
+            keep = labels == role
+            hm.add(points[keep], dt[keep])
         return out
 
     def _flush_heat(self, camera_id: str) -> list[Record]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.config import CameraConfig, SiteConfig
 from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
+from app.engine.roles import load_role_setup
 from app.engine.sources import make_source
 from app.errors import UserError
 from app.store.db import open_store
@@ -38,6 +39,7 @@ class AnalysisResult:
         data_dir: where crops went.
         backend: the detector description and why it was chosen.
         writer_stats: the writer's counters (events/tracks written, batches, latency).
+        roles: what staff/customer roles were decided from (one line).
     """
 
     summary: RunSummary
@@ -46,6 +48,7 @@ class AnalysisResult:
     data_dir: Path
     backend: str
     writer_stats: WriterStats
+    roles: str = ""
 
 
 def detector_settings(site: SiteConfig, camera: CameraConfig) -> DetectorSettings:
@@ -139,6 +142,7 @@ def analyze(
         # The camera as analysed (its source may come from the command line) is what the store records.
         others = [c for c in site.cameras if c.id != camera.id]
         sync_site(store, site.model_copy(update={"cameras": [*others, camera]}))
+        role_setup = load_role_setup(site, store=store, data_dir=data_dir)
         writer = StoreWriter(store, data_dir)
         writer.start()
         try:
@@ -152,6 +156,7 @@ def analyze(
                 run_id,
                 on_frame=on_frame,
                 nominal_fps=float(getattr(source, "fps", 0.0) or 10.0),
+                role_setup=role_setup,
             )
             summary = pipe.run(stop)
             writer.finish_run(
@@ -166,7 +171,8 @@ def analyze(
         finally:
             writer.close()
         stats = writer.stats()
-        return AnalysisResult(summary, run_id, store.safe_url, data_dir, choice.reason, stats)
+        roles = role_setup.describe() if site.roles.enabled else "off"
+        return AnalysisResult(summary, run_id, store.safe_url, data_dir, choice.reason, stats, roles)
     finally:
         source.close()
 

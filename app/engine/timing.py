@@ -1,4 +1,4 @@
-"""Per-stage timings of the pipeline (decode, detect, track, analytics, store)."""
+"""Per-stage timings of the pipeline (decode, detect, track, pose, roles, analytics, store)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STAGES = ("decode", "detect", "track", "analytics", "store")
+STAGES = ("decode", "detect", "track", "pose", "roles", "analytics", "store")
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,6 +160,7 @@ def _track_row(rec: TrackRecord) -> dict[str, Any]:
         "frames": int(rec.frames),
         "role": str(rec.role),
         "role_confidence": float(rec.role_confidence),
+        "employee_id": None if rec.employee_id is None else int(rec.employee_id),
         "path": [[float(v) for v in p] for p in rec.path],
     }
 
@@ -197,7 +198,7 @@ def _write_tracks(
         else:
             ts = stub_ts[key]
             row = {"class_id": None, "first_ts": min(ts), "last_ts": max(ts), "frames": 0, "role": "unknown",
-                   "role_confidence": 0.0, "path": []}  # fmt: skip
+                   "role_confidence": 0.0, "employee_id": None, "path": []}  # fmt: skip
         new_rows.append({"run_id": run, "camera_id": cams[run], "tracker_id": tid, **row})
     if new_rows:
         stmt = insert(TRACKS).returning(TRACKS.c.id, TRACKS.c.run_id, TRACKS.c.tracker_id)

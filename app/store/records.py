@@ -62,6 +62,7 @@ class TrackRecord:
         role: ``"customer"``, ``"staff"`` or ``"unknown"``.
         role_confidence: 0..1.
         path: optional list of (ts, x, y) anchor samples, pixel coordinates.
+        employee_id: the employee the track was identified as (staff only), if any.
     """
 
     camera_id: str
@@ -73,6 +74,7 @@ class TrackRecord:
     role: str = "unknown"
     role_confidence: float = 0.0
     path: tuple[tuple[float, float, float], ...] = ()
+    employee_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,6 +207,9 @@ class Track(Base):
     role: Mapped[str] = mapped_column(String(16), default="unknown")
     role_confidence: Mapped[float] = mapped_column(Double, default=0.0)
     path: Mapped[list[list[float]]] = mapped_column(JsonType, default=list)
+    employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Event(Base):
@@ -257,7 +260,12 @@ class EventPhoto(Base):
 
 
 class Employee(Base):
-    """A member of staff (for working time and face identification)."""
+    """A member of staff (for working time and face identification).
+
+    ``schedule`` is the working time to check against, ``{"start": "09:00", "end": "18:00",
+    "days": ["mon", ..., "fri"]}`` (site time; no days = every day); ``workstations`` are the zones
+    the employee works at, ``[{"camera": "<camera id>", "zone": "<zone id>"}]`` (config ids).
+    """
 
     __tablename__ = "employees"
 
@@ -267,6 +275,44 @@ class Employee(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     photo_path: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    workstations: Mapped[list[dict[str, str]] | None] = mapped_column(JsonType)
+
+
+class UniformExample(Base):
+    """An example picture of staff in uniform (a whole-person crop) that teaches the uniform's colours.
+
+    ``employee_id`` None: a uniform all staff wear; else this employee's own look (links tracks to
+    them). ``path`` is relative to the data folder (``uniforms/…jpg``); ``features`` is the torso
+    colour histogram (:func:`analytics.roles.crop_features`), so the picture need not be re-read.
+    """
+
+    __tablename__ = "uniform_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(400))
+    features: Mapped[list[float]] = mapped_column(JsonType)
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoleLabel(Base):
+    """A person's role as the user labelled it (ground truth for training and for the statistics).
+
+    Setting a label also sets the track's ``role`` (confidence 1) and, for staff, its employee.
+    """
+
+    __tablename__ = "role_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(16), default="user")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

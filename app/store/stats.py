@@ -22,7 +22,10 @@ Conventions:
     wall-clock datetimes in that zone (Excel cannot store time zones), next to exact epoch
     ``*_ts`` columns.
     Role: ``"customer"`` (default) counts everyone *not* marked staff (``unknown`` included),
-    ``"staff"`` only staff, ``"all"`` everyone. The role is the event payload's ``role``.
+    ``"staff"`` only staff, ``"all"`` everyone. The role is the *final* role of the event's track
+    (``tracks.role``: decided on the whole track by the role stage, or the user's label) once it is
+    staff or customer; before that (a track still going on, or never decided) the event payload's
+    ``role``, the role at the time of the event.
 
 Example:
     >>> from app.store.db import open_store
@@ -55,6 +58,8 @@ from app.store.schema import Background, Camera, Event, HeatmapHour, Site, Track
 Role = Literal["customer", "staff", "all"]
 ROLES: tuple[Role, ...] = ("customer", "staff", "all")
 STAFF = "staff"
+#: Track roles that override the role an event was stored with.
+DECIDED = ("staff", "customer")
 HOUR = 3600.0
 
 #: Zone types that make the "checkout" step of the funnel.
@@ -191,7 +196,9 @@ def local_time(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
 def local_hour_start(ts: float, tz: dt.tzinfo | None) -> float:
     """Epoch seconds of the start of the local hour that contains ``ts`` (exact for any UTC offset)."""
     t = dt.datetime.fromtimestamp(ts, tz)
-    return ts - (t.minute * 60 + t.second + t.microsecond / 1e6)
+    # Hours start on whole seconds; rounding removes the float error of a fractional ``ts``
+    # (1795154400.742 - 2400.742 is not exactly 1795152000.0), so equal hours compare equal.
+    return float(round(ts - (t.minute * 60 + t.second + t.microsecond / 1e6)))
 
 
 def _epoch(t: Moment) -> float | None:
@@ -260,6 +267,7 @@ def _events(
             Zone.config_id,
             Track.tracker_id,
             Event.payload,
+            Track.role,
         )
         .join(Camera, Event.camera_id == Camera.id)
         .outerjoin(Zone, Event.zone_id == Zone.id)
@@ -276,9 +284,10 @@ def _events(
     with store.session() as s:
         rows = s.execute(q).all()
     data = []
-    for ts, ts_end, typ, cam, zone, tracker, payload in rows:
+    for ts, ts_end, typ, cam, zone, tracker, payload, track_role in rows:
         p = payload or {}
-        data.append((ts, ts_end, typ, cam, zone or p.get("zone"), tracker, p.get("role") or "unknown", p))
+        role = track_role if track_role in DECIDED else (p.get("role") or "unknown")
+        data.append((ts, ts_end, typ, cam, zone or p.get("zone"), tracker, role, p))
     return pd.DataFrame(data, columns=_EVENT_COLUMNS)
 
 

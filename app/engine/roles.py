@@ -1,0 +1,403 @@
+"""The pipeline's role stage: staff, customer or unknown for every tracked person of a camera.
+
+Runs after tracking (and the pose stage, whose keypoints place the torso) and before the modules,
+which get the decisions as ``roles=`` (a :class:`~analytics.roles.RoleMap`). Per frame it
+
+* samples each person's torso colours every ``roles.sample_interval`` seconds against the staff
+  uniform (examples from the config's ``roles.uniform_dir`` and from the database);
+* asks the site's trained classifier (``storesight roles train``) about each person every
+  ``roles.classifier_interval`` seconds, all due people in one batch;
+* counts time in the camera's ``staff_only`` zones, and in workstation zones assigned to one
+  employee (which links a staff track to that employee);
+* asks an :class:`EmployeeMatcher` (face identification, later) when one is given.
+
+:class:`analytics.roles.RoleResolver` turns that into a role per track. When a track ends the
+stage stores its decision as a ``roles`` / ``decision`` event (ts = first seen, ts_end = last seen;
+payload ``role``, ``confidence``, ``employee_id`` and the evidence) with a few crops taken along
+the track, which the labelling panel shows and the classifier trains on. The final role also
+goes on the track's row (through the ``tracks`` module), which the statistics read.
+
+Example:
+    >>> setup = load_role_setup(site, store=store, data_dir=data_dir)  # doctest: +SKIP
+    >>> stage = RoleStage(site, camera, setup)  # doctest: +SKIP
+    >>> roles, records = stage.process(frame, tracked)  # doctest: +SKIP
+    >>> dict(roles)  # doctest: +SKIP
+    {3: 'staff', 7: 'customer'}
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import cv2
+import numpy as np
+
+from analytics.geometry import to_pixels
+from analytics.roles import (
+    FEATURES,
+    EmployeeMatch,
+    RoleMap,
+    RoleResolver,
+    RoleSettings,
+    TrackRole,
+    UniformModel,
+    crop_features,
+)
+from analytics.types import PERSON, Detections, Frame, expand_boxes
+from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
+from app.engine.modules import encode_crop
+from app.errors import UserError
+from app.store.records import EventRecord, PhotoRecord
+
+if TYPE_CHECKING:
+    from app.store.db import Store
+    from models.roles import RoleClassifier
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+#: Seconds between two crops of a track kept for labelling and training.
+CROP_INTERVAL = 3.0
+
+
+class EmployeeMatcher(Protocol):
+    """Identifies employees among a frame's people (face recognition will implement it).
+
+    Example:
+        >>> class Nobody:
+        ...     def match(self, frame, people):
+        ...         return {}
+    """
+
+    def match(self, frame: Frame, people: Detections) -> Mapping[int, EmployeeMatch]:
+        """Tracker id → the employee recognised (only for people it recognised)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Workstation:
+    """A zone assigned to one employee: a staff track there is that employee."""
+
+    camera: str
+    zone: str
+    employee_id: int
+
+
+@dataclass(slots=True)
+class RoleSetup:
+    """What the role stages of a site know beyond the config (loaded once, shared by cameras).
+
+    Attributes:
+        uniform: the staff uniform from every example, None without examples.
+        classifier: the site's trained classifier, None without one.
+        workstations: zones assigned to exactly one employee.
+        matcher: an employee identification hook, None for now.
+        notes: one line per source, for the log and the CLI (``uniform: 5 examples …``).
+
+    Example:
+        >>> RoleSetup().describe()
+        'no uniform examples, no trained classifier'
+    """
+
+    uniform: UniformModel | None = None
+    classifier: RoleClassifier | None = None
+    workstations: tuple[Workstation, ...] = ()
+    matcher: EmployeeMatcher | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line: what the roles are decided from."""
+        parts = [
+            f"uniform from {len(self.uniform)} example(s)" if self.uniform else "no uniform examples",
+            "a trained classifier" if self.classifier else "no trained classifier",
+        ]
+        if self.workstations:
+            parts.append(f"{len(self.workstations)} assigned workstation(s)")
+        return ", ".join(parts)
+
+
+def site_slug(name: str) -> str:
+    """A file name for a site (``"Demo store"`` → ``"demo-store"``).
+
+    Example:
+        >>> site_slug("Магазин №1 / Demo")
+        'магазин-1-demo'
+    """
+    slug = re.sub(r"[^\w]+", "-", name.strip().lower()).strip("-_")
+    return slug or "site"
+
+
+def classifier_path(data_dir: str | Path, site_name: str) -> Path:
+    """Where a site's trained role classifier lives: ``<data dir>/models/roles/<site>.pt``."""
+    return Path(data_dir) / "models" / "roles" / f"{site_slug(site_name)}.pt"
+
+
+def read_image(path: str | Path) -> np.ndarray | None:
+    """A picture file as a BGR array (None if it cannot be read); non-ASCII paths work too."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    return img if img is not None and img.size else None
+
+
+def folder_examples(folder: str | Path) -> list[np.ndarray]:
+    """Torso histograms of every picture in a folder of uniform examples.
+
+    Raises:
+        UserError: the folder does not exist or holds no readable picture (exit code 2).
+    """
+    p = Path(folder).expanduser()
+    if not p.is_dir():
+        raise UserError(f"roles.uniform_dir: folder not found: {p}", 2)
+    feats = []
+    for f in sorted(p.iterdir()):
+        if f.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        img = read_image(f)
+        if img is None:
+            log.warning("uniform example %s is not a readable picture; skipped", f)
+            continue
+        feats.append(crop_features(img))
+    if not feats:
+        raise UserError(f"roles.uniform_dir: no pictures (jpg, png) in {p}", 2)
+    return feats
+
+
+def load_role_setup(
+    site: SiteConfig, *, store: Store | None = None, data_dir: str | Path | None = None
+) -> RoleSetup:
+    """Gather the uniform examples, the trained classifier and the workstations of a site.
+
+    Args:
+        site: the site config (``roles.uniform_dir`` already resolved by ``load_config``).
+        store: the database (uniform examples and employees' workstations), if any.
+        data_dir: the data folder (the trained classifier), default the site's.
+
+    Raises:
+        UserError: the uniform folder is missing or empty, or the classifier file is damaged.
+    """
+    cfg = site.roles
+    setup = RoleSetup()
+    if not cfg.enabled:
+        setup.notes.append("roles: off")
+        return setup
+    feats: list[np.ndarray] = []
+    owners: list[int | None] = []
+    if cfg.uniform_dir:
+        folder = folder_examples(cfg.uniform_dir)
+        feats += folder
+        owners += [None] * len(folder)
+        setup.notes.append(f"uniform: {len(folder)} example(s) from {cfg.uniform_dir}")
+    if store is not None:
+        from app.store.employees import employees
+        from app.store.roles import uniform_examples
+
+        stored = [u for u in uniform_examples(store) if len(u.features) == FEATURES]
+        feats += [np.asarray(u.features, np.float64) for u in stored]
+        owners += [u.employee_id for u in stored]
+        if stored:
+            setup.notes.append(f"uniform: {len(stored)} example(s) from the database")
+        owner_of: dict[tuple[str, str], set[int]] = {}
+        for e in employees(store, active_only=True):
+            for cam, zone in e.workstations:
+                owner_of.setdefault((cam, zone), set()).add(e.id)
+        setup.workstations = tuple(
+            Workstation(cam, zone, next(iter(ids)))
+            for (cam, zone), ids in sorted(owner_of.items())
+            if len(ids) == 1
+        )
+    if feats:
+        setup.uniform = UniformModel(feats, owners, threshold=cfg.uniform_threshold)
+    if cfg.classifier:
+        from app import paths
+
+        path = classifier_path(
+            data_dir if data_dir is not None else paths.data_dir(site.storage.data_dir), site.site.name
+        )
+        if path.is_file():
+            from models.roles import RoleClassifier
+
+            try:
+                setup.classifier = RoleClassifier.load(path)
+            except ValueError as e:
+                raise UserError(str(e)) from None
+            meta = setup.classifier.meta
+            setup.notes.append(
+                f"classifier: {path.name} (trained {meta.get('trained_at', '?')} on {meta.get('samples', '?')} crops)"
+            )
+    return setup
+
+
+def role_settings(cfg: RolesConfig, lost_after: float) -> RoleSettings:
+    """The resolver's settings from the site config."""
+    p = cfg.decide_confidence
+    return RoleSettings(
+        sample_interval=cfg.sample_interval,
+        uniform_weight=cfg.uniform_weight,
+        classifier_weight=cfg.classifier_weight,
+        zone_seconds=cfg.staff_zone_seconds,
+        decide_logit=math.log(p / (1.0 - p)),
+        forget_after=max(5.0, lost_after + 2.0),
+    )
+
+
+@dataclass(slots=True)
+class _Seen:
+    frames: int = 0
+    last_classified: float = -math.inf
+    last_crop: float = -math.inf
+    crops: list[PhotoRecord] = field(default_factory=list)
+
+
+class RoleStage:
+    """Decides every tracked person's role on one camera.
+
+    Args:
+        site: the site config (``roles``).
+        camera: the camera (its ``staff_only`` zones, ``tracks.min_frames``, box expansion).
+        setup: uniform, classifier, workstations (:func:`load_role_setup`); None: the config's
+            uniform folder only.
+        lost_after: seconds unseen after which a track is over (the tracker's buffer).
+
+    Example:
+        >>> stage = RoleStage(site, camera, setup)  # doctest: +SKIP
+        >>> roles, records = stage.process(frame, tracked)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        camera: CameraConfig,
+        setup: RoleSetup | None = None,
+        *,
+        lost_after: float = 3.0,
+    ) -> None:
+        self.cfg = site.roles
+        self.setup = setup if setup is not None else load_role_setup(site)
+        self.camera = camera
+        self.expand = site.effective(camera).box_expand or 0.0
+        self.min_frames = camera.modules.tracks.min_frames
+        self.resolver = RoleResolver(role_settings(self.cfg, lost_after), uniform=self.setup.uniform)
+        self._size: tuple[int, int] | None = None
+        self._seen: dict[int, _Seen] = {}
+
+    @property
+    def active(self) -> bool:
+        """Whether any cue can say something on this camera."""
+        cam_zones = any(z.type is ZoneType.STAFF_ONLY for z in self.camera.zones)
+        return bool(self.setup.uniform or self.setup.classifier or self.setup.matcher or cam_zones)
+
+    def replace_camera(self, camera: CameraConfig) -> None:
+        """Use the camera's new zones from the next frame on; the evidence gathered so far is kept."""
+        self.camera = camera
+        self._size = None
+
+    def _build(self, width: int, height: int) -> None:
+        cam = self.camera
+        staff = {z.id: to_pixels(z.points, width, height) for z in cam.zones if z.type is ZoneType.STAFF_ONLY}
+        zones = {z.id: z for z in cam.zones if not z.type.is_line}
+        work = {
+            w.zone: (to_pixels(zones[w.zone].points, width, height), w.employee_id)
+            for w in self.setup.workstations
+            if w.camera == cam.id and w.zone in zones
+        }
+        self.resolver.set_zones(staff, work)
+        self._size = (width, height)
+
+    def process(self, frame: Frame, dets: Detections) -> tuple[RoleMap, list[EventRecord]]:
+        """Add one frame's evidence; return the roles of the open tracks and the ended tracks' events."""
+        if self._size != (frame.width, frame.height):
+            self._build(frame.width, frame.height)
+        ts = frame.ts
+        people = dets[(dets.class_id == PERSON) & (dets.tracker_id >= 0)] if len(dets) else dets
+        boxes = expand_boxes(people.xyxy, self.expand, frame.width, frame.height) if len(people) else None
+        scores = self._classify(frame, people, boxes) if boxes is not None else {}
+        matches = self.setup.matcher.match(frame, people) if self.setup.matcher and len(people) else None
+        update = self.resolver.update(people, ts, image=frame.image, classifier=scores, matches=matches)
+        if boxes is not None:
+            self._keep_crops(frame, people, boxes)
+        records = [r for tr in update.ended if (r := self._decision(frame.camera_id, tr)) is not None]
+        return update.roles, records
+
+    def close(self, ts: float) -> list[EventRecord]:
+        """The decisions of every open track (end of the video or shutdown)."""
+        cam = self.camera.id
+        return [r for tr in self.resolver.flush() if (r := self._decision(cam, tr)) is not None]
+
+    # --- cues and crops -------------------------------------------------------------------
+
+    def _classify(self, frame: Frame, people: Detections, boxes: np.ndarray) -> dict[int, float]:
+        clf = self.setup.classifier
+        if clf is None:
+            return {}
+        due: list[int] = []
+        for i, tid in enumerate(people.tracker_id.tolist()):
+            seen = self._seen.setdefault(tid, _Seen())
+            if frame.ts - seen.last_classified >= self.cfg.classifier_interval:
+                due.append(i)
+                seen.last_classified = frame.ts
+        if not due:
+            return {}
+        crops = [_cut(frame.image, boxes[i]) for i in due]
+        p = clf.predict(crops)
+        return {int(people.tracker_id[i]): float(v) for i, v in zip(due, p.tolist(), strict=True)}
+
+    def _keep_crops(self, frame: Frame, people: Detections, boxes: np.ndarray) -> None:
+        want = self.cfg.crops_per_track
+        for i, tid in enumerate(people.tracker_id.tolist()):
+            seen = self._seen.setdefault(tid, _Seen())
+            seen.frames += 1
+            if (
+                want
+                and seen.frames >= self.min_frames
+                and len(seen.crops) < want
+                and frame.ts - seen.last_crop >= CROP_INTERVAL
+            ):
+                crop = encode_crop(frame.image, boxes[i])
+                if crop is not None:
+                    seen.crops.append(crop)
+                    seen.last_crop = frame.ts
+
+    def _decision(self, camera_id: str, tr: TrackRole) -> EventRecord | None:
+        seen = self._seen.pop(tr.track_id, None)
+        if seen is None or seen.frames < self.min_frames:
+            return None  # noise: the tracks module does not store it either
+        payload: dict[str, Any] = {
+            "role": tr.role,
+            "confidence": round(tr.confidence, 3),
+            "employee_id": tr.employee_id,
+            "decided_after": None if tr.decided_ts is None else round(tr.decided_ts - tr.first_ts, 3),
+            **tr.evidence.as_dict(),
+        }
+        return EventRecord(
+            camera_id=camera_id,
+            ts=tr.first_ts,
+            module="roles",
+            type="decision",
+            track_id=tr.track_id,
+            payload=payload,
+            photos=tuple(seen.crops),
+            ts_end=tr.last_ts,
+        )
+
+
+def _cut(image: np.ndarray, box: np.ndarray) -> np.ndarray:
+    x1, y1, x2, y2 = (round(float(v)) for v in box)
+    return image[max(y1, 0) : max(y2, 0), max(x1, 0) : max(x2, 0)]
+
+
+def make_role_stage(
+    site: SiteConfig, camera: CameraConfig, setup: RoleSetup | None = None, *, lost_after: float = 3.0
+) -> RoleStage | None:
+    """The camera's role stage, or None when roles are off in the config."""
+    if not site.roles.enabled:
+        return None
+    return RoleStage(site, camera, setup, lost_after=lost_after)

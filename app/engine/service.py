@@ -1,0 +1,143 @@
+"""The service module: alerts when a customer waits in a department with no member of staff near.
+
+Runs :class:`analytics.service.UnattendedMonitor` on the camera's zones of the configured types
+(``modules.service.zone_types``, departments by default) and stores (module ``service``):
+
+``alert``
+    raised when a customer has been alone for ``unattended_seconds`` (ts = now; zone; track = the
+    customer; payload ``alert_id``, ``kind`` = ``unattended``, ``message``, ``waited``, ``zone``)
+    with a photo of the customer — the GUI popup and the notifications pick it up like any alert
+    (:mod:`app.store.alerts`);
+``alert_end``
+    the alert cleared (ts = when raised, ts_end = when over; same ``alert_id``; ``reason``:
+    ``attended``, ``left``, ``lost`` or ``flush``);
+``unattended``
+    the whole unattended wait (ts = when it began, ts_end = when it was over; payload
+    ``waited``, ``alerted_after``, ``reason``) for the reports.
+
+Roles come from the role stage: people nobody classified are never "customers" here, so without
+roles there are no alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from analytics.geometry import to_pixels
+from analytics.service import UnattendedEvent, UnattendedMonitor
+from analytics.types import PERSON, Detections, Frame, expand_boxes
+from app.engine.modules import CameraContext, Module, Record, encode_crop
+from app.store.records import EventRecord, PhotoRecord
+
+
+def _minutes(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+class ServiceModule(Module):
+    """Unattended-customer alerts of one camera.
+
+    Example:
+        >>> mod = ServiceModule(ctx)  # doctest: +SKIP
+        >>> records = mod.process(frame, tracked, roles={3: "customer", 5: "staff"})  # doctest: +SKIP
+    """
+
+    name = "service"
+
+    def __init__(self, ctx: CameraContext) -> None:
+        super().__init__(ctx)
+        self.cfg = ctx.camera.modules.service
+        types = set(self.cfg.zone_types)
+        self.zones = [z for z in ctx.camera.zones if not z.type.is_line and z.type.value in types]
+        self.zone_names = {z.id: z.label for z in self.zones}
+        self.monitor: UnattendedMonitor | None = None
+        self._size: tuple[int, int] | None = None
+        self._raised: dict[int, tuple[str, float]] = {}  # track → (alert id, raise ts)
+
+    def _build(self, width: int, height: int) -> None:
+        self.monitor = UnattendedMonitor(
+            {z.id: to_pixels(z.points, width, height) for z in self.zones},
+            after=self.cfg.unattended_seconds,
+            staff_distance=self.cfg.staff_distance,
+            min_frames=self.ctx.camera.modules.zones.min_frames,
+            lost_timeout=max(self.ctx.lost_after, 1.0),
+        )
+        self._size = (width, height)
+
+    def process(
+        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
+    ) -> list[Record]:
+        """Watch this frame's customers; return alerts raised and cleared."""
+        if not self.zones:
+            return []
+        if self._size != (frame.width, frame.height):
+            self._build(frame.width, frame.height)
+        assert self.monitor is not None
+        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        return self._records(frame, people, self.monitor.update(people, frame.ts, roles=roles))
+
+    def close(self, ts: float) -> list[Record]:
+        """Clear the alerts still raised at the end of the video."""
+        if self.monitor is None:
+            return []
+        return self._records(None, Detections.empty(), self.monitor.flush(ts))
+
+    def _records(
+        self, frame: Frame | None, people: Detections, events: list[UnattendedEvent]
+    ) -> list[Record]:
+        cam = self.ctx.camera.id
+        out: list[Record] = []
+        for ev in events:
+            zone = self.zone_names.get(ev.zone_id, ev.zone_id)
+            if ev.kind == "start":
+                alert_id = f"{cam}:{ev.zone_id}:unattended:{ev.track_id}:{round(ev.ts * 1000)}"
+                self._raised[ev.track_id] = (alert_id, ev.ts)
+                payload = {
+                    "alert_id": alert_id,
+                    "kind": "unattended",
+                    "message": f"{zone}: a customer has waited {_minutes(ev.waited)} with no staff near",
+                    "waited": round(ev.waited, 3),
+                    "zone": zone,
+                    "role": "customer",
+                }
+                photos = self._photo(frame, people, ev.track_id) if frame is not None else ()
+                out.append(
+                    EventRecord(cam, ev.ts, "service", "alert", ev.track_id, ev.zone_id, payload, photos)
+                )
+                continue
+            alert_id, raised = self._raised.pop(ev.track_id, (None, None))
+            if alert_id is not None and raised is not None:
+                end = {"alert_id": alert_id, "kind": "unattended", "reason": ev.reason, "role": "customer"}
+                out.append(
+                    EventRecord(
+                        cam, raised, "service", "alert_end", ev.track_id, ev.zone_id, end, ts_end=ev.ts
+                    )
+                )
+                fact = {
+                    "waited": round(ev.waited, 3),
+                    "alerted_after": round(raised - ev.since, 3),
+                    "reason": ev.reason,
+                    "zone": zone,
+                    "role": "customer",
+                }
+                out.append(
+                    EventRecord(
+                        cam, ev.since, "service", "unattended", ev.track_id, ev.zone_id, fact, ts_end=ev.ts
+                    )
+                )
+        return out
+
+    def _photo(self, frame: Frame, people: Detections, track_id: int) -> tuple[PhotoRecord, ...]:
+        if not self.cfg.save_crops:
+            return ()
+        hit = np.flatnonzero(people.tracker_id == track_id)
+        if not hit.size:
+            return ()
+        box = expand_boxes(
+            people.xyxy[hit[:1]], self.ctx.detection.box_expand or 0.0, frame.width, frame.height
+        )
+        crop = encode_crop(frame.image, box[0])
+        return (crop,) if crop else ()

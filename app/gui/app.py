@@ -1,0 +1,163 @@
+"""Starting the GUI: which config, database and data folder to use; the Qt application and its style.
+
+Choices, in order:
+
+* **database**: ``--db``, else the config's ``storage.db_url``, else ``storesight.db`` in the data folder;
+* **data folder** (crops, backgrounds): the config's ``storage.data_dir``, else the folder of a
+  SQLite ``--db`` file (so ``--db storesight-demo/storesight.db`` finds the demo's crops), else the
+  per-user data folder;
+* **site config**: ``--config``, else ``site.yaml`` in the data folder; if that does not exist yet,
+  the cameras and zones stored in the database (so an analysed database opens with its zones), else
+  a new empty site — saved to ``site.yaml`` in the data folder on the first change.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import SiteConfig, load_config
+from app.errors import UserError
+from app.store.db import Store, open_store, parse_url
+
+log = logging.getLogger(__name__)
+
+SITE_FILE = "site.yaml"
+
+
+@dataclass(slots=True)
+class GuiSetup:
+    """What the window opens.
+
+    Attributes:
+        config_path: the site config file (may not exist yet).
+        config: the site config.
+        config_saved: whether ``config`` is what the file holds.
+        db_url: the database.
+        data_dir: crops and backgrounds.
+        store: the opened database (for reading; the engine opens its own).
+    """
+
+    config_path: Path
+    config: SiteConfig
+    config_saved: bool
+    db_url: str
+    data_dir: Path
+    store: Store
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    parsed = parse_url(url)
+    db = parsed.database
+    if parsed.get_backend_name() == "sqlite" and db and db != ":memory:" and not db.startswith("file:"):
+        return Path(db).expanduser().absolute().parent
+    return None
+
+
+def resolve_setup(config: Path | None, db: str | None, *, must_exist: bool = False) -> GuiSetup:
+    """Decide the config, database and data folder (see the module docstring) and open the database.
+
+    Args:
+        config: ``--config``.
+        db: ``--db``.
+        must_exist: a SQLite ``--db`` file must exist (screenshots read an existing database).
+
+    Raises:
+        UserError: a bad config, database URL or missing database file (one line).
+    """
+    from app import paths
+    from app.gui.data import site_from_store
+
+    cfg = load_config(config) if config else None
+    db_url = db or (cfg.storage.db_url if cfg else None)
+    folder = _sqlite_folder(db) if db else None
+    if cfg is not None and cfg.storage.data_dir:
+        data_dir = Path(cfg.storage.data_dir).expanduser()
+    elif folder is not None:
+        data_dir = folder
+    else:
+        data_dir = paths.data_dir()
+    db_url = db_url or paths.default_db_url(data_dir)
+    sqlite_dir = _sqlite_folder(db_url)
+    if sqlite_dir is not None:
+        file = Path(parse_url(db_url).database or "").expanduser()
+        if must_exist and not file.is_file():
+            raise UserError(f"--db: database file not found: {file}", 2)
+        try:
+            sqlite_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # open_store names the problem
+    store = open_store(db_url)
+    saved = True
+    if config is not None:
+        path = Path(config)
+    else:
+        path = data_dir / SITE_FILE
+        if path.is_file():
+            cfg = load_config(path)
+        else:
+            cfg = site_from_store(store)
+            saved = False
+    if cfg is None:
+        cfg = SiteConfig.model_validate({"site": {"name": "My store"}})
+        saved = False
+    return GuiSetup(path, cfg, saved, db_url, data_dir, store)
+
+
+def make_application(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The QApplication with StoreSight's name and a light Fusion style (readable everywhere)."""
+    from PySide6.QtGui import QColor, QFont, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("StoreSight")
+    app.setOrganizationName("StoreSight")
+    app.setStyle("Fusion")
+    pal = QPalette()
+    pal.setColor(QPalette.ColorRole.Window, QColor("#eef0f2"))
+    pal.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
+    pal.setColor(QPalette.ColorRole.AlternateBase, QColor("#f5f7f9"))
+    pal.setColor(QPalette.ColorRole.Highlight, QColor("#2f6fb3"))
+    pal.setColor(QPalette.ColorRole.Button, QColor("#f6f7f8"))
+    app.setPalette(pal)
+    font = QFont(app.font())
+    if font.pointSizeF() < 9.5:
+        font.setPointSizeF(9.5)
+    app.setFont(font)
+    return app
+
+
+def build_window(  # type: ignore[no-untyped-def]
+    setup: GuiSetup, *, engine_db_url: str | None = None, engine_data_dir: Path | None = None, detector=None
+):
+    """The main window for ``setup``; the live engine may write elsewhere (screenshots use a scratch database)."""
+    from app.gui.alerts_panel import StoreAlertFeed
+    from app.gui.engine_controller import EngineController
+    from app.gui.main_window import MainWindow
+    from app.gui.site_document import SiteDocument
+
+    doc = SiteDocument(setup.config_path, setup.config, saved=setup.config_saved)
+    controller = EngineController(
+        engine_db_url or setup.db_url, engine_data_dir or setup.data_dir, detector=detector
+    )
+    return MainWindow(doc, setup.store, setup.data_dir, controller, alerts=StoreAlertFeed(setup.store))
+
+
+def run(config: Path | None, db: str | None, *, stop: threading.Event | None = None) -> int:
+    """Open the window and run until it is closed (or ``stop`` is set, e.g. by Ctrl+C)."""
+    from PySide6.QtCore import QTimer
+
+    setup = resolve_setup(config, db)
+    app = make_application()
+    win = build_window(setup)
+    win.show()
+    if stop is not None:
+        timer = QTimer(win)
+        timer.timeout.connect(lambda: win.close() if stop.is_set() else None)
+        timer.start(250)
+    code = app.exec()
+    setup.store.close()
+    return int(code)

@@ -1,0 +1,253 @@
+"""The dashboard: headline numbers and charts for a period, camera and role (customers / staff / all).
+
+Footfall per hour and per day, people in each zone over time, how long people stay per zone,
+the visits funnel (came in → department → checkout) and people in the checkout queue. The
+data are computed on a worker thread (:func:`app.gui.data.dashboard`); the page only draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import charts
+from app.gui.data import Dashboard, dashboard, default_period, fmt_duration
+from app.gui.kpi_card import KpiCard
+from app.gui.period_picker import PeriodPicker
+from app.gui.qt_util import run_async
+from app.store import stats
+from app.store.db import Store
+
+ROLES = (("customer", "Customers"), ("staff", "Staff"), ("all", "Everyone"))
+
+
+class DashboardPage(QWidget):
+    """Charts of one period from the database.
+
+    Signals:
+        loaded: new numbers are on screen (tests and screenshots wait for it).
+
+    Args:
+        store: the database (read only).
+
+    Example:
+        >>> page = DashboardPage(store); page.refresh()     # doctest: +SKIP
+    """
+
+    loaded = Signal()
+
+    def __init__(self, store: Store | None) -> None:
+        super().__init__()
+        self.store = store
+        self.data: Dashboard | None = None
+        self.tz: dt.tzinfo | None = None
+        self.loading = False
+        self._again = False
+
+        self.camera_box = QComboBox()
+        self.camera_box.setMinimumWidth(160)
+        self.role_box = QComboBox()
+        for key, text in ROLES:
+            self.role_box.addItem(text, key)
+        self.role_box.setToolTip(
+            "Customers: everyone not recognised as staff. Staff and everyone are also available."
+        )
+        self.period = PeriodPicker()
+        self.refresh_button = QPushButton("Refresh")
+        self.note = QLabel("")
+        self.note.setStyleSheet("color: #5a6068;")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Camera"))
+        bar.addWidget(self.camera_box)
+        bar.addWidget(self.period)
+        bar.addWidget(QLabel("Who"))
+        bar.addWidget(self.role_box)
+        bar.addWidget(self.refresh_button)
+        bar.addStretch(1)
+
+        self.cards = {
+            "in": KpiCard("Came in"),
+            "out": KpiCard("Went out"),
+            "visits": KpiCard("Visits"),
+            "visit_time": KpiCard("Typical time in store"),
+            "peak": KpiCard("Busiest zone"),
+            "dwell": KpiCard("Typical stay in a zone"),
+        }
+        cards = QHBoxLayout()
+        for c in self.cards.values():
+            cards.addWidget(c, 1)
+
+        self.hourly = charts.make_plot("Footfall per hour")
+        self.daily = charts.make_plot("Footfall per day")
+        self.occupancy = charts.make_plot("People in each zone", time_axis=True)
+        self.dwell = charts.make_plot("How long people stay in each zone")
+        self.funnel = charts.make_plot("Visits funnel")
+        self.queue = charts.make_plot("Checkout queue (and forecast)", time_axis=True)
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        for i, w in enumerate((self.hourly, self.daily, self.occupancy, self.dwell, self.funnel, self.queue)):
+            grid.addWidget(w, i // 3, i % 3)
+            w.setMinimumHeight(200)
+
+        body = QWidget()
+        body.setObjectName("dashboardBody")
+        body.setStyleSheet("#dashboardBody { background: #f3f5f7; }")
+        bl = QVBoxLayout(body)
+        bl.addLayout(cards)
+        bl.addWidget(self.note)
+        bl.addLayout(grid, 1)
+        for r in range(2):
+            grid.setRowStretch(r, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(body, 1)
+
+        self.refresh_button.clicked.connect(self.refresh)
+        self.period.changed.connect(self.refresh)
+        self.role_box.activated.connect(lambda _i: self.refresh())
+        self.camera_box.activated.connect(lambda _i: self.refresh())
+
+    # --- data -----------------------------------------------------------------------------
+
+    def set_store(self, store: Store | None) -> None:
+        """Read from this database."""
+        self.store = store
+        self.reset_filters()
+
+    def reset_filters(self) -> None:
+        """Cameras of the database, and the period that has data (the last 7 days up to it)."""
+        self.camera_box.clear()
+        self.camera_box.addItem("All cameras", None)
+        if self.store is None:
+            return
+        for c in stats.cameras(self.store):
+            self.camera_box.addItem(c.label, c.config_id)
+        self.tz = stats.site_timezone(self.store)
+        first, last = default_period(self.store)
+        span = stats.data_span(self.store)
+        days = None
+        if span:
+            days = tuple(dt.datetime.fromtimestamp(t, self.tz).date() for t in span)
+        self.period.set_data_span(days)  # type: ignore[arg-type]
+        self.period.set_range(first, last)
+
+    def filters(self) -> tuple[float, float, str | None, str]:
+        """(since, until, camera id or None, role) as chosen."""
+        since, until = self.period.bounds(self.tz)
+        return since, until, self.camera_box.currentData(), self.role_box.currentData()
+
+    def refresh(self) -> None:
+        """Recompute the charts for the chosen filters (on a worker thread)."""
+        if self.store is None:
+            return
+        if self.loading:
+            self._again = True
+            return
+        self.loading = True
+        self.note.setText("loading…")
+        store = self.store
+        since, until, camera, role = self.filters()
+        run_async(lambda: dashboard(store, since, until, camera=camera, role=role), self._show, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.loading = False
+        self.note.setText(f"Could not read the database: {message}")
+        self.loaded.emit()
+
+    def _show(self, d: Dashboard) -> None:
+        self.loading = False
+        if self._again:
+            self._again = False
+            self.refresh()
+            return
+        self.data = d
+        who = dict(ROLES)[d.role].lower()
+        k = d.kpis
+        self.cards["in"].set_value(str(k["in"]), f"{who}, entrance lines")
+        self.cards["out"].set_value(str(k["out"]), f"{who}, entrance lines")
+        self.cards["visits"].set_value(str(k["visits"]), "from entering to leaving")
+        self.cards["visit_time"].set_value(fmt_duration(k["median_visit_s"]), "median visit")
+        self.cards["peak"].set_value(
+            f"{k['peak']} people" if k["peak"] else "–",
+            f"at once in {k['peak_zone']}" if k["peak_zone"] else "",
+        )
+        self.cards["dwell"].set_value(
+            fmt_duration(k["median_dwell_s"]), f"median of {k['stays']} stays" if k["stays"] else ""
+        )
+        camera = self.camera_box.currentText()
+        self.note.setText(
+            f"{camera} · {self.period.text()} · {who} · times in {d.tz}"
+            + ("" if d.has_data else " — nothing recorded in this period; try “All data”.")
+        )
+        self._draw(d)
+        self.loaded.emit()
+
+    def _draw(self, d: Dashboard) -> None:
+        span = (d.since or 0) + 1
+        off = charts.utc_offset(self.tz, span)
+        for w in (self.occupancy, self.queue):
+            w.getPlotItem().getAxis("bottom").utcOffset = off
+        hours = list(d.hourly.hour)
+        many_days = len({h.date() for h in hours}) > 1
+        charts.in_out_bars(
+            self.hourly,
+            list(range(len(hours))),
+            list(d.hourly["in"]),
+            list(d.hourly["out"]),
+            labels=[h.strftime("%d.%m %H:00" if many_days else "%H:00") for h in hours],
+        )
+        charts.in_out_bars(
+            self.daily,
+            list(range(len(d.daily))),
+            list(d.daily["in"]),
+            list(d.daily["out"]),
+            labels=[day.strftime("%a %d.%m") for day in d.daily.day],
+        )
+        zones = [s for s in d.occupancy if s.type not in stats.CHECKOUT_TYPES]
+        charts.occupancy_lines(
+            self.occupancy, zones, since=d.since, until=d.until, empty="Nobody was in a zone in this period"
+        )
+        charts.dwell_histogram(self.dwell, d.dwell, empty="No stays in zones in this period")
+        charts.funnel_bars(self.funnel, self._funnel_steps(d), empty="No visits in this period")
+        if d.queue_forecast:
+            charts.queue_forecast_lines(self.queue, d.queue_forecast)
+            return
+        charts.occupancy_lines(
+            self.queue,
+            d.queues,
+            since=d.since,
+            until=d.until,
+            empty="No checkout queue zone, or nobody queued.\nDraw a 'Checkout queue' zone in the zone editor.",
+        )
+
+    @staticmethod
+    def _funnel_steps(d: Dashboard) -> list[tuple[str, list[tuple[str, int]]]]:
+        f = d.funnel
+        if f.empty:
+            return []
+        many = f.camera.nunique() > 1
+        out = []
+        for row in f.itertuples(index=False):
+            group = row.department_name if row.department != "(any)" else "any department"
+            if many:
+                group = f"{row.camera}: {group}"
+            steps = [("came in", int(row.visits)), ("entered the department", int(row.reached))]
+            if row.checkout is not None and not (
+                isinstance(row.checkout, float) and math.isnan(row.checkout)
+            ):
+                steps.append(("went on to a checkout", int(row.checkout)))
+            else:
+                steps.append(("went on to a checkout", 0))
+            out.append((group, steps))
+        return out

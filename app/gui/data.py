@@ -1,0 +1,743 @@
+"""Read-side helpers the GUI needs beyond :mod:`app.store.stats` (no Qt here; run them off the GUI thread).
+
+* :func:`dashboard` gathers everything the dashboard draws for a period in one call;
+* :func:`occupancy_series` and :func:`dwell_samples` turn zone stays into curves and distributions;
+* :func:`find_events` filters events by camera, module, type, zone and time (with photos);
+* :func:`event_frame` finds the full picture of an event (stored frame, the video file, or the
+  camera's background with the crop put back) with the event's box;
+* :func:`site_from_store` rebuilds a site config from the database when no config file is given.
+
+Example:
+    >>> from app.store.db import open_store
+    >>> dashboard(open_store("sqlite://")).has_data
+    False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+from app.config import SiteConfig
+from app.store import stats
+from app.store.db import Store
+from app.store.queries import EventRow, PhotoRow, events, runs
+from app.store.schema import Camera, Event, EventPhoto, Site, Track, Zone
+from app.store.stats import Role
+
+Moment = float | None
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """``45 s``, ``3 min 20 s``, ``1 h 05 min``; ``–`` for nothing."""
+    if seconds is None or not np.isfinite(seconds):
+        return "–"
+    s = round(float(seconds))
+    if s < 60:
+        return f"{float(seconds):.0f} s" if seconds >= 10 else f"{float(seconds):.1f} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSeries:
+    """People inside one zone over time: a step function (``counts[i]`` holds from ``times[i]``).
+
+    Attributes:
+        camera: camera config id.
+        zone: zone config id.
+        label: zone name.
+        type: zone type (``queue``, ``department``…).
+        times: epoch seconds of every change, ascending.
+        counts: people inside from that time on.
+    """
+
+    camera: str
+    zone: str
+    label: str
+    type: str
+    times: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def peak(self) -> int:
+        """Most people inside at once."""
+        return int(self.counts.max()) if len(self.counts) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSeries:
+    """A checkout queue's measured length over time and what the queue module forecast for it.
+
+    Attributes:
+        camera: camera config id.
+        zone: the queue zone's config id.
+        label: its name.
+        times: snapshot times (epoch seconds).
+        length: people in the queue at those times (smoothed, as the module measures it).
+        ahead_minutes: the forecast horizon of ``forecast_*``.
+        forecast_times: when each forecast was *for* (snapshot time + horizon).
+        forecast_length: the expected length forecast then.
+        latest: the newest snapshot's forecast: (time it is for, expected length) per horizon.
+    """
+
+    camera: str
+    zone: str
+    label: str
+    times: np.ndarray
+    length: np.ndarray
+    ahead_minutes: int
+    forecast_times: np.ndarray
+    forecast_length: np.ndarray
+    latest: tuple[tuple[float, float], ...]
+
+
+def queue_series(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: str | None = None,
+    ahead_minutes: int = 10,
+) -> list[QueueSeries]:
+    """Queue length and forecast per checkout queue, from the queue module's ``snapshot`` events.
+
+    Empty when the queue module did not run in the period (the dashboard then shows the people in
+    queue zones from the zone stays).
+    """
+    rows = events(
+        store,
+        camera=camera,
+        module="queue",
+        type="snapshot",
+        since=since,
+        until=until,
+        limit=None,
+        newest_first=False,
+    )
+    names = {(c.config_id, z.config_id): z.label for c in stats.cameras(store, camera) for z in c.zones}
+    by_zone: dict[tuple[str, str], list[EventRow]] = {}
+    for e in rows:
+        by_zone.setdefault((e.camera, e.zone or str(e.payload.get("checkout", ""))), []).append(e)
+    out = []
+    for (cam, zone), evs in by_zone.items():
+        t = np.array([e.ts for e in evs])
+        length = np.array([float(e.payload.get("length") or 0.0) for e in evs])
+        ft, fl = [], []
+        for e in evs:
+            p = (e.payload.get("forecast") or {}).get(str(ahead_minutes))
+            if p and p.get("length") is not None:
+                ft.append(e.ts + ahead_minutes * 60)
+                fl.append(float(p["length"]))
+        last = evs[-1]
+        latest = tuple(
+            (last.ts + int(h) * 60, float(p["length"]))
+            for h, p in sorted((last.payload.get("forecast") or {}).items(), key=lambda kv: int(kv[0]))
+            if p and p.get("length") is not None
+        )
+        label = names.get((cam, zone), str(last.payload.get("checkout") or zone))
+        out.append(
+            QueueSeries(cam, zone, label, t, length, ahead_minutes, np.array(ft), np.array(fl), latest)
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Everything the dashboard shows for one period, camera selection and role.
+
+    Attributes:
+        since: start of the period (epoch), or None.
+        until: end of the period (epoch, exclusive), or None.
+        role: whose data.
+        tz: time zone name of the clock times.
+        hourly: footfall per hour on entrance lines (all lines if there is none): ``hour``,
+            ``hour_ts``, ``in``, ``out``.
+        daily: the same per local day: ``day``, ``in``, ``out``.
+        occupancy: people per zone over time (polygon zones).
+        dwell: seconds of every stay, per zone label.
+        funnel: :func:`app.store.stats.funnel` rows.
+        visits: :func:`app.store.stats.visits_summary` rows.
+        queues: people in checkout queue zones over time (from the zone stays).
+        queue_forecast: measured queue length and forecast from the queue module, when it ran.
+        kpis: headline numbers (``in``, ``out``, ``visits``, ``median_visit_s``, ``peak``,
+            ``peak_zone``, ``median_dwell_s``).
+    """
+
+    since: Moment
+    until: Moment
+    role: str
+    tz: str
+    hourly: pd.DataFrame
+    daily: pd.DataFrame
+    occupancy: list[ZoneSeries]
+    dwell: dict[str, np.ndarray]
+    funnel: pd.DataFrame
+    visits: pd.DataFrame
+    queues: list[ZoneSeries]
+    kpis: dict[str, Any] = field(default_factory=dict)
+    queue_forecast: list[QueueSeries] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        """Whether anything happened in the period."""
+        return bool(
+            self.kpis.get("in")
+            or self.kpis.get("out")
+            or self.kpis.get("visits")
+            or any(len(v) for v in self.dwell.values())
+        )
+
+
+def _role_ok(role_value: str | None, role: Role) -> bool:
+    r = role_value or "unknown"
+    if role == "all":
+        return True
+    return r == "staff" if role == "staff" else r != "staff"
+
+
+def _stays(
+    store: Store, since: Moment, until: Moment, camera: str | None, role: Role
+) -> list[tuple[str, str, float, float]]:
+    """(camera, zone, start, end) of every stay that overlaps the period, clipped to it."""
+    lo = since - 86400.0 if since is not None else None  # no stay lasts a day
+    rows = events(
+        store,
+        camera=camera,
+        module="zones",
+        type="dwell",
+        since=lo,
+        until=until,
+        limit=None,
+        newest_first=False,
+    )
+    out = []
+    for e in rows:
+        if not _role_ok(e.payload.get("role"), role) or e.zone is None:
+            continue
+        end = e.ts_end if e.ts_end is not None else e.ts + float(e.payload.get("duration") or 0.0)
+        if since is not None and end <= since:
+            continue
+        a = max(e.ts, since) if since is not None else e.ts
+        b = min(end, until) if until is not None else end
+        if b > a:
+            out.append((e.camera, e.zone, a, b))
+    return out
+
+
+def occupancy_series(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: str | None = None,
+    role: Role = "customer",
+) -> list[ZoneSeries]:
+    """People inside each polygon zone over time, from the stored stays (enter → exit).
+
+    Stays still open (nobody has left yet) are not stored and so not counted. Zones nobody
+    entered get a flat zero series.
+    """
+    cams = stats.cameras(store, camera)
+    stays = _stays(store, since, until, camera, role)
+    out = []
+    for cam in cams:
+        for z in cam.zones:
+            if z.is_line or not z.active:
+                continue
+            mine = [(a, b) for c, zz, a, b in stays if c == cam.config_id and zz == z.config_id]
+            steps = sorted([(a, 1) for a, _ in mine] + [(b, -1) for _, b in mine], key=lambda s: (s[0], s[1]))
+            times, counts, level = [], [], 0
+            for t, d in steps:
+                level += d
+                if times and times[-1] == t:
+                    counts[-1] = level
+                else:
+                    times.append(t)
+                    counts.append(level)
+            out.append(
+                ZoneSeries(cam.config_id, z.config_id, z.label, z.type, np.asarray(times), np.asarray(counts))
+            )
+    return out
+
+
+def dwell_samples(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: str | None = None,
+    role: Role = "customer",
+) -> dict[str, np.ndarray]:
+    """Seconds of every stay that *began* in the period, per zone label (``camera · zone`` with several cameras)."""
+    cams = stats.cameras(store, camera)
+    names = {(c.config_id, z.config_id): z.label for c in cams for z in c.zones}
+    cam_names = {c.config_id: c.label for c in cams}
+    many = len(cams) > 1
+    rows = events(
+        store,
+        camera=camera,
+        module="zones",
+        type="dwell",
+        since=since,
+        until=until,
+        limit=None,
+        newest_first=False,
+    )
+    out: dict[str, list[float]] = {}
+    for c in cams:
+        for z in c.zones:
+            if not z.is_line and z.active:
+                out.setdefault(f"{c.label} · {z.label}" if many else z.label, [])
+    for e in rows:
+        if e.zone is None or not _role_ok(e.payload.get("role"), role):
+            continue
+        sec = (e.ts_end - e.ts) if e.ts_end is not None else e.payload.get("duration")
+        if sec is None:
+            continue
+        label = names.get((e.camera, e.zone), e.zone)
+        key = f"{cam_names.get(e.camera, e.camera)} · {label}" if many else label
+        out.setdefault(key, []).append(float(sec))
+    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+
+
+def _entrance_hourly(
+    store: Store, since: Moment, until: Moment, camera: str | None, role: Role, tz: Any
+) -> pd.DataFrame:
+    hourly = stats.footfall_by_hour(store, since, until, camera=camera, role=role, tz=tz)
+    cols = ["hour", "hour_ts", "in", "out"]
+    if hourly.empty:
+        return pd.DataFrame(columns=cols)
+    types = {(c.config_id, z.config_id): z.type for c in stats.cameras(store, camera) for z in c.zones}
+    is_entrance = [
+        types.get((c, ln)) == "entrance_line" for c, ln in zip(hourly.camera, hourly.line, strict=True)
+    ]
+    if any(is_entrance):
+        hourly = hourly[is_entrance]
+    g = hourly.groupby(["hour", "hour_ts"], as_index=False)[["in", "out"]].sum()
+    return g.sort_values("hour_ts", ignore_index=True)[cols]
+
+
+def dashboard(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: str | None = None,
+    role: Role = "customer",
+) -> Dashboard:
+    """Everything the dashboard draws, computed in one go (call it on a worker thread)."""
+    tz = stats.site_timezone(store, camera)
+    hourly = _entrance_hourly(store, since, until, camera, role, tz)
+    if hourly.empty:
+        daily = pd.DataFrame(columns=["day", "in", "out"])
+    else:
+        daily = (
+            hourly.assign(day=[h.date() for h in hourly.hour])
+            .groupby("day", as_index=False)[["in", "out"]]
+            .sum()
+        )
+    occ = occupancy_series(store, since, until, camera=camera, role=role)
+    dwell = dwell_samples(store, since, until, camera=camera, role=role)
+    fun = stats.funnel(store, since, until, camera=camera, role=role)
+    vis = stats.visits_summary(store, since, until, camera=camera, role=role)
+    queues = [s for s in occ if s.type in stats.CHECKOUT_TYPES]
+    all_stays = (
+        np.concatenate([v for v in dwell.values() if len(v)])
+        if any(len(v) for v in dwell.values())
+        else np.zeros(0)
+    )
+    peak = max(occ, key=lambda s: s.peak, default=None)
+    kpis = {
+        "in": int(hourly["in"].sum()) if not hourly.empty else 0,
+        "out": int(hourly["out"].sum()) if not hourly.empty else 0,
+        "visits": int(vis.visits.sum()) if not vis.empty else 0,
+        "median_visit_s": float(np.nanmedian(vis.median_s))
+        if not vis.empty and vis.median_s.notna().any()
+        else math.nan,
+        "peak": peak.peak if peak else 0,
+        "peak_zone": peak.label if peak and peak.peak else "",
+        "median_dwell_s": float(np.median(all_stays)) if len(all_stays) else math.nan,
+        "stays": len(all_stays),
+    }
+    qf = queue_series(store, since, until, camera=camera)
+    return Dashboard(
+        since, until, role, stats.timezone_name(tz), hourly, daily, occ, dwell, fun, vis, queues, kpis, qf
+    )
+
+
+def default_period(store: Store, *, days: int = 7, now: float | None = None) -> tuple[dt.date, dt.date]:
+    """The dates a dashboard opens with: the last ``days`` days up to the newest data (or today).
+
+    Returns:
+        (first day, last day), both inclusive, in the site's time zone.
+    """
+    tz = stats.site_timezone(store)
+    span = stats.data_span(store)
+    end_ts = span[1] if span else (now if now is not None else dt.datetime.now().timestamp())
+    last = dt.datetime.fromtimestamp(end_ts, tz).date()
+    return last - dt.timedelta(days=days - 1), last
+
+
+def day_bounds(first: dt.date, last: dt.date, tz: dt.tzinfo | None) -> tuple[float, float]:
+    """Epoch seconds of the start of ``first`` and the end of ``last`` (exclusive) in ``tz``."""
+
+    def midnight(d: dt.date) -> float:
+        t = dt.datetime.combine(d, dt.time())
+        return (t.replace(tzinfo=tz) if tz is not None else t.astimezone()).timestamp()
+
+    return midnight(first), midnight(last + dt.timedelta(days=1))
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+def event_kinds(store: Store) -> list[tuple[str, str, int]]:
+    """(module, type, count) of every kind of stored event, most frequent first."""
+    q = select(Event.module, Event.type, func.count()).group_by(Event.module, Event.type)
+    with store.session() as s:
+        rows = s.execute(q).all()
+    return sorted(((m, t, int(n)) for m, t, n in rows), key=lambda r: (-r[2], r[0], r[1]))
+
+
+def find_events(
+    store: Store,
+    *,
+    camera: str | None = None,
+    module: str | None = None,
+    type: str | None = None,
+    zone: str | None = None,
+    since: Moment = None,
+    until: Moment = None,
+    limit: int = 1000,
+) -> list[EventRow]:
+    """Events matching every given filter, newest first, with their photos.
+
+    Args:
+        store: the database.
+        camera: camera config id.
+        module: e.g. ``footfall``.
+        type: e.g. ``in``.
+        zone: zone or line config id.
+        since: inclusive lower bound of ``ts``.
+        until: exclusive upper bound of ``ts``.
+        limit: at most this many.
+    """
+    q = (
+        select(Event, Camera.config_id, Zone.config_id, Track.tracker_id)
+        .join(Camera, Event.camera_id == Camera.id)
+        .outerjoin(Zone, Event.zone_id == Zone.id)
+        .outerjoin(Track, Event.track_id == Track.id)
+    )
+    if camera is not None:
+        q = q.where(Camera.config_id == camera)
+    if module is not None:
+        q = q.where(Event.module == module)
+    if type is not None:
+        q = q.where(Event.type == type)
+    if zone is not None:
+        q = q.where(Zone.config_id == zone)
+    if since is not None:
+        q = q.where(Event.ts >= since)
+    if until is not None:
+        q = q.where(Event.ts < until)
+    q = q.order_by(Event.ts.desc(), Event.id.desc()).limit(limit)
+    with store.session() as s:
+        rows = s.execute(q).all()
+        ids = [ev.id for ev, *_ in rows]
+        photos: dict[int, list[PhotoRow]] = {}
+        for i in range(0, len(ids), 500):
+            pq = select(EventPhoto).where(EventPhoto.event_id.in_(ids[i : i + 500])).order_by(EventPhoto.id)
+            for p in s.scalars(pq):
+                photos.setdefault(p.event_id, []).append(
+                    PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box)
+                )
+        return [
+            EventRow(
+                id=ev.id,
+                ts=ev.ts,
+                ts_end=ev.ts_end,
+                camera_id=ev.camera_id,
+                camera=cam,
+                zone=zn,
+                module=ev.module,
+                type=ev.type,
+                track_id=ev.track_id,
+                tracker_id=tracker,
+                run_id=ev.run_id,
+                payload=ev.payload or {},
+                photos=tuple(photos.get(ev.id, ())),
+            )
+            for ev, cam, zn, tracker in rows
+        ]
+
+
+def track_photos(store: Store, track_ids: list[int]) -> dict[int, PhotoRow]:
+    """The photo taken when each track started (``tracks`` / ``track_start``), by track row id.
+
+    Events about a person that carry no photo of their own (zone stays, visits, track ends) show
+    this one in the event browser.
+    """
+    out: dict[int, PhotoRow] = {}
+    ids = sorted(set(track_ids))
+    with store.session() as s:
+        for i in range(0, len(ids), 500):
+            q = (
+                select(Event.track_id, EventPhoto)
+                .join(EventPhoto, EventPhoto.event_id == Event.id)
+                .where(
+                    Event.track_id.in_(ids[i : i + 500]),
+                    Event.module == "tracks",
+                    Event.type == "track_start",
+                )
+                .order_by(EventPhoto.id)
+            )
+            for tid, p in s.execute(q):
+                out.setdefault(tid, PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EventFrame:
+    """The full picture of an event with its box drawn, and where the picture came from."""
+
+    image: np.ndarray | None
+    note: str
+
+
+def _read_video_frame(
+    path: Path,
+    offset: float,
+    *,
+    crop: np.ndarray | None = None,
+    box: list[float] | None = None,
+    search: float = 0.6,
+) -> np.ndarray | None:
+    """The frame ``offset`` seconds into the video; with a crop and its box, the nearby frame it came from.
+
+    An event's time and the frame its photo was cut from may differ by a few frames (a crossing
+    is confirmed a frame or two after it happens), so the frames within ``search`` seconds are
+    compared with the crop at its box and the best match wins.
+    """
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        if not cap.isOpened():
+            return None
+        fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        period = (count + 1) / fps if count > 0 else 0.0
+        if period and offset > period:  # a file played in a loop (the GUI's live view)
+            offset %= period
+        if crop is None or box is None:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, max(round(offset * fps), 0))
+            ok, img = cap.read()
+            return img if ok else None
+        first = max(round((offset - search) * fps), 0)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, first)
+        x1, y1, x2, y2 = (round(v) for v in box)
+        best: tuple[float, np.ndarray] | None = None
+        for _ in range(round(2 * search * fps) + 1):
+            ok, img = cap.read()
+            if not ok:
+                break
+            piece = img[max(y1, 0) : y2, max(x1, 0) : x2]
+            if piece.size == 0:
+                continue
+            ref = cv2.resize(crop, (piece.shape[1], piece.shape[0]), interpolation=cv2.INTER_AREA)
+            diff = float(np.mean(cv2.absdiff(piece, ref)))
+            if best is None or diff < best[0]:
+                best = (diff, img)
+        return best[1] if best is not None else None
+    finally:
+        cap.release()
+
+
+def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
+    """The whole camera picture at an event, with the event's box (call it on a worker thread).
+
+    In order of preference: a full frame stored with the event; the frame read from the video
+    file the run analysed (files only: the run's first frame time gives the offset); the camera's
+    background with the crop put back where it was cut. Returns ``image=None`` when none exists.
+    """
+    photo = next((p for p in event.photos if p.kind == "frame"), None)
+    crop = next((p for p in event.photos if p.kind == "crop"), None)
+    box = crop.box if crop is not None else None
+    image: np.ndarray | None = None
+    note = ""
+    if photo is not None:
+        image = cv2.imread(str(data_dir / photo.path))
+        note = "stored frame"
+    if image is None:
+        run = next((r for r in runs(store, event.camera, limit=None) if r.id == event.run_id), None)
+        src = Path(run.source_label) if run is not None else None
+        if run is not None and run.first_ts is not None and src is not None and src.is_file():
+            piece = cv2.imread(str(data_dir / crop.path)) if crop is not None else None
+            image = _read_video_frame(src, event.ts - run.first_ts, crop=piece, box=box)
+            if image is not None:
+                note = f"frame from the video file {src.name}"
+    if image is None and crop is not None and box is not None:
+        bg = stats.background_for(store, event.camera, event.ts + 1)
+        if bg is not None:
+            image = cv2.imread(str(data_dir / bg.path))
+            piece = cv2.imread(str(data_dir / crop.path))
+            if image is not None:
+                if (image.shape[1], image.shape[0]) != (bg.width, bg.height):
+                    image = cv2.resize(image, (bg.width, bg.height))
+                if piece is not None:
+                    x1, y1, x2, y2 = (round(v) for v in box)
+                    x1, y1 = max(x1, 0), max(y1, 0)
+                    x2, y2 = min(x2, image.shape[1]), min(y2, image.shape[0])
+                    if x2 > x1 and y2 > y1:
+                        image[y1:y2, x1:x2] = cv2.resize(piece, (x2 - x1, y2 - y1))
+                note = "camera background with the person's photo put back (no full frame is stored for live cameras)"
+    if image is None:
+        return EventFrame(None, "no picture of the whole scene is stored for this event")
+    if box is not None:
+        x1, y1, x2, y2 = (round(v) for v in box)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 0), 5, cv2.LINE_AA)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (32, 176, 255), 2, cv2.LINE_AA)
+    return EventFrame(image, note)
+
+
+# --- config from the database -------------------------------------------------------------------
+
+
+def site_from_store(store: Store) -> SiteConfig | None:
+    """A site config made from the database (its active cameras and zones), or None if it has none.
+
+    Used when the GUI opens a database without a config file: pages can show zones and
+    cameras. RTSP sources are stored without credentials, so such cameras need their password
+    entered again before they connect.
+    """
+    with store.session() as s:
+        site = s.scalars(select(Site).order_by(Site.id)).first()
+        if site is None:
+            return None
+        cams = s.scalars(
+            select(Camera).where(Camera.site_id == site.id, Camera.active).order_by(Camera.id)
+        ).all()
+        data: dict[str, Any] = {
+            "site": {"name": site.name, "region": site.region or "", "timezone": site.timezone},
+            "cameras": [],
+        }
+        for c in cams:
+            zones = s.scalars(select(Zone).where(Zone.camera_id == c.id, Zone.active).order_by(Zone.id)).all()
+            data["cameras"].append(
+                {
+                    "id": c.config_id,
+                    "name": c.name if c.name != c.config_id else "",
+                    "enabled": c.enabled,
+                    "source": c.source,
+                    "zones": [
+                        {
+                            "id": z.config_id,
+                            "name": z.name if z.name != z.config_id else "",
+                            "type": z.type,
+                            "points": z.points,
+                        }
+                        for z in zones
+                    ],
+                }
+            )
+    try:
+        return SiteConfig.model_validate(data)
+    except Exception:  # a database from a newer or older StoreSight: no config then
+        return None
+
+
+# --- heatmap picture ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeatmapPicture:
+    """A rendered heatmap (or paths) picture for the heatmap view, and a line about it."""
+
+    image: np.ndarray | None
+    note: str
+
+
+ROLE_WORDS = {"customer": "customers (all but staff)", "staff": "staff only", "all": "everyone"}
+
+
+def heatmap_picture(
+    store: Store,
+    camera: str,
+    since: Moment,
+    until: Moment,
+    *,
+    role: Role = "customer",
+    data_dir: Path,
+    period: str = "",
+    paths: bool = False,
+) -> HeatmapPicture:
+    """The camera's heatmap (or people's paths) over its background, drawn by :mod:`app.render`.
+
+    Returns ``image=None`` with the reason when nothing was recorded.
+    """
+    from app.render import ZoneShape, decode_image, paths_picture
+    from app.render import heatmap_picture as draw_heatmap
+
+    cam = stats.cameras(store, camera)[0]
+    tz = stats.site_timezone(store, camera)
+    grid = stats.heatmap_grid(store, camera, since, until, role=role)
+    if grid is None or grid.seconds <= 0:
+        return HeatmapPicture(
+            None, f"No heatmap for {cam.label} ({ROLE_WORDS[role]}) in {period or 'this period'}."
+        )
+    bg_row = stats.background_for(store, camera, until)
+    background = None
+    if bg_row is not None:
+        try:
+            background = decode_image((data_dir / bg_row.path).read_bytes())
+        except OSError:
+            background = None
+    zones = [ZoneShape(z.config_id, z.label, z.type, z.points) for z in cam.zones if z.active]
+    subtitle = f"{cam.site}  |  {period}, {stats.timezone_name(tz)}  |  {ROLE_WORDS[role]}"
+    note = f"{fmt_duration(grid.seconds)} of people's time in all ({grid.hours} stored hour{'s' * (grid.hours != 1)})"
+    if background is None:
+        note += "; no background picture found in the data folder"
+    if paths:
+        tracks = stats.track_paths(store, camera, since, until, role=role)
+        if not tracks:
+            return HeatmapPicture(None, f"No paths for {cam.label} in {period or 'this period'}.")
+        start = since if since is not None else min(float(t.points[0, 0]) for t in tracks)
+        end = until if until is not None else max(float(t.points[-1, 0]) for t in tracks)
+        start = max(start, min(float(t.points[0, 0]) for t in tracks))
+        end = min(end, max(float(t.points[-1, 0]) for t in tracks))
+        pic = paths_picture(
+            [t.points for t in tracks],
+            width=grid.width,
+            height=grid.height,
+            start=start,
+            end=max(end, start + 1),
+            tz=tz,
+            background=background,
+            zones=zones,
+            title=f"Paths: where people walked - {cam.label}",
+            subtitle=subtitle,
+        )
+        return HeatmapPicture(pic, f"{len(tracks)} paths")
+    pic = draw_heatmap(
+        grid.grid,
+        width=grid.width,
+        height=grid.height,
+        cell=grid.cell,
+        background=background,
+        zones=zones,
+        title=f"Heatmap: where people spent time - {cam.label}",
+        subtitle=subtitle,
+        note=note,
+    )
+    return HeatmapPicture(pic, note)

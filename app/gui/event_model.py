@@ -1,0 +1,227 @@
+"""The event table's model: one row per event, a thumbnail of its crop, readable columns, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QPixmap
+
+from app.gui.qt_util import fmt_time
+from app.store.queries import EventRow, PhotoRow
+
+COLUMNS = ("Photo", "Time", "Camera", "Zone", "Module", "What happened", "Person", "Details")
+
+#: Event types in a store manager's words (module, type); unknown ones are shown as they are.
+WHAT: dict[tuple[str, str], str] = {
+    ("tracks", "track_start"): "person appeared",
+    ("tracks", "track_end"): "person left the view",
+    ("footfall", "in"): "came in",
+    ("footfall", "out"): "went out",
+    ("zones", "enter"): "entered the zone",
+    ("zones", "dwell"): "stay in the zone",
+    ("visits", "visit"): "store visit",
+    ("queue", "snapshot"): "queue status",
+    ("queue", "wait"): "waited in the queue",
+    ("queue", "abandon"): "left the queue unserved",
+    ("queue", "service"): "served at the counter",
+    ("queue", "lost"): "lost in the queue",
+    ("queue", "alert"): "queue alert",
+    ("queue", "alert_end"): "queue alert cleared",
+}
+
+
+def what(ev: EventRow) -> str:
+    """The event's type in words."""
+    return WHAT.get((ev.module, ev.type), ev.type.replace("_", " "))
+
+
+THUMB = QSize(56, 72)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def details(ev: EventRow) -> str:
+    """The payload in a few words (duration, zones, queue length, the alert's message…)."""
+    p = ev.payload
+    if p.get("message"):
+        return str(p["message"])
+    parts = []
+    if p.get("duration") is not None:
+        parts.append(f"{float(p['duration']):.1f} s")
+    if p.get("zones"):
+        parts.append(" → ".join(str(z) for z in p["zones"]))
+    if p.get("length") is not None:
+        parts.append(f"{float(p['length']):.1f} people in the queue")
+    if p.get("wait_now"):
+        parts.append(f"waiting {float(p['wait_now']):.0f} s")
+    if p.get("role") and p["role"] != "unknown":
+        parts.append(str(p["role"]))
+    if p.get("class") and p["class"] != "person":
+        parts.append(str(p["class"]))
+    return ", ".join(parts)
+
+
+class EventTableModel(QAbstractTableModel):
+    """Events as table rows; thumbnails are read from the data folder when a row is first shown.
+
+    Example:
+        >>> model = EventTableModel(Path("data")); model.set_events(rows)   # doctest: +SKIP
+    """
+
+    def __init__(self, data_dir: Path, tz: dt.tzinfo | None = None) -> None:
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.tz = tz
+        self.zone_names: dict[tuple[str, str], str] = {}
+        self.camera_names: dict[str, str] = {}
+        self._rows: list[EventRow] = []
+        self._thumbs: dict[int, QPixmap | None] = {}
+        self._track_photos: dict[int, PhotoRow] = {}
+
+    def set_events(self, rows: list[EventRow], track_photos: dict[int, PhotoRow] | None = None) -> None:
+        """Show these events; ``track_photos`` (by track row id) stand in for events without a photo."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._track_photos = dict(track_photos or {})
+        self._thumbs.clear()
+        self.endResetModel()
+
+    def event_at(self, row: int) -> EventRow:
+        """The event shown in ``row``."""
+        return self._rows[row]
+
+    def events(self) -> list[EventRow]:
+        """Every event shown."""
+        return list(self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
+        """Number of events."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
+        """Number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles."""
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def thumbnail(self, row: int) -> QPixmap | None:
+        """The event's first crop, scaled to the thumbnail size (cached)."""
+        ev = self._rows[row]
+        if ev.id not in self._thumbs:
+            pix = None
+            photo = self.photo(row)
+            if photo is not None:
+                loaded = QPixmap(str(self.data_dir / photo.path))
+                if not loaded.isNull():
+                    pix = loaded.scaled(
+                        THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                    )
+            self._thumbs[ev.id] = pix
+        return self._thumbs[ev.id]
+
+    def photo(self, row: int) -> PhotoRow | None:
+        """The event's crop, else the photo of its person taken when the track started."""
+        ev = self._rows[row]
+        own = next((p for p in ev.photos if p.kind == "crop"), ev.photos[0] if ev.photos else None)
+        if own is None and ev.track_id is not None:
+            return self._track_photos.get(ev.track_id)
+        return own
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, the thumbnail, tooltips."""
+        if not index.isValid():
+            return None
+        ev = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return self.thumbnail(index.row())
+        if role == Qt.ItemDataRole.SizeHintRole and col == 0:
+            return QSize(THUMB.width() + 8, THUMB.height() + 6)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{ev.module} / {ev.type}: {json.dumps(ev.payload, ensure_ascii=False)}"
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if col == 0:
+            return "" if self.photo(index.row()) is not None else "–"
+        if col == 1:
+            return fmt_time(ev.ts, self.tz)
+        if col == 2:
+            return self.camera_names.get(ev.camera, ev.camera)
+        if col == 3:
+            return self.zone_names.get((ev.camera, ev.zone or ""), ev.zone or "")
+        if col == 4:
+            return ev.module
+        if col == 5:
+            return what(ev)
+        if col == 6:
+            return "" if ev.tracker_id is None else f"#{ev.tracker_id}"
+        return details(ev)
+
+    def export_csv(self, rows: list[int], path: Path, *, photos: bool = True) -> int:
+        """Write these rows to a CSV file (and copy their photos into ``<name>_photos/``).
+
+        Returns:
+            Rows written.
+
+        Raises:
+            OSError: the file or the photos cannot be written.
+        """
+        folder = path.with_name(path.stem + "_photos")
+        written = 0
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(
+                [
+                    "time",
+                    "epoch",
+                    "camera",
+                    "zone",
+                    "module",
+                    "type",
+                    "what",
+                    "track",
+                    "details",
+                    "payload",
+                    "photo",
+                ]
+            )
+            for r in rows:
+                ev = self._rows[r]
+                photo = ""
+                ph = self.photo(r)
+                if photos and ph is not None:
+                    src = self.data_dir / ph.path
+                    if src.is_file():
+                        folder.mkdir(parents=True, exist_ok=True)
+                        dst = folder / f"{ev.id}_{src.name}"
+                        shutil.copyfile(src, dst)
+                        photo = f"{folder.name}/{dst.name}"
+                w.writerow(
+                    [
+                        fmt_time(ev.ts, self.tz),
+                        f"{ev.ts:.3f}",
+                        ev.camera,
+                        ev.zone or "",
+                        ev.module,
+                        ev.type,
+                        what(ev),
+                        "" if ev.tracker_id is None else ev.tracker_id,
+                        details(ev),
+                        json.dumps(ev.payload, ensure_ascii=False),
+                        photo,
+                    ]
+                )
+                written += 1
+        return written

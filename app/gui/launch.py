@@ -1,0 +1,59 @@
+"""``storesight gui`` (and ``storesight`` without a command): open the window, or take screenshots.
+
+Nothing here imports Qt until it is needed, so the CLI stays fast and works without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import threading
+
+from app.errors import UserError
+
+HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc")
+
+
+def display_available() -> bool:
+    """Whether a window can be shown here: PySide6 is installed and there is a screen.
+
+    Windows and macOS always have one; on Linux it needs ``DISPLAY`` (X11) or ``WAYLAND_DISPLAY``.
+    A headless Qt platform chosen in ``QT_QPA_PLATFORM`` (``offscreen``…) counts as no display.
+    """
+    if importlib.util.find_spec("PySide6") is None:
+        return False
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if platform in HEADLESS_PLATFORMS:
+        return False
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def cmd_gui(args: argparse.Namespace, stop: threading.Event) -> int:
+    """Open the window until it is closed (or Ctrl+C), or write screenshots with ``--screenshot``.
+
+    Raises:
+        UserError: no display, ``--screenshot`` without ``--db``, or a bad config/database.
+    """
+    if importlib.util.find_spec("PySide6") is None:
+        raise UserError("the GUI needs PySide6, which is not installed (pip install pyside6-essentials)")
+    if args.screenshot is not None:
+        if not args.db:
+            raise UserError("--screenshot needs --db: the database whose screens to render", 2)
+        from app.gui.screenshots import take_screenshots
+
+        files = take_screenshots(args.screenshot.expanduser(), db=args.db, config=args.config)
+        print(f"{len(files)} screenshots written to {args.screenshot}")
+        return 0
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if not display_available() and platform not in HEADLESS_PLATFORMS:
+        raise UserError(
+            "no display to open the window on (DISPLAY/WAYLAND_DISPLAY are not set); "
+            "use the other commands, or gui --screenshot DIR --db URL"
+        )
+    from app.gui.app import run
+
+    return run(args.config, args.db, stop=stop)

@@ -1,0 +1,135 @@
+"""Small Qt helpers shared by the widgets: numpy pictures to Qt, colours, times, a thread runner.
+
+Example:
+    >>> import numpy as np
+    >>> to_qimage(np.zeros((4, 6, 3), np.uint8)).width()    # doctest: +SKIP
+    6
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPixmap
+
+from app.gui.qt_compat import protect_none
+from app.gui.shapes import TYPE_COLORS
+
+log = logging.getLogger(__name__)
+
+protect_none()  # every widget imports this module: guard against PySide6 6.12's None leak first
+
+#: Colours of people by role in the live view (customer, staff, unknown).
+ROLE_COLORS: dict[str, str] = {"customer": "#38d26b", "staff": "#4aa3ff", "unknown": "#ffb020"}
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """A QImage sharing nothing with ``image`` (a BGR or grey uint8 array)."""
+    img = np.ascontiguousarray(image)
+    h, w = img.shape[:2]
+    if img.ndim == 2:
+        return QImage(img.data, w, h, img.strides[0], QImage.Format.Format_Grayscale8).copy()
+    return QImage(img.data, w, h, img.strides[0], QImage.Format.Format_BGR888).copy()
+
+
+def to_qpixmap(image: np.ndarray) -> QPixmap:
+    """A QPixmap of a BGR picture (GUI thread only)."""
+    return QPixmap.fromImage(to_qimage(image))
+
+
+def zone_color(zone_type: str, alpha: int = 255) -> QColor:
+    """The outline colour of a zone type."""
+    c = QColor(TYPE_COLORS.get(zone_type, "#dcdcdc"))
+    c.setAlpha(alpha)
+    return c
+
+
+def local_dt(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
+    """Epoch seconds as a naive wall-clock datetime in ``tz`` (None: this computer's time)."""
+    return dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None)
+
+
+def fmt_time(ts: float, tz: dt.tzinfo | None, *, date: bool = True) -> str:
+    """``2026-11-20 10:00:05`` (or only the clock) in the site's time zone."""
+    return local_dt(ts, tz).strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S")
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; signals emitted by a worker reach its slots through the event queue."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, on_done: Callable[[Any], None], on_error: Callable[[str], None] | None) -> None:
+        super().__init__()
+        self._on_done, self._on_error = on_done, on_error
+        self.done.connect(self._deliver)
+        self.failed.connect(self._fail)
+
+    @Slot(object)
+    def _deliver(self, result: Any) -> None:
+        _pending.discard(self)
+        self._on_done(result)
+
+    @Slot(str)
+    def _fail(self, message: str) -> None:
+        _pending.discard(self)
+        if self._on_error is not None:
+            self._on_error(message)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.fn = fn
+        self.relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as e:  # reported to the GUI as one line
+            from app.errors import UserError
+
+            if not isinstance(e, UserError):
+                log.error("background task failed:\n%s", traceback.format_exc())
+            self._emit(self.relay.failed, str(e) or e.__class__.__name__)
+            return
+        self._emit(self.relay.done, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the window closed meanwhile: nobody waits for the result
+            pass
+
+
+_pending: set[_Relay] = set()
+
+
+def run_async(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[str], None] | None = None,
+    *,
+    pool: QThreadPool | None = None,
+) -> None:
+    """Run ``fn`` on a worker thread; ``on_done(result)`` / ``on_error(message)`` run on the GUI thread.
+
+    Call it from the GUI thread. Results come back through queued signal connections, so the GUI
+    thread never waits for the database, a camera or a decoder.
+    """
+    relay = _Relay(on_done, on_error)
+    _pending.add(relay)
+    (pool or QThreadPool.globalInstance()).start(_Task(fn, relay))
+
+
+def pending_tasks() -> int:
+    """Background tasks whose result has not been delivered yet (tests and screenshots wait for 0)."""
+    return len(_pending)

@@ -1,0 +1,172 @@
+"""``storesight gui --screenshot DIR --db URL``: every main screen rendered offscreen into PNG files.
+
+For documentation and reviewers: the live grid (the site's cameras analysed for a few seconds
+into a scratch database, so the given database is not changed), the zone editor, the dashboard,
+the heatmap, the event browser with one event's full picture, the settings and the camera dialog
+with a connection test. Works without a display (``QT_QPA_PLATFORM=offscreen`` is set when no
+platform is chosen).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.errors import UserError
+
+#: Window size of the screenshots (a common laptop/desktop size).
+SIZE = (1440, 900)
+
+
+def _wait(app, cond: Callable[[], bool], timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    from app.gui.qt_util import pending_tasks
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents()
+        if cond() and pending_tasks() == 0:
+            for _ in range(5):
+                app.processEvents()
+            return True
+        time.sleep(0.02)
+    app.processEvents()
+    return False
+
+
+def take_screenshots(
+    out_dir: Path,
+    *,
+    db: str,
+    config: Path | None = None,
+    live_seconds: float = 12.0,
+    size: tuple[int, int] = SIZE,
+    log: Callable[[str], None] = print,
+) -> list[Path]:
+    """Render the main screens into ``out_dir`` and return the files written.
+
+    Args:
+        out_dir: where the PNG files go (created).
+        db: the database to show (it must exist; it is only read).
+        config: the site config (default: as ``storesight gui`` chooses).
+        live_seconds: how long the cameras run before the live grid is captured.
+        size: window size in pixels.
+        log: progress messages.
+
+    Raises:
+        UserError: bad arguments, a missing database, or a folder that cannot be written.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.gui.app import build_window, make_application, resolve_setup
+    from app.gui.camera_dialog import CameraDialog
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"--screenshot: cannot create {out_dir} ({e.strerror or e})", 2) from None
+    setup = resolve_setup(config, db, must_exist=True)
+    app = make_application()
+    written: list[Path] = []
+
+    def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        path = out_dir / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise UserError(f"--screenshot: cannot write {path}")
+        written.append(path)
+        log(f"screenshot: {path}")
+
+    with tempfile.TemporaryDirectory(prefix="storesight-shots-") as tmp:
+        win = build_window(
+            setup, engine_db_url=f"sqlite:///{Path(tmp) / 'live.db'}", engine_data_dir=Path(tmp)
+        )
+        try:
+            win.resize(*size)
+            win.show()
+            _wait(app, lambda: True, 1.0)
+            cams = [c for c in win.document.config.cameras if c.enabled]
+
+            # 1. live grid
+            ctl = win.controller
+            if cams:
+                win.cameras.startRequested.emit()
+                _wait(app, lambda: ctl.running or not ctl.busy, 120)
+                if ctl.running:
+                    start = time.monotonic()
+                    _wait(
+                        app,
+                        lambda: (
+                            time.monotonic() - start > live_seconds
+                            and all(
+                                (s := ctl.snapshot(c.id)) is not None
+                                and s.frame is not None
+                                and len(s.detections)
+                                for c in cams
+                            )
+                        ),
+                        live_seconds + 60,
+                    )
+                    win.cameras.grid.poll()
+                else:
+                    log("screenshot: the analysis did not start; the grid shows why")
+            _wait(app, lambda: True, 0.5)
+            save(win, "live")
+
+            # 2. zone editor, with the live picture and one zone selected
+            win.tabs.setCurrentWidget(win.zones)
+            if cams:
+                win.zones.set_camera(cams[0].id, force=True)
+                win.zones.load_picture(force=True)
+                _wait(app, win.zones.canvas.has_image, 60)
+                shapes = win.zones.canvas.shapes()
+                pick = next((i for i, s in enumerate(shapes) if s.type == "queue"), len(shapes) - 1)
+                win.zones.canvas.select(pick)
+            _wait(app, lambda: True, 0.3)
+            save(win, "zones")
+            ctl.stop_blocking()
+
+            # 3-5. pages reading the database
+            for page, name in (
+                (win.dashboard, "dashboard"),
+                (win.heatmap, "heatmap"),
+                (win.events, "events"),
+            ):
+                win.tabs.setCurrentWidget(page)
+                page.refresh()
+                _wait(app, lambda p=page: not p.loading, 60)
+                if name == "events" and win.events.model.rowCount():
+                    win.events.table.selectRow(0)
+                save(win, name)
+
+            # the full picture of an event with a photo
+            rows = [i for i, e in enumerate(win.events.model.events()) if e.photos and e.module == "footfall"]
+            rows = rows or [i for i, e in enumerate(win.events.model.events()) if e.photos]
+            if rows:
+                dlg = win.events.open_event(rows[0])
+                if dlg is not None:
+                    _wait(app, lambda: dlg.frame is not None, 30)
+                    save(dlg, "event-frame")
+                    dlg.close()
+
+            # 6. settings with the backends checked
+            win.tabs.setCurrentWidget(win.settings)
+            _wait(app, lambda: bool(win.settings.statuses), 60)
+            save(win, "settings")
+
+            # 7. the camera dialog after a connection test
+            if win.document.config.cameras:
+                cam = win.document.config.cameras[0]
+                dlg2 = CameraDialog(cam, taken_ids={c.id for c in win.document.config.cameras}, parent=win)
+                dlg2.resize(680, 640)
+                dlg2.show()
+                dlg2.test_connection()
+                _wait(app, lambda: dlg2.last_probe is not None, 30)
+                save(dlg2, "camera-dialog")
+                dlg2.close()
+        finally:
+            win.controller.stop_blocking()
+            win.close()
+            _wait(app, lambda: True, 0.2)
+            setup.store.close()
+    return written

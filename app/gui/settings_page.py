@@ -1,0 +1,312 @@
+"""Settings: site, detector backend and thresholds, per-camera stride and frame rate, storage.
+
+Everything is written to the same site config file, validated like the file itself; labels and
+tooltips are the config fields' titles and descriptions. Detector changes apply at the next
+start of the analysis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import CameraConfig, DetectorConfig, SiteInfo, StorageConfig, config_to_dict
+from app.errors import UserError
+from app.gui.backend_status import BackendStatus, backend_status
+from app.gui.qt_util import run_async
+from app.gui.site_document import SiteDocument
+
+BACKENDS = (
+    ("auto", "Automatic (best available)"),
+    ("yolo", "Ultralytics YOLO"),
+    ("nanodet", "Built-in NanoDet (CPU)"),
+)
+
+
+def _label(model: type[BaseModel], name: str, widget: QWidget) -> str:
+    info = model.model_fields[name]
+    widget.setToolTip(info.description or "")
+    return info.title or name
+
+
+def _spin(lo: float, hi: float, step: float, decimals: int = 2) -> QDoubleSpinBox:
+    s = QDoubleSpinBox()
+    s.setRange(lo, hi)
+    s.setSingleStep(step)
+    s.setDecimals(decimals)
+    return s
+
+
+class SettingsPage(QWidget):
+    """Edit the site's settings and save them to the config file.
+
+    Signals:
+        saved: the settings were written (the main window may suggest restarting the analysis).
+
+    Example:
+        >>> page = SettingsPage(doc); page.confidence.setValue(0.5); page.save()   # doctest: +SKIP
+        True
+    """
+
+    saved = Signal()
+
+    def __init__(self, document: SiteDocument) -> None:
+        super().__init__()
+        self.document = document
+        self.running_backend = ""
+        self.statuses: list[BackendStatus] = []
+
+        # site
+        self.site_name = QLineEdit()
+        self.region = QLineEdit()
+        self.timezone = QLineEdit()
+        self.timezone.setPlaceholderText("e.g. Europe/Moscow (empty: this computer's)")
+        site = QGroupBox("Site")
+        sf = QFormLayout(site)
+        sf.addRow(_label(SiteInfo, "name", self.site_name), self.site_name)
+        sf.addRow(_label(SiteInfo, "region", self.region), self.region)
+        sf.addRow(_label(SiteInfo, "timezone", self.timezone), self.timezone)
+
+        # detector
+        self.backend = QComboBox()
+        for key, text in BACKENDS:
+            self.backend.addItem(text, key)
+        self.yolo_model = QLineEdit()
+        self.model_dir = QLineEdit()
+        self.model_dir.setPlaceholderText("the data folder's models/")
+        self.device = QComboBox()
+        self.device.setEditable(True)
+        self.device.addItems(["auto", "cpu", "cuda", "cuda:0", "cuda:1"])
+        self.confidence = _spin(0.01, 1.0, 0.05)
+        self.classes = QLineEdit()
+        self.classes.setPlaceholderText("person")
+        self.box_expand = _spin(0.0, 1.0, 0.05)
+        self.iou = _spin(0.05, 0.95, 0.05)
+        det = QGroupBox("Detection")
+        df = QFormLayout(det)
+        df.addRow(_label(DetectorConfig, "backend", self.backend), self.backend)
+        df.addRow(_label(DetectorConfig, "yolo_model", self.yolo_model), self.yolo_model)
+        df.addRow(_label(DetectorConfig, "model_dir", self.model_dir), self._with_browse(self.model_dir))
+        df.addRow(_label(DetectorConfig, "device", self.device), self.device)
+        df.addRow(_label(DetectorConfig, "confidence", self.confidence), self.confidence)
+        df.addRow(_label(DetectorConfig, "classes", self.classes), self.classes)
+        df.addRow(_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
+        df.addRow(_label(DetectorConfig, "iou", self.iou), self.iou)
+        self.status_box = QGroupBox("Detector backends on this computer")
+        self.status_layout = QVBoxLayout(self.status_box)
+        self.status_layout.addWidget(QLabel("checking…"))
+
+        # cameras
+        self.cameras = QTableWidget(0, 3)
+        self.cameras.setHorizontalHeaderLabels(["Camera", "Detect every N-th frame", "Max frame rate"])
+        self.cameras.verticalHeader().setVisible(False)
+        self.cameras.horizontalHeader().setStretchLastSection(True)
+        self.cameras.setColumnWidth(0, 200)
+        self.cameras.setColumnWidth(1, 170)
+        cams = QGroupBox("Cameras: how often to analyse")
+        cl = QVBoxLayout(cams)
+        cl.addWidget(self.cameras)
+
+        # storage
+        self.data_dir = QLineEdit()
+        self.data_dir.setPlaceholderText("per-user data folder")
+        self.db_url = QLineEdit()
+        self.db_url.setPlaceholderText("SQLite in the data folder")
+        self.retention = QSpinBox()
+        self.retention.setRange(1, 3650)
+        self.retention.setSuffix(" days")
+        store = QGroupBox("Storage")
+        stf = QFormLayout(store)
+        stf.addRow(_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
+        stf.addRow(_label(StorageConfig, "db_url", self.db_url), self.db_url)
+        stf.addRow(_label(StorageConfig, "retention_days", self.retention), self.retention)
+
+        self.save_button = QPushButton("Save settings")
+        self.revert_button = QPushButton("Discard changes")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.file_label = QLabel("")
+        self.file_label.setStyleSheet("color: #5a6068;")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.file_label, 1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        grid = QGridLayout()
+        grid.addWidget(site, 0, 0)
+        grid.addWidget(store, 1, 0)
+        grid.addWidget(cams, 2, 0)
+        grid.addWidget(det, 0, 1, 2, 1)
+        grid.addWidget(self.status_box, 2, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid, 1)
+        lay.addWidget(self.message)
+        lay.addLayout(buttons)
+
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        self.document.changed.connect(self.load)
+        self.load()
+
+    def _with_browse(self, edit: QLineEdit) -> QWidget:
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(edit, 1)
+        b = QPushButton("Browse…")
+        b.clicked.connect(lambda: self._browse(edit))
+        row.addWidget(b)
+        return w
+
+    def _browse(self, edit: QLineEdit) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
+        if path:
+            edit.setText(path)
+
+    # --- load / save ----------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Show the config's current values."""
+        cfg = self.document.config
+        self.site_name.setText(cfg.site.name)
+        self.region.setText(cfg.site.region)
+        self.timezone.setText(cfg.site.timezone or "")
+        d = cfg.detector
+        self.backend.setCurrentIndex([k for k, _ in BACKENDS].index(d.backend))
+        self.yolo_model.setText(d.yolo_model)
+        self.model_dir.setText(d.model_dir or "")
+        self.device.setCurrentText(d.device)
+        self.confidence.setValue(d.confidence if d.confidence is not None else 0.35)
+        self.classes.setText(", ".join(d.classes or ["person"]))
+        self.box_expand.setValue(d.box_expand if d.box_expand is not None else 0.1)
+        self.iou.setValue(d.iou)
+        self.data_dir.setText(cfg.storage.data_dir or "")
+        self.db_url.setText(cfg.storage.db_url or "")
+        self.retention.setValue(cfg.storage.retention_days)
+        self.cameras.setRowCount(len(cfg.cameras))
+        for r, c in enumerate(cfg.cameras):
+            item = QLabel(f"  {c.label}")
+            self.cameras.setCellWidget(r, 0, item)
+            stride = QSpinBox()
+            stride.setRange(1, 100)
+            stride.setValue(c.stride)
+            stride.setToolTip(CameraConfig.model_fields["stride"].description or "")
+            fps = QDoubleSpinBox()
+            fps.setRange(0, 120)
+            fps.setDecimals(1)
+            fps.setSpecialValueText("as the camera sends")
+            fps.setValue(c.fps or 0)
+            self.cameras.setCellWidget(r, 1, stride)
+            self.cameras.setCellWidget(r, 2, fps)
+        self.file_label.setText(
+            f"Saved in {self.document.path}" if self.document.saved else f"New file: {self.document.path}"
+        )
+        self.message.setText("")
+        self.check_backends()
+
+    def values(self) -> dict[str, Any]:
+        """The config as edited (a dict for validation)."""
+        data = config_to_dict(self.document.config)
+        data["site"].update(
+            name=self.site_name.text().strip(),
+            region=self.region.text().strip(),
+            timezone=self.timezone.text().strip() or None,
+        )
+        classes = [c.strip() for c in self.classes.text().replace(";", ",").split(",") if c.strip()]
+        data["detector"].update(
+            backend=self.backend.currentData(),
+            yolo_model=self.yolo_model.text().strip() or "yolo11n.pt",
+            model_dir=self.model_dir.text().strip() or None,
+            device=self.device.currentText().strip() or "auto",
+            confidence=round(self.confidence.value(), 3),
+            classes=classes or None,
+            box_expand=round(self.box_expand.value(), 3),
+            iou=round(self.iou.value(), 3),
+        )
+        data["storage"].update(
+            data_dir=self.data_dir.text().strip() or None,
+            db_url=self.db_url.text().strip() or None,
+            retention_days=self.retention.value(),
+        )
+        for r, cam in enumerate(data.get("cameras", [])):
+            stride = self.cameras.cellWidget(r, 1)
+            fps = self.cameras.cellWidget(r, 2)
+            if stride is not None and fps is not None:
+                cam["stride"] = stride.value()  # type: ignore[attr-defined]
+                cam["fps"] = fps.value() or None  # type: ignore[attr-defined]
+        for section in ("site", "detector", "storage"):
+            data[section] = {k: v for k, v in data[section].items() if v is not None}
+        for cam in data.get("cameras", []):
+            if cam.get("fps") is None:
+                cam.pop("fps", None)
+        return data
+
+    def save(self) -> bool:
+        """Validate and write the settings; a problem is shown in one line."""
+        try:
+            self.document.update(self.values())
+        except UserError as e:
+            self.message.setText(f"<span style='color:#d03030'>Not saved: {e}</span>")
+            return False
+        note = " Restart the analysis to use the new detector settings." if self.running_backend else ""
+        self.message.setText(f"Saved to {self.document.path}.{note}")
+        self.saved.emit()
+        return True
+
+    # --- backends -------------------------------------------------------------------------
+
+    def set_running_backend(self, text: str) -> None:
+        """Show which detector the running analysis uses ("" when it does not run)."""
+        self.running_backend = text
+        self._show_status(self.statuses)
+
+    def check_backends(self) -> None:
+        """Check which backends can run (on a worker thread: it imports PyTorch)."""
+        site = self.document.config
+        run_async(lambda: backend_status(site), self._show_status, lambda m: self._show_status([], m))
+
+    def _show_status(self, statuses: list[BackendStatus], error: str = "") -> None:
+        self.statuses = statuses
+        while self.status_layout.count():
+            item = self.status_layout.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.hide()  # deleted later: it may be the sender of the click being handled
+                w.deleteLater()
+        for s in statuses:
+            mark = (
+                "<span style='color:#1e8a3e'>✔ ready</span>"
+                if s.available
+                else "<span style='color:#b06000'>✘ not available</span>"
+            )
+            label = QLabel(f"<b>{s.name}</b> — {mark}<br><span style='color:#5a6068'>{s.detail}</span>")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.status_layout.addWidget(label)
+        if error:
+            self.status_layout.addWidget(QLabel(f"Could not check the backends: {error}"))
+        running = self.running_backend or "analysis is not running"
+        now = QLabel(f"<b>In use now:</b> {running}")
+        now.setWordWrap(True)
+        self.status_layout.addWidget(now)
+        self.status_layout.addStretch(1)

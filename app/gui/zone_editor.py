@@ -1,0 +1,382 @@
+"""The zone editor page: pick a camera, draw its zones and lines on a snapshot, name them, save.
+
+Saving validates the zones like the config file does, writes the site config and emits
+:attr:`ZoneEditor.saved`; the main window hands the camera to the running engine, which applies
+the zones between two frames without a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import CameraConfig
+from app.errors import UserError
+from app.gui.canvas import Mode, ZoneCanvas
+from app.gui.qt_util import run_async, zone_color
+from app.gui.shapes import (
+    LINE_TYPES,
+    POLYGON_TYPES,
+    TYPE_LABELS,
+    Shape,
+    camera_with_shapes,
+    shapes_from_camera,
+    slug,
+)
+from app.gui.site_document import SiteDocument
+
+#: Returns a picture of a camera (BGR) and where it came from; runs on a worker thread.
+SnapshotProvider = Callable[[CameraConfig], tuple[np.ndarray | None, str]]
+
+
+def _swatch(zone_type: str) -> QIcon:
+    pix = QPixmap(14, 14)
+    pix.fill(QColor("#505860"))
+    p = QPainter(pix)
+    p.fillRect(1, 1, 12, 12, zone_color(zone_type))
+    p.end()
+    return QIcon(pix)
+
+
+class ZoneEditor(QWidget):
+    """Draw, name and save a camera's zones.
+
+    Signals:
+        saved(object): the camera's new :class:`~app.config.CameraConfig` after a successful save.
+
+    Args:
+        document: the open site config.
+        snapshot: fetches a camera picture (latest live frame, a stored background, or one frame
+            read from the camera); called on a worker thread.
+
+    Example:
+        >>> editor = ZoneEditor(doc, snapshot=lambda cam: (None, "no picture"))  # doctest: +SKIP
+        >>> editor.set_camera("entrance")                                        # doctest: +SKIP
+    """
+
+    saved = Signal(object)
+
+    def __init__(self, document: SiteDocument, *, snapshot: SnapshotProvider | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.snapshot = snapshot
+        self.camera_id: str | None = None
+        self._loading = False
+        self._dirty = False
+        self._pictures: dict[str, np.ndarray] = {}
+
+        self.canvas = ZoneCanvas()
+        self.camera_box = QComboBox()
+        self.camera_box.setMinimumWidth(200)
+        self.picture_note = QLabel()
+        self.picture_note.setStyleSheet("color: #888;")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.act_edit = self._action("Edit", "E", lambda: self.canvas.set_mode(Mode.EDIT), checkable=True)
+        self.act_polygon = self._action(
+            "New zone", "N", lambda: self.canvas.set_mode(Mode.POLYGON), checkable=True
+        )
+        self.act_line = self._action("New line", "L", lambda: self.canvas.set_mode(Mode.LINE), checkable=True)
+        self.toolbar.addSeparator()
+        self.act_undo = self._action("Undo", QKeySequence.StandardKey.Undo, self.canvas.undo)
+        self.act_redo = self._action("Redo", QKeySequence.StandardKey.Redo, self.canvas.redo)
+        self.act_delete = self._action(
+            "Delete zone", QKeySequence.StandardKey.Delete, self.canvas.delete_selected
+        )
+        self.act_reverse = self._action("Flip line direction", "F", self.canvas.reverse_selected)
+        self.toolbar.addSeparator()
+        self.snap_box = QCheckBox("Snap to corners and edges")
+        self.snap_box.setChecked(True)
+        self.snap_box.toggled.connect(lambda on: setattr(self.canvas, "snapping", on))
+        self.toolbar.addWidget(self.snap_box)
+        self.act_edit.setChecked(True)
+
+        # zone list and properties
+        self.zone_list = QListWidget()
+        self.zone_list.setMinimumWidth(230)
+        self.id_edit = QLineEdit()
+        self.id_edit.setToolTip("Short unique id used in the database and reports (letters, digits, _ . -).")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. Fresh fruit")
+        self.name_edit.setToolTip("Name shown in the dashboards and reports.")
+        self.type_box = QComboBox()
+        props = QGroupBox("Selected zone")
+        form = QFormLayout(props)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Type", self.type_box)
+        form.addRow("Id", self.id_edit)
+        self.save_button = QPushButton("Save zones")
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip(
+            "Check the zones, write them to the site config and apply them to the camera."
+        )
+        self.revert_button = QPushButton("Discard changes")
+        self.refresh_button = QPushButton("Refresh picture")
+
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(QLabel("Zones and lines"))
+        sl.addWidget(self.zone_list, 1)
+        sl.addWidget(props)
+        row = QHBoxLayout()
+        row.addWidget(self.revert_button)
+        row.addWidget(self.save_button)
+        sl.addLayout(row)
+        sl.addWidget(self.status)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Camera"))
+        top.addWidget(self.camera_box)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.picture_note, 1)
+
+        split = QSplitter()
+        split.addWidget(self.canvas)
+        split.addWidget(side)
+        split.setStretchFactor(0, 1)
+        split.setSizes([900, 280])
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.toolbar)
+        lay.addWidget(split, 1)
+
+        self.canvas.shapesChanged.connect(self._shapes_changed)
+        self.canvas.selectionChanged.connect(self._selection_changed)
+        self.canvas.modeChanged.connect(self._mode_changed)
+        self.canvas.shapeCreated.connect(lambda _i: self.name_edit.setFocus())
+        self.zone_list.currentRowChanged.connect(self._list_row_changed)
+        self.name_edit.editingFinished.connect(self._apply_properties)
+        self.id_edit.editingFinished.connect(self._apply_properties)
+        self.type_box.activated.connect(lambda _i: self._apply_properties())
+        self.camera_box.activated.connect(lambda _i: self.set_camera(self.camera_box.currentData()))
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(lambda: self.set_camera(self.camera_id, force=True))
+        self.refresh_button.clicked.connect(lambda: self.load_picture(force=True))
+        self.document.changed.connect(self._document_changed)
+        self._fill_cameras()
+        self._selection_changed(-1)
+
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence.StandardKey | str,
+        slot: Callable[[], object],
+        *,
+        checkable: bool = False,
+    ) -> QAction:
+        act = QAction(text, self)
+        act.setShortcut(QKeySequence(shortcut))
+        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        act.setCheckable(checkable)
+        act.triggered.connect(lambda _checked=False: slot())
+        self.toolbar.addAction(act)
+        self.addAction(act)
+        return act
+
+    # --- cameras --------------------------------------------------------------------------
+
+    def _fill_cameras(self) -> None:
+        current = self.camera_id
+        self.camera_box.clear()
+        for c in self.document.config.cameras:
+            self.camera_box.addItem(f"{c.label} ({c.id})" if c.name else c.id, c.id)
+        ids = [c.id for c in self.document.config.cameras]
+        if current in ids:
+            self.camera_box.setCurrentIndex(ids.index(current))
+        elif ids:
+            self.set_camera(ids[0])
+        else:
+            self.camera_id = None
+            self.canvas.set_shapes(())
+            self.canvas.placeholder = "Add a camera first (Cameras page)"
+            self.status.setText("No cameras in the site config yet.")
+
+    def _document_changed(self) -> None:
+        if self._dirty:
+            return
+        self._fill_cameras()
+        cam = self.document.camera(self.camera_id or "")
+        if cam is not None and shapes_from_camera(cam) != self.canvas.shapes():
+            self.set_camera(cam.id, force=True)  # changed elsewhere (after our own save: unchanged)
+
+    def set_camera(self, camera_id: str | None, *, force: bool = False) -> None:
+        """Show this camera's zones (and its picture)."""
+        if camera_id is None:
+            return
+        cam = self.document.camera(camera_id)
+        if cam is None:
+            return
+        if camera_id == self.camera_id and not force:
+            return
+        self.camera_id = camera_id
+        ids = [c.id for c in self.document.config.cameras]
+        self.camera_box.setCurrentIndex(ids.index(camera_id))
+        self._loading = True
+        self.canvas.set_shapes(shapes_from_camera(cam))
+        self._loading = False
+        self._dirty = False
+        self._update_buttons()
+        self.status.setText("")
+        picture = self._pictures.get(camera_id)
+        self.canvas.set_image(picture)
+        if picture is None:
+            self.load_picture()
+
+    def set_picture(self, camera_id: str, image: np.ndarray | None, note: str = "") -> None:
+        """Show ``image`` under this camera's zones (and remember it)."""
+        if image is not None:
+            self._pictures[camera_id] = image
+        if camera_id == self.camera_id:
+            self.canvas.set_image(image)
+            self.picture_note.setText(note)
+
+    def load_picture(self, *, force: bool = False) -> None:
+        """Fetch a picture of the current camera on a worker thread."""
+        cam = self.document.camera(self.camera_id or "")
+        if cam is None or self.snapshot is None:
+            return
+        if force:
+            self._pictures.pop(cam.id, None)
+        self.picture_note.setText("getting a picture from the camera…")
+        provider = self.snapshot
+        cid = cam.id
+        run_async(
+            lambda: provider(cam),
+            lambda res: self.set_picture(cid, res[0], res[1]),
+            lambda msg: self.picture_note.setText(f"no picture: {msg}"),
+        )
+
+    # --- list and properties --------------------------------------------------------------
+
+    def _shapes_changed(self) -> None:
+        shapes = self.canvas.shapes()
+        self.zone_list.blockSignals(True)
+        self.zone_list.clear()
+        for s in shapes:
+            item = QListWidgetItem(f"{s.label}  ·  {TYPE_LABELS.get(s.type, s.type)}")
+            item.setIcon(_swatch(s.type))
+            item.setToolTip(f"id {s.id}, {len(s.points)} points")
+            self.zone_list.addItem(item)
+        self.zone_list.setCurrentRow(self.canvas.selected())
+        self.zone_list.blockSignals(False)
+        if not self._loading:
+            self._dirty = True
+            self.status.setText("Unsaved changes.")
+        self._selection_changed(self.canvas.selected())
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.act_undo.setEnabled(self.canvas.can_undo())
+        self.act_redo.setEnabled(self.canvas.can_redo())
+        sel = self.canvas.selected()
+        has = 0 <= sel < len(self.canvas.shapes())
+        self.act_delete.setEnabled(has)
+        self.act_reverse.setEnabled(has and self.canvas.shapes()[sel].is_line)
+        self.save_button.setEnabled(self.camera_id is not None)
+        self.revert_button.setEnabled(self._dirty)
+
+    def _selection_changed(self, index: int) -> None:
+        shapes = self.canvas.shapes()
+        has = 0 <= index < len(shapes)
+        for w in (self.name_edit, self.id_edit, self.type_box):
+            w.setEnabled(has)
+        self.zone_list.blockSignals(True)
+        self.zone_list.setCurrentRow(index)
+        self.zone_list.blockSignals(False)
+        self.type_box.clear()
+        if has:
+            s = shapes[index]
+            kinds = sorted(LINE_TYPES) if s.is_line else list(POLYGON_TYPES)
+            for k in kinds:
+                self.type_box.addItem(TYPE_LABELS[k], k)
+            self.type_box.setCurrentIndex(kinds.index(s.type))
+            self.name_edit.setText(s.name)
+            self.id_edit.setText(s.id)
+        else:
+            self.name_edit.clear()
+            self.id_edit.clear()
+        self._update_buttons()
+
+    def _list_row_changed(self, row: int) -> None:
+        self.canvas.select(row)
+
+    def _mode_changed(self, mode: str) -> None:
+        self.act_edit.setChecked(mode == Mode.EDIT.value)
+        self.act_polygon.setChecked(mode == Mode.POLYGON.value)
+        self.act_line.setChecked(mode == Mode.LINE.value)
+
+    def _apply_properties(self) -> None:
+        index = self.canvas.selected()
+        shapes = self.canvas.shapes()
+        if not 0 <= index < len(shapes):
+            return
+        s = shapes[index]
+        name = self.name_edit.text().strip()
+        zid = self.id_edit.text().strip() or s.id
+        if name and s.id.startswith(("zone_", "line_")) and zid == s.id:
+            candidate = slug(name)  # a zone named before its id was edited gets an id from its name
+            if candidate and candidate not in {o.id for o in shapes if o is not s}:
+                zid = candidate
+        kind = self.type_box.currentData() or s.type
+        self.canvas.replace_shape(index, Shape(zid, name, kind, s.points))
+        self.id_edit.setText(zid)
+
+    def rename_selected(self, name: str) -> None:
+        """Give the selected zone this name (as typing it in the form does)."""
+        self.name_edit.setText(name)
+        self._apply_properties()
+
+    # --- save -----------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Validate the zones, write them to the site config and emit :attr:`saved`.
+
+        Returns:
+            True if saved; otherwise the problem is shown in one line under the button.
+        """
+        self._apply_properties()
+        cam = self.document.camera(self.camera_id or "")
+        if cam is None:
+            return False
+        try:
+            new = camera_with_shapes(cam, self.canvas.shapes())
+            self._dirty = False
+            self.document.replace_camera(new)
+        except UserError as e:
+            self._dirty = True
+            self.status.setText(f"<span style='color:#d03030'>Not saved: {e}</span>")
+            return False
+        n = len(new.zones)
+        self.status.setText(f"Saved {n} zone{'s' * (n != 1)} to {self.document.path.name}.")
+        self._update_buttons()
+        self.saved.emit(new)
+        return True
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there are unsaved changes."""
+        return self._dirty

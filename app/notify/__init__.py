@@ -1,0 +1,1 @@
+"""Notifications: chosen events to Telegram and webhooks through an outbox in the database."""
