@@ -34,7 +34,9 @@ def test_report_writes_workbook_and_csv(capsys: pytest.CaptureFixture[str], db: 
     )  # fmt: skip
     assert code == 0, err
     assert "period: 2026-11-20 00:00 – 2026-11-21 00:00 (times in Europe/Berlin)" in out
-    assert f"workbook: {xlsx}" in out and f"csv: 10 files in {folder}" in out
+    files = sorted(p.name for p in folder.iterdir())
+    assert f"workbook: {xlsx}" in out and f"csv: {len(files)} files in {folder}" in out
+    assert "staff_timesheet.csv" in files  # the unidentified staff's day (a staff track is stored)
     wb = openpyxl.load_workbook(xlsx)
     assert wb["Summary"]["B5"].value == "Front door (door), back (back)"
     assert (folder / "visits.csv").read_text(encoding="utf-8-sig").splitlines()[
