@@ -95,12 +95,42 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 f"the database schema ({current}) is newer than this StoreSight knows ({head}); "
                 "install the newer StoreSight or use another database"
             )
-        with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        _run_locked(engine, cfg, lambda: command.upgrade(cfg, revision))
     log.info("database schema upgraded from %s to %s", current, revision if revision != "head" else head)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` (developers and tests), with the same locking as upgrade."""
+    with migrations_dir() as where:
+        cfg = alembic_config(where)
+        _run_locked(engine, cfg, lambda: command.downgrade(cfg, revision))
+
+
+def _run_locked(engine: Engine, cfg: Any, step: Any) -> None:
+    """Run an Alembic step in one transaction under the migration lock.
+
+    On SQLite, foreign keys are switched off for the migration connection: Alembic's batch mode
+    rebuilds a table (copy, drop, rename), and with foreign keys on, dropping the old ``tracks``
+    table would fire ``ON DELETE SET NULL`` on every event that points at a track.
+    """
+    with engine.connect().execution_options(sqlite_immediate=True) as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.dbapi_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # only effective outside a transaction
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
+                cfg.attributes["connection"] = conn
+                step()
+                if raw is not None:
+                    bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if bad:
+                        raise RuntimeError(f"migration left {len(bad)} broken foreign key(s), first: {bad[0]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def schema_diff(engine: Engine) -> list[Any]:
