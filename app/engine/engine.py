@@ -45,6 +45,7 @@ from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
 from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
 from app.engine.playback import PlaybackSource
+from app.engine.roles import load_role_setup
 from app.engine.runner import check_writable_dir, choose_detector, source_label
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import CameraState, CameraStatus, Source, make_source
@@ -54,6 +55,8 @@ from app.store.maintenance import mark_stale_runs
 from app.store.schema import RunStatus
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter, WriterStats
+from models.base import BackendUnavailable
+from models.pose import PoseBackend
 from models.registry import BackendChoice
 
 log = logging.getLogger(__name__)
@@ -82,8 +85,8 @@ class CameraSnapshot:
         reason: why it ended that way (empty while running).
         camera: the camera config in use (zones included).
         seq: increases with every processed frame (to skip repainting unchanged tiles).
-        roles: role per tracker id (``customer``/``staff``) where a module decided one; empty
-            until a role module runs (people are then drawn as "unknown").
+        roles: role per tracker id (``customer``/``staff``/``unknown``) from the pipeline's role
+            stage for the detections shown; empty when roles are off (people are drawn as unknown).
     """
 
     camera_id: str
@@ -133,6 +136,7 @@ class _Worker:
     times: deque[float] = field(default_factory=lambda: deque(maxlen=300))
     pending: tuple[CameraConfig, SiteConfig] | None = None
     summary: RunSummary | None = None
+    roles: dict[int, str] = field(default_factory=dict)
     result: str = ""
     reason: str = ""
 
@@ -223,6 +227,9 @@ class Engine:
             if self._choice is None:
                 first = cams[0] if cams else CameraConfig(id="none", source="0")
                 self._choice = choose_detector(self.site, first)
+            # shared by the cameras, like the detector: role examples/classifier and the pose model
+            role_setup = load_role_setup(self.site, store=store, data_dir=self.data_dir)
+            pose_backend = self._shared_pose_backend(cams, self._choice.backend)
         except BaseException:
             store.close()
             raise
@@ -248,6 +255,8 @@ class Engine:
                     on_frame=lambda res, w=w: self._on_frame(w, res),
                     nominal_fps=float(source.fps or 10.0),
                     site_feed=feed,
+                    pose_backend=pose_backend,
+                    role_setup=role_setup,
                 )
                 w.thread = threading.Thread(target=self._run, args=(w,), name=f"camera-{cam.id}", daemon=True)
                 self._workers[cam.id] = w
@@ -256,6 +265,23 @@ class Engine:
         except BaseException:
             self.stop()
             raise
+
+    def _shared_pose_backend(self, cams: list[CameraConfig], detector: object) -> PoseBackend | None:
+        """One pose model for every camera whose pose module is on (None: none needs one)."""
+        if not any(c.modules.pose.enabled for c in cams) or getattr(detector, "keypoints", False):
+            return None
+        from app.engine.pose_stage import pose_settings
+        from models.pose import create_pose_backend
+
+        try:
+            choice = create_pose_backend(
+                self.site.pose.backend,
+                pose_settings(self.site),
+                allow_download=self.site.detector.allow_download,
+            )
+        except BackendUnavailable as e:
+            raise UserError(f"pose: {e}") from None
+        return choice.backend
 
     def _make_source(self, cam: CameraConfig) -> Source:
         if cam.kind == "file" and self.realtime_files:
@@ -328,6 +354,7 @@ class Engine:
             w.frame = res.frame
             if res.analysed:
                 w.detections, w.detections_ts = res.detections, res.frame.ts
+                w.roles = dict(res.roles)
             w.seq += 1
             w.times.append(now)
             pending, w.pending = w.pending, None
@@ -400,6 +427,7 @@ class Engine:
                 reason=w.reason,
                 camera=w.camera,
                 seq=w.seq,
+                roles=w.roles,
             )
 
     def snapshots(self) -> dict[str, CameraSnapshot]:

@@ -1,6 +1,7 @@
 """Which detector backends can run on this computer, and why not (for the settings page; no Qt).
 
-Checking Ultralytics imports PyTorch (seconds): call :func:`backend_status` off the GUI thread.
+Whether a GPU is usable is asked of PyTorch in a child process (seconds): call
+:func:`backend_status` off the GUI thread.
 
 Example:
     >>> [s.key for s in backend_status(site)]     # doctest: +SKIP
@@ -10,6 +11,8 @@ Example:
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,29 @@ def _model_dir(site: SiteConfig) -> Path:
     return Path(d).expanduser() if d else model_dir(site.storage.data_dir)
 
 
+_GPU_PROBE = "import torch\nprint(torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
+
+
+def gpu_status(timeout: float = 60.0) -> str:
+    """Whether PyTorch sees a CUDA GPU, asked in a separate process.
+
+    Importing PyTorch (and CUDA) inside the window's process costs a second or more and a lot of
+    memory, and doing it on a worker thread while other threads run is not safe; a short-lived
+    child process answers instead.
+    """
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _GPU_PROBE], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"GPU check failed: {e.__class__.__name__}"
+    if out.returncode != 0:
+        lines = (out.stderr or "").strip().splitlines()
+        return f"GPU check failed: {lines[-1] if lines else out.returncode}"
+    name = out.stdout.strip()
+    return f"GPU: {name}" if name else "no CUDA GPU: runs on CPU"
+
+
 def backend_status(site: SiteConfig, *, check_gpu: bool = True) -> list[BackendStatus]:
     """The state of every detector backend for this site's settings.
 
@@ -52,18 +78,7 @@ def backend_status(site: SiteConfig, *, check_gpu: bool = True) -> list[BackendS
     weights = folder / site.detector.yolo_model
     has_ul = importlib.util.find_spec("ultralytics") is not None
     has_torch = importlib.util.find_spec("torch") is not None
-    device = ""
-    if has_torch and check_gpu:
-        try:
-            import torch
-
-            device = (
-                f"GPU: {torch.cuda.get_device_name(0)}"
-                if torch.cuda.is_available()
-                else "no CUDA GPU: runs on CPU"
-            )
-        except Exception as e:  # a broken CUDA install must not break the settings page
-            device = f"GPU check failed: {e.__class__.__name__}"
+    device = gpu_status() if has_torch and check_gpu else ""
     if not has_ul or not has_torch:
         out.append(
             BackendStatus("yolo", "Ultralytics YOLO", False, "Ultralytics / PyTorch are not installed")

@@ -46,6 +46,7 @@ class DashboardPage(QWidget):
     """
 
     loaded = Signal()
+    reportRequested = Signal()
 
     def __init__(self, store: Store | None) -> None:
         super().__init__()
@@ -65,6 +66,10 @@ class DashboardPage(QWidget):
         )
         self.period = PeriodPicker()
         self.refresh_button = QPushButton("Refresh")
+        self.report_button = QPushButton("Export report…")
+        self.report_button.setToolTip(
+            "Excel workbook and CSV files for a period (footfall, dwell, queues, staff…)."
+        )
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a6068;")
         bar = QHBoxLayout()
@@ -75,6 +80,7 @@ class DashboardPage(QWidget):
         bar.addWidget(self.role_box)
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
+        bar.addWidget(self.report_button)
 
         self.cards = {
             "in": KpiCard("Came in"),
@@ -114,6 +120,7 @@ class DashboardPage(QWidget):
         lay.addWidget(body, 1)
 
         self.refresh_button.clicked.connect(self.refresh)
+        self.report_button.clicked.connect(self.reportRequested)
         self.period.changed.connect(self.refresh)
         self.role_box.activated.connect(lambda _i: self.refresh())
         self.camera_box.activated.connect(lambda _i: self.refresh())

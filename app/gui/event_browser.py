@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.data import event_kinds, find_events, track_photos
+from app.gui.event_data import event_kinds, find_events, track_photos
 from app.gui.event_frame_dialog import EventFrameDialog
 from app.gui.event_model import THUMB, WHAT, EventTableModel
 from app.gui.qt_util import run_async
@@ -206,7 +206,7 @@ class EventBrowser(QWidget):
                 self._fill_zones()
 
     def filters(self) -> dict[str, object]:
-        """The chosen filters as :func:`app.gui.data.find_events` arguments."""
+        """The chosen filters as :func:`app.gui.event_data.find_events` arguments."""
         return {
             "camera": self.camera_box.currentData(),
             "module": self.module_box.currentData(),

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from app.gui.data import EventFrame, event_frame
+from app.gui.event_data import EventFrame, event_frame
 from app.gui.event_model import details
 from app.gui.qt_util import fmt_time, run_async, to_qpixmap
 from app.store.db import Store

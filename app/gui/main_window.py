@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget, QWidget
 
 from app.config import CameraConfig
 from app.engine.engine import probe_camera
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.zones.saved.connect(self._zones_saved)
         self.settings.saved.connect(lambda: self.notify("Settings saved."))
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.dashboard.reportRequested.connect(self.open_report)
         self.alerts.countChanged.connect(self._alert_count)
         self.alerts_button.clicked.connect(self.alerts.reveal)
         self.document.changed.connect(
@@ -185,6 +187,31 @@ class MainWindow(QMainWindow):
             refresh = getattr(page, "refresh", None)
             if refresh is not None and self.store is not None:
                 refresh()
+
+    def open_report(self) -> QWidget | None:
+        """The "Export report" dialog (non-modal), for the dashboard's cameras and this site."""
+        if self.store is None:
+            return None
+        try:
+            from app.gui.report_dialog import ReportDialog
+        except ImportError as e:  # reports not installed in this build
+            self.notify(f"Reports are not available: {e}")
+            return None
+        tz = stats.site_timezone(self.store)
+        span = stats.data_span(self.store)
+        days = tuple(dt.datetime.fromtimestamp(t, tz).date() for t in span) if span else None
+        cams = [(c.config_id, c.label) for c in stats.cameras(self.store)]
+        dlg = ReportDialog(
+            self.store,
+            cams,
+            site=self.document.config.site.name,
+            tz=tz,
+            folder=self.data_dir / "reports",
+            span=days,  # type: ignore[arg-type]
+            parent=self,
+        )
+        dlg.show()
+        return dlg
 
     def _alert_count(self, n: int) -> None:
         self.alerts_button.setText(f"⚠ {n} open alert{'s' * (n != 1)}" if n else "No open alerts")

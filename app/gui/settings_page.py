@@ -73,6 +73,7 @@ class SettingsPage(QWidget):
         self.document = document
         self.running_backend = ""
         self.statuses: list[BackendStatus] = []
+        self._checked_for: tuple[object, ...] | None = None
 
         # site
         self.site_name = QLineEdit()
@@ -222,7 +223,15 @@ class SettingsPage(QWidget):
             f"Saved in {self.document.path}" if self.document.saved else f"New file: {self.document.path}"
         )
         self.message.setText("")
-        self.check_backends()
+        detector = (
+            cfg.detector.model_dir,
+            cfg.detector.yolo_model,
+            cfg.detector.allow_download,
+            cfg.storage.data_dir,
+        )
+        if detector != self._checked_for:  # what can run only changes with these
+            self._checked_for = detector
+            self.check_backends()
 
     def values(self) -> dict[str, Any]:
         """The config as edited (a dict for validation)."""

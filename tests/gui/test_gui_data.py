@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.gui import data
+from app.gui import data, event_data
 from app.store.db import Store
 from tests.fixtures_stats import T0, build_store
 
@@ -84,7 +84,7 @@ def test_dashboard_numbers(store: Store) -> None:
     ],
 )
 def test_find_events_filters(store: Store, filters, count, check) -> None:  # type: ignore[no-untyped-def]
-    rows = data.find_events(store, **filters)
+    rows = event_data.find_events(store, **filters)
     assert len(rows) == count
     assert all(check(e) for e in rows) if check else True
     assert [e.ts for e in rows] == sorted((e.ts for e in rows), reverse=True)
@@ -106,8 +106,8 @@ def test_site_from_store_and_default_period(store: Store) -> None:
 
 
 def test_event_frame_without_any_picture_says_so(store: Store, tmp_path: Path) -> None:
-    ev = data.find_events(store, zone="dept_a", limit=1)[0]
-    frame = data.event_frame(store, ev, tmp_path)
+    ev = event_data.find_events(store, zone="dept_a", limit=1)[0]
+    frame = event_data.event_frame(store, ev, tmp_path)
     assert frame.image is None and "no picture" in frame.note
 
 

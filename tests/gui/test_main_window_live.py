@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from PySide6.QtWidgets import QDialog
 
 from app.gui.app import build_window, resolve_setup
 from app.gui.shapes import Shape
@@ -69,5 +70,13 @@ def test_two_cameras_play_and_a_new_zone_reaches_the_running_camera(qtbot, tmp_p
     assert statuses == ["complete", "complete"]
     zones = [r[0] for r in con.execute("select config_id from zones where active")]
     assert "fruit" in zones
+
+    # the dashboard's "Export report…" opens the report dialog for the site's cameras
+    win.tabs.setCurrentWidget(win.dashboard)
+    win.dashboard.report_button.click()
+    dialogs = [w for w in win.findChildren(QDialog) if w.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].windowTitle() == "Export report"
+    assert dialogs[0].camera_list.count() == 2
+    dialogs[0].close()
     win.close()
     setup.store.close()
