@@ -194,7 +194,7 @@ class UniformMatch:
     Attributes:
         similarity: best similarity to an example, 0..1.
         score: the similarity mapped to −1 (not the uniform) … +1 (the uniform).
-        employee_id: the employee of the best matching example, if examples carry one.
+        employee_id: the employee the torso looks like (:meth:`UniformModel.identify`), if any.
     """
 
     similarity: float
@@ -269,11 +269,43 @@ class UniformModel:
         """A similarity as a −1..+1 score."""
         return float(np.clip((sim - self.threshold) / self.width, -1.0, 1.0))
 
+    def identify(self, features: np.ndarray, *, margin: float = 0.1) -> list[int | None]:
+        """Which employee each (N, FEATURES) torso looks like, from the examples that show one employee.
+
+        Telling employees apart needs a *symmetric* likeness (an all-red coat contains all of a
+        red-and-navy jacket's red, but is not that jacket): chromatic intersection over the larger
+        chromatic mass (whole-histogram intersection for grey examples). An employee is named only
+        when their best example beats every other employee's by ``margin``, else None.
+        """
+        owners = [i for i, e in enumerate(self.employee_ids) if e is not None]
+        q = np.atleast_2d(np.asarray(features, dtype=np.float64))
+        out: list[int | None] = [None] * len(q)
+        if not owners:
+            return out
+        p = self.examples[owners]
+        c = HUE_BINS * SAT_LEVELS
+        qm, pm = q[:, :c].sum(axis=1), p[:, :c].sum(axis=1)
+        chroma = np.minimum(q[:, None, :c], p[None, :, :c]).sum(axis=2) / np.maximum(
+            np.maximum(qm[:, None], pm[None, :]), 1e-9
+        )
+        whole = np.minimum(q[:, None, :], p[None, :, :]).sum(axis=2)
+        sim = np.where(pm[None, :] >= MIN_CHROMA, chroma, whole)
+        emps = np.asarray([self.employee_ids[i] for i in owners], dtype=np.int64)
+        ids = np.unique(emps)
+        per = np.stack([sim[:, emps == e].max(axis=1) for e in ids], axis=1)  # (N, employees)
+        order = np.argsort(-per, axis=1)
+        for n in range(len(q)):
+            first = per[n, order[n, 0]]
+            second = per[n, order[n, 1]] if len(ids) > 1 else 0.0
+            if first - second >= margin:
+                out[n] = int(ids[order[n, 0]])
+        return out
+
     def match(self, features: np.ndarray) -> UniformMatch:
-        """Compare one torso histogram with the uniform."""
-        best, idx = self.scores(features)
+        """Compare one torso histogram with the uniform (``employee_id`` from :meth:`identify`)."""
+        best, _ = self.scores(features)
         s = float(best[0])
-        return UniformMatch(s, self.score_of(s), self.employee_ids[int(idx[0])])
+        return UniformMatch(s, self.score_of(s), self.identify(features)[0])
 
 
 # --- evidence and decisions -------------------------------------------------------------------
@@ -635,7 +667,8 @@ class RoleResolver:
         valid = feats.sum(axis=1) > 0
         if not valid.any():
             return
-        best, idx = self.uniform.scores(feats)
+        best, _ = self.uniform.scores(feats)
+        who = self.uniform.identify(feats)
         for k, tid in enumerate(tids):
             if not valid[k]:
                 continue
@@ -643,9 +676,8 @@ class RoleResolver:
             sc = self.uniform.score_of(float(best[k]))
             tr.uniform_score.add(sc)
             tr.uniform_sim.add(float(best[k]))
-            emp = self.uniform.employee_ids[int(idx[k])]
-            if emp is not None and sc > 0:
-                tr.votes[int(emp)] += 1
+            if who[k] is not None and sc > 0:
+                tr.votes[int(who[k])] += 1
 
     # --- decision -----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import pickle
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -262,7 +263,7 @@ class RoleClassifier:
                 raise ValueError("not a StoreSight role classifier")
             net = _Net()
             net.load_state_dict(data["state"])
-        except (OSError, RuntimeError, KeyError, EOFError, ValueError) as e:
+        except (OSError, RuntimeError, KeyError, EOFError, ValueError, TypeError, pickle.UnpicklingError) as e:  # fmt: skip
             raise ValueError(f"cannot read the role classifier {path}: {e}") from None
         return cls(net, data["meta"])
 

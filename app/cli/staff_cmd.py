@@ -471,15 +471,16 @@ def cmd_timesheet(args: argparse.Namespace, stop: threading.Event) -> int:
     if df.empty:
         print("(nobody scheduled or seen)")
     else:
+        many = last != first
         rows = []
         for r in df.itertuples(index=False):
             rows.append([
-                r.employee, str(r.date) if last != first else r.status, r.schedule or "-", _clock(r.arrival),
+                r.employee, *([str(r.date)] if many else []), r.status, r.schedule or "-", _clock(r.arrival),
                 _clock(r.departure), _hhmm(r.present_min * 60), r.breaks, _hhmm(r.break_min * 60),
                 _hhmm(r.workstation_min * 60), _hhmm(r.with_customers_min * 60), _mins(r.late_min),
                 _mins(r.left_early_min),
             ])  # fmt: skip
-        head = ["employee", "date" if last != first else "status", "schedule", "arrived", "left", "present",
+        head = ["employee", *(["date"] if many else []), "status", "schedule", "arrived", "left", "present",
                 "breaks", "break time", "at workstation", "with customers", "late", "left early"]  # fmt: skip
         print(table(head, rows))
         br = timesheet_breaks(store, first, until, **kw)

@@ -253,8 +253,8 @@ def role_settings(cfg: RolesConfig, lost_after: float) -> RoleSettings:
 class _Seen:
     frames: int = 0
     last_classified: float = -math.inf
-    last_crop: float = -math.inf
-    crops: list[PhotoRecord] = field(default_factory=list)
+    crop_every: float = CROP_INTERVAL
+    crops: list[tuple[float, PhotoRecord]] = field(default_factory=list)
 
 
 class RoleStage:
@@ -351,20 +351,28 @@ class RoleStage:
         return {int(people.tracker_id[i]): float(v) for i, v in zip(due, p.tolist(), strict=True)}
 
     def _keep_crops(self, frame: Frame, people: Detections, boxes: np.ndarray) -> None:
+        """Keep crops spread over the whole track, for the person labelling it.
+
+        One every few seconds; when full, every other one is dropped and the interval doubles, so a
+        long track (or one the tracker switched between two people) shows its whole length.
+        """
         want = self.cfg.crops_per_track
         for i, tid in enumerate(people.tracker_id.tolist()):
             seen = self._seen.setdefault(tid, _Seen())
             seen.frames += 1
-            if (
-                want
-                and seen.frames >= self.min_frames
-                and len(seen.crops) < want
-                and frame.ts - seen.last_crop >= CROP_INTERVAL
-            ):
-                crop = encode_crop(frame.image, boxes[i])
-                if crop is not None:
-                    seen.crops.append(crop)
-                    seen.last_crop = frame.ts
+            if not want or seen.frames < self.min_frames:
+                continue
+            last = seen.crops[-1][0] if seen.crops else -math.inf
+            if frame.ts - last < seen.crop_every:
+                continue
+            if len(seen.crops) >= want:
+                seen.crops = seen.crops[::2]
+                seen.crop_every *= 2
+                if frame.ts - seen.crops[-1][0] < seen.crop_every:
+                    continue
+            crop = encode_crop(frame.image, boxes[i])
+            if crop is not None:
+                seen.crops.append((frame.ts, crop))
 
     def _decision(self, camera_id: str, tr: TrackRole) -> EventRecord | None:
         seen = self._seen.pop(tr.track_id, None)
@@ -384,7 +392,7 @@ class RoleStage:
             type="decision",
             track_id=tr.track_id,
             payload=payload,
-            photos=tuple(seen.crops),
+            photos=tuple(c for _, c in seen.crops),
             ts_end=tr.last_ts,
         )
 

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,11 @@ EXIT_BAD_ARGS = 2
 
 
 def _clock(text: str, what: str) -> dt.time:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
     try:
-        t = dt.time.fromisoformat(text.strip())
+        if m is None:
+            raise ValueError(text)
+        t = dt.time(int(m.group(1)), int(m.group(2)))
     except ValueError:
         raise UserError(
             f"{what}: {text!r} is not a clock time (use HH:MM, e.g. 09:00)", EXIT_BAD_ARGS
@@ -124,19 +128,19 @@ class Schedule:
 
 def describe_days(days: Iterable[int]) -> str:
     """``(0, 1, 2, 3, 4)`` → ``mon-fri``; ``(4, 5, 6, 0)`` → ``fri-mon``; all seven → ``every day``."""
-    d = set(days)
+    d = sorted(set(days))
     if len(d) == 7:
         return "every day"
     if not d:
         return "no days"
-    first = min(x for x in d if (x - 1) % 7 not in d)
-    order = sorted(d, key=lambda x: (x - first) % 7)
-    runs: list[list[int]] = [[order[0]]]
-    for x in order[1:]:
-        if x == (runs[-1][-1] + 1) % 7:
+    runs: list[list[int]] = [[d[0]]]
+    for x in d[1:]:
+        if x == runs[-1][-1] + 1:
             runs[-1].append(x)
         else:
             runs.append([x])
+    if len(runs) == 2 and runs[0][0] == 0 and runs[-1][-1] == 6:  # one shift pattern over the weekend
+        runs = [runs[1] + runs[0]]
     parts = []
     for r in runs:
         if len(r) >= 3:

@@ -70,7 +70,7 @@ class TrackRow:
         last_ts: last seen.
         frames: frames it was detected in.
         role: ``staff``, ``customer`` or ``unknown`` (the label, once labelled).
-        confidence: probability of the more likely role as decided (1 once labelled).
+        confidence: probability of ``role`` as decided (0 for unknown, 1 once labelled).
         p_staff: the role stage's probability of staff, None without a decision event.
         evidence: the role stage's evidence (the decision event's payload), empty without one.
         label: the user's label, None if not labelled.

@@ -274,7 +274,9 @@ def timesheet(
             "arrival_ts": w.arrival if w else None,
             "departure_ts": w.departure if w else None,
         })  # fmt: skip
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    df = pd.DataFrame(rows, columns=COLUMNS).astype(
+        {"employee_id": "Int64"}
+    )  # None stays <NA>, ids stay ints
     df.attrs["timezone"] = timezone_name(zone)
     return df
 
@@ -299,7 +301,8 @@ def timesheet_breaks(
                 "start_ts": b.start,
                 "end_ts": b.end,
             })  # fmt: skip
-    df = pd.DataFrame(rows, columns=BREAK_COLUMNS).sort_values(["date", "start_ts"], kind="stable")
+    df = pd.DataFrame(rows, columns=BREAK_COLUMNS).astype({"employee_id": "Int64"})
+    df = df.sort_values(["date", "start_ts"], kind="stable")
     df = df.reset_index(drop=True)
     df.attrs["timezone"] = timezone_name(zone)
     return df

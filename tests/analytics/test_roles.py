@@ -275,3 +275,17 @@ def test_role_map_is_a_read_only_mapping() -> None:
         Detections(xyxy=[[0, 0, 4, 4]], confidence=[1], class_id=[0], tracker_id=[1]), 0.0
     ).roles.decision(1)
     assert evidence is not None and set(evidence.evidence.as_dict()) >= {"p_staff", "uniform", "staff_zone"}
+
+
+def test_identify_tells_a_red_coat_from_a_red_and_navy_jacket() -> None:
+    """Both wear red; only a symmetric likeness tells who is who (the red coat contains the jacket's red)."""
+    model = UniformModel.from_crops([red_navy_jacket(), person(RED)], employee_ids=[1, 2])
+    feats = [
+        crop_features(red_navy_jacket(h=140)),
+        crop_features(person(RED, h=80)),
+        crop_features(person(BLACK)),
+    ]
+    assert model.identify(feats) == [1, 2, None]
+    twins = UniformModel.from_crops([person(RED), person(RED)], employee_ids=[1, 2])
+    assert twins.identify([crop_features(person(RED))]) == [None]  # identical uniforms: nobody in particular
+    assert UniformModel.from_crops([person(RED)]).identify([crop_features(person(RED))]) == [None]
