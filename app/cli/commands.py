@@ -237,6 +237,8 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
     pose = bool(getattr(args, "pose", False))
     if pose:  # every person, every analysed frame
         data["modules"]["pose"].update(enabled=True, every=1, zone_types=[])
+    else:  # the core pipeline: decode, detect, track, analytics, store (--pose adds keypoints)
+        data["modules"]["pose"]["enabled"] = False
     camera = CameraConfig.model_validate(data)
     counted = 0
     posed = 0  # people given keypoints
