@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from app.store import stats
 from app.store.db import Store
-from app.store.queries import EventRow, PhotoRow, runs
+from app.store.queries import EventRow, PhotoRow, event_rows, runs
 from app.store.schema import Camera, Event, EventPhoto, Track, Zone
 
 Moment = float | None
@@ -76,33 +76,7 @@ def find_events(
         q = q.where(Event.ts < until)
     q = q.order_by(Event.ts.desc(), Event.id.desc()).limit(limit)
     with store.session() as s:
-        rows = s.execute(q).all()
-        ids = [ev.id for ev, *_ in rows]
-        photos: dict[int, list[PhotoRow]] = {}
-        for i in range(0, len(ids), 500):
-            pq = select(EventPhoto).where(EventPhoto.event_id.in_(ids[i : i + 500])).order_by(EventPhoto.id)
-            for p in s.scalars(pq):
-                photos.setdefault(p.event_id, []).append(
-                    PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box)
-                )
-        return [
-            EventRow(
-                id=ev.id,
-                ts=ev.ts,
-                ts_end=ev.ts_end,
-                camera_id=ev.camera_id,
-                camera=cam,
-                zone=zn,
-                module=ev.module,
-                type=ev.type,
-                track_id=ev.track_id,
-                tracker_id=tracker,
-                run_id=ev.run_id,
-                payload=ev.payload or {},
-                photos=tuple(photos.get(ev.id, ())),
-            )
-            for ev, cam, zn, tracker in rows
-        ]
+        return event_rows(s, s.execute(q).all())
 
 
 def track_photos(store: Store, track_ids: list[int]) -> dict[int, PhotoRow]:

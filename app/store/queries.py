@@ -13,11 +13,13 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from app.store.db import Store
 from app.store.schema import AnalysisRun, Camera, Event, EventPhoto, HeatmapHour, Track, Zone
@@ -169,15 +171,22 @@ def events(
     if limit is not None:
         q = q.limit(limit)
     with store.session() as s:
-        rows = s.execute(q).all()
-        photos: dict[int, list[PhotoRow]] = {}
-        ids = [ev.id for ev, *_ in rows]
-        for i in range(0, len(ids), 500):
-            pq = select(EventPhoto).where(EventPhoto.event_id.in_(ids[i : i + 500])).order_by(EventPhoto.id)
-            for p in s.scalars(pq):
-                photos.setdefault(p.event_id, []).append(
-                    PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box)
-                )
+        return event_rows(s, s.execute(q).all())
+
+
+def event_rows(s: Session, rows: Sequence[Any]) -> list[EventRow]:
+    """Turn ``(Event, camera config id, zone config id, tracker id)`` result rows into :class:`EventRow`.
+
+    Loads the rows' photos in chunks of 500 ids within the same session.
+    """
+    photos: dict[int, list[PhotoRow]] = {}
+    ids = [ev.id for ev, *_ in rows]
+    for i in range(0, len(ids), 500):
+        pq = select(EventPhoto).where(EventPhoto.event_id.in_(ids[i : i + 500])).order_by(EventPhoto.id)
+        for p in s.scalars(pq):
+            photos.setdefault(p.event_id, []).append(
+                PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box)
+            )
     return [
         EventRow(
             id=ev.id,
