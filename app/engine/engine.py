@@ -13,7 +13,11 @@
   thread — the GUI never decodes or infers;
 * :meth:`Engine.update_camera` applies new zones or thresholds to a running camera without a
   restart: the analysis thread syncs the zones into the store and rebuilds the camera's modules
-  between two frames.
+  between two frames;
+* :meth:`Engine.apply_site` takes an edited camera list while running: new cameras start,
+  removed or disabled ones stop (their runs end complete), a camera whose source, frame rate,
+  stride or resolution changed restarts alone (a new run), and zone-only changes go through
+  :meth:`Engine.update_camera` — the other cameras never stop.
 
 Video files are played like live cameras (:class:`~app.engine.playback.PlaybackSource`): in real
 time, stamped with the wall clock, looping by default, so the grid looks and behaves as it will
@@ -141,6 +145,35 @@ class _Worker:
     reason: str = ""
 
 
+def _source_key(cam: CameraConfig) -> tuple[object, ...]:
+    """What a camera's source is opened with: a change of any of it needs a new source (and run)."""
+    return (cam.source, cam.username, cam.password, cam.fps, cam.stride, cam.resolution, cam.start_time)
+
+
+@dataclass(frozen=True)
+class SiteChange:
+    """What :meth:`Engine.apply_site` did, by camera id."""
+
+    started: list[str] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+    restarted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for the user, e.g. ``"started door; restarted till"`` (``"no change"`` if none)."""
+        parts = [
+            f"{verb} {', '.join(ids)}"
+            for verb, ids in (
+                ("started", self.started),
+                ("stopped", self.stopped),
+                ("restarted", self.restarted),
+                ("updated", self.updated),
+            )
+            if ids
+        ]
+        return "; ".join(parts) or "no change"
+
+
 class Engine:
     """Runs every enabled camera of a site live, for the GUI.
 
@@ -185,6 +218,10 @@ class Engine:
         self._writer: StoreWriter | None = None
         self._started = False
         self.stale_runs = 0
+        self._feed: SiteFeed | None = None
+        self._role_setup: object | None = None
+        self._pose_backend: PoseBackend | None = None
+        self._lifecycle = threading.Lock()  # apply_site and stop do not interleave
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -234,37 +271,56 @@ class Engine:
             store.close()
             raise
         self._store = store
-        writer = self._writer = StoreWriter(store, self.data_dir).start()
+        self._writer = StoreWriter(store, self.data_dir).start()
         self._started = True
-        backend = self._choice.backend
         # One feed for the whole site: a checkout camera's forecast sees the entrance camera's entries.
-        feed = SiteFeed(self.site)
+        self._feed = SiteFeed(self.site)
+        self._role_setup, self._pose_backend = role_setup, pose_backend
         try:
             for cam in cams:
-                source = self._make_source(cam)
-                run_id = writer.start_run(ids[cam.id], source_label(cam), backend.description)
-                w = _Worker(cam, source, run_id)
-                w.pipe = CameraPipeline(
-                    self.site,
-                    cam,
-                    source,
-                    backend,
-                    writer,
-                    run_id,
-                    detector_lock=self._detector_lock,
-                    on_frame=lambda res, w=w: self._on_frame(w, res),
-                    nominal_fps=float(source.fps or 10.0),
-                    site_feed=feed,
-                    pose_backend=pose_backend,
-                    role_setup=role_setup,
-                )
-                w.thread = threading.Thread(target=self._run, args=(w,), name=f"camera-{cam.id}", daemon=True)
-                self._workers[cam.id] = w
-                w.thread.start()
-                log.info("camera %s started (run %d)", cam.id, run_id)
+                self._start_camera(cam, ids[cam.id])
         except BaseException:
             self.stop()
             raise
+
+    def _start_camera(self, cam: CameraConfig, camera_row: int) -> None:
+        """Open one camera's source and start its analysis thread with a new run."""
+        assert self._writer is not None and self._choice is not None and self._feed is not None
+        backend = self._choice.backend
+        source = self._make_source(cam)
+        run_id = self._writer.start_run(camera_row, source_label(cam), backend.description)
+        w = _Worker(cam, source, run_id)
+        w.pipe = CameraPipeline(
+            self.site,
+            cam,
+            source,
+            backend,
+            self._writer,
+            run_id,
+            detector_lock=self._detector_lock,
+            on_frame=lambda res, w=w: self._on_frame(w, res),
+            nominal_fps=float(source.fps or 10.0),
+            site_feed=self._feed,
+            pose_backend=self._pose_backend,
+            role_setup=self._role_setup,  # type: ignore[arg-type]
+        )
+        w.thread = threading.Thread(target=self._run, args=(w,), name=f"camera-{cam.id}", daemon=True)
+        self._workers[cam.id] = w
+        w.thread.start()
+        log.info("camera %s started (run %d)", cam.id, run_id)
+
+    @staticmethod
+    def _stop_workers(workers: list[_Worker], timeout: float) -> None:
+        """Stop analysis threads: signal all first, then join (each ends its own run)."""
+        for w in workers:
+            w.stop.set()
+            w.source.close()  # unblocks a network read at once
+        deadline = time.monotonic() + timeout
+        for w in workers:
+            if w.thread is not None:
+                w.thread.join(max(0.1, deadline - time.monotonic()))
+                if w.thread.is_alive():
+                    log.warning("camera %s did not stop within %.0f s", w.camera.id, timeout)
 
     def _shared_pose_backend(self, cams: list[CameraConfig], detector: object) -> PoseBackend | None:
         """One pose model for every camera whose pose module is on (None: none needs one)."""
@@ -293,16 +349,8 @@ class Engine:
         """Stop every camera (reverse order of start), then the writer and the store. Idempotent."""
         if not self._started:
             return
-        workers = list(self._workers.values())[::-1]
-        for w in workers:
-            w.stop.set()
-            w.source.close()  # unblocks a network read at once
-        deadline = time.monotonic() + timeout
-        for w in workers:
-            if w.thread is not None:
-                w.thread.join(max(0.1, deadline - time.monotonic()))
-                if w.thread.is_alive():
-                    log.warning("camera %s did not stop within %.0f s", w.camera.id, timeout)
+        with self._lifecycle:
+            self._stop_workers(list(self._workers.values())[::-1], timeout)
         if self._writer is not None:
             self._writer.close()
         if self._store is not None:
@@ -373,6 +421,8 @@ class Engine:
                     w.pending = (camera, site)
             return
         w.pipe.replace_camera(camera, ts, site=site)
+        if self._feed is not None:
+            self._feed.set_site(site)
         with w.lock:
             w.camera = camera
         log.info("camera %s: %d zone(s) applied", camera.id, len(camera.zones))
@@ -401,6 +451,53 @@ class Engine:
         with w.lock:
             w.pending = (camera, self.site)
         return True
+
+    def apply_site(self, site: SiteConfig, timeout: float = 15.0) -> SiteChange:
+        """Run an edited site while running: start, stop, restart or update cameras as needed.
+
+        Blocking (a stopped camera is joined, a new one opens its source): call it off the GUI
+        thread. Cameras whose source settings are unchanged keep running; a zone or threshold
+        change of one of them goes through :meth:`update_camera` (same run).
+
+        Args:
+            site: the whole edited site config (file sources resolved to absolute paths).
+            timeout: seconds to wait for each stopped camera's thread.
+
+        Returns:
+            What was done to which camera.
+
+        Raises:
+            RuntimeError: the engine is not running.
+        """
+        if not self._started or self._store is None:
+            raise RuntimeError("the engine is not running")
+        with self._lifecycle:
+            old = {cid: w.camera for cid, w in self._workers.items()}
+            new = {c.id: c for c in site.cameras if c.enabled}
+            stopped = [cid for cid in old if cid not in new]
+            restarted = [cid for cid in old if cid in new and _source_key(new[cid]) != _source_key(old[cid])]
+            started = [cid for cid in new if cid not in old]
+            updated = [cid for cid in old if cid in new and cid not in restarted and new[cid] != old[cid]]
+            going = [self._workers[cid] for cid in [*stopped, *restarted]]
+            self._stop_workers(going[::-1], timeout)
+            for cid in [*stopped, *restarted]:
+                del self._workers[cid]
+            self.site = site
+            if self._feed is not None:
+                self._feed.set_site(site)
+            with self._sync_lock:
+                ids = sync_site(self._store, site)
+            if (started or restarted) and self._pose_backend is None:
+                self._pose_backend = self._shared_pose_backend(
+                    [new[c] for c in [*started, *restarted]], self._choice.backend if self._choice else None
+                )
+            for cid in [*restarted, *started]:
+                self._start_camera(new[cid], ids[cid])
+            for cid in updated:
+                self.update_camera(new[cid])
+        change = SiteChange(started=started, stopped=stopped, restarted=restarted, updated=updated)
+        log.info("site applied: %s", change.describe())
+        return change
 
     def snapshot(self, camera_id: str) -> CameraSnapshot | None:
         """The camera's latest state, or None if it is not running in this engine."""

@@ -49,14 +49,19 @@ class SiteFeed:
 
     def __init__(self, site: SiteConfig, *, keep_seconds: float = 3 * 3600.0) -> None:
         self.site_name = site.site.name
-        self._entrances = {
-            (c.id, z.id) for c in site.cameras for z in c.zones if z.type is ZoneType.ENTRANCE_LINE
-        }
+        self._entrances: set[tuple[str, str]] = set()
+        self.set_site(site)
         self.keep_seconds = float(keep_seconds)
         self._ts: list[float] = []
         self._lock = threading.Lock()
         self.arrival_model: ArrivalModel | None = None
         self.covered_since: float | None = None
+
+    def set_site(self, site: SiteConfig) -> None:
+        """Take the entrance lines from a changed site config (zones edited while running)."""
+        self._entrances = {
+            (c.id, z.id) for c in site.cameras for z in c.zones if z.type is ZoneType.ENTRANCE_LINE
+        }
 
     def watch_from(self, ts: float) -> None:
         """Record that entries are known from ``ts`` on (a camera started, or history was loaded)."""

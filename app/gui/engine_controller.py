@@ -41,6 +41,7 @@ class EngineController(QObject):
         stopped(): the engine stopped.
         failed(str): it could not start (one line).
         busyChanged(bool): starting or stopping is in progress.
+        applied(str): an edited camera list reached the running engine; what changed, or why not.
 
     Args:
         db_url: the database the engine writes to.
@@ -56,6 +57,7 @@ class EngineController(QObject):
     stopped = Signal()
     failed = Signal(str)
     busyChanged = Signal(bool)
+    applied = Signal(str)
 
     def __init__(self, db_url: str, data_dir: Path, *, detector: BackendChoice | None = None) -> None:
         super().__init__()
@@ -64,6 +66,8 @@ class EngineController(QObject):
         self.detector = detector
         self.engine: Engine | None = None
         self.busy = False
+        self.applying = False
+        self._queued: SiteConfig | None = None
 
     @property
     def running(self) -> bool:
@@ -113,6 +117,40 @@ class EngineController(QObject):
             done(None)
 
         run_async(engine.stop, done, fail)
+
+    def apply_site(self, site: SiteConfig) -> None:
+        """Give the running engine an edited camera list (asynchronously); :attr:`applied` follows.
+
+        New cameras start, removed ones stop, a camera whose source changed restarts; the others
+        keep running. Does nothing when no engine runs (the next start uses the new list).
+        """
+        engine = self.engine
+        if engine is not None and self.applying:  # one at a time: the newest edit follows this one
+            self._queued = site
+            return
+        if engine is None or self.busy:
+            return
+        self.applying = True
+        self._set_busy(True)
+
+        def done(change: object) -> None:
+            self.applying = False
+            self._set_busy(False)
+            self.applied.emit(f"Cameras changed: {change.describe()}.")  # type: ignore[attr-defined]
+            self._apply_queued()
+
+        def fail(message: str) -> None:
+            self.applying = False
+            self._set_busy(False)
+            self.applied.emit(f"Cameras changed, but not all could be applied: {message}")
+            self._apply_queued()
+
+        run_async(lambda: engine.apply_site(gui_site(site)), done, fail)
+
+    def _apply_queued(self) -> None:
+        site, self._queued = self._queued, None
+        if site is not None:
+            self.apply_site(site)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Process events until a start or stop in progress is over (closing the window); False on timeout."""

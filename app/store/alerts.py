@@ -217,7 +217,7 @@ def acknowledge(store: Store, event_id: int, *, by: str = "", note: str = "") ->
     Raises:
         UserError: no such alert.
     """
-    with store.session() as s:
+    with store.session(write=True) as s:
         row = _state_row(s, event_id)
         row.acknowledged_at = utcnow()
         row.acknowledged_by = by[:120]
@@ -237,7 +237,7 @@ def snooze(store: Store, event_id: int, *, minutes: float, now: dt.datetime | No
     if minutes <= 0:
         raise UserError("snooze minutes must be positive")
     until = (now or utcnow()) + dt.timedelta(minutes=minutes)
-    with store.session() as s:
+    with store.session(write=True) as s:
         row = _state_row(s, event_id)
         row.snoozed_until = until
     return until

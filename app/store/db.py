@@ -197,6 +197,11 @@ class Store:
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: a transaction that reads and then writes cannot wait for the lock when another
+        # connection wrote in between (SQLITE_BUSY_SNAPSHOT, no busy wait) — writers take it up front.
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -209,9 +214,16 @@ class Store:
         return safe_url(self.url)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on error."""
-        with self.sessions.begin() as s:
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error.
+
+        Args:
+            write: the transaction writes (on SQLite it takes the write lock at its start and waits
+                for it up to the busy timeout, instead of failing at its first write when the
+                engine's writer thread committed meanwhile). Leave False for reads: a read-only
+                transaction must not hold the write lock.
+        """
+        with (self._write_sessions if write else self.sessions).begin() as s:
             yield s
 
     def close(self) -> None:

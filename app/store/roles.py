@@ -262,7 +262,7 @@ def set_label(store: Store, track_id: int, role: str, *, employee_id: int | None
         raise UserError(f"role must be staff or customer, not {role!r}", EXIT_BAD_ARGS)
     if employee_id is not None and role != STAFF:
         raise UserError("only staff can be linked to an employee", EXIT_BAD_ARGS)
-    with store.session() as s:
+    with store.session(write=True) as s:
         t = s.get(Track, track_id)
         if t is None:
             raise UserError(f"no track with id {track_id}", EXIT_BAD_ARGS)
@@ -283,7 +283,7 @@ def set_label(store: Store, track_id: int, role: str, *, employee_id: int | None
 
 def clear_label(store: Store, track_id: int) -> None:
     """Forget the user's label; the track gets back the role the role stage decided (if stored)."""
-    with store.session() as s:
+    with store.session(write=True) as s:
         s.execute(delete(RoleLabel).where(RoleLabel.track_id == track_id))
         t = s.get(Track, track_id)
         if t is None:
@@ -371,7 +371,7 @@ def add_uniform_example(
         tmp.replace(dest)
     except OSError as e:
         raise UserError(f"cannot write the uniform example to {dest.parent}: {e.strerror or e}") from None
-    with store.session() as s:
+    with store.session(write=True) as s:
         if employee_id is not None and s.get(Employee, employee_id) is None:
             dest.unlink(missing_ok=True)
             raise UserError(f"no employee with id {employee_id}", EXIT_BAD_ARGS)
@@ -398,7 +398,7 @@ def remove_uniform_example(store: Store, example_id: int, data_dir: str | Path |
     Raises:
         UserError: no such example (exit code 2).
     """
-    with store.session() as s:
+    with store.session(write=True) as s:
         u = s.get(UniformExample, example_id)
         if u is None:
             raise UserError(f"no uniform example with id {example_id}", EXIT_BAD_ARGS)

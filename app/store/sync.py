@@ -123,7 +123,7 @@ def sync_site(store: Store, cfg: SiteConfig) -> dict[str, int]:
     Returns:
         Camera config id -> camera row id, for every camera in the config.
     """
-    with store.session() as s:
+    with store.session(write=True) as s:
         site = s.scalar(
             select(Site)
             .where(Site.name == cfg.site.name)

@@ -33,7 +33,7 @@ def detector() -> BackendChoice:
 def _short_video(path: Path, frames: int = 5, fps: float = 10.0) -> Path:
     w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
     for i in range(frames):
-        w.write(np.full((48, 64, 3), 20 * i, np.uint8))
+        w.write(np.full((48, 64, 3), (20 * i) % 256, np.uint8))
     w.release()
     return path
 
@@ -174,3 +174,64 @@ def test_a_missing_file_fails_its_camera_only(
         assert "failed" in bad.status_text
         assert _wait(lambda: engine.snapshot("good").frame is not None, 30)  # type: ignore[union-attr]
         assert engine.snapshot("good").running  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_edited_camera_list_applies_while_running(
+    tmp_path: Path, demo_video: Path, detector: BackendChoice
+) -> None:
+    """Add, remove, re-source and re-zone cameras on a running engine: only the touched ones stop."""
+    db = tmp_path / "apply.db"
+    other = _short_video(tmp_path / "other.avi", frames=40)
+    site = _site(demo_video, n=3)
+    engine = Engine(site, db_url=f"sqlite:///{db}", data_dir=tmp_path, detector=detector)
+    with engine:
+        assert _wait(lambda: all(s.frame is not None for s in engine.snapshots().values()), 60)
+        before = {cid: engine.snapshot(cid) for cid in ("cam1", "cam2", "cam3")}
+        cams = {c.id: c for c in site.cameras}
+        shelf = ZoneConfig(id="shelf", name="Shelf", type="shelf", points=[(0, 0), (0.5, 0), (0.5, 0.5)])
+        edited = site.model_copy(
+            update={
+                "cameras": [
+                    cams["cam1"],  # untouched
+                    cams["cam2"].model_copy(update={"source": str(other)}),  # new source: restart
+                    cams["cam3"].model_copy(update={"zones": [*cams["cam3"].zones, shelf]}),  # zones only
+                    CameraConfig(id="cam4", source=str(demo_video)),  # added
+                ]
+            }
+        )
+        change = engine.apply_site(edited)
+        assert (change.started, change.stopped, change.restarted, change.updated) == (
+            ["cam4"],
+            [],
+            ["cam2"],
+            ["cam3"],
+        )
+        assert change.describe() == "started cam4; restarted cam2; updated cam3"
+        assert engine.camera_ids() == ["cam1", "cam3", "cam2", "cam4"]
+        after = engine.snapshots()
+        assert after["cam1"].run_id == before["cam1"].run_id  # type: ignore[union-attr]
+        assert after["cam3"].run_id == before["cam3"].run_id  # type: ignore[union-attr]
+        assert after["cam2"].run_id not in {b.run_id for b in before.values() if b}  # a new run
+        assert _wait(lambda: [z.id for z in engine.snapshot("cam3").camera.zones] == ["entrance", "shelf"], 30)  # type: ignore[union-attr]
+        assert _wait(lambda: all(s.frame is not None for s in engine.snapshots().values()), 60)
+        assert engine.snapshot("cam2").frame.image.shape[:2] == (48, 64)  # type: ignore[union-attr]
+
+        # cam1 removed, cam4 disabled: both stop and their runs end, the rest go on
+        gone = edited.model_copy(
+            update={
+                "cameras": [
+                    edited.cameras[1],
+                    edited.cameras[2],
+                    edited.cameras[3].model_copy(update={"enabled": False}),
+                ]
+            }
+        )
+        change = engine.apply_site(gone)
+        assert sorted(change.stopped) == ["cam1", "cam4"] and not change.started and not change.restarted
+        assert engine.camera_ids() == ["cam3", "cam2"]
+        assert engine.apply_site(gone).describe() == "no change"
+    got = {r.id: r for r in runs(open_store(f"sqlite:///{db}"))}
+    assert len(got) == 5  # cam1-3, then cam2 again and cam4
+    assert got[before["cam1"].run_id].status == "complete"  # type: ignore[union-attr]
+    assert all(r.status == "complete" for r in got.values()), {r.id: (r.status, r.reason) for r in got.values()}
