@@ -25,7 +25,7 @@ import datetime as dt
 import math
 import pickle
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -116,7 +116,15 @@ class TrainReport:
     val_samples: int
 
 
-def _fit(x: torch.Tensor, y: torch.Tensor, *, epochs: int, seed: int, batch: int = 32) -> _Net:
+def _fit(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    seed: int,
+    batch: int = 32,
+    on_epoch: Callable[[], None] | None = None,
+) -> _Net:
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     net = _Net()
@@ -138,6 +146,8 @@ def _fit(x: torch.Tensor, y: torch.Tensor, *, epochs: int, seed: int, batch: int
             loss.backward()
             opt.step()
             sched.step()
+        if on_epoch is not None:
+            on_epoch()
     net.eval()
     return net
 
@@ -176,6 +186,7 @@ class RoleClassifier:
         seed: int = 0,
         val_share: float = 0.25,
         threads: int = 1,
+        progress: Callable[[float], None] | None = None,
     ) -> tuple[RoleClassifier, TrainReport]:
         """Train on BGR person crops labelled 1 = staff, 0 = customer.
 
@@ -192,6 +203,8 @@ class RoleClassifier:
             val_share: share of groups held out for the accuracy run.
             threads: CPU threads for training (restored afterwards; 0 keeps PyTorch's setting).
                 One is fastest for this small network unless the cores are idle.
+            progress: called with the share done (0–1) after every epoch (of both runs), on the
+                calling thread.
 
         Raises:
             ValueError: fewer than two crops of either class, or mismatched lengths.
@@ -209,14 +222,22 @@ class RoleClassifier:
         old_threads = torch.get_num_threads()
         if threads > 0:
             torch.set_num_threads(threads)
+        held = _held_out(list(groups), y_np, val_share, seed) if groups is not None else None
+        runs = 2 if held is not None and held.any() else 1
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(min(1.0, done / (runs * max(epochs, 1))))
+
         try:
-            if groups is not None:
-                held = _held_out(list(groups), y_np, val_share, seed)
-                if held.any():
-                    m = torch.from_numpy(held)
-                    trial = _fit(x[~m], y[~m], epochs=epochs, seed=seed)
-                    val_acc, val_n = _accuracy(trial, x[m], y[m]), int(held.sum())
-            net = _fit(x, y, epochs=epochs, seed=seed)
+            if held is not None and held.any():
+                m = torch.from_numpy(held)
+                trial = _fit(x[~m], y[~m], epochs=epochs, seed=seed, on_epoch=tick)
+                val_acc, val_n = _accuracy(trial, x[m], y[m]), int(held.sum())
+            net = _fit(x, y, epochs=epochs, seed=seed, on_epoch=tick)
         finally:
             torch.set_num_threads(old_threads)
         report = TrainReport(

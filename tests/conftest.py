@@ -1,4 +1,4 @@
-"""Shared pytest setup: offscreen Qt, fixtures for real RTSP and PostgreSQL servers."""
+"""Shared pytest setup: offscreen Qt, fixtures for real RTSP and PostgreSQL servers, one demo run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins = ["tests.fixtures_rtsp", "tests.fixtures_pg"]
+pytest_plugins = ["tests.fixtures_rtsp", "tests.fixtures_pg", "tests.fixtures_demo"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_VIDEO = ROOT / "resources" / "demo" / "vtest.avi"

@@ -1,4 +1,4 @@
-"""``storesight`` command line: analyze, demo, bench, stats, heatmap, queue (and the GUI without arguments).
+"""``storesight`` command line: analyze, demo, bench, stats, heatmap, queue, prune (and the GUI without arguments).
 
 Every user mistake ends in one line on stderr and a non-zero exit code, never a traceback:
 exit 2 for a bad config or arguments, 3 for a source that cannot be opened, 4 for an
@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.staff_cmd import add_parsers as add_staff_parsers
 
     add_staff_parsers(sub, _add_common)
+    from app.cli.prune_cmd import add_parser as add_prune_parser
+
+    add_prune_parser(sub, _add_common)
     return parser
 
 
@@ -174,6 +177,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "prune":
+        from app.cli import prune_cmd
+
+        return prune_cmd.cmd_prune
     if command in ("roles", "employees", "timesheet"):
         from app.cli import staff_cmd
 

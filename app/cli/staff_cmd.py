@@ -293,11 +293,8 @@ def _uniform(store: Store, args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import time
-
-    from app.engine.roles import classifier_path
+    from app.engine.role_training import train_classifier
     from app.errors import UserError
-    from app.store.roles import training_set
     from app.store.schema import Site
 
     store = _open(args.db)
@@ -316,31 +313,17 @@ def _train(args: argparse.Namespace) -> int:
         raise UserError(
             f"--site: the database has {len(sites)} sites ({', '.join(sites) or 'none'}); name one", 2
         )
-    ts = training_set(store, data_dir, with_uniforms=not args.no_uniforms)
-    staff, cust = sum(ts.labels), len(ts.labels) - sum(ts.labels)
-    print(f"training crops: {len(ts.labels)} ({staff} staff, {cust} customer) from {ts.tracks['staff']} staff "
-          f"and {ts.tracks['customer']} customer track(s) labelled" + (f"; {ts.missing} missing" if ts.missing else ""))  # fmt: skip
-    if staff < 2 or cust < 2:
-        raise UserError(
-            "need crops of at least 2 staff and 2 customers: label people with 'storesight roles label' first",
-            2,
-        )
-    t0 = time.perf_counter()
-    from models.roles import RoleClassifier
-
-    clf, rep = RoleClassifier.train(
-        ts.crops, ts.labels, groups=ts.groups, epochs=args.epochs, threads=args.threads
-    )
-    path = clf.save(classifier_path(data_dir, site), site=site)
-    took = time.perf_counter() - t0
+    res = train_classifier(store, data_dir, site, epochs=args.epochs, threads=args.threads,
+                           with_uniforms=not args.no_uniforms, log=print)  # fmt: skip
+    rep = res.report
     val = (
         "-"
         if rep.val_accuracy is None
         else f"{100 * rep.val_accuracy:.0f} % on {rep.val_samples} held-out crops"
     )
-    print(f"trained in {rep.seconds:.1f} s ({took:.1f} s with loading): train accuracy {100 * rep.train_accuracy:.0f} %, "
+    print(f"trained in {rep.seconds:.1f} s ({res.seconds:.1f} s with loading): train accuracy {100 * rep.train_accuracy:.0f} %, "
           f"held-out people {val}")  # fmt: skip
-    print(f"saved {path} — used from the next analysis on")
+    print(f"saved {res.path} — used from the next analysis on")
     return 0
 
 
@@ -363,21 +346,9 @@ def _schedule(args: argparse.Namespace) -> Any:
 def _photo(args: argparse.Namespace, employee_id: int) -> str | None:
     if args.photo is None:
         return None
-    import shutil
+    from app.store.employees import copy_employee_photo
 
-    from app.errors import UserError
-
-    src = args.photo.expanduser()
-    if not src.is_file():
-        raise UserError(f"--photo: file not found: {src}", EXIT_BAD_ARGS)
-    rel = f"employees/{employee_id}{src.suffix.lower() or '.jpg'}"
-    dest = _data_dir(args) / rel
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
-    except OSError as e:
-        raise UserError(f"--photo: cannot copy to {dest.parent}: {e.strerror or e}") from None
-    return rel
+    return copy_employee_photo(_data_dir(args), employee_id, args.photo, what="--photo")
 
 
 def _print_employees(rows: list[Any]) -> None:

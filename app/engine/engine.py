@@ -23,7 +23,8 @@ Video files are played like live cameras (:class:`~app.engine.playback.PlaybackS
 time, stamped with the wall clock, looping by default, so the grid looks and behaves as it will
 with real cameras. Shutdown sets each camera's stop event and joins them in reverse order of
 start, then closes the writer and the store. At start, runs of this site's cameras left
-``running`` by a crash are marked incomplete.
+``running`` by a crash are marked incomplete. Data older than ``storage.retention_days`` is
+deleted at start and then daily by a :class:`~app.engine.housekeeping.RetentionWorker` thread.
 
 Example:
     >>> engine = Engine(site, db_url="sqlite:///store.db", data_dir=Path("data"))  # doctest: +SKIP
@@ -47,6 +48,7 @@ import numpy as np
 
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
+from app.engine.housekeeping import DAY, RetentionWorker
 from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
 from app.engine.playback import PlaybackSource
 from app.engine.roles import load_role_setup
@@ -187,6 +189,8 @@ class Engine:
             are analysed as fast as possible with their recorded timestamps, like ``analyze``).
         detector: an already loaded detector (tests, benchmarks); default: the configured one.
         backoff_max: cap of the reconnect delay of live cameras, seconds.
+        retention_interval: seconds between two passes of the retention
+            (``storage.retention_days``; the first pass runs at start).
 
     Example:
         >>> engine = Engine(site, db_url="sqlite:///s.db", data_dir=Path("d"))  # doctest: +SKIP
@@ -203,6 +207,7 @@ class Engine:
         realtime_files: bool = True,
         detector: BackendChoice | None = None,
         backoff_max: float = 30.0,
+        retention_interval: float = DAY,
     ) -> None:
         self.site = site
         self.db_url = db_url
@@ -222,6 +227,8 @@ class Engine:
         self._role_setup: object | None = None
         self._pose_backend: PoseBackend | None = None
         self._lifecycle = threading.Lock()  # apply_site and stop do not interleave
+        self._retention_interval = retention_interval
+        self.retention: RetentionWorker | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -279,6 +286,10 @@ class Engine:
         try:
             for cam in cams:
                 self._start_camera(cam, ids[cam.id])
+            # storage.retention_days: at start, then daily, on its own thread (short batches)
+            self.retention = RetentionWorker(
+                store, self.data_dir, lambda: self.site, interval=self._retention_interval
+            ).start()
         except BaseException:
             self.stop()
             raise
@@ -351,6 +362,8 @@ class Engine:
             return
         with self._lifecycle:
             self._stop_workers(list(self._workers.values())[::-1], timeout)
+        if self.retention is not None:
+            self.retention.stop()
         if self._writer is not None:
             self._writer.close()
         if self._store is not None:

@@ -3,14 +3,18 @@
 Footfall per hour and per day, people in each zone over time, how long people stay per zone,
 the visits funnel (came in → department → checkout) and people in the checkout queue. The
 data are computed on a worker thread (:func:`app.gui.data.dashboard`); the page only draws.
+
+While the analysis runs the page refreshes itself every :data:`AUTO_REFRESH_MS` when it is on
+screen; a quick period ("Today", "7 days"…) then moves with the clock and the newest data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -22,14 +26,29 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import charts
-from app.gui.data import Dashboard, dashboard, default_period, fmt_duration
+from app.gui.data import Dashboard, dashboard, day_bounds, default_period, fmt_duration
 from app.gui.kpi_card import KpiCard
-from app.gui.period_picker import PeriodPicker
+from app.gui.period_picker import PeriodPicker, quick_range
 from app.gui.qt_util import run_async
 from app.store import stats
 from app.store.db import Store
 
 ROLES = (("customer", "Customers"), ("staff", "Staff"), ("all", "Everyone"))
+
+#: How often the page refreshes itself while the analysis runs (milliseconds).
+AUTO_REFRESH_MS = 30_000
+
+Days = tuple[dt.date, dt.date]
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """A worker's result: for which filters, the days it covers and the data."""
+
+    request: tuple[object, ...]
+    span: Days | None
+    days: Days | None
+    data: Dashboard
 
 
 class DashboardPage(QWidget):
@@ -37,6 +56,9 @@ class DashboardPage(QWidget):
 
     Signals:
         loaded: new numbers are on screen (tests and screenshots wait for it).
+
+    Attributes:
+        auto_timer: refreshes the page while it is visible, once :meth:`set_auto_refresh` started it.
 
     Args:
         store: the database (read only).
@@ -55,6 +77,9 @@ class DashboardPage(QWidget):
         self.tz: dt.tzinfo | None = None
         self.loading = False
         self._again = False
+        self.auto_timer = QTimer(self)
+        self.auto_timer.setInterval(AUTO_REFRESH_MS)
+        self.auto_timer.timeout.connect(self._auto_refresh)
 
         self.camera_box = QComboBox()
         self.camera_box.setMinimumWidth(160)
@@ -141,18 +166,37 @@ class DashboardPage(QWidget):
         for c in stats.cameras(self.store):
             self.camera_box.addItem(c.label, c.config_id)
         self.tz = stats.site_timezone(self.store)
+        self.period.tz = self.tz
         first, last = default_period(self.store)
-        span = stats.data_span(self.store)
-        days = None
-        if span:
-            days = tuple(dt.datetime.fromtimestamp(t, self.tz).date() for t in span)
-        self.period.set_data_span(days)  # type: ignore[arg-type]
-        self.period.set_range(first, last)
+        self.period.set_data_span(_days(stats.data_span(self.store), self.tz))
+        self.period.set_range(first, last, quick="7")  # the last 7 days up to the newest data
 
     def filters(self) -> tuple[float, float, str | None, str]:
         """(since, until, camera id or None, role) as chosen."""
         since, until = self.period.bounds(self.tz)
         return since, until, self.camera_box.currentData(), self.role_box.currentData()
+
+    def set_auto_refresh(self, on: bool, interval_ms: int | None = None) -> None:
+        """Refresh by itself every ``interval_ms`` (default :data:`AUTO_REFRESH_MS`) while ``on``.
+
+        The main window turns it on while the analysis runs. A tick does nothing while the page
+        is hidden (another tab) or still loading.
+        """
+        if interval_ms is not None:
+            self.auto_timer.setInterval(interval_ms)
+        if on:
+            self.auto_timer.start()
+        else:
+            self.auto_timer.stop()
+
+    def _auto_refresh(self) -> None:
+        if self.store is not None and self.isVisible() and not self.loading:
+            self._load(quiet=True)
+
+    def _request(self) -> tuple[object, ...]:
+        """What the numbers on screen must match: camera, role and the period (a quick choice or days)."""
+        key = self.period.quick_key
+        return (self.camera_box.currentData(), self.role_box.currentData(), key or self.period.dates())
 
     def refresh(self) -> None:
         """Recompute the charts for the chosen filters (on a worker thread)."""
@@ -161,24 +205,43 @@ class DashboardPage(QWidget):
         if self.loading:
             self._again = True
             return
+        self._load()
+
+    def _load(self, *, quiet: bool = False) -> None:
+        """Read the numbers on a worker thread; a quick period is worked out there for now and the newest data."""
         self.loading = True
-        self.note.setText("loading…")
-        store = self.store
-        since, until, camera, role = self.filters()
-        run_async(lambda: dashboard(store, since, until, camera=camera, role=role), self._show, self._failed)
+        if not quiet:
+            self.note.setText("loading…")
+        store, tz, request = self.store, self.tz, self._request()
+        camera, role = self.camera_box.currentData(), self.role_box.currentData()
+        key, today, fixed = self.period.quick_key, self.period.today(), self.period.bounds(tz)
+
+        def work() -> _Loaded:
+            span = days = None
+            since, until = fixed
+            if key is not None:
+                span = _days(stats.data_span(store), tz)
+                days = quick_range(key, span, today)
+                since, until = day_bounds(*days, tz)
+            return _Loaded(request, span, days, dashboard(store, since, until, camera=camera, role=role))
+
+        run_async(work, self._show, self._failed)
 
     def _failed(self, message: str) -> None:
         self.loading = False
         self.note.setText(f"Could not read the database: {message}")
         self.loaded.emit()
 
-    def _show(self, d: Dashboard) -> None:
+    def _show(self, result: _Loaded) -> None:
         self.loading = False
-        if self._again:
+        if self._again or result.request != self._request():  # the filters changed meanwhile: stale
             self._again = False
-            self.refresh()
+            self._load()
             return
-        self.data = d
+        if result.days is not None:  # a quick period, moved with the clock and the newest data
+            self.period.set_data_span(result.span)
+            self.period.set_range(*result.days, quick=self.period.quick_key)
+        d = self.data = result.data
         who = dict(ROLES)[d.role].lower()
         k = d.kpis
         self.cards["in"].set_value(str(k["in"]), f"{who}, entrance lines")
@@ -258,3 +321,10 @@ class DashboardPage(QWidget):
                 steps.append(("went on to a checkout", 0))
             out.append((group, steps))
         return out
+
+
+def _days(span: tuple[float, float] | None, tz: dt.tzinfo | None) -> Days | None:
+    """The first and the last day (in ``tz``) of a :func:`app.store.stats.data_span`."""
+    if span is None:
+        return None
+    return dt.datetime.fromtimestamp(span[0], tz).date(), dt.datetime.fromtimestamp(span[1], tz).date()

@@ -1,7 +1,7 @@
 """Read-side helpers the GUI needs beyond :mod:`app.store.stats` (no Qt here; run them off the GUI thread).
 
 * :func:`dashboard` gathers everything the dashboard draws for a period in one call;
-* :func:`occupancy_series` and :func:`dwell_samples` turn zone stays into curves and distributions;
+* :func:`occupancy_series` and :func:`dwell_samples` give the zone stays of :mod:`app.store.stats` to the charts;
 * :func:`heatmap_picture` draws a camera's heatmap or paths over its background;
 * :func:`site_from_store` rebuilds a site config from the database when no config file is given.
 
@@ -48,30 +48,8 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneSeries:
-    """People inside one zone over time: a step function (``counts[i]`` holds from ``times[i]``).
-
-    Attributes:
-        camera: camera config id.
-        zone: zone config id.
-        label: zone name.
-        type: zone type (``queue``, ``department``…).
-        times: epoch seconds of every change, ascending.
-        counts: people inside from that time on.
-    """
-
-    camera: str
-    zone: str
-    label: str
-    type: str
-    times: np.ndarray
-    counts: np.ndarray
-
-    @property
-    def peak(self) -> int:
-        """Most people inside at once."""
-        return int(self.counts.max()) if len(self.counts) else 0
+#: People inside one zone over time (a step function); made by :func:`app.store.stats.zone_occupancy`.
+ZoneSeries = stats.ZoneOccupancy
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,42 +176,6 @@ class Dashboard:
         )
 
 
-def _role_ok(role_value: str | None, role: Role) -> bool:
-    r = role_value or "unknown"
-    if role == "all":
-        return True
-    return r == "staff" if role == "staff" else r != "staff"
-
-
-def _stays(
-    store: Store, since: Moment, until: Moment, camera: str | None, role: Role
-) -> list[tuple[str, str, float, float]]:
-    """(camera, zone, start, end) of every stay that overlaps the period, clipped to it."""
-    lo = since - 86400.0 if since is not None else None  # no stay lasts a day
-    rows = events(
-        store,
-        camera=camera,
-        module="zones",
-        type="dwell",
-        since=lo,
-        until=until,
-        limit=None,
-        newest_first=False,
-    )
-    out = []
-    for e in rows:
-        if not _role_ok(e.payload.get("role"), role) or e.zone is None:
-            continue
-        end = e.ts_end if e.ts_end is not None else e.ts + float(e.payload.get("duration") or 0.0)
-        if since is not None and end <= since:
-            continue
-        a = max(e.ts, since) if since is not None else e.ts
-        b = min(end, until) if until is not None else end
-        if b > a:
-            out.append((e.camera, e.zone, a, b))
-    return out
-
-
 def occupancy_series(
     store: Store,
     since: Moment = None,
@@ -242,32 +184,13 @@ def occupancy_series(
     camera: str | None = None,
     role: Role = "customer",
 ) -> list[ZoneSeries]:
-    """People inside each polygon zone over time, from the stored stays (enter → exit).
+    """People inside each polygon zone over time: :func:`app.store.stats.zone_occupancy`.
 
+    The same stays and steps as the occupancy peaks of ``storesight stats`` and the reports.
     Stays still open (nobody has left yet) are not stored and so not counted. Zones nobody
-    entered get a flat zero series.
+    entered get an empty series.
     """
-    cams = stats.cameras(store, camera)
-    stays = _stays(store, since, until, camera, role)
-    out = []
-    for cam in cams:
-        for z in cam.zones:
-            if z.is_line or not z.active:
-                continue
-            mine = [(a, b) for c, zz, a, b in stays if c == cam.config_id and zz == z.config_id]
-            steps = sorted([(a, 1) for a, _ in mine] + [(b, -1) for _, b in mine], key=lambda s: (s[0], s[1]))
-            times, counts, level = [], [], 0
-            for t, d in steps:
-                level += d
-                if times and times[-1] == t:
-                    counts[-1] = level
-                else:
-                    times.append(t)
-                    counts.append(level)
-            out.append(
-                ZoneSeries(cam.config_id, z.config_id, z.label, z.type, np.asarray(times), np.asarray(counts))
-            )
-    return out
+    return stats.zone_occupancy(store, since, until, camera=camera, role=role)
 
 
 def dwell_samples(
@@ -278,36 +201,29 @@ def dwell_samples(
     camera: str | None = None,
     role: Role = "customer",
 ) -> dict[str, np.ndarray]:
-    """Seconds of every stay that *began* in the period, per zone label (``camera · zone`` with several cameras)."""
+    """Seconds of every stay that *began* in the period, per zone label (``camera · zone`` with several cameras).
+
+    The stays of :func:`app.store.stats.stay_seconds` (what ``dwell_by_zone`` summarises); every
+    active polygon zone gets an entry, empty when nobody stayed there.
+    """
     cams = stats.cameras(store, camera)
-    names = {(c.config_id, z.config_id): z.label for c in cams for z in c.zones}
-    cam_names = {c.config_id: c.label for c in cams}
     many = len(cams) > 1
-    rows = events(
-        store,
-        camera=camera,
-        module="zones",
-        type="dwell",
-        since=since,
-        until=until,
-        limit=None,
-        newest_first=False,
-    )
-    out: dict[str, list[float]] = {}
-    for c in cams:
-        for z in c.zones:
-            if not z.is_line and z.active:
-                out.setdefault(f"{c.label} · {z.label}" if many else z.label, [])
-    for e in rows:
-        if e.zone is None or not _role_ok(e.payload.get("role"), role):
-            continue
-        sec = (e.ts_end - e.ts) if e.ts_end is not None else e.payload.get("duration")
-        if sec is None:
-            continue
-        label = names.get((e.camera, e.zone), e.zone)
-        key = f"{cam_names.get(e.camera, e.camera)} · {label}" if many else label
-        out.setdefault(key, []).append(float(sec))
-    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+    names = {
+        (c.config_id, z.config_id): (f"{c.label} · {z.label}" if many else z.label)
+        for c in cams
+        for z in c.zones
+    }
+    cam_names = {c.config_id: c.label for c in cams}
+    out: dict[str, np.ndarray] = {
+        names[(c.config_id, z.config_id)]: np.zeros(0)
+        for c in cams
+        for z in c.zones
+        if not z.is_line and z.active
+    }
+    for (cam, zone), sec in stats.stay_seconds(store, since, until, camera=camera, role=role).items():
+        key = names.get((cam, zone)) or (f"{cam_names.get(cam, cam)} · {zone}" if many else zone)
+        out[key] = np.concatenate([out.get(key, np.zeros(0)), sec])
+    return out
 
 
 def _entrance_hourly(

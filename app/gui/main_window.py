@@ -20,6 +20,7 @@ from app.gui.event_browser import EventBrowser
 from app.gui.heatmap_view import HeatmapView
 from app.gui.settings_page import SettingsPage
 from app.gui.site_document import SiteDocument
+from app.gui.staff_page import StaffPage
 from app.gui.zone_editor import ZoneEditor
 from app.store import stats
 from app.store.db import Store
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    """StoreSight's window: Live, Zones, Dashboard, Heatmap, Events and Settings pages.
+    """StoreSight's window: Live, Zones, Dashboard, Heatmap, Events, Staff and Settings pages.
 
     Args:
         document: the open site config.
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(store)
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
+        self.staff = StaffPage(store, self.data_dir, document)
         self.settings = SettingsPage(document)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
             (self.dashboard, "Dashboard"),
             (self.heatmap, "Heatmap"),
             (self.events, "Events"),
+            (self.staff, "Staff"),
             (self.settings, "Settings"),
         ):
             self.tabs.addTab(page, title)
@@ -87,7 +90,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.alerts_button)
 
-        self._stale = {self.dashboard, self.heatmap, self.events}
+        self._stale = {self.dashboard, self.heatmap, self.events, self.staff}
         self._wire()
         if store is not None:
             tz = stats.site_timezone(store)
@@ -106,6 +109,9 @@ class MainWindow(QMainWindow):
         c.started.connect(self._engine_started)
         c.stopped.connect(self._engine_stopped)
         c.failed.connect(self._engine_failed)
+        c.started.connect(lambda _backend: self.dashboard.set_auto_refresh(True))  # new rows keep coming
+        c.stopped.connect(lambda: self.dashboard.set_auto_refresh(False))
+        c.applied.connect(self._engine_applied)
         self.zones.saved.connect(self._zones_saved)
         self.settings.saved.connect(lambda: self.notify("Settings saved."))
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -120,9 +126,12 @@ class MainWindow(QMainWindow):
 
     def _engine_busy(self, busy: bool) -> None:
         if busy:
-            what = (
-                "stopping" if self.controller.running else "starting (loading the detector, opening cameras)"
-            )
+            if self.controller.applying:
+                what = "applying the changed cameras"
+            elif self.controller.running:
+                what = "stopping"
+            else:
+                what = "starting (loading the detector, opening cameras)"
             self.cameras.set_running(self.controller.running, f"Analysis is {what}…", busy=True)
 
     def _engine_started(self, backend: str) -> None:
@@ -135,10 +144,15 @@ class MainWindow(QMainWindow):
         self.settings.set_running_backend(backend)
         self.notify("Analysis started.")
 
+    def _engine_applied(self, text: str) -> None:
+        n = len(self.controller.snapshots())
+        self.cameras.set_running(True, f"Analysing {n} camera{'s' * (n != 1)} live", details=text)
+        self.notify(text, 10000)
+
     def _engine_stopped(self) -> None:
         self.cameras.set_running(False, "Analysis stopped.")
         self.settings.set_running_backend("")
-        self._stale |= {self.dashboard, self.heatmap, self.events}
+        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff}
 
     def _engine_failed(self, message: str) -> None:
         self.cameras.set_running(False, f"Could not start: {message}")
@@ -146,7 +160,7 @@ class MainWindow(QMainWindow):
 
     def _cameras_edited(self) -> None:
         if self.controller.running:
-            self.notify("Cameras changed: stop and start the analysis to use them.", 10000)
+            self.controller.apply_site(self.document.config)
 
     def _zones_saved(self, camera: CameraConfig) -> None:
         if self.controller.update_camera(camera):

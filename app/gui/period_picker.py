@@ -1,8 +1,14 @@
-"""A date range picker with quick choices (Today, 7 days, 30 days, All data), in the site's days."""
+"""A date range picker with quick choices (Today, 7 days, 30 days, All data), in the site's days.
+
+A quick choice is remembered until days are picked by hand, so an auto-refreshing page can move
+its range with time (:func:`quick_range` for today's date and the newest data).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QToolButton, QWidget
@@ -18,11 +24,45 @@ def _date(q: QDate) -> dt.date:
     return dt.date(q.year(), q.month(), q.day())
 
 
+#: The quick choices: key → button text.
+QUICK = (("today", "Today"), ("7", "7 days"), ("30", "30 days"), ("all", "All data"))
+
+
+def quick_range(key: str, span: tuple[dt.date, dt.date] | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days of a quick choice (no Qt: worker threads use it too).
+
+    Args:
+        key: ``today``; ``7`` or ``30`` (that many days up to the newest data, or today without
+            data); ``all`` (the days with data, else today).
+        span: first and last day with data, or None.
+        today: today's date in the site's time zone.
+
+    Returns:
+        (first day, last day), both included.
+
+    Example:
+        >>> quick_range("7", (dt.date(2026, 11, 1), dt.date(2026, 11, 20)), dt.date(2026, 11, 21))
+        (datetime.date(2026, 11, 14), datetime.date(2026, 11, 20))
+    """
+    if key == "today":
+        return today, today
+    if key == "all":
+        return span if span else (today, today)
+    end = span[1] if span else today
+    return end - dt.timedelta(days=int(key) - 1), end
+
+
 class PeriodPicker(QWidget):
     """Pick the first and the last day of a period (both included).
 
     Signals:
         changed: the period changed (by the user or by a quick button).
+
+    Attributes:
+        quick_key: the quick choice shown (``today``, ``7``, ``30``, ``all``), None for days picked
+            by hand.
+        tz: the site's time zone ("today" is its date; None: this computer's).
+        clock: epoch seconds now (tests move it).
 
     Example:
         >>> picker = PeriodPicker()                                   # doctest: +SKIP
@@ -36,7 +76,10 @@ class PeriodPicker(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._span: tuple[dt.date, dt.date] | None = None
-        self._today = dt.date.today()
+        self._today: dt.date | None = None  # fixed by set_data_span (tests, demos); else the clock's
+        self.quick_key: str | None = None
+        self.tz: dt.tzinfo | None = None
+        self.clock: Callable[[], float] = time.time
         self.first = QDateEdit()
         self.last = QDateEdit()
         for e in (self.first, self.last):
@@ -49,12 +92,13 @@ class PeriodPicker(QWidget):
         lay.addWidget(QLabel("to"))
         lay.addWidget(self.last)
         self.buttons: dict[str, QToolButton] = {}
-        for key, text in (("today", "Today"), ("7", "7 days"), ("30", "30 days"), ("all", "All data")):
+        for key, text in QUICK:
             b = QToolButton(text=text)
             b.clicked.connect(lambda _c=False, k=key: self.quick(k))
             lay.addWidget(b)
             self.buttons[key] = b
-        self.set_range(self._today - dt.timedelta(days=6), self._today)
+        today = self.today()
+        self.set_range(today - dt.timedelta(days=6), today)
         self.first.dateChanged.connect(self._edited)
         self.last.dateChanged.connect(self._edited)
 
@@ -65,8 +109,15 @@ class PeriodPicker(QWidget):
             self._today = today
         self.buttons["all"].setEnabled(span is not None)
 
-    def set_range(self, first: dt.date, last: dt.date, *, emit: bool = False) -> None:
-        """Show this period."""
+    def today(self) -> dt.date:
+        """Today's date in the site's time zone (or the one given to :meth:`set_data_span`)."""
+        return self._today or dt.datetime.fromtimestamp(self.clock(), self.tz).date()
+
+    def set_range(
+        self, first: dt.date, last: dt.date, *, emit: bool = False, quick: str | None = None
+    ) -> None:
+        """Show this period; ``quick`` names the quick choice it comes from (None: fixed days)."""
+        self.quick_key = quick
         for e in (self.first, self.last):
             e.blockSignals(True)
         self.first.setDate(_qdate(first))
@@ -78,13 +129,7 @@ class PeriodPicker(QWidget):
 
     def quick(self, key: str) -> None:
         """Apply a quick choice: ``today``, ``7``, ``30`` (days up to the newest data or today), ``all``."""
-        end = self._span[1] if self._span and key != "today" else self._today
-        if key == "all" and self._span:
-            self.set_range(self._span[0], self._span[1], emit=True)
-        elif key == "today":
-            self.set_range(self._today, self._today, emit=True)
-        else:
-            self.set_range(end - dt.timedelta(days=int(key) - 1), end, emit=True)
+        self.set_range(*quick_range(key, self._span, self.today()), emit=True, quick=key)
 
     def dates(self) -> tuple[dt.date, dt.date]:
         """(first day, last day), in order."""
@@ -101,4 +146,5 @@ class PeriodPicker(QWidget):
         return a.isoformat() if a == b else f"{a.isoformat()} – {b.isoformat()}"
 
     def _edited(self) -> None:
+        self.quick_key = None  # days picked by hand stay where they are
         self.changed.emit()

@@ -2,9 +2,9 @@
 
 For documentation and reviewers: the live grid (the site's cameras analysed for a few seconds
 into a scratch database, so the given database is not changed), the zone editor, the dashboard,
-the heatmap, the event browser with one event's full picture, the settings and the camera dialog
-with a connection test. Works without a display (``QT_QPA_PLATFORM=offscreen`` is set when no
-platform is chosen).
+the heatmap, the event browser with one event's full picture, the staff page (people to label)
+with the employee form, the settings and the camera dialog with a connection test. Works without
+a display (``QT_QPA_PLATFORM=offscreen`` is set when no platform is chosen).
 """
 
 from __future__ import annotations
@@ -148,6 +148,18 @@ def take_screenshots(
                     _wait(app, lambda: dlg.frame is not None, 30)
                     save(dlg, "event-frame")
                     dlg.close()
+
+            # staff: people to label (most uncertain first) and an empty employee form
+            win.tabs.setCurrentWidget(win.staff)
+            win.staff.setCurrentWidget(win.staff.roles)
+            win.staff.refresh()
+            _wait(app, lambda: not win.staff.loading, 60)
+            save(win, "staff")
+            emp = win.staff.employees.open_dialog(None)
+            if emp is not None:
+                _wait(app, lambda: True, 0.3)
+                save(emp, "employee-dialog")
+                emp.reject()
 
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)

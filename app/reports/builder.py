@@ -136,11 +136,12 @@ def build_report(
     t0 = time.perf_counter()
     scope = Scope.make(store, since, until, cameras, role=role, tz=tz)
     prev = scope.previous() if compare else None
-    out: list[Sheet] = [sh.summary(scope, prev)]
-    for fn in sheet_fns if sheet_fns is not None else SHEETS:
-        sheet = fn(scope)
-        if sheet is not None:
-            out.append(sheet)
+    with stats.read_once():  # sheets that need the same events share one read
+        out: list[Sheet] = [sh.summary(scope, prev)]
+        for fn in sheet_fns if sheet_fns is not None else SHEETS:
+            sheet = fn(scope)
+            if sheet is not None:
+                out.append(sheet)
     sites = ", ".join(sorted({c.site for c in scope.cameras})) or "(no cameras)"
     info = ReportInfo(
         site=sites,

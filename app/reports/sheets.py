@@ -419,16 +419,36 @@ def _queue_cameras(scope: Scope) -> list[str | None]:
     return [None] if scope.all_cameras else [c.config_id for c in scope.cameras]
 
 
-def queue_summary_df(scope: Scope) -> pd.DataFrame | None:
-    """Per checkout: customers, abandonment, waits, lengths, alerts (:func:`app.store.queue_stats.queue_summary`)."""
+def queue_series_parts(scope: Scope) -> list[tuple[str | None, pd.DataFrame]] | None:
+    """The queue snapshots of the period per chosen camera (:func:`app.store.queue_stats.queue_series`).
+
+    Read once per scope: the queues sheet and the queue-by-hour sheet both use them (a month of a
+    checkout is over 100k snapshots).
+    """
     qs = _queue_stats()
     if qs is None:
         return None
 
+    def make() -> list[tuple[str | None, pd.DataFrame]]:
+        return [
+            (c, qs.queue_series(scope.store, camera=c, since=scope.since, until=scope.until, tz=scope.tz))
+            for c in _queue_cameras(scope)
+        ]
+
+    return scope.cached("queue_series", make)
+
+
+def queue_summary_df(scope: Scope) -> pd.DataFrame | None:
+    """Per checkout: customers, abandonment, waits, lengths, alerts (:func:`app.store.queue_stats.queue_summary`)."""
+    qs = _queue_stats()
+    series = queue_series_parts(scope)
+    if qs is None or series is None:
+        return None
+
     def make() -> pd.DataFrame:
         parts = [
-            qs.queue_summary(scope.store, camera=c, since=scope.since, until=scope.until)
-            for c in _queue_cameras(scope)
+            qs.queue_summary(scope.store, camera=c, since=scope.since, until=scope.until, series=snaps)
+            for c, snaps in series
         ]
         non_empty = [p for p in parts if not p.empty]
         return pd.concat(non_empty, ignore_index=True) if non_empty else parts[0]
@@ -462,19 +482,16 @@ def queues(scope: Scope) -> Sheet | None:
 
 def queue_by_hour(scope: Scope) -> Sheet | None:
     """Queue length by hour: mean and longest queue per checkout and local hour, with a line chart."""
-    qs = _queue_stats()
-    if qs is None:
+    series = queue_series_parts(scope)
+    if series is None:
         return None
-    parts = [
-        qs.queue_series(scope.store, camera=c, since=scope.since, until=scope.until, tz=scope.tz)
-        for c in _queue_cameras(scope)
-    ]
+    parts = [snaps for _, snaps in series]
     s = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
     if s.empty:
         return _empty(
             "queue_by_hour", "Queue by hour", "hour", "Hour", "No checkout queue data in this period."
         )
-    s = s.assign(hour_ts=[stats.local_hour_start(t, scope.tz) for t in s.ts])
+    s = s.assign(hour_ts=stats.local_hour_starts(s.ts.to_numpy(np.float64), scope.tz))
     keys = list(dict.fromkeys(zip(s.camera, s.zone, s.checkout, strict=True)))
     index = sorted(s.hour_ts.unique())
     out = pd.DataFrame({"hour_ts": index, "hour": [stats.local_time(h, scope.tz) for h in index]})

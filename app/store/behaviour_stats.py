@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from app.store.db import Store
+from app.store.event_rows import fetch_events, final_role, payload_text
 from app.store.schema import Camera, Event, Track, Zone
 from app.store.stats import (
     CHECKOUT_TYPES,
@@ -60,7 +61,10 @@ def _load(
     *,
     overlap: bool = False,
 ) -> pd.DataFrame:
-    """Events with camera/zone config ids, run and tracker id (columns :data:`_COLUMNS`), oldest first."""
+    """Events with camera/zone config ids, run and tracker id (columns :data:`_COLUMNS`), oldest first.
+
+    ``role`` is the final role (:func:`app.store.event_rows.final_role`): the track's, once decided.
+    """
     q = (
         select(
             Event.ts,
@@ -69,7 +73,8 @@ def _load(
             Zone.config_id,
             Event.run_id,
             Track.tracker_id,
-            Event.payload,
+            payload_text(),
+            Track.role,
         )
         .join(Camera, Event.camera_id == Camera.id)
         .outerjoin(Zone, Event.zone_id == Zone.id)
@@ -83,11 +88,10 @@ def _load(
         q = q.where(Event.ts < hi)
     if lo is not None:
         q = q.where(Event.ts_end > lo) if overlap else q.where(Event.ts >= lo)
-    with store.session() as s:
-        rows = s.execute(q.order_by(Event.ts, Event.id)).all()
+    rows, payloads = fetch_events(store, q.order_by(Event.ts, Event.id), payload=6)
     data = [
-        (ts, te, cam, zone, run, tid, (p or {}).get("role") or "unknown", p or {})
-        for ts, te, cam, zone, run, tid, p in rows
+        (ts, te, cam, zone, run, tid, final_role(track_role, p), p)
+        for (ts, te, cam, zone, run, tid, _, track_role), p in zip(rows, payloads, strict=True)
     ]
     return pd.DataFrame(data, columns=_COLUMNS)
 

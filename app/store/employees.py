@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -230,7 +232,7 @@ def add_employee(
         active=True,
     )
     try:
-        with store.session() as s:
+        with store.session(write=True) as s:
             s.add(emp)
             s.flush()
             return _row(emp)
@@ -259,7 +261,7 @@ def update_employee(
         UserError: no such employee, an empty name, or a taken code (exit code 2).
     """
     try:
-        with store.session() as s:
+        with store.session(write=True) as s:
             emp = s.get(Employee, employee_id)
             if emp is None:
                 raise UserError(f"no employee with id {employee_id}", EXIT_BAD_ARGS)
@@ -284,6 +286,34 @@ def update_employee(
             return _row(emp, int(n or 0))
     except IntegrityError:
         raise UserError(f"another employee already has the code {code!r}", EXIT_BAD_ARGS) from None
+
+
+def copy_employee_photo(
+    data_dir: str | Path, employee_id: int, src: str | Path, *, what: str = "photo"
+) -> str:
+    """Copy a photo of an employee into ``<data_dir>/employees/<id>.<ext>``; return that path relative to the folder.
+
+    Args:
+        data_dir: the data folder.
+        employee_id: whose photo it is.
+        src: the picture file.
+        what: how error messages name it (``--photo`` for the CLI).
+
+    Raises:
+        UserError: the file does not exist (exit code 2) or cannot be copied.
+    """
+    source = Path(src).expanduser()
+    if not source.is_file():
+        raise UserError(f"{what}: file not found: {source}", EXIT_BAD_ARGS)
+    rel = f"employees/{employee_id}{source.suffix.lower() or '.jpg'}"
+    dest = Path(data_dir) / rel
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if source.resolve() != dest.resolve():
+            shutil.copyfile(source, dest)
+    except OSError as e:
+        raise UserError(f"{what}: cannot copy to {dest.parent}: {e.strerror or e}") from None
+    return rel
 
 
 def employees(store: Store, *, active_only: bool = False) -> list[EmployeeRow]:

@@ -35,8 +35,9 @@ from analytics.forecast import HORIZONS, ArrivalKernel, ArrivalModel, fit_arriva
 from analytics.queue_backtest import Calendar, CheckoutHistory, default_prior
 from app.errors import UserError
 from app.store.db import Store
-from app.store.schema import Camera, Event, Site, Zone
-from app.store.stats import _events, _with_tz, local_time, site_timezone
+from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
+from app.store.schema import Camera, Event, Site, Track, Zone
+from app.store.stats import Role, _events, _role_ok, _with_tz, local_time, local_times, site_timezone
 
 Moment = float | dt.datetime | None
 MODULE = "queue"
@@ -48,6 +49,9 @@ SERIES_COLUMNS = [
     *[f"forecast_{h}" for h in HORIZONS], *[f"forecast_median_{h}" for h in HORIZONS],
     *[f"forecast_wait_{h}" for h in HORIZONS],
 ]  # fmt: skip
+
+
+_DATETIME_DTYPE = pd.Series([dt.datetime(2000, 1, 1)]).dtype
 
 
 def queue_series(
@@ -80,25 +84,29 @@ def queue_series(
     ev = _events(store, MODULE, ("snapshot",), since, until, camera)
     if zone is not None and not ev.empty:
         ev = ev[ev["zone"] == zone]
-    rows = []
-    for r in ev.itertuples(index=False):
-        p: dict[str, Any] = r.payload
-        fc = p.get("forecast") or {}
-        row = {
-            "ts": r.ts,
-            "time": local_time(r.ts, tz),
-            "camera": r.camera,
-            "zone": r.zone,
-            "checkout": p.get("checkout", r.zone),
-            **{k: p.get(k) for k in SERIES_COLUMNS[5:16]},
-        }
-        for h in HORIZONS:
-            f = fc.get(str(h)) or {}
-            row[f"forecast_{h}"] = f.get("length")
-            row[f"forecast_median_{h}"] = f.get("median")
-            row[f"forecast_wait_{h}"] = f.get("wait")
-        rows.append(row)
-    df = pd.DataFrame(rows, columns=SERIES_COLUMNS)
+    # column by column: a month is ~130k snapshots per checkout, a dict per row is seconds
+    payloads: list[dict[str, Any]] = ev["payload"].tolist()
+    zones = ev["zone"].tolist()
+    cols: dict[str, Any] = {
+        "ts": ev["ts"].to_numpy(),
+        "time": local_times(ev["ts"].to_numpy(), tz),
+        "camera": ev["camera"].tolist(),
+        "zone": zones,
+        "checkout": [p.get("checkout", z) for p, z in zip(payloads, zones, strict=True)],
+    }
+    for k in SERIES_COLUMNS[5:16]:
+        cols[k] = [p.get(k) for p in payloads]
+    forecasts = [p.get("forecast") or {} for p in payloads]
+    for h in HORIZONS:
+        fh = [fc.get(str(h)) or {} for fc in forecasts]
+        cols[f"forecast_{h}"] = [f.get("length") for f in fh]
+        cols[f"forecast_median_{h}"] = [f.get("median") for f in fh]
+        cols[f"forecast_wait_{h}"] = [f.get("wait") for f in fh]
+    if len(ev):
+        cols["time"] = cols["time"].astype(_DATETIME_DTYPE)  # as pandas types Python datetimes
+        df = pd.DataFrame(cols, columns=SERIES_COLUMNS)
+    else:
+        df = pd.DataFrame([], columns=SERIES_COLUMNS)
     for c in SERIES_COLUMNS:
         if c not in ("time", "camera", "zone", "checkout", "forecast_source"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
@@ -185,19 +193,32 @@ def queue_summary(
     camera: int | str | None = None,
     since: Moment = None,
     until: Moment = None,
+    role: Role = "customer",
+    series: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per checkout for a period: customers, abandonment, waits (s), lengths, alerts.
 
     ``customers`` = served + abandoned (+ lost); ``wait_*`` over the served; ``length_*`` from the
     snapshots; ``service_time`` the mean of the stored services; ``alerts`` the alerts raised.
+
+    Args:
+        store: the database.
+        camera: row id or config id (default: all).
+        since: start of the period.
+        until: end of the period (exclusive).
+        role: whose waits count: ``customer`` (everyone not staff, by the track's final role —
+            a person relabelled as staff later drops out), ``staff`` or ``all``.
+        series: the :func:`queue_series` of the same camera and period when the caller already
+            has it (a report reads it once for several sheets); None to read it here.
     """
     w = waits(store, camera=camera, since=since, until=until)
-    s = queue_series(store, camera=camera, since=since, until=until)
+    w = w[_role_ok(w["role"], role)] if len(w) else w
+    s = series if series is not None else queue_series(store, camera=camera, since=since, until=until)
     al = _events(store, MODULE, ("alert",), since, until, camera)
     sv = _events(store, MODULE, ("service",), since, until, camera)
     keys = sorted(
-        {(r.camera, r.zone, r.checkout) for r in w.itertuples()}
-        | {(r.camera, r.zone, r.checkout) for r in s.itertuples()}
+        set(zip(w["camera"], w["zone"], w["checkout"], strict=True))
+        | set(zip(s["camera"], s["zone"], s["checkout"], strict=True))
     )
     rows = []
     for cam, zone, checkout in keys:
@@ -242,13 +263,16 @@ def entry_times(
 ) -> np.ndarray:
     """Store entries: ``footfall`` / ``in`` events on entrance lines of every camera (of ``site``), not staff.
 
+    Staff by the final role (:func:`app.store.event_rows.final_role`), as every statistic.
+
     Returns:
         Sorted epoch seconds.
     """
     q = (
-        select(Event.ts, Event.payload)
+        select(Event.ts, payload_text(), Track.role)
         .join(Zone, Event.zone_id == Zone.id)
         .join(Camera, Event.camera_id == Camera.id)
+        .outerjoin(Track, Event.track_id == Track.id)
         .where(Event.module == "footfall", Event.type == "in", Zone.type == "entrance_line")
     )
     if site is not None:
@@ -257,8 +281,10 @@ def entry_times(
         q = q.where(Event.ts >= (since.timestamp() if isinstance(since, dt.datetime) else float(since)))
     if until is not None:
         q = q.where(Event.ts < (until.timestamp() if isinstance(until, dt.datetime) else float(until)))
-    with store.session() as s:
-        ts = [t for t, p in s.execute(q) if (p or {}).get("role") != "staff"]
+    rows, payloads = fetch_events(store, q, payload=1)
+    ts = [
+        t for (t, _, track_role), p in zip(rows, payloads, strict=True) if final_role(track_role, p) != STAFF
+    ]
     return np.sort(np.asarray(ts, dtype=np.float64))
 
 

@@ -398,6 +398,7 @@ class NotifyOutbox(Base):
     __table_args__ = (
         UniqueConstraint("channel", "event_id"),
         Index("ix_notify_outbox_status_next", "status", "next_at"),
+        Index("ix_notify_outbox_event_id", "event_id"),  # deleting events looks their rows up
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

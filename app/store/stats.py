@@ -5,7 +5,7 @@ prints and the reports write to Excel. They read what :mod:`app.engine.retail` s
 
 * ``footfall`` / ``in`` | ``out`` events (zone = the line) → :func:`footfall_by_hour`;
 * ``zones`` / ``dwell`` events (``ts`` = enter, ``ts_end`` = exit) → :func:`dwell_by_zone`,
-  :func:`occupancy_peaks`;
+  :func:`stay_seconds`, :func:`zone_occupancy` (people in a zone over time), :func:`occupancy_peaks`;
 * ``visits`` / ``visit`` events (``ts``/``ts_end``, ``payload.zones`` in order) →
   :func:`visits_summary`, :func:`funnel`;
 * heatmap hours, track paths and camera backgrounds → :func:`heatmap_grid`, :func:`track_paths`,
@@ -25,7 +25,7 @@ Conventions:
     ``"staff"`` only staff, ``"all"`` everyone. The role is the *final* role of the event's track
     (``tracks.role``: decided on the whole track by the role stage, or the user's label) once it is
     staff or customer; before that (a track still going on, or never decided) the event payload's
-    ``role``, the role at the time of the event.
+    ``role``, the role at the time of the event (:func:`app.store.event_rows.final_role`).
 
 Example:
     >>> from app.store.db import open_store
@@ -36,9 +36,10 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,15 +52,14 @@ from analytics.visits import Visit
 from analytics.visits import funnel as visit_funnel
 from app.errors import UserError
 from app.store.db import Store
+from app.store.event_rows import DECIDED as DECIDED  # re-exported; the role rule lives there
+from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
 from app.store.queries import HeatmapGrid
 from app.store.queries import heatmap as stored_heatmap
 from app.store.schema import Background, Camera, Event, HeatmapHour, Site, Track, Zone
 
 Role = Literal["customer", "staff", "all"]
 ROLES: tuple[Role, ...] = ("customer", "staff", "all")
-STAFF = "staff"
-#: Track roles that override the role an event was stored with.
-DECIDED = ("staff", "customer")
 HOUR = 3600.0
 
 #: Zone types that make the "checkout" step of the funnel.
@@ -193,6 +193,44 @@ def local_time(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None)
 
 
+def _local_us(ts: np.ndarray, tz: dt.tzinfo) -> np.ndarray:
+    """Naive local wall-clock times as int64 microseconds since 1970-01-01.
+
+    Rounded as ``datetime.fromtimestamp(ts, tz)`` rounds (to the microsecond, half to even).
+    """
+    secs = np.trunc(ts)
+    us = np.rint((ts - secs) * 1e6)
+    up, down = us >= 1e6, us < 0
+    us = np.where(up, us - 1e6, np.where(down, us + 1e6, us))
+    secs = secs + up - down
+    utc = pd.to_datetime(secs.astype(np.int64), unit="s", utc=True)
+    wall = utc.tz_convert(tz).tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+    return wall + us.astype(np.int64)
+
+
+def local_times(ts: Iterable[float] | np.ndarray, tz: dt.tzinfo | None) -> np.ndarray:
+    """:func:`local_time` of many epoch seconds at once: naive ``datetime64[us]`` wall-clock times.
+
+    Example:
+        >>> str(local_times([0.5], dt.timezone(dt.timedelta(hours=3)))[0])
+        '1970-01-01T03:00:00.500000'
+    """
+    arr = np.asarray(list(ts) if not isinstance(ts, np.ndarray) else ts, dtype=np.float64)
+    if tz is None or not len(arr):  # the computer's zone: only the C library knows it
+        return np.array([local_time(float(t), tz) for t in arr], dtype="datetime64[us]")
+    return _local_us(arr, tz).astype("datetime64[us]")
+
+
+def local_hour_starts(ts: Iterable[float] | np.ndarray, tz: dt.tzinfo | None) -> np.ndarray:
+    """:func:`local_hour_start` of many epoch seconds at once (float64 epoch seconds, identical values)."""
+    arr = np.asarray(list(ts) if not isinstance(ts, np.ndarray) else ts, dtype=np.float64)
+    if tz is None or not len(arr):
+        return np.array([local_hour_start(float(t), tz) for t in arr], dtype=np.float64)
+    wall = _local_us(arr, tz)
+    into_hour = (wall // 1_000_000) % 3600 + (wall % 1_000_000) / 1e6  # minute*60 + second + µs/1e6
+    return np.rint(arr - into_hour)
+
+
 def local_hour_start(ts: float, tz: dt.tzinfo | None) -> float:
     """Epoch seconds of the start of the local hour that contains ``ts`` (exact for any UTC offset)."""
     t = dt.datetime.fromtimestamp(ts, tz)
@@ -236,6 +274,23 @@ def _with_tz(df: pd.DataFrame, tz: dt.tzinfo | None) -> pd.DataFrame:
 
 _EVENT_COLUMNS = ["ts", "ts_end", "type", "camera", "zone", "tracker_id", "role", "payload"]
 
+_READ_ONCE: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("stats_read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Inside the block (of this thread), reading the same events again returns the first read.
+
+    A report reads the same events for several sheets (the visits for the visits sheet and the
+    funnel); within :func:`app.reports.builder.build_report` they are read and decoded once.
+    The tables handed out are shared: callers must not modify them in place (none does).
+    """
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
 
 def _where_camera(q: Select[Any], camera: int | str | None) -> Select[Any]:
     if camera is None:
@@ -256,8 +311,41 @@ def _events(
     """Events as a DataFrame (columns :data:`_EVENT_COLUMNS`), oldest first.
 
     With ``overlap``, interval events that overlap [since, until) (``ts < until`` and
-    ``ts_end > since``); else events whose ``ts`` is in [since, until).
+    ``ts_end > since``); else events whose ``ts`` is in [since, until). Inside :func:`read_once`
+    each read is done once, and an overlap read reuses the events that began in the period (it
+    only reads those that began before it and were still going on).
     """
+    lo, hi = _epoch(since), _epoch(until)
+    types = tuple(types)
+    memo = _READ_ONCE.get()
+    if memo is None:
+        rows = _event_rows(store, module, types, lo, hi, camera, overlap)
+        return pd.DataFrame(rows, columns=_EVENT_COLUMNS)
+    key = (module, types, lo, hi, camera, overlap)
+    if key not in memo:
+        if overlap and lo is not None:  # the same rows, in the same (ts, id) order, as one overlap query
+            _events(store, module, types, lo, hi, camera)  # the events that began in the period
+            rows = _event_rows(store, module, types, lo, hi, camera, overlap, began_before=True)
+            rows += [r for r in memo[("rows", *key[:-1], False)] if r[1] is not None and r[1] > lo]
+        else:
+            rows = _event_rows(store, module, types, lo, hi, camera, overlap)
+        memo[("rows", *key)] = rows
+        memo[key] = pd.DataFrame(rows, columns=_EVENT_COLUMNS)
+    return memo[key]
+
+
+def _event_rows(
+    store: Store,
+    module: str,
+    types: tuple[str, ...],
+    lo: float | None,
+    hi: float | None,
+    camera: int | str | None,
+    overlap: bool,
+    *,
+    began_before: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The rows of :func:`_events` (``began_before``: only the overlapping ones that began before ``lo``)."""
     q = (
         select(
             Event.ts,
@@ -266,7 +354,7 @@ def _events(
             Camera.config_id,
             Zone.config_id,
             Track.tracker_id,
-            Event.payload,
+            payload_text(),
             Track.role,
         )
         .join(Camera, Event.camera_id == Camera.id)
@@ -275,20 +363,18 @@ def _events(
         .where(Event.module == module, Event.type.in_(types))
     )
     q = _where_camera(q, camera)
-    lo, hi = _epoch(since), _epoch(until)
     if hi is not None:
         q = q.where(Event.ts < hi)
     if lo is not None:
         q = q.where(Event.ts_end > lo) if overlap else q.where(Event.ts >= lo)
+        if began_before:
+            q = q.where(Event.ts < lo)
     q = q.order_by(Event.ts, Event.id)
-    with store.session() as s:
-        rows = s.execute(q).all()
-    data = []
-    for ts, ts_end, typ, cam, zone, tracker, payload, track_role in rows:
-        p = payload or {}
-        role = track_role if track_role in DECIDED else (p.get("role") or "unknown")
-        data.append((ts, ts_end, typ, cam, zone or p.get("zone"), tracker, role, p))
-    return pd.DataFrame(data, columns=_EVENT_COLUMNS)
+    rows, payloads = fetch_events(store, q, payload=6)
+    return [
+        (ts, ts_end, typ, cam, zone or p.get("zone"), tracker, final_role(track_role, p), p)
+        for (ts, ts_end, typ, cam, zone, tracker, _, track_role), p in zip(rows, payloads, strict=True)
+    ]
 
 
 def _zone_names(cams: Iterable[CameraRow]) -> dict[tuple[str, str], str]:
@@ -335,7 +421,7 @@ def footfall_by_hour(
     ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
     if ev.empty:
         return _with_tz(pd.DataFrame(columns=cols), zone_tz)
-    ev = ev.assign(hour_ts=[local_hour_start(t, zone_tz) for t in ev.ts])
+    ev = ev.assign(hour_ts=local_hour_starts(ev.ts.to_numpy(np.float64), zone_tz))
     counts = ev.groupby(["camera", "zone", "hour_ts", "type"]).size().unstack("type", fill_value=0)
     for col in ("in", "out"):
         if col not in counts:
@@ -378,6 +464,28 @@ def _stays(ev: pd.DataFrame) -> pd.Series:
     return (ev.ts_end - ev.ts).where(ev.ts_end.notna(), from_payload).astype(float)
 
 
+def stay_seconds(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    role: Role = "customer",
+) -> dict[tuple[str, str], np.ndarray]:
+    """Seconds of every stay that *began* in the period, per (camera, zone) config ids, oldest first.
+
+    The stays :func:`dwell_by_zone` summarises (and the dashboard draws as a distribution);
+    stays with no exit time and no stored duration are left out.
+    """
+    ev = _events(store, "zones", ("dwell",), since, until, camera)
+    ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
+    ev = ev.assign(seconds=_stays(ev)).dropna(subset=["seconds"])
+    return {
+        (str(cam), str(zone)): g.seconds.to_numpy(dtype=float)
+        for (cam, zone), g in ev.groupby(["camera", "zone"], sort=False)
+    }
+
+
 def dwell_by_zone(
     store: Store,
     since: Moment = None,
@@ -398,12 +506,10 @@ def dwell_by_zone(
         (zones nobody entered have 0 stays and NaN times), in camera/zone order.
     """
     cams = cameras(store, camera)
-    ev = _events(store, "zones", ("dwell",), since, until, camera)
-    ev = ev[_role_ok(ev.role, role)]
-    ev = ev.assign(seconds=_stays(ev))
+    seconds = stay_seconds(store, since, until, camera=camera, role=role)
     rows = []
     for cam, z in _polygon_zones(cams, zone):
-        sec = ev.seconds[(ev.camera == cam.config_id) & (ev.zone == z.config_id)].dropna().to_numpy()
+        sec = seconds.get((cam.config_id, z.config_id), np.zeros(0))
         stats = (
             (sec.mean(), np.median(sec), np.percentile(sec, 90), sec.max(), sec.sum())
             if len(sec)
@@ -414,11 +520,49 @@ def dwell_by_zone(
     return pd.DataFrame(rows, columns=cols)
 
 
+def occupancy_steps(intervals: Iterable[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """How many intervals are open over time, as a step function: ``counts[i]`` holds from ``times[i]``.
+
+    Intervals are half-open ``[start, end)``: a stay that ends when another begins does not
+    overlap it, and one change is kept per time (the level after everything at that time).
+    Empty and backwards intervals are ignored.
+
+    Returns:
+        ``(times, counts)``: epoch seconds of every change, ascending, and the level from then on
+        (the last one is 0 once every interval has ended).
+
+    Example:
+        >>> [a.tolist() for a in occupancy_steps([(0, 10), (5, 15), (10, 20)])]
+        [[0.0, 5.0, 10.0, 15.0, 20.0], [1, 2, 2, 1, 0]]
+    """
+    spans = [(float(a), float(b)) for a, b in intervals if b > a]
+    steps = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])  # ends before starts
+    times: list[float] = []
+    counts: list[int] = []
+    level = 0
+    for t, d in steps:
+        level += d
+        if times and times[-1] == t:
+            counts[-1] = level
+        else:
+            times.append(t)
+            counts.append(level)
+    return np.asarray(times, dtype=float), np.asarray(counts, dtype=int)
+
+
+def _peak(times: np.ndarray, counts: np.ndarray) -> tuple[int, float | None, float]:
+    if not len(counts) or counts.max() <= 0:
+        return 0, None, 0.0
+    peak = int(counts.max())
+    at = counts == peak
+    held = float(np.diff(times)[at[:-1]].sum())
+    return peak, float(times[np.argmax(at)]), held
+
+
 def peak_occupancy(intervals: Iterable[tuple[float, float]]) -> tuple[int, float | None, float]:
     """The most intervals open at once, when that first happened, and how long it lasted in all.
 
-    Intervals are half-open ``[start, end)``: a stay that ends when another begins does not
-    overlap it.
+    Intervals are half-open ``[start, end)`` (see :func:`occupancy_steps`).
 
     Returns:
         ``(peak, first time at the peak or None, seconds spent at the peak level in total)``.
@@ -427,20 +571,68 @@ def peak_occupancy(intervals: Iterable[tuple[float, float]]) -> tuple[int, float
         >>> peak_occupancy([(0, 10), (5, 15), (10, 20)])
         (2, 5.0, 10.0)
     """
-    spans = [(float(a), float(b)) for a, b in intervals if b > a]
-    steps = sorted(
-        [(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans],
-        key=lambda e: (e[0], e[1]),  # ends (-1) before starts (+1) at the same time
-    )
-    peak, at, level = 0, None, 0
-    times: list[tuple[float, int]] = []  # (time, level after it)
-    for t, d in steps:
-        level += d
-        times.append((t, level))
-        if level > peak:
-            peak, at = level, t
-    at_peak = sum(t2 - t1 for (t1, lv), (t2, _) in itertools.pairwise(times) if lv == peak and peak > 0)
-    return peak, at, float(at_peak)
+    return _peak(*occupancy_steps(intervals))
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneOccupancy:
+    """People inside one polygon zone over time: a step function (``counts[i]`` holds from ``times[i]``).
+
+    Attributes:
+        camera: camera config id.
+        zone: zone config id.
+        label: zone name (its id when it has none).
+        type: zone type (``queue``, ``department``…).
+        times: epoch seconds of every change, ascending.
+        counts: people inside from that time on.
+    """
+
+    camera: str
+    zone: str
+    label: str
+    type: str
+    times: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def peak(self) -> int:
+        """Most people inside at once."""
+        return int(self.counts.max()) if len(self.counts) else 0
+
+
+def zone_occupancy(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: int | str | None = None,
+    zone: str | None = None,
+    role: Role = "customer",
+) -> list[ZoneOccupancy]:
+    """People inside each polygon zone over time, from the stays (dwell intervals) that overlap the period.
+
+    Stays are clipped to the period; stays still open (no exit stored yet) are not counted.
+    Zones nobody entered get an empty series. :func:`occupancy_peaks` and the dashboard's
+    occupancy chart both come from here.
+
+    Returns:
+        One series per active polygon zone of the selected cameras, in camera/zone order.
+    """
+    cams = cameras(store, camera)
+    ev = _events(store, "zones", ("dwell",), since, until, camera, overlap=True)
+    ev = ev[_role_ok(ev.role, role)]
+    ev = ev.assign(end=ev.ts + _stays(ev)).dropna(subset=["end"])
+    lo, hi = _epoch(since), _epoch(until)
+    if lo is not None:
+        ev = ev.assign(ts=ev.ts.clip(lower=lo))
+    if hi is not None:
+        ev = ev.assign(end=ev.end.clip(upper=hi))
+    out = []
+    for cam, z in _polygon_zones(cams, zone):
+        mine = ev[(ev.camera == cam.config_id) & (ev.zone == z.config_id)]
+        times, counts = occupancy_steps(zip(mine.ts, mine.end, strict=True))
+        out.append(ZoneOccupancy(cam.config_id, z.config_id, z.label, z.type, times, counts))
+    return out
 
 
 def occupancy_peaks(
@@ -453,9 +645,7 @@ def occupancy_peaks(
     role: Role = "customer",
     tz: dt.tzinfo | str | None = None,
 ) -> pd.DataFrame:
-    """The most people in each zone at once, from the stays (dwell intervals) that overlap the period.
-
-    Stays are clipped to the period; stays still open (no exit stored yet) are not counted.
+    """The most people in each zone at once, from :func:`zone_occupancy` (stays clipped to the period).
 
     Returns:
         Columns ``camera``, ``zone``, ``zone_name``, ``peak`` (people), ``peak_at`` (naive
@@ -463,21 +653,11 @@ def occupancy_peaks(
         (seconds at that level in total); one row per polygon zone, in camera/zone order.
     """
     zone_tz = _resolve_tz(store, tz, camera)
-    cams = cameras(store, camera)
-    ev = _events(store, "zones", ("dwell",), since, until, camera, overlap=True)
-    ev = ev[_role_ok(ev.role, role)]
-    ev = ev.assign(end=ev.ts + _stays(ev))
-    lo, hi = _epoch(since), _epoch(until)
-    if lo is not None:
-        ev = ev.assign(ts=ev.ts.clip(lower=lo))
-    if hi is not None:
-        ev = ev.assign(end=ev.end.clip(upper=hi))
     rows = []
-    for cam, z in _polygon_zones(cams, zone):
-        mine = ev[(ev.camera == cam.config_id) & (ev.zone == z.config_id)].dropna(subset=["end"])
-        peak, at, at_peak = peak_occupancy(zip(mine.ts, mine.end, strict=True))
+    for s in zone_occupancy(store, since, until, camera=camera, zone=zone, role=role):
+        peak, at, at_peak = _peak(s.times, s.counts)
         when = local_time(at, zone_tz) if at is not None else pd.NaT
-        rows.append((cam.config_id, z.config_id, z.label, peak, when, at, at_peak))
+        rows.append((s.camera, s.zone, s.label, peak, when, at, at_peak))
     cols = ["camera", "zone", "zone_name", "peak", "peak_at", "peak_ts", "at_peak_s"]
     return _with_tz(pd.DataFrame(rows, columns=cols), zone_tz)
 

@@ -15,15 +15,24 @@ from app.engine.pipeline import FrameResult
 from app.engine.runner import analyze
 from app.store import queries
 from app.store.db import open_store
+from tests.fixtures_demo import DemoRun
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_demo_produces_a_complete_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--no-progress"]) == 0
-    printed = capsys.readouterr().out
-    assert f"demo output: {out}" in printed and "complete" in printed
+def test_demo_prints_its_summary(demo_db: DemoRun) -> None:
+    """What ``storesight demo`` printed in the session's shared run (tests/fixtures_demo.py)."""
+    if demo_db.stdout is None:
+        pytest.skip("STORESIGHT_TEST_DEMO_DIR reuses an earlier demo: its printed output is unknown")
+    assert demo_db.code == 0, demo_db.stderr
+    assert f"demo output: {demo_db.folder}" in demo_db.stdout and "complete" in demo_db.stdout
+    assert "Traceback" not in (demo_db.stderr or "")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_demo_produces_a_complete_database(demo_db: DemoRun) -> None:
+    out = demo_db.folder
     con = sqlite3.connect(out / "storesight.db")
     status, frames = con.execute("select status, frames from analysis_runs").fetchone()
     assert (status, frames) == ("complete", 795)

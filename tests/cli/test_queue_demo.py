@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app.cli.main import main
 from app.store import alerts, queue_stats
 from app.store.db import open_store
+from tests.fixtures_demo import DemoRun
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_demo_database_has_queue_series_and_alerts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--no-progress"]) == 0
-    capsys.readouterr()
-    store = open_store(f"sqlite:///{out / 'storesight.db'}")
+def test_demo_database_has_queue_series_and_alerts(demo_db: DemoRun) -> None:
+    out = demo_db.folder  # the session's shared demo run (tests/fixtures_demo.py)
+    store = open_store(demo_db.url)
     series = queue_stats.queue_series(store, camera="walkway", zone="checkout_queue")
     assert len(series) >= 15  # every 5 s of the 79 s clip, and one at the end
     assert series["length_raw"].max() >= 2 and series["forecast_5"].notna().all()

@@ -28,12 +28,13 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     before = counts()
     out = tmp_path / "shots"
     assert main(["gui", "--screenshot", str(out), "--db", demo_db.url]) == 0
-    assert "8 screenshots written" in capsys.readouterr().out
+    assert "10 screenshots written" in capsys.readouterr().out
     names = sorted(p.stem for p in out.glob("*.png"))
     assert names == sorted(
-        ["live", "zones", "dashboard", "heatmap", "events", "event-frame", "settings", "camera-dialog"]
-    )
-    for name in ("live", "zones", "dashboard", "heatmap", "events", "settings"):
+        ["live", "zones", "dashboard", "heatmap", "events", "event-frame", "staff", "employee-dialog",
+         "settings", "camera-dialog"]
+    )  # fmt: skip
+    for name in ("live", "zones", "dashboard", "heatmap", "events", "staff", "settings"):
         img = cv2.imread(str(out / f"{name}.png"))
         assert img.shape[:2] == (900, 1440), name
         assert float(img.std()) > 20, f"{name} looks empty"

@@ -168,3 +168,44 @@ def test_queue_series_from_the_queue_modules_snapshots(tmp_path: Path) -> None:
     assert [s.zone for s in d.queue_forecast] == ["q1"]
     assert data.queue_series(store, T0 + 3600, None) == []
     store.close()
+
+
+def test_dashboard_occupancy_and_stays_are_the_stats_numbers(store: Store, tmp_path: Path) -> None:
+    """The dashboard draws :func:`stats.zone_occupancy` and :func:`stats.stay_seconds`: same stays, same role."""
+    from app.config import SiteConfig
+    from app.store import stats
+    from app.store.records import EventRecord, TrackRecord
+    from app.store.sync import sync_site
+    from app.store.writer import StoreWriter
+    from tests.fixtures_stats import SITE
+
+    cams = sync_site(store, SiteConfig.model_validate(SITE))
+    with StoreWriter(store, tmp_path) as w:
+        run = w.start_run(cams["door"], "later.mp4")
+        # the events were stored as "customer" / "staff", the tracks were decided the other way later:
+        # the track's final role counts (as in the stats), not the role at the time of the event
+        for tracker, role, start, dur in ((7, "staff", 200, 60), (8, "customer", 300, 30)):
+            w.put_track(run, TrackRecord("door", tracker, 0, T0 + start, T0 + start + dur, 9, role=role))
+            w.put_event(
+                run,
+                EventRecord(
+                    "door", T0 + start, "zones", "dwell", tracker, "dept_b",
+                    {"role": "customer" if role == "staff" else "staff", "duration": dur},
+                    ts_end=T0 + start + dur,
+                ),
+            )  # fmt: skip
+        w.flush()
+    bakery = next(s for s in data.occupancy_series(store, camera="door") if s.zone == "dept_b")
+    assert (bakery.times.tolist(), bakery.counts.tolist()) == ([T0 + 300, T0 + 330], [1, 0])
+    assert data.dwell_samples(store, camera="door")["Bakery"].tolist() == [30.0]
+
+    for role in stats.ROLES:
+        for since, until in ((None, None), (T0 + 22, T0 + 50), (T0 + 250, T0 + 320), (T0 + 500, T0 + 900)):
+            d = data.dashboard(store, since, until, camera="door", role=role)
+            peaks = stats.occupancy_peaks(store, since, until, camera="door", role=role)
+            assert {s.zone: s.peak for s in d.occupancy} == dict(zip(peaks.zone, peaks.peak, strict=True))
+            dwell = stats.dwell_by_zone(store, since, until, camera="door", role=role)
+            assert {k: len(v) for k, v in d.dwell.items()} == dict(
+                zip(dwell.zone_name, dwell.stays, strict=True)
+            )
+            assert d.kpis["stays"] == dwell.stays.sum() and d.kpis["peak"] == max(peaks.peak, default=0)

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from PySide6.QtWidgets import QDialog
 
+from app.config import CameraConfig
 from app.gui.app import build_window, resolve_setup
 from app.gui.shapes import Shape
 from models.base import DetectorSettings
@@ -62,12 +63,27 @@ def test_two_cameras_play_and_a_new_zone_reaches_the_running_camera(qtbot, tmp_p
     assert "applied to the running camera" in win.statusBar().currentMessage()
     assert "fruit" not in [z.id for z in ctl.snapshot("walkway").camera.zones]  # type: ignore[union-attr]
 
+    # a camera added while running starts alone; the others keep playing in their runs
+    runs_before = {cid: s.run_id for cid, s in ctl.snapshots().items()}
+    third = CameraConfig(id="walkway3", name="Third camera", source=str(tmp_path / "vtest.avi"))
+    with qtbot.waitSignal(ctl.applied, timeout=60000) as sig:
+        win.document.add_camera(third)
+        win.cameras.camerasEdited.emit()
+    assert sig.args == ["Cameras changed: started walkway3."]
+    assert "Analysing 3 cameras live" in win.cameras.engine_label.text()
+    assert win.cameras.stop_button.isEnabled()
+    assert {cid: s.run_id for cid, s in ctl.snapshots().items() if cid != "walkway3"} == runs_before
+    qtbot.waitUntil(
+        lambda: (t := win.cameras.grid.tiles()[2]).snapshot() is not None and t.snapshot().frame is not None,
+        timeout=60000,
+    )
+
     with qtbot.waitSignal(ctl.stopped, timeout=30000):
         win.cameras.stop_button.click()
     assert win.cameras.start_button.isEnabled()
     con = sqlite3.connect(tmp_path / "live.db")
     statuses = [r[0] for r in con.execute("select status from analysis_runs")]
-    assert statuses == ["complete", "complete"]
+    assert statuses == ["complete", "complete", "complete"]
     zones = [r[0] for r in con.execute("select config_id from zones where active")]
     assert "fruit" in zones
 
@@ -76,7 +92,7 @@ def test_two_cameras_play_and_a_new_zone_reaches_the_running_camera(qtbot, tmp_p
     win.dashboard.report_button.click()
     dialogs = [w for w in win.findChildren(QDialog) if w.isVisible()]
     assert len(dialogs) == 1 and dialogs[0].windowTitle() == "Export report"
-    assert dialogs[0].camera_list.count() == 2
+    assert dialogs[0].camera_list.count() == 3
     dialogs[0].close()
     win.close()
     setup.store.close()

@@ -23,6 +23,7 @@ from app.store.schema import RunStatus
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter
 from tests.cli_support import run_cli
+from tests.fixtures_demo import DemoRun
 from tests.fixtures_stats import T0, build_store
 from tests.reports.report_support import (
     assert_workbook_equals_stats,
@@ -262,12 +263,11 @@ def test_empty_period_still_makes_a_readable_workbook(store: Store, tmp_path: Pa
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # it may be the test that makes the session's shared demo run
 def test_demo_workbook_equals_stats_and_has_every_sheet(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_db: DemoRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run_cli(capsys, "demo", "--out", str(tmp_path / "demo"), "--no-progress")
-    assert code == 0, err
-    url = f"sqlite:///{tmp_path / 'demo' / 'storesight.db'}"
+    url = demo_db.url  # read only: the workbook and CSV files go to tmp_path
     period = ["--from", "2026-11-20", "--to", "2026-11-20"]
     code, out, err = run_cli(capsys, "stats", "--db", url, *period)
     assert code == 0, err
