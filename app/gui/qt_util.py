@@ -75,13 +75,28 @@ class _Relay(QObject):
     @Slot(object)
     def _deliver(self, result: Any) -> None:
         _pending.discard(self)
-        self._on_done(result)
+        _call_if_alive(self._on_done, result)
 
     @Slot(str)
     def _fail(self, message: str) -> None:
         _pending.discard(self)
         if self._on_error is not None:
-            self._on_error(message)
+            _call_if_alive(self._on_error, message)
+
+
+def _call_if_alive(fn: Callable[[Any], None], value: Any) -> None:
+    """Call a result handler unless the widget it belongs to was closed while the task ran."""
+    import shiboken6
+
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+        return
+    try:
+        fn(value)
+    except RuntimeError as e:  # a closure over a widget deleted meanwhile (window closed)
+        if "already deleted" not in str(e):
+            raise
+        log.debug("result of a background task dropped: %s", e)
 
 
 class _Task(QRunnable):

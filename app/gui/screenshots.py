@@ -163,7 +163,8 @@ def take_screenshots(
 
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)
-            _wait(app, lambda: bool(win.settings.statuses), 60)
+            # the backends check imports torch: slow on a busy box
+            _wait(app, lambda: bool(win.settings.statuses), 180)
             save(win, "settings")
 
             # 7. the camera dialog after a connection test
