@@ -67,7 +67,7 @@ def test_refreshes_itself_with_new_rows_only_while_visible(qtbot, store: Store, 
     page.set_auto_refresh(True, TICK_MS)
     # a customer two days later: the "7 days" period moves on to the newest data and counts them
     _walk_in(store, tmp_path, T0 + 2 * DAY)
-    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "5", timeout=10000)
+    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "5", timeout=30000)
     assert page.period.dates() == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
     assert page.period.quick_key == "7" and "2026-11-16 – 2026-11-22" in page.note.text()
 
@@ -78,17 +78,17 @@ def test_refreshes_itself_with_new_rows_only_while_visible(qtbot, store: Store, 
     tabs.addTab(page, "Dashboard")
     tabs.show()
     tabs.setCurrentIndex(0)
-    qtbot.waitUntil(lambda: not page.isVisible() and not page.loading, timeout=5000)
+    qtbot.waitUntil(lambda: not page.isVisible() and not page.loading, timeout=30000)
     _walk_in(store, tmp_path, T0 + 2 * DAY + 60)
     loads.clear()
     qtbot.wait(8 * TICK_MS)
     assert loads == [] and page.cards["in"].value.text() == "5"
 
     tabs.setCurrentIndex(1)  # back on screen: the next tick brings the new row
-    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "6", timeout=10000)
+    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "6", timeout=30000)
 
     page.set_auto_refresh(False)  # the analysis stopped
-    qtbot.waitUntil(lambda: not page.loading, timeout=10000)
+    qtbot.waitUntil(lambda: not page.loading, timeout=30000)
     _walk_in(store, tmp_path, T0 + 2 * DAY + 120)
     loads.clear()
     qtbot.wait(5 * TICK_MS)
@@ -105,14 +105,14 @@ def test_today_moves_with_the_clock_and_fixed_days_stay(qtbot, store: Store, tmp
 
     page.set_auto_refresh(True, TICK_MS)
     now[0] += 120  # past midnight: "Today" is the 21st, with nobody yet
-    qtbot.waitUntil(lambda: page.period.dates() == (dt.date(2026, 11, 21),) * 2, timeout=10000)
-    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "0", timeout=10000)
+    qtbot.waitUntil(lambda: page.period.dates() == (dt.date(2026, 11, 21),) * 2, timeout=30000)
+    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "0", timeout=30000)
     _walk_in(store, tmp_path, now[0] - 30)
-    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "1", timeout=10000)
+    qtbot.waitUntil(lambda: page.cards["in"].value.text() == "1", timeout=30000)
 
     # days picked by hand do not move
     page.set_auto_refresh(False)
-    qtbot.waitUntil(lambda: not page.loading, timeout=10000)
+    qtbot.waitUntil(lambda: not page.loading, timeout=30000)
     with qtbot.waitSignal(page.loaded, timeout=30000):
         page.period.first.setDate(page.period.first.date().addDays(-1))
     assert page.period.quick_key is None and page.cards["in"].value.text() == "5"
@@ -120,9 +120,9 @@ def test_today_moves_with_the_clock_and_fixed_days_stay(qtbot, store: Store, tmp
     page.loaded.connect(lambda: loads.append(1))
     page.set_auto_refresh(True, TICK_MS)
     now[0] += DAY
-    qtbot.waitUntil(lambda: len(loads) >= 2, timeout=10000)  # it went on refreshing...
+    qtbot.waitUntil(lambda: len(loads) >= 2, timeout=30000)  # it went on refreshing...
     page.set_auto_refresh(False)
-    qtbot.waitUntil(lambda: not page.loading, timeout=10000)
+    qtbot.waitUntil(lambda: not page.loading, timeout=30000)
     assert page.period.dates() == (dt.date(2026, 11, 20), dt.date(2026, 11, 21))  # ...on the same days
 
 
