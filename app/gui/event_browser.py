@@ -108,6 +108,7 @@ class EventBrowser(QWidget):
             self.table.setColumnWidth(col, width)
 
         filters = QHBoxLayout()
+        self.filter_labels: dict[str, QLabel] = {}
         for label, widget in (
             ("Camera", self.camera_box),
             ("Module", self.module_box),
@@ -116,7 +117,8 @@ class EventBrowser(QWidget):
             ("From", self.since_edit),
             ("to", self.until_edit),
         ):
-            filters.addWidget(QLabel(label))
+            self.filter_labels[label] = QLabel(label)
+            filters.addWidget(self.filter_labels[label])
             filters.addWidget(widget)
         filters.addWidget(self.search_button)
         filters.addStretch(1)
@@ -204,6 +206,16 @@ class EventBrowser(QWidget):
                 self._fill_types()
             if key == "camera":
                 self._fill_zones()
+
+    def set_period(self, since: float, until: float) -> None:
+        """Search events in ``[since, until)`` (the window's shared period control)."""
+        self.since_edit.setDateTime(_qdt(since, self.tz))
+        self.until_edit.setDateTime(_qdt(until - 60, self.tz))
+
+    def hide_period(self) -> None:
+        """The window's shared period control is used instead of this page's own fields."""
+        for w in (self.since_edit, self.until_edit, self.filter_labels["From"], self.filter_labels["to"]):
+            w.hide()
 
     def filters(self) -> dict[str, object]:
         """The chosen filters as :func:`app.gui.event_data.find_events` arguments."""
