@@ -156,6 +156,14 @@ def since_text(ts: float, tz: dt.tzinfo | None, now: float | None = None) -> str
     return f"since {clock} ({ago})"
 
 
+def _without_place(message: str, places: Sequence[object]) -> str:
+    """The message without a leading "Checkout queue: " (the card says where already)."""
+    for place in places:
+        if place and message.startswith(f"{place}: "):
+            return message[len(str(place)) + 2 :]
+    return message
+
+
 class AlertCard(QFrame):
     """One open alert: what, where, since when, the numbers, what to do; snooze and acknowledge."""
 
@@ -176,9 +184,10 @@ class AlertCard(QFrame):
         self.since = QLabel(since_text(alert.ts, tz))
         self.since.setStyleSheet("color: #5a5f66;")
         self.since.setToolTip(fmt_time(alert.ts, tz))
-        self.message = QLabel(alert.message or "")
+        text = _without_place(alert.message or "", (zone, alert.zone, alert.payload.get("checkout")))
+        self.message = QLabel(text[:1].upper() + text[1:])
         self.message.setWordWrap(True)
-        self.message.setVisible(bool(alert.message))
+        self.message.setVisible(bool(text))
         self.todo = QLabel(f"➜ {todo}")
         self.todo.setWordWrap(True)
         self.todo.setStyleSheet("color: #8a4b00; font-weight: 600;")
@@ -189,7 +198,7 @@ class AlertCard(QFrame):
         self.ack.clicked.connect(lambda: panel.acknowledge(alert.event_id))
         self.later.clicked.connect(lambda: panel.snooze(alert.event_id))
         head = QHBoxLayout()
-        head.addWidget(self.title, 1)
+        head.addWidget(self.where, 1)
         head.addWidget(self.since, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -198,8 +207,8 @@ class AlertCard(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 6, 8, 6)
         lay.setSpacing(3)
+        lay.addWidget(self.title)
         lay.addLayout(head)
-        lay.addWidget(self.where)
         lay.addWidget(self.message)
         lay.addWidget(self.todo)
         lay.addLayout(buttons)
@@ -286,7 +295,8 @@ class AlertsPanel(QWidget):
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(QLabel("<b>History</b> (last hours)"))
+        hours = getattr(feed, "max_age_hours", None)
+        bl.addWidget(QLabel(f"<b>History</b> (last {hours:g} hours)" if hours else "<b>History</b>"))
         bl.addWidget(self.table, 1)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -294,6 +304,7 @@ class AlertsPanel(QWidget):
         split.addWidget(bottom)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setSizes([520, 180])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)

@@ -63,6 +63,36 @@ def ask_unsaved(parent: QWidget, what: str) -> QMessageBox.StandardButton:
     )
 
 
+class _PageScroll(QScrollArea):
+    """Gives its page the whole view, or the page's minimum size with scroll bars when smaller.
+
+    (``QScrollArea.setWidgetResizable`` grows a page to its size *hint*: the dashboard's charts
+    asked for 1143 px of height on a 1080 px screen and scrolled for nothing.)
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setWidget(page)
+
+    def fit(self) -> None:
+        """Size the page to the view (not below its minimum)."""
+        page, view = self.widget(), self.viewport().size()
+        need = page.minimumSizeHint().expandedTo(page.minimumSize())
+        page.resize(max(view.width(), need.width()), max(view.height(), need.height()))
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Fit the page again."""
+        super().resizeEvent(event)
+        self.fit()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Fit the page when shown (it may have changed while hidden)."""
+        super().showEvent(event)
+        self.fit()
+
+
 class PageTabs(QTabWidget):
     """Tabs whose pages scroll when the window is smaller than a page needs (a 1024×700 screen).
 
@@ -72,11 +102,7 @@ class PageTabs(QTabWidget):
 
     def add_page(self, page: QWidget, title: str) -> int:
         """Add ``page`` (inside a scroll area that shows bars only when needed)."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(page)
-        return self.addTab(scroll, title)
+        return self.addTab(_PageScroll(page), title)
 
     def widget(self, index: int) -> QWidget | None:  # type: ignore[override]
         """The page at ``index`` (not its scroll area)."""
