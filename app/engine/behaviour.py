@@ -31,7 +31,7 @@ from analytics.contact import ContactDetector, ContactEvent
 from analytics.geometry import to_pixels
 from analytics.posture import PostureInterval, PostureThresholds, PostureTracker
 from analytics.reach import ReachDetector, ReachEvent
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.engine.overlay import draw_polygons, draw_skeletons
@@ -108,7 +108,7 @@ class BehaviourModule(Module):
         """Update posture, reaches and contacts with one frame's tracked people."""
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         out: list[Record] = []
         ts = frame.ts
         if self.posture is not None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE
-from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
+from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
@@ -115,6 +115,7 @@ def encode_crop(
 class _TrackState:
     track_id: int
     class_id: int
+    class_name: str
     first_ts: float
     last_ts: float
     frames: int = 0
@@ -152,13 +153,14 @@ class TracksRecorder(Module):
         out: list[Record] = []
         ts = frame.ts
         anchors = dets.anchors()
+        names = dets.names()
         boxes = None
         for i, tid in enumerate(dets.tracker_id.tolist()):
             if tid < 0:
                 continue
             st = self._tracks.get(tid)
             if st is None:
-                st = _TrackState(tid, int(dets.class_id[i]), ts, ts)
+                st = _TrackState(tid, int(dets.class_id[i]), str(names[i]), ts, ts)
                 self._tracks[tid] = st
             st.last_ts = ts
             st.frames += 1
@@ -183,7 +185,7 @@ class TracksRecorder(Module):
                         type="track_start",
                         track_id=tid,
                         payload={
-                            "class": COCO_CLASSES[st.class_id],
+                            "class": st.class_name,
                             "confidence": round(float(dets.confidence[i]), 3),
                         },
                         photos=photos,
@@ -223,7 +225,7 @@ class TracksRecorder(Module):
             type="track_end",
             track_id=st.track_id,
             payload={
-                "class": COCO_CLASSES[st.class_id],
+                "class": st.class_name,
                 "duration": round(st.last_ts - st.first_ts, 3),
                 "frames": st.frames,
                 "role": role,

@@ -25,9 +25,9 @@ from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
 from app.engine.timing import StageStats, StageTimer
-from app.errors import SourceError
+from app.errors import SourceError, UserError
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
-from models.base import DetectorBackend
+from models.base import DetectorBackend, check_classes
 from models.pose import PoseBackend
 from models.tracking import Tracker, TrackerSettings
 
@@ -140,6 +140,39 @@ class _Handoff:
             return frame
 
 
+def camera_class_ids(detector: DetectorBackend, classes: list[str] | None) -> np.ndarray:
+    """The detector's class ids of a camera's class names (``person`` when none are set).
+
+    Raises:
+        UserError: a name the loaded detector does not know (one line naming the valid ones).
+
+    Example:
+        >>> from models.base import DetectorSettings
+        >>> class Shelf(DetectorBackend):
+        ...     class_names = ("gap", "product")
+        ...     def predict(self, image): ...
+        >>> camera_class_ids(Shelf(DetectorSettings()), ["product"]).tolist()
+        [1]
+        >>> camera_class_ids(Shelf(DetectorSettings()), ["person"])
+        Traceback (most recent call last):
+        ...
+        app.errors.UserError: unknown class 'person' for the detector (valid: gap, product)
+    """
+    names = classes or ["person"]
+    try:
+        check_classes(names, detector.class_names)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    return np.asarray(class_ids_for(names, detector.class_names), dtype=np.int32)
+
+
+def keep_camera_detections(dets: Detections, class_ids: np.ndarray, confidence: float) -> Detections:
+    """A shared detector's detections of one camera: its classes, at or above its confidence."""
+    if not len(dets):
+        return dets
+    return dets[np.isin(dets.class_id, class_ids) & (dets.confidence >= confidence)]
+
+
 def tracker_settings(site: SiteConfig) -> TrackerSettings:
     """Tracker settings from the site config."""
     t = site.tracker
@@ -209,7 +242,7 @@ class CameraPipeline:
         self.timer = StageTimer()
         det = site.effective(camera)
         self.detection = det
-        self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
+        self.class_ids = camera_class_ids(detector, det.classes)
         rate = (camera.fps or nominal_fps) / camera.stride
         self.tracker = Tracker(tracker_settings(site), rate=rate)
         ctx = CameraContext(
@@ -248,7 +281,7 @@ class CameraPipeline:
         self._emit(records)
         det = self.site.effective(camera)
         self.camera, self.detection = camera, det
-        self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
+        self.class_ids = camera_class_ids(self.detector, det.classes)
         ctx = CameraContext(
             site=self.site,
             camera=camera,
@@ -300,10 +333,7 @@ class CameraPipeline:
     def _analyse(self, frame: Frame) -> Detections:
         with self.timer.measure("detect"), self.detector_lock:
             dets = self.detector.predict(frame.image)
-        if len(dets) and self.class_ids.size:
-            dets = dets[
-                np.isin(dets.class_id, self.class_ids) & (dets.confidence >= (self.detection.confidence or 0))
-            ]
+        dets = keep_camera_detections(dets, self.class_ids, self.detection.confidence or 0)
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
         if self.pose is not None:

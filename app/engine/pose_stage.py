@@ -30,7 +30,7 @@ import numpy as np
 from analytics.geometry import to_pixels
 from analytics.pose import KeypointSmoother
 from analytics.reach import distance_to_polygon
-from analytics.types import PERSON, Detections, Frame
+from analytics.types import PERSON_CLASS, Detections, Frame
 from app.config import CameraConfig, PoseModule, SiteConfig
 from app.errors import UserError
 from models.base import BackendUnavailable, DetectorBackend
@@ -139,7 +139,7 @@ class PoseStage:
         if n == 0:
             self._forget(frame.ts)
             return dets
-        people = dets.class_id == PERSON
+        people = dets.is_class(PERSON_CLASS)
         if dets.keypoints is not None and dets.keypoints.shape[1:] == (17, 3):
             raw = np.where(people[:, None, None], dets.keypoints, 0.0).astype(np.float32)
         else:

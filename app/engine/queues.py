@@ -42,7 +42,7 @@ import numpy as np
 from analytics.forecast import ArrivalKernel, QueueForecast, QueueModel, QueueState
 from analytics.queue_alerts import QueueAlert, QueueAlerter
 from analytics.queues import QueueMonitor, QueueSnapshot
-from analytics.types import PERSON, Detections, Frame
+from analytics.types import PERSON_CLASS, Detections, Frame
 from app.config import CheckoutConfig
 from app.config import QueueModule as QueueSettings
 from app.engine.modules import CameraContext, Module, Record, encode_crop
@@ -161,7 +161,7 @@ class QueueModule(Module):
         if self._first_ts is None:
             self._first_ts = frame.ts
             self.feed.watch_from(frame.ts)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         out: list[Record] = []
         for item in self._items:
             snap = item.monitor.update(people, frame.ts, roles=roles)

@@ -18,7 +18,7 @@ from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
 from analytics.tracks import anchor_points, role_of
-from analytics.types import COCO_CLASSES, PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
@@ -107,7 +107,7 @@ class RetailModule(Module):
         """Run lines → zones → visits → heatmap on one frame's tracked people (roles: the role stage's)."""
         if not self._ready:
             self._build(frame.width, frame.height)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         ts = frame.ts
         out: list[Record] = []
         crossings: list[LineCrossing] = []
@@ -152,7 +152,7 @@ class RetailModule(Module):
                     track_id=c.track_id,
                     zone_id=c.line_id,
                     payload={
-                        "class": COCO_CLASSES[c.class_id],
+                        "class": PERSON_CLASS,  # lines count people only
                         "role": c.role,
                         "line": self.zone_names.get(c.line_id),
                     },

@@ -49,7 +49,7 @@ from analytics.roles import (
     UniformModel,
     crop_features,
 )
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
 from app.engine.modules import encode_crop
 from app.errors import UserError
@@ -317,7 +317,7 @@ class RoleStage:
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
         ts = frame.ts
-        people = dets[(dets.class_id == PERSON) & (dets.tracker_id >= 0)] if len(dets) else dets
+        people = dets[(dets.is_class(PERSON_CLASS)) & (dets.tracker_id >= 0)] if len(dets) else dets
         boxes = expand_boxes(people.xyxy, self.expand, frame.width, frame.height) if len(people) else None
         scores = self._classify(frame, people, boxes) if boxes is not None else {}
         matches = self.setup.matcher.match(frame, people) if self.setup.matcher and len(people) else None

@@ -27,7 +27,7 @@ import numpy as np
 
 from analytics.geometry import to_pixels
 from analytics.service import UnattendedEvent, UnattendedMonitor
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.store.records import EventRecord, PhotoRecord
 
@@ -76,7 +76,7 @@ class ServiceModule(Module):
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
         assert self.monitor is not None
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         return self._records(frame, people, self.monitor.update(people, frame.ts, roles=roles))
 
     def close(self, ts: float) -> list[Record]:
