@@ -242,7 +242,7 @@ def cmd_snapshot(args: argparse.Namespace, stop: threading.Event) -> int:
     dets = choice.backend.predict(frame.image)
     eff = cfg.effective(camera)
     dets = keep_camera_detections(dets, camera_class_ids(choice.backend, eff.classes), eff.confidence or 0)
-    dets = stage.process(frame, dets)
+    stage.process(frame, dets)
     pic = snapshot_picture(frame, dets, camera, min_score=camera.modules.pose.min_score)
     ok, buf = cv2.imencode(".png", pic)
     if not ok:

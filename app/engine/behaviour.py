@@ -23,8 +23,6 @@ one is staff and there are no consultations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from analytics.contact import ContactDetector, ContactEvent
@@ -102,9 +100,7 @@ class BehaviourModule(Module):
         """Tracker id → current posture, for overlays."""
         return {} if self.posture is None else self.posture.postures()
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update posture, reaches and contacts with one frame's tracked people."""
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
@@ -112,11 +108,11 @@ class BehaviourModule(Module):
         out: list[Record] = []
         ts = frame.ts
         if self.posture is not None:
-            out.extend(self._posture_records(frame.camera_id, self.posture.update(people, ts, roles=roles)))
+            out.extend(self._posture_records(frame.camera_id, self.posture.update(people, ts)))
         if self.reach is not None:
-            out.extend(self._reach_records(frame, people, self.reach.update(people, ts, roles=roles)))
+            out.extend(self._reach_records(frame, people, self.reach.update(people, ts)))
         if self.contact is not None:
-            out.extend(self._contact_records(frame, self.contact.update(people, ts, roles=roles)))
+            out.extend(self._contact_records(frame, self.contact.update(people, ts)))
         return out
 
     # --- records -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from analytics.roles import RoleMap
-from analytics.tracks import UNKNOWN_ROLE
+from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
@@ -53,15 +53,15 @@ class Module(ABC):
     """An analytics module of one camera.
 
     Subclasses set ``name`` and implement :meth:`process`; :meth:`close` flushes open state
-    at the end of the video or on shutdown. ``roles`` is the pipeline's role stage's decision for
-    every open track (tracker id → ``staff``/``customer``/``unknown``; an
-    :class:`analytics.roles.RoleMap`, whose ``decision()`` gives confidence and evidence), None
-    when roles are off: pass it on to the analytics' ``roles=`` so customer numbers exclude staff.
+    at the end of the video or on shutdown. What the stages found is on the detections:
+    ``dets.keypoints``, ``dets.data["role"]`` and the role stage's map of every open track
+    ``dets.metadata["roles"]`` (:func:`analytics.tracks.roles_in`; the analytics read it
+    themselves, so customer numbers exclude staff).
 
     Example:
         >>> class Count(Module):
         ...     name = "count"
-        ...     def process(self, frame, dets, *, roles=None):
+        ...     def process(self, frame, dets):
         ...         return []
     """
 
@@ -71,10 +71,8 @@ class Module(ABC):
         self.ctx = ctx
 
     @abstractmethod
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
-        """Handle one analysed frame; ``dets`` carry tracker ids, ``roles`` their roles."""
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Handle one analysed frame; ``dets`` carry tracker ids and what the stages added."""
 
     def close(self, ts: float) -> list[Record]:
         """End of stream at time ``ts``: close whatever is open."""
@@ -144,10 +142,9 @@ class TracksRecorder(Module):
         self._roles: Mapping[int, str] | None = None
         self.finished = 0
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update tracks with this frame, emit starts, and end tracks not seen for a while."""
+        roles = roles_in(dets)
         if roles is not None:
             self._roles = roles  # kept for close(): the role stage's decisions of every open track
         out: list[Record] = []

@@ -24,6 +24,7 @@ from app.engine.pose_stage import PoseStage, make_pose_stage
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
+from app.engine.stages import Stage
 from app.engine.timing import StageStats, StageTimer
 from app.errors import SourceError, UserError
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
@@ -255,6 +256,9 @@ class CameraPipeline:
         self.roles: RoleStage | None = make_role_stage(
             site, camera, role_setup, lost_after=site.tracker.track_buffer
         )
+        #: Per-frame steps after tracking, in order (pose places the torso for roles); see stages.py.
+        self.stages: list[Stage] = [s for s in (self.pose, self.roles) if s is not None]
+        self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
 
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
@@ -295,6 +299,10 @@ class CameraPipeline:
         self.pose = make_pose_stage(self.site, camera, self.detector, backend=shared)
         if self.roles is not None:
             self.roles.replace_camera(camera)
+        others = [s for s in self.stages if not isinstance(s, (PoseStage, RoleStage))]
+        for st in others:
+            st.replace_camera(camera)
+        self.stages = [s for s in (self.pose, self.roles) if s is not None] + others
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------
@@ -336,19 +344,18 @@ class CameraPipeline:
         dets = keep_camera_detections(dets, self.class_ids, self.detection.confidence or 0)
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
-        if self.pose is not None:
-            with self.timer.measure("pose"):
-                tracked = self.pose.process(frame, tracked)
         records: list[Record] = []
-        roles = None
-        if self.roles is not None:
-            with self.timer.measure("roles"):
-                roles, ended = self.roles.process(frame, tracked)
-            records.extend(ended)
-            self._roles = roles
+        n = self._analysed_n
+        self._analysed_n += 1
+        for stage in self.stages:
+            if not stage.cadence.due(n):
+                continue
+            with self.timer.measure(stage.name):
+                records.extend(stage.process(frame, tracked))
+        self._roles = tracked.metadata.get("roles", {})
         with self.timer.measure("analytics"):
             for m in self.modules:
-                records.extend(m.process(frame, tracked, roles=roles))
+                records.extend(m.process(frame, tracked))
         with self.timer.measure("store"):
             self._emit(records)
         return tracked
@@ -390,8 +397,8 @@ class CameraPipeline:
             records: list[Record] = []
             for m in self.modules:
                 records.extend(m.close(end_ts))
-            if self.roles is not None:
-                records.extend(self.roles.close(end_ts))
+            for stage in self.stages:
+                records.extend(stage.close(end_ts))
             self._emit(records)
             s.last_ts = last_ts
             s.dropped = handoff.dropped

@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -147,9 +146,7 @@ class QueueModule(Module):
 
     # --- per frame ------------------------------------------------------------------------
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update every checkout with this frame's people; emit waits, services, snapshots, alerts.
 
         ``roles`` (the role stage's, tracker id → role): staff never queue, they open counters.
@@ -164,7 +161,7 @@ class QueueModule(Module):
         people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         out: list[Record] = []
         for item in self._items:
-            snap = item.monitor.update(people, frame.ts, roles=roles)
+            snap = item.monitor.update(people, frame.ts)
             out.extend(self._records(item, snap))
             if frame.ts >= item.next_snapshot:
                 self._forecast(item, snap)

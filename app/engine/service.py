@@ -21,8 +21,6 @@ roles there are no alerts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from analytics.geometry import to_pixels
@@ -67,9 +65,7 @@ class ServiceModule(Module):
         )
         self._size = (width, height)
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Watch this frame's customers; return alerts raised and cleared."""
         if not self.zones:
             return []
@@ -77,7 +73,7 @@ class ServiceModule(Module):
             self._build(frame.width, frame.height)
         assert self.monitor is not None
         people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
-        return self._records(frame, people, self.monitor.update(people, frame.ts, roles=roles))
+        return self._records(frame, people, self.monitor.update(people, frame.ts))
 
     def close(self, ts: float) -> list[Record]:
         """Clear the alerts still raised at the end of the video."""
