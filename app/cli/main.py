@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )
+    g.add_argument(
+        "--check",
+        action="store_true",
+        help="check that the window can open here (names a missing system library) and exit",
+    )
     _add_common(g)
 
     from app.cli.queue_cmd import add_parser as add_queue_parser
