@@ -42,7 +42,7 @@ def test_words_are_the_same_for_the_event_browser_and_the_notifications() -> Non
 def test_a_type_declared_twice_differently_is_refused() -> None:
     EventType("test_twice", "x", "Once")
     EventType("test_twice", "x", "Once")  # the same declaration again (a module imported twice) is fine
-    with pytest.raises(ValueError, match="test_twice.x is declared twice"):
+    with pytest.raises(ValueError, match=r"test_twice\.x is declared twice"):
         EventType("test_twice", "x", "Twice")
 
 
