@@ -11,7 +11,8 @@ import pytest
 from analytics.types import Detections
 from models.base import BackendUnavailable, DetectorSettings
 from models.registry import create_detector
-from models.yolo import YoloBackend, find_weights
+from models.ultra import find_weights
+from models.yolo import YoloBackend
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_yaml_model_runs_and_returns_detections(yolo_yaml: YoloBackend, demo_vid
 
 def test_missing_weights_is_unavailable_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailable, match=r"yolo11n\.pt not found"):
-        find_weights(DetectorSettings(model_dir=str(tmp_path), model_name="yolo11n.pt"))
+        find_weights("yolo11n.pt", str(tmp_path))
 
 
 def test_registry_falls_back_to_builtin_and_says_why(tmp_path: Path) -> None:
