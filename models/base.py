@@ -102,6 +102,10 @@ class DetectorBackend(ABC):
         """
         return "unknown runtime"
 
+    def threads_in_use(self) -> int:
+        """CPU threads the runtime uses, read back from the library (0: unknown, or not on the CPU)."""
+        return 0
+
     def _filter(self, dets: Detections) -> Detections:
         """Apply the confidence threshold and class list from the settings."""
         keep = dets.confidence >= self.settings.confidence

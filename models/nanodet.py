@@ -30,7 +30,7 @@ import numpy as np
 
 from analytics.types import Detections
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
-from models.runtime import ort_runtime, ort_session
+from models.runtime import ort_runtime, ort_session, ort_threads
 
 #: The converted model bundled with the package.
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "nanodet" / "nanodet.onnx"
@@ -131,6 +131,10 @@ class NanoDetBackend(DetectorBackend):
     def runtime(self) -> str:
         """ONNX Runtime and its intra-op threads, read back from the session."""
         return ort_runtime(self._session)
+
+    def threads_in_use(self) -> int:
+        """Intra-op threads, read back from the session."""
+        return ort_threads(self._session)
 
     # -- set-up ------------------------------------------------------------------------------------
 

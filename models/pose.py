@@ -31,7 +31,7 @@ import numpy as np
 
 from analytics.types import PERSON, Detections
 from models.base import BackendUnavailable
-from models.runtime import ort_runtime, ort_session
+from models.runtime import ort_runtime, ort_session, ort_threads
 from models.ultra import UltralyticsModel, yolo_keypoints
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,10 @@ class PoseBackend(ABC):
         """The inference runtime and the CPU threads it uses, read back from the library."""
         return "unknown runtime"
 
+    def threads_in_use(self) -> int:
+        """CPU threads the runtime uses, read back from the library (0: unknown, or not on the CPU)."""
+        return 0
+
     @abstractmethod
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Keypoints of the people in ``boxes``.
@@ -185,6 +189,10 @@ class MoveNetBackend(PoseBackend):
     def runtime(self) -> str:
         """ONNX Runtime and its intra-op threads, read back from the session."""
         return ort_runtime(self.session)
+
+    def threads_in_use(self) -> int:
+        """Intra-op threads, read back from the session."""
+        return ort_threads(self.session)
 
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Keypoints of each box, from a crop around it."""
@@ -311,6 +319,10 @@ class YoloPoseBackend(PoseBackend):
     def runtime(self) -> str:
         """PyTorch and the threads the latest frame ran with (read back in the predicting thread)."""
         return self.yolo.runtime()
+
+    def threads_in_use(self) -> int:
+        """PyTorch's CPU threads the latest frame ran with (0 on a GPU)."""
+        return self.yolo.threads_seen if self.device == "cpu" else 0
 
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Run the model once on the frame (once per frame, whatever the calls) and match the boxes."""

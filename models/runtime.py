@@ -1,7 +1,7 @@
 """CPU threads, ONNX Runtime sessions and warm-up: one definition for every inference backend.
 
 * ``threads = 0`` ("automatic") means the CPU cores this process may run on
-  (:func:`available_cpus`, which honours ``taskset``/cgroup CPU affinity), never ``os.cpu_count()``.
+  (:func:`available_cpus`: the process's CPU affinity, which ``taskset`` and cpusets narrow), never ``os.cpu_count()``.
 * ONNX Runtime sessions (NanoDet, MoveNet) are built by :func:`ort_session` with that many intra-op
   threads; :func:`ort_threads` reads back what the session holds.
 * :func:`timed` measures the dummy inference each backend runs at load (its warm-up), so the first

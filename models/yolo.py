@@ -75,3 +75,7 @@ class YoloBackend(DetectorBackend):
     def runtime(self) -> str:
         """PyTorch and the threads the latest frame ran with (read back in the predicting thread)."""
         return self.yolo.runtime()
+
+    def threads_in_use(self) -> int:
+        """PyTorch's CPU threads the latest frame ran with (0 on a GPU)."""
+        return self.yolo.threads_seen if self.device == "cpu" else 0
