@@ -28,7 +28,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from analytics.types import Detections
+from analytics.types import COCO_CLASSES, Detections
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
 from models.runtime import ort_runtime, ort_session, ort_threads
 
@@ -98,6 +98,7 @@ class NanoDetBackend(DetectorBackend):
     """
 
     type_key = "nanodet"
+    class_names = COCO_CLASSES
     DEFAULT_INPUT_SIZE = 416
 
     def __init__(

@@ -29,7 +29,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from analytics.types import PERSON, Detections
+from analytics.types import PERSON_CLASS, Detections
 from models.base import BackendUnavailable
 from models.runtime import ort_runtime, ort_session, ort_threads
 from models.ultra import UltralyticsModel, yolo_keypoints
@@ -314,7 +314,7 @@ class YoloPoseBackend(PoseBackend):
         b = boxes.cpu().numpy()
         kps = yolo_keypoints(res)
         dets = Detections(xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32), keypoints=kps)
-        return dets[dets.class_id == PERSON]
+        return dets[dets.is_class(PERSON_CLASS)]
 
     def runtime(self) -> str:
         """PyTorch and the threads the latest frame ran with (read back in the predicting thread)."""

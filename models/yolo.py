@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analytics.types import Detections
+from analytics.types import COCO_CLASSES, Detections
 from models.base import DetectorBackend, DetectorSettings
 from models.ultra import UltralyticsModel, yolo_keypoints
 
@@ -34,6 +34,14 @@ class YoloBackend(DetectorBackend):
 
     type_key = "yolo"
 
+    @classmethod
+    def known_classes(cls, model_name: str | None = None) -> tuple[str, ...] | None:
+        """COCO for Ultralytics' official weights (``person`` only for a pose model); None for a custom one."""
+        name = Path(model_name or "yolo11n.pt").name.lower()
+        if not name.startswith("yolo"):
+            return None  # a custom model: its names are known once it is loaded
+        return ("person",) if "pose" in name else COCO_CLASSES
+
     def __init__(self, settings: DetectorSettings, *, allow_download: bool = False) -> None:
         super().__init__(settings)
         name = settings.model_name or "yolo11n.pt"
@@ -48,6 +56,8 @@ class YoloBackend(DetectorBackend):
             allow_download=allow_download,
         )
         self.device = self.yolo.device
+        names = self.yolo.model.names  # {id: name} of the weights (COCO for the official ones)
+        self.class_names = tuple(str(names[i]) for i in range(len(names)))
         #: Whether :meth:`predict` gives keypoints too (a YOLO-pose model).
         self.keypoints = self.yolo.task == "pose"
         self.imgsz = settings.input_size or 640
@@ -58,7 +68,7 @@ class YoloBackend(DetectorBackend):
         )
 
     def predict(self, image: np.ndarray) -> Detections:
-        """Detect objects; boxes in the image's pixels, COCO class ids (and keypoints from a pose model)."""
+        """Detect objects; boxes in the image's pixels, the model's class ids (and keypoints from a pose model)."""
         classes = list(self.settings.classes) or None
         res = self.yolo.predict(
             image, conf=self.settings.confidence, iou=self.settings.iou, classes=classes, imgsz=self.imgsz

@@ -185,7 +185,9 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
     if r.pose_backend is not None:
         backends.append(_backend_report("pose", s.pose, r.pose_backend))
     stages: dict[str, dict[str, float]] = {}
-    for name in STAGES:
+    extra = [k for k in s.stages if k not in STAGES]  # stages beyond pose and roles, in the order they ran
+    order = [*STAGES[: STAGES.index("analytics")], *extra, *STAGES[STAGES.index("analytics") :]]
+    for name in order:
         st = s.stages.get(name)
         if st is None:
             continue
