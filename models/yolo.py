@@ -58,6 +58,11 @@ class YoloBackend(DetectorBackend):
         self.device = self.yolo.device
         names = self.yolo.model.names  # {id: name} of the weights (COCO for the official ones)
         self.class_names = tuple(str(names[i]) for i in range(len(names)))
+        made_for = self.known_classes(name)
+        unnamed = self.class_names == tuple(str(i) for i in range(len(self.class_names)))
+        if self.yolo.random_weights and made_for and unnamed:
+            # Built from an official yaml (names "0", "1", …): the classes that network is made for.
+            self.class_names = made_for
         #: Whether :meth:`predict` gives keypoints too (a YOLO-pose model).
         self.keypoints = self.yolo.task == "pose"
         self.imgsz = settings.input_size or 640

@@ -60,3 +60,9 @@ def test_corrupt_weights_fall_back(tmp_path: Path) -> None:
     )
     assert choice.backend.type_key == "nanodet"
     assert "cannot load YOLO model yolo11n.pt" in choice.reason
+
+
+@pytest.mark.parametrize(("yaml", "names"), [("yolo11n.yaml", 80), ("yolo11n-pose.yaml", 1)])
+def test_a_network_built_from_an_official_yaml_has_its_class_names(yaml: str, names: int) -> None:
+    be = YoloBackend(DetectorSettings(model_name=yaml, device="cpu", threads=1))
+    assert len(be.class_names) == names and be.class_names[0] == "person"
