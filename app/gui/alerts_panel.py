@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.events import event_type
 from app.gui.qt_util import fmt_time, local_dt, run_async
 from app.store.alerts import AlertRow, acknowledge, alerts, snooze
 from app.store.db import Store
@@ -66,7 +67,9 @@ def alert_words(alert: AlertRow) -> tuple[str, str]:
     words = ALERT_WORDS.get((alert.module, alert.kind))
     if words is not None:
         return words
-    what = f"{alert.module.capitalize()} alert" + (f" ({alert.kind})" if alert.kind else "")
+    declared = event_type(alert.module, "alert")  # the event catalogue's words for the module's alerts
+    base = declared.words if declared is not None else f"{alert.module.capitalize()} alert"
+    what = base + (f" ({alert.kind})" if alert.kind else "")
     return what, "Look at the camera and decide whether someone should go there."
 
 

@@ -273,7 +273,16 @@ class EventBrowser(QWidget):
         """Show the whole picture of the event in ``row`` (non-blocking dialog)."""
         if self.store is None or not 0 <= row < self.model.rowCount():
             return None
-        dlg = EventFrameDialog(self.store, self.model.event_at(row), self.data_dir, self.tz, self)
+        ev = self.model.event_at(row)
+        dlg = EventFrameDialog(
+            self.store,
+            ev,
+            self.data_dir,
+            self.tz,
+            self,
+            camera_name=self.model.camera_names.get(ev.camera, ""),
+            zone_name=self.model.zone_names.get((ev.camera, ev.zone), "") if ev.zone else "",
+        )
         dlg.show()
         return dlg
 

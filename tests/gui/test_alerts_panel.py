@@ -124,4 +124,4 @@ def test_every_alert_type_has_words_and_an_action() -> None:
         assert alert_words(row) == (what, todo) and what and todo.endswith(".")
     odd = AlertRow(1, 0.0, None, "c", None, "ppe", "helmet", "", {}, (), "open", None, "", None)
     what, todo = alert_words(odd)
-    assert what == "Ppe alert (helmet)" and todo
+    assert what == "Ppe alert (helmet)" and todo  # (a module the event catalogue does not know)
