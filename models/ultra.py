@@ -141,7 +141,8 @@ class UltralyticsModel:
         """``PyTorch 2.x on cpu, N threads``: the thread count read back after the latest predict."""
         if self.device != "cpu":
             return f"PyTorch {self._torch.__version__} on {self.device}"
-        return f"PyTorch {self._torch.__version__} on cpu, {self.threads_seen} threads"
+        n = self.threads_seen
+        return f"PyTorch {self._torch.__version__} on cpu, {n} thread{'s' * (n != 1)}"
 
     def note(self) -> str:
         """`` (random weights: plumbing only)`` for a model built from its yaml, else empty."""
