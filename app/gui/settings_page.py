@@ -223,10 +223,10 @@ class SettingsPage(QWidget):
         grid = QGridLayout()
         grid.addWidget(site, 0, 0)
         grid.addWidget(store, 1, 0)
-        grid.addWidget(cams, 2, 0)
         grid.addWidget(manager, 0, 1)
         grid.addWidget(det, 1, 1)
-        grid.addWidget(self.status_box, 2, 1)
+        grid.addWidget(cams, 2, 0, 1, 2)  # the whole width: its columns never need a scroll bar
+        grid.addWidget(self.status_box, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         lay = QVBoxLayout(self)
