@@ -134,7 +134,9 @@ class DetectorBackend(ABC):
         return out
 
 
-def check_classes(wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector") -> None:
+def check_classes(
+    wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector"
+) -> None:
     """Raise ``ValueError`` with one line naming the valid classes if ``wanted`` has an unknown one.
 
     Example:

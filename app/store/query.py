@@ -63,7 +63,9 @@ def where_camera(q: Select[Any], camera: Cameras) -> Select[Any]:
     if camera is None:
         return q
     if isinstance(camera, (int, str)):
-        return q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
+        return (
+            q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
+        )
     ids = [c for c in camera if isinstance(c, int)]
     names = [c for c in camera if isinstance(c, str)]
     return q.where(or_(Camera.id.in_(ids), Camera.config_id.in_(names)))

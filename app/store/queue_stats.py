@@ -283,7 +283,9 @@ def entry_times(
         .join(Zone, Event.zone_id == Zone.id)
         .join(Camera, Event.camera_id == Camera.id)
         .outerjoin(Track, Event.track_id == Track.id)
-        .where(Event.module == FOOTFALL_IN.module, Event.type == FOOTFALL_IN.type, Zone.type == "entrance_line")
+        .where(
+            Event.module == FOOTFALL_IN.module, Event.type == FOOTFALL_IN.type, Zone.type == "entrance_line"
+        )
     )
     if site is not None:
         q = q.join(Site, Camera.site_id == Site.id).where(Site.name == site)

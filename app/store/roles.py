@@ -120,7 +120,9 @@ def _track_rows(store: Store, q: Any, *, with_photos: bool = True) -> list[Track
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             dq = select(Event.track_id, Event.payload).where(
-                Event.track_id.in_(chunk), Event.module == ROLE_DECISION.module, Event.type == ROLE_DECISION.type
+                Event.track_id.in_(chunk),
+                Event.module == ROLE_DECISION.module,
+                Event.type == ROLE_DECISION.type,
             )
             for tid, payload in s.execute(dq.order_by(Event.id)):
                 decisions[tid] = payload or {}
@@ -292,7 +294,9 @@ def clear_label(store: Store, track_id: int) -> None:
             return
         payload = s.scalars(
             select(Event.payload).where(
-                Event.track_id == track_id, Event.module == ROLE_DECISION.module, Event.type == ROLE_DECISION.type
+                Event.track_id == track_id,
+                Event.module == ROLE_DECISION.module,
+                Event.type == ROLE_DECISION.type,
             )
         ).first()
         if payload:

@@ -78,7 +78,6 @@ CHECKOUT_TYPES = ("queue", "counter")
 LINE_TYPES = ("entrance_line", "line")
 
 
-
 # --- cameras, zones, time zone ------------------------------------------------------------------
 
 

@@ -198,7 +198,9 @@ def _load(store: Store, lo: float, hi: float) -> _Data:
             select(Event.track_id, Event.ts, Event.ts_end, Camera.config_id, Zone.config_id)
             .join(Zone, Event.zone_id == Zone.id)
             .join(Camera, Event.camera_id == Camera.id)
-            .where(Event.module == ZONE_DWELL.module, Event.type == ZONE_DWELL.type, Zone.type == "workstation")
+            .where(
+                Event.module == ZONE_DWELL.module, Event.type == ZONE_DWELL.type, Zone.type == "workstation"
+            )
             .where(Event.track_id.in_(list(owner)), Event.ts < hi, Event.ts_end >= lo)
         )
         for tid, ts, ts_end, cam, zone in s.execute(wq):

@@ -35,7 +35,17 @@ def store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 def test_the_filter_selects_period_cameras_zones_and_role(store, where: EventFilter, expected: int) -> None:  # type: ignore[no-untyped-def]
     df = events(store, [FOOTFALL_IN, FOOTFALL_OUT], where)
     assert len(df) == expected
-    assert list(df.columns) == ["ts", "ts_end", "type", "camera", "zone", "run", "tracker_id", "role", "payload"]
+    assert list(df.columns) == [
+        "ts",
+        "ts_end",
+        "type",
+        "camera",
+        "zone",
+        "run",
+        "tracker_id",
+        "role",
+        "payload",
+    ]
     assert df.ts.is_monotonic_increasing
 
 
