@@ -1,21 +1,11 @@
-"""The behaviour module package: Posture intervals, reaches into shelves and staff-customer consultations.
+"""The behaviour module package: posture, shelf reaches, consultations. Its settings are still in app.config."""
 
-Its settings are still in :mod:`app.config` (``cameras[].modules``); its engine code in
-:mod:`app.engine.behaviour`.
-"""
-
-from app.modules.behaviour.events import CONSULTATION, POSTURE, SHELF_REACH
+from app.modules.behaviour import events as ev
 from app.modules.registry import ModulePackage
 
-PACKAGE = ModulePackage(
-    name="behaviour",
-    title="Behaviour",
-    settings=None,
-    build="app.engine.behaviour:build",
-    events=(
-        POSTURE,
-        SHELF_REACH,
-        CONSULTATION,
-    ),
-    order=40,
+EVENTS = (
+    ev.POSTURE,
+    ev.SHELF_REACH,
+    ev.CONSULTATION,
 )
+PACKAGE = ModulePackage("behaviour", "Behaviour", None, "app.engine.behaviour:build", EVENTS, order=40)

@@ -1,33 +1,15 @@
-"""The queue module package: Queue length, waits, services, the forecast and queue alerts.
+"""The queue module package: queue length, waits, services, forecast, alerts. Its settings are still in app.config."""
 
-Its settings are still in :mod:`app.config` (``cameras[].modules``); its engine code in
-:mod:`app.engine.queues`.
-"""
-
-from app.modules.queue.events import (
-    QUEUE_ABANDON,
-    QUEUE_ALERT,
-    QUEUE_ALERT_END,
-    QUEUE_LOST,
-    QUEUE_SERVICE,
-    QUEUE_SNAPSHOT,
-    QUEUE_WAIT,
-)
+from app.modules.queue import events as ev
 from app.modules.registry import ModulePackage
 
-PACKAGE = ModulePackage(
-    name="queue",
-    title="Checkout queues",
-    settings=None,
-    build="app.engine.queues:build",
-    events=(
-        QUEUE_SNAPSHOT,
-        QUEUE_WAIT,
-        QUEUE_ABANDON,
-        QUEUE_LOST,
-        QUEUE_SERVICE,
-        QUEUE_ALERT,
-        QUEUE_ALERT_END,
-    ),
-    order=30,
+EVENTS = (
+    ev.QUEUE_SNAPSHOT,
+    ev.QUEUE_WAIT,
+    ev.QUEUE_ABANDON,
+    ev.QUEUE_LOST,
+    ev.QUEUE_SERVICE,
+    ev.QUEUE_ALERT,
+    ev.QUEUE_ALERT_END,
 )
+PACKAGE = ModulePackage("queue", "Checkout queues", None, "app.engine.queues:build", EVENTS, order=30)

@@ -1,23 +1,15 @@
-"""The retail module package: Line crossings, zone stays, store visits and the heatmap of one camera.
-
-Its settings are still in :mod:`app.config` (``cameras[].modules``); its engine code in
-:mod:`app.engine.retail`.
-"""
+"""The retail module package: line crossings, zone stays, visits, the heatmap. Its settings are still in app.config."""
 
 from app.modules.registry import ModulePackage
-from app.modules.retail.events import FOOTFALL_IN, FOOTFALL_OUT, VISIT, ZONE_DWELL, ZONE_ENTER
+from app.modules.retail import events as ev
 
+EVENTS = (
+    ev.FOOTFALL_IN,
+    ev.FOOTFALL_OUT,
+    ev.ZONE_ENTER,
+    ev.ZONE_DWELL,
+    ev.VISIT,
+)
 PACKAGE = ModulePackage(
-    name="retail",
-    title="Footfall, zones, visits, heatmap",
-    settings=None,
-    build="app.engine.retail:build",
-    events=(
-        FOOTFALL_IN,
-        FOOTFALL_OUT,
-        ZONE_ENTER,
-        ZONE_DWELL,
-        VISIT,
-    ),
-    order=20,
+    "retail", "Footfall, zones, visits, heatmap", None, "app.engine.retail:build", EVENTS, order=20
 )

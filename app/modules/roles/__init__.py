@@ -1,17 +1,7 @@
-"""The roles module package: The role stage's decisions (a pipeline stage, not a module: no build).
-
-Its settings are still in :mod:`app.config` (``cameras[].modules``); its engine code in
-:mod:`app.engine.roles`.
-"""
+"""The roles module package: the role stage's decisions (a stage: no module to build). Its settings are still in app.config."""
 
 from app.modules.registry import ModulePackage
-from app.modules.roles.events import ROLE_DECISION
+from app.modules.roles import events as ev
 
-PACKAGE = ModulePackage(
-    name="roles",
-    title="Staff and customers",
-    settings=None,
-    build=None,
-    events=(ROLE_DECISION,),
-    order=5,
-)
+EVENTS = (ev.ROLE_DECISION,)
+PACKAGE = ModulePackage("roles", "Staff and customers", None, None, EVENTS, order=5)

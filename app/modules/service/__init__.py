@@ -1,21 +1,11 @@
-"""The service module package: Alerts when a customer waits in a department with no staff near.
-
-Its settings are still in :mod:`app.config` (``cameras[].modules``); its engine code in
-:mod:`app.engine.service`.
-"""
+"""The service module package: unattended-customer alerts. Its settings are still in app.config."""
 
 from app.modules.registry import ModulePackage
-from app.modules.service.events import SERVICE_ALERT, SERVICE_ALERT_END, SERVICE_UNATTENDED
+from app.modules.service import events as ev
 
-PACKAGE = ModulePackage(
-    name="service",
-    title="Customer service",
-    settings=None,
-    build="app.engine.service:build",
-    events=(
-        SERVICE_ALERT,
-        SERVICE_ALERT_END,
-        SERVICE_UNATTENDED,
-    ),
-    order=50,
+EVENTS = (
+    ev.SERVICE_ALERT,
+    ev.SERVICE_ALERT_END,
+    ev.SERVICE_UNATTENDED,
 )
+PACKAGE = ModulePackage("service", "Customer service", None, "app.engine.service:build", EVENTS, order=50)

@@ -1,20 +1,10 @@
-"""The tracks module package: Every track (first/last seen, path) with its start/end events and a crop.
-
-Its settings are still in :mod:`app.config` (``cameras[].modules``); its engine code in
-:mod:`app.engine.modules`.
-"""
+"""The tracks module package: every track with its start/end events and a crop. Its settings are still in app.config."""
 
 from app.modules.registry import ModulePackage
-from app.modules.tracks.events import TRACK_END, TRACK_START
+from app.modules.tracks import events as ev
 
-PACKAGE = ModulePackage(
-    name="tracks",
-    title="Tracks",
-    settings=None,
-    build="app.engine.modules:build_tracks",
-    events=(
-        TRACK_START,
-        TRACK_END,
-    ),
-    order=10,
+EVENTS = (
+    ev.TRACK_START,
+    ev.TRACK_END,
 )
+PACKAGE = ModulePackage("tracks", "Tracks", None, "app.engine.modules:build_tracks", EVENTS, order=10)
