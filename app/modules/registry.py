@@ -25,7 +25,7 @@ they are built from their packages in the order listed.
 
 Example:
     >>> [p.name for p in packages().values()][:3]
-    ['tracks', 'retail', 'queue']
+    ['roles', 'tracks', 'retail']
 """
 
 from __future__ import annotations
