@@ -763,7 +763,11 @@ class TrackerConfig(_Model):
         "when people cross, a person re-found after being hidden keeps their number.",
     )
     appearance_weight: float = Field(
-        0.5, ge=0.0, le=1.0, title="Appearance weight", description="Share of appearance in the matching cost."
+        0.5,
+        ge=0.0,
+        le=1.0,
+        title="Appearance weight",
+        description="Share of appearance in the matching cost.",
     )
     appearance_gate: float = Field(
         0.15,

@@ -46,8 +46,8 @@ class TrackerSettings:
     fuse_score: bool = True
     appearance: bool = False
     appearance_weight: float = 0.5
-    appearance_gate: float = 0.35
-    relink_thresh: float = 0.15
+    appearance_gate: float = 0.15
+    relink_thresh: float = 0.1
 
 
 class _BoxesView:
@@ -104,21 +104,10 @@ def _make_appearance_tracker_class() -> type:
             self.encoder = self._encode
             self.settings = settings
             self.rate = max(rate, 0.1)
-            self.settings_overlap = float(getattr(settings, "_overlap", 1.01))
             self.gmc.method = None  # a fixed camera: no motion compensation (saves ~10 ms/frame)
 
         def _encode(self, img: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
-            """Features of the boxes; none (zeros) for a box overlapping another one, whose colours
-            mix two people: such a box neither updates a track's appearance nor is judged by it."""
-            xyxy = _xywh_to_xyxy(bboxes[:, :4])
-            feats = body_colour_features(img, xyxy)
-            if len(xyxy) > 1:
-                from analytics.mot_eval import iou_matrix
-
-                ov = iou_matrix(xyxy.astype(np.float64), xyxy.astype(np.float64))
-                np.fill_diagonal(ov, 0.0)
-                feats[ov.max(axis=1) > self.settings_overlap] = 0.0
-            return feats
+            return body_colour_features(img, _xywh_to_xyxy(bboxes[:, :4]))
 
         def get_dists(self, tracks: list[Any], detections: list[Any]) -> np.ndarray:
             iou_d = matching.iou_distance(tracks, detections)
@@ -145,11 +134,11 @@ def _make_appearance_tracker_class() -> type:
             cost, known = appearance_distance(tr, dt)
             cost[~known] = 1.0
             for a, t in enumerate(tr):
-                tx, ty, tw, th = t.xywh
+                tx, ty, _, th = t.xywh
                 gap = (self.frame_id - t.end_frame) / self.rate  # seconds since last seen
                 reach = th * (1.0 + 1.5 * gap)  # people walk about one body height per second
                 for b, d in enumerate(dt):
-                    dx, dy, dw, dh = d.xywh
+                    dx, dy, _, dh = d.xywh
                     ratio = dh / max(th, 1e-6)
                     if np.hypot(dx - tx, dy - ty) > reach or not 0.7 <= ratio <= 1.4:
                         cost[a, b] = 1.0
@@ -169,7 +158,7 @@ def _xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _AppearanceTracker(args: SimpleNamespace, settings: TrackerSettings, rate: float) -> Any:  # noqa: N802
+def _appearance_tracker(args: SimpleNamespace, settings: TrackerSettings, rate: float) -> Any:
     global _APPEARANCE_CLASS
     if _APPEARANCE_CLASS is None:
         _APPEARANCE_CLASS = _make_appearance_tracker_class()
@@ -216,7 +205,7 @@ class Tracker:
         )
         self._image_needed = settings.type == "botsort" or settings.appearance
         if settings.appearance:
-            self._impl = _AppearanceTracker(args, settings, rate)
+            self._impl = _appearance_tracker(args, settings, rate)
         elif settings.type == "botsort":
             self._impl = BOTSORT(args)
         else:
