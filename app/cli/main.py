@@ -57,19 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_common(d)
 
-    b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
-    b.add_argument(
-        "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
-    )
-    b.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
-    b.add_argument("--stride", type=int, default=1, help="detect every N-th frame (default 1: every frame)")
-    b.add_argument(
-        "--pose",
-        action="store_true",
-        help="turn the pose module on for every person on every analysed frame (config's pose backend)",
-    )
-    _add_common(b)
+    from app.cli.bench_cmd import add_parser as add_bench_parser
+
+    add_bench_parser(sub, _add_common)
 
     s = sub.add_parser(
         "stats", help="print footfall, occupancy peaks, dwell, visits and the funnel for a period"
@@ -94,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
+    )
+    g.add_argument(
+        "--check",
+        action="store_true",
+        help="check that the window can open here (names a missing system library) and exit",
     )
     _add_common(g)
 
@@ -184,6 +179,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench":
+        from app.cli import bench_cmd
+
+        return bench_cmd.cmd_bench
     if command == "eval-tracking":
         from app.cli.eval_cmd import cmd_eval_tracking
 
@@ -202,7 +201,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         return {"stats": stats_cmd.cmd_stats, "heatmap": stats_cmd.cmd_heatmap}[command]
     from app.cli import commands
 
-    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo, "bench": commands.cmd_bench}
+    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo}
     return handlers[command]
 
 
