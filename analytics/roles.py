@@ -351,7 +351,7 @@ class RoleSettings:
     forget_after: float = 5.0
     employee_share: float = 0.6
     min_keypoint_score: float = 0.3
-    split_similarity: float = 0.45
+    split_similarity: float = 0.55
     split_samples: int = 2
 
 

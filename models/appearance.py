@@ -8,7 +8,7 @@ part's pixel count, so "red jacket, blue jeans" and "black coat, black trousers"
 bins fill and how much. The 36 values are square-rooted (Hellinger) and L2-normalised, so the dot
 product of two features is a similarity in 0..1 (1 = same colours) and ``1 - dot`` a distance.
 
-Cost: about 0.05 ms per person on one core (measured in the tracking notes).
+Cost: measured by benchmarks/tracking_identity.py (per person, one core; see the tracking notes).
 """
 
 from __future__ import annotations
