@@ -430,6 +430,8 @@ class TrackRole:
         decided_ts: when the current role (staff or customer) was first reached, None if unknown.
         segment: 0 for a track's first segment, counting up each time its appearance changed
             abruptly (``first_ts``/``last_ts`` are then the segment's).
+        colours: the segment's mean torso colour histogram (FEATURES,), None before a sample — the
+            segment's appearance, kept with its decision so it stays addressable by track and time.
     """
 
     track_id: int
@@ -440,6 +442,7 @@ class TrackRole:
     last_ts: float
     decided_ts: float | None
     segment: int = 0
+    colours: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def employee_id(self) -> int | None:
@@ -788,7 +791,10 @@ class RoleResolver:
         employee = ev.employee_id if tr.role == STAFF else None
         if employee != ev.employee_id:
             ev = _replace_employee(ev, employee)
-        tr.result = TrackRole(tid, tr.role, conf, ev, tr.first_ts, tr.last_ts, tr.decided_ts, tr.segment)
+        colours = (tr.torso_sum / tr.torso_n).astype(np.float32) if tr.torso_sum is not None else None
+        tr.result = TrackRole(
+            tid, tr.role, conf, ev, tr.first_ts, tr.last_ts, tr.decided_ts, tr.segment, colours
+        )
         return tr.result
 
 

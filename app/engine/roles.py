@@ -406,6 +406,7 @@ class RoleStage(Stage):
             "employee_id": tr.employee_id,
             "decided_after": None if tr.decided_ts is None else round(tr.decided_ts - tr.first_ts, 3),
             "segment": tr.segment,
+            "torso_colours": None if tr.colours is None else [round(float(v), 4) for v in tr.colours],
             **tr.evidence.as_dict(),
         }
         return ROLE_DECISION.record(

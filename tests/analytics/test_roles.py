@@ -315,3 +315,13 @@ def test_a_steady_track_is_not_split() -> None:
     resolver = RoleResolver(uniform=UniformModel.from_crops([red_navy_jacket()]))
     ended = [e for k in range(20) for e in resolver.update(dets, 0.5 * k, image=img).ended]
     assert ended == [] and {r.segment for r in resolver.flush()} == {0}
+
+
+def test_segment_decisions_keep_their_colours() -> None:
+    img, dets = scene([(red_navy_jacket(), 1)])
+    resolver = RoleResolver(uniform=UniformModel.from_crops([red_navy_jacket()]))
+    for k in range(4):
+        resolver.update(dets, 0.5 * k, image=img)
+    (final,) = resolver.flush()
+    assert final.colours is not None and final.colours.shape == (FEATURES,)
+    assert float(final.colours.sum()) == pytest.approx(1.0, abs=1e-4)
