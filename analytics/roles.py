@@ -679,7 +679,9 @@ class RoleResolver:
                 for emp in set(self._work_owner[in_work[i]].tolist()):
                     tr.votes[int(emp)] += 1
 
-    def _appearance(self, people: Detections, tids: list[int], image: np.ndarray, ts: float) -> list[TrackRole]:
+    def _appearance(
+        self, people: Detections, tids: list[int], image: np.ndarray, ts: float
+    ) -> list[TrackRole]:
         """Torso samples: split tracks whose colours changed abruptly, then the uniform cue.
 
         Returns:
@@ -689,7 +691,9 @@ class RoleResolver:
         feats = np.stack([colour_histogram(image, b) for b in boxes])
         valid = feats.sum(axis=1) > 0
         closed = [
-            c for k, tid in enumerate(tids) if valid[k] and (c := self._segment(tid, feats[k], ts)) is not None
+            c
+            for k, tid in enumerate(tids)
+            if valid[k] and (c := self._segment(tid, feats[k], ts)) is not None
         ]
         if not valid.any() or self.uniform is None:
             return closed
