@@ -88,10 +88,11 @@ def take_screenshots(
         written.append(path)
         log(f"screenshot: {path}")
 
-    def save_sizes(name: str, settle: float = 0.4) -> None:  # type: ignore[no-untyped-def]
+    def save_sizes(name: str, settle: float = 0.5) -> None:  # type: ignore[no-untyped-def]
         for size in sizes:
             win.resize(*size)
-            _wait(app, lambda: True, settle)
+            end = time.monotonic() + settle  # the whole time: pages redraw for a new size after a pause
+            _wait(app, lambda e=end: time.monotonic() > e, settle + 5)
             save(win, shot_name(name, size, sizes))
 
     with tempfile.TemporaryDirectory(prefix="storesight-shots-") as tmp:
