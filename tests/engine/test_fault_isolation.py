@@ -6,7 +6,6 @@ import logging
 import threading
 from pathlib import Path
 
-import cv2
 import pytest
 
 from analytics.types import Detections, Frame
@@ -17,27 +16,9 @@ from app.engine.pipeline import CameraPipeline, FrameResult
 from app.engine.runner import choose_detector
 from app.engine.sources import make_source
 from app.engine.stages import Stage
-from app.store.records import EventRecord
+from tests.fixtures_pipeline import ListSink, vtest_clip
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(180)
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.events: list[EventRecord] = []
-
-    def put_event(self, run_id: int, event: EventRecord) -> None:
-        self.events.append(event)
-
-    def put_track(self, run_id: int, track: object) -> None:
-        pass
-
-    def put_heatmap(self, run_id: int, heatmap: object) -> None:
-        pass
-
-    def put_background(self, run_id: int, background: object) -> None:
-        pass
 
 
 class Broken(Module):
@@ -72,17 +53,6 @@ class Flaky(Stage):
         return []
 
 
-def _clip(path: Path, frames: int = 30) -> Path:
-    cap = cv2.VideoCapture(str(ROOT / "resources" / "demo" / "vtest.avi"))
-    ok, img = cap.read()
-    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (img.shape[1], img.shape[0]))
-    for _ in range(frames):
-        w.write(img)
-        _, img = cap.read()
-    w.release()
-    return path
-
-
 def test_a_raising_module_is_disabled_and_the_camera_and_other_modules_go_on(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -91,13 +61,13 @@ def test_a_raising_module_is_disabled_and_the_camera_and_other_modules_go_on(
             "site": {"name": "Faults"},
             "detector": {"backend": "nanodet", "threads": 1},
             "roles": {"enabled": False},
-            "cameras": [{"id": "walk", "source": str(_clip(tmp_path / "c.avi"))}],
+            "cameras": [{"id": "walk", "source": str(vtest_clip(tmp_path / "c.avi"))}],
         }
     )
     cam = site.cameras[0]
     source = make_source(cam, fail_fast=True)
     source.open_check()
-    sink, frames = Sink(), []
+    sink, frames = ListSink(), []
     pipe = CameraPipeline(
         site, cam, source, choose_detector(site, cam).backend, sink, 1, on_frame=frames.append, fault_limit=3
     )
