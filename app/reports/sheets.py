@@ -33,6 +33,7 @@ import pandas as pd
 
 from app.store import stats
 from app.store.db import Store
+from app.store.query import ROLE_WORDS as ROLE_WORDS
 from app.store.stats import CameraRow, Role
 
 ColumnKind = Literal["text", "int", "float", "duration", "share", "datetime", "hour", "date"]
@@ -49,11 +50,6 @@ ZONE_TYPES: dict[str, str] = {
     "parking": "Parking",
 }
 
-ROLE_WORDS: dict[str, str] = {
-    "customer": "customers (everyone not marked as staff)",
-    "staff": "staff only",
-    "all": "everyone (customers and staff)",
-}
 
 
 @dataclass(frozen=True, slots=True)
