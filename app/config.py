@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -576,7 +577,7 @@ class ServiceModule(_Model):
     save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
 
 
-class ModulesConfig(_Model):
+class _BuiltinModules(_Model):
     """Analytics modules of one camera and their thresholds."""
 
     tracks: TracksModule = Field(default_factory=TracksModule, title="Tracks")
@@ -589,6 +590,26 @@ class ModulesConfig(_Model):
     behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
     service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
 
+
+
+def _modules_config() -> type[_BuiltinModules]:
+    """The ``modules`` section: the built-in modules plus one field per module package with settings.
+
+    A package found by :mod:`app.modules.registry` (its own folder, an entry point, or
+    ``STORESIGHT_MODULES``) adds its section here without any edit to this file.
+    """
+    from app.modules.registry import plugin_settings
+
+    fields: dict[str, Any] = {
+        name: (pkg.settings, Field(default_factory=pkg.settings, title=pkg.title))
+        for name, pkg in plugin_settings().items()
+    }
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        "ModulesConfig", __base__=_BuiltinModules, __module__=__name__, **fields
+    )
+
+
+ModulesConfig = _modules_config()
 
 class CameraConfig(DetectionSettings):
     """One camera: where frames come from, how often to analyse them, its zones and modules."""
@@ -1100,7 +1121,9 @@ class SiteConfig(_Model):
             layers += [(f"cameras[{i}].modules.tracks.classes", c.modules.tracks.classes)]
         for where, classes in layers:
             try:
-                check_classes(classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector")
+                check_classes(
+                    classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector"
+                )
             except ValueError as e:
                 raise ValueError(f"{where}: {e}") from None
         return self

@@ -229,3 +229,16 @@ class BehaviourModule(Module):
                 out.append(self._contact_event(cam, ev, self._photos.pop(key, ())))
         self._photos.clear()
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The behaviour module of a camera (its package's build).
+
+    Posture and reaches need pose keypoints; consultations need roles.
+    """
+    m = ctx.camera.modules
+    return (
+        [BehaviourModule(ctx)]
+        if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled)
+        else []
+    )

@@ -48,6 +48,7 @@ import numpy as np
 
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
+from app.engine.batching import BatchingDetector
 from app.engine.housekeeping import DAY, RetentionWorker
 from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
 from app.engine.playback import PlaybackSource
@@ -61,7 +62,7 @@ from app.store.maintenance import mark_stale_runs
 from app.store.schema import RunStatus
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter, WriterStats
-from models.base import BackendUnavailable
+from models.base import BackendUnavailable, DetectorBackend
 from models.pose import PoseBackend
 from models.registry import BackendChoice
 
@@ -217,6 +218,7 @@ class Engine:
         self.backoff_max = backoff_max
         self._choice = detector
         self._detector_lock = threading.Lock()
+        self._batcher: BatchingDetector | None = None
         self._sync_lock = threading.Lock()
         self._workers: dict[str, _Worker] = {}
         self._store: Store | None = None
@@ -297,7 +299,12 @@ class Engine:
     def _start_camera(self, cam: CameraConfig, camera_row: int) -> None:
         """Open one camera's source and start its analysis thread with a new run."""
         assert self._writer is not None and self._choice is not None and self._feed is not None
-        backend = self._choice.backend
+        backend: DetectorBackend = self._choice.backend
+        lock: threading.Lock | None = self._detector_lock
+        if backend.batch_capable:  # cameras' frames go in together; the batcher serialises the model
+            if self._batcher is None or self._batcher.backend is not backend:
+                self._batcher = BatchingDetector(backend)
+            backend, lock = self._batcher, None  # type: ignore[assignment]
         source = self._make_source(cam)
         run_id = self._writer.start_run(camera_row, source_label(cam), backend.description)
         w = _Worker(cam, source, run_id)
@@ -308,7 +315,7 @@ class Engine:
             backend,
             self._writer,
             run_id,
-            detector_lock=self._detector_lock,
+            detector_lock=lock,
             on_frame=lambda res, w=w: self._on_frame(w, res),
             nominal_fps=float(source.fps or 10.0),
             site_feed=self._feed,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 Record = EventRecord | TrackRecord | HeatmapRecord | BackgroundRecord
 
+
 @dataclass(slots=True)
 class CameraContext:
     """What a module knows about its camera.
@@ -235,23 +236,14 @@ class TracksRecorder(Module):
         return out
 
 
-def build_modules(ctx: CameraContext) -> list[Module]:
-    """Instantiate the modules enabled in the camera's config."""
-    from app.engine.behaviour import BehaviourModule
-    from app.engine.queues import QueueModule
-    from app.engine.retail import RetailModule
-    from app.engine.service import ServiceModule
+def build_tracks(ctx: CameraContext) -> list[Module]:
+    """The tracks module of a camera (the ``tracks`` package's build)."""
+    m = ctx.camera.modules.tracks
+    return [TracksRecorder(ctx, m)] if m.enabled else []
 
-    mods: list[Module] = []
-    m = ctx.camera.modules
-    if m.tracks.enabled:
-        mods.append(TracksRecorder(ctx, m.tracks))
-    if m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled:
-        mods.append(RetailModule(ctx))
-    if m.queue.enabled and ctx.camera.checkouts():
-        mods.append(QueueModule(ctx, ctx.feed))
-    if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled):
-        mods.append(BehaviourModule(ctx))  # posture and reaches need pose keypoints; contacts need roles
-    if m.service.enabled and any(z.type.value in m.service.zone_types for z in ctx.camera.zones):
-        mods.append(ServiceModule(ctx))  # unattended customers; needs roles
-    return mods
+
+def build_modules(ctx: CameraContext) -> list[Module]:
+    """Instantiate the modules enabled in the camera's config (every module package's, in order)."""
+    from app.modules.registry import build_modules as from_packages
+
+    return from_packages(ctx)

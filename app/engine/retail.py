@@ -163,7 +163,9 @@ class RetailModule(Module):
         for e in events:
             if e.kind == "enter":
                 out.append(
-                    ZONE_ENTER.record(camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role})
+                    ZONE_ENTER.record(
+                        camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role}
+                    )
                 )
             elif e.duration is not None:
                 out.append(
@@ -283,3 +285,13 @@ class RetailModule(Module):
         if self.cfg.heatmap.enabled and samples and self._background_ts != samples[-1].ts:
             out.extend(self._make_background(cam))  # unless nothing was sampled since the last one
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The retail module of a camera when footfall, zones, visits or heatmap is on (its package's build)."""
+    m = ctx.camera.modules
+    return (
+        [RetailModule(ctx)]
+        if (m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled)
+        else []
+    )

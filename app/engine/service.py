@@ -134,3 +134,13 @@ class ServiceModule(Module):
         )
         crop = encode_crop(frame.image, box[0])
         return (crop,) if crop else ()
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The unattended-customer module of a camera with zones of its types (its package's build; needs roles)."""
+    m = ctx.camera.modules.service
+    return (
+        [ServiceModule(ctx)]
+        if m.enabled and any(z.type.value in m.zone_types for z in ctx.camera.zones)
+        else []
+    )

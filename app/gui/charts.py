@@ -45,7 +45,9 @@ def _reset(w: pg.PlotWidget, *, left: str = "", bottom: str = "") -> pg.PlotItem
     item = w.getPlotItem()
     item.clear()
     if item.legend is not None:
-        item.legend.scene().removeItem(item.legend)
+        item.layout.removeItem(item.legend)
+        if item.legend.scene() is not None:
+            item.legend.scene().removeItem(item.legend)
         item.legend = None
     item.setLabel("left", left, color="#303030")
     item.setLabel("bottom", bottom, color="#303030")
@@ -67,8 +69,10 @@ def _empty(item: pg.PlotItem, text: str) -> None:
 
 
 def _legend(item: pg.PlotItem) -> pg.LegendItem:
-    leg = item.addLegend(offset=(-8, 8), labelTextColor="#202020", brush=pg.mkBrush(255, 255, 255, 220))
-    leg.setLabelTextSize("9pt")
+    """A legend below the plot, outside the data (inside it covered bars and histograms)."""
+    leg = pg.LegendItem(labelTextColor="#202020", labelTextSize="9pt", colCount=2, frame=False, verSpacing=-6)
+    item.layout.addItem(leg, 4, 1)
+    item.legend = leg
     return leg
 
 

@@ -109,6 +109,7 @@ class EventBrowser(QWidget):
             self.table.setColumnWidth(col, width)
 
         filters = QHBoxLayout()
+        self.filter_labels: dict[str, QLabel] = {}
         for label, widget in (
             ("Camera", self.camera_box),
             ("Module", self.module_box),
@@ -117,7 +118,8 @@ class EventBrowser(QWidget):
             ("From", self.since_edit),
             ("to", self.until_edit),
         ):
-            filters.addWidget(QLabel(label))
+            self.filter_labels[label] = QLabel(label)
+            filters.addWidget(self.filter_labels[label])
             filters.addWidget(widget)
         filters.addWidget(self.search_button)
         filters.addStretch(1)
@@ -206,6 +208,16 @@ class EventBrowser(QWidget):
             if key == "camera":
                 self._fill_zones()
 
+    def set_period(self, since: float, until: float) -> None:
+        """Search events in ``[since, until)`` (the window's shared period control)."""
+        self.since_edit.setDateTime(_qdt(since, self.tz))
+        self.until_edit.setDateTime(_qdt(until - 60, self.tz))
+
+    def hide_period(self) -> None:
+        """The window's shared period control is used instead of this page's own fields."""
+        for w in (self.since_edit, self.until_edit, self.filter_labels["From"], self.filter_labels["to"]):
+            w.hide()
+
     def filters(self) -> dict[str, object]:
         """The chosen filters as :func:`app.gui.event_data.find_events` arguments."""
         return {
@@ -261,7 +273,16 @@ class EventBrowser(QWidget):
         """Show the whole picture of the event in ``row`` (non-blocking dialog)."""
         if self.store is None or not 0 <= row < self.model.rowCount():
             return None
-        dlg = EventFrameDialog(self.store, self.model.event_at(row), self.data_dir, self.tz, self)
+        ev = self.model.event_at(row)
+        dlg = EventFrameDialog(
+            self.store,
+            ev,
+            self.data_dir,
+            self.tz,
+            self,
+            camera_name=self.model.camera_names.get(ev.camera, ""),
+            zone_name=self.model.zone_names.get((ev.camera, ev.zone), "") if ev.zone else "",
+        )
         dlg.show()
         return dlg
 

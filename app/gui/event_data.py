@@ -104,6 +104,27 @@ def track_photos(store: Store, track_ids: list[int]) -> dict[int, PhotoRow]:
     return out
 
 
+def track_box(store: Store, track_id: int, ts: float) -> tuple[float, float, float, float] | None:
+    """The person's box at ``ts`` (None when unknown).
+
+    Their stored position then (bottom centre, interpolated along the track's path) with the size
+    of the box photographed when the track started.
+    """
+    with store.session() as s:
+        path = s.scalar(select(Track.path).where(Track.id == track_id))
+    photo = track_photos(store, [track_id]).get(track_id)
+    if not path or photo is None or not photo.box:
+        return None
+    pts = np.asarray(path, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] < 3:
+        return None
+    x = float(np.interp(ts, pts[:, 0], pts[:, 1]))
+    y = float(np.interp(ts, pts[:, 0], pts[:, 2]))
+    x1, y1, x2, y2 = (float(v) for v in photo.box[:4])
+    w, h = x2 - x1, y2 - y1
+    return (x - w / 2, y - h, x + w / 2, y)
+
+
 @dataclass(frozen=True, slots=True)
 class EventFrame:
     """The full picture of an event with its box drawn, and where the picture came from."""
@@ -171,6 +192,11 @@ def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
     box = crop.box if crop is not None else None
     image: np.ndarray | None = None
     note = ""
+    where_note = ""
+    if box is None and event.track_id is not None:  # an event without its own photo (a stay, an end…)
+        box = track_box(store, event.track_id, event.ts)
+        if box is not None:
+            where_note = " · box: where the person stood then, sized as when first seen"
     if photo is not None:
         image = cv2.imread(str(data_dir / photo.path))
         note = "stored frame"
@@ -199,6 +225,7 @@ def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
                 note = "camera background with the person's photo put back (no full frame is stored for live cameras)"
     if image is None:
         return EventFrame(None, "no picture of the whole scene is stored for this event")
+    note += where_note
     if box is not None:
         x1, y1, x2, y2 = (round(v) for v in box)
         cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 0), 5, cv2.LINE_AA)

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from app.events import event_words
 from app.gui.event_data import EventFrame, event_frame
 from app.gui.event_model import details
 from app.gui.qt_util import fmt_time, run_async, to_qpixmap
@@ -29,9 +30,13 @@ class EventFrameDialog(QDialog):
         data_dir: Path,
         tz: dt.tzinfo | None,
         parent: QWidget | None = None,
+        *,
+        camera_name: str = "",
+        zone_name: str = "",
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{event.module} {event.type} · {event.camera} · {fmt_time(event.ts, tz)}")
+        cam = camera_name or event.camera
+        self.setWindowTitle(f"{event_words(event.module, event.type)} · {cam} · {fmt_time(event.ts, tz)}")
         self.resize(900, 720)
         self.frame: EventFrame | None = None
         self.picture = QLabel("loading the picture…")
@@ -39,8 +44,8 @@ class EventFrameDialog(QDialog):
         self.picture.setMinimumSize(640, 480)
         self.picture.setStyleSheet("background: #1e2124; color: #c8ccd0;")
         who = f"person #{event.tracker_id}" if event.tracker_id is not None else ""
-        zone = f"zone {event.zone}" if event.zone else ""
-        info = " · ".join(x for x in (event.camera, zone, who, details(event)) if x)
+        zone = zone_name or (f"zone {event.zone}" if event.zone else "")
+        info = " · ".join(x for x in (cam, zone, who, details(event)) if x)
         self.info = QLabel(info)
         self.source_note = QLabel("")
         self.source_note.setStyleSheet("color: #5a6068;")

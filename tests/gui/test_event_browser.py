@@ -6,10 +6,12 @@ import csv
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 from app.gui.event_browser import EventBrowser
+from app.gui.event_model import what
 from app.gui.heatmap_view import HeatmapView
 from app.store.db import open_store
 
@@ -77,6 +79,7 @@ def test_full_picture_and_export_of_the_selection(qtbot, browser, tmp_path: Path
     assert "video file" in dlg.frame.note
     dlg.close()
 
+
     browser.table.selectRow(0)
     browser.table.selectionModel().select(
         browser.model.index(2, 0),
@@ -90,6 +93,19 @@ def test_full_picture_and_export_of_the_selection(qtbot, browser, tmp_path: Path
     for r in lines:
         assert r["photo"] and (tmp_path / r["photo"]).stat().st_size > 500
     assert "Exported 2 events" in browser.count_label.text()
+
+    # an event without a photo of its own (a person leaving the view) still shows the person's box,
+    # and the dialog speaks in words, not in internal names
+    rows = _search(qtbot, browser, module="tracks", type="track_end")
+    dlg = browser.open_event(0)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.frame is not None, timeout=30000)
+    assert "track_end" not in dlg.windowTitle() and "tracks" not in dlg.windowTitle()
+    assert dlg.windowTitle().startswith(what(rows[0]) + " · Walkway camera · ")
+    assert "where the person stood" in dlg.frame.note
+    amber = np.all(np.abs(dlg.frame.image.astype(int) - (32, 176, 255)) < 8, axis=-1).sum()
+    assert amber > 100, "no box drawn"
+    dlg.close()
 
 
 def test_heatmap_view_draws_and_exports(qtbot, demo_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
