@@ -30,10 +30,8 @@ def _part_histogram(hsv: np.ndarray) -> np.ndarray:
     s = hsv[..., 1].ravel()
     v = hsv[..., 2].ravel().astype(np.int32)
     chroma = (s > 50) & (v > 40)
-    out = np.zeros(_H_BINS + _V_BINS, np.float32)
-    np.add.at(out, (h[chroma] * _H_BINS) // 180, 1.0)
-    np.add.at(out, _H_BINS + (v[~chroma] * _V_BINS) // 256, 1.0)
-    return out / max(h.size, 1)
+    idx = np.where(chroma, (h * _H_BINS) // 180, _H_BINS + (v * _V_BINS) // 256)
+    return np.bincount(idx, minlength=_H_BINS + _V_BINS).astype(np.float32) / max(h.size, 1)
 
 
 def body_colour_features(image: np.ndarray, xyxy: np.ndarray) -> np.ndarray:
