@@ -809,6 +809,33 @@ class TrackerConfig(_Model):
     fuse_score: bool = Field(
         True, title="Fuse score", description="Fuse detection score into the matching cost."
     )
+    appearance: bool = Field(
+        True,
+        title="Appearance cue",
+        description="Tell people apart by the colours of their upper and lower body: fewer ID switches "
+        "when people cross, a person re-found after being hidden keeps their number.",
+    )
+    appearance_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        title="Appearance weight",
+        description="Share of appearance in the matching cost.",
+    )
+    appearance_gate: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        title="Appearance gate",
+        description="Appearance distance (0 same colours, 1 different) above which a track never takes a box.",
+    )
+    relink_thresh: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        title="Re-find threshold",
+        description="Appearance distance below which a lost person is re-found near where they were lost.",
+    )
 
 
 class PoseConfig(_Model):

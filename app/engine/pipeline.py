@@ -190,6 +190,10 @@ def tracker_settings(site: SiteConfig) -> TrackerSettings:
         track_buffer=t.track_buffer,
         match_thresh=t.match_thresh,
         fuse_score=t.fuse_score,
+        appearance=t.appearance,
+        appearance_weight=t.appearance_weight,
+        appearance_gate=t.appearance_gate,
+        relink_thresh=t.relink_thresh,
     )
 
 
