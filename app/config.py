@@ -64,6 +64,42 @@ class ZoneType(StrEnum):
         """True for zone types drawn as a directed line rather than a polygon."""
         return self in (ZoneType.ENTRANCE_LINE, ZoneType.LINE)
 
+    @property
+    def label(self) -> str:
+        """The type in a store's words (zone editor, reports)."""
+        return ZONE_TYPE_LOOK[self][0]
+
+    @property
+    def color(self) -> str:
+        """Its outline colour, RGB hex (the GUI; the pictures use :attr:`bgr`)."""
+        return ZONE_TYPE_LOOK[self][1]
+
+    @property
+    def bgr(self) -> tuple[int, int, int]:
+        """Its outline colour as an OpenCV BGR tuple.
+
+        Example:
+            >>> ZoneType.QUEUE.label, ZoneType.QUEUE.color, ZoneType.QUEUE.bgr
+            ('Checkout queue', '#ffd700', (0, 215, 255))
+        """
+        h = self.color.lstrip("#")
+        r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+        return (b, g, r)
+
+
+#: The one table of zone types: words people read and outline colour (RGB hex), in menu order.
+ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
+    ZoneType.ENTRANCE_LINE: ("Entrance line", "#3ce63c"),
+    ZoneType.LINE: ("Counting line", "#3cc8e6"),
+    ZoneType.DEPARTMENT: ("Department", "#ffffff"),
+    ZoneType.QUEUE: ("Checkout queue", "#ffd700"),
+    ZoneType.COUNTER: ("Counter", "#ffa500"),
+    ZoneType.SHELF: ("Shelf", "#a0ffff"),
+    ZoneType.STAFF_ONLY: ("Staff only", "#ff5050"),
+    ZoneType.WORKSTATION: ("Workstation", "#ffa0ff"),
+    ZoneType.PARKING: ("Parking", "#c8c8c8"),
+}
+
 
 class ZoneConfig(_Model):
     """A polygon or a directed line on one camera, in 0–1 coordinates of the frame."""

@@ -81,5 +81,6 @@ def ort_runtime(session: Any) -> str:
     """One line for the user: ``ONNX Runtime 1.x, N threads`` (read back from the session)."""
     import onnxruntime as ort
 
-    return f"ONNX Runtime {ort.__version__}, {ort_threads(session)} threads"
+    n = ort_threads(session)
+    return f"ONNX Runtime {ort.__version__}, {n} thread{'s' * (n != 1)}"
 

@@ -163,7 +163,8 @@ class UltralyticsModel:
             return ort_runtime(onnx.session)
         if self.device != "cpu":
             return f"PyTorch {self._torch.__version__} on {self.device}"
-        return f"PyTorch {self._torch.__version__} on cpu, {self.threads_seen} threads"
+        n = self.threads_seen
+        return f"PyTorch {self._torch.__version__} on cpu, {n} thread{'s' * (n != 1)}"
 
     def note(self) -> str:
         """`` (random weights: plumbing only)`` for a model built from its yaml, else empty."""

@@ -94,6 +94,7 @@ class CameraSnapshot:
         seq: increases with every processed frame (to skip repainting unchanged tiles).
         roles: role per tracker id (``customer``/``staff``/``unknown``) from the pipeline's role
             stage for the detections shown; empty when roles are off (people are drawn as unknown).
+        faults: the camera's stages and modules that raised (one line; empty when none did).
     """
 
     camera_id: str
@@ -111,10 +112,18 @@ class CameraSnapshot:
     camera: CameraConfig
     seq: int
     roles: Mapping[int, str] = field(default_factory=dict)
+    faults: str = ""
 
     @property
     def status_text(self) -> str:
-        """One line for the tile header: ``live · 9.8 fps``, ``reconnecting: …``, ``failed: …``."""
+        """One line for the tile header: ``live · 9.8 fps``, ``reconnecting: …``, ``failed: …``.
+
+        A stage or module that raised is added: ``live · 9.8 fps · plates disabled after 5 errors (…)``.
+        """
+        text = self._status()
+        return f"{text} · {self.faults}" if self.faults else text
+
+    def _status(self) -> str:
         st = self.state
         if self.result and self.result != RunStatus.COMPLETE.value and self.reason:
             return f"{self.result}: {self.reason}"
@@ -144,6 +153,7 @@ class _Worker:
     pending: tuple[CameraConfig, SiteConfig] | None = None
     summary: RunSummary | None = None
     roles: dict[int, str] = field(default_factory=dict)
+    faults: str = ""
     result: str = ""
     reason: str = ""
 
@@ -423,6 +433,7 @@ class Engine:
             if res.analysed:
                 w.detections, w.detections_ts = res.detections, res.frame.ts
                 w.roles = dict(res.roles)
+            w.faults = res.faults
             w.seq += 1
             w.times.append(now)
             pending, w.pending = w.pending, None
@@ -545,6 +556,7 @@ class Engine:
                 camera=w.camera,
                 seq=w.seq,
                 roles=w.roles,
+                faults=w.faults,
             )
 
     def snapshots(self) -> dict[str, CameraSnapshot]:

@@ -43,6 +43,8 @@ def find_events(
     since: Moment = None,
     until: Moment = None,
     limit: int = 1000,
+    exclude: tuple[tuple[str, str], ...] = (),
+    before: tuple[float, int] | None = None,
 ) -> list[EventRow]:
     """Events matching every given filter, newest first, with their photos.
 
@@ -55,6 +57,8 @@ def find_events(
         since: inclusive lower bound of ``ts``.
         until: exclusive upper bound of ``ts``.
         limit: at most this many.
+        exclude: (module, type) kinds left out (the queue's periodic snapshots, by default in the GUI).
+        before: only events older than this (ts, id) — the next page after the last one shown.
     """
     q = (
         select(Event, Camera.config_id, Zone.config_id, Track.tracker_id)
@@ -74,9 +78,25 @@ def find_events(
         q = q.where(Event.ts >= since)
     if until is not None:
         q = q.where(Event.ts < until)
+    for m, t in exclude:
+        q = q.where(~((Event.module == m) & (Event.type == t)))
+    if before is not None:
+        ts, eid = before
+        q = q.where((Event.ts < ts) | ((Event.ts == ts) & (Event.id < eid)))
     q = q.order_by(Event.ts.desc(), Event.id.desc()).limit(limit)
     with store.session() as s:
         return event_rows(s, s.execute(q).all())
+
+
+def track_roles(store: Store, track_ids: list[int]) -> dict[int, str]:
+    """The final role of each track (``customer`` / ``staff`` / ``unknown``), by track row id."""
+    out: dict[int, str] = {}
+    ids = sorted(set(track_ids))
+    with store.session() as s:
+        for i in range(0, len(ids), 500):
+            for tid, role in s.execute(select(Track.id, Track.role).where(Track.id.in_(ids[i : i + 500]))):
+                out[tid] = role
+    return out
 
 
 def track_photos(store: Store, track_ids: list[int]) -> dict[int, PhotoRow]:

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
         self.settings = SettingsPage(document)
+        self.settings.set_in_use(store.safe_url if store is not None else "none", str(self.data_dir))
         self.tabs = PageTabs()
         self.tabs.setDocumentMode(True)
         for page, title in (

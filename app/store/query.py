@@ -40,6 +40,14 @@ if TYPE_CHECKING:
 Role = Literal["customer", "staff", "all"]
 ROLES: tuple[Role, ...] = ("customer", "staff", "all")
 Moment = float | dt.datetime | None
+#: Whose numbers, in words (CLI, reports, GUI).
+ROLE_WORDS: dict[str, str] = {
+    "customer": "customers (everyone not marked as staff)",
+    "staff": "staff only",
+    "all": "everyone (customers and staff)",
+}
+#: The same, short (picture subtitles, menus).
+ROLE_SHORT: dict[str, str] = {"customer": "customers (all but staff)", "staff": "staff only", "all": "everyone"}
 Cameras = int | str | Sequence[int | str] | None
 
 #: Columns of :func:`events`.

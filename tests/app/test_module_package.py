@@ -13,8 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import pytest
+
+from tests.fixtures_pipeline import vtest_clip
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "tests" / "plugins"
@@ -34,19 +35,6 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _clip(path: Path, frames: int = 40) -> Path:
-    cap = cv2.VideoCapture(str(ROOT / "resources" / "demo" / "vtest.avi"))
-    ok, img = cap.read()
-    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (img.shape[1], img.shape[0]))
-    for _ in range(frames):
-        w.write(img)
-        ok, img = cap.read()
-        assert ok
-    w.release()
-    cap.release()
-    return path
-
-
 def _config(tmp: Path, modules: str) -> Path:
     cfg = tmp / "site.yaml"
     cfg.write_text(
@@ -56,7 +44,7 @@ detector: {{backend: nanodet, threads: 1, classes: [person]}}
 roles: {{enabled: false}}
 cameras:
   - id: walk
-    source: {_clip(tmp / "clip.avi")}
+    source: {vtest_clip(tmp / "clip.avi", 40)}
     start_time: "2026-11-20T10:00:00+00:00"
     modules: {modules}
 """,
