@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mot", type=Path, required=True, help="tracker output in MOTChallenge CSV")
     e.add_argument("--truth", type=Path, required=True, help="ground truth in MOTChallenge CSV")
     e.add_argument("--iou", type=float, default=0.5, help="IoU for a box to match (default 0.5)")
+    e.add_argument(
+        "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
+    )
     return parser
 
 
