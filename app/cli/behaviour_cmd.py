@@ -36,6 +36,9 @@ def add_parsers(
         help="print shelf engagement (reaches per shelf and hour), posture time and the consultation uplift",
     )
     add_period(b)
+    from app.cli.options import add_json_option
+
+    add_json_option(b)
     add_common(b)
     s = sub.add_parser("snapshot", help="draw one frame's people with their pose skeletons into a PNG")
     s.add_argument("source", help="video file, rtsp:// URL, USB camera index, or a camera id from the config")

@@ -144,6 +144,9 @@ def add_parsers(sub: Any, add_common: Callable[[argparse.ArgumentParser], None])
         help="shorter consultations do not count (0)",
     )
     t.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    from app.cli.options import add_json_option
+
+    add_json_option(t)
     add_common(t)
 
 
