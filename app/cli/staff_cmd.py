@@ -438,7 +438,33 @@ def cmd_timesheet(args: argparse.Namespace, stop: threading.Event) -> int:
         "min_contact_seconds": args.min_contact,
         "employee": _employee_id(store, args.employee),
     }
+    if args.csv is not None and args.csv.expanduser().is_dir():
+        raise UserError(
+            f"--csv: {args.csv} is a folder; give a file name such as timesheet.csv", EXIT_BAD_ARGS
+        )
     df = timesheet(store, first, until, **kw)
+    if args.json:
+        from app.cli.stats_cmd import print_json
+        from app.store.metrics import json_records
+        from app.store.stats import site_timezone
+
+        tz = site_timezone(store)
+        lo, hi = (
+            (
+                dt.datetime.combine(d, dt.time(), tz)
+                if tz
+                else dt.datetime.combine(d, dt.time()).astimezone()
+            ).timestamp()
+            for d in (first, until)
+        )
+        body = {
+            "days": [str(first), str(last)],
+            "no_data": bool(df.empty),
+            "numbers": {"staff_present_h": round(float(df.present_min.sum()) / 60.0, 3) if len(df) else 0.0},
+            "employees": json_records(df),
+        }
+        print_json("timesheet", lo, hi, tz, "staff", body)
+        return 0
     period = str(first) if last == first else f"{first} – {last}"
     print(f"timesheet {period} ({df.attrs.get('timezone', '')}); a break is no camera seeing the person for "
           f"over {args.break_minutes:g} min")  # fmt: skip

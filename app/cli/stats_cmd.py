@@ -299,7 +299,7 @@ def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
         if h not in busy:
             folded += 1
             continue
-        row: list[Any] = [tz_hours[h].strftime("%a %Y-%m-%d %H:00")]
+        row: list[Any] = [tz_hours[h].strftime("%Y-%m-%d %H:00")]
         for lb in labels:
             row.extend(by.get((h, lb), (0, 0)))
         rows.append(row)
@@ -336,28 +336,20 @@ def footfall_day_table(df: pd.DataFrame, many_cameras: bool) -> str:
 
 
 def profile_table(df: pd.DataFrame) -> str:
-    """People in per hour of the day × weekday: the mean over the period's days of that weekday.
+    """People in per hour of the day × weekday (:func:`app.store.metrics.weekday_hour_profile`)."""
+    from app.store.metrics import weekday_hour_profile
 
-    ``df`` is the footfall of the lines that count people in; hours of the day that never had a
-    crossing (the store is closed) are left out.
-    """
-    if df.empty or not df["in"].sum():
+    prof = weekday_hour_profile(df)
+    if prof.empty:
         return "(no entries)"
-    hour = pd.Series([h.hour for h in df.hour], index=df.index)
-    day = pd.Series([h.date() for h in df.hour], index=df.index)
-    per = df.assign(h=hour, d=day).groupby(["d", "h"])["in"].sum().reset_index()
-    first, last = min(day), max(day)
-    all_days = pd.date_range(first, last, freq="D").date
-    n_weekday = pd.Series([d.weekday() for d in all_days]).value_counts()
-    per["w"] = [d.weekday() for d in per.d]
-    mean = {k: v / n_weekday[k[0]] for k, v in per.groupby(["w", "h"])["in"].sum().items()}
-    hours = sorted(h for h in per.h.unique() if per["in"][per.h == h].sum() > 0)
+    hours = sorted(prof.hour.unique())
     names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     rows = []
-    for w in range(7):
-        if w not in n_weekday:
-            continue
-        rows.append([f"{names[w]} ({n_weekday[w]})", *(f"{mean.get((w, h), 0.0):.0f}" for h in hours)])
+    for w, g in prof.groupby("weekday"):
+        means = dict(zip(g.hour, g.mean_in, strict=True))
+        rows.append(
+            [f"{names[int(w)]} ({int(g.days.iloc[0])})", *(f"{means.get(h, 0.0):.0f}" for h in hours)]
+        )
     return table(["weekday (days)", *(f"{h:02d}" for h in hours)], rows)
 
 
@@ -628,21 +620,37 @@ def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
         span = stats.data_span(store, cam.config_id)
         period = describe_period(since, until, tz, span)
         grid = stats.heatmap_grid(store, cam.config_id, since, until, role=role)
-        if grid is None or grid.seconds <= 0:
-            raise UserError(
-                f"no heatmap data for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}"
-            )
         tracks = stats.track_paths(store, cam.config_id, since, until, role=role) if paths_png else []
-        if paths_png and not tracks:
-            raise UserError(
-                f"no paths for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}"
-            )
-        background = _load_background(store, cam, until, folder)
+        empty = grid is None or grid.seconds <= 0
+        background = None if empty or args.json else _load_background(store, cam, until, folder)
     finally:
         store.close()
+    if args.json:
+        from app.store.metrics import json_value
+
+        body = {
+            "camera": cam.config_id,
+            "no_data": empty,
+            "numbers": {"heatmap_person_s": json_value(grid.seconds if grid is not None else 0.0)},
+            "source": None if grid is None else ("stored hours" if grid.hours else "paths"),
+            "stored_hours": grid.hours if grid is not None else 0,
+            "paths": len(tracks) if paths_png else None,
+        }
+        print_json("heatmap", since, until, tz, role, body)
+        return 0
+    if empty or grid is None:
+        print(f"no data: no heatmap for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}; "
+              "no picture written")  # fmt: skip
+        return 0
+    if paths_png and not tracks:
+        print(f"no data: no paths for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}")
+        paths_png = None
     zones = _zone_shapes(cam)
     subtitle = f"{cam.site}  |  {period}, {_tz_short(tz)}  |  {ROLE_SHORT[role]}"
-    hours = "1 stored hour" if grid.hours == 1 else f"{grid.hours} stored hours"
+    if grid.hours:
+        hours = "1 stored hour" if grid.hours == 1 else f"{grid.hours} stored hours"
+    else:
+        hours = "from people's paths: the period is not whole hours"
     note = f"{fmt_duration(grid.seconds)} of people's time in all ({hours})"
     pic = heatmap_picture(
         grid.grid,

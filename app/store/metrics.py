@@ -61,10 +61,10 @@ class MetricDef:
 
 
 _DEFS = (
-    MetricDef("footfall_in", "People in", "count", "site",
+    MetricDef("footfall_in", "Entries (people in)", "count", "site",
               "Crossings of an entrance line in the \"in\" direction in the period (every counting line when "
               "the camera has no entrance line)."),
-    MetricDef("footfall_out", "People out", "count", "site",
+    MetricDef("footfall_out", "Exits (people out)", "count", "site",
               "Crossings of the same lines in the \"out\" direction in the period."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
@@ -122,6 +122,9 @@ _DEFS = (
               "Customers waiting at the newest snapshot of the period."),
     MetricDef("queue_alerts", "Queue alerts", "count", "checkout",
               "Queue alerts (length, wait, forecast) raised in the period."),
+    MetricDef("heatmap_person_s", "People's time in the picture", "seconds", "site",
+              "Seconds people spent in a camera's view in the period, summed over people: the total of its "
+              "heatmap (stored per hour; a period not on whole hours is summed from people's paths)."),
     MetricDef("staff_present_h", "Staff hours present", "hours", "site",
               "Sum over employees and days of the time between first and last sighting minus breaks "
               "(the timesheet's present time)."),
@@ -167,6 +170,19 @@ def _cameras(camera: str | Sequence[str] | None) -> list[str | None]:
 # --- footfall, visits, conversion ---------------------------------------------------------------
 
 
+def counting_lines(cams: Iterable[stats.CameraRow]) -> set[tuple[str, str]]:
+    """(camera, line) of the lines whose crossings are ``footfall_in``/``out``.
+
+    Each camera's entrance lines, or every line of a camera that has no entrance line.
+    """
+    out: set[tuple[str, str]] = set()
+    for c in cams:
+        lines = [z for z in c.zones if z.is_line]
+        entrances = [z for z in lines if z.type == "entrance_line"]
+        out |= {(c.config_id, z.config_id) for z in (entrances or lines)}
+    return out
+
+
 def entrance_footfall(
     store: Store,
     since: Moment = None,
@@ -176,20 +192,15 @@ def entrance_footfall(
     role: Role = "customer",
     tz: dt.tzinfo | str | None = None,
 ) -> pd.DataFrame:
-    """Footfall per hour on the lines that count people in: entrance lines, else every line, per camera.
+    """Footfall per hour on the :func:`counting_lines`: the rows of :func:`app.store.stats.footfall_by_hour`.
 
-    The rows of :func:`app.store.stats.footfall_by_hour` for those lines; ``footfall_in`` /
-    ``footfall_out`` are their sums.
+    ``footfall_in`` / ``footfall_out`` are their sums.
     """
     foot = stats.footfall_by_hour(store, since, until, camera=camera, role=role, tz=tz)
     if foot.empty:
         return foot
-    kinds = {(c.config_id, z.config_id): z.type for c in stats.cameras(store, camera) for z in c.zones}
-    has_entrance = {c for (c, _), t in kinds.items() if t == "entrance_line"}
-    keep = [
-        kinds.get((c, ln)) == "entrance_line" or c not in has_entrance
-        for c, ln in zip(foot.camera, foot.line, strict=True)
-    ]
+    lines = counting_lines(stats.cameras(store, camera))
+    keep = [(c, ln) in lines for c, ln in zip(foot.camera, foot.line, strict=True)]
     return foot[keep].reset_index(drop=True)
 
 
@@ -215,6 +226,32 @@ def visit_conversion(
     else:
         return False, False
     return True, any(z in checkout for z in zones[start:])
+
+
+def weekday_hour_profile(foot: pd.DataFrame) -> pd.DataFrame:
+    """People in per weekday × hour of the day: the mean over the period's days of that weekday.
+
+    Args:
+        foot: footfall rows (``hour`` naive local, ``in``), e.g. :func:`entrance_footfall`.
+
+    Returns:
+        Columns ``weekday`` (0 = Monday), ``hour`` (0–23), ``days`` (that weekday's days in the
+        period, first to last day with data), ``mean_in``; only hours of the day that ever had
+        an entry (closed hours are left out), every weekday of the period.
+    """
+    cols = ["weekday", "hour", "days", "mean_in"]
+    if foot.empty or not foot["in"].sum():
+        return pd.DataFrame(columns=cols)
+    day = [h.date() for h in foot.hour]
+    per = pd.DataFrame({"d": day, "h": [h.hour for h in foot.hour], "in": foot["in"].to_numpy()})
+    per = per.groupby(["d", "h"], as_index=False)["in"].sum()
+    all_days = pd.date_range(min(day), max(day), freq="D").date
+    n_weekday = pd.Series([d.weekday() for d in all_days]).value_counts().to_dict()
+    per["w"] = [d.weekday() for d in per.d]
+    tot = per.groupby(["w", "h"])["in"].sum().to_dict()
+    hours = sorted(h for h in per.h.unique() if per["in"][per.h == h].sum() > 0)
+    rows = [(w, h, n_weekday[w], tot.get((w, h), 0) / n_weekday[w]) for w in sorted(n_weekday) for h in hours]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _funnel_any(
