@@ -185,6 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not display_available():  # a terminal without a screen: the commands are what it can use
             parser.print_help()
+            print(
+                "\nno display for the window here (DISPLAY/WAYLAND_DISPLAY are not set): run storesight on the "
+                "computer's desktop, connect with a display (ssh -X, a remote desktop), or run it in a virtual "
+                "one: xvfb-run storesight gui; the commands above work without one"
+            )
             return 0
         args = parser.parse_args(["gui"])
     stop = threading.Event()

@@ -367,6 +367,32 @@ def _print_employees(rows: list[Any]) -> None:
     ))  # fmt: skip
 
 
+def _check_workstations(store: Any, workstations: Any) -> None:
+    """Every ``CAMERA:ZONE`` names a polygon zone the database knows (when it knows any camera).
+
+    Raises:
+        UserError: an unknown camera or zone, with the known ones (exit code 2).
+    """
+    from app.errors import UserError
+    from app.store.stats import cameras
+
+    cams = {c.config_id: c for c in cameras(store)}
+    if not cams:
+        return
+    for ws in workstations:
+        if not isinstance(ws, tuple) and ":" not in str(ws):
+            continue  # the employee store says what the form is
+        cam_id, zone_id = ws if isinstance(ws, tuple) else str(ws).split(":", 1)
+        cam = cams.get(cam_id)
+        if cam is None:
+            raise UserError(f"--workstation {cam_id}:{zone_id}: no camera {cam_id!r} (cameras: "
+                            f"{', '.join(sorted(cams))})", EXIT_BAD_ARGS)  # fmt: skip
+        if cam.zone(zone_id) is None or cam.zone(zone_id).is_line:  # type: ignore[union-attr]
+            zones = ", ".join(z.config_id for z in cam.zones if not z.is_line) or "none"
+            raise UserError(f"--workstation {cam_id}:{zone_id}: camera {cam_id} has no zone {zone_id!r} "
+                            f"(zones: {zones})", EXIT_BAD_ARGS)  # fmt: skip
+
+
 def cmd_employees(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight employees ACTION``."""
     from app.store.employees import add_employee, employees, find_employee, update_employee
@@ -376,6 +402,7 @@ def cmd_employees(args: argparse.Namespace, stop: threading.Event) -> int:
         _print_employees(employees(_open(args.db)))
         return 0
     store = _open(args.db, create=True)
+    _check_workstations(store, args.workstation or ())
     if action == "add":
         emp = add_employee(store, args.name, code=args.code, notes=args.notes or "", schedule=_schedule(args),
                            workstations=args.workstation or ())  # fmt: skip

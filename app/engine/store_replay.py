@@ -111,7 +111,7 @@ def _people(sim: SimResult, rng: np.random.Generator) -> list[_Person]:
         depts = [d for d, p in (("fresh", 0.75), ("household", 0.5)) if rng.random() < p] or ["fresh"]
         span = max(shop_end - t - 20.0, 20.0)
         cur = t + 10.0
-        for j, d in enumerate(depts):
+        for d in depts:
             stay = span * (0.4 if len(depts) == 2 else 0.7) * float(rng.uniform(0.6, 1.0))
             stays.append((d, cur, cur + stay))
             cur += stay + 5.0
@@ -147,17 +147,18 @@ def _retail(w: StoreWriter, run: int, sim: SimResult, rng: np.random.Generator) 
     heat: dict[float, Heatmap] = {}
     for p in _people(sim, rng):
         path = _path(p, rng)
+        pts = np.column_stack([np.round(path[:, 0] + t0, 3), np.round(path[:, 1:], 1)])
         w.put_track(
             run,
             TrackRecord(CAMERA, p.tid, 0, t0 + p.start, t0 + p.end, len(path), "customer", 0.9,
-                        tuple((round(t0 + a, 3), round(x, 1), round(y, 1)) for a, x, y in path.tolist())),
+                        tuple(map(tuple, pts.tolist()))),
         )  # fmt: skip
-        for a, x, y in path.tolist():
-            hour = float(np.floor((t0 + a) / HOUR) * HOUR)
+        hours = np.floor(pts[:, 0] / HOUR) * HOUR
+        for hour in np.unique(hours).tolist():
             hm = heat.get(hour)
             if hm is None:
                 hm = heat[hour] = Heatmap(WIDTH, HEIGHT, cell=CELL)
-            hm.add([[x, y]], 5.0)
+            hm.add(path[hours == hour, 1:3], 5.0)
         role = {"role": "customer"}
         w.put_event(
             run, EventRecord(CAMERA, t0 + p.start, "footfall", "in", p.tid, "door", role | {"line": "Door"})

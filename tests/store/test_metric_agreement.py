@@ -109,7 +109,9 @@ def check_every_view(
     dwell = rows_of(out, "Dwell per zone")
     for z in zones.itertuples():
         assert occ[z.zone_name][0] == str(z.zone_occupancy_peak), z.zone
-        assert dwell[z.zone_name][0] == str(z.stays) and dwell[z.zone_name][2] == fmt_duration(z.dwell_median_s)
+        assert dwell[z.zone_name][0] == str(z.stays) and dwell[z.zone_name][2] == fmt_duration(
+            z.dwell_median_s
+        )
 
     # --- storesight queue summary --json: every customer accounted for
     code, out, err = run_cli(capsys, "queue", "summary", "--db", url, *period, "--json")
