@@ -57,19 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_common(d)
 
-    b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
-    b.add_argument(
-        "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
-    )
-    b.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
-    b.add_argument("--stride", type=int, default=1, help="detect every N-th frame (default 1: every frame)")
-    b.add_argument(
-        "--pose",
-        action="store_true",
-        help="turn the pose module on for every person on every analysed frame (config's pose backend)",
-    )
-    _add_common(b)
+    from app.cli.bench_cmd import add_parser as add_bench_parser
+
+    add_bench_parser(sub, _add_common)
 
     s = sub.add_parser(
         "stats", help="print footfall, occupancy peaks, dwell, visits and the funnel for a period"
@@ -95,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )
+    g.add_argument(
+        "--check",
+        action="store_true",
+        help="check that the window can open here (names a missing system library) and exit",
+    )
     _add_common(g)
 
     from app.cli.queue_cmd import add_parser as add_queue_parser
@@ -112,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.prune_cmd import add_parser as add_prune_parser
 
     add_prune_parser(sub, _add_common)
+    e = sub.add_parser(
+        "eval-tracking",
+        help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
+    )
+    e.add_argument("--mot", type=Path, required=True, help="tracker output in MOTChallenge CSV")
+    e.add_argument("--truth", type=Path, required=True, help="ground truth in MOTChallenge CSV")
+    e.add_argument("--iou", type=float, default=0.5, help="IoU for a box to match (default 0.5)")
     return parser
 
 
@@ -154,6 +156,14 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench":
+        from app.cli import bench_cmd
+
+        return bench_cmd.cmd_bench
+    if command == "eval-tracking":
+        from app.cli.eval_cmd import cmd_eval_tracking
+
+        return cmd_eval_tracking
     if command == "prune":
         from app.cli import prune_cmd
 
@@ -168,7 +178,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         return {"stats": stats_cmd.cmd_stats, "heatmap": stats_cmd.cmd_heatmap}[command]
     from app.cli import commands
 
-    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo, "bench": commands.cmd_bench}
+    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo}
     return handlers[command]
 
 

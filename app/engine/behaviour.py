@@ -23,18 +23,17 @@ one is staff and there are no consultations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from analytics.contact import ContactDetector, ContactEvent
 from analytics.geometry import to_pixels
 from analytics.posture import PostureInterval, PostureThresholds, PostureTracker
 from analytics.reach import ReachDetector, ReachEvent
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.engine.overlay import draw_polygons, draw_skeletons
+from app.modules.behaviour.events import CONSULTATION, POSTURE, SHELF_REACH
 from app.store.records import EventRecord, PhotoRecord
 
 
@@ -43,7 +42,7 @@ class BehaviourModule(Module):
 
     Example:
         >>> mod = BehaviourModule(ctx)  # doctest: +SKIP
-        >>> records = mod.process(frame, tracked, roles={3: "staff"})  # doctest: +SKIP
+        >>> records = mod.process(frame, tracked)  # doctest: +SKIP
         >>> mod.postures()  # doctest: +SKIP
         {3: 'standing', 7: 'bending'}
     """
@@ -102,21 +101,19 @@ class BehaviourModule(Module):
         """Tracker id → current posture, for overlays."""
         return {} if self.posture is None else self.posture.postures()
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update posture, reaches and contacts with one frame's tracked people."""
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         out: list[Record] = []
         ts = frame.ts
         if self.posture is not None:
-            out.extend(self._posture_records(frame.camera_id, self.posture.update(people, ts, roles=roles)))
+            out.extend(self._posture_records(frame.camera_id, self.posture.update(people, ts)))
         if self.reach is not None:
-            out.extend(self._reach_records(frame, people, self.reach.update(people, ts, roles=roles)))
+            out.extend(self._reach_records(frame, people, self.reach.update(people, ts)))
         if self.contact is not None:
-            out.extend(self._contact_records(frame, self.contact.update(people, ts, roles=roles)))
+            out.extend(self._contact_records(frame, self.contact.update(people, ts)))
         return out
 
     # --- records -------------------------------------------------------------------------
@@ -124,11 +121,9 @@ class BehaviourModule(Module):
     def _posture_records(self, camera_id: str, intervals: list[PostureInterval]) -> list[Record]:
         min_len = self.cfg.posture.min_interval
         return [
-            EventRecord(
-                camera_id=camera_id,
-                ts=iv.start_ts,
-                module="pose",
-                type="posture",
+            POSTURE.record(
+                camera_id,
+                iv.start_ts,
                 track_id=iv.track_id,
                 payload={"posture": iv.posture.value, "duration": round(iv.duration, 3), "role": iv.role},
                 ts_end=iv.end_ts,
@@ -172,11 +167,9 @@ class BehaviourModule(Module):
         return out
 
     def _reach_event(self, camera_id: str, ev: ReachEvent, photos: tuple[PhotoRecord, ...]) -> EventRecord:
-        return EventRecord(
-            camera_id=camera_id,
-            ts=ev.start_ts,
-            module="shelf",
-            type="reach",
+        return SHELF_REACH.record(
+            camera_id,
+            ev.start_ts,
             track_id=ev.track_id,
             zone_id=ev.zone_id,
             payload={
@@ -204,11 +197,9 @@ class BehaviourModule(Module):
 
     @staticmethod
     def _contact_event(camera_id: str, ev: ContactEvent, photos: tuple[PhotoRecord, ...]) -> EventRecord:
-        return EventRecord(
-            camera_id=camera_id,
-            ts=ev.start_ts,
-            module="contact",
-            type="consultation",
+        return CONSULTATION.record(
+            camera_id,
+            ev.start_ts,
             track_id=ev.customer_id,
             payload={
                 "staff_track": ev.staff_id,

@@ -8,7 +8,6 @@ store records. Pixel geometry is built for the first frame's size (zones are 0�
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -17,15 +16,17 @@ from analytics.background import BackgroundSampler
 from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
-from analytics.tracks import anchor_points, role_of
-from analytics.types import COCO_CLASSES, PERSON, Detections, Frame, expand_boxes
+from analytics.tracks import anchor_points, role_of, roles_in
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
-from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord
+from app.modules.retail.events import FOOTFALL, VISIT, ZONE_DWELL, ZONE_ENTER
+from app.store.records import BackgroundRecord, HeatmapRecord, PhotoRecord
 
 HOUR = 3600.0
+
 #: The first background is made once this many frames are sampled (a live camera gets one early) …
 BACKGROUND_FIRST = 12
 #: … then again after this much video time, and at the end of the run.
@@ -101,27 +102,25 @@ class RetailModule(Module):
         self.size = (width, height)
         self._ready = True
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Run lines → zones → visits → heatmap on one frame's tracked people (roles: the role stage's)."""
         if not self._ready:
             self._build(frame.width, frame.height)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         ts = frame.ts
         out: list[Record] = []
         crossings: list[LineCrossing] = []
         for lc in self.lines:
-            crossings.extend(lc.update(people, ts, roles=roles))
+            crossings.extend(lc.update(people, ts))
         if crossings:
             out.extend(self._crossing_events(frame, people, crossings))
-        zone_events: list[ZoneEvent] = self.zones.update(people, ts, roles=roles) if self.zones else []
+        zone_events: list[ZoneEvent] = self.zones.update(people, ts) if self.zones else []
         out.extend(self._zone_records(frame.camera_id, zone_events))
         if self.visits is not None:
-            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events, roles=roles)
+            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events)
             out.extend(self._visit_records(frame.camera_id, visits))
         if self.cfg.heatmap.enabled:
-            out.extend(self._heat(frame, people, roles))
+            out.extend(self._heat(frame, people))
             out.extend(self._sample_background(frame, dets))
         return out
 
@@ -144,15 +143,13 @@ class RetailModule(Module):
                 crop = encode_crop(frame.image, boxes[i])
                 photos = (crop,) if crop else ()
             out.append(
-                EventRecord(
-                    camera_id=frame.camera_id,
-                    ts=c.ts,
-                    module="footfall",
-                    type=c.direction,
+                FOOTFALL[c.direction].record(
+                    frame.camera_id,
+                    c.ts,
                     track_id=c.track_id,
                     zone_id=c.line_id,
                     payload={
-                        "class": COCO_CLASSES[c.class_id],
+                        "class": PERSON_CLASS,  # lines count people only
                         "role": c.role,
                         "line": self.zone_names.get(c.line_id),
                     },
@@ -166,18 +163,16 @@ class RetailModule(Module):
         for e in events:
             if e.kind == "enter":
                 out.append(
-                    EventRecord(camera_id, e.ts, "zones", "enter", e.track_id, e.zone_id, {"role": e.role})
+                    ZONE_ENTER.record(camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role})
                 )
             elif e.duration is not None:
                 out.append(
-                    EventRecord(
+                    ZONE_DWELL.record(
                         camera_id,
                         e.ts - e.duration,
-                        "zones",
-                        "dwell",
-                        e.track_id,
-                        e.zone_id,
-                        {"role": e.role, "duration": round(e.duration, 3)},
+                        track_id=e.track_id,
+                        zone_id=e.zone_id,
+                        payload={"role": e.role, "duration": round(e.duration, 3)},
                         ts_end=e.ts,
                     )
                 )
@@ -185,14 +180,11 @@ class RetailModule(Module):
 
     def _visit_records(self, camera_id: str, visits: list[Visit]) -> list[Record]:
         return [
-            EventRecord(
+            VISIT.record(
                 camera_id,
                 v.start_ts,
-                "visits",
-                "visit",
-                v.track_ids[0],
-                None,
-                {
+                track_id=v.track_ids[0],
+                payload={
                     "duration": round(v.duration, 3),
                     "zones": list(v.zones),
                     "tracks": list(v.track_ids),
@@ -204,7 +196,7 @@ class RetailModule(Module):
             for v in visits
         ]
 
-    def _heat(self, frame: Frame, people: Detections, roles: Mapping[int, str] | None = None) -> list[Record]:
+    def _heat(self, frame: Frame, people: Detections) -> list[Record]:
         out: list[Record] = []
         hour = math.floor(frame.ts / HOUR) * HOUR
         if self.hour is not None and hour != self.hour:
@@ -214,6 +206,7 @@ class RetailModule(Module):
             return out
         dt = self.clock.dt(people.tracker_id, frame.ts)
         points = anchor_points(people)
+        roles = roles_in(people)
         labels = np.array([role_of(roles, t) for t in people.tracker_id.tolist()])
         for role in np.unique(labels).tolist():  # one heatmap per role, so the role filter works
             hm = self.heat.get(role)
