@@ -1068,9 +1068,9 @@ class SiteConfig(_Model):
         if known is None:
             return self  # a custom model: checked against its names when it is loaded
         layers: list[tuple[str, list[str] | None]] = [("detector.classes", d.classes)]
-        for i, c in enumerate(self.cameras):
-            layers += [(f"cameras[{i}].classes", c.classes)]
-            layers += [(f"cameras[{i}].modules.tracks.classes", c.modules.tracks.classes)]
+        for c in self.cameras:
+            layers += [(f"camera {c.id}: classes", c.classes)]
+            layers += [(f"camera {c.id}: modules.tracks.classes", c.modules.tracks.classes)]
         for where, classes in layers:
             try:
                 check_classes(classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector")

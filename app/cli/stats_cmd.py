@@ -225,7 +225,9 @@ def print_json(
     print(json.dumps(head | body, ensure_ascii=False, indent=1, default=str))
 
 
-def key_numbers_table(now: dict[str, Any], before: dict[str, Any] | None) -> str:
+def key_numbers_table(
+    now: dict[str, Any], before: dict[str, Any] | None, label: str = "previous period"
+) -> str:
     """The catalogue's site numbers, with the previous period of the same length and the change."""
     from app.store.metrics import CATALOGUE
 
@@ -255,7 +257,7 @@ def key_numbers_table(now: dict[str, Any], before: dict[str, Any] | None) -> str
         if key == "zone_occupancy_peak" and now.get("busiest_zone"):
             row[0] += f" ({now['busiest_zone']})"
         rows.append(row)
-    head = ["number", "this period"] + (["previous period", "change"] if before is not None else [])
+    head = ["number", "this period"] + ([label, "change"] if before is not None else [])
     return table(head, rows)
 
 
@@ -425,6 +427,8 @@ def funnel_table(df: pd.DataFrame, many_cameras: bool) -> str:
 
 #: Periods longer than this many days show footfall per day and the weekday × hour profile.
 LONG_PERIOD_DAYS = 2
+#: "Last year": 52 weeks earlier, so weekdays line up.
+YEAR = 364 * 86400.0
 
 
 def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
@@ -447,9 +451,13 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         visits = stats.visits_summary(store, since, until, **kw)
         fun = stats.funnel(store, since, until, **kw)
         nums = metrics.key_numbers(store, since, until, camera=args.camera, role=role)
-        before = None
+        before = last_year = None
         if since is not None and until is not None:
             before = metrics.key_numbers(store, 2 * since - until, since, camera=args.camera, role=role)
+            if span is not None and span[0] <= since - YEAR:  # the same weekdays 52 weeks earlier
+                last_year = metrics.key_numbers(
+                    store, since - YEAR, until - YEAR, camera=args.camera, role=role
+                )
         entries = metrics.entrance_footfall(store, since, until, camera=args.camera, role=role, tz=tz)
         zones = metrics.zone_numbers(store, since, until, **kw)
         zone_visits = metrics.visit_numbers(store, since, until, **kw) if args.zone else None
@@ -463,6 +471,7 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
             "no_data": bool(empty),
             "numbers": {k: metrics.json_value(v) for k, v in nums.items()},
             "previous": {k: metrics.json_value(v) for k, v in before.items()} if before is not None else None,
+            "last_year": {k: metrics.json_value(v) for k, v in last_year.items()} if last_year else None,
             "zones": metrics.json_records(zones),
             "footfall_by_hour": metrics.json_records(foot, ["hour", "camera", "line", "in", "out"]),
             "funnel": metrics.json_records(fun),
@@ -493,6 +502,13 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         )
     )
     sections = [(key_title, key_numbers_table(nums, before))]
+    if last_year is not None:
+        sections.append(
+            (
+                "The same period 52 weeks earlier (same weekdays)",
+                key_numbers_table(nums, last_year, "52 weeks earlier"),
+            )
+        )
     if long:
         sections += [
             ("Footfall by day (people crossing each line)", footfall_day_table(foot, many)),

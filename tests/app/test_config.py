@@ -169,7 +169,7 @@ def test_classes_are_checked_against_the_chosen_backend() -> None:
     assert line.startswith("detector.classes: unknown class 'shelf gap' for the nanodet detector (valid: person,")
     assert "\n" not in line
     # an official YOLO pose model knows people only
-    with pytest.raises(ValidationError, match=r"cameras\[0\]\.classes: unknown class 'car'.*valid: person\)"):
+    with pytest.raises(ValidationError, match=r"camera c: classes: unknown class 'car'.*valid: person\)"):
         SiteConfig.model_validate(
             {**base, "detector": {"backend": "yolo", "yolo_model": "yolo11n-pose.pt"},
              "cameras": [{"id": "c", "source": "v.avi", "classes": ["car"]}]}
