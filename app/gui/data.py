@@ -109,7 +109,9 @@ def queue_series(
     for (cam, zone), evs in by_zone.items():
         t = np.array([e.ts for e in evs])
         # people waiting at each snapshot (the count the catalogue's queue_length_* use), not the smoothed one
-        length = np.array([float(e.payload.get("length_raw") or e.payload.get("length") or 0.0) for e in evs])
+        length = np.array(
+            [float(_first_set(e.payload.get("length_raw"), e.payload.get("length"), 0.0)) for e in evs]
+        )
         ft, fl = [], []
         for e in evs:
             p = (e.payload.get("forecast") or {}).get(str(ahead_minutes))
@@ -127,6 +129,11 @@ def queue_series(
             QueueSeries(cam, zone, label, t, length, ahead_minutes, np.array(ft), np.array(fl), latest)
         )
     return out
+
+
+def _first_set(*values: Any) -> Any:
+    """The first value that is not None (0 counts: a queue of nobody)."""
+    return next(v for v in values if v is not None)
 
 
 @dataclass(frozen=True, slots=True)
