@@ -186,14 +186,30 @@ def draw_zones(
             cv2.polylines(img, poly, True, (0, 0, 0), 5, cv2.LINE_AA)
             cv2.polylines(img, poly, True, color, 2, cv2.LINE_AA)
             labels.append((z, np.array([pts[:, 0].min() + 8, pts[:, 1].min() + 8]), None))
+    taken: list[tuple[int, int, int, int]] = []
     for z, at, away in labels:
-        _label(img, z, at, away, ZONE_COLORS.get(z.type, (220, 220, 220)))
+        taken.append(_label(img, z, at, away, ZONE_COLORS.get(z.type, (220, 220, 220)), taken))
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _label(
-    img: np.ndarray, z: ZoneShape, at: np.ndarray, away: np.ndarray | None, color: tuple[int, int, int]
-) -> None:
-    """A zone's name in a dark box: top-left at ``at``, or beyond ``at`` in the direction ``away``."""
+    img: np.ndarray,
+    z: ZoneShape,
+    at: np.ndarray,
+    away: np.ndarray | None,
+    color: tuple[int, int, int],
+    taken: Sequence[tuple[int, int, int, int]] = (),
+) -> tuple[int, int, int, int]:
+    """A zone's name in a dark box: top-left at ``at``, or beyond ``at`` in the direction ``away``.
+
+    The box moves down (then up) past the boxes already ``taken`` so labels never cover each other.
+
+    Returns:
+        The box drawn: (x0, y0, x1, y1).
+    """
     text = ascii_text(z.label, z.config_id)
     if z.is_line:
         text += ": in"
@@ -205,11 +221,18 @@ def _label(
         reach = abs(away[0]) * bw / 2 + abs(away[1]) * bh / 2 + 8
         x, y = x + away[0] * reach - bw / 2, y + away[1] * reach - bh / 2
     x = int(np.clip(x, 2, img.shape[1] - bw - 2))
-    y = int(np.clip(y, HEADER + 2, img.shape[0] - FOOTER - bh - 2))
+    lo, hi = HEADER + 2, img.shape[0] - FOOTER - bh - 2
+    y0 = int(np.clip(y, lo, hi))
+    y = y0
+    for step in range(1, 40):  # the nearest free place below, else above
+        if not any(_overlaps((x, y, x + bw, y + bh), t) for t in taken):
+            break
+        y = int(np.clip(y0 + (step + 1) // 2 * (bh + 2) * (1 if step % 2 else -1), lo, hi))
     box = img[y : y + th + 10, x : x + tw + 10]
     box[:] = (box * 0.35).astype(np.uint8)
     cv2.rectangle(img, (x, y), (x + tw + 9, y + th + 9), color, 1, cv2.LINE_AA)
     _put(img, text, (x + 5, y + th + 4), scale, TEXT)
+    return (x, y, x + bw, y + bh)
 
 
 def _colorbar(img: np.ndarray, x: int, y: int, w: int, h: int, colormap: str) -> None:

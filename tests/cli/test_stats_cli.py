@@ -39,7 +39,7 @@ def test_stats_prints_the_tables(capsys: pytest.CaptureFixture[str], db: str) ->
     foot = section(out, "Footfall by hour")
     assert re.search(r"2026-11-20 11:00\s+3\s+1\n", foot)
     assert "2026-11-20 12:00" not in foot and "(1 hour without any crossing not shown)" in foot
-    assert re.search(r"total\s+4\s+2$", foot)
+    assert re.search(r"total\s+4\s+2\n", foot)
     assert re.search(r"Dairy\s+4\s+2026-11-20 11:00:20\s+5.0 s", section(out, "Occupancy peaks"))
     assert re.search(r"Dairy\s+5\s+40.0 s\s+30.0 s\s+1 min 16 s\s+1 min 40 s", section(out, "Dwell per zone"))
     assert re.search(r"Bakery\s+0\s+-\s+-\s+-\s+-", section(out, "Dwell per zone"))
