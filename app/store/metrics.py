@@ -173,14 +173,12 @@ def _cameras(camera: str | Sequence[str] | None) -> list[str | None]:
 def counting_lines(cams: Iterable[stats.CameraRow]) -> set[tuple[str, str]]:
     """(camera, line) of the lines whose crossings are ``footfall_in``/``out``.
 
-    Each camera's entrance lines, or every line of a camera that has no entrance line.
+    The entrance lines of the cameras; every line when none of them has an entrance line (a
+    counting line elsewhere in the store is not an entry when the store has an entrance).
     """
-    out: set[tuple[str, str]] = set()
-    for c in cams:
-        lines = [z for z in c.zones if z.is_line]
-        entrances = [z for z in lines if z.type == "entrance_line"]
-        out |= {(c.config_id, z.config_id) for z in (entrances or lines)}
-    return out
+    cams = list(cams)
+    lines = {(c.config_id, z.config_id) for c in cams for z in c.zones if z.type == "entrance_line"}
+    return lines or {(c.config_id, z.config_id) for c in cams for z in c.zones if z.is_line}
 
 
 def entrance_footfall(
