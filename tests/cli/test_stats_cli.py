@@ -43,7 +43,9 @@ def test_stats_prints_the_tables(capsys: pytest.CaptureFixture[str], db: str) ->
     assert re.search(r"Dairy\s+4\s+2026-11-20 11:00:20\s+5.0 s", section(out, "Occupancy peaks"))
     assert re.search(r"Dairy\s+5\s+40.0 s\s+30.0 s\s+1 min 16 s\s+1 min 40 s", section(out, "Dwell per zone"))
     assert re.search(r"Bakery\s+0\s+-\s+-\s+-\s+-", section(out, "Dwell per zone"))
-    assert re.search(r"door\s+5\s+2 min 00 s\s+1 min 30 s\s+3 min 48 s", section(out, "Visits (time in store"))
+    assert re.search(
+        r"door\s+5\s+2 min 00 s\s+1 min 30 s\s+3 min 48 s", section(out, "Visits (time in store")
+    )
     fun = section(out, "Funnel")
     assert re.search(r"\(any department\)\s+4\s+4\s+100 %\s+3\s+75 %", fun)
     assert re.search(r"Dairy\s+4\s+4\s+100 %\s+2\s+50 %", fun)
