@@ -130,13 +130,23 @@ def _people(sim: SimResult, rng: np.random.Generator) -> list[_Person]:
 
 
 def _path(p: _Person, rng: np.random.Generator, step: float = 5.0) -> np.ndarray:
-    """(N, 3) ts, x, y: a point every ``step`` seconds near the centre of the zone the person is in."""
+    """(N, 3) ts, x, y: a point every ``step`` seconds — walking between zones, wandering inside them."""
     door = np.array([0.9 * WIDTH, 0.5 * HEIGHT])
+    times = [p.start]
+    xs, ys = [door[0]], [door[1]]
+    for zone, a, b in p.stays:
+        c = _centre(zone)
+        times += [a, b]
+        xs += [c[0], c[0]]
+        ys += [c[1], c[1]]
+    times.append(p.end)
+    xs.append(door[0])
+    ys.append(door[1])
     ts = np.arange(p.start, p.end, step)
-    xy = np.repeat(door[None, :], len(ts), axis=0)
+    xy = np.column_stack([np.interp(ts, times, xs), np.interp(ts, times, ys)])
     for zone, a, b in p.stays:
         inside = (ts >= a) & (ts < b)
-        xy[inside] = _centre(zone) + rng.normal(0.0, 1.0, (int(inside.sum()), 2)) * _half(zone)
+        xy[inside] += rng.normal(0.0, 1.0, (int(inside.sum()), 2)) * _half(zone)
     xy = np.clip(xy, 0, [WIDTH - 1, HEIGHT - 1])
     return np.column_stack([ts, xy])
 

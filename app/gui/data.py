@@ -265,6 +265,11 @@ def dashboard(
     Headline numbers come from the metric catalogue (:func:`app.store.metrics.key_numbers`), the
     same function ``storesight stats`` and the report's summary call.
     """
+    with stats.read_once():  # the charts and the catalogue's numbers read the same events once
+        return _dashboard(store, since, until, camera, role)
+
+
+def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, role: Role) -> Dashboard:
     tz = stats.site_timezone(store, camera)
     hourly = _entrance_hourly(store, since, until, camera, role, tz)
     if hourly.empty:

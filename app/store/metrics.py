@@ -499,7 +499,13 @@ def key_numbers(
         ``busiest_zone`` (the zone of ``zone_occupancy_peak``) and, when the site has a checkout
         queue, the ``checkout`` numbers over every checkout (waits pooled; lengths the largest).
     """
-    cams = _cameras(camera)
+    with stats.read_once():  # the numbers read the same events several times
+        return _key_numbers(store, since, until, _cameras(camera), role, staff)
+
+
+def _key_numbers(
+    store: Store, since: Moment, until: Moment, cams: list[str | None], role: Role, staff: bool
+) -> dict[str, Any]:
     foot = [entrance_footfall(store, since, until, camera=c, role=role) for c in cams]
     out: dict[str, Any] = {
         "footfall_in": int(sum(int(f["in"].sum()) for f in foot if len(f))),
