@@ -432,8 +432,8 @@ def heatmap_picture(
         else "from people's paths: the period is not whole hours"
     )
     note = f"{fmt_duration(grid.seconds)} of people's time in all ({covers})"
-    if background is None:
-        note += "; no background picture found in the data folder"
+    # the picture says itself that it has no background; the status line says where it looked
+    status = note + ("; no background picture found in the data folder" if background is None else "")
     if paths:
         tracks = stats.track_paths(store, camera, since, until, role=role)
         if not tracks:
@@ -466,4 +466,4 @@ def heatmap_picture(
         subtitle=subtitle,
         note=note,
     )
-    return HeatmapPicture(pic, note)
+    return HeatmapPicture(pic, status)
