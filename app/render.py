@@ -242,11 +242,17 @@ def _colorbar(img: np.ndarray, x: int, y: int, w: int, h: int, colormap: str) ->
 
 
 def _ticks(img: np.ndarray, x: int, y: int, w: int, labels: Sequence[str]) -> None:
+    """Tick marks under a colour bar; a label that would touch the previous one is left out."""
+    right = -(10**9)
     for i, text in enumerate(labels):
         px = x + round(i * (w - 1) / max(len(labels) - 1, 1))
         cv2.line(img, (px, y), (px, y + 5), TEXT, 1)
         tw, _ = _text_size(text, 0.45)
-        _put(img, text, (int(np.clip(px - tw // 2, 2, img.shape[1] - tw - 2)), y + 20), 0.45, TEXT)
+        left = int(np.clip(px - tw // 2, 2, img.shape[1] - tw - 2))
+        if left <= right + 6 and i != len(labels) - 1:
+            continue
+        _put(img, text, (left, y + 20), 0.45, TEXT)
+        right = left + tw
 
 
 def format_seconds(s: float) -> str:
@@ -339,6 +345,10 @@ def heatmap_picture(
     return canvas
 
 
+#: Paths drawn at most in one picture (more cover every pixel).
+MAX_PATHS = 250
+
+
 def paths_picture(
     paths: Sequence[np.ndarray],
     *,
@@ -352,8 +362,12 @@ def paths_picture(
     background: np.ndarray | None = None,
     zones: Sequence[ZoneShape] = (),
     colormap: str = "jet",
+    max_paths: int = MAX_PATHS,
 ) -> np.ndarray:
     """People's paths over a faded background, coloured by when each person was first seen.
+
+    More than ``max_paths`` paths (weeks of a busy store) cover every pixel; then an evenly spread
+    sample of ``max_paths`` of them (by start time) is drawn and the legend says so.
 
     Args:
         paths: (N, 3) arrays of ``ts, x, y`` (pixels of the analysed frame), one per person.
@@ -367,17 +381,22 @@ def paths_picture(
         background: BGR picture of the camera's view, or None.
         zones: zones to outline and label.
         colormap: a key of :data:`analytics.heatmap.COLORMAPS`.
+        max_paths: draw at most this many paths.
 
     Returns:
         The picture, BGR uint8.
     """
+    total = len(paths)
+    paths = sorted(paths, key=lambda p: float(p[0, 0]) if len(p) else 0.0)
+    if total > max_paths:
+        paths = [paths[i] for i in np.linspace(0, total - 1, max_paths).round().astype(int)]
     pw, ph, scale = picture_size(width, height)
     base = fit_background(background, pw, ph)
     gray = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR).astype(np.float32)
     img = (gray * 0.55 + 255 * 0.25).astype(np.uint8)  # faded, so the colours stand out
     span = max(end - start, 1e-9)
     lut = colorize(np.linspace(0, 1, 256), colormap=colormap, max_alpha=1.0)[:, 2::-1]
-    for p in sorted(paths, key=lambda p: float(p[0, 0]) if len(p) else 0.0):
+    for p in paths:
         if len(p) < 2:
             continue
         color = tuple(int(c) for c in lut[int(np.clip((p[0, 0] - start) / span, 0, 1) * 255)])
@@ -408,7 +427,12 @@ def paths_picture(
     _put(canvas, "where a person appeared", (side + 22, foot + 41), 0.45, MUTED)
     cv2.arrowedLine(canvas, (side, foot + 58), (side + 13, foot + 58), TEXT, 2, cv2.LINE_AA, tipLength=0.5)
     _put(canvas, "where they were last seen", (side + 22, foot + 63), 0.45, MUTED)
-    _put(canvas, f"{len(paths)} tracks (one person may leave several)", (side, foot + 85), 0.45, MUTED)
+    drawn = (
+        f"{len(paths)} of {total} tracks drawn (spread over the period)"
+        if total > len(paths)
+        else f"{total} tracks"
+    )
+    _put(canvas, f"{drawn} (one person may leave several)", (side, foot + 85), 0.45, MUTED)
     return canvas
 
 

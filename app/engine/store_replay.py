@@ -144,9 +144,11 @@ def _path(p: _Person, rng: np.random.Generator, step: float = 5.0) -> np.ndarray
     ys.append(door[1])
     ts = np.arange(p.start, p.end, step)
     xy = np.column_stack([np.interp(ts, times, xs), np.interp(ts, times, ys)])
-    for zone, a, b in p.stays:
+    for zone, a, b in p.stays:  # wander: a random walk around the zone's centre, kept inside it
         inside = (ts >= a) & (ts < b)
-        xy[inside] += rng.normal(0.0, 1.0, (int(inside.sum()), 2)) * _half(zone)
+        half = _half(zone)
+        walk = np.cumsum(rng.normal(0.0, 0.25, (int(inside.sum()), 2)), axis=0) * half
+        xy[inside] += np.clip(walk, -1.2 * half, 1.2 * half)
     xy = np.clip(xy, 0, [WIDTH - 1, HEIGHT - 1])
     return np.column_stack([ts, xy])
 
