@@ -1114,6 +1114,7 @@ def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
     out = ""
     before = ""  # ``out`` before the last key, to replace "cameras[0]" by "camera walkway"
     named = False  # the last thing written is a named item: the next key follows a colon
+    before_named = False
     node = data
     for i, part in enumerate(loc):
         item = None
@@ -1124,13 +1125,14 @@ def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
         name = item.get("id") if isinstance(item, dict) and isinstance(part, int) else None
         if isinstance(part, int) and name and i:
             owner = str(loc[i - 1])
-            out = (before + ", " if before else "") + f"{words.get(owner, owner.rstrip('s'))} {name}"
+            join = ", " if before_named else "."
+            out = (before + join if before else "") + f"{words.get(owner, owner.rstrip('s'))} {name}"
             named = True
         elif isinstance(part, int):
             out += f"[{part}]"
             named = False
         else:
-            before = out
+            before, before_named = out, named
             out += (": " if named else ".") + str(part) if out else str(part)
             named = False
         node = item
