@@ -33,9 +33,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from app.modules.queue.events import QUEUE_ALERT, QUEUE_SERVICE
 from app.store import stats
 from app.store.db import Store
-from app.store.stats import Moment, Role
+from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask
 
 Unit = Literal["count", "people", "seconds", "share", "hours", "text"]
 Scope = Literal["site", "zone", "checkout"]
@@ -285,7 +286,7 @@ def visit_numbers(
     role: Role = "customer",
 ) -> dict[str, Any]:
     """``visits``, ``visit_median_s``, ``visit_p90_s`` (with ``zone``: visits that passed through it)."""
-    ev = stats._visits(store, since, until, camera, zone, role)
+    ev = stats.visit_rows(store, since, until, camera, zone, role)
     sec = ev.seconds.to_numpy(np.float64) if len(ev) else np.zeros(0)
     return {"visits": len(ev), "visit_median_s": median(sec), "visit_p90_s": p90(sec)}
 
@@ -389,10 +390,10 @@ def checkout_numbers(
     from app.store import queue_stats as qs
 
     w = qs.waits(store, camera=camera, since=since, until=until)
-    w = w[stats._role_ok(w["role"], role)] if len(w) else w
+    w = w[role_mask(w["role"], role)] if len(w) else w
     s = series if series is not None else qs.queue_series(store, camera=camera, since=since, until=until)
-    al = stats._events(store, qs.MODULE, ("alert",), since, until, camera)
-    sv = stats._events(store, qs.MODULE, ("service",), since, until, camera)
+    al = events(store, [QUEUE_ALERT], EventFilter(since, until, camera))
+    sv = events(store, [QUEUE_SERVICE], EventFilter(since, until, camera))
     keys = sorted(
         set(zip(w["camera"], w["zone"], w["checkout"], strict=True))
         | set(zip(s["camera"], s["zone"], s["checkout"], strict=True))
@@ -446,7 +447,7 @@ def queue_by_hour(
         else qs.queue_series(store, camera=camera, since=since, until=until, tz=tz)
     )
     w = qs.waits(store, camera=camera, since=since, until=until, tz=tz)
-    w = w[stats._role_ok(w["role"], role)] if len(w) else w
+    w = w[role_mask(w["role"], role)] if len(w) else w
     cols = ["hour_ts", "hour", "camera", "zone", "checkout", "queue_length_mean", "queue_length_max",
             "wait_max_s", "queue_customers"]  # fmt: skip
     if s.empty and w.empty:
@@ -516,7 +517,7 @@ def _key_numbers(
     zones: list[pd.DataFrame] = []
     stays: list[np.ndarray] = []
     for c in cams:
-        ev = stats._visits(store, since, until, c, None, role)
+        ev = stats.visit_rows(store, since, until, c, None, role)
         visit_sec.append(ev.seconds.to_numpy(np.float64) if len(ev) else np.zeros(0))
         a, b = _funnel_any(store, since, until, c, role)
         came, went = came + a, went + b
@@ -565,7 +566,7 @@ def site_checkout_numbers(
 
     waits = [qs.waits(store, camera=c, since=since, until=until) for c in cams]
     w = pd.concat([x for x in waits if len(x)] or waits[:1], ignore_index=True)
-    w = w[stats._role_ok(w["role"], role)] if len(w) else w
+    w = w[role_mask(w["role"], role)] if len(w) else w
     served = w[w["outcome"] == "served"]["wait"].to_numpy(np.float64) if len(w) else np.zeros(0)
     n = {k: int(per_checkout[k].sum()) for k in ("queue_customers", "queue_served", "queue_abandoned",
                                                   "queue_lost", "queue_alerts")}  # fmt: skip
@@ -588,8 +589,8 @@ def staff_present_hours(store: Store, since: Moment, until: Moment) -> float:
     span = stats.data_span(store)
     if span is None:
         return 0.0
-    lo = stats._epoch(since) if since is not None else span[0]
-    hi = stats._epoch(until) if until is not None else span[1] + 1
+    lo = epoch(since) if since is not None else span[0]
+    hi = epoch(until) if until is not None else span[1] + 1
     first = dt.datetime.fromtimestamp(lo, tz).date()
     last = dt.datetime.fromtimestamp(max(lo, hi - 1), tz).date()
     df = timesheet(store, first, last + dt.timedelta(days=1))
