@@ -228,6 +228,8 @@ def cmd_demo(args: argparse.Namespace, stop: threading.Event) -> int:
 
 def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps."""
+    if not args.source:
+        raise UserError("storesight bench: give a video file (or --plates)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     cfg = load_config(args.config) if args.config else load_config(demo_config_path())

@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(d)
 
     b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
+    b.add_argument(
+        "source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline"
+    )
     b.add_argument(
         "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
     )
@@ -69,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="turn the pose module on for every person on every analysed frame (config's pose backend)",
     )
+    from app.cli.plates_cmd import add_bench_options
+
+    add_bench_options(b)
     _add_common(b)
 
     s = sub.add_parser(
@@ -112,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.prune_cmd import add_parser as add_prune_parser
 
     add_prune_parser(sub, _add_common)
+    from app.cli.plates_cmd import add_parser as add_plates_parser
+
+    add_plates_parser(sub, _add_common)
     return parser
 
 
@@ -159,7 +167,7 @@ def _install_sigint(stop: threading.Event) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, old)
 
 
-def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], int]:
+def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Namespace, threading.Event], int]:
     """The function of a sub-command (imported only when needed: the engine and pandas are heavy)."""
     if command == "gui":
         from app.gui.launch import cmd_gui
@@ -185,6 +193,14 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "plates":
+        from app.cli import plates_cmd
+
+        return plates_cmd.cmd_plates
+    if command == "bench" and getattr(args, "plates", False):
+        from app.cli import plates_cmd
+
+        return plates_cmd.cmd_bench_plates
     if command in ("stats", "heatmap"):
         from app.cli import stats_cmd
 
@@ -213,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
     restore = _install_sigint(stop)
     try:
-        return _handler(args.command)(args, stop)
+        return _handler(args.command, args)(args, stop)
     except UserError as e:
         print(f"storesight: error: {e}", file=sys.stderr)
         return e.exit_code
