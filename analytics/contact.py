@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from analytics.tracks import anchor_points, role_of
+from analytics.tracks import anchor_points, role_of, roles_in
 from analytics.types import Detections
 
 STAFF = "staff"
@@ -91,7 +91,9 @@ class ContactDetector:
         self.min_score = min_score
         self._open: dict[tuple[int, int], _Pair] = {}
 
-    def update(self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None) -> list[ContactEvent]:
+    def update(
+        self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None = None
+    ) -> list[ContactEvent]:
         """Measure this frame's staff–customer distances.
 
         Args:
@@ -103,6 +105,7 @@ class ContactDetector:
             ``start`` events of contacts that just lasted ``min_seconds``, ``end`` events of
             contacts that are over.
         """
+        roles = roles if roles is not None else roles_in(dets)
         out: list[ContactEvent] = []
         ids = dets.tracker_id.tolist()
         staff = [i for i, t in enumerate(ids) if t >= 0 and role_of(roles, t) == STAFF]

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from analytics.geometry import LineZone, side_of_line
-from analytics.tracks import UNKNOWN_ROLE, anchor_points, role_of
+from analytics.tracks import UNKNOWN_ROLE, anchor_points, role_of, roles_in
 from analytics.types import Detections
 
 Direction = Literal["in", "out"]
@@ -142,6 +142,7 @@ class LineCounter:
         Returns:
             Crossings confirmed at this frame (usually none).
         """
+        roles = roles if roles is not None else roles_in(dets)
         out: list[LineCrossing] = []
         if len(dets):
             pts = anchor_points(dets, min_keypoint_score=self.min_keypoint_score)

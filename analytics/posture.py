@@ -23,7 +23,7 @@ from enum import StrEnum
 import numpy as np
 
 from analytics.pose import BodyMeasures, body_measures
-from analytics.tracks import anchor_points, role_of
+from analytics.tracks import anchor_points, role_of, roles_in
 from analytics.types import Detections
 
 
@@ -203,6 +203,7 @@ class PostureTracker:
         Returns:
             Intervals that finished: a track changed posture, or was lost.
         """
+        roles = roles if roles is not None else roles_in(dets)
         out: list[PostureInterval] = []
         anchors = anchor_points(dets, min_keypoint_score=self.min_score) if len(dets) else None
         for i, tid in enumerate(dets.tracker_id.tolist()):

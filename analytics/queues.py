@@ -45,7 +45,7 @@ from typing import Literal
 
 from numpy.typing import ArrayLike
 
-from analytics.tracks import UNKNOWN_ROLE
+from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections
 from analytics.zones import ZoneTracker
 
@@ -262,6 +262,7 @@ class QueueMonitor:
             ts: the frame's time, seconds.
             roles: optional tracker id → role (``"staff"`` never queues; it opens a counter).
         """
+        roles = roles if roles is not None else roles_in(dets)
         if self._first_ts is None:
             self._first_ts = ts
         if roles:

@@ -29,7 +29,7 @@ import numpy as np
 
 from analytics.geometry import PolygonSet
 from analytics.pose import L_HIP, L_SHOULDER, L_WRIST, R_HIP, R_SHOULDER, R_WRIST
-from analytics.tracks import anchor_points, role_of
+from analytics.tracks import anchor_points, role_of, roles_in
 from analytics.types import Detections
 
 
@@ -182,6 +182,7 @@ class ReachDetector:
             ``start`` events of reaches that just reached ``min_seconds`` and ``end`` events of
             reaches that are over.
         """
+        roles = roles if roles is not None else roles_in(dets)
         out: list[ReachEvent] = []
         for (tid, zone), hands in self._hands_in(dets).items():
             r = self._open.get((tid, zone))

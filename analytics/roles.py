@@ -49,7 +49,7 @@ from numpy.typing import ArrayLike
 
 from analytics.geometry import PolygonSet
 from analytics.tracks import UNKNOWN_ROLE, anchor_points
-from analytics.types import PERSON, Detections
+from analytics.types import PERSON_CLASS, Detections
 
 STAFF = "staff"
 CUSTOMER = "customer"
@@ -591,7 +591,7 @@ class RoleResolver:
             The decisions of the tracks in this frame and of tracks just forgotten.
         """
         s = self.settings
-        people = dets[(dets.class_id == PERSON) & (dets.tracker_id >= 0)] if len(dets) else dets
+        people = dets[(dets.is_class(PERSON_CLASS)) & (dets.tracker_id >= 0)] if len(dets) else dets
         tids = people.tracker_id.tolist()
         for tid in tids:
             tr = self._tracks.get(tid)

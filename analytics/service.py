@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from analytics.tracks import anchor_points, role_of
+from analytics.tracks import anchor_points, role_of, roles_in
 from analytics.types import Detections
 from analytics.zones import ZoneTracker
 
@@ -108,6 +108,7 @@ class UnattendedMonitor:
         self, dets: Detections, ts: float, *, roles: Mapping[int, str] | None = None
     ) -> list[UnattendedEvent]:
         """Feed one frame of tracked people; return the unattended waits raised and ended in it."""
+        roles = roles if roles is not None else roles_in(dets)
         out: list[UnattendedEvent] = []
         ids = dets.tracker_id.tolist()
         index = {t: i for i, t in enumerate(ids) if t >= 0}

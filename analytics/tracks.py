@@ -54,3 +54,17 @@ def role_of(roles: Mapping[int, str] | None, track_id: int) -> str:
     if not roles:
         return UNKNOWN_ROLE
     return roles.get(track_id, UNKNOWN_ROLE)
+
+
+def roles_in(dets: Detections) -> Mapping[int, str] | None:
+    """The role map the role stage put on the detections (``metadata["roles"]``), None when off.
+
+    It knows every open track (also tracks not in this frame), so the analytics read a track's
+    role from it rather than from the per-detection ``data["role"]``.
+
+    Example:
+        >>> d = Detections([[0, 0, 1, 1]], [0.9], [0], [7], metadata={"roles": {7: "staff"}})
+        >>> role_of(roles_in(d[d.confidence > 0.5]), 7)
+        'staff'
+    """
+    return dets.metadata.get("roles")

@@ -7,12 +7,13 @@ positional tuples or string-keyed dicts cross module boundaries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-#: COCO-80 class names in the order every backend reports ``class_id``.
+#: COCO-80 class names in the order the COCO backends (NanoDet, official YOLO weights) report
+#: ``class_id``. Other backends declare their own ``class_names``.
 COCO_CLASSES: tuple[str, ...] = (
     "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
     "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog",
@@ -25,24 +26,35 @@ COCO_CLASSES: tuple[str, ...] = (
     "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
     "teddy bear", "hair drier", "toothbrush",
 )  # fmt: skip
+#: The COCO id of "person" (what the COCO backends store in ``class_id``).
 PERSON = 0
+#: The class name people have in every backend's ``class_names``.
+PERSON_CLASS = "person"
 
 _NAME_TO_ID = {name: i for i, name in enumerate(COCO_CLASSES)}
 
 
-def class_ids_for(names: list[str] | tuple[str, ...]) -> list[int]:
-    """Map COCO class names to ids.
+def class_ids_for(
+    names: list[str] | tuple[str, ...], class_names: tuple[str, ...] | list[str] = COCO_CLASSES
+) -> list[int]:
+    """Map class names to a backend's class ids.
 
     Args:
         names: class names such as ``["person", "car"]``.
+        class_names: the backend's class names in id order (COCO by default).
 
     Returns:
-        The matching COCO ids, in the same order.
+        The matching ids, in the same order.
 
     Raises:
-        KeyError: a name that is not a COCO class.
+        KeyError: a name the backend does not know.
+
+    Example:
+        >>> class_ids_for(["car", "person"]), class_ids_for(["box"], ("shelf", "box"))
+        ([2, 0], [1])
     """
-    return [_NAME_TO_ID[n] for n in names]
+    index = _NAME_TO_ID if class_names is COCO_CLASSES else {n: i for i, n in enumerate(class_names)}
+    return [index[n] for n in names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +97,22 @@ def _as(arr: Any, dtype: Any, shape_tail: tuple[int, ...]) -> np.ndarray:
     return a
 
 
-@dataclass(slots=True)
 class Detections:
-    """Objects found in one frame, as parallel arrays.
+    """Objects found in one frame, as parallel arrays (supervision's ``Detections``).
+
+    Beside the boxes, ``data`` holds any per-detection array a stage adds — ``keypoints``
+    (N, K, 3), ``class_name``, ``role``, ``role_confidence``, ``employee_id``, plate text, face or
+    person ids, PPE flags… — each with N rows; ``metadata`` holds frame-level values (e.g. the role
+    stage's ``roles`` map, which also knows tracks that are not in this frame). Indexing selects
+    rows of every array in ``data`` and keeps ``metadata``; stages add to ``data``, modules read it.
 
     Attributes:
         xyxy: (N, 4) float32 boxes in pixels, x1 y1 x2 y2.
         confidence: (N,) float32 scores in 0..1.
-        class_id: (N,) int32 COCO class ids.
+        class_id: (N,) int32 class ids of the backend that found them (its ``class_names``).
         tracker_id: (N,) int64 track ids, -1 where not tracked.
-        keypoints: optional (N, K, 3) float32 keypoints (x, y, score) in pixels.
+        data: name → array with N rows.
+        metadata: name → any frame-level value.
 
     Example:
         >>> d = Detections(xyxy=[[0, 0, 10, 20]], confidence=[0.9], class_id=[0])
@@ -102,33 +120,103 @@ class Detections:
         (1, [[5.0, 20.0]])
         >>> len(d[d.confidence > 0.95])
         0
+        >>> d.data["role"] = np.array(["staff"])
+        >>> d[d.confidence > 0.5].data["role"].tolist(), d.keypoints is None
+        (['staff'], True)
     """
 
-    xyxy: np.ndarray
-    confidence: np.ndarray
-    class_id: np.ndarray
-    tracker_id: np.ndarray = field(default=None)  # type: ignore[assignment]
-    keypoints: np.ndarray | None = None
+    __slots__ = ("class_id", "confidence", "data", "metadata", "tracker_id", "xyxy")
 
-    def __post_init__(self) -> None:
-        self.xyxy = _as(self.xyxy, np.float32, (4,))
+    def __init__(
+        self,
+        xyxy: Any,
+        confidence: Any,
+        class_id: Any,
+        tracker_id: Any = None,
+        keypoints: Any = None,
+        data: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.xyxy = _as(xyxy, np.float32, (4,))
         n = self.xyxy.shape[0]
         if self.xyxy.ndim != 2 or self.xyxy.shape[1] != 4:
             raise ValueError(f"xyxy must be (N, 4), got {self.xyxy.shape}")
-        self.confidence = _as(self.confidence, np.float32, ())
-        self.class_id = _as(self.class_id, np.int32, ())
-        if self.tracker_id is None:
+        self.confidence = _as(confidence, np.float32, ())
+        self.class_id = _as(class_id, np.int32, ())
+        if tracker_id is None:
             self.tracker_id = np.full(n, -1, dtype=np.int64)
         else:
-            self.tracker_id = _as(self.tracker_id, np.int64, ())
+            self.tracker_id = _as(tracker_id, np.int64, ())
         for name in ("confidence", "class_id", "tracker_id"):
             a = getattr(self, name)
             if a.shape != (n,):
                 raise ValueError(f"{name} must be ({n},), got {a.shape}")
-        if self.keypoints is not None:
-            self.keypoints = np.asarray(self.keypoints, dtype=np.float32)
-            if self.keypoints.ndim != 3 or self.keypoints.shape[0] != n or self.keypoints.shape[2] != 3:
-                raise ValueError(f"keypoints must be ({n}, K, 3), got {self.keypoints.shape}")
+        self.data: dict[str, np.ndarray] = {}
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        for key, value in (data or {}).items():
+            self.set(key, value)
+        if keypoints is not None:
+            self.keypoints = keypoints
+
+    def set(self, key: str, values: Any) -> None:
+        """Add or replace the per-detection array ``key`` (N rows), shape-checked.
+
+        Raises:
+            ValueError: the array does not have one row per detection.
+        """
+        a = np.asarray(values)
+        if a.ndim == 0 or a.shape[0] != len(self):
+            raise ValueError(f"data[{key!r}] must have {len(self)} rows, got shape {a.shape}")
+        self.data[key] = a
+
+    @property
+    def keypoints(self) -> np.ndarray | None:
+        """Optional (N, K, 3) float32 keypoints (x, y, score) in pixels (``data["keypoints"]``)."""
+        return self.data.get("keypoints")
+
+    @keypoints.setter
+    def keypoints(self, value: Any) -> None:
+        if value is None:
+            self.data.pop("keypoints", None)
+            return
+        kp = np.asarray(value, dtype=np.float32)
+        n = len(self)
+        if kp.ndim != 3 or kp.shape[0] != n or kp.shape[2] != 3:
+            raise ValueError(f"keypoints must be ({n}, K, 3), got {kp.shape}")
+        self.data["keypoints"] = kp
+
+    @property
+    def class_name(self) -> np.ndarray | None:
+        """(N,) class names when the detector gave them (``data["class_name"]``), else None."""
+        return self.data.get("class_name")
+
+    def is_class(self, name: str) -> np.ndarray:
+        """Boolean mask of the detections of class ``name`` (e.g. ``"person"``).
+
+        Uses ``data["class_name"]`` (every detector backend adds it); detections built by hand
+        without names are read as COCO ids.
+
+        Example:
+            >>> d = Detections([[0, 0, 1, 1], [0, 0, 2, 2]], [0.9, 0.8], [0, 2])
+            >>> d.is_class("car").tolist()
+            [False, True]
+            >>> d.set("class_name", ["box", "person"])
+            >>> d.is_class("person").tolist()
+            [False, True]
+        """
+        names = self.data.get("class_name")
+        if names is not None:
+            return np.asarray(names == name, dtype=bool).reshape(len(self))
+        cid = _NAME_TO_ID.get(name, -1)
+        return self.class_id == cid
+
+    def names(self) -> np.ndarray:
+        """(N,) class names: ``data["class_name"]``, or COCO names for detections built by hand."""
+        names = self.data.get("class_name")
+        if names is not None:
+            return names
+        coco = np.asarray(COCO_CLASSES, dtype=object)
+        return coco[np.clip(self.class_id, 0, len(coco) - 1)]
 
     @classmethod
     def empty(cls) -> Detections:
@@ -138,8 +226,11 @@ class Detections:
     def __len__(self) -> int:
         return int(self.xyxy.shape[0])
 
+    def __repr__(self) -> str:
+        return f"Detections(n={len(self)}, data={sorted(self.data)}, metadata={sorted(self.metadata)})"
+
     def __getitem__(self, index: Any) -> Detections:
-        """Select detections with a boolean mask, an index array or a slice."""
+        """Select detections with a boolean mask, an index array or a slice (``data`` rows too)."""
         if isinstance(index, (int, np.integer)):
             index = [int(index)]
         return Detections(
@@ -147,7 +238,8 @@ class Detections:
             confidence=self.confidence[index],
             class_id=self.class_id[index],
             tracker_id=self.tracker_id[index],
-            keypoints=None if self.keypoints is None else self.keypoints[index],
+            data={k: v[index] for k, v in self.data.items()},
+            metadata=self.metadata,
         )
 
     def anchors(self) -> np.ndarray:
@@ -161,19 +253,18 @@ class Detections:
 
     @staticmethod
     def merge(parts: list[Detections]) -> Detections:
-        """Concatenate several detection sets (keypoints kept only if all have them)."""
+        """Concatenate several detection sets (a ``data`` array is kept only if all parts have it)."""
         parts = [p for p in parts if len(p)]
         if not parts:
             return Detections.empty()
-        kps = None
-        if all(p.keypoints is not None for p in parts):
-            kps = np.concatenate([p.keypoints for p in parts])  # type: ignore[misc]
+        keys = set.intersection(*(set(p.data) for p in parts))
         return Detections(
             xyxy=np.concatenate([p.xyxy for p in parts]),
             confidence=np.concatenate([p.confidence for p in parts]),
             class_id=np.concatenate([p.class_id for p in parts]),
             tracker_id=np.concatenate([p.tracker_id for p in parts]),
-            keypoints=kps,
+            data={k: np.concatenate([p.data[k] for p in parts]) for k in sorted(keys)},
+            metadata={k: v for p in parts for k, v in p.metadata.items()},
         )
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 from analytics.lines import LineCrossing
-from analytics.tracks import UNKNOWN_ROLE, anchor_points
+from analytics.tracks import UNKNOWN_ROLE, anchor_points, roles_in
 from analytics.types import Detections
 from analytics.zones import ZoneEvent
 
@@ -131,6 +131,7 @@ class VisitTracker:
         Returns:
             Visits closed at this frame.
         """
+        roles = roles if roles is not None else roles_in(dets)
         closed: list[Visit] = []
         self._observe(dets, ts, roles)
         for c in crossings:

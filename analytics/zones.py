@@ -9,7 +9,7 @@ from typing import Literal
 from numpy.typing import ArrayLike
 
 from analytics.geometry import PolygonSet, PolygonZone
-from analytics.tracks import UNKNOWN_ROLE, anchor_points
+from analytics.tracks import UNKNOWN_ROLE, anchor_points, roles_in
 from analytics.types import Detections
 
 ZoneEventKind = Literal["enter", "exit"]
@@ -118,6 +118,7 @@ class ZoneTracker:
             ts: the frame's timestamp in seconds.
             roles: optional tracker_id → role; missing ids are ``"unknown"``.
         """
+        roles = roles if roles is not None else roles_in(dets)
         events: list[ZoneEvent] = []
         if len(dets) and self.zone_ids:
             inside = self._polygons.contains(anchor_points(dets, min_keypoint_score=self.min_keypoint_score))

@@ -32,7 +32,6 @@ from pydantic import (
     model_validator,
 )
 
-from analytics.types import COCO_CLASSES
 from app.errors import ConfigError
 
 CONFIG_VERSION = 1
@@ -105,7 +104,7 @@ class DetectionSettings(_Model):
     classes: list[str] | None = Field(
         None,
         title="Classes",
-        description="COCO class names to look for (seeds: class_list), e.g. [person, car].",
+        description="Class names of the detector to look for (seeds: class_list), e.g. [person, car].",
     )
     box_expand: float | None = Field(
         None,
@@ -120,9 +119,6 @@ class DetectionSettings(_Model):
     def _known_classes(cls, v: list[str] | None) -> list[str] | None:
         if v is None:
             return v
-        bad = [c for c in v if c not in COCO_CLASSES]
-        if bad:
-            raise ValueError(f"unknown class {bad[0]!r} (use COCO names such as person, car, bus, truck)")
         if not v:
             raise ValueError("class list is empty")
         return v
@@ -1061,6 +1057,27 @@ class SiteConfig(_Model):
             seen.add(c.id)
         return self
 
+    @model_validator(mode="after")
+    def _classes_of_the_detector(self) -> SiteConfig:
+        """Every class list names classes the chosen detector knows (one line naming the valid ones)."""
+        from models.base import check_classes
+        from models.registry import known_classes
+
+        d = self.detector
+        known = known_classes(d.backend, d.yolo_model)
+        if known is None:
+            return self  # a custom model: checked against its names when it is loaded
+        layers: list[tuple[str, list[str] | None]] = [("detector.classes", d.classes)]
+        for i, c in enumerate(self.cameras):
+            layers += [(f"cameras[{i}].classes", c.classes)]
+            layers += [(f"cameras[{i}].modules.tracks.classes", c.modules.tracks.classes)]
+        for where, classes in layers:
+            try:
+                check_classes(classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector")
+            except ValueError as e:
+                raise ValueError(f"{where}: {e}") from None
+        return self
+
     def camera(self, camera_id: str) -> CameraConfig:
         """Return the camera with this id.
 
@@ -1111,6 +1128,8 @@ def format_validation_error(err: ValidationError, data: Any = None) -> str:
     elif e["type"] == "missing":
         msg = "required field is missing"
     extra = f" ({len(err.errors()) - 1} more problem(s))" if len(err.errors()) > 1 else ""
+    if loc == "(top level)" and e["type"] == "value_error" and ": " in msg:
+        return f"{msg}{extra}"  # a whole-file check names its own field
     return f"{loc}: {msg}{extra}"
 
 

@@ -1,7 +1,8 @@
 """Detector backend interface and registry (Frigate's detector plugins, simplified).
 
-A backend turns a BGR image into :class:`~analytics.types.Detections` with COCO class
-ids. Backends register themselves by ``type_key``; :func:`models.registry.create_detector`
+A backend turns a BGR image into :class:`~analytics.types.Detections` with the class ids of
+its own ``class_names`` (COCO for NanoDet and the official YOLO weights, whatever a custom model
+was trained on otherwise), and puts each detection's name in ``data["class_name"]``. Backends register themselves by ``type_key``; :func:`models.registry.create_detector`
 picks one from the config or the best available, and says why.
 """
 
@@ -26,7 +27,7 @@ class DetectorSettings:
 
     Attributes:
         confidence: minimum score to keep a detection (the seeds' ``confidence_ratio``).
-        classes: COCO class ids to keep; empty keeps all.
+        classes: class ids (of the backend's ``class_names``) to keep; empty keeps all.
         iou: NMS IoU threshold.
         threads: CPU threads the runtime may use (0 = runtime default).
         model_dir: folder with user-supplied weights (YOLO .pt/.onnx), if any.
@@ -48,12 +49,15 @@ class DetectorSettings:
 class DetectorBackend(ABC):
     """Abstract object detector.
 
-    Subclasses set ``type_key`` and implement :meth:`predict`. Construction raises
+    Subclasses set ``type_key`` and ``class_names`` (their class names in id order; a backend
+    that learns them from its weights sets them on the instance) and implement :meth:`predict`,
+    ending with :meth:`_filter`. Construction raises
     :class:`BackendUnavailable` with a human-readable reason if the backend cannot run.
 
     Example:
         >>> class Nothing(DetectorBackend):
         ...     type_key = "nothing"
+        ...     class_names = ("thing",)
         ...     def predict(self, image):
         ...         return Detections.empty()
         >>> len(Nothing(DetectorSettings()).predict(np.zeros((8, 8, 3), np.uint8)))
@@ -61,6 +65,8 @@ class DetectorBackend(ABC):
     """
 
     type_key: ClassVar[str] = ""
+    #: The backend's class names in class-id order.
+    class_names: tuple[str, ...] = ()
     registry: ClassVar[dict[str, type[DetectorBackend]]] = {}
 
     def __init__(self, settings: DetectorSettings) -> None:
@@ -77,9 +83,39 @@ class DetectorBackend(ABC):
     def predict(self, image: np.ndarray) -> Detections:
         """Detect objects in a BGR uint8 image of shape (H, W, 3); boxes in its pixels."""
 
+    @classmethod
+    def known_classes(cls, model_name: str | None = None) -> tuple[str, ...] | None:
+        """The class names this backend will have with ``model_name``, None if only loading tells.
+
+        The config checks its class lists against them before anything is loaded.
+        """
+        return cls.class_names or None
+
     def _filter(self, dets: Detections) -> Detections:
-        """Apply the confidence threshold and class list from the settings."""
+        """Apply the confidence threshold and class list from the settings; name every detection."""
         keep = dets.confidence >= self.settings.confidence
         if self.settings.classes:
             keep &= np.isin(dets.class_id, np.asarray(self.settings.classes))
-        return dets[keep]
+        out = dets[keep]
+        if self.class_names and len(out):
+            names = np.asarray(self.class_names, dtype=object)
+            out.set("class_name", names[np.clip(out.class_id, 0, len(names) - 1)])
+        elif self.class_names:
+            out.set("class_name", np.zeros(0, dtype=object))
+        return out
+
+
+def check_classes(wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector") -> None:
+    """Raise ``ValueError`` with one line naming the valid classes if ``wanted`` has an unknown one.
+
+    Example:
+        >>> check_classes(["person"], ("person", "car"))
+        >>> check_classes(["cat"], ("person", "car"))
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown class 'cat' for the detector (valid: person, car)
+    """
+    bad = [c for c in wanted if c not in known]
+    if bad:
+        shown = ", ".join(known[:20]) + (f", … ({len(known)} in all)" if len(known) > 20 else "")
+        raise ValueError(f"unknown class {bad[0]!r} for the {what} (valid: {shown})")

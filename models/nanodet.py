@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from analytics.types import Detections
+from analytics.types import COCO_CLASSES, Detections
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
 
 #: The converted model bundled with the package.
@@ -96,6 +96,7 @@ class NanoDetBackend(DetectorBackend):
     """
 
     type_key = "nanodet"
+    class_names = COCO_CLASSES
     DEFAULT_INPUT_SIZE = 416
 
     def __init__(

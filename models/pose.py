@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
-from analytics.types import PERSON, Detections
+from analytics.types import PERSON_CLASS, Detections
 from models.base import BackendUnavailable, DetectorSettings
 
 log = logging.getLogger(__name__)
@@ -323,7 +323,7 @@ class YoloPoseBackend(PoseBackend):
         b = boxes.cpu().numpy()
         kps = yolo_keypoints(res)
         dets = Detections(xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32), keypoints=kps)
-        return dets[dets.class_id == PERSON]
+        return dets[dets.is_class(PERSON_CLASS)]
 
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Run the model once on the frame (once per frame, whatever the calls) and match the boxes."""

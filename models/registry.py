@@ -41,6 +41,39 @@ def _make(key: str, settings: DetectorSettings, allow_download: bool, requested_
     raise BackendUnavailable(f"unknown detector backend {key!r}")
 
 
+def backend_class(key: str) -> type[DetectorBackend]:
+    """The backend class registered under ``key`` (``yolo``, ``nanodet``).
+
+    Raises:
+        BackendUnavailable: no such backend.
+    """
+    if key == "yolo":
+        import models.yolo
+    elif key == "nanodet":
+        import models.nanodet  # noqa: F401
+    try:
+        return DetectorBackend.registry[key]
+    except KeyError:
+        raise BackendUnavailable(f"unknown detector backend {key!r}") from None
+
+
+def known_classes(requested: str, model_name: str | None = None) -> tuple[str, ...] | None:
+    """The class names a config's detector will have, before loading it; None if only loading tells.
+
+    ``auto`` and ``yolo`` use the YOLO weights' names when they are known from the file name
+    (the official COCO weights), the built-in backend's otherwise.
+
+    Example:
+        >>> known_classes("nanodet")[:3]
+        ('person', 'bicycle', 'car')
+        >>> known_classes("yolo", "shelf-items.pt") is None
+        True
+    """
+    if requested in ("auto", "yolo"):
+        return backend_class("yolo").known_classes(model_name)
+    return backend_class(requested).known_classes(model_name)
+
+
 def create_detector(
     requested: str, settings: DetectorSettings, *, allow_download: bool = False
 ) -> BackendChoice:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analytics.types import Detections
+from analytics.types import COCO_CLASSES, Detections
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
 from models.pose import yolo_keypoints
 
@@ -60,6 +60,14 @@ class YoloBackend(DetectorBackend):
 
     type_key = "yolo"
 
+    @classmethod
+    def known_classes(cls, model_name: str | None = None) -> tuple[str, ...] | None:
+        """COCO for Ultralytics' official weights (``person`` only for a pose model); None for a custom one."""
+        name = Path(model_name or "yolo11n.pt").name.lower()
+        if not name.startswith("yolo"):
+            return None  # a custom model: its names are known once it is loaded
+        return ("person",) if "pose" in name else COCO_CLASSES
+
     def __init__(self, settings: DetectorSettings, *, allow_download: bool = False) -> None:
         super().__init__(settings)
         weights = find_weights(settings, allow_download=allow_download)
@@ -86,6 +94,8 @@ class YoloBackend(DetectorBackend):
             raise BackendUnavailable(f"cannot load YOLO model {Path(weights).name}: {e}") from None
         if self.model.task not in ("detect", "pose"):
             raise BackendUnavailable(f"{Path(weights).name} is a {self.model.task} model, not a detect model")
+        names = self.model.names  # {id: name} of the weights (COCO for the official ones)
+        self.class_names = tuple(str(names[i]) for i in range(len(names)))
         #: Whether :meth:`predict` gives keypoints too (a YOLO-pose model).
         self.keypoints = self.model.task == "pose"
         self.imgsz = settings.input_size or 640
@@ -94,7 +104,7 @@ class YoloBackend(DetectorBackend):
         self.description = f"Ultralytics YOLO {Path(weights).name} on {self.device}, {self.imgsz} px{note}"
 
     def predict(self, image: np.ndarray) -> Detections:
-        """Detect objects; boxes in the image's pixels, COCO class ids (and keypoints from a pose model)."""
+        """Detect objects; boxes in the image's pixels, the model's class ids (and keypoints from a pose model)."""
         classes = list(self.settings.classes) or None
         res = self.model.predict(
             image,

@@ -2,7 +2,7 @@
 # Set up StoreSight in ./.venv from a fresh clone (idempotent: re-runs take seconds).
 #   scripts/setup.sh            Python environment for the app and the demo
 #   scripts/setup.sh --test     also the Debian packages the tests start for real
-#                               (PostgreSQL server, GStreamer RTSP server, Qt's X/GL libraries)
+#                               (PostgreSQL server, GStreamer RTSP server, Xvfb for the real-display GUI tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +12,16 @@ want_test=0
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # --- Debian packages ------------------------------------------------------------------------
-DEBS_RUNTIME="libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0"
+# Qt's X11 platform plugin (libqxcb.so) links these; a missing one stops the window from opening
+# ("could not load the Qt platform plugin xcb"). Same list as app/gui/platform_check.py; check with
+# `storesight gui --check`.
+DEBS_RUNTIME="libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 \
+libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+libxcb-render0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libxcb-util1 libxcb-shm0 libxcb-sync1 \
+libxcb-xfixes0 libxcb-glx0"
 DEBS_TEST="postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base \
-gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav"
+gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav \
+xvfb xauth"
 debs="$DEBS_RUNTIME"
 [ $want_test = 1 ] && debs="$debs $DEBS_TEST"
 missing=""

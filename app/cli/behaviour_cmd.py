@@ -217,12 +217,11 @@ def snapshot_picture(frame: Any, dets: Any, camera: Any, *, min_score: float = 0
 def cmd_snapshot(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight snapshot SOURCE --png FILE``: one frame with skeletons drawn."""
     import cv2
-    import numpy as np
 
-    from analytics.types import class_ids_for
     from app.cli.commands import default_config, resolve_camera
     from app.cli.stats_cmd import check_output, write_atomic
     from app.config import CameraConfig, load_config
+    from app.engine.pipeline import camera_class_ids, keep_camera_detections
     from app.engine.pose_stage import make_pose_stage
     from app.engine.runner import choose_detector
 
@@ -242,8 +241,8 @@ def cmd_snapshot(args: argparse.Namespace, stop: threading.Event) -> int:
     print(f"pose: {stage.reason}", file=sys.stderr)
     dets = choice.backend.predict(frame.image)
     eff = cfg.effective(camera)
-    dets = dets[np.isin(dets.class_id, class_ids_for(eff.classes or ["person"]))]
-    dets = stage.process(frame, dets)
+    dets = keep_camera_detections(dets, camera_class_ids(choice.backend, eff.classes), eff.confidence or 0)
+    stage.process(frame, dets)
     pic = snapshot_picture(frame, dets, camera, min_score=camera.modules.pose.min_score)
     ok, buf = cv2.imencode(".png", pic)
     if not ok:

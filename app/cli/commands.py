@@ -274,7 +274,9 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
         f"frames: {s.frames} decoded, {s.analysed} analysed (stride {camera.stride}), {s.tracks} tracks, {s.events} events"
     )
     print(f"{'stage':<10} {'ms/frame':>9} {'p90 ms':>8} {'runs':>6}")
-    for name in STAGES:
+    extra = [k for k in s.stages if k not in STAGES]  # stages beyond pose and roles, in the order they ran
+    order = [*STAGES[: STAGES.index("analytics")], *extra, *STAGES[STAGES.index("analytics") :]]
+    for name in order:
         st = s.stages.get(name)
         if st is None:
             continue

@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )
+    g.add_argument(
+        "--check",
+        action="store_true",
+        help="check that the window can open here (names a missing system library) and exit",
+    )
     _add_common(g)
 
     from app.cli.queue_cmd import add_parser as add_queue_parser
@@ -120,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    e = sub.add_parser(
+        "eval-tracking",
+        help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
+    )
+    e.add_argument("--mot", type=Path, required=True, help="tracker output in MOTChallenge CSV")
+    e.add_argument("--truth", type=Path, required=True, help="ground truth in MOTChallenge CSV")
+    e.add_argument("--iou", type=float, default=0.5, help="IoU for a box to match (default 0.5)")
     return parser
 
 
@@ -185,6 +197,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "eval-tracking":
+        from app.cli.eval_cmd import cmd_eval_tracking
+
+        return cmd_eval_tracking
     if command == "prune":
         from app.cli import prune_cmd
 

@@ -23,15 +23,13 @@ one is staff and there are no consultations.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from analytics.contact import ContactDetector, ContactEvent
 from analytics.geometry import to_pixels
 from analytics.posture import PostureInterval, PostureThresholds, PostureTracker
 from analytics.reach import ReachDetector, ReachEvent
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.engine.overlay import draw_polygons, draw_skeletons
@@ -102,21 +100,19 @@ class BehaviourModule(Module):
         """Tracker id → current posture, for overlays."""
         return {} if self.posture is None else self.posture.postures()
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update posture, reaches and contacts with one frame's tracked people."""
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         out: list[Record] = []
         ts = frame.ts
         if self.posture is not None:
-            out.extend(self._posture_records(frame.camera_id, self.posture.update(people, ts, roles=roles)))
+            out.extend(self._posture_records(frame.camera_id, self.posture.update(people, ts)))
         if self.reach is not None:
-            out.extend(self._reach_records(frame, people, self.reach.update(people, ts, roles=roles)))
+            out.extend(self._reach_records(frame, people, self.reach.update(people, ts)))
         if self.contact is not None:
-            out.extend(self._contact_records(frame, self.contact.update(people, ts, roles=roles)))
+            out.extend(self._contact_records(frame, self.contact.update(people, ts)))
         return out
 
     # --- records -------------------------------------------------------------------------

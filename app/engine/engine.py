@@ -269,8 +269,8 @@ class Engine:
             ids = sync_site(store, self.site)
             self.stale_runs = mark_stale_runs(store, camera_ids=list(ids.values()))
             if self._choice is None:
-                first = cams[0] if cams else CameraConfig(id="none", source="0")
-                self._choice = choose_detector(self.site, first)
+                # one model for every camera; each pipeline keeps its camera's classes and confidence
+                self._choice = choose_detector(self.site, cams or [CameraConfig(id="none", source="0")])
             # shared by the cameras, like the detector: role examples/classifier and the pose model
             role_setup = load_role_setup(self.site, store=store, data_dir=self.data_dir)
             pose_backend = self._shared_pose_backend(cams, self._choice.backend)

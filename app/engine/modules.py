@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from analytics.roles import RoleMap
-from analytics.tracks import UNKNOWN_ROLE
-from analytics.types import COCO_CLASSES, Detections, Frame, expand_boxes
+from analytics.tracks import UNKNOWN_ROLE, roles_in
+from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
@@ -53,15 +53,15 @@ class Module(ABC):
     """An analytics module of one camera.
 
     Subclasses set ``name`` and implement :meth:`process`; :meth:`close` flushes open state
-    at the end of the video or on shutdown. ``roles`` is the pipeline's role stage's decision for
-    every open track (tracker id → ``staff``/``customer``/``unknown``; an
-    :class:`analytics.roles.RoleMap`, whose ``decision()`` gives confidence and evidence), None
-    when roles are off: pass it on to the analytics' ``roles=`` so customer numbers exclude staff.
+    at the end of the video or on shutdown. What the stages found is on the detections:
+    ``dets.keypoints``, ``dets.data["role"]`` and the role stage's map of every open track
+    ``dets.metadata["roles"]`` (:func:`analytics.tracks.roles_in`; the analytics read it
+    themselves, so customer numbers exclude staff).
 
     Example:
         >>> class Count(Module):
         ...     name = "count"
-        ...     def process(self, frame, dets, *, roles=None):
+        ...     def process(self, frame, dets):
         ...         return []
     """
 
@@ -71,10 +71,8 @@ class Module(ABC):
         self.ctx = ctx
 
     @abstractmethod
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
-        """Handle one analysed frame; ``dets`` carry tracker ids, ``roles`` their roles."""
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Handle one analysed frame; ``dets`` carry tracker ids and what the stages added."""
 
     def close(self, ts: float) -> list[Record]:
         """End of stream at time ``ts``: close whatever is open."""
@@ -115,6 +113,7 @@ def encode_crop(
 class _TrackState:
     track_id: int
     class_id: int
+    class_name: str
     first_ts: float
     last_ts: float
     frames: int = 0
@@ -143,22 +142,22 @@ class TracksRecorder(Module):
         self._roles: Mapping[int, str] | None = None
         self.finished = 0
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update tracks with this frame, emit starts, and end tracks not seen for a while."""
+        roles = roles_in(dets)
         if roles is not None:
             self._roles = roles  # kept for close(): the role stage's decisions of every open track
         out: list[Record] = []
         ts = frame.ts
         anchors = dets.anchors()
+        names = dets.names()
         boxes = None
         for i, tid in enumerate(dets.tracker_id.tolist()):
             if tid < 0:
                 continue
             st = self._tracks.get(tid)
             if st is None:
-                st = _TrackState(tid, int(dets.class_id[i]), ts, ts)
+                st = _TrackState(tid, int(dets.class_id[i]), str(names[i]), ts, ts)
                 self._tracks[tid] = st
             st.last_ts = ts
             st.frames += 1
@@ -183,7 +182,7 @@ class TracksRecorder(Module):
                         type="track_start",
                         track_id=tid,
                         payload={
-                            "class": COCO_CLASSES[st.class_id],
+                            "class": st.class_name,
                             "confidence": round(float(dets.confidence[i]), 3),
                         },
                         photos=photos,
@@ -223,7 +222,7 @@ class TracksRecorder(Module):
             type="track_end",
             track_id=st.track_id,
             payload={
-                "class": COCO_CLASSES[st.class_id],
+                "class": st.class_name,
                 "duration": round(st.last_ts - st.first_ts, 3),
                 "frames": st.frames,
                 "role": role,

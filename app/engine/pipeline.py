@@ -24,10 +24,11 @@ from app.engine.pose_stage import PoseStage, make_pose_stage
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
+from app.engine.stages import Stage
 from app.engine.timing import StageStats, StageTimer
-from app.errors import SourceError
+from app.errors import SourceError, UserError
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
-from models.base import DetectorBackend
+from models.base import DetectorBackend, check_classes
 from models.pose import PoseBackend
 from models.tracking import Tracker, TrackerSettings
 
@@ -140,6 +141,39 @@ class _Handoff:
             return frame
 
 
+def camera_class_ids(detector: DetectorBackend, classes: list[str] | None) -> np.ndarray:
+    """The detector's class ids of a camera's class names (``person`` when none are set).
+
+    Raises:
+        UserError: a name the loaded detector does not know (one line naming the valid ones).
+
+    Example:
+        >>> from models.base import DetectorSettings
+        >>> class Shelf(DetectorBackend):
+        ...     class_names = ("gap", "product")
+        ...     def predict(self, image): ...
+        >>> camera_class_ids(Shelf(DetectorSettings()), ["product"]).tolist()
+        [1]
+        >>> camera_class_ids(Shelf(DetectorSettings()), ["person"])
+        Traceback (most recent call last):
+        ...
+        app.errors.UserError: unknown class 'person' for the detector (valid: gap, product)
+    """
+    names = classes or ["person"]
+    try:
+        check_classes(names, detector.class_names)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    return np.asarray(class_ids_for(names, detector.class_names), dtype=np.int32)
+
+
+def keep_camera_detections(dets: Detections, class_ids: np.ndarray, confidence: float) -> Detections:
+    """A shared detector's detections of one camera: its classes, at or above its confidence."""
+    if not len(dets):
+        return dets
+    return dets[np.isin(dets.class_id, class_ids) & (dets.confidence >= confidence)]
+
+
 def tracker_settings(site: SiteConfig) -> TrackerSettings:
     """Tracker settings from the site config."""
     t = site.tracker
@@ -209,7 +243,7 @@ class CameraPipeline:
         self.timer = StageTimer()
         det = site.effective(camera)
         self.detection = det
-        self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
+        self.class_ids = camera_class_ids(detector, det.classes)
         rate = (camera.fps or nominal_fps) / camera.stride
         self.tracker = Tracker(tracker_settings(site), rate=rate)
         ctx = CameraContext(
@@ -222,6 +256,9 @@ class CameraPipeline:
         self.roles: RoleStage | None = make_role_stage(
             site, camera, role_setup, lost_after=site.tracker.track_buffer
         )
+        #: Per-frame steps after tracking, in order (pose places the torso for roles); see stages.py.
+        self.stages: list[Stage] = [s for s in (self.pose, self.roles) if s is not None]
+        self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
 
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
@@ -248,7 +285,7 @@ class CameraPipeline:
         self._emit(records)
         det = self.site.effective(camera)
         self.camera, self.detection = camera, det
-        self.class_ids = np.asarray(class_ids_for(det.classes or ["person"]))
+        self.class_ids = camera_class_ids(self.detector, det.classes)
         ctx = CameraContext(
             site=self.site,
             camera=camera,
@@ -262,6 +299,10 @@ class CameraPipeline:
         self.pose = make_pose_stage(self.site, camera, self.detector, backend=shared)
         if self.roles is not None:
             self.roles.replace_camera(camera)
+        others = [s for s in self.stages if not isinstance(s, (PoseStage, RoleStage))]
+        for st in others:
+            st.replace_camera(camera)
+        self.stages = [s for s in (self.pose, self.roles) if s is not None] + others
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------
@@ -300,25 +341,21 @@ class CameraPipeline:
     def _analyse(self, frame: Frame) -> Detections:
         with self.timer.measure("detect"), self.detector_lock:
             dets = self.detector.predict(frame.image)
-        if len(dets) and self.class_ids.size:
-            dets = dets[
-                np.isin(dets.class_id, self.class_ids) & (dets.confidence >= (self.detection.confidence or 0))
-            ]
+        dets = keep_camera_detections(dets, self.class_ids, self.detection.confidence or 0)
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
-        if self.pose is not None:
-            with self.timer.measure("pose"):
-                tracked = self.pose.process(frame, tracked)
         records: list[Record] = []
-        roles = None
-        if self.roles is not None:
-            with self.timer.measure("roles"):
-                roles, ended = self.roles.process(frame, tracked)
-            records.extend(ended)
-            self._roles = roles
+        n = self._analysed_n
+        self._analysed_n += 1
+        for stage in self.stages:
+            if not stage.cadence.due(n):
+                continue
+            with self.timer.measure(stage.name):
+                records.extend(stage.process(frame, tracked))
+        self._roles = tracked.metadata.get("roles", {})
         with self.timer.measure("analytics"):
             for m in self.modules:
-                records.extend(m.process(frame, tracked, roles=roles))
+                records.extend(m.process(frame, tracked))
         with self.timer.measure("store"):
             self._emit(records)
         return tracked
@@ -360,8 +397,8 @@ class CameraPipeline:
             records: list[Record] = []
             for m in self.modules:
                 records.extend(m.close(end_ts))
-            if self.roles is not None:
-                records.extend(self.roles.close(end_ts))
+            for stage in self.stages:
+                records.extend(stage.close(end_ts))
             self._emit(records)
             s.last_ts = last_ts
             s.dropped = handoff.dropped

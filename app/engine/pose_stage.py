@@ -14,7 +14,8 @@ smoothed over time (:class:`analytics.pose.KeypointSmoother`) and attached to th
 
 Example:
     >>> stage = make_pose_stage(site, camera, detector)  # doctest: +SKIP
-    >>> tracked = stage.process(frame, tracked)  # doctest: +SKIP
+    >>> stage.process(frame, tracked)  # doctest: +SKIP
+    []
     >>> tracked.keypoints.shape  # doctest: +SKIP
     (5, 17, 3)
 """
@@ -24,17 +25,21 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from analytics.geometry import to_pixels
 from analytics.pose import KeypointSmoother
-from analytics.reach import distance_to_polygon
-from analytics.types import PERSON, Detections, Frame
+from analytics.types import PERSON_CLASS, Detections, Frame
 from app.config import CameraConfig, PoseModule, SiteConfig
+from app.engine.stages import Cadence, Stage
 from app.errors import UserError
 from models.base import BackendUnavailable, DetectorBackend
 from models.pose import PoseBackend, PoseSettings, create_pose_backend
+
+if TYPE_CHECKING:
+    from app.engine.modules import Record
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +76,11 @@ def follow_box(keypoints: np.ndarray, old_box: np.ndarray, new_box: np.ndarray) 
     return out
 
 
-class PoseStage:
-    """Attaches smoothed keypoints to one camera's tracked people.
+class PoseStage(Stage):
+    """Attaches smoothed keypoints to one camera's tracked people (``dets.keypoints``).
+
+    Its cadence is per person (people take turns, see the module's text), so the pipeline runs it
+    on every analysed frame; ``cadence`` says which classes and zone types it looks at.
 
     Args:
         backend: the pose model (None: keypoints must come with the detections).
@@ -95,6 +103,9 @@ class PoseStage:
         self.settings = settings
         self.reason = reason
         wanted = {t.value for t in settings.zone_types}
+        self.cadence = Cadence(
+            classes=(PERSON_CLASS,), zone_types=tuple(sorted(wanted)), zone_margin=settings.zone_margin
+        )
         self._zones_rel = [pts for t, pts in zones if t in wanted]
         self._zones_px: list[np.ndarray] | None = None
         self._size: tuple[int, int] | None = None
@@ -107,53 +118,46 @@ class PoseStage:
         #: people estimated by the model so far (the cost actually paid)
         self.estimated = 0
 
-    def _near_zones(self, frame: Frame, dets: Detections) -> np.ndarray:
-        """Which detections are near a zone of the wanted types."""
-        if not self.settings.zone_types:
-            return np.ones(len(dets), bool)
+    def _wanted(self, frame: Frame, dets: Detections) -> np.ndarray:
+        """Which detections the model should look at: people, near a zone of the wanted types."""
         if self._size != (frame.width, frame.height):
             self._size = (frame.width, frame.height)
             self._zones_px = [to_pixels(p, frame.width, frame.height) for p in self._zones_rel]
-        near = np.zeros(len(dets), bool)
-        if not self._zones_px or not len(dets):
-            return near
-        h = np.maximum(dets.xyxy[:, 3] - dets.xyxy[:, 1], 1.0)
-        pts = np.concatenate([dets.anchors(), dets.centers()])
-        for poly in self._zones_px:
-            d = distance_to_polygon(pts, poly).reshape(2, -1).min(axis=0)
-            near |= d <= self.settings.zone_margin * h
-        return near
+        return self.cadence.select(dets, self._zones_px)
 
-    def process(self, frame: Frame, dets: Detections) -> Detections:
-        """Estimate (where due), smooth and attach keypoints.
+    name = "pose"
+    adds = ("keypoints",)
+
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Estimate (where due), smooth and attach keypoints: ``dets.keypoints`` (N, 17, 3) is set.
 
         Args:
             frame: the analysed frame.
             dets: its tracked detections.
 
         Returns:
-            The same detections with ``keypoints`` (N, 17, 3) set.
+            No records.
         """
         self._n += 1
         n = len(dets)
         if n == 0:
             self._forget(frame.ts)
-            return dets
-        people = dets.class_id == PERSON
+            return []
+        people = dets.is_class(PERSON_CLASS)
         if dets.keypoints is not None and dets.keypoints.shape[1:] == (17, 3):
             raw = np.where(people[:, None, None], dets.keypoints, 0.0).astype(np.float32)
         else:
-            raw = self._estimate(frame, dets, people)
-        out = Detections(dets.xyxy, dets.confidence, dets.class_id, dets.tracker_id, raw)
-        out.keypoints = self.smoother.update(out, frame.ts)
+            raw = self._estimate(frame, dets)
+        dets.keypoints = raw
+        dets.keypoints = self.smoother.update(dets, frame.ts)
         self._forget(frame.ts)
-        return out
+        return []
 
-    def _estimate(self, frame: Frame, dets: Detections, people: np.ndarray) -> np.ndarray:
+    def _estimate(self, frame: Frame, dets: Detections) -> np.ndarray:
         raw = np.zeros((len(dets), 17, 3), np.float32)
         if self.backend is None:
             return raw
-        wanted = people & self._near_zones(frame, dets)
+        wanted = self._wanted(frame, dets)
         every = self.settings.every
         due: list[int] = []
         for i, tid in enumerate(dets.tracker_id.tolist()):

@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,7 +41,7 @@ import numpy as np
 from analytics.forecast import ArrivalKernel, QueueForecast, QueueModel, QueueState
 from analytics.queue_alerts import QueueAlert, QueueAlerter
 from analytics.queues import QueueMonitor, QueueSnapshot
-from analytics.types import PERSON, Detections, Frame
+from analytics.types import PERSON_CLASS, Detections, Frame
 from app.config import CheckoutConfig
 from app.config import QueueModule as QueueSettings
 from app.engine.modules import CameraContext, Module, Record, encode_crop
@@ -147,9 +146,7 @@ class QueueModule(Module):
 
     # --- per frame ------------------------------------------------------------------------
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Update every checkout with this frame's people; emit waits, services, snapshots, alerts.
 
         ``roles`` (the role stage's, tracker id → role): staff never queue, they open counters.
@@ -161,10 +158,10 @@ class QueueModule(Module):
         if self._first_ts is None:
             self._first_ts = frame.ts
             self.feed.watch_from(frame.ts)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         out: list[Record] = []
         for item in self._items:
-            snap = item.monitor.update(people, frame.ts, roles=roles)
+            snap = item.monitor.update(people, frame.ts)
             out.extend(self._records(item, snap))
             if frame.ts >= item.next_snapshot:
                 self._forecast(item, snap)

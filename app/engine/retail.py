@@ -8,7 +8,6 @@ store records. Pixel geometry is built for the first frame's size (zones are 0�
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -17,8 +16,8 @@ from analytics.background import BackgroundSampler
 from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
-from analytics.tracks import anchor_points, role_of
-from analytics.types import COCO_CLASSES, PERSON, Detections, Frame, expand_boxes
+from analytics.tracks import anchor_points, role_of, roles_in
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
@@ -101,27 +100,25 @@ class RetailModule(Module):
         self.size = (width, height)
         self._ready = True
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Run lines → zones → visits → heatmap on one frame's tracked people (roles: the role stage's)."""
         if not self._ready:
             self._build(frame.width, frame.height)
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
         ts = frame.ts
         out: list[Record] = []
         crossings: list[LineCrossing] = []
         for lc in self.lines:
-            crossings.extend(lc.update(people, ts, roles=roles))
+            crossings.extend(lc.update(people, ts))
         if crossings:
             out.extend(self._crossing_events(frame, people, crossings))
-        zone_events: list[ZoneEvent] = self.zones.update(people, ts, roles=roles) if self.zones else []
+        zone_events: list[ZoneEvent] = self.zones.update(people, ts) if self.zones else []
         out.extend(self._zone_records(frame.camera_id, zone_events))
         if self.visits is not None:
-            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events, roles=roles)
+            visits = self.visits.update(people, ts, crossings=crossings, zone_events=zone_events)
             out.extend(self._visit_records(frame.camera_id, visits))
         if self.cfg.heatmap.enabled:
-            out.extend(self._heat(frame, people, roles))
+            out.extend(self._heat(frame, people))
             out.extend(self._sample_background(frame, dets))
         return out
 
@@ -152,7 +149,7 @@ class RetailModule(Module):
                     track_id=c.track_id,
                     zone_id=c.line_id,
                     payload={
-                        "class": COCO_CLASSES[c.class_id],
+                        "class": PERSON_CLASS,  # lines count people only
                         "role": c.role,
                         "line": self.zone_names.get(c.line_id),
                     },
@@ -204,7 +201,7 @@ class RetailModule(Module):
             for v in visits
         ]
 
-    def _heat(self, frame: Frame, people: Detections, roles: Mapping[int, str] | None = None) -> list[Record]:
+    def _heat(self, frame: Frame, people: Detections) -> list[Record]:
         out: list[Record] = []
         hour = math.floor(frame.ts / HOUR) * HOUR
         if self.hour is not None and hour != self.hour:
@@ -214,6 +211,7 @@ class RetailModule(Module):
             return out
         dt = self.clock.dt(people.tracker_id, frame.ts)
         points = anchor_points(people)
+        roles = roles_in(people)
         labels = np.array([role_of(roles, t) for t in people.tracker_id.tolist()])
         for role in np.unique(labels).tolist():  # one heatmap per role, so the role filter works
             hm = self.heat.get(role)

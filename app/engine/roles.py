@@ -1,7 +1,9 @@
 """The pipeline's role stage: staff, customer or unknown for every tracked person of a camera.
 
 Runs after tracking (and the pose stage, whose keypoints place the torso) and before the modules,
-which get the decisions as ``roles=`` (a :class:`~analytics.roles.RoleMap`). Per frame it
+which read the decisions from the detections: ``data["role"]``, ``data["role_confidence"]``,
+``data["employee_id"]`` per detection and ``metadata["roles"]`` (a :class:`~analytics.roles.RoleMap`
+of every open track, also those not in this frame). Per frame it
 
 * samples each person's torso colours every ``roles.sample_interval`` seconds against the staff
   uniform (examples from the config's ``roles.uniform_dir`` and from the database);
@@ -20,9 +22,9 @@ goes on the track's row (through the ``tracks`` module), which the statistics re
 Example:
     >>> setup = load_role_setup(site, store=store, data_dir=data_dir)  # doctest: +SKIP
     >>> stage = RoleStage(site, camera, setup)  # doctest: +SKIP
-    >>> roles, records = stage.process(frame, tracked)  # doctest: +SKIP
-    >>> dict(roles)  # doctest: +SKIP
-    {3: 'staff', 7: 'customer'}
+    >>> records = stage.process(frame, tracked)  # doctest: +SKIP
+    >>> dict(tracked.metadata["roles"]), tracked.data["role"].tolist()  # doctest: +SKIP
+    ({3: 'staff', 7: 'customer'}, ['staff', 'customer'])
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ from analytics.roles import (
     UniformModel,
     crop_features,
 )
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.tracks import UNKNOWN_ROLE
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
-from app.engine.modules import encode_crop
+from app.engine.modules import Record, encode_crop
+from app.engine.stages import Stage
 from app.errors import UserError
 from app.store.records import EventRecord, PhotoRecord
 
@@ -257,8 +261,8 @@ class _Seen:
     crops: list[tuple[float, PhotoRecord]] = field(default_factory=list)
 
 
-class RoleStage:
-    """Decides every tracked person's role on one camera.
+class RoleStage(Stage):
+    """Decides every tracked person's role on one camera (a pipeline :class:`Stage`).
 
     Args:
         site: the site config (``roles``).
@@ -269,8 +273,11 @@ class RoleStage:
 
     Example:
         >>> stage = RoleStage(site, camera, setup)  # doctest: +SKIP
-        >>> roles, records = stage.process(frame, tracked)  # doctest: +SKIP
+        >>> records = stage.process(frame, tracked)  # doctest: +SKIP
     """
+
+    name = "roles"
+    adds = ("role", "role_confidence", "employee_id")
 
     def __init__(
         self,
@@ -312,22 +319,25 @@ class RoleStage:
         self.resolver.set_zones(staff, work)
         self._size = (width, height)
 
-    def process(self, frame: Frame, dets: Detections) -> tuple[RoleMap, list[EventRecord]]:
-        """Add one frame's evidence; return the roles of the open tracks and the ended tracks' events."""
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
+        """Add one frame's evidence and the roles to ``dets``; return the ended tracks' events."""
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
         ts = frame.ts
-        people = dets[(dets.class_id == PERSON) & (dets.tracker_id >= 0)] if len(dets) else dets
+        people = dets[(dets.is_class(PERSON_CLASS)) & (dets.tracker_id >= 0)] if len(dets) else dets
         boxes = expand_boxes(people.xyxy, self.expand, frame.width, frame.height) if len(people) else None
         scores = self._classify(frame, people, boxes) if boxes is not None else {}
         matches = self.setup.matcher.match(frame, people) if self.setup.matcher and len(people) else None
         update = self.resolver.update(people, ts, image=frame.image, classifier=scores, matches=matches)
         if boxes is not None:
             self._keep_crops(frame, people, boxes)
-        records = [r for tr in update.ended if (r := self._decision(frame.camera_id, tr)) is not None]
-        return update.roles, records
+        records: list[Record] = [
+            r for tr in update.ended if (r := self._decision(frame.camera_id, tr)) is not None
+        ]
+        attach_roles(dets, update.roles)
+        return records
 
-    def close(self, ts: float) -> list[EventRecord]:
+    def close(self, ts: float) -> list[Record]:
         """The decisions of every open track (end of the video or shutdown)."""
         cam = self.camera.id
         return [r for tr in self.resolver.flush() if (r := self._decision(cam, tr)) is not None]
@@ -395,6 +405,29 @@ class RoleStage:
             photos=tuple(c for _, c in seen.crops),
             ts_end=tr.last_ts,
         )
+
+
+def attach_roles(dets: Detections, roles: RoleMap) -> None:
+    """Put a role map on detections: ``metadata["roles"]`` and per-detection role arrays.
+
+    Example:
+        >>> d = Detections([[0, 0, 1, 1], [0, 0, 2, 2]], [0.9, 0.9], [0, 0], [3, 4])
+        >>> attach_roles(d, RoleMap({}))
+        >>> d.data["role"].tolist(), d.data["role_confidence"].tolist()
+        (['unknown', 'unknown'], [0.0, 0.0])
+    """
+    n = len(dets)
+    role = np.full(n, UNKNOWN_ROLE, dtype=object)
+    confidence = np.zeros(n, np.float32)
+    employee = np.full(n, None, dtype=object)
+    for i, tid in enumerate(dets.tracker_id.tolist()):
+        decision = roles.decision(tid)
+        if decision is not None:
+            role[i], confidence[i], employee[i] = decision.role, decision.confidence, decision.employee_id
+    dets.set("role", role)
+    dets.set("role_confidence", confidence)
+    dets.set("employee_id", employee)
+    dets.metadata["roles"] = roles
 
 
 def _cut(image: np.ndarray, box: np.ndarray) -> np.ndarray:

@@ -51,15 +51,19 @@ class AnalysisResult:
     roles: str = ""
 
 
-def detector_settings(site: SiteConfig, camera: CameraConfig) -> DetectorSettings:
-    """The detector settings for a camera (camera overrides the site's detector defaults)."""
-    from analytics.types import class_ids_for
+def detector_settings(site: SiteConfig, cameras: CameraConfig | list[CameraConfig]) -> DetectorSettings:
+    """The settings of a detector shared by ``cameras`` (one camera or several).
 
-    eff = site.effective(camera)
+    The model keeps every class and the lowest confidence any of the cameras asks for; each
+    camera's pipeline then keeps its own classes and confidence (a people camera and a parking
+    camera share one model and each gets what it asked for).
+    """
+    cams = [cameras] if isinstance(cameras, CameraConfig) else list(cameras)
     d = site.detector
+    confidences = [site.effective(c).confidence or 0.35 for c in cams] or [d.confidence or 0.35]
     return DetectorSettings(
-        confidence=eff.confidence or 0.35,
-        classes=tuple(class_ids_for(eff.classes or ["person"])),
+        confidence=min(confidences),
+        classes=(),
         iou=d.iou,
         threads=d.threads or (os.cpu_count() or 2),
         model_dir=d.model_dir,
@@ -69,9 +73,9 @@ def detector_settings(site: SiteConfig, camera: CameraConfig) -> DetectorSetting
     )
 
 
-def choose_detector(site: SiteConfig, camera: CameraConfig) -> BackendChoice:
-    """Load the configured detector backend, falling back to the built-in one."""
-    settings = detector_settings(site, camera)
+def choose_detector(site: SiteConfig, cameras: CameraConfig | list[CameraConfig]) -> BackendChoice:
+    """Load the configured detector backend for ``cameras``, falling back to the built-in one."""
+    settings = detector_settings(site, cameras)
     if not settings.model_dir:
         from app.paths import model_dir
 

@@ -21,13 +21,11 @@ roles there are no alerts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from analytics.geometry import to_pixels
 from analytics.service import UnattendedEvent, UnattendedMonitor
-from analytics.types import PERSON, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.store.records import EventRecord, PhotoRecord
 
@@ -67,17 +65,15 @@ class ServiceModule(Module):
         )
         self._size = (width, height)
 
-    def process(
-        self, frame: Frame, dets: Detections, *, roles: Mapping[int, str] | None = None
-    ) -> list[Record]:
+    def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Watch this frame's customers; return alerts raised and cleared."""
         if not self.zones:
             return []
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
         assert self.monitor is not None
-        people = dets[dets.class_id == PERSON] if len(dets) else dets
-        return self._records(frame, people, self.monitor.update(people, frame.ts, roles=roles))
+        people = dets[dets.is_class(PERSON_CLASS)] if len(dets) else dets
+        return self._records(frame, people, self.monitor.update(people, frame.ts))
 
     def close(self, ts: float) -> list[Record]:
         """Clear the alerts still raised at the end of the video."""

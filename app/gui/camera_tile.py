@@ -13,7 +13,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from analytics.types import COCO_CLASSES
 from app.engine.engine import CameraSnapshot
 from app.engine.sources import CameraStatus
 from app.gui.qt_util import ROLE_COLORS, zone_color
@@ -214,6 +213,7 @@ class CameraTile(QWidget):
         p.setFont(f)
         fm = p.fontMetrics()
         roles = s.roles
+        names = d.names()
         for i in range(len(d)):
             x1, y1, x2, y2 = (float(v) for v in d.xyxy[i])
             tid = int(d.tracker_id[i])
@@ -223,10 +223,9 @@ class CameraTile(QWidget):
             p.setPen(QPen(color, 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(box)
-            cls = int(d.class_id[i])
-            name = COCO_CLASSES[cls] if 0 <= cls < len(COCO_CLASSES) else str(cls)
+            name = str(names[i])
             text = f"#{tid}" if tid >= 0 else name
-            if cls != 0 and tid >= 0:
+            if name != "person" and tid >= 0:
                 text += f" {name}"
             tw, th = fm.horizontalAdvance(text) + 6, fm.height()
             tag = QRectF(box.x(), max(r.y(), box.y() - th), tw, th)

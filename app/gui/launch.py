@@ -40,6 +40,8 @@ def cmd_gui(args: argparse.Namespace, stop: threading.Event) -> int:
     """
     if importlib.util.find_spec("PySide6") is None:
         raise UserError("the GUI needs PySide6, which is not installed (pip install pyside6-essentials)")
+    if getattr(args, "check", False):
+        return _check(args)
     if args.screenshot is not None:
         if not args.db:
             raise UserError("--screenshot needs --db: the database whose screens to render", 2)
@@ -54,6 +56,40 @@ def cmd_gui(args: argparse.Namespace, stop: threading.Event) -> int:
             "no display to open the window on (DISPLAY/WAYLAND_DISPLAY are not set); "
             "use the other commands, or gui --screenshot DIR --db URL"
         )
+    from app.gui.platform_check import check_display, uses_xcb
+
+    if uses_xcb():
+        check = check_display()
+        if not check.ok:
+            raise UserError(check.message)
     from app.gui.app import run
 
     return run(args.config, args.db, stop=stop)
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``gui --check``: the X11 plugin's libraries, the display, then a window really opened."""
+    from app.gui.platform_check import check_display, uses_xcb
+
+    check = check_display()
+    print(f"Qt platform libraries: {'OK' if check.ok else 'MISSING'} — {check.message}")
+    if not check.ok:
+        return 1
+    if not display_available():
+        print("Display: none (DISPLAY/WAYLAND_DISPLAY not set) — the window needs a desktop session")
+        return 1
+    import subprocess
+
+    probe = (
+        "from PySide6.QtWidgets import QApplication, QWidget; a = QApplication([]); w = QWidget(); "
+        "w.show(); a.processEvents(); print(a.platformName())"
+    )
+    env = dict(os.environ, QT_DEBUG_PLUGINS="0")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    if out.returncode != 0:
+        last = [ln for ln in out.stderr.strip().splitlines() if ln.strip()][-3:]
+        print(f"Display: a test window could not open — {' / '.join(last) or 'exit ' + str(out.returncode)}")
+        return 1
+    where = os.environ.get("DISPLAY") if uses_xcb() else os.environ.get("WAYLAND_DISPLAY", "")
+    print(f"Display: OK — a test window opened on {out.stdout.strip()} {where or ''}".rstrip())
+    return 0

@@ -1,7 +1,8 @@
 """The open site config file: one object the pages edit, validate and save through.
 
 Every change is validated like the file itself (pydantic, one clear line on error) and written
-atomically to the same YAML file. Video file sources inside the config's folder are written
+atomically to the same YAML file — as a change to the user's file (:mod:`app.yaml_merge`), so its
+comments, key order and the defaults it leaves unset survive a save. Video file sources inside the config's folder are written
 relative to it again (loading made them absolute), so the folder can be moved.
 
 Example:
@@ -11,12 +12,14 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from PySide6.QtCore import QObject, Signal
+from ruamel.yaml import YAMLError
 
 from app.config import (
     CameraConfig,
@@ -27,6 +30,9 @@ from app.config import (
     save_config,
 )
 from app.errors import ConfigError, UserError
+from app.yaml_merge import write_changes
+
+log = logging.getLogger(__name__)
 
 
 class SiteDocument(QObject):
@@ -89,7 +95,7 @@ class SiteDocument(QObject):
             new = SiteConfig.model_validate(data)
         except ValidationError as e:
             raise ConfigError(format_validation_error(e)) from None
-        self._write(new)
+        self._write(new, self._config if self.saved else None)
         self._config = new
         self.saved = True
         self.changed.emit()
@@ -130,18 +136,50 @@ class SiteDocument(QObject):
         data["cameras"] = [_camera_dict(c) for c in cams]
         return self.update(data)
 
-    def _write(self, cfg: SiteConfig) -> None:
+    def _write(self, cfg: SiteConfig, old: SiteConfig | None = None) -> None:
+        """Save ``cfg``: as a change from ``old`` into the user's file (comments survive), or whole."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if old is not None and self.path.is_file():
+                try:
+                    write_changes(self.path, self._file_dict(old), self._file_dict(cfg), trim=_trimmer(cfg))
+                    return
+                except (ValueError, YAMLError) as e:  # the file changed into something else meanwhile
+                    log.warning("rewriting %s as a whole: %s", self.path, e)
+            save_config(self._file_config(cfg), self.path)
+        except OSError as e:
+            raise ConfigError(f"cannot save {self.path}: {e.strerror or e.__class__.__name__}") from None
+
+    def _file_config(self, cfg: SiteConfig) -> SiteConfig:
+        """``cfg`` as the file holds it: video files inside the config's folder written relative to it."""
         base = self.path.resolve().parent
         cams = []
         for c in cfg.cameras:
             if c.kind == "file":
                 c = c.model_copy(update={"source": _relative(c.source, base)})
             cams.append(c)
+        return cfg.model_copy(update={"cameras": cams})
+
+    def _file_dict(self, cfg: SiteConfig) -> dict[str, Any]:
+        return config_to_dict(self._file_config(cfg))
+
+
+def _trimmer(cfg: SiteConfig):  # type: ignore[no-untyped-def]
+    """Makes a new list item of ``cfg`` (a camera, a zone…) minimal: the values the user set."""
+
+    def trim(path: tuple[str | int, ...], item: dict[str, Any]) -> dict[str, Any]:
+        node: Any = cfg
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            save_config(cfg.model_copy(update={"cameras": cams}), self.path)
-        except OSError as e:
-            raise ConfigError(f"cannot save {self.path}: {e.strerror or e.__class__.__name__}") from None
+            for step in path:
+                node = node[step] if isinstance(step, int) else getattr(node, step)
+        except (AttributeError, IndexError, TypeError):
+            return item
+        if not isinstance(node, BaseModel):
+            return item
+        keep = set(node.model_dump(exclude_defaults=True, exclude_none=True)) | {"id", "name", "type"}
+        return {k: v for k, v in item.items() if k in keep}
+
+    return trim
 
 
 def _camera_dict(camera: CameraConfig) -> dict[str, Any]:

@@ -82,6 +82,7 @@ class ZoneEditor(QWidget):
         self.camera_id: str | None = None
         self._loading = False
         self._dirty = False
+        self._saving = False
         self._pictures: dict[str, np.ndarray] = {}
 
         self.canvas = ZoneCanvas()
@@ -216,7 +217,7 @@ class ZoneEditor(QWidget):
             self.status.setText("No cameras in the site config yet.")
 
     def _document_changed(self) -> None:
-        if self._dirty:
+        if self._dirty or self._saving:
             return
         self._fill_cameras()
         cam = self.document.camera(self.camera_id or "")
@@ -364,12 +365,21 @@ class ZoneEditor(QWidget):
             return False
         try:
             new = camera_with_shapes(cam, self.canvas.shapes())
-            self._dirty = False
+            self._saving = True
             self.document.replace_camera(new)
         except UserError as e:
             self._dirty = True
             self.status.setText(f"<span style='color:#d03030'>Not saved: {e}</span>")
             return False
+        finally:
+            self._saving = False
+        self._fill_cameras()
+        saved = shapes_from_camera(new)
+        if saved != self.canvas.shapes():  # (rounded as the file holds them) the undo history stays
+            self._loading = True
+            self.canvas.set_shapes(saved, reset_history=False)
+            self._loading = False
+        self._dirty = False
         n = len(new.zones)
         self.status.setText(f"Saved {n} zone{'s' * (n != 1)} to {self.document.path.name}.")
         self._update_buttons()

@@ -94,7 +94,10 @@ def test_consultation_needs_roles() -> None:
         mod = _module({"pose": {"enabled": True}, "behaviour": {"contact": {"min_seconds": 3.0}}})
         out: list[Any] = []
         for i in range(50):
-            out += mod.process(_frame(i), frame_dets(staff_and_customer), roles=roles)
+            d = frame_dets(staff_and_customer)
+            if roles is not None:
+                d.metadata["roles"] = roles  # what the role stage puts there
+            out += mod.process(_frame(i), d)
         out += mod.close(T0 + 5.0)
         talks = _events(out, "contact")
         assert len(talks) == expected

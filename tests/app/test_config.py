@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from app.config import SiteConfig, ZoneType, load_config, save_config
 from app.errors import ConfigError
@@ -145,3 +146,25 @@ def test_save_roundtrip_is_atomic_and_valid(tmp_path: Path) -> None:
 def test_usb_kind() -> None:
     cfg = SiteConfig.model_validate({"site": {"name": "x"}, "cameras": [{"id": "c", "source": "0"}]})
     assert cfg.cameras[0].kind == "usb"
+
+
+def test_classes_are_checked_against_the_chosen_backend() -> None:
+    from app.config import SiteConfig, format_validation_error
+
+    base = {"site": {"name": "x"}, "cameras": [{"id": "c", "source": "v.avi"}]}
+    with pytest.raises(ValidationError) as e:
+        SiteConfig.model_validate({**base, "detector": {"backend": "nanodet", "classes": ["person", "shelf gap"]}})
+    line = format_validation_error(e.value)
+    assert line.startswith("detector.classes: unknown class 'shelf gap' for the nanodet detector (valid: person,")
+    assert "\n" not in line
+    # an official YOLO pose model knows people only
+    with pytest.raises(ValidationError, match=r"cameras\[0\]\.classes: unknown class 'car'.*valid: person\)"):
+        SiteConfig.model_validate(
+            {**base, "detector": {"backend": "yolo", "yolo_model": "yolo11n-pose.pt"},
+             "cameras": [{"id": "c", "source": "v.avi", "classes": ["car"]}]}
+        )  # fmt: skip
+    # a custom model's classes are known once it is loaded (the pipeline checks them then)
+    cfg = SiteConfig.model_validate(
+        {**base, "detector": {"backend": "yolo", "yolo_model": "shelf.pt", "classes": ["gap", "product"]}}
+    )
+    assert cfg.detector.classes == ["gap", "product"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
-from analytics.types import Detections, Frame
+from analytics.types import COCO_CLASSES, Detections, Frame
 from app.config import SiteConfig
 from app.engine.modules import CameraContext, build_modules
 from app.engine.pipeline import CameraPipeline
@@ -133,7 +134,8 @@ def test_the_pipeline_hands_its_events_to_the_site_feed() -> None:
 
     cfg = site()
     shared = SiteFeed(cfg)
-    pipe = CameraPipeline(cfg, cfg.cameras[0], object(), object(), Sink(), 1, site_feed=shared)  # type: ignore[arg-type]
+    detector = SimpleNamespace(class_names=COCO_CLASSES)  # never called here
+    pipe = CameraPipeline(cfg, cfg.cameras[0], object(), detector, Sink(), 1, site_feed=shared)  # type: ignore[arg-type]
     assert any(isinstance(m, QueueModule) and m.feed is shared for m in pipe.modules)
     pipe._emit([EventRecord("cam", 7.0, "footfall", "in", zone_id="door")])
     assert shared.entries(since=0, until=10).tolist() == [7.0]

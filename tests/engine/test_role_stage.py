@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from analytics.types import Detections, Frame
+from analytics.types import COCO_CLASSES, Detections, Frame
 from app.config import SiteConfig
 from app.engine.modules import CameraContext, TracksRecorder
 from app.engine.pipeline import CameraPipeline
@@ -116,6 +116,7 @@ class ScriptedDetector:
     """Returns the scripted detections of each frame (by frame index)."""
 
     description = "scripted"
+    class_names = COCO_CLASSES
 
     def __init__(self, script: list[tuple[Frame, Detections]]) -> None:
         self.by_image = {id(f.image): d for f, d in script}
@@ -178,11 +179,12 @@ def test_role_stage_decides_and_stores_the_decision_with_crops(tmp_path: Path) -
         d.tracker_id = np.array([1, 2])
         if i >= 30:  # the red person is gone after 3 s
             d = d[np.array([False, True])]
-        roles, ended = stage.process(frame, d)
-        events += ended
+        events += stage.process(frame, d)
+        roles = d.metadata["roles"]
         if i == 30:
             assert dict(roles) == {1: "staff", 2: "customer"}  # still open, though not in the frame
     assert dict(roles) == {2: "customer"}
+    assert d.data["role"].tolist() == ["customer"] and d.data["role_confidence"][0] > 0.5
     ((ev,),) = [[e for e in events if e.track_id == 1]]  # ended 5 s after last seen
     assert (ev.module, ev.type, ev.ts, ev.ts_end) == ("roles", "decision", T0, pytest.approx(T0 + 2.9))
     assert ev.payload["role"] == "staff" and ev.payload["confidence"] > 0.9
@@ -244,7 +246,8 @@ def test_retail_heatmap_splits_by_role() -> None:
     mod = RetailModule(CameraContext(cfg, cam, cfg.effective(cam)))
     for frame, d in walk(20):
         d.tracker_id = np.array([1, 2])
-        mod.process(frame, d, roles={1: "staff"})
+        d.metadata["roles"] = {1: "staff"}
+        mod.process(frame, d)
     heat = {
         h.role: np.frombuffer(h.grid, np.float32).sum()
         for h in mod.close(T0 + 3)
@@ -267,7 +270,8 @@ def test_service_module_alerts_through_the_alerts_api(tmp_path: Path) -> None:
         else:
             d = Detections(xyxy=[[100, 200, 160, 320], [170, 200, 230, 320]], confidence=[0.9, 0.9],
                            class_id=[0, 0], tracker_id=[2, 5])  # fmt: skip
-        records += mod.process(frame, d, roles={2: "customer", 5: "staff"})
+        d.metadata["roles"] = {2: "customer", 5: "staff"}
+        records += mod.process(frame, d)
     records += mod.close(T0 + 8)
     kinds = [(r.type, r.track_id) for r in records]
     assert kinds == [("alert", 2), ("alert_end", 2), ("unattended", 2)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import shutil
 from pathlib import Path
 
@@ -160,3 +161,38 @@ def test_invalid_zones_are_not_saved_and_the_reason_is_shown(qtbot, editor, site
     assert not editor.save()
     assert "used twice" in editor.status.text()
     assert site_file.read_text() == before
+
+
+def test_saving_keeps_the_users_file_and_the_undo_history(qtbot, editor, site_file) -> None:  # type: ignore[no-untyped-def]
+    original = site_file.read_text()
+    comments = [ln.strip() for ln in original.splitlines() if ln.strip().startswith("#")]
+    editor.canvas.select(1)
+    editor.rename_selected("Fruit and veg")
+    editor.act_polygon.trigger()
+    for x, y in [(0.10, 0.70), (0.30, 0.72), (0.28, 0.92), (0.10, 0.70)]:
+        _click(qtbot, editor, x, y)
+    editor.rename_selected("Bakery")
+    assert editor.save()
+    text = site_file.read_text()
+    # every comment survives, unchanged keys keep their order and flow style, no default is written out
+    assert [ln.strip() for ln in text.splitlines() if ln.strip().startswith("#")] == comments
+    assert "points: [[0.36, 0.26], [0.60, 0.26], [0.60, 0.68], [0.36, 0.60]]" in text
+    assert "name: Fruit and veg" in text and "name: Department A" not in text
+    assert "id: bakery" in text
+    diff = [
+        ln for ln in difflib.unified_diff(original.splitlines(), text.splitlines(), lineterm="", n=0)
+        if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
+    ]
+    # the renamed zone's line, and the new zone with only what the user set (no defaults written out)
+    assert [ln for ln in diff if ln.startswith("-")] == ["-        name: Department A"], diff
+    added = [ln[1:].strip() for ln in diff if ln.startswith("+")]
+    assert added[0] == "name: Fruit and veg" and added[1:3] == ["- id: bakery", "name: Bakery"], added
+    assert len(added) == 5, added
+    assert load_config(site_file).cameras[0].zones[-1].name == "Bakery"
+    # the undo history survives the save: undo brings the unsaved state back, redo too
+    assert editor.canvas.can_undo()
+    editor.act_undo.trigger()
+    assert "bakery" not in [s.id for s in editor.canvas.shapes()] or editor.canvas.shapes()[-1].name != "Bakery"
+    assert editor.dirty
+    editor.act_redo.trigger()
+    assert editor.canvas.shapes()[-1].name == "Bakery"

@@ -1,0 +1,31 @@
+"""``storesight eval-tracking``: MOT metrics of a tracking file against ground truth."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from analytics.mot_eval import MotFormatError, evaluate, read_mot
+from app.errors import UserError
+
+EXIT_BAD_ARGS = 2
+
+
+def cmd_eval_tracking(args: argparse.Namespace, stop: threading.Event) -> int:
+    """Print IDF1, ID switches, fragmentations, MOTA… of ``--mot`` against ``--truth``.
+
+    Raises:
+        UserError: a file that cannot be read or parsed, or an IoU outside (0, 1].
+    """
+    del stop
+    if not 0 < args.iou <= 1:
+        raise UserError(f"--iou must be in (0, 1], not {args.iou}", EXIT_BAD_ARGS)
+    try:
+        truth = read_mot(args.truth)
+        mot = read_mot(args.mot)
+    except MotFormatError as e:
+        raise UserError(str(e), EXIT_BAD_ARGS) from None
+    shared = len(set(truth) & set(mot))
+    print(f"truth: {args.truth} ({len(truth)} labelled frames); tracks: {args.mot} ({shared} of them have boxes)")
+    print(evaluate(truth, mot, iou=args.iou).table())
+    return 0
