@@ -401,3 +401,14 @@ def edit_distance(pred: str, truth: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (pc != tc)))
         prev = cur
     return prev[-1]
+
+
+def plate_hash(text: str, key: str = "") -> str:
+    """Keyed hash of a plate for privacy-preserving storage: HMAC-SHA256 of its Latin spelling, 16 hex digits.
+
+    Look-alike spellings hash alike (``A123BC77`` = ``А123ВС77``), so allow/deny lists still match.
+    """
+    import hashlib
+    import hmac
+
+    return hmac.new(key.encode(), to_latin(text).encode(), hashlib.sha256).hexdigest()[:16]

@@ -576,6 +576,55 @@ class ServiceModule(_Model):
     save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
 
 
+class PlatesModule(_Model):
+    """Licence plates of the camera's vehicles: one voted read per vehicle passage (parking cameras)."""
+
+    enabled: bool = Field(
+        False,
+        title="Enabled",
+        description="Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
+        "detector's vehicle classes on for this camera too.",
+    )
+    every: int = Field(
+        1, ge=1, le=100, title="Every N-th frame", description="Read plates on every N-th analysed frame."
+    )
+    classes: list[str] = Field(
+        default_factory=lambda: ["car", "truck", "bus", "motorcycle"],
+        title="Vehicle classes",
+        description="Detector classes whose plates are read.",
+    )
+    locator: Literal["auto", "yolo", "haar"] = Field(
+        "auto",
+        title="Plate locator",
+        description="auto: a YOLO plate detector (plates.pt) from the model folder when present, else the "
+        "built-in Haar cascade + contours.",
+    )
+    precision: Literal["int8", "fp32"] = Field(
+        "int8", title="OCR model", description="int8 is about 2x faster."
+    )
+    min_confidence: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        title="Minimum confidence",
+        description="A passage whose voted read is less confident is stored as uncertain.",
+    )
+    min_vehicle_px: int = Field(
+        64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
+    )
+    hash_plates: bool = Field(
+        False,
+        title="Store plates hashed",
+        description="Privacy: store a keyed hash of each plate instead of its text (lists still match).",
+    )
+    hash_key: str = Field(
+        "",
+        title="Hash key",
+        description="Secret mixed into the plate hash (without it a plate's hash can be guessed).",
+        max_length=200,
+    )
+
+
 class ModulesConfig(_Model):
     """Analytics modules of one camera and their thresholds."""
 
@@ -588,6 +637,7 @@ class ModulesConfig(_Model):
     pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
     behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
     service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
+    plates: PlatesModule = Field(default_factory=PlatesModule, title="Licence plates")
 
 
 class CameraConfig(DetectionSettings):
@@ -1073,7 +1123,9 @@ class SiteConfig(_Model):
             layers += [(f"cameras[{i}].modules.tracks.classes", c.modules.tracks.classes)]
         for where, classes in layers:
             try:
-                check_classes(classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector")
+                check_classes(
+                    classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector"
+                )
             except ValueError as e:
                 raise ValueError(f"{where}: {e}") from None
         return self

@@ -575,3 +575,36 @@ def render_scene(
     box = np.array([xs.min(), ys.min(), xs.max(), ys.max()], np.float32)
     img = cv2.GaussianBlur(img, (0, 0), 0.6)
     return Scene(img, text, kind, rows, corners, box)
+
+
+def render_clip(
+    rng: np.random.Generator,
+    frames: int = 24,
+    *,
+    size: tuple[int, int] = (640, 480),
+    text: str | None = None,
+    kind: str | None = None,
+    rows: int | None = None,
+    font: str | Path | None = None,
+) -> list[Scene]:
+    """A car driving towards the camera and turning: its plate grows and changes angle, frames get motion blur.
+
+    The same plate on every frame (``text``/``kind``/``rows`` or a random one); every third
+    frame is blurred as by motion, so single frames disagree and the vote has work to do.
+    """
+    if text is None:
+        text, kind, rows = random_text(rng, kind)
+    out = []
+    for i in range(frames):
+        f = i / max(frames - 1, 1)
+        center = (size[0] * (0.35 + 0.3 * f), size[1] * (0.45 + 0.1 * f))
+        width = size[0] * (0.42 + 0.25 * f)
+        yaw = 28 - 50 * f
+        s = render_scene(
+            rng, size=size, text=text, kind=kind, rows=rows, font=font, car_center=center, car_width=width, yaw=yaw
+        )
+        if i % 3 == 1:
+            img = cv2.filter2D(s.image, -1, _motion_kernel(int(rng.integers(5, 11)), float(rng.uniform(-10, 10))))
+            s = Scene(img, s.text, s.kind, s.rows, s.corners, s.car_box)
+        out.append(s)
+    return out
