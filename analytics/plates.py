@@ -412,3 +412,14 @@ def plate_hash(text: str, key: str = "") -> str:
     import hmac
 
     return hmac.new(key.encode(), to_latin(text).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def plate_matches(query: str, text: str) -> bool:
+    """Whether a (partial) search matches a plate: look-alike letters are equal, spaces ignored.
+
+    Example:
+        >>> plate_matches("a123", "А123ВС77"), plate_matches("bc 77", "А123ВС77"), plate_matches("999", "А123ВС77")
+        (True, True, False)
+    """
+    q = normalize(query)
+    return bool(q) and q in normalize(text)

@@ -33,6 +33,22 @@ def add_parser(
     r.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     _add_backend_options(r)
     add_common(r)
+    lg = psub.add_parser("log", help="list the plates read by the cameras (one line per vehicle passage)")
+    lg.add_argument(
+        "--db", help="database URL, e.g. sqlite:///data/storesight.db (default: the data folder's)"
+    )
+    lg.add_argument("--camera", help="only this camera (its id in the config)")
+    lg.add_argument(
+        "--from", dest="since", metavar="DATE", help="start: YYYY-MM-DD or YYYY-MM-DDTHH:MM, site time"
+    )
+    lg.add_argument(
+        "--to", dest="until", metavar="DATE", help="end, exclusive; a date alone means the end of that day"
+    )
+    lg.add_argument(
+        "--plate", help="only plates containing this text (look-alike Latin/Cyrillic letters are equal)"
+    )
+    lg.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_common(lg)
 
 
 def _add_backend_options(p: argparse.ArgumentParser) -> None:
@@ -69,7 +85,46 @@ def cmd_plates(args: argparse.Namespace, stop: threading.Event) -> int:
     """Dispatch ``storesight plates ACTION``."""
     if args.plates_command == "read":
         return cmd_read(args, stop)
-    raise UserError("storesight plates: give an action: read", 2)
+    if args.plates_command == "log":
+        return cmd_log(args, stop)
+    raise UserError("storesight plates: give an action: read or log", 2)
+
+
+def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``storesight plates log``: the stored ``plates``/``read`` events, oldest first."""
+    from analytics.plates import plate_matches
+    from app.cli.stats_cmd import _when, open_db, resolve_period
+    from app.store import queries
+
+    store = open_db(args.db)
+    try:
+        since, until, tz = resolve_period(store, args, args.camera)
+        rows = queries.events(
+            store, args.camera, "plates", "read", since, until, limit=None, newest_first=False
+        )
+    finally:
+        store.close()
+    n = 0
+    for e in rows:
+        p = e.payload
+        text = str(p.get("text", ""))
+        if args.plate and not (plate_matches(args.plate, text) or (p.get("hashed") and args.plate == text)):
+            continue
+        n += 1
+        seen = (p.get("last_ts", e.ts) or e.ts) - (p.get("first_ts", e.ts) or e.ts)
+        if args.json:
+            print(
+                json.dumps({"time": e.ts, "camera": e.camera, "track": e.tracker_id, **p}, ensure_ascii=False)
+            )
+        else:
+            flag = " uncertain" if p.get("uncertain") else ""
+            print(
+                f"{_when(e.ts, tz)}\t{e.camera}\t{text}\t{float(p.get('confidence', 0)):.2f}\t"
+                f"{p.get('direction', '')}\t{seen:.1f}s\t{p.get('votes', 0)}/{p.get('reads', 0)} reads{flag}"
+            )
+    if not args.json:
+        print(f"{n} plate read(s)", file=sys.stderr)
+    return 0
 
 
 def cmd_read(args: argparse.Namespace, stop: threading.Event) -> int:

@@ -601,10 +601,67 @@ def render_clip(
         width = size[0] * (0.42 + 0.25 * f)
         yaw = 28 - 50 * f
         s = render_scene(
-            rng, size=size, text=text, kind=kind, rows=rows, font=font, car_center=center, car_width=width, yaw=yaw
+            rng,
+            size=size,
+            text=text,
+            kind=kind,
+            rows=rows,
+            font=font,
+            car_center=center,
+            car_width=width,
+            yaw=yaw,
         )
         if i % 3 == 1:
-            img = cv2.filter2D(s.image, -1, _motion_kernel(int(rng.integers(5, 11)), float(rng.uniform(-10, 10))))
+            img = cv2.filter2D(
+                s.image, -1, _motion_kernel(int(rng.integers(5, 11)), float(rng.uniform(-10, 10)))
+            )
             s = Scene(img, s.text, s.kind, s.rows, s.corners, s.car_box)
         out.append(s)
+    return out
+
+
+def paste_plate(image: np.ndarray, plate: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """``image`` with ``plate`` warped onto the quadrilateral ``corners`` (TL, TR, BR, BL)."""
+    ph, pw = plate.shape[:2]
+    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]]), np.float32(corners))
+    h, w = image.shape[:2]
+    warped = cv2.warpPerspective(plate, m, (w, h), flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), m, (w, h)) > 127
+    out = image.copy()
+    out[mask] = warped[mask]
+    return out
+
+
+def camera_clip(
+    car: np.ndarray,
+    plate_corners: np.ndarray,
+    text: str,
+    kind: str,
+    rows: int,
+    font: str | Path,
+    frames: int = 20,
+    *,
+    seed: int = 0,
+) -> list[np.ndarray]:
+    """A clip of a real car photo with a generated plate on it, the car approaching the camera.
+
+    The plate is drawn onto ``plate_corners`` of ``car``; each frame zooms in a little more
+    (the car comes closer) and pans, with JPEG-like noise and some motion blur, so a real
+    detector sees a real car and the plate stage reads a plate whose text is known.
+    """
+    rng = np.random.default_rng(seed)
+    plate = render_plate(text, kind, rows, font)
+    plate = (cv2.GaussianBlur(plate, (0, 0), 2.0).astype(np.float32) * 0.85).astype(np.uint8)  # a dusty plate
+    base = paste_plate(car, plate, plate_corners)
+    h, w = base.shape[:2]
+    out = []
+    for i in range(frames):
+        f = i / max(frames - 1, 1)
+        z = 1.0 + 0.35 * f
+        m = np.float32([[z, 0, (1 - z) * w / 2 + 15 * np.sin(3 * f)], [0, z, (1 - z) * h / 2]])
+        img = cv2.GaussianBlur(cv2.warpAffine(base, m, (w, h), borderMode=cv2.BORDER_REFLECT), (0, 0), 0.8)
+        if i % 4 == 2:
+            img = cv2.filter2D(img, -1, _motion_kernel(5, float(rng.uniform(-15, 15))))
+        img = np.clip(img.astype(np.int16) + rng.integers(-4, 5, img.shape), 0, 255).astype(np.uint8)
+        out.append(img)
     return out

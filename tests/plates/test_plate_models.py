@@ -131,3 +131,17 @@ def test_two_row_line_is_rows_side_by_side():
     line = ocr_line(np.concatenate([top, bottom]), 2)
     assert line.shape == (32, 128)
     assert line[:, :64].mean() < 30 and line[:, 64:].mean() > 180
+
+
+def test_yolo_plate_weights_in_the_model_folder_are_the_primary(tmp_path):
+    """Plumbing only: a YOLO11n with random weights (built from its yaml, offline) stands in for plates.pt."""
+    from ultralytics import YOLO
+
+    YOLO("yolo11n.yaml").save(str(tmp_path / "plates.pt"))
+    choice = create_locator("auto", tmp_path)
+    assert choice.locator.name == "yolo" and "plates.pt" in choice.reason
+    rng = np.random.default_rng(3)
+    cands = choice.locator.find(render_scene(rng).image)
+    assert all(c.corners.shape == (4, 2) and 0 <= c.score <= 1 for c in cands)
+    # Asked for the built-in one, the folder's weights are ignored.
+    assert create_locator("haar", tmp_path).locator.name == "haar"
