@@ -21,13 +21,13 @@ from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
+from app.modules.tracks.events import TRACK_END, TRACK_START
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
 if TYPE_CHECKING:
     from app.engine.site_feed import SiteFeed
 
 Record = EventRecord | TrackRecord | HeatmapRecord | BackgroundRecord
-
 
 @dataclass(slots=True)
 class CameraContext:
@@ -175,11 +175,9 @@ class TracksRecorder(Module):
                     crop = encode_crop(frame.image, boxes[i])
                     photos = (crop,) if crop else ()
                 out.append(
-                    EventRecord(
-                        camera_id=frame.camera_id,
-                        ts=st.first_ts,
-                        module=self.name,
-                        type="track_start",
+                    TRACK_START.record(
+                        frame.camera_id,
+                        st.first_ts,
                         track_id=tid,
                         payload={
                             "class": st.class_name,
@@ -215,11 +213,9 @@ class TracksRecorder(Module):
             path=tuple(st.path),
             employee_id=employee,
         )
-        end = EventRecord(
-            camera_id=camera_id,
-            ts=st.last_ts,
-            module=self.name,
-            type="track_end",
+        end = TRACK_END.record(
+            camera_id,
+            st.last_ts,
             track_id=st.track_id,
             payload={
                 "class": st.class_name,

@@ -133,7 +133,7 @@ class _Handoff:
 
     def get(self, stop: threading.Event) -> Frame | None:
         with self._cond:
-            while not self._buf:
+            while not self._buf or stop.is_set():  # stop: frames already decoded are not analysed
                 if self.closed or stop.is_set():
                     return None
                 self._cond.wait(0.1)

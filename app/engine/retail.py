@@ -22,9 +22,11 @@ from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
-from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord
+from app.modules.retail.events import FOOTFALL, VISIT, ZONE_DWELL, ZONE_ENTER
+from app.store.records import BackgroundRecord, HeatmapRecord, PhotoRecord
 
 HOUR = 3600.0
+
 #: The first background is made once this many frames are sampled (a live camera gets one early) …
 BACKGROUND_FIRST = 12
 #: … then again after this much video time, and at the end of the run.
@@ -141,11 +143,9 @@ class RetailModule(Module):
                 crop = encode_crop(frame.image, boxes[i])
                 photos = (crop,) if crop else ()
             out.append(
-                EventRecord(
-                    camera_id=frame.camera_id,
-                    ts=c.ts,
-                    module="footfall",
-                    type=c.direction,
+                FOOTFALL[c.direction].record(
+                    frame.camera_id,
+                    c.ts,
                     track_id=c.track_id,
                     zone_id=c.line_id,
                     payload={
@@ -163,18 +163,16 @@ class RetailModule(Module):
         for e in events:
             if e.kind == "enter":
                 out.append(
-                    EventRecord(camera_id, e.ts, "zones", "enter", e.track_id, e.zone_id, {"role": e.role})
+                    ZONE_ENTER.record(camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role})
                 )
             elif e.duration is not None:
                 out.append(
-                    EventRecord(
+                    ZONE_DWELL.record(
                         camera_id,
                         e.ts - e.duration,
-                        "zones",
-                        "dwell",
-                        e.track_id,
-                        e.zone_id,
-                        {"role": e.role, "duration": round(e.duration, 3)},
+                        track_id=e.track_id,
+                        zone_id=e.zone_id,
+                        payload={"role": e.role, "duration": round(e.duration, 3)},
                         ts_end=e.ts,
                     )
                 )
@@ -182,14 +180,11 @@ class RetailModule(Module):
 
     def _visit_records(self, camera_id: str, visits: list[Visit]) -> list[Record]:
         return [
-            EventRecord(
+            VISIT.record(
                 camera_id,
                 v.start_ts,
-                "visits",
-                "visit",
-                v.track_ids[0],
-                None,
-                {
+                track_id=v.track_ids[0],
+                payload={
                     "duration": round(v.duration, 3),
                     "zones": list(v.zones),
                     "tracks": list(v.track_ids),

@@ -57,6 +57,7 @@ from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
 from app.engine.modules import Record, encode_crop
 from app.engine.stages import Stage
 from app.errors import UserError
+from app.modules.roles.events import ROLE_DECISION
 from app.store.records import EventRecord, PhotoRecord
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from models.roles import RoleClassifier
 
 log = logging.getLogger(__name__)
+
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 #: Seconds between two crops of a track kept for labelling and training.
@@ -395,11 +397,9 @@ class RoleStage(Stage):
             "decided_after": None if tr.decided_ts is None else round(tr.decided_ts - tr.first_ts, 3),
             **tr.evidence.as_dict(),
         }
-        return EventRecord(
-            camera_id=camera_id,
-            ts=tr.first_ts,
-            module="roles",
-            type="decision",
+        return ROLE_DECISION.record(
+            camera_id,
+            tr.first_ts,
             track_id=tr.track_id,
             payload=payload,
             photos=tuple(c for _, c in seen.crops),

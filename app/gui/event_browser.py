@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.events import event_words
 from app.gui.event_data import event_kinds, find_events, track_photos
 from app.gui.event_frame_dialog import EventFrameDialog
-from app.gui.event_model import THUMB, WHAT, EventTableModel
+from app.gui.event_model import THUMB, EventTableModel
 from app.gui.qt_util import run_async
 from app.store import stats
 from app.store.db import Store
@@ -172,7 +173,7 @@ class EventBrowser(QWidget):
         self.type_box.clear()
         self.type_box.addItem("any", None)
         for t in sorted({t for m, t, _ in self._kinds if module is None or m == module}):
-            words = sorted({WHAT.get((m, tt), t) for m, tt, _ in self._kinds if tt == t})
+            words = sorted({event_words(m, tt) for m, tt, _ in self._kinds if tt == t})
             self.type_box.addItem(words[0] if len(words) == 1 and words[0] != t else t, t)
 
     def _fill_zones(self) -> None:

@@ -12,33 +12,16 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QPixmap
 
+from app.events import event_words
 from app.gui.qt_util import fmt_time
 from app.store.queries import EventRow, PhotoRow
 
 COLUMNS = ("Photo", "Time", "Camera", "Zone", "Module", "What happened", "Person", "Details")
 
-#: Event types in a store manager's words (module, type); unknown ones are shown as they are.
-WHAT: dict[tuple[str, str], str] = {
-    ("tracks", "track_start"): "person appeared",
-    ("tracks", "track_end"): "person left the view",
-    ("footfall", "in"): "came in",
-    ("footfall", "out"): "went out",
-    ("zones", "enter"): "entered the zone",
-    ("zones", "dwell"): "stay in the zone",
-    ("visits", "visit"): "store visit",
-    ("queue", "snapshot"): "queue status",
-    ("queue", "wait"): "waited in the queue",
-    ("queue", "abandon"): "left the queue unserved",
-    ("queue", "service"): "served at the counter",
-    ("queue", "lost"): "lost in the queue",
-    ("queue", "alert"): "queue alert",
-    ("queue", "alert_end"): "queue alert cleared",
-}
-
 
 def what(ev: EventRow) -> str:
     """The event's type in words."""
-    return WHAT.get((ev.module, ev.type), ev.type.replace("_", " "))
+    return event_words(ev.module, ev.type)
 
 
 THUMB = QSize(56, 72)

@@ -1,0 +1,1 @@
+"""Module packages: one package per analytics module (its event types today; settings, class, stats next)."""

@@ -1,0 +1,1 @@
+"""The behaviour module package."""

@@ -1,0 +1,1 @@
+"""The queue module package."""

@@ -1,0 +1,1 @@
+"""The tracks module package."""
