@@ -623,6 +623,17 @@ class PlatesModule(_Model):
         description="Secret mixed into the plate hash (without it a plate's hash can be guessed).",
         max_length=200,
     )
+    deny: list[str] = Field(
+        default_factory=list,
+        title="Deny list",
+        description="Plates that raise an alert (popup and notifications) when read, e.g. [А123ВС77]; "
+        "Latin look-alike letters are accepted.",
+    )
+    allow: list[str] = Field(
+        default_factory=list,
+        title="Allow list",
+        description="Known plates (staff, residents): their reads are marked 'allow'.",
+    )
 
 
 class ModulesConfig(_Model):

@@ -32,7 +32,7 @@ ALERT_END = "alert_end"
 _CATALOGUE: dict[tuple[str, str], EventType] = {}
 #: Modules whose import declares the built-in event types.
 BUILTIN_EMITTERS: list[str] = [
-    f"app.modules.{name}.events" for name in ("tracks", "retail", "queue", "service", "behaviour", "roles")
+    f"app.modules.{name}.events" for name in ("tracks", "retail", "queue", "service", "behaviour", "roles", "plates")
 ]
 
 

@@ -6,6 +6,11 @@ plate grammar). The frame's reads go into ``dets.data["plate_text"]`` / ``["plat
 each track's reads are kept until the track has not been seen for ``lost_after`` seconds (or
 the source ends), then :func:`analytics.plates.vote` gives one text per passage, stored as a
 ``plates``/``read`` event with the vehicle and plate photos.
+
+Lists: a plate on the camera's deny list raises a ``plates``/``alert`` as soon as two of the
+track's reads agree on it (while the vehicle is still in view), ended when the passage ends; reads
+of plates on either list carry ``listed`` = ``deny``/``allow``. With ``hash_plates`` the text is
+stored as a keyed hash (lists are compared by hash too) and no photos are kept.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from analytics.plates import FrameRead, PassageRead, plate_hash, to_latin, vote
+from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, PlatesModule, SiteConfig
 from app.engine.stages import Cadence, Stage
 from app.errors import UserError
+from app.events import AlertBook
+from app.modules.plates.events import PLATES_READ
 from app.paths import model_dir
 from app.store.records import EventRecord, PhotoRecord
 
@@ -73,10 +80,21 @@ class PlateStage(Stage):
         self.cadence = Cadence(every=cfg.every, classes=tuple(cfg.classes))
         self._open: dict[int, _Passage] = {}
         self.reason = reader.choice.reason
+        self._alerts = AlertBook("plates", camera_id)
+        self._lists()
+
+    def _lists(self) -> None:
+        self._deny = {normalize(t) for t in self.cfg.deny if normalize(t)}
+        self._allow = {normalize(t) for t in self.cfg.allow if normalize(t)}
+
+    def listed(self, text: str) -> str | None:
+        """``deny``, ``allow`` or None for a canonical plate text."""
+        return "deny" if text in self._deny else "allow" if text in self._allow else None
 
     def process(self, frame: Frame, dets: Detections) -> list[EventRecord]:
         """Read the due vehicles' plates; close passages of vehicles gone for ``lost_after`` seconds."""
         n = len(dets)
+        records: list[EventRecord] = []
         texts = np.full(n, "", dtype=object)
         confs = np.zeros(n, np.float32)
         sel = self.cadence.select(dets) & (dets.tracker_id >= 0) if n else np.zeros(0, bool)
@@ -102,50 +120,93 @@ class PlateStage(Stage):
             p.reads.append(FrameRead(frame.ts, r.text.text, r.text.confidence, r.sharpness, r.found))
             p.char_conf.append(r.text.char_conf)
             p.photos.append((_jpeg(crop), _jpeg(r.plate), (float(x1), float(y1), float(x2), float(y2))))
+            if self._deny and not self._alerts.is_raised(tid):
+                alert = self._maybe_alert(tid, p, frame.ts)
+                if alert is not None:
+                    records.append(alert)
         if n:
             dets.set("plate_text", texts)
             dets.set("plate_conf", confs)
         seen = {int(t) for t in dets.tracker_id[sel]} if n else set()
         gone = [t for t, p in self._open.items() if t not in seen and frame.ts - p.last_ts > self.lost_after]
-        return [r for t in gone if (r := self._finish(t)) is not None]
+        for t in gone:
+            records.extend(self._finish(t))
+        return records
 
     def close(self, ts: float) -> list[EventRecord]:
         """End of the source: every open passage gets its vote."""
-        return [r for t in list(self._open) if (r := self._finish(t)) is not None]
+        return [r for t in list(self._open) for r in self._finish(t)]
+
+    def _maybe_alert(self, tid: int, p: _Passage, ts: float) -> EventRecord | None:
+        v = vote(p.reads)
+        if v is None or v.votes < 2 or self.listed(v.text) != "deny":
+            return None
+        best = p.reads[v.best_index]
+        photos = self._photos(p, v.best_index)
+        shown = plate_hash(v.text, self.cfg.hash_key) if self.cfg.hash_plates else v.text
+        return self._alerts.raise_alert(
+            tid,
+            best.ts,
+            kind="deny",
+            track_id=tid,
+            id_parts=(tid,),
+            payload={
+                "text": shown,
+                "message": f"Deny-listed vehicle {shown} on camera {self.camera_id}",
+                "confidence": round(v.confidence, 4),
+                "votes": v.votes,
+            },
+            photos=photos,
+        )
+
+    def _photos(self, p: _Passage, index: int) -> tuple[PhotoRecord, ...]:
+        ph = p.photos[index]
+        if ph is None or self.cfg.hash_plates:
+            return ()
+        vehicle, plate, box = ph
+        return (PhotoRecord(vehicle, "crop", box), PhotoRecord(plate, "plate"))
 
     def replace_camera(self, camera: CameraConfig) -> None:
         """New thresholds apply from the next frame; open passages go on."""
         self.cfg = camera.modules.plates
         self.cadence = Cadence(every=self.cfg.every, classes=tuple(self.cfg.classes))
+        self._lists()
 
-    def _finish(self, tid: int) -> EventRecord | None:
+    def _finish(self, tid: int) -> list[EventRecord]:
         p = self._open.pop(tid)
+        out: list[EventRecord] = []
         result: PassageRead | None = vote(p.reads)
-        if result is None:
-            return None
-        best = p.reads[result.best_index]
-        text = result.text
-        payload = {
-            "text": plate_hash(text, self.cfg.hash_key) if self.cfg.hash_plates else text,
-            "text_latin": None if self.cfg.hash_plates else to_latin(text),
-            "hashed": self.cfg.hash_plates,
-            "confidence": round(result.confidence, 4),
-            "uncertain": result.confidence < self.cfg.min_confidence or not best.valid,
-            "votes": result.votes,
-            "reads": result.reads,
-            "char_confidence": [round(c, 4) for c in p.char_conf[result.best_index]],
-            "direction": direction(p.first_box, p.last_box),
-            "first_ts": p.first_ts,
-            "last_ts": p.last_ts,
-        }
-        photos: tuple[PhotoRecord, ...] = ()
-        ph = p.photos[result.best_index]
-        if ph is not None and not self.cfg.hash_plates:
-            vehicle, plate, box = ph
-            photos = (PhotoRecord(vehicle, "crop", box), PhotoRecord(plate, "plate"))
-        return EventRecord(
-            self.camera_id, best.ts, "plates", "read", tid, None, payload, photos, ts_end=p.last_ts
-        )
+        if result is not None:
+            best = p.reads[result.best_index]
+            text = result.text
+            payload = {
+                "text": plate_hash(text, self.cfg.hash_key) if self.cfg.hash_plates else text,
+                "text_latin": None if self.cfg.hash_plates else to_latin(text),
+                "hashed": self.cfg.hash_plates,
+                "confidence": round(result.confidence, 4),
+                "uncertain": result.confidence < self.cfg.min_confidence or not best.valid,
+                "votes": result.votes,
+                "reads": result.reads,
+                "char_confidence": [round(c, 4) for c in p.char_conf[result.best_index]],
+                "direction": direction(p.first_box, p.last_box),
+                "first_ts": p.first_ts,
+                "last_ts": p.last_ts,
+                "listed": self.listed(text),
+            }
+            out.append(
+                PLATES_READ.record(
+                    self.camera_id,
+                    best.ts,
+                    track_id=tid,
+                    payload=payload,
+                    photos=self._photos(p, result.best_index),
+                    ts_end=p.last_ts,
+                )
+            )
+        end = self._alerts.end_alert(tid, p.last_ts, payload={"duration": round(p.last_ts - p.first_ts, 3)})
+        if end is not None:
+            out.append(end)
+        return out
 
 
 def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> PlateStage | None:

@@ -127,3 +127,28 @@ def test_stage_hashes_plates_when_asked():
 
     assert ev.payload["hashed"] and ev.payload["text_latin"] is None and ev.photos == ()
     assert ev.payload["text"] == plate_hash(clip[0].text, "site-secret") != clip[0].text
+
+
+def test_deny_list_raises_an_alert_while_the_vehicle_is_in_view():
+    from analytics.plates import to_latin
+    from app.events import event_type
+
+    rng = np.random.default_rng(11)
+    clip = render_clip(rng, 8)
+    cfg = PlatesModule(enabled=True, deny=[to_latin(clip[0].text).lower()], allow=["А000АА77"])
+    stage = PlateStage("gate", cfg, PlateReader("haar"))
+    seen = []
+    for i, s in enumerate(clip):
+        seen.append(
+            stage.process(Frame("gate", i, 50.0 + i * 0.2, s.image), Detections([s.car_box], [0.9], [2], [3]))
+        )
+    raised = [e for recs in seen for e in recs]
+    assert [(e.module, e.type) for e in raised] == [("plates", "alert")]
+    alert = raised[0]
+    assert alert.payload["kind"] == "deny" and clip[0].text in alert.payload["message"]
+    assert alert.ts < 50.0 + 7 * 0.2  # raised before the vehicle left
+    assert event_type("plates", "alert").alert
+    end = stage.close(60.0)
+    assert [(e.module, e.type) for e in end] == [("plates", "read"), ("plates", "alert_end")]
+    assert end[0].payload["listed"] == "deny"
+    assert end[1].payload["alert_id"] == alert.payload["alert_id"]

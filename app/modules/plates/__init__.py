@@ -1,0 +1,1 @@
+"""Licence plates module: event types (the stage itself is :mod:`app.engine.plates_stage`)."""
