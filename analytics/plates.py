@@ -423,3 +423,87 @@ def plate_matches(query: str, text: str) -> bool:
     """
     q = normalize(query)
     return bool(q) and q in normalize(text)
+
+
+# --- parking ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One stored plate read of a vehicle passage (what the parking numbers are made of).
+
+    Attributes:
+        text: the plate (canonical text or its hash).
+        ts: when it was read (epoch seconds).
+        direction: ``approaching`` (driving in at a gate camera), ``leaving`` or ``passing``.
+        listed: ``deny``, ``allow`` or None.
+    """
+
+    text: str
+    ts: float
+    direction: str
+    listed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleStats:
+    """One vehicle's parking in a period.
+
+    Attributes:
+        text: the plate.
+        passages: how many times it was read.
+        entries: passages towards the camera (in); ``exits`` away from it (out).
+        first_ts: first read; ``last_ts`` the last.
+        parked_s: time parked: each entry paired with the next exit of the same plate, summed.
+        visits: entries, or passages when the camera cannot tell in from out.
+        listed: ``deny``/``allow``/None.
+    """
+
+    text: str
+    passages: int
+    entries: int
+    exits: int
+    first_ts: float
+    last_ts: float
+    parked_s: float
+    visits: int
+    listed: str | None
+
+    @property
+    def repeat(self) -> bool:
+        """Came more than once in the period."""
+        return self.visits > 1
+
+
+def parking_stats(passages: Sequence[Passage]) -> list[VehicleStats]:
+    """Per-vehicle parking numbers: entries, exits, time parked (entry → next exit), repeat visits.
+
+    Example:
+        >>> ps = [Passage("А1", 0, "approaching"), Passage("А1", 600, "leaving"), Passage("А1", 900, "approaching")]
+        >>> v = parking_stats(ps)[0]
+        >>> (v.entries, v.exits, v.parked_s, v.visits, v.repeat)
+        (2, 1, 600.0, 2, True)
+    """
+    by_plate: dict[str, list[Passage]] = defaultdict(list)
+    for p in passages:
+        by_plate[p.text].append(p)
+    out = []
+    for text, ps in by_plate.items():
+        ps.sort(key=lambda p: p.ts)
+        entries = sum(p.direction == "approaching" for p in ps)
+        exits = sum(p.direction == "leaving" for p in ps)
+        parked = 0.0
+        entered: float | None = None
+        for p in ps:
+            if p.direction == "approaching":
+                entered = p.ts
+            elif p.direction == "leaving" and entered is not None:
+                parked += p.ts - entered
+                entered = None
+        listed = next((p.listed for p in reversed(ps) if p.listed), None)
+        out.append(
+            VehicleStats(
+                text, len(ps), entries, exits, ps[0].ts, ps[-1].ts, parked, entries or len(ps), listed
+            )
+        )
+    return sorted(out, key=lambda v: (-v.visits, v.first_ts))

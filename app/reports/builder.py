@@ -21,6 +21,7 @@ from typing import Literal
 
 from app.reports import behaviour_sheets as bs
 from app.reports import sheets as sh
+from app.reports.parking_sheets import parking
 from app.reports.sheets import ROLE_WORDS, Scope, Sheet, SheetFn
 from app.store import stats
 from app.store.db import Store
@@ -43,6 +44,7 @@ SHEETS: list[SheetFn] = [
     bs.shelf_engagement,
     bs.posture,
     bs.consultations,
+    parking,
 ]
 
 

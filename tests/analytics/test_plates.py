@@ -154,3 +154,22 @@ def test_edit_distance():
     assert edit_distance("А12ВС77", "А123ВС77") == 1
     assert edit_distance("В123ВС77", "А123ВС77") == 1
     assert edit_distance("", "АВ") == 2
+
+
+def test_parking_stats_pairs_entries_with_exits():
+    from analytics.plates import Passage, parking_stats
+
+    ps = [
+        Passage("А123ВС77", 100.0, "approaching"),
+        Passage("В456ОР99", 150.0, "approaching", "deny"),
+        Passage("А123ВС77", 1900.0, "leaving"),
+        Passage("А123ВС77", 5000.0, "approaching"),
+        Passage("Е001КХ777", 7000.0, "passing"),
+    ]
+    by = {v.text: v for v in parking_stats(ps)}
+    a = by["А123ВС77"]
+    assert (a.passages, a.entries, a.exits, a.visits, a.repeat) == (3, 2, 1, 2, True)
+    assert a.parked_s == 1800.0 and (a.first_ts, a.last_ts) == (100.0, 5000.0)
+    assert by["В456ОР99"].listed == "deny" and by["В456ОР99"].parked_s == 0.0 and not by["В456ОР99"].repeat
+    assert by["Е001КХ777"].visits == 1  # a camera that cannot tell in from out counts passages
+    assert parking_stats([]) == []
