@@ -56,3 +56,15 @@ cameras:
     assert code == 0 and out.count("\n") == 1 and "В752КМ178" in out
     code, out, _ = run_cli(capsys, "plates", "log", "--db", db, "--plate", "A000AA")
     assert code == 0 and out == ""
+    # The report's Parking sheet reads the same events.
+    from app.reports.parking_sheets import parking
+    from app.reports.sheets import Scope
+    from app.store.db import open_store
+
+    store = open_store(db)
+    try:
+        sheet = parking(Scope.make(store, 0.0, 4e9))
+    finally:
+        store.close()
+    assert sheet is not None and sheet.df["plate"].tolist() == [text]
+    assert sheet.df["entries"].tolist() == [1] and sheet.df["visits"].tolist() == [1]
