@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.plates import _greedy, decode, edit_distance, normalize  # noqa: E402
-from models.plates.ocr import PlateOCR, ocr_line  # noqa: E402
-from models.plates.synth import Style, find_fonts, make_sample  # noqa: E402
+from analytics.plates import _greedy, decode, edit_distance, normalize
+from models.plates.ocr import PlateOCR
+from models.plates.synth import Style, find_fonts, make_sample
 
 SEED = 20261205
 
@@ -37,7 +37,9 @@ def heldout(n: int, seed: int = SEED):
     style = Style.heldout()
     fonts = find_fonts(style.fonts)
     if not fonts:
-        raise SystemExit(f"held-out fonts missing: {style.fonts} (apt-get install fonts-liberation fonts-dejavu-extra)")
+        raise SystemExit(
+            f"held-out fonts missing: {style.fonts} (apt-get install fonts-liberation fonts-dejavu-extra)"
+        )
     rng = np.random.default_rng(seed)
     return [make_sample(rng, style, fonts) for _ in range(n)], [f.name for f in fonts]
 
@@ -94,11 +96,21 @@ def main() -> None:
         gram = [decode(p, rows=int(r)).text for p, r in zip(probs, rows, strict=True)]
         for label, preds in ((f"ours {precision} (greedy)", raw), (f"ours {precision} + grammar", gram)):
             results[label] = {
-                g: dict(zip(("exact", "cer"), score([preds[i] for i in np.flatnonzero(m)], [truths[i] for i in np.flatnonzero(m)]), strict=True))
+                g: dict(
+                    zip(
+                        ("exact", "cer"),
+                        score([preds[i] for i in np.flatnonzero(m)], [truths[i] for i in np.flatnonzero(m)]),
+                        strict=True,
+                    )
+                )
                 for g, m in groups.items()
             }
+        if precision == "int8":
+            results["_int8_grammar_preds"] = gram
         results[f"ours {precision} + grammar"]["ms_per_plate_2threads"] = time_per_plate(ocr, lines, rows)
-        results[f"ours {precision} + grammar"]["ms_per_plate_1thread"] = time_per_plate(PlateOCR(precision, threads=1), lines, rows)
+        results[f"ours {precision} + grammar"]["ms_per_plate_1thread"] = time_per_plate(
+            PlateOCR(precision, threads=1), lines, rows
+        )
         print(precision, json.dumps(results[f"ours {precision} + grammar"]), flush=True)
 
     if not args.no_ppocr:
@@ -113,26 +125,59 @@ def main() -> None:
             ms.append((time.perf_counter() - t1) * 1000)
             preds.append(ppocr_text(res[0][0]) if res else "")
         results["PP-OCRv4 rec (rapidocr 1.4.4)"] = {
-            g: dict(zip(("exact", "cer"), score([preds[i] for i in np.flatnonzero(m)], [truths[i] for i in np.flatnonzero(m)]), strict=True))
+            g: dict(
+                zip(
+                    ("exact", "cer"),
+                    score([preds[i] for i in np.flatnonzero(m)], [truths[i] for i in np.flatnonzero(m)]),
+                    strict=True,
+                )
+            )
             for g, m in groups.items()
         }
         results["PP-OCRv4 rec (rapidocr 1.4.4)"]["ms_per_plate_2threads"] = float(np.median(ms))
 
     load = os.getloadavg()
-    print(f"\nheld-out n={len(samples)} (one-row {int(groups['one-row'].sum())}, two-row {int(groups['two-row'].sum())}); "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print("| model | one-row exact | one-row CER | two-row exact | two-row CER | all exact | all CER | ms/plate (2 thr) |")
+    print(
+        f"\nheld-out n={len(samples)} (one-row {int(groups['one-row'].sum())}, two-row {int(groups['two-row'].sum())}); "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
+    )
+    print(
+        "| model | one-row exact | one-row CER | two-row exact | two-row CER | all exact | all CER | ms/plate (2 thr) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results.items():
+        if name.startswith("_"):
+            continue
         ms = r.get("ms_per_plate_2threads")
         print(
             f"| {name} | {r['one-row']['exact']:.2%} | {r['one-row']['cer']:.2%} | {r['two-row']['exact']:.2%} | "
             f"{r['two-row']['cer']:.2%} | {r['all']['exact']:.2%} | {r['all']['cer']:.2%} | "
             f"{'' if ms is None else f'{ms:.2f}'} |"
         )
-    print("| seed article (CRNN, AUTO.RIA, one-row only; FP32 / INT8) | 98.42% / 98.38% | 0.22% | — | — | — | — | 6.37 / 3.23 (i7-9700KF) |")
+    print(
+        "| seed article (CRNN, AUTO.RIA, one-row only; FP32 / INT8) | 98.42% / 98.38% | 0.22% | — | — | — | — | 6.37 / 3.23 (i7-9700KF) |"
+    )
+    # Accuracy by how many pixels wide the plate was in the camera picture (the main difficulty).
+    widths = np.array([s.crop.shape[1] for s in samples])
+    print("\nours int8 + grammar by plate width in the camera picture (pixels):")
+    print("| width px | plates | one-row exact | two-row exact | all exact | all CER |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    preds = results["_int8_grammar_preds"]
+    for lo, hi in ((0, 60), (60, 90), (90, 130), (130, 10_000)):
+        m = (widths >= lo) & (widths < hi)
+        cells = []
+        for g in (m & (rows == 1), m & (rows == 2), m):
+            idx = np.flatnonzero(g)
+            cells.append(score([preds[i] for i in idx], [truths[i] for i in idx]))
+        label = f"{lo}–{hi}" if hi < 10_000 else f"≥ {lo}"
+        print(
+            f"| {label} | {int(m.sum())} | {cells[0][0]:.2%} | {cells[1][0]:.2%} | {cells[2][0]:.2%} | {cells[2][1]:.2%} |"
+        )
+    results.pop("_int8_grammar_preds")
     if args.json:
-        args.json.write_text(json.dumps({"n": len(samples), "fonts": fonts, "load": load, "results": results}, indent=1))
+        args.json.write_text(
+            json.dumps({"n": len(samples), "fonts": fonts, "load": load, "results": results}, indent=1)
+        )
 
 
 if __name__ == "__main__":
