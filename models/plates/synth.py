@@ -15,9 +15,10 @@ faces the model never saw. The letters are drawn with their Latin look-alike gly
 is what a plate shows.
 
 :class:`Style` fixes the distortion ranges: ``Style.train()`` for training and
-``Style.heldout()`` for evaluation (other fonts, other seeds, and distortions outside the
-training ranges: salt-and-pepper noise, stronger/other blurs, screw-head and stripe
-occlusions, lower resolution).
+``Style.heldout()`` for evaluation (other fonts, other seeds, kinds of distortion the
+training never drew: salt-and-pepper noise, steeper motion blur, screw-head occlusions) and
+``Style.heldout_hard()`` (also beyond the training's severity: lower resolution, stronger blur,
+worse JPEG — many of those plates are hard for a person too).
 """
 
 from __future__ import annotations
@@ -278,7 +279,30 @@ class Style:
 
     @staticmethod
     def heldout() -> Style:
-        """Evaluation: other fonts, and distortions the training never drew."""
+        """Evaluation: other fonts, and kinds of distortion the training never drew, as strong as its own.
+
+        Salt-and-pepper noise, screw-head/sticker occlusions and motion blur at 20–45° (training:
+        Gaussian noise, bars, ±20°), with resolution, blur and compression inside the training ranges.
+        """
+        return Style(
+            fonts=HELDOUT_FONTS,
+            width_px=(50, 240),
+            corner_jitter=0.05,
+            blur_sigma=(0.0, 1.1),
+            motion_len=(0, 7),
+            motion_angle=(20.0, 45.0),
+            noise_sigma=(0.0, 3.0),
+            salt_pepper=0.005,
+            jpeg_quality=(30, 90),
+            p_ir=0.2,
+            p_dirt=0.3,
+            p_occlusion=0.2,
+            occlusion=("screws",),
+        )
+
+    @staticmethod
+    def heldout_hard() -> Style:
+        """Evaluation beyond the training ranges: lower resolution, stronger blur, steep motion blur, worse JPEG."""
         return Style(
             fonts=HELDOUT_FONTS,
             width_px=(40, 240),
