@@ -44,6 +44,7 @@ class _Passage:
     reads: list[FrameRead] = field(default_factory=list)
     photos: list[tuple[bytes, bytes, tuple[float, float, float, float]] | None] = field(default_factory=list)
     char_conf: list[tuple[float, ...]] = field(default_factory=list)
+    plate_widths: list[float] = field(default_factory=list)
 
 
 def _jpeg(img: np.ndarray) -> bytes:
@@ -51,11 +52,20 @@ def _jpeg(img: np.ndarray) -> bytes:
     return buf.tobytes() if ok else b""
 
 
-def direction(first_box: np.ndarray, last_box: np.ndarray) -> str:
-    """``approaching`` (the box grew), ``leaving`` (shrank) or ``passing`` (about the same size)."""
-    a0 = max((first_box[2] - first_box[0]) * (first_box[3] - first_box[1]), 1.0)
-    a1 = (last_box[2] - last_box[0]) * (last_box[3] - last_box[1])
-    r = a1 / a0
+def direction(first_box: np.ndarray, last_box: np.ndarray, plate_widths: list[float] | None = None) -> str:
+    """``approaching`` (the vehicle grew in view), ``leaving`` (shrank) or ``passing`` (about the same size).
+
+    The plate's width across the passage's reads decides when there are at least two (a vehicle box
+    clipped by the frame's edge stops growing long before the vehicle stops coming closer); else the
+    vehicle box's area.
+    """
+    if plate_widths is not None and len(plate_widths) >= 2:
+        k = max(1, len(plate_widths) // 4)
+        r = float(np.median(plate_widths[-k:])) / max(float(np.median(plate_widths[:k])), 1e-6)
+        r *= r  # an area ratio, like the box's
+    else:
+        a0 = max((first_box[2] - first_box[0]) * (first_box[3] - first_box[1]), 1.0)
+        r = (last_box[2] - last_box[0]) * (last_box[3] - last_box[1]) / a0
     return "approaching" if r > 1.2 else "leaving" if r < 1 / 1.2 else "passing"
 
 
@@ -119,6 +129,9 @@ class PlateStage(Stage):
             texts[i], confs[i] = r.text.text, r.text.confidence
             p.reads.append(FrameRead(frame.ts, r.text.text, r.text.confidence, r.sharpness, r.found))
             p.char_conf.append(r.text.char_conf)
+            if r.corners is not None:
+                c = r.corners
+                p.plate_widths.append(float(np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2)
             p.photos.append((_jpeg(crop), _jpeg(r.plate), (float(x1), float(y1), float(x2), float(y2))))
             if self._deny and not self._alerts.is_raised(tid):
                 alert = self._maybe_alert(tid, p, frame.ts)
@@ -188,7 +201,7 @@ class PlateStage(Stage):
                 "votes": result.votes,
                 "reads": result.reads,
                 "char_confidence": [round(c, 4) for c in p.char_conf[result.best_index]],
-                "direction": direction(p.first_box, p.last_box),
+                "direction": direction(p.first_box, p.last_box, p.plate_widths),
                 "first_ts": p.first_ts,
                 "last_ts": p.last_ts,
                 "listed": self.listed(text),
