@@ -191,7 +191,9 @@ def cmd_bench_plates(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError("no font to draw test plates with (install fonts-dejavu-core)", 1)
     rng = np.random.default_rng(20261205)
     scenes = [render_scene(rng, font=fonts[i % len(fonts)]) for i in range(n)]
-    choice = create_locator("auto", getattr(args, "model_dir", None))
+    from app.paths import model_dir
+
+    choice = create_locator("auto", getattr(args, "model_dir", None) or model_dir())
     loc_ms, plates = [], []
     for s in scenes:
         if stop.is_set():
