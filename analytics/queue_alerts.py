@@ -95,7 +95,9 @@ class AlertGate:
         "raised_at",
     )  # fmt: skip
 
-    def __init__(self, *, raise_seconds: float = 0.0, clear_seconds: float = 0.0, cooldown: float = 0.0) -> None:
+    def __init__(
+        self, *, raise_seconds: float = 0.0, clear_seconds: float = 0.0, cooldown: float = 0.0
+    ) -> None:
         self.raise_seconds = float(raise_seconds)
         self.clear_seconds = float(clear_seconds)
         self.cooldown = float(cooldown)
@@ -252,7 +254,9 @@ class QueueAlerter:
         for kind, rule in self._rules.items():
             if rule.gate.raised_at is not None:
                 out.append(
-                    QueueAlert(kind, "cleared", rule.gate.raised_at, ts, 0.0, float(rule.threshold or 0), 0, 0)
+                    QueueAlert(
+                        kind, "cleared", rule.gate.raised_at, ts, 0.0, float(rule.threshold or 0), 0, 0
+                    )
                 )
                 rule.gate.clear(ts)
         return out

@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -62,6 +63,42 @@ class ZoneType(StrEnum):
     def is_line(self) -> bool:
         """True for zone types drawn as a directed line rather than a polygon."""
         return self in (ZoneType.ENTRANCE_LINE, ZoneType.LINE)
+
+    @property
+    def label(self) -> str:
+        """The type in a store's words (zone editor, reports)."""
+        return ZONE_TYPE_LOOK[self][0]
+
+    @property
+    def color(self) -> str:
+        """Its outline colour, RGB hex (the GUI; the pictures use :attr:`bgr`)."""
+        return ZONE_TYPE_LOOK[self][1]
+
+    @property
+    def bgr(self) -> tuple[int, int, int]:
+        """Its outline colour as an OpenCV BGR tuple.
+
+        Example:
+            >>> ZoneType.QUEUE.label, ZoneType.QUEUE.color, ZoneType.QUEUE.bgr
+            ('Checkout queue', '#ffd700', (0, 215, 255))
+        """
+        h = self.color.lstrip("#")
+        r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+        return (b, g, r)
+
+
+#: The one table of zone types: words people read and outline colour (RGB hex), in menu order.
+ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
+    ZoneType.ENTRANCE_LINE: ("Entrance line", "#3ce63c"),
+    ZoneType.LINE: ("Counting line", "#3cc8e6"),
+    ZoneType.DEPARTMENT: ("Department", "#ffffff"),
+    ZoneType.QUEUE: ("Checkout queue", "#ffd700"),
+    ZoneType.COUNTER: ("Counter", "#ffa500"),
+    ZoneType.SHELF: ("Shelf", "#a0ffff"),
+    ZoneType.STAFF_ONLY: ("Staff only", "#ff5050"),
+    ZoneType.WORKSTATION: ("Workstation", "#ffa0ff"),
+    ZoneType.PARKING: ("Parking", "#c8c8c8"),
+}
 
 
 class ZoneConfig(_Model):
@@ -576,67 +613,7 @@ class ServiceModule(_Model):
     save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
 
 
-class PlatesModule(_Model):
-    """Licence plates of the camera's vehicles: one voted read per vehicle passage (parking cameras)."""
-
-    enabled: bool = Field(
-        False,
-        title="Enabled",
-        description="Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
-        "detector's vehicle classes on for this camera too.",
-    )
-    every: int = Field(
-        1, ge=1, le=100, title="Every N-th frame", description="Read plates on every N-th analysed frame."
-    )
-    classes: list[str] = Field(
-        default_factory=lambda: ["car", "truck", "bus", "motorcycle"],
-        title="Vehicle classes",
-        description="Detector classes whose plates are read.",
-    )
-    locator: Literal["auto", "yolo", "haar"] = Field(
-        "auto",
-        title="Plate locator",
-        description="auto: a YOLO plate detector (plates.pt) from the model folder when present, else the "
-        "built-in Haar cascade + contours.",
-    )
-    precision: Literal["int8", "fp32"] = Field(
-        "int8", title="OCR model", description="int8 is about 2x faster."
-    )
-    min_confidence: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        title="Minimum confidence",
-        description="A passage whose voted read is less confident is stored as uncertain.",
-    )
-    min_vehicle_px: int = Field(
-        64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
-    )
-    hash_plates: bool = Field(
-        False,
-        title="Store plates hashed",
-        description="Privacy: store a keyed hash of each plate instead of its text (lists still match).",
-    )
-    hash_key: str = Field(
-        "",
-        title="Hash key",
-        description="Secret mixed into the plate hash (without it a plate's hash can be guessed).",
-        max_length=200,
-    )
-    deny: list[str] = Field(
-        default_factory=list,
-        title="Deny list",
-        description="Plates that raise an alert (popup and notifications) when read, e.g. [А123ВС77]; "
-        "Latin look-alike letters are accepted.",
-    )
-    allow: list[str] = Field(
-        default_factory=list,
-        title="Allow list",
-        description="Known plates (staff, residents): their reads are marked 'allow'.",
-    )
-
-
-class ModulesConfig(_Model):
+class _BuiltinModules(_Model):
     """Analytics modules of one camera and their thresholds."""
 
     tracks: TracksModule = Field(default_factory=TracksModule, title="Tracks")
@@ -648,8 +625,27 @@ class ModulesConfig(_Model):
     pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
     behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
     service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
-    plates: PlatesModule = Field(default_factory=PlatesModule, title="Licence plates")
 
+
+
+def _modules_config() -> type[_BuiltinModules]:
+    """The ``modules`` section: the built-in modules plus one field per module package with settings.
+
+    A package found by :mod:`app.modules.registry` (its own folder, an entry point, or
+    ``STORESIGHT_MODULES``) adds its section here without any edit to this file.
+    """
+    from app.modules.registry import plugin_settings
+
+    fields: dict[str, Any] = {
+        name: (pkg.settings, Field(default_factory=pkg.settings, title=pkg.title))
+        for name, pkg in plugin_settings().items()
+    }
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        "ModulesConfig", __base__=_BuiltinModules, __module__=__name__, **fields
+    )
+
+
+ModulesConfig = _modules_config()
 
 class CameraConfig(DetectionSettings):
     """One camera: where frames come from, how often to analyse them, its zones and modules."""
@@ -812,6 +808,33 @@ class TrackerConfig(_Model):
     )
     fuse_score: bool = Field(
         True, title="Fuse score", description="Fuse detection score into the matching cost."
+    )
+    appearance: bool = Field(
+        True,
+        title="Appearance cue",
+        description="Tell people apart by the colours of their upper and lower body: fewer ID switches "
+        "when people cross, a person re-found after being hidden keeps their number.",
+    )
+    appearance_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        title="Appearance weight",
+        description="Share of appearance in the matching cost.",
+    )
+    appearance_gate: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        title="Appearance gate",
+        description="Appearance distance (0 same colours, 1 different) above which a track never takes a box.",
+    )
+    relink_thresh: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        title="Re-find threshold",
+        description="Appearance distance below which a lost person is re-found near where they were lost.",
     )
 
 

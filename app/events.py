@@ -32,7 +32,7 @@ ALERT_END = "alert_end"
 _CATALOGUE: dict[tuple[str, str], EventType] = {}
 #: Modules whose import declares the built-in event types.
 BUILTIN_EMITTERS: list[str] = [
-    f"app.modules.{name}.events" for name in ("tracks", "retail", "queue", "service", "behaviour", "roles", "plates")
+    f"app.modules.{name}.events" for name in ("tracks", "retail", "queue", "service", "behaviour", "roles")
 ]
 
 
@@ -86,7 +86,15 @@ class EventType:
     ) -> EventRecord:
         """An event of this type for the store."""
         return EventRecord(
-            camera_id, ts, self.module, self.type, track_id, zone_id, dict(payload or {}), photos, ts_end=ts_end
+            camera_id,
+            ts,
+            self.module,
+            self.type,
+            track_id,
+            zone_id,
+            dict(payload or {}),
+            photos,
+            ts_end=ts_end,
         )
 
 
@@ -96,8 +104,11 @@ def load_catalogue(extra: Iterable[str] = ()) -> dict[tuple[str, str], EventType
     Args:
         extra: more modules to import first (a module package's ``events`` module).
     """
+    from app.modules.registry import packages
+
     for name in [*BUILTIN_EMITTERS, *extra]:
         importlib.import_module(name)
+    packages()  # module packages declare their events when they are imported
     return dict(_CATALOGUE)
 
 
@@ -182,13 +193,17 @@ class AlertBook:
         body = {"alert_id": alert_id, "kind": kind, **(payload or {})}
         return EventRecord(self.camera_id, ts, self.module, ALERT, track_id, zone_id, body, photos)
 
-    def end_alert(self, key: Any, ts: float, *, payload: Mapping[str, Any] | None = None) -> EventRecord | None:
+    def end_alert(
+        self, key: Any, ts: float, *, payload: Mapping[str, Any] | None = None
+    ) -> EventRecord | None:
         """The ``alert_end`` event of a raised alert (None if ``key`` is not raised)."""
         r = self._raised.pop(key, None)
         if r is None:
             return None
         body = {"alert_id": r.alert_id, "kind": r.kind, **(payload or {})}
-        return EventRecord(self.camera_id, r.ts, self.module, ALERT_END, r.track_id, r.zone_id, body, ts_end=ts)
+        return EventRecord(
+            self.camera_id, r.ts, self.module, ALERT_END, r.track_id, r.zone_id, body, ts_end=ts
+        )
 
     def raised_at(self, key: Any) -> float | None:
         """When the alert ``key`` was raised, None if it is not."""

@@ -85,9 +85,16 @@ class DetectorBackend(ABC):
         if cls.type_key:
             DetectorBackend.registry[cls.type_key] = cls
 
+    #: Whether :meth:`predict_batch` runs several images in one pass (cameras' frames are then batched).
+    batch_capable: ClassVar[bool] = False
+
     @abstractmethod
     def predict(self, image: np.ndarray) -> Detections:
         """Detect objects in a BGR uint8 image of shape (H, W, 3); boxes in its pixels."""
+
+    def predict_batch(self, images: list[np.ndarray]) -> list[Detections]:
+        """Detect objects in several images; a backend that takes a batch in one pass overrides it."""
+        return [self.predict(image) for image in images]
 
     @classmethod
     def known_classes(cls, model_name: str | None = None) -> tuple[str, ...] | None:
@@ -134,7 +141,9 @@ class DetectorBackend(ABC):
         return out
 
 
-def check_classes(wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector") -> None:
+def check_classes(
+    wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector"
+) -> None:
     """Raise ``ValueError`` with one line naming the valid classes if ``wanted`` has an unknown one.
 
     Example:

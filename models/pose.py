@@ -321,8 +321,8 @@ class YoloPoseBackend(PoseBackend):
         return self.yolo.runtime()
 
     def threads_in_use(self) -> int:
-        """PyTorch's CPU threads the latest frame ran with (0 on a GPU)."""
-        return self.yolo.threads_seen if self.device == "cpu" else 0
+        """CPU threads the latest frame ran with, read back from the runtime (0 on a GPU)."""
+        return self.yolo.threads_in_use()
 
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Run the model once on the frame (once per frame, whatever the calls) and match the boxes."""

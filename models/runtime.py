@@ -1,18 +1,14 @@
-"""CPU threads, ONNX Runtime sessions and warm-up: one definition for every inference backend.
+"""CPU threads and ONNX Runtime sessions: one definition for every inference backend.
 
 * ``threads = 0`` ("automatic") means the CPU cores this process may run on
   (:func:`available_cpus`: the process's CPU affinity, which ``taskset`` and cpusets narrow), never ``os.cpu_count()``.
 * ONNX Runtime sessions (NanoDet, MoveNet) are built by :func:`ort_session` with that many intra-op
   threads; :func:`ort_threads` reads back what the session holds.
-* :func:`timed` measures the dummy inference each backend runs at load (its warm-up), so the first
-  real frame is not the slow one and the cost is reported apart from the per-frame numbers.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +81,6 @@ def ort_runtime(session: Any) -> str:
     """One line for the user: ``ONNX Runtime 1.x, N threads`` (read back from the session)."""
     import onnxruntime as ort
 
-    return f"ONNX Runtime {ort.__version__}, {ort_threads(session)} threads"
+    n = ort_threads(session)
+    return f"ONNX Runtime {ort.__version__}, {n} thread{'s' * (n != 1)}"
 
-
-def timed(run: Callable[[], object]) -> float:
-    """Seconds one call of ``run`` takes (the warm-up inference at load)."""
-    t0 = time.perf_counter()
-    run()
-    return time.perf_counter() - t0

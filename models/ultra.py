@@ -3,9 +3,10 @@
 It finds the weights, loads them offline, and keeps PyTorch on the configured CPU thread count:
 Ultralytics' ``select_device`` calls ``torch.set_num_threads(cpu_count - 1)`` when a predictor is
 set up (the first ``predict``), which on 2 cores put the primary backend on one core whatever
-``detector.threads`` said. :class:`UltralyticsModel` runs that first ``predict`` at load (the
-warm-up), then sets the thread count again, and checks it in the predicting thread before every
-frame (with OpenMP, PyTorch's thread count is kept per thread).
+``detector.threads`` said. :class:`UltralyticsModel` sets the thread count again after that, and
+checks it in the predicting thread before every frame (with OpenMP, PyTorch's thread count is kept
+per thread). The backends run that first ``predict`` at load, as their warm-up. An exported
+``.onnx`` model gets an ONNX Runtime session with the configured threads instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from models.base import BackendUnavailable
-from models.runtime import resolve_threads, timed
+from models.runtime import ort_runtime, ort_session, ort_threads, resolve_threads
 
 
 def find_weights(model_name: str | None, model_dir: str | None, *, allow_download: bool = False) -> str:
@@ -103,6 +104,7 @@ class UltralyticsModel:
                 f"Ultralytics is not usable here ({e.__class__.__name__}: {e})"
             ) from None
         self._torch = torch
+        self.weights = weights
         self.name = Path(weights).name
         self.device = ("cuda:0" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         #: PyTorch CPU threads this model runs with (0 on a GPU: not ours to set).
@@ -118,7 +120,7 @@ class UltralyticsModel:
         self.random_weights = weights.endswith((".yaml", ".yml"))
         #: PyTorch's thread count read back in the predicting thread after the latest predict.
         self.threads_seen = 0
-        self.warmup_s = 0.0
+        self._predictor: Any = None
 
     def _apply_threads(self) -> None:
         if self.threads and self._torch.get_num_threads() != self.threads:
@@ -130,18 +132,39 @@ class UltralyticsModel:
         res = self.model.predict(image, device=self.device, verbose=False, **kwargs)[0]
         self.threads_seen = self._torch.get_num_threads()  # what this inference ran with
         self._apply_threads()  # a predictor set-up inside that predict resets it: not for the next one
+        if self.model.predictor is not self._predictor:  # set up in that predict (the warm-up at load)
+            self._predictor = self.model.predictor
+            onnx = self._onnx_backend()
+            if onnx is not None and self.threads:
+                # An exported .onnx runs in a session Ultralytics builds with ONNX Runtime's default
+                # threads: rebuilt from the same file with ours (CPU only: no IO binding to redo).
+                onnx.session = ort_session(Path(self.weights), self.threads, what=f"{self.name} model")
         return res
 
-    def warm_up(self, image: np.ndarray, **kwargs: Any) -> float:
-        """The first predict (Ultralytics sets its predictor up): timed, threads set again after it."""
-        self.warmup_s = timed(lambda: self.predict(image, **kwargs))
-        return self.warmup_s
+    def _onnx_backend(self) -> Any:
+        """Ultralytics' ONNX Runtime backend of this model on the CPU, or None."""
+        auto = getattr(getattr(self.model, "predictor", None), "model", None)  # AutoBackend
+        backend = getattr(auto, "backend", None)
+        if getattr(auto, "format", "") != "onnx" or getattr(backend, "use_io_binding", True):
+            return None
+        return backend if hasattr(backend, "session") else None
+
+    def threads_in_use(self) -> int:
+        """CPU threads the latest frame ran with, read back from the runtime (0 on a GPU)."""
+        onnx = self._onnx_backend()
+        if onnx is not None:
+            return ort_threads(onnx.session)
+        return self.threads_seen if self.device == "cpu" else 0
 
     def runtime(self) -> str:
-        """``PyTorch 2.x on cpu, N threads``: the thread count read back after the latest predict."""
+        """``PyTorch 2.x on cpu, N threads`` (read back after the latest predict), or the ONNX session's."""
+        onnx = self._onnx_backend()
+        if onnx is not None:
+            return ort_runtime(onnx.session)
         if self.device != "cpu":
             return f"PyTorch {self._torch.__version__} on {self.device}"
-        return f"PyTorch {self._torch.__version__} on cpu, {self.threads_seen} threads"
+        n = self.threads_seen
+        return f"PyTorch {self._torch.__version__} on cpu, {n} thread{'s' * (n != 1)}"
 
     def note(self) -> str:
         """`` (random weights: plumbing only)`` for a model built from its yaml, else empty."""

@@ -92,5 +92,5 @@ class YoloBackend(DetectorBackend):
         return self.yolo.runtime()
 
     def threads_in_use(self) -> int:
-        """PyTorch's CPU threads the latest frame ran with (0 on a GPU)."""
-        return self.yolo.threads_seen if self.device == "cpu" else 0
+        """CPU threads the latest frame ran with, read back from the runtime (0 on a GPU)."""
+        return self.yolo.threads_in_use()

@@ -177,6 +177,8 @@ def _print_summary(r: AnalysisResult, name: str) -> None:
         print(f"staff/customer roles from: {r.roles}")
     if s.dropped:
         print(f"dropped live frames: {s.dropped} (analysis slower than the camera)")
+    if s.faults:
+        print(f"module errors (the camera went on without them): {s.faults}")
     print(f"database: {r.db_url}")
     print(f"crops: {r.data_dir / 'crops'}")
 

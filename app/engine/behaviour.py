@@ -31,7 +31,7 @@ from analytics.posture import PostureInterval, PostureThresholds, PostureTracker
 from analytics.reach import ReachDetector, ReachEvent
 from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import ZoneType
-from app.engine.modules import CameraContext, Module, Record, encode_crop
+from app.engine.modules import CameraContext, Module, Record, box_crop, encode_crop
 from app.engine.overlay import draw_polygons, draw_skeletons
 from app.modules.behaviour.events import CONSULTATION, POSTURE, SHELF_REACH
 from app.store.records import EventRecord, PhotoRecord
@@ -188,9 +188,7 @@ class BehaviourModule(Module):
             key = ("contact", ev.customer_id, ev.staff_id)
             if ev.kind == "start":
                 if self.cfg.contact.save_crops:
-                    box = expand_boxes(np.array([ev.box]), 0.1, frame.width, frame.height)[0]
-                    crop = encode_crop(frame.image, box)
-                    self._photos[key] = (crop,) if crop else ()
+                    self._photos[key] = box_crop(frame, np.array(ev.box), 0.1)
                 continue
             out.append(self._contact_event(frame.camera_id, ev, self._photos.pop(key, ())))
         return out
@@ -229,3 +227,16 @@ class BehaviourModule(Module):
                 out.append(self._contact_event(cam, ev, self._photos.pop(key, ())))
         self._photos.clear()
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The behaviour module of a camera (its package's build).
+
+    Posture and reaches need pose keypoints; consultations need roles.
+    """
+    m = ctx.camera.modules
+    return (
+        [BehaviourModule(ctx)]
+        if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled)
+        else []
+    )

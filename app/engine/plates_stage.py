@@ -24,11 +24,12 @@ import numpy as np
 
 from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
-from app.config import CameraConfig, PlatesModule, SiteConfig
+from app.config import CameraConfig, SiteConfig
 from app.engine.stages import Cadence, Stage
 from app.errors import UserError
 from app.events import AlertBook
 from app.modules.plates.events import PLATES_READ
+from app.modules.plates.settings import PlatesSettings
 from app.paths import model_dir
 from app.store.records import EventRecord, PhotoRecord
 
@@ -82,7 +83,7 @@ class PlateStage(Stage):
     name = "plates"
     adds = ("plate_text", "plate_conf")
 
-    def __init__(self, camera_id: str, cfg: PlatesModule, reader, *, lost_after: float = 3.0) -> None:
+    def __init__(self, camera_id: str, cfg: PlatesSettings, reader, *, lost_after: float = 3.0) -> None:
         self.camera_id = camera_id
         self.cfg = cfg
         self.reader = reader

@@ -210,7 +210,12 @@ class QueueModule(Module):
             }
             out.append(
                 QUEUE_SERVICE.record(
-                    cam, sv.start_ts, track_id=sv.track_id, zone_id=sv.counter, payload=payload, ts_end=sv.end_ts
+                    cam,
+                    sv.start_ts,
+                    track_id=sv.track_id,
+                    zone_id=sv.counter,
+                    payload=payload,
+                    ts_end=sv.end_ts,
                 )
             )
         return out
@@ -304,7 +309,9 @@ class QueueModule(Module):
             key = (item.cfg.queue, a.kind)
             if a.state == "cleared":
                 duration = round((a.ts_end or a.ts) - a.ts, 1)
-                end = self.alerts.end_alert(key, a.ts_end or a.ts, payload={"checkout": item.name, "duration": duration})
+                end = self.alerts.end_alert(
+                    key, a.ts_end or a.ts, payload={"checkout": item.name, "duration": duration}
+                )
                 if end is not None:
                     out.append(end)
                 continue
@@ -323,7 +330,9 @@ class QueueModule(Module):
             }
             photos = self._photos(item, frame) if frame is not None and self.settings.save_snapshots else ()
             out.append(
-                self.alerts.raise_alert(key, a.ts, kind=a.kind, zone_id=item.cfg.queue, payload=payload, photos=photos)
+                self.alerts.raise_alert(
+                    key, a.ts, kind=a.kind, zone_id=item.cfg.queue, payload=payload, photos=photos
+                )
             )
         return out
 
@@ -367,3 +376,8 @@ class QueueModule(Module):
             out.append(self._snapshot_event(item, snap))
             out.extend(self._alert_events(item, snap, item.alerter.flush(ts), None))
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The queue module of a camera with checkouts (its package's build)."""
+    return [QueueModule(ctx, ctx.feed)] if ctx.camera.modules.queue.enabled and ctx.camera.checkouts() else []

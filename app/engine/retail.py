@@ -17,13 +17,13 @@ from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
 from analytics.tracks import anchor_points, role_of, roles_in
-from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame
 from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
-from app.engine.modules import CameraContext, Module, Record, encode_crop
+from app.engine.modules import CameraContext, Module, Record
 from app.modules.retail.events import FOOTFALL, VISIT, ZONE_DWELL, ZONE_ENTER
-from app.store.records import BackgroundRecord, HeatmapRecord, PhotoRecord
+from app.store.records import BackgroundRecord, HeatmapRecord
 
 HOUR = 3600.0
 
@@ -130,18 +130,10 @@ class RetailModule(Module):
         self, frame: Frame, people: Detections, crossings: list[LineCrossing]
     ) -> list[Record]:
         out: list[Record] = []
-        boxes = None
         index = {int(t): i for i, t in enumerate(people.tracker_id.tolist())}
         for c in crossings:
-            photos: tuple[PhotoRecord, ...] = ()
             i = index.get(c.track_id)
-            if self.cfg.footfall.save_crops and i is not None:
-                if boxes is None:
-                    boxes = expand_boxes(
-                        people.xyxy, self.ctx.detection.box_expand or 0.0, frame.width, frame.height
-                    )
-                crop = encode_crop(frame.image, boxes[i])
-                photos = (crop,) if crop else ()
+            photos = self.crop(frame, people, i) if self.cfg.footfall.save_crops and i is not None else ()
             out.append(
                 FOOTFALL[c.direction].record(
                     frame.camera_id,
@@ -163,7 +155,9 @@ class RetailModule(Module):
         for e in events:
             if e.kind == "enter":
                 out.append(
-                    ZONE_ENTER.record(camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role})
+                    ZONE_ENTER.record(
+                        camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role}
+                    )
                 )
             elif e.duration is not None:
                 out.append(
@@ -283,3 +277,13 @@ class RetailModule(Module):
         if self.cfg.heatmap.enabled and samples and self._background_ts != samples[-1].ts:
             out.extend(self._make_background(cam))  # unless nothing was sampled since the last one
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The retail module of a camera when footfall, zones, visits or heatmap is on (its package's build)."""
+    m = ctx.camera.modules
+    return (
+        [RetailModule(ctx)]
+        if (m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled)
+        else []
+    )

@@ -387,14 +387,26 @@ class RoleStage(Stage):
                 seen.crops.append((frame.ts, crop))
 
     def _decision(self, camera_id: str, tr: TrackRole) -> EventRecord | None:
-        seen = self._seen.pop(tr.track_id, None)
+        """The decision event of an ended track, or of a closed segment of a track that goes on.
+
+        A segment closes when the track's appearance changed abruptly (an ID switch); its event
+        carries the crops taken during it.
+        """
+        current = self.resolver.get(tr.track_id)
+        goes_on = current is not None and current.segment != tr.segment
+        seen = self._seen.get(tr.track_id) if goes_on else self._seen.pop(tr.track_id, None)
         if seen is None or seen.frames < self.min_frames:
             return None  # noise: the tracks module does not store it either
+        crops = [c for t, c in seen.crops if t <= tr.last_ts + 1e-6]
+        if goes_on:
+            seen.crops = [(t, c) for t, c in seen.crops if t > tr.last_ts + 1e-6]
         payload: dict[str, Any] = {
             "role": tr.role,
             "confidence": round(tr.confidence, 3),
             "employee_id": tr.employee_id,
             "decided_after": None if tr.decided_ts is None else round(tr.decided_ts - tr.first_ts, 3),
+            "segment": tr.segment,
+            "torso_colours": None if tr.colours is None else [round(float(v), 4) for v in tr.colours],
             **tr.evidence.as_dict(),
         }
         return ROLE_DECISION.record(
@@ -402,7 +414,7 @@ class RoleStage(Stage):
             tr.first_ts,
             track_id=tr.track_id,
             payload=payload,
-            photos=tuple(c for _, c in seen.crops),
+            photos=tuple(crops),
             ts_end=tr.last_ts,
         )
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from analytics.geometry import to_pixels
 from analytics.service import UnattendedEvent, UnattendedMonitor
-from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
-from app.engine.modules import CameraContext, Module, Record, encode_crop
+from analytics.types import PERSON_CLASS, Detections, Frame
+from app.engine.modules import CameraContext, Module, Record
 from app.events import AlertBook
 from app.modules.service.events import SERVICE_UNATTENDED
 from app.store.records import PhotoRecord
@@ -129,8 +129,14 @@ class ServiceModule(Module):
         hit = np.flatnonzero(people.tracker_id == track_id)
         if not hit.size:
             return ()
-        box = expand_boxes(
-            people.xyxy[hit[:1]], self.ctx.detection.box_expand or 0.0, frame.width, frame.height
-        )
-        crop = encode_crop(frame.image, box[0])
-        return (crop,) if crop else ()
+        return self.crop(frame, people, int(hit[0]))
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The unattended-customer module of a camera with zones of its types (its package's build; needs roles)."""
+    m = ctx.camera.modules.service
+    return (
+        [ServiceModule(ctx)]
+        if m.enabled and any(z.type.value in m.zone_types for z in ctx.camera.zones)
+        else []
+    )

@@ -16,7 +16,10 @@ from app.events import event_words
 from app.gui.qt_util import fmt_time
 from app.store.queries import EventRow, PhotoRow
 
-COLUMNS = ("Photo", "Time", "Camera", "Zone", "Module", "What happened", "Person", "Details")
+COLUMNS = ("Photo", "Time", "Camera", "Zone", "What happened", "Person", "Role", "Details")
+
+#: A track's role in words (the event's own, else the track's final role).
+ROLE_WORDS = {"customer": "customer", "staff": "staff", "unknown": "not yet known"}
 
 
 def what(ev: EventRow) -> str:
@@ -24,7 +27,7 @@ def what(ev: EventRow) -> str:
     return event_words(ev.module, ev.type)
 
 
-THUMB = QSize(56, 72)
+THUMB = QSize(40, 50)  # compact rows: more events on a screen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -66,12 +69,19 @@ class EventTableModel(QAbstractTableModel):
         self._rows: list[EventRow] = []
         self._thumbs: dict[int, QPixmap | None] = {}
         self._track_photos: dict[int, PhotoRow] = {}
+        self._roles: dict[int, str] = {}
 
-    def set_events(self, rows: list[EventRow], track_photos: dict[int, PhotoRow] | None = None) -> None:
-        """Show these events; ``track_photos`` (by track row id) stand in for events without a photo."""
+    def set_events(
+        self,
+        rows: list[EventRow],
+        track_photos: dict[int, PhotoRow] | None = None,
+        roles: dict[int, str] | None = None,
+    ) -> None:
+        """Show these events (with the tracks' photos for events without one, and their final roles)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._track_photos = dict(track_photos or {})
+        self._roles = dict(roles or {})
         self._thumbs.clear()
         self.endResetModel()
 
@@ -145,12 +155,17 @@ class EventTableModel(QAbstractTableModel):
         if col == 3:
             return self.zone_names.get((ev.camera, ev.zone or ""), ev.zone or "")
         if col == 4:
-            return ev.module
-        if col == 5:
             return what(ev)
-        if col == 6:
+        if col == 5:
             return "" if ev.tracker_id is None else f"#{ev.tracker_id}"
+        if col == 6:
+            return self.role(ev)
         return details(ev)
+
+    def role(self, ev: EventRow) -> str:
+        """Customer / staff / not yet known, for events about a person ("" otherwise)."""
+        role = ev.payload.get("role") or (self._roles.get(ev.track_id) if ev.track_id is not None else None)
+        return ROLE_WORDS.get(str(role), str(role)) if role else ""
 
     def export_csv(self, rows: list[int], path: Path, *, photos: bool = True) -> int:
         """Write these rows to a CSV file (and copy their photos into ``<name>_photos/``).

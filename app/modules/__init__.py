@@ -1,1 +1,1 @@
-"""Module packages: one package per analytics module (its event types today; settings, class, stats next)."""
+"""Module packages: one package per analytics module, found by :mod:`app.modules.registry`."""

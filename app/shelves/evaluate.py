@@ -58,7 +58,9 @@ class EpisodeScore:
     ms_per_frame: float
 
 
-def true_gaps(truth: np.ndarray, times: np.ndarray, *, on: float, min_len: float) -> list[tuple[int, float, float]]:
+def true_gaps(
+    truth: np.ndarray, times: np.ndarray, *, on: float, min_len: float
+) -> list[tuple[int, float, float]]:
     """(segment, start, end) of runs of truth ≥ ``on`` lasting ≥ ``min_len`` s (end = episode end if open)."""
     out = []
     for s in range(truth.shape[1]):
@@ -92,7 +94,9 @@ def detected_gaps(events: list[GapEvent], end_ts: float) -> list[tuple[int, floa
     return out
 
 
-def match_gaps(true: list[tuple[int, float, float]], det: list[tuple[int, float, float, float]], *, open_end: float) -> GapMatch:
+def match_gaps(
+    true: list[tuple[int, float, float]], det: list[tuple[int, float, float, float]], *, open_end: float
+) -> GapMatch:
     """Overlap matching of detected and true gaps (same segment, overlapping spans)."""
     m = GapMatch(detected=len(det), true=len(true))
     used: set[int] = set()
@@ -232,7 +236,7 @@ def summarise(name: str, scores: list[EpisodeScore]) -> BenchRow:
     )
 
 
-def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:  # noqa: ANN001
+def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:
     """The shelf benchmark: episodes with removals (with and without the empty example) and people-only ones."""
     rows = []
     for empty in (True, False):

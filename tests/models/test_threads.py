@@ -86,3 +86,24 @@ def test_onnx_runtime_starts_the_threads_it_reports(tmp_path: Path) -> None:
         sessions.append(ort_session(DEFAULT_MODEL_PATH, n, what="NanoDet model"))
         assert os_threads() - before == n - 1
         assert ort_threads(sessions[-1]) == n
+
+
+@pytest.fixture(scope="module")
+def yolo_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """yolo11n.yaml exported to ONNX (random weights), as a store would export its own model."""
+    from ultralytics import YOLO
+
+    folder = tmp_path_factory.mktemp("onnx")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)  # the export lands beside the model: for a yaml, in the working folder
+        out = Path(YOLO("yolo11n.yaml").export(format="onnx", imgsz=640, simplify=False, dynamic=False))
+    return folder / out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("threads", [1, 2])
+def test_an_exported_onnx_yolo_runs_on_the_configured_threads(yolo_onnx: Path, threads: int) -> None:
+    be = YoloBackend(DetectorSettings(model_name=str(yolo_onnx), device="cpu", threads=threads))
+    assert _in_new_thread(lambda: be.predict(FRAME)) is not None
+    assert be.threads_in_use() == threads
+    assert be.runtime().startswith("ONNX Runtime") and be.runtime().endswith(f"{threads} threads")

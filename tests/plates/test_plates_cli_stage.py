@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 
 from analytics.types import Detections, Frame
-from app.config import PlatesModule
 from app.engine.plates_stage import PlateStage
+from app.modules.plates.settings import PlatesSettings
 from models.plates.reader import PlateReader
 from models.plates.synth import render_clip, render_scene
 from tests.cli_support import one_error_line, run_cli
@@ -92,7 +92,7 @@ def test_stage_gives_one_read_per_passage():
     rng = np.random.default_rng(2026)
     clip_a = render_clip(rng, 18)
     clip_b = render_clip(rng, 18)
-    stage = PlateStage("park", PlatesModule(enabled=True), PlateReader("haar"), lost_after=1.0)
+    stage = PlateStage("park", PlatesSettings(enabled=True), PlateReader("haar"), lost_after=1.0)
     events = []
     per_frame = []
     ts = 1_700_000_000.0
@@ -118,7 +118,7 @@ def test_stage_gives_one_read_per_passage():
 def test_stage_hashes_plates_when_asked():
     rng = np.random.default_rng(7)
     clip = render_clip(rng, 6)
-    cfg = PlatesModule(enabled=True, hash_plates=True, hash_key="site-secret")
+    cfg = PlatesSettings(enabled=True, hash_plates=True, hash_key="site-secret")
     stage = PlateStage("park", cfg, PlateReader("haar"))
     for i, s in enumerate(clip):
         stage.process(Frame("park", i, 100.0 + i * 0.2, s.image), Detections([s.car_box], [0.9], [2], [5]))
@@ -135,7 +135,7 @@ def test_deny_list_raises_an_alert_while_the_vehicle_is_in_view():
 
     rng = np.random.default_rng(11)
     clip = render_clip(rng, 8)
-    cfg = PlatesModule(enabled=True, deny=[to_latin(clip[0].text).lower()], allow=["А000АА77"])
+    cfg = PlatesSettings(enabled=True, deny=[to_latin(clip[0].text).lower()], allow=["А000АА77"])
     stage = PlateStage("gate", cfg, PlateReader("haar"))
     seen = []
     for i, s in enumerate(clip):
