@@ -37,8 +37,8 @@ class PlateRead:
 
     @property
     def found(self) -> bool:
-        """A valid plate text was read."""
-        return bool(self.text.text) and self.text.format is not None
+        """A valid plate text was read with at least :data:`MIN_CONFIDENCE`."""
+        return bool(self.text.text) and _usable(self.text)
 
 
 _NOTHING = PlateText("", 0.0, (), None)
@@ -79,7 +79,10 @@ class PlateReader:
         lines = np.stack([ocr_line(p, r) for p, r in plates])
         reads = self.ocr.read_lines(lines, [r for _, r in plates])
         t2 = time.perf_counter()
-        best = max(range(len(cands)), key=lambda i: _rank(reads[i], cands[i]))
+        usable = [i for i in range(len(cands)) if _usable(reads[i])]
+        # A confident valid read wins; with none, the locator's best candidate stands (its read
+        # is then reported as uncertain rather than a forced read of some other patch).
+        best = max(usable, key=lambda i: _rank(reads[i], cands[i])) if usable else 0
         plate, rows = plates[best]
         return PlateRead(
             reads[best],
@@ -93,6 +96,14 @@ class PlateReader:
         )
 
 
-def _rank(read: PlateText, cand: PlateCandidate) -> tuple[int, int, float]:
-    """Valid and uncorrected reads first, then confidence × locator score."""
-    return (read.format is not None, not read.corrected, read.confidence * (0.5 + 0.5 * cand.score))
+#: Below this confidence a read does not count as a plate (``found`` is False; the CLI prints ``-``).
+MIN_CONFIDENCE = 0.2
+
+
+def _usable(read: PlateText) -> bool:
+    return read.format is not None and read.confidence >= MIN_CONFIDENCE
+
+
+def _rank(read: PlateText, cand: PlateCandidate) -> tuple[bool, float]:
+    """Uncorrected reads first, then confidence × locator score."""
+    return (not read.corrected, read.confidence * (0.5 + 0.5 * cand.score))

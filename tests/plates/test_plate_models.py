@@ -119,8 +119,11 @@ def test_real_photo_plate_found_and_not_invented():
     cands = HaarContourLocator().find(image)
     assert cands and _iou(cands[0].box, np.float32([228, 222, 358, 292])) > 0.5
     r = PlateReader("haar").read(image)
-    # A blurred, non-Russian plate: whatever the OCR saw must not come out as a confident valid plate.
-    assert not r.found or r.text.uncertain
+    # A blurred, non-Russian plate: whatever the OCR saw must not come out as a plate, and the
+    # reader reports the plate region it looked at, not some other patch it forced a read from.
+    assert not r.found
+    assert r.corners is not None
+    assert _iou(PlateCandidate(r.corners, 0, "").box, np.float32([228, 222, 358, 292])) > 0.5
 
 
 def test_auto_locator_says_why_it_fell_back(tmp_path):
