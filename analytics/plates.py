@@ -435,7 +435,8 @@ class Passage:
     Attributes:
         text: the plate (canonical text or its hash).
         ts: when it was read (epoch seconds).
-        direction: ``approaching`` (driving in at a gate camera), ``leaving`` or ``passing``.
+        direction: ``in``/``out`` (crossed the camera's entrance line), else ``approaching``
+            (driving in at a gate camera), ``leaving`` or ``passing``.
         listed: ``deny``, ``allow`` or None.
     """
 
@@ -475,6 +476,10 @@ class VehicleStats:
         return self.visits > 1
 
 
+_IN = ("in", "approaching")
+_OUT = ("out", "leaving")
+
+
 def parking_stats(passages: Sequence[Passage]) -> list[VehicleStats]:
     """Per-vehicle parking numbers: entries, exits, time parked (entry → next exit), repeat visits.
 
@@ -490,14 +495,14 @@ def parking_stats(passages: Sequence[Passage]) -> list[VehicleStats]:
     out = []
     for text, ps in by_plate.items():
         ps.sort(key=lambda p: p.ts)
-        entries = sum(p.direction == "approaching" for p in ps)
-        exits = sum(p.direction == "leaving" for p in ps)
+        entries = sum(p.direction in _IN for p in ps)
+        exits = sum(p.direction in _OUT for p in ps)
         parked = 0.0
         entered: float | None = None
         for p in ps:
-            if p.direction == "approaching":
+            if p.direction in _IN:
                 entered = p.ts
-            elif p.direction == "leaving" and entered is not None:
+            elif p.direction in _OUT and entered is not None:
                 parked += p.ts - entered
                 entered = None
         listed = next((p.listed for p in reversed(ps) if p.listed), None)

@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from analytics.geometry import LineZone
+from analytics.lines import LineCounter, LineCrossing
 from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
@@ -46,6 +48,7 @@ class _Passage:
     photos: list[tuple[bytes, bytes, tuple[float, float, float, float]] | None] = field(default_factory=list)
     char_conf: list[tuple[float, ...]] = field(default_factory=list)
     plate_widths: list[float] = field(default_factory=list)
+    crossings: list[LineCrossing] = field(default_factory=list)
 
 
 def _jpeg(img: np.ndarray) -> bytes:
@@ -78,12 +81,22 @@ class PlateStage(Stage):
         cfg: the camera's ``modules.plates``.
         reader: a loaded :class:`models.plates.reader.PlateReader`.
         lost_after: seconds without a sighting after which a passage is over.
+        camera: the camera's config: a vehicle crossing one of its lines (an entrance line at the
+            barrier) makes its passage an entry ("in") or an exit ("out").
     """
 
     name = "plates"
     adds = ("plate_text", "plate_conf")
 
-    def __init__(self, camera_id: str, cfg: PlatesSettings, reader, *, lost_after: float = 3.0) -> None:
+    def __init__(
+        self,
+        camera_id: str,
+        cfg: PlatesSettings,
+        reader,
+        *,
+        lost_after: float = 3.0,
+        camera: CameraConfig | None = None,
+    ) -> None:
         self.camera_id = camera_id
         self.cfg = cfg
         self.reader = reader
@@ -93,6 +106,8 @@ class PlateStage(Stage):
         self.reason = reader.choice.reason
         self._alerts = AlertBook("plates", camera_id)
         self._lists()
+        self._camera = camera
+        self._lines: list[LineCounter] | None = None  # made on the first frame (its size)
 
     def _lists(self) -> None:
         self._deny = {normalize(t) for t in self.cfg.deny if normalize(t)}
@@ -142,10 +157,32 @@ class PlateStage(Stage):
             dets.set("plate_text", texts)
             dets.set("plate_conf", confs)
         seen = {int(t) for t in dets.tracker_id[sel]} if n else set()
+        if n and self._camera is not None:
+            for crossing in self._cross(dets[np.flatnonzero(sel)], frame.ts, w, h):
+                p = self._open.get(crossing.track_id)
+                if p is not None:
+                    p.crossings.append(crossing)
         gone = [t for t, p in self._open.items() if t not in seen and frame.ts - p.last_ts > self.lost_after]
         for t in gone:
             records.extend(self._finish(t))
         return records
+
+    def _cross(self, vehicles: Detections, ts: float, w: int, h: int) -> list[LineCrossing]:
+        if self._lines is None:
+            cam = self._camera
+            assert cam is not None
+            self._lines = [
+                LineCounter.from_zone(
+                    LineZone(z.id, z.points[0], z.points[1]),
+                    width=w,
+                    height=h,
+                    min_distance=8.0,
+                    min_frames=1,
+                )
+                for z in cam.zones
+                if z.type.is_line
+            ]
+        return [c for lc in self._lines for c in lc.update(vehicles, ts)]
 
     def close(self, ts: float) -> list[EventRecord]:
         """End of the source: every open passage gets its vote."""
@@ -185,6 +222,7 @@ class PlateStage(Stage):
         self.cfg = camera.modules.plates
         self.cadence = Cadence(every=self.cfg.every, classes=tuple(self.cfg.classes))
         self._lists()
+        self._camera, self._lines = camera, None
 
     def _finish(self, tid: int) -> list[EventRecord]:
         p = self._open.pop(tid)
@@ -202,7 +240,10 @@ class PlateStage(Stage):
                 "votes": result.votes,
                 "reads": result.reads,
                 "char_confidence": [round(c, 4) for c in p.char_conf[result.best_index]],
-                "direction": direction(p.first_box, p.last_box, p.plate_widths),
+                "direction": p.crossings[-1].direction
+                if p.crossings
+                else direction(p.first_box, p.last_box, p.plate_widths),
+                "lines": [{"line": c.line_id, "direction": c.direction, "ts": c.ts} for c in p.crossings],
                 "first_ts": p.first_ts,
                 "last_ts": p.last_ts,
                 "listed": self.listed(text),
@@ -241,4 +282,4 @@ def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: floa
     except (FileNotFoundError, RuntimeError) as e:
         raise UserError(f"plates: {e}") from None
     log.info("camera %s plates: %s", camera.id, reader.choice.reason)
-    return PlateStage(camera.id, cfg, reader, lost_after=lost_after)
+    return PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera)

@@ -44,7 +44,10 @@ def test_plates_read_prints_one_line_per_picture(tmp_path, capsys):
         assert 0.0 <= float(conf) <= 1.0
         right += read == text
     assert right >= 4
-    assert lines[-1].split("\t")[:2] == [str(REAL), "-"]  # a real, blurred, non-Russian plate: no invented read
+    assert lines[-1].split("\t")[:2] == [
+        str(REAL),
+        "-",
+    ]  # a real, blurred, non-Russian plate: no invented read
 
 
 def test_plates_read_json(tmp_path, capsys):
@@ -152,3 +155,25 @@ def test_deny_list_raises_an_alert_while_the_vehicle_is_in_view():
     assert [(e.module, e.type) for e in end] == [("plates", "read"), ("plates", "alert_end")]
     assert end[0].payload["listed"] == "deny"
     assert end[1].payload["alert_id"] == alert.payload["alert_id"]
+
+
+def test_crossing_the_entrance_line_makes_the_passage_an_entry():
+    from analytics.plates import Passage, parking_stats
+    from app.config import CameraConfig
+
+    camera = CameraConfig(
+        id="gate",
+        source="x.avi",
+        zones=[{"id": "barrier", "type": "entrance_line", "points": [[0.5, 1.0], [0.5, 0.0]]}],
+        modules={"plates": {"enabled": True}},
+    )
+    rng = np.random.default_rng(21)
+    clip = render_clip(rng, 10)  # drives left → right across the middle of the picture
+    stage = PlateStage("gate", camera.modules.plates, PlateReader("haar"), camera=camera)
+    for i, s in enumerate(clip):
+        stage.process(Frame("gate", i, 10.0 + i * 0.2, s.image), Detections([s.car_box], [0.9], [2], [4]))
+    (ev,) = stage.close(20.0)
+    assert ev.payload["direction"] == "in"
+    assert [(c["line"], c["direction"]) for c in ev.payload["lines"]] == [("barrier", "in")]
+    (v,) = parking_stats([Passage(ev.payload["text"], ev.ts, ev.payload["direction"])])
+    assert v.entries == 1 and v.exits == 0

@@ -7,7 +7,7 @@ from app.events import EventType
 PLATES_READ = EventType(
     "plates", "read", "Licence plate read",
     ("text", "text_latin", "hashed", "confidence", "uncertain", "votes", "reads", "char_confidence",
-     "direction", "first_ts", "last_ts", "listed"),
+     "direction", "lines", "first_ts", "last_ts", "listed"),
     photo=True,
     description="One vehicle passage's plate, voted over its frames (vehicle and plate photos).",
 )  # fmt: skip
