@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.prune_cmd import add_parser as add_prune_parser
 
     add_prune_parser(sub, _add_common)
+    from app.cli.plates_cmd import add_parser as add_plates_parser
+
+    add_plates_parser(sub, _add_common)
     e = sub.add_parser(
         "eval-tracking",
         help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
@@ -141,7 +144,7 @@ def _install_sigint(stop: threading.Event) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, old)
 
 
-def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], int]:
+def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Namespace, threading.Event], int]:
     """The function of a sub-command (imported only when needed: the engine and pandas are heavy)."""
     if command == "gui":
         from app.gui.launch import cmd_gui
@@ -159,6 +162,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "plates", False):
+        from app.cli import plates_cmd
+
+        return plates_cmd.cmd_bench_plates
     if command == "bench":
         from app.cli import bench_cmd
 
@@ -175,6 +182,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "plates":
+        from app.cli import plates_cmd
+
+        return plates_cmd.cmd_plates
     if command in ("stats", "heatmap"):
         from app.cli import stats_cmd
 
@@ -208,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
     restore = _install_sigint(stop)
     try:
-        return _handler(args.command)(args, stop)
+        return _handler(args.command, args)(args, stop)
     except UserError as e:
         print(f"storesight: error: {e}", file=sys.stderr)
         return e.exit_code
