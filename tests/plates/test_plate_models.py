@@ -108,7 +108,7 @@ def test_reader_reads_generated_car_pictures():
         s = render_scene(rng)
         r = reader.read(s.image)
         right += r.text.text == s.text
-    assert right >= 15
+    assert right >= 18  # 98 % measured on 120 scenes
 
 
 def test_real_photo_plate_found_and_not_invented():
