@@ -27,6 +27,11 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
     """``dashboard`` at the first size, ``dashboard-1024x700`` at the others."""
     return name if size == sizes[0] else f"{name}-{size[0]}x{size[1]}"
 
+#: Every screen :func:`take_screenshots` writes (``NAME.png``), in order; ``docs/screenshots`` holds
+#: exactly these (tests/test_docs_pictures.py), made by ``scripts/docs_pictures.py``.
+SCREENS = ("live", "zones", "dashboard", "heatmap", "events", "event-frame", "staff", "employee-dialog",
+           "settings", "camera-dialog")  # fmt: skip
+
 
 def _wait(app, cond: Callable[[], bool], timeout: float) -> bool:  # type: ignore[no-untyped-def]
     from app.gui.qt_util import pending_tasks
@@ -82,6 +87,7 @@ def take_screenshots(
     written: list[Path] = []
 
     def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        assert name in SCREENS, name
         path = out_dir / f"{name}.png"
         if not widget.grab().save(str(path)):
             raise UserError(f"--screenshot: cannot write {path}")
