@@ -72,12 +72,22 @@ class PlateReader:
         """The best plate on a BGR picture (a vehicle crop or a whole frame)."""
         t0 = time.perf_counter()
         cands = self.choice.locator.find(image, self.max_candidates)
+        h, w = image.shape[:2]
+        if w >= 2.5 * h or max(h, w) <= 400:
+            # Maybe the picture *is* a plate (a cropped plate photo): the whole picture is a candidate
+            # too, with a low score so a plate found inside it still wins.
+            whole = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+            cands = [*cands, PlateCandidate(whole, 0.05, "whole")]
         t1 = time.perf_counter()
         if not cands:
             return PlateRead(_NOTHING, None, 1, None, 0.0, (t1 - t0) * 1000, 0.0, 0)
         # Each candidate is read as found and slightly looser/tighter (the corners are only
         # known to a few per cent; the OCR costs ~0.2 ms a line, the locator ~50 ms a picture).
-        quads = [(i, q) for i, c in enumerate(cands) for q in corner_variants(c.corners)]
+        quads = [
+            (i, q)
+            for i, c in enumerate(cands)
+            for q in ([c.corners] if c.source == "whole" else corner_variants(c.corners))
+        ]
         rows_of = [cands[i].rows for i, _ in quads]
         plates = [rectify(image, q, r) for (_, q), r in zip(quads, rows_of, strict=True)]
         lines = np.stack([ocr_line(p, r) for p, r in plates])
