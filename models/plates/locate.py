@@ -166,20 +166,35 @@ def _thresholds(roi: np.ndarray) -> list[np.ndarray]:
     blur = cv2.GaussianBlur(roi, (3, 3), 0)
     _, otsu = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     k = max(3, roi.shape[0] // 5) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     # Close the characters into the plate's background so the plate is one blob; both polarities.
-    return [cv2.morphologyEx(b, cv2.MORPH_CLOSE, kernel) for b in (otsu, 255 - otsu)]
+    # The wide kernel also bridges the divider and the dark flag of the region box (else the
+    # main field alone wins and the region code is cut off).
+    kernels = [cv2.getStructuringElement(cv2.MORPH_RECT, size) for size in ((k, k), (2 * k + 1, k))]
+    return [cv2.morphologyEx(b, cv2.MORPH_CLOSE, kern) for kern in kernels for b in (otsu, 255 - otsu)]
 
 
 def _quad(contour: np.ndarray) -> np.ndarray:
-    """Four corners of a plate-shaped contour (polygon approximation, else its minimum-area rectangle)."""
-    hull = cv2.convexHull(contour)
+    """Four corners of a plate-shaped contour: the quadrilateral that best covers its convex hull.
+
+    Candidates are polygon approximations with four vertices and the minimum-area rectangle; the
+    one with the highest overlap (IoU) with the hull wins (an approximation that cut a corner off
+    skews the rectified plate and crops the region code).
+    """
+    hull = cv2.convexHull(contour).astype(np.float32)
+    hull_area = max(cv2.contourArea(hull), 1.0)
     peri = cv2.arcLength(hull, True)
+    quads = [cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float32)]
     for eps in (0.02, 0.04, 0.06):
         approx = cv2.approxPolyDP(hull, eps * peri, True)
         if len(approx) == 4:
-            return approx.reshape(4, 2).astype(np.float32)
-    return cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float32)
+            quads.append(order_corners(approx.reshape(4, 2).astype(np.float32)))
+
+    def iou(q: np.ndarray) -> float:
+        qa = cv2.contourArea(q)
+        inter, _ = cv2.intersectConvexConvex(hull.reshape(-1, 2), q.reshape(-1, 2))
+        return float(inter / max(qa + hull_area - inter, 1e-6))
+
+    return max(quads, key=iou)
 
 
 class HaarContourLocator:

@@ -108,7 +108,7 @@ def test_reader_reads_generated_car_pictures():
         s = render_scene(rng)
         r = reader.read(s.image)
         right += r.text.text == s.text
-    assert right >= 15
+    assert right >= 18  # 98 % measured on 120 scenes
 
 
 def test_real_photo_plate_found_and_not_invented():
@@ -152,3 +152,10 @@ def test_yolo_plate_weights_in_the_model_folder_are_the_primary(tmp_path):
     assert all(c.corners.shape == (4, 2) and 0 <= c.score <= 1 for c in cands)
     # Asked for the built-in one, the folder's weights are ignored.
     assert create_locator("haar", tmp_path).locator.name == "haar"
+
+
+def test_reader_reads_a_picture_that_is_just_the_plate(heldout):
+    """A cropped plate photo (no car around it): the whole picture is read as the plate."""
+    reader = PlateReader("haar")
+    right = sum(reader.read(s.crop).text.text == s.text for s in heldout[:30])
+    assert right >= 15  # 70 % measured on 60 held-out crops

@@ -177,3 +177,9 @@ def test_crossing_the_entrance_line_makes_the_passage_an_entry():
     assert [(c["line"], c["direction"]) for c in ev.payload["lines"]] == [("barrier", "in")]
     (v,) = parking_stats([Passage(ev.payload["text"], ev.ts, ev.payload["direction"])])
     assert v.entries == 1 and v.exits == 0
+
+
+def test_plates_log_missing_database(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "plates", "log", "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    assert code == 2 and out == ""
+    assert "database file not found" in one_error_line(err)
