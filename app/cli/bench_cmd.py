@@ -27,7 +27,9 @@ from app.errors import UserError
 def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # type: ignore[type-arg]
     """Add ``bench`` to the main parser."""
     b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
+    b.add_argument(
+        "source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline"
+    )
     b.add_argument(
         "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
     )
@@ -51,6 +53,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
         "default: the config's)",
     )
     b.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
+    from app.cli.plates_cmd import add_bench_options
+
+    add_bench_options(b)
     add_common(b)
 
 
@@ -144,6 +149,8 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
     Raises:
         UserError: bad arguments, source or config, or the run failed.
     """
+    if not args.source:
+        raise UserError("storesight bench: give a video file (or --plates)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     if args.json and not args.json.expanduser().resolve().parent.is_dir():
