@@ -419,11 +419,11 @@ def paths_picture(
     cv2.arrowedLine(canvas, (side, foot + 58), (side + 13, foot + 58), TEXT, 2, cv2.LINE_AA, tipLength=0.5)
     _put(canvas, "where they were last seen", (side + 22, foot + 63), 0.45, MUTED)
     drawn = (
-        f"{len(paths)} of {total} tracks drawn (spread over the period)"
+        f"{len(paths)} of {total} tracks (a sample over the period)"
         if total > len(paths)
-        else f"{total} tracks"
+        else f"{total} tracks (one person may leave several)"
     )
-    _put(canvas, f"{drawn} (one person may leave several)", (side, foot + 85), 0.45, MUTED)
+    _put(canvas, drawn, (side, foot + 85), 0.45, MUTED)
     return canvas
 
 

@@ -443,8 +443,12 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         fun = stats.funnel(store, since, until, **kw)
         nums = metrics.key_numbers(store, since, until, camera=args.camera, role=role)
         before = last_year = None
+        no_previous = False
         if since is not None and until is not None:
             before = metrics.key_numbers(store, 2 * since - until, since, camera=args.camera, role=role)
+            if not any(before.get(k) for k in ("footfall_in", "visits", "zone_stays", "queue_customers")):
+                before = None  # nothing stored then: no comparison rather than a column of zeros
+                no_previous = True
             if span is not None and span[0] <= since - YEAR:  # the same weekdays 52 weeks earlier
                 last_year = metrics.key_numbers(
                     store, since - YEAR, until - YEAR, camera=args.camera, role=role
@@ -492,6 +496,8 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
             f", against the previous {describe_length(until - since)}" if before is not None else ""  # type: ignore[operator]
         )
     )
+    if no_previous:
+        key_title += f" (nothing stored in the previous {describe_length(until - since)} to compare with)"  # type: ignore[operator]
     sections = [(key_title, key_numbers_table(nums, before))]
     if last_year is not None:
         sections.append(

@@ -448,6 +448,17 @@ class MainWindow(QMainWindow):
             else:
                 self._stale.add(page)
 
+    def _follow_dashboard_period(self) -> None:
+        """A quick period the dashboard moved with the clock (after midnight) shows in the bar too."""
+        key = self.period.quick_key
+        if key is not None and self.dashboard.period.quick_key == key:
+            days = self.dashboard.period.dates()
+            if days != self.period.dates():
+                self.period.set_range(*days, quick=key)
+                self.heatmap.period.set_range(*days, quick=key)
+                self.events.set_period(*self.period.bounds(self.period.tz))
+                self._stale |= {self.heatmap, self.events}
+
     # --- unsaved changes ------------------------------------------------------------------
 
     def keep_or_drop_zone_changes(self) -> bool:
@@ -479,6 +490,7 @@ class MainWindow(QMainWindow):
         self.settings.saved.connect(lambda: self.notify("Settings saved."))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.period.changed.connect(lambda: self._apply_period(refresh=True))
+        self.dashboard.loaded.connect(self._follow_dashboard_period)
         self.dashboard.reportRequested.connect(self.open_report)
         self.alerts.countChanged.connect(self._alert_count)
         self.alerts.alertArrived.connect(self._alert_arrived)

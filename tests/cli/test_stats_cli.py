@@ -166,10 +166,10 @@ def test_heatmap_for_staff_and_an_empty_period(
     code, out, err = run_cli(
         capsys, "heatmap", "--db", db, "--camera", "door", "--from", "2026-12-01", "--png", str(png)
     )
-    assert code == 0 and "no data: no heatmap for camera door" in out  # an empty period is not an error
+    assert code == 0 and "no data: no heatmap data for camera door" in out  # an empty period is not an error
     assert not png.exists()  # and no picture claiming otherwise
     code, out, err = run_cli(capsys, "heatmap", "--db", db, "--camera", "back", "--png", str(png))
-    assert code == 0 and "no data: no heatmap for camera back" in out
+    assert code == 0 and "no data: no heatmap data for camera back" in out
 
 
 def test_heatmap_errors(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path) -> None:
