@@ -33,6 +33,8 @@ from pydantic import (
 )
 
 from app.errors import ConfigError
+from app.objects.settings import ObjectsModule
+from app.shelves.settings import ShelfModule
 
 CONFIG_VERSION = 1
 
@@ -54,6 +56,7 @@ class ZoneType(StrEnum):
     QUEUE = "queue"
     COUNTER = "counter"
     SHELF = "shelf"
+    WATCH = "watch"
     STAFF_ONLY = "staff_only"
     WORKSTATION = "workstation"
     PARKING = "parking"
@@ -588,6 +591,8 @@ class ModulesConfig(_Model):
     pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
     behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
     service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
+    shelf: ShelfModule = Field(default_factory=ShelfModule, title="Shelf gaps")
+    objects: ObjectsModule = Field(default_factory=ObjectsModule, title="Left and missing items")
 
 
 class CameraConfig(DetectionSettings):

@@ -349,6 +349,10 @@ class ClassicalShelfMeter:
             motion = cv2.dilate(motion.astype(np.uint8), np.ones((1, 5), np.uint8)) > 0
         return person, motion
 
+    def forget(self) -> None:
+        """Forget the previous frame (the next one is unrelated: no motion is looked for)."""
+        self._prev = None
+
     def measure(self, image: np.ndarray, person_boxes: ArrayLike) -> ShelfReading:
         """Empty fraction per segment of one frame (BGR, the reference's size) with the frame's person boxes."""
         feats, cur = self.features(image)

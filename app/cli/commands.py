@@ -227,7 +227,15 @@ def cmd_demo(args: argparse.Namespace, stop: threading.Event) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps."""
+    """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps (``--shelf``: the shelf set)."""
+    if getattr(args, "shelf", False):
+        from app.shelves.cli import cmd_bench_shelf
+
+        if args.episodes < 1 or args.minutes < 10:
+            raise UserError("--episodes must be ≥ 1 and --minutes ≥ 10", 2)
+        return cmd_bench_shelf(args, stop)
+    if not args.source:
+        raise UserError("bench: give a SOURCE video (or --shelf)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     cfg = load_config(args.config) if args.config else load_config(demo_config_path())

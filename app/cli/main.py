@@ -58,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(d)
 
     b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", help="video file (or rtsp:// URL) to run through the whole pipeline")
+    b.add_argument("source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline")
+    b.add_argument(
+        "--shelf", action="store_true", help="instead: the shelf-gap module on generated shelves (no source)"
+    )
+    b.add_argument("--episodes", type=int, default=4, help="with --shelf: generated episodes (default 4)")
+    b.add_argument("--minutes", type=float, default=60.0, help="with --shelf: minutes per episode (default 60)")
+    b.add_argument(
+        "--objects", action="store_true", help="with --shelf: also left items on the demo video (+3 clips)"
+    )
     b.add_argument(
         "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
     )
@@ -124,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mot", type=Path, required=True, help="tracker output in MOTChallenge CSV")
     e.add_argument("--truth", type=Path, required=True, help="ground truth in MOTChallenge CSV")
     e.add_argument("--iou", type=float, default=0.5, help="IoU for a box to match (default 0.5)")
+    from app.shelves.cli import add_parser as add_shelf_parser
+
+    add_shelf_parser(sub, _add_common)
     return parser
 
 
@@ -193,6 +204,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli.eval_cmd import cmd_eval_tracking
 
         return cmd_eval_tracking
+    if command == "shelf":
+        from app.shelves import cli as shelf_cli
+
+        return shelf_cli.cmd_shelf
     if command == "prune":
         from app.cli import prune_cmd
 

@@ -258,4 +258,12 @@ def build_modules(ctx: CameraContext) -> list[Module]:
         mods.append(BehaviourModule(ctx))  # posture and reaches need pose keypoints; contacts need roles
     if m.service.enabled and any(z.type.value in m.service.zone_types for z in ctx.camera.zones):
         mods.append(ServiceModule(ctx))  # unattended customers; needs roles
+    if m.shelf.enabled and any(z.type.value == "shelf" for z in ctx.camera.zones):
+        from app.shelves.module import ShelfGapModule
+
+        mods.append(ShelfGapModule(ctx))
+    if m.objects.enabled:
+        from app.objects.module import ObjectsModule
+
+        mods.append(ObjectsModule(ctx))
     return mods

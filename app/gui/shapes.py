@@ -38,6 +38,7 @@ TYPE_LABELS: dict[str, str] = {
     ZoneType.STAFF_ONLY.value: "Staff only",
     ZoneType.WORKSTATION.value: "Workstation",
     ZoneType.PARKING.value: "Parking entry",
+    ZoneType.WATCH.value: "Watched items",
 }
 
 #: Outline colour per zone type (RGB hex), the same as the heatmap pictures use.
@@ -49,6 +50,7 @@ TYPE_COLORS: dict[str, str] = {
     "staff_only": "#ff5050",
     "workstation": "#ffa0ff",
     "parking": "#c8c8c8",
+    "watch": "#ff8c00",
     "entrance_line": "#3ce63c",
     "line": "#3cc8e6",
 }

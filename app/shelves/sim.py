@@ -421,3 +421,22 @@ def make_episode(
     channel = np.ones((len(times), 3))
     channel[times >= rng.uniform(0, duration)] = rng.uniform(0.85, 1.15, 3)
     return Episode(scene, seed, times, present, people, gains, channel, gamma, standing, cuts)
+
+
+def write_video(ep: Episode, path: str, *, frames: int | None = None) -> int:
+    """Write an episode as an MJPG AVI whose frame rate makes each frame's time its episode time.
+
+    Returns:
+        The number of frames written.
+    """
+    fps = 1.0 / float(ep.times[1] - ep.times[0])
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (FRAME_W, FRAME_H))
+    if not writer.isOpened():
+        raise OSError(f"cannot write {path}")
+    n = len(ep.times) if frames is None else min(frames, len(ep.times))
+    try:
+        for k in range(n):
+            writer.write(ep.frame(k).image)
+    finally:
+        writer.release()
+    return n
