@@ -127,7 +127,7 @@ class StaticForeground:
             since[old] = np.nan
         still = (np.nan_to_num(age, nan=-1.0) >= self.static_after) & ~person
         mask = cv2.morphologyEx(still.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+        n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask)
         out: list[StaticBlob] = []
         gray_c = cv2.cvtColor(cur.astype(np.uint8), cv2.COLOR_BGR2GRAY)
         gray_b = cv2.cvtColor(self._bg.astype(np.uint8), cv2.COLOR_BGR2GRAY)

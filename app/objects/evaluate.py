@@ -143,7 +143,7 @@ def pick_owners(plain: Run, *, count: int, min_after: float = 30.0) -> list[tupl
     for tid, obs in seen.items():
         if len(obs) < 45:
             continue
-        first, last = obs[0][0], obs[-1][0]
+        _first, last = obs[0][0], obs[-1][0]
         if plain.ts[last_frame] - plain.ts[last] < min_after:
             continue
         drop_i = 15
@@ -224,7 +224,7 @@ def score_clip(truth: ClipTruth, run: Run, *, left_after: float, owner_gone: flo
     )
 
 
-def run_bench(*, clips: int = 3, left_after: float = 15.0, owner_gone: float = 5.0, stride: int = 1, progress=None) -> dict:  # noqa: ANN001
+def run_bench(*, clips: int = 3, left_after: float = 15.0, owner_gone: float = 5.0, stride: int = 1, progress=None) -> dict:
     """Plain demo video + ``clips`` composited clips; returns the numbers of the report's table."""
     plain = run_video(resources_dir() / "demo" / "vtest.avi", left_after=left_after, owner_gone=owner_gone, stride=stride)
     if progress:
@@ -266,3 +266,21 @@ def format_table(res: dict) -> str:
     total_h = (dur + sum(d for _, _, d in res["clips"])) / 3600
     lines += ["", f"false alarms: {total_fa} in {total_h * 3600:.0f} s of video = {total_fa / total_h:.1f} per hour"]
     return "\n".join(lines)
+
+
+def people_from_mot(path: Path, *, t0: float, fps: float = 10.0) -> Run:
+    """A :class:`Run` (times and tracked people) from a MOTChallenge CSV the app wrote (``--mot``)."""
+    out = Run()
+    for line in Path(path).read_text(encoding="ascii").splitlines():
+        f = line.split(",")
+        if len(f) < 6:
+            continue
+        k, tid = int(float(f[0])) - 1, int(float(f[1]))
+        x, y, w, h = (float(v) for v in f[2:6])
+        out.people.setdefault(k, []).append((tid, np.array([x, y, x + w, y + h], np.float32)))
+    last = max(out.people) if out.people else 0
+    for k in range(last + 1):
+        out.ts[k] = t0 + k / fps
+        out.people.setdefault(k, [])
+    out.duration = last / fps
+    return out

@@ -16,7 +16,7 @@ from app.errors import UserError
 EXIT_BAD_ARGS = 2
 
 
-def add_parser(sub: argparse._SubParsersAction, add_common) -> None:  # type: ignore[type-arg]  # noqa: ANN001
+def add_parser(sub: argparse._SubParsersAction, add_common) -> None:  # type: ignore[type-arg]
     """Add ``shelf`` and its ``check`` action."""
     p = sub.add_parser("shelf", help="shelf gaps: how empty each segment of a shelf is in pictures")
     ps = p.add_subparsers(dest="shelf_command", metavar="ACTION")
@@ -39,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction, add_common) -> None:  # type: ig
     c.add_argument("--no-people", action="store_true", help="do not look for people in front (faster)")
     c.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_common(c)
+    r = ps.add_parser("report", help="gaps per shelf zone in a period: count, hours, restock time, lost-sales estimate")
+    r.add_argument("--db", required=True, help="database URL, e.g. sqlite:///storesight-demo/storesight.db")
+    r.add_argument("--camera", help="only this camera (config id)")
+    r.add_argument("--from", dest="since", metavar="DATE", help="start: YYYY-MM-DD[THH:MM], site time")
+    r.add_argument("--to", dest="until", metavar="DATE", help="end, exclusive; a date alone means the end of that day")
+    add_common(r)
 
 
 def parse_zone(text: str, width: int, height: int) -> np.ndarray:
@@ -75,9 +81,12 @@ def _read(path: Path, what: str, size: tuple[int, int] | None = None) -> np.ndar
 
 
 def cmd_shelf(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight shelf check``."""
-    if getattr(args, "shelf_command", None) != "check":
-        raise UserError("shelf: choose an action: check", EXIT_BAD_ARGS)
+    """``storesight shelf check`` / ``shelf report``."""
+    action = getattr(args, "shelf_command", None)
+    if action == "report":
+        return cmd_report(args)
+    if action != "check":
+        raise UserError("shelf: choose an action: check or report", EXIT_BAD_ARGS)
     if args.rows < 1 or args.columns < 1 or args.rows > 12 or args.columns > 24:
         raise UserError("--rows must be 1–12 and --columns 1–24", EXIT_BAD_ARGS)
     from models.shelf import ClassicalShelfMeter, ShelfGeometry
@@ -129,13 +138,38 @@ def cmd_shelf(args: argparse.Namespace, stop: threading.Event) -> int:
     return 0
 
 
-def _people_detector():  # noqa: ANN202
+def cmd_report(args: argparse.Namespace) -> int:
+    """``storesight shelf report``: one line per shelf zone."""
+    from app.cli.stats_cmd import fmt_duration, open_db, resolve_period, table
+    from app.shelves.stats import shelf_summary
+
+    store = open_db(args.db)
+    since, until, _ = resolve_period(store, args, args.camera)
+    rows = shelf_summary(store, camera=args.camera, since=since, until=until)
+    if not rows:
+        print("no shelf gaps in this period")
+        return 0
+    body = []
+    for z in rows:
+        est = (
+            "-" if z.lost_value is None
+            else f"≈ {z.lost_value:,.2f} (from {z.shoppers} shoppers, conversion {z.conversion:.0%}, "
+            f"purchase {z.basket_value:,.2f})"
+        )  # fmt: skip
+        body.append([z.camera, z.zone, z.gaps, z.open_gaps, f"{z.gap_hours:.2f}", fmt_duration(z.restock_median_s), est])
+    print(table(["camera", "shelf", "gaps", "not refilled", "gap hours", "restock (median)", "lost sales (estimate)"], body))
+    print("gap hours: segment-hours (one segment empty for 1 h = 1). Lost sales is an estimate from your conversion "
+          "and purchase value, per gap: gap's share of the shelf × shoppers at the shelf during it.")  # fmt: skip
+    return 0
+
+
+def _people_detector():
     from models.base import DetectorSettings
     from models.registry import create_detector
 
     try:
         return create_detector("auto", DetectorSettings(confidence=0.3)).backend
-    except Exception as e:  # noqa: BLE001 - no detector: measure anyway, say so
+    except Exception as e:
         print(f"storesight: warning: no person detector ({e}); people in front are not excluded", file=sys.stderr)
         return None
 

@@ -128,7 +128,7 @@ class ShelfGapModule(Module):
                     frame.camera_id, frame.ts, NAME, "reference", None, sh.zone.id,
                     {"rows": sh.cfg.rows, "columns": sh.cfg.columns, "captured": True},
                     photos=(photo,) if photo else (),
-                )  # fmt: skip
+                )
             )
         sh.meter, self.backend_reason = create_meter(
             geo, ref, backend=self.settings.backend, model_dir=self._model_dir, empty_example=empty

@@ -27,7 +27,7 @@ def pictures(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str,
     return d / "full.png", d / "now.png", zone, scene.truth(present)
 
 
-def test_check_prints_fraction_per_segment(capsys: pytest.CaptureFixture[str], pictures) -> None:  # noqa: ANN001
+def test_check_prints_fraction_per_segment(capsys: pytest.CaptureFixture[str], pictures) -> None:
     ref, now, zone, truth = pictures
     code, out, err = run_cli(
         capsys, "shelf", "check", "--reference", str(ref), str(now), "--zone", zone, "--rows", "3",
@@ -74,14 +74,14 @@ def test_check_finds_the_person_in_a_real_picture(capsys: pytest.CaptureFixture[
         (["--zone", "0,0 300,0 300,200 0,200", "--columns", "0"], 2, "--columns"),
     ],
 )
-def test_bad_arguments(capsys: pytest.CaptureFixture[str], pictures, args: list[str], code: int, words: str) -> None:  # noqa: ANN001
+def test_bad_arguments(capsys: pytest.CaptureFixture[str], pictures, args: list[str], code: int, words: str) -> None:
     ref, now, _, _ = pictures
     got, _, err = run_cli(capsys, "shelf", "check", "--reference", str(ref), str(now), "--no-people", *args)
     assert got == code
     assert words in one_error_line(err)
 
 
-def test_missing_and_mismatched_pictures(capsys: pytest.CaptureFixture[str], pictures, tmp_path: Path) -> None:  # noqa: ANN001
+def test_missing_and_mismatched_pictures(capsys: pytest.CaptureFixture[str], pictures, tmp_path: Path) -> None:
     ref, now, zone, _ = pictures
     code, _, err = run_cli(capsys, "shelf", "check", "--reference", str(tmp_path / "no.png"), str(now), "--zone", zone)
     assert code == 3 and "not found" in one_error_line(err)
