@@ -228,7 +228,7 @@ def cmd_demo(args: argparse.Namespace, stop: threading.Event) -> int:
 
 def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps (``--shelf``: the shelf set)."""
-    if getattr(args, "shelf", False):
+    if getattr(args, "shelf", False) or getattr(args, "objects", False):
         from app.shelves.cli import cmd_bench_shelf
 
         if args.episodes < 1 or args.minutes < 10:

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--episodes", type=int, default=4, help="with --shelf: generated episodes (default 4)")
     b.add_argument("--minutes", type=float, default=60.0, help="with --shelf: minutes per episode (default 60)")
     b.add_argument(
-        "--objects", action="store_true", help="with --shelf: also left items on the demo video (+3 clips)"
+        "--objects", action="store_true", help="instead (or with --shelf): left items on the demo video + 3 clips"
     )
     b.add_argument(
         "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"

@@ -218,7 +218,7 @@ def score_clip(truth: ClipTruth, run: Run, *, left_after: float, owner_gone: flo
         owner=truth.owner,
         detected=first is not None,
         delay_after_drop=None if first is None else first.ts - truth.drop_ts,
-        delay_after_policy=None if first is None else first.ts - policy,
+        delay_after_policy=None if first is None else first.ts - policy,  # owner's track end: an upper bound
         false_alarms=len(lefts) - len(hits),
         owner_linked=first is not None and first.owner_track is not None,
     )
@@ -247,8 +247,8 @@ def format_table(res: dict) -> str:
     lines = [
         f"settings: left_after {res['left_after']:.0f} s, owner_gone {res['owner_gone']:.0f} s",
         "",
-        "| video | duration s | bag left at s | owner gone at s | detected | delay after drop s | "
-        "delay after policy s | owner linked | other left events (false alarms) |",
+        "| video | duration s | bag put down at s | owner's track ends at s | detected | delay after drop s | "
+        "delay beyond left_after s | owner linked | other left events (false alarms) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     t0 = None
@@ -257,7 +257,8 @@ def format_table(res: dict) -> str:
         fmt = (lambda v: "-" if v is None else f"{v:.1f}")  # noqa: E731
         lines.append(
             f"| demo + bag (owner track {s.owner}) | {dur:.1f} | {truth.drop_ts - t0:.1f} | {truth.owner_last_ts - t0:.1f} | "
-            f"{'yes' if s.detected else 'no'} | {fmt(s.delay_after_drop)} | {fmt(s.delay_after_policy)} | "
+            f"{'yes' if s.detected else 'no'} | {fmt(s.delay_after_drop)} | "
+            f"{fmt(None if s.delay_after_drop is None else s.delay_after_drop - res['left_after'])} | "
             f"{'yes' if s.owner_linked else 'no'} | {s.false_alarms} |"
         )
     fa, dur = res["plain"]

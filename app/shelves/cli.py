@@ -175,16 +175,17 @@ def _people_detector():
 
 
 def cmd_bench_shelf(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight bench --shelf``: the shelf module on generated episodes, and left items on the demo video."""
-    from app.shelves.evaluate import format_table, run_bench
+    """``storesight bench --shelf`` / ``--objects``: shelf gaps on generated episodes; left items on the demo video."""
+    if args.shelf:
+        from app.shelves.evaluate import format_table, run_bench
 
-    seeds = list(range(1, args.episodes + 1))
-    t0 = time.perf_counter()
-    rows = run_bench(seeds, minutes=args.minutes, progress=lambda m: print(f"  … {m}", file=sys.stderr))
-    print(f"shelf gaps: {len(seeds)} generated episodes × {args.minutes:.0f} min (seeds {seeds[0]}..{seeds[-1]}), "
-          "classical meter, a frame every 3 s")  # fmt: skip
-    print(format_table(rows))
-    print(f"({time.perf_counter() - t0:.0f} s)")
+        seeds = list(range(1, args.episodes + 1))
+        t0 = time.perf_counter()
+        rows = run_bench(seeds, minutes=args.minutes, progress=lambda m: print(f"  … {m}", file=sys.stderr))
+        print(f"shelf gaps: {len(seeds)} generated episodes × {args.minutes:.0f} min (seeds {seeds[0]}..{seeds[-1]}), "
+              "classical meter, a frame every 3 s")  # fmt: skip
+        print(format_table(rows))
+        print(f"({time.perf_counter() - t0:.0f} s)")
     if args.objects:
         from app.objects.evaluate import format_table as objects_table
         from app.objects.evaluate import run_bench as objects_bench

@@ -257,7 +257,7 @@ def summarise(name: str, scores: list[EpisodeScore]) -> BenchRow:
     )
 
 
-def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:  # noqa: ANN001
+def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:
     """The shelf benchmark: episodes with removals (with and without the empty example) and people-only ones.
 
     The people-only episodes last half as long, with six people standing in front 2–6 minutes each.
