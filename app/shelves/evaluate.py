@@ -129,11 +129,12 @@ def _covered_segments(geo: ShelfGeometry, boxes: np.ndarray) -> set[int]:
 class _Scorer:
     """One meter + tracker over one episode, fed frame by frame."""
 
-    def __init__(self, ep: Episode, *, empty_example: bool, tracker_kw: dict | None) -> None:
+    def __init__(self, ep: Episode, *, empty_example: bool, tracker_kw: dict | None, boxes: bool = True) -> None:
         self.kw = {"on": 0.5, "off": 0.3, "confirm": 120.0, "clear": 60.0, "window": 60.0, "alert_after": 600.0}
         self.kw.update(tracker_kw or {})
         self.ep = ep
         self.empty_example = empty_example
+        self.boxes = boxes
         self.geo = ShelfGeometry(ep.scene.corners, rows=ep.scene.rows, columns=ep.scene.columns)
         self.meter = ClassicalShelfMeter(
             self.geo, ep.reference(), empty_example=ep.empty_example() if empty_example else None
@@ -151,7 +152,7 @@ class _Scorer:
     def feed(self, k: int, f: EpisodeFrame) -> None:
         self.truth[k] = f.truth
         t0 = time.perf_counter()
-        r = self.meter.measure(f.image, f.boxes)
+        r = self.meter.measure(f.image, f.boxes if self.boxes else np.zeros((0, 4), np.float32))
         ev = self.tracker.update(f.ts, r.fraction, r.valid)
         self.spent += time.perf_counter() - t0
         for s in np.flatnonzero(r.valid):
@@ -188,12 +189,23 @@ class _Scorer:
         )
 
 
-def score_episodes(ep: Episode, *, empty_examples: tuple[bool, ...] = (True, False), tracker_kw: dict | None = None) -> list[EpisodeScore]:
-    """Run the classical meter (with and/or without the empty example) and the tracker over an episode.
+def score_episodes(
+    ep: Episode,
+    *,
+    empty_examples: tuple[bool, ...] = (True, False),
+    tracker_kw: dict | None = None,
+    variants: tuple[tuple[bool, bool], ...] | None = None,
+) -> list[EpisodeScore]:
+    """Run the classical meter variants and the tracker over an episode; each frame is rendered once.
 
-    Each frame is rendered once and measured by every variant.
+    Args:
+        ep: the episode.
+        empty_examples: one variant per value (with / without the empty example), person boxes given.
+        tracker_kw: GapTracker arguments.
+        variants: instead, (empty example?, person boxes given?) per variant.
     """
-    scorers = [_Scorer(ep, empty_example=e, tracker_kw=tracker_kw) for e in empty_examples]
+    variants = variants or tuple((e, True) for e in empty_examples)
+    scorers = [_Scorer(ep, empty_example=e, tracker_kw=tracker_kw, boxes=b) for e, b in variants]
     for k in range(len(ep.times)):
         f = ep.frame(k)
         for sc in scorers:
@@ -257,27 +269,28 @@ def summarise(name: str, scores: list[EpisodeScore]) -> BenchRow:
     )
 
 
-def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:
-    """The shelf benchmark: episodes with removals (with and without the empty example) and people-only ones.
+def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:  # noqa: ANN001
+    """The shelf benchmark: episodes with removals, and people-only ones (half as long, six people standing).
 
-    The people-only episodes last half as long, with six people standing in front 2–6 minutes each.
+    Each set is measured with the person boxes of the "detector" and with none at all (every
+    person missed: only the board and motion cues keep people from making gaps).
     """
-    with_panel, without = [], []
+    sets: dict[str, list[EpisodeScore]] = {}
+    names = ["removals, panel learnt", "removals, no empty example", "removals, no person boxes at all"]
     for s in seeds:
-        a, b = score_episodes(make_episode(s, minutes=minutes), empty_examples=(True, False))
-        with_panel.append(a)
-        without.append(b)
+        res = score_episodes(make_episode(s, minutes=minutes), variants=((True, True), (False, True), (True, False)))
+        for n, r in zip(names, res, strict=True):
+            sets.setdefault(n, []).append(r)
         if progress:
             progress(f"removals seed {s}")
-    rows = [summarise("removals, panel learnt", with_panel), summarise("removals, no empty example", without)]
-    people = []
+    people = ["no removals, 6 people standing 2-6 min", "no removals, people standing, no person boxes"]
     for s in seeds:
         ep = make_episode(s, minutes=max(10.0, minutes / 2), removals=False, standers=6)
-        people.append(score_episode(ep, empty_example=True))
+        for n, r in zip(people, score_episodes(ep, variants=((True, True), (True, False))), strict=True):
+            sets.setdefault(n, []).append(r)
         if progress:
             progress(f"people only seed {s}")
-    rows.append(summarise("no removals, 6 people standing 2-6 min", people))
-    return rows
+    return [summarise(n, sc) for n, sc in sets.items()]
 
 
 def format_table(rows: list[BenchRow]) -> str:
