@@ -61,14 +61,84 @@ class QueueAlert:
     minutes_ahead: float | None = None
 
 
+class AlertGate:
+    """One alert rule's state: raise after the condition held, clear after calm held, then cool down.
+
+    The hysteresis every module's alerts share (queues, unattended customers, what comes next):
+    :meth:`step` says ``"raised"`` once the condition has held for ``raise_seconds`` (and the
+    rule is not cooling down), ``"cleared"`` once the calm (usually the value below the
+    threshold minus a margin) has held for ``clear_seconds``; after clearing it cannot raise
+    again for ``cooldown`` seconds.
+
+    Args:
+        raise_seconds: the condition must hold this long before raising.
+        clear_seconds: the calm must hold this long before clearing.
+        cooldown: seconds after clearing before the rule may raise again.
+
+    Example:
+        >>> g = AlertGate(raise_seconds=2, clear_seconds=1, cooldown=10)
+        >>> [g.step(t, cond=True, calm=False) for t in (0.0, 1.0, 2.0)]
+        [None, None, 'raised']
+        >>> [g.step(t, cond=False, calm=True) for t in (3.0, 4.0)], g.raised_at
+        ([None, 'cleared'], None)
+        >>> g.step(5.0, cond=True, calm=False), g.step(7.0, cond=True, calm=False)  # cooling down
+        (None, None)
+    """
+
+    __slots__ = (
+        "calm_since",
+        "clear_seconds",
+        "cleared_at",
+        "cooldown",
+        "pending_since",
+        "raise_seconds",
+        "raised_at",
+    )  # fmt: skip
+
+    def __init__(
+        self, *, raise_seconds: float = 0.0, clear_seconds: float = 0.0, cooldown: float = 0.0
+    ) -> None:
+        self.raise_seconds = float(raise_seconds)
+        self.clear_seconds = float(clear_seconds)
+        self.cooldown = float(cooldown)
+        self.raised_at: float | None = None  # raised at
+        self.pending_since: float | None = None  # condition true since (not raised yet)
+        self.calm_since: float | None = None  # calm since (while raised)
+        self.cleared_at: float | None = None
+
+    def step(self, ts: float, *, cond: bool, calm: bool) -> AlertState | None:
+        """Feed the rule's condition and calm at ``ts``; ``"raised"``, ``"cleared"`` or None."""
+        if self.raised_at is None:
+            if not cond:
+                self.pending_since = None
+                return None
+            if self.pending_since is None:
+                self.pending_since = ts
+            cooling = self.cleared_at is not None and ts - self.cleared_at < self.cooldown
+            if ts - self.pending_since < self.raise_seconds or cooling:
+                return None
+            self.raised_at, self.pending_since, self.calm_since = ts, None, None
+            return "raised"
+        if not calm:
+            self.calm_since = None
+            return None
+        if self.calm_since is None:
+            self.calm_since = ts
+        if ts - self.calm_since < self.clear_seconds:
+            return None
+        self.clear(ts)
+        return "cleared"
+
+    def clear(self, ts: float) -> None:
+        """Clear now (end of the video): the cooldown starts at ``ts``."""
+        self.raised_at, self.calm_since, self.cleared_at = None, None, ts
+
+
 @dataclass(slots=True)
 class _Rule:
     threshold: float | None
     hysteresis: float
-    active_since: float | None = None  # raised at
-    pending_since: float | None = None  # condition true since (not raised yet)
-    calm_since: float | None = None  # below threshold − hysteresis since (while raised)
-    cleared_at: float | None = None
+    gate: AlertGate
 
 
 class QueueAlerter:
@@ -106,15 +176,16 @@ class QueueAlerter:
         self.raise_seconds = float(raise_seconds)
         self.clear_seconds = float(clear_seconds)
         self.cooldown = float(cooldown)
+        gate = {"raise_seconds": raise_seconds, "clear_seconds": clear_seconds, "cooldown": cooldown}
         self._rules: dict[AlertKind, _Rule] = {
-            "length": _Rule(length, hysteresis_length),
-            "wait": _Rule(wait, hysteresis_wait),
-            "forecast": _Rule(forecast_length, hysteresis_length),
+            "length": _Rule(length, hysteresis_length, AlertGate(**gate)),
+            "wait": _Rule(wait, hysteresis_wait, AlertGate(**gate)),
+            "forecast": _Rule(forecast_length, hysteresis_length, AlertGate(**gate)),
         }
 
     def active(self) -> tuple[AlertKind, ...]:
         """The rules raised now."""
-        return tuple(k for k, r in self._rules.items() if r.active_since is not None)
+        return tuple(k for k, r in self._rules.items() if r.gate.raised_at is not None)
 
     def update(
         self, ts: float, *, length: float, wait: float, forecast: QueueForecast | None = None
@@ -144,7 +215,7 @@ class QueueAlerter:
             if kind == "forecast":
                 lr = self._rules["length"]
                 now_long = lr.threshold is not None and (
-                    lr.active_since is not None or length >= lr.threshold
+                    lr.gate.raised_at is not None or length >= lr.threshold
                 )
                 cond = cond and not now_long
                 calm = value < rule.threshold - rule.hysteresis or value <= 0 or now_long
@@ -168,35 +239,24 @@ class QueueAlerter:
         ahead: float | None,
     ) -> QueueAlert | None:
         thr = float(rule.threshold or 0.0)
-        if rule.active_since is None:
-            if not cond:
-                rule.pending_since = None
-                return None
-            if rule.pending_since is None:
-                rule.pending_since = ts
-            cooling = rule.cleared_at is not None and ts - rule.cleared_at < self.cooldown
-            if ts - rule.pending_since < self.raise_seconds or cooling:
-                return None
-            rule.active_since, rule.pending_since, rule.calm_since = ts, None, None
+        raised = rule.gate.raised_at
+        state = rule.gate.step(ts, cond=cond, calm=calm)
+        if state == "raised":
             return QueueAlert(kind, "raised", ts, None, value, thr, length, wait, ahead)
-        if not calm:
-            rule.calm_since = None
-            return None
-        if rule.calm_since is None:
-            rule.calm_since = ts
-        if ts - rule.calm_since < self.clear_seconds:
-            return None
-        raised = rule.active_since
-        rule.active_since, rule.calm_since, rule.cleared_at = None, None, ts
-        return QueueAlert(kind, "cleared", raised, ts, value, thr, length, wait, None)
+        if state == "cleared":
+            assert raised is not None
+            return QueueAlert(kind, "cleared", raised, ts, value, thr, length, wait, None)
+        return None
 
     def flush(self, ts: float) -> list[QueueAlert]:
         """Clear every raised alert (end of the video or shutdown)."""
         out = []
         for kind, rule in self._rules.items():
-            if rule.active_since is not None:
+            if rule.gate.raised_at is not None:
                 out.append(
-                    QueueAlert(kind, "cleared", rule.active_since, ts, 0.0, float(rule.threshold or 0), 0, 0)
+                    QueueAlert(
+                        kind, "cleared", rule.gate.raised_at, ts, 0.0, float(rule.threshold or 0), 0, 0
+                    )
                 )
-                rule.active_since, rule.calm_since, rule.cleared_at = None, None, ts
+                rule.gate.clear(ts)
         return out

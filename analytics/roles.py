@@ -330,6 +330,11 @@ class RoleSettings:
         forget_after: seconds unseen after which a track's evidence is closed.
         employee_share: share of a staff track's employee votes one employee needs to be linked.
         min_keypoint_score: keypoint score needed to use pose keypoints (torso, anchor).
+        split_similarity: a torso sample whose colours match the track segment's mean less than this
+            (histogram intersection, 0..1) is a deviation; ``split_samples`` deviations in a row close
+            the segment and start a new one (the tracker switched to another person): its evidence
+            starts afresh, so one ID switch does not mix two people's cues.
+        split_samples: deviations in a row that split a track (0: never split).
     """
 
     sample_interval: float = 0.5
@@ -346,6 +351,8 @@ class RoleSettings:
     forget_after: float = 5.0
     employee_share: float = 0.6
     min_keypoint_score: float = 0.3
+    split_similarity: float = 0.55
+    split_samples: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +428,10 @@ class TrackRole:
         first_ts: first time the track was seen.
         last_ts: last time it was seen.
         decided_ts: when the current role (staff or customer) was first reached, None if unknown.
+        segment: 0 for a track's first segment, counting up each time its appearance changed
+            abruptly (``first_ts``/``last_ts`` are then the segment's).
+        colours: the segment's mean torso colour histogram (FEATURES,), None before a sample — the
+            segment's appearance, kept with its decision so it stays addressable by track and time.
     """
 
     track_id: int
@@ -430,6 +441,8 @@ class TrackRole:
     first_ts: float
     last_ts: float
     decided_ts: float | None
+    segment: int = 0
+    colours: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def employee_id(self) -> int | None:
@@ -512,6 +525,11 @@ class _TrackEvidence:
     role: str = UNKNOWN_ROLE
     decided_ts: float | None = None
     result: TrackRole | None = None
+    segment: int = 0
+    prev_ts: float | None = None  # the observation before the latest one
+    torso_sum: np.ndarray | None = None  # sum of this segment's torso histograms
+    torso_n: int = 0
+    deviations: int = 0
 
 
 def _saturation(n: int, full: int) -> float:
@@ -598,12 +616,13 @@ class RoleResolver:
             if tr is None:
                 self._tracks[tid] = _TrackEvidence(first_ts=ts, last_ts=ts)
             else:
-                tr.last_ts = ts
+                tr.prev_ts, tr.last_ts = tr.last_ts, ts
+        split: list[TrackRole] = []
         if tids:
             due = [i for i, t in enumerate(tids) if ts >= self._tracks[t].next_sample - 1e-9]
+            if due and image is not None and (self.uniform is not None or s.split_samples > 0):
+                split = self._appearance(people[np.asarray(due)], [tids[i] for i in due], image, ts)
             self._zones(people, tids, ts, set(due))
-            if due and image is not None and self.uniform is not None:
-                self._appearance(people[np.asarray(due)], [tids[i] for i in due], image)
             for i in due:  # on a time grid: the same samples per second at any frame rate
                 tr = self._tracks[tids[i]]
                 step = s.sample_interval
@@ -626,12 +645,12 @@ class RoleResolver:
                 tr.votes[int(m.employee_id)] += 3
         for tid in tids:
             self._decide(tid, self._tracks[tid], ts)
-        ended = []
+        ended = split
         for tid in [t for t, tr in self._tracks.items() if ts - tr.last_ts > s.forget_after]:
             tr = self._tracks.pop(tid)
             ended.append(tr.result or self._decide(tid, tr, tr.last_ts))
         current = {tid: tr.result for tid, tr in self._tracks.items() if tr.result is not None}
-        current.update({r.track_id: r for r in ended})
+        current.update({r.track_id: r for r in ended if r.track_id not in self._tracks})
         return RoleUpdate(RoleMap(current), tuple(ended))
 
     def flush(self) -> tuple[TrackRole, ...]:
@@ -660,13 +679,24 @@ class RoleResolver:
                 for emp in set(self._work_owner[in_work[i]].tolist()):
                     tr.votes[int(emp)] += 1
 
-    def _appearance(self, people: Detections, tids: list[int], image: np.ndarray) -> None:
-        assert self.uniform is not None
+    def _appearance(
+        self, people: Detections, tids: list[int], image: np.ndarray, ts: float
+    ) -> list[TrackRole]:
+        """Torso samples: split tracks whose colours changed abruptly, then the uniform cue.
+
+        Returns:
+            The decisions of the segments closed by a split.
+        """
         boxes = torso_boxes(people, min_keypoint_score=self.settings.min_keypoint_score)
         feats = np.stack([colour_histogram(image, b) for b in boxes])
         valid = feats.sum(axis=1) > 0
-        if not valid.any():
-            return
+        closed = [
+            c
+            for k, tid in enumerate(tids)
+            if valid[k] and (c := self._segment(tid, feats[k], ts)) is not None
+        ]
+        if not valid.any() or self.uniform is None:
+            return closed
         best, _ = self.uniform.scores(feats)
         who = self.uniform.identify(feats)
         for k, tid in enumerate(tids):
@@ -678,6 +708,31 @@ class RoleResolver:
             tr.uniform_sim.add(float(best[k]))
             if who[k] is not None and sc > 0:
                 tr.votes[int(who[k])] += 1
+        return closed
+
+    def _segment(self, tid: int, feat: np.ndarray, ts: float) -> TrackRole | None:
+        """Add a torso sample to the track's segment; split the track when its colours changed."""
+        s = self.settings
+        tr = self._tracks[tid]
+        if s.split_samples > 0 and tr.torso_sum is not None and tr.torso_n >= s.split_samples:
+            mean = tr.torso_sum / tr.torso_n
+            sim = float(np.minimum(mean, feat).sum())
+            if sim < s.split_similarity:
+                tr.deviations += 1
+                if tr.deviations >= s.split_samples:
+                    last = tr.prev_ts if tr.prev_ts is not None else tr.last_ts
+                    tr.last_ts = last
+                    closed = self._decide(tid, tr, last)
+                    new = _TrackEvidence(first_ts=ts, last_ts=ts, segment=tr.segment + 1)
+                    new.next_sample = tr.next_sample
+                    new.torso_sum, new.torso_n = feat.astype(np.float64).copy(), 1
+                    self._tracks[tid] = new
+                    return closed
+                return None  # a deviation is not added to the segment's colours
+            tr.deviations = 0
+        tr.torso_sum = feat.astype(np.float64) if tr.torso_sum is None else tr.torso_sum + feat
+        tr.torso_n += 1
+        return None
 
     # --- decision -----------------------------------------------------------------------------
 
@@ -740,7 +795,10 @@ class RoleResolver:
         employee = ev.employee_id if tr.role == STAFF else None
         if employee != ev.employee_id:
             ev = _replace_employee(ev, employee)
-        tr.result = TrackRole(tid, tr.role, conf, ev, tr.first_ts, tr.last_ts, tr.decided_ts)
+        colours = (tr.torso_sum / tr.torso_n).astype(np.float32) if tr.torso_sum is not None else None
+        tr.result = TrackRole(
+            tid, tr.role, conf, ev, tr.first_ts, tr.last_ts, tr.decided_ts, tr.segment, colours
+        )
         return tr.result
 
 

@@ -28,13 +28,12 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from app.errors import ConfigError
-from app.objects.settings import ObjectsModule
-from app.shelves.settings import ShelfModule
 
 CONFIG_VERSION = 1
 
@@ -65,6 +64,43 @@ class ZoneType(StrEnum):
     def is_line(self) -> bool:
         """True for zone types drawn as a directed line rather than a polygon."""
         return self in (ZoneType.ENTRANCE_LINE, ZoneType.LINE)
+
+    @property
+    def label(self) -> str:
+        """The type in a store's words (zone editor, reports)."""
+        return ZONE_TYPE_LOOK[self][0]
+
+    @property
+    def color(self) -> str:
+        """Its outline colour, RGB hex (the GUI; the pictures use :attr:`bgr`)."""
+        return ZONE_TYPE_LOOK[self][1]
+
+    @property
+    def bgr(self) -> tuple[int, int, int]:
+        """Its outline colour as an OpenCV BGR tuple.
+
+        Example:
+            >>> ZoneType.QUEUE.label, ZoneType.QUEUE.color, ZoneType.QUEUE.bgr
+            ('Checkout queue', '#ffd700', (0, 215, 255))
+        """
+        h = self.color.lstrip("#")
+        r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+        return (b, g, r)
+
+
+#: The one table of zone types: words people read and outline colour (RGB hex), in menu order.
+ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
+    ZoneType.ENTRANCE_LINE: ("Entrance line", "#3ce63c"),
+    ZoneType.LINE: ("Counting line", "#3cc8e6"),
+    ZoneType.DEPARTMENT: ("Department", "#ffffff"),
+    ZoneType.QUEUE: ("Checkout queue", "#ffd700"),
+    ZoneType.COUNTER: ("Counter", "#ffa500"),
+    ZoneType.SHELF: ("Shelf", "#a0ffff"),
+    ZoneType.STAFF_ONLY: ("Staff only", "#ff5050"),
+    ZoneType.WORKSTATION: ("Workstation", "#ffa0ff"),
+    ZoneType.PARKING: ("Parking", "#c8c8c8"),
+    ZoneType.WATCH: ("Watched items", "#ff8c00"),
+}
 
 
 class ZoneConfig(_Model):
@@ -579,7 +615,7 @@ class ServiceModule(_Model):
     save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
 
 
-class ModulesConfig(_Model):
+class _BuiltinModules(_Model):
     """Analytics modules of one camera and their thresholds."""
 
     tracks: TracksModule = Field(default_factory=TracksModule, title="Tracks")
@@ -591,9 +627,27 @@ class ModulesConfig(_Model):
     pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
     behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
     service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
-    shelf: ShelfModule = Field(default_factory=ShelfModule, title="Shelf gaps")
-    objects: ObjectsModule = Field(default_factory=ObjectsModule, title="Left and missing items")
 
+
+
+def _modules_config() -> type[_BuiltinModules]:
+    """The ``modules`` section: the built-in modules plus one field per module package with settings.
+
+    A package found by :mod:`app.modules.registry` (its own folder, an entry point, or
+    ``STORESIGHT_MODULES``) adds its section here without any edit to this file.
+    """
+    from app.modules.registry import plugin_settings
+
+    fields: dict[str, Any] = {
+        name: (pkg.settings, Field(default_factory=pkg.settings, title=pkg.title))
+        for name, pkg in plugin_settings().items()
+    }
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        "ModulesConfig", __base__=_BuiltinModules, __module__=__name__, **fields
+    )
+
+
+ModulesConfig = _modules_config()
 
 class CameraConfig(DetectionSettings):
     """One camera: where frames come from, how often to analyse them, its zones and modules."""
@@ -756,6 +810,33 @@ class TrackerConfig(_Model):
     )
     fuse_score: bool = Field(
         True, title="Fuse score", description="Fuse detection score into the matching cost."
+    )
+    appearance: bool = Field(
+        True,
+        title="Appearance cue",
+        description="Tell people apart by the colours of their upper and lower body: fewer ID switches "
+        "when people cross, a person re-found after being hidden keeps their number.",
+    )
+    appearance_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        title="Appearance weight",
+        description="Share of appearance in the matching cost.",
+    )
+    appearance_gate: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        title="Appearance gate",
+        description="Appearance distance (0 same colours, 1 different) above which a track never takes a box.",
+    )
+    relink_thresh: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        title="Re-find threshold",
+        description="Appearance distance below which a lost person is re-found near where they were lost.",
     )
 
 
@@ -1078,7 +1159,9 @@ class SiteConfig(_Model):
             layers += [(f"cameras[{i}].modules.tracks.classes", c.modules.tracks.classes)]
         for where, classes in layers:
             try:
-                check_classes(classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector")
+                check_classes(
+                    classes or [], known, f"{d.backend} detector" if d.backend != "auto" else "detector"
+                )
             except ValueError as e:
                 raise ValueError(f"{where}: {e}") from None
         return self

@@ -28,6 +28,7 @@ import numpy as np
 
 from analytics.geometry import side_of_line
 from analytics.heatmap import colorize, gaussian_blur, overlay
+from app.config import ZoneType
 
 #: Pictures are at least this wide, so the text stays readable on small cameras.
 MIN_WIDTH = 960
@@ -39,18 +40,8 @@ BAR_BG = (38, 34, 30)
 TEXT = (245, 245, 245)
 MUTED = (190, 190, 190)
 
-#: Outline colours (BGR) per zone type.
-ZONE_COLORS: dict[str, tuple[int, int, int]] = {
-    "department": (255, 255, 255),
-    "queue": (0, 215, 255),
-    "counter": (0, 165, 255),
-    "shelf": (255, 255, 160),
-    "staff_only": (80, 80, 255),
-    "workstation": (255, 160, 255),
-    "parking": (200, 200, 200),
-    "entrance_line": (60, 230, 60),
-    "line": (230, 200, 60),
-}
+#: Outline colours (BGR) per zone type (the one table: :class:`app.config.ZoneType`).
+ZONE_COLORS: dict[str, tuple[int, int, int]] = {t.value: t.bgr for t in ZoneType}
 
 _PUNCT = str.maketrans({"–": "-", "—": "-", "→": "->", "←": "<-", "·": "|", "…": "...", "×": "x", "≥": ">="})
 

@@ -8,6 +8,7 @@ picks one from the config or the best available, and says why.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -29,7 +30,7 @@ class DetectorSettings:
         confidence: minimum score to keep a detection (the seeds' ``confidence_ratio``).
         classes: class ids (of the backend's ``class_names``) to keep; empty keeps all.
         iou: NMS IoU threshold.
-        threads: CPU threads the runtime may use (0 = runtime default).
+        threads: CPU threads the runtime may use (0 = automatic: the cores this process may use).
         model_dir: folder with user-supplied weights (YOLO .pt/.onnx), if any.
         model_name: weights file name or yaml to load for backends that need one.
         input_size: network input side in pixels (0 = backend default).
@@ -69,19 +70,31 @@ class DetectorBackend(ABC):
     class_names: tuple[str, ...] = ()
     registry: ClassVar[dict[str, type[DetectorBackend]]] = {}
 
+    #: Shape of the blank frame the warm-up inference runs on (a 4:3 camera frame).
+    WARMUP_SHAPE: ClassVar[tuple[int, int, int]] = (480, 640, 3)
+
     def __init__(self, settings: DetectorSettings) -> None:
         self.settings = settings
         #: One line for the user: which weights, which device.
         self.description = self.type_key
+        #: Seconds the warm-up inference at load took (see :meth:`warm_up`).
+        self.warmup_s = 0.0
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if cls.type_key:
             DetectorBackend.registry[cls.type_key] = cls
 
+    #: Whether :meth:`predict_batch` runs several images in one pass (cameras' frames are then batched).
+    batch_capable: ClassVar[bool] = False
+
     @abstractmethod
     def predict(self, image: np.ndarray) -> Detections:
         """Detect objects in a BGR uint8 image of shape (H, W, 3); boxes in its pixels."""
+
+    def predict_batch(self, images: list[np.ndarray]) -> list[Detections]:
+        """Detect objects in several images; a backend that takes a batch in one pass overrides it."""
+        return [self.predict(image) for image in images]
 
     @classmethod
     def known_classes(cls, model_name: str | None = None) -> tuple[str, ...] | None:
@@ -90,6 +103,29 @@ class DetectorBackend(ABC):
         The config checks its class lists against them before anything is loaded.
         """
         return cls.class_names or None
+
+    def warm_up(self) -> float:
+        """Run one inference on a blank frame so the first real frame is not the slow one.
+
+        Backends call it at the end of their constructor. Returns (and keeps in :attr:`warmup_s`)
+        the seconds it took.
+        """
+        t0 = time.perf_counter()
+        self.predict(np.full(self.WARMUP_SHAPE, 114, np.uint8))
+        self.warmup_s = time.perf_counter() - t0
+        return self.warmup_s
+
+    def runtime(self) -> str:
+        """The inference runtime and the CPU threads it uses, read back from the library.
+
+        Called after frames were analysed, from the thread that analysed them (some runtimes keep
+        the thread count per thread).
+        """
+        return "unknown runtime"
+
+    def threads_in_use(self) -> int:
+        """CPU threads the runtime uses, read back from the library (0: unknown, or not on the CPU)."""
+        return 0
 
     def _filter(self, dets: Detections) -> Detections:
         """Apply the confidence threshold and class list from the settings; name every detection."""
@@ -105,7 +141,9 @@ class DetectorBackend(ABC):
         return out
 
 
-def check_classes(wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector") -> None:
+def check_classes(
+    wanted: list[str] | tuple[str, ...], known: tuple[str, ...], what: str = "detector"
+) -> None:
     """Raise ``ValueError`` with one line naming the valid classes if ``wanted`` has an unknown one.
 
     Example:

@@ -21,6 +21,7 @@ Pipeline per frame:
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ import numpy as np
 
 from analytics.types import COCO_CLASSES, Detections
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
+from models.runtime import ort_runtime, ort_session, ort_threads
 
 #: The converted model bundled with the package.
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "nanodet" / "nanodet.onnx"
@@ -79,7 +81,7 @@ class NanoDetBackend(DetectorBackend):
     """NanoDet (COCO-80) on ONNX Runtime's CPU provider.
 
     Args:
-        settings: confidence, classes, NMS IoU, threads and ``input_size`` (0 = 416; rounded up to
+        settings: confidence, classes, NMS IoU, threads (0 = the cores this process may use) and ``input_size`` (0 = 416; rounded up to
             a multiple of 32, at least 128).
         model_path: an ONNX file to load instead of the bundled one.
         allow_download: ignored (the weights ship with the package); accepted so every backend
@@ -109,39 +111,31 @@ class NanoDetBackend(DetectorBackend):
         super().__init__(settings)
         del allow_download
         path = Path(model_path).expanduser() if model_path else DEFAULT_MODEL_PATH
-        try:
-            import onnxruntime as ort
-        except ImportError as e:
-            raise BackendUnavailable(f"NanoDet needs onnxruntime, which is not installed ({e})") from None
         if not path.is_file():
             raise BackendUnavailable(f"NanoDet model file not found: {path}")
-
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.log_severity_level = 3
-        # Idle worker threads sleep instead of spin-waiting between frames: about the same
-        # latency, a third less CPU time per frame, left to decoding, tracking and the GUI.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        if settings.threads > 0:
-            opts.intra_op_num_threads = settings.threads
-            opts.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as e:  # onnxruntime raises its own exception types
-            raise BackendUnavailable(f"cannot load NanoDet model {path.name}: {e}") from None
+        self._session = ort_session(path, settings.threads, what="NanoDet model")
 
         inp = self._session.get_inputs()[0]
         self._input_name = inp.name
         self.input_size = self._choose_input_size(inp.shape, settings.input_size)
         self.model_path = path
-        self._layout = self._identify_outputs()
+        t0 = time.perf_counter()
+        self._layout = self._identify_outputs()  # the session's first run
+        first_s = time.perf_counter() - t0
         self._centers, self._cell_strides = self._make_grid(self.input_size)
-        threads = settings.threads if settings.threads > 0 else "default"
+        self.warmup_s = first_s + self.warm_up()  # the probe above and one whole frame
         self.description = (
-            f"NanoDet (built-in COCO detector, {path.name}) on CPU via ONNX Runtime, "
-            f"{self.input_size}x{self.input_size} px, {threads} threads"
+            f"NanoDet (built-in COCO detector, {path.name}) on CPU via {self.runtime()}, "
+            f"{self.input_size}x{self.input_size} px"
         )
+
+    def runtime(self) -> str:
+        """ONNX Runtime and its intra-op threads, read back from the session."""
+        return ort_runtime(self._session)
+
+    def threads_in_use(self) -> int:
+        """Intra-op threads, read back from the session."""
+        return ort_threads(self._session)
 
     # -- set-up ------------------------------------------------------------------------------------
 

@@ -19,18 +19,20 @@ Two backends, picked by :func:`create_pose_backend` (``auto`` prefers the first 
 from __future__ import annotations
 
 import logging
-import os
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import cv2
 import numpy as np
 
 from analytics.types import PERSON_CLASS, Detections
-from models.base import BackendUnavailable, DetectorSettings
+from models.base import BackendUnavailable
+from models.runtime import ort_runtime, ort_session, ort_threads
+from models.ultra import UltralyticsModel, yolo_keypoints
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class PoseSettings:
     """What every pose backend needs to know.
 
     Attributes:
-        threads: CPU threads the runtime may use (0 = all cores).
+        threads: CPU threads the runtime may use (0 = the cores this process may use).
         model_dir: folder with user-supplied weights (YOLO-pose ``.pt``), if any.
         yolo_model: YOLO-pose weights file name (or ``.yaml`` for random weights: plumbing only).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:0"`` or ``"auto"`` (YOLO only).
@@ -88,11 +90,33 @@ class PoseBackend(ABC):
         self.description = self.type_key
         #: Held around :meth:`estimate` by every pipeline that shares this backend.
         self.lock = threading.Lock()
+        #: Seconds the warm-up inference at load took (see :meth:`warm_up`).
+        self.warmup_s = 0.0
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if cls.type_key:
             PoseBackend.registry[cls.type_key] = cls
+
+    def warm_up(self) -> float:
+        """One estimate on a blank frame with one person box, so the first real frame is not slow.
+
+        Backends call it at the end of their constructor. Returns (and keeps in :attr:`warmup_s`)
+        the seconds it took.
+        """
+        blank = np.full((480, 640, 3), 114, np.uint8)
+        t0 = time.perf_counter()
+        self.estimate(blank, np.array([[280.0, 120.0, 360.0, 360.0]]))
+        self.warmup_s = time.perf_counter() - t0
+        return self.warmup_s
+
+    def runtime(self) -> str:
+        """The inference runtime and the CPU threads it uses, read back from the library."""
+        return "unknown runtime"
+
+    def threads_in_use(self) -> int:
+        """CPU threads the runtime uses, read back from the library (0: unknown, or not on the CPU)."""
+        return 0
 
     @abstractmethod
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -154,27 +178,21 @@ class MoveNetBackend(PoseBackend):
         path = Path(model_path) if model_path else DEFAULT_MOVENET_PATH
         if not path.is_file():
             raise BackendUnavailable(f"built-in pose model missing: {path}")
-        try:
-            import onnxruntime as ort
-        except ImportError as e:
-            raise BackendUnavailable(f"onnxruntime is not installed ({e})") from None
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = settings.threads or (os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        # No busy-waiting between the many small runs: it only steals the cores the detector needs.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as e:  # a corrupt or foreign file
-            raise BackendUnavailable(f"cannot load pose model {path.name}: {e}") from None
+        self.session = ort_session(path, settings.threads, what="pose model")
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         if list(inp.shape)[1:] != [self.SIZE, self.SIZE, 3]:
             raise BackendUnavailable(f"{path.name} is not MoveNet Lightning (input {inp.shape})")
-        self.description = (
-            f"built-in MoveNet Lightning (ONNX Runtime, CPU, {opts.intra_op_num_threads} threads)"
-        )
+        self.warm_up()
+        self.description = f"built-in MoveNet Lightning ({self.runtime()}, CPU)"
+
+    def runtime(self) -> str:
+        """ONNX Runtime and its intra-op threads, read back from the session."""
+        return ort_runtime(self.session)
+
+    def threads_in_use(self) -> int:
+        """Intra-op threads, read back from the session."""
+        return ort_threads(self.session)
 
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Keypoints of each box, from a crop around it."""
@@ -253,19 +271,6 @@ def match_keypoints(
     return out
 
 
-def yolo_keypoints(result: Any) -> np.ndarray | None:
-    """(N, 17, 3) float32 keypoints of an Ultralytics ``Results``, or None for a non-pose model."""
-    kps = getattr(result, "keypoints", None)
-    if kps is None:
-        return None
-    data = kps.data.cpu().numpy().astype(np.float32)
-    if data.ndim != 3:
-        return None
-    if data.shape[2] == 2:  # a model trained without keypoint visibility: all "seen"
-        data = np.concatenate([data, np.ones((*data.shape[:2], 1), np.float32)], axis=2)
-    return data
-
-
 class YoloPoseBackend(PoseBackend):
     """Ultralytics YOLO-pose: one pass over the frame, people matched to the boxes by overlap.
 
@@ -281,42 +286,28 @@ class YoloPoseBackend(PoseBackend):
         self, settings: PoseSettings, *, allow_download: bool = False, confidence: float = 0.25
     ) -> None:
         super().__init__(settings)
-        from models.yolo import find_weights
-
-        weights = find_weights(
-            DetectorSettings(model_dir=settings.model_dir, model_name=settings.yolo_model),
+        self.yolo = UltralyticsModel(
+            settings.yolo_model,
+            settings.model_dir,
+            task=None,  # the task comes from the weights (a detect model is refused)
+            tasks=("pose",),
+            device=settings.device,
+            threads=settings.threads,
             allow_download=allow_download,
+            what="YOLO-pose",
         )
-        if not allow_download:
-            os.environ.setdefault("YOLO_OFFLINE", "1")
-        try:
-            import torch
-            from ultralytics import YOLO
-        except Exception as e:  # ImportError, or a broken CUDA/torchvision install
-            raise BackendUnavailable(
-                f"Ultralytics is not usable here ({e.__class__.__name__}: {e})"
-            ) from None
-        self.device = (
-            ("cuda:0" if torch.cuda.is_available() else "cpu")
-            if settings.device == "auto"
-            else settings.device
-        )
-        try:
-            self.model = YOLO(weights)  # the task comes from the weights (a detect model is refused below)
-        except Exception as e:
-            raise BackendUnavailable(f"cannot load YOLO-pose model {Path(weights).name}: {e}") from None
-        if self.model.task != "pose":
-            raise BackendUnavailable(f"{Path(weights).name} is a {self.model.task} model, not a pose model")
+        self.device = self.yolo.device
         self.confidence = confidence
-        self.random_weights = weights.endswith((".yaml", ".yml"))
-        note = " (random weights: plumbing only)" if self.random_weights else ""
-        self.description = f"Ultralytics YOLO-pose {Path(weights).name} on {self.device}{note}"
+        self.random_weights = self.yolo.random_weights
         self._last_image: np.ndarray | None = None
         self._last: Detections = Detections.empty()
+        self.warm_up()
+        self._last_image = None
+        self.description = f"Ultralytics YOLO-pose {self.yolo.name} on {self.device}{self.yolo.note()}"
 
     def detect(self, image: np.ndarray) -> Detections:
         """People in the frame with boxes and keypoints (one pass)."""
-        res = self.model.predict(image, conf=self.confidence, device=self.device, verbose=False)[0]
+        res = self.yolo.predict(image, conf=self.confidence)
         boxes = res.boxes
         if boxes is None or len(boxes) == 0:
             return Detections.empty()
@@ -324,6 +315,14 @@ class YoloPoseBackend(PoseBackend):
         kps = yolo_keypoints(res)
         dets = Detections(xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32), keypoints=kps)
         return dets[dets.is_class(PERSON_CLASS)]
+
+    def runtime(self) -> str:
+        """PyTorch and the threads the latest frame ran with (read back in the predicting thread)."""
+        return self.yolo.runtime()
+
+    def threads_in_use(self) -> int:
+        """CPU threads the latest frame ran with, read back from the runtime (0 on a GPU)."""
+        return self.yolo.threads_in_use()
 
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Run the model once on the frame (once per frame, whatever the calls) and match the boxes."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,14 @@ class TrackerSettings:
         track_buffer: seconds a lost track may be re-found.
         match_thresh: matching cost gate.
         fuse_score: fuse detection score into the IoU cost.
+        appearance: use the body-colour appearance cue (:mod:`models.appearance`): matching cost
+            mixes IoU and appearance, a pair whose appearance differs too much is not matched, and a
+            lost track is re-found by appearance near where it was lost (after occlusions, crossings).
+        appearance_weight: share of the appearance distance in the matching cost (0..1).
+        appearance_gate: appearance distance (1 - similarity) above which a track and a detection are
+            never matched.
+        relink_thresh: appearance distance below which a lost track is re-found by a detection that
+            does not overlap its predicted box.
     """
 
     type: str = "bytetrack"
@@ -35,6 +44,10 @@ class TrackerSettings:
     track_buffer: float = 3.0
     match_thresh: float = 0.8
     fuse_score: bool = True
+    appearance: bool = False
+    appearance_weight: float = 0.5
+    appearance_gate: float = 0.15
+    relink_thresh: float = 0.1
 
 
 class _BoxesView:
@@ -53,6 +66,106 @@ class _BoxesView:
 
     def __getitem__(self, idx: np.ndarray) -> _BoxesView:
         return _BoxesView(self.xyxy[idx], self.xywh[idx], self.conf[idx], self.cls[idx])
+
+
+def _make_appearance_tracker_class() -> type:
+    """BoT-SORT with our embedded appearance cue (defined lazily: Ultralytics is imported on use)."""
+    from ultralytics.trackers.basetrack import TrackState
+    from ultralytics.trackers.bot_sort import BOTSORT
+    from ultralytics.trackers.utils import matching
+
+    from models.appearance import body_colour_features
+    from models.mot_assign import assign
+
+    def features(tracks: list[Any], attr: str) -> tuple[np.ndarray, np.ndarray]:
+        dim = next((len(getattr(t, attr)) for t in tracks if getattr(t, attr) is not None), 1)
+        f = np.zeros((len(tracks), dim), np.float32)
+        have = np.zeros(len(tracks), bool)
+        for i, t in enumerate(tracks):
+            v = getattr(t, attr)
+            if v is not None:
+                f[i], have[i] = v, True
+        return f, have
+
+    def appearance_distance(tracks: list[Any], dets: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """1 - cosine similarity, and where it is known (both sides have a feature)."""
+        tf, th = features(tracks, "smooth_feat")
+        df, dh = features(dets, "curr_feat")
+        known = th[:, None] & dh[None, :]
+        if tf.shape[1] != df.shape[1]:
+            return np.ones((len(tracks), len(dets)), np.float32), np.zeros((len(tracks), len(dets)), bool)
+        return np.clip(1.0 - tf @ df.T, 0.0, 1.0), known
+
+    class AppearanceTracker(BOTSORT):
+        def __init__(self, args: SimpleNamespace, settings: TrackerSettings, rate: float) -> None:
+            super().__init__(args)  # with_reid False: no encoder download
+            self.args.with_reid = True
+            self.args.model = "embedded-colour"  # not "auto": the frame is handed to our encoder
+            self.encoder = self._encode
+            self.settings = settings
+            self.rate = max(rate, 0.1)
+            self.gmc.method = None  # a fixed camera: no motion compensation (saves ~10 ms/frame)
+
+        def _encode(self, img: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
+            return body_colour_features(img, _xywh_to_xyxy(bboxes[:, :4]))
+
+        def get_dists(self, tracks: list[Any], detections: list[Any]) -> np.ndarray:
+            iou_d = matching.iou_distance(tracks, detections)
+            far = iou_d > (1 - self.proximity_thresh)
+            if self.args.fuse_score:
+                iou_d = matching.fuse_score(iou_d, detections)
+            if not len(tracks) or not len(detections):
+                return iou_d
+            app, known = appearance_distance(tracks, detections)
+            w = self.settings.appearance_weight
+            mix = known & ~far  # appearance only helps pairs whose boxes overlap
+            cost = np.where(mix, (1 - w) * iou_d + w * app, iou_d)
+            cost[known & (app > self.settings.appearance_gate)] = 1.0
+            return cost
+
+        def _post_first_association(self, strack_pool, detections, u_track, u_detection, activated, refind):
+            """Re-find lost tracks by appearance near where they were lost (no box overlap needed)."""
+            lost = [i for i in u_track if strack_pool[i].state == TrackState.Lost]
+            dets = list(u_detection)
+            if not lost or not dets:
+                return u_track, u_detection
+            tr = [strack_pool[i] for i in lost]
+            dt = [detections[j] for j in dets]
+            cost, known = appearance_distance(tr, dt)
+            cost[~known] = 1.0
+            for a, t in enumerate(tr):
+                tx, ty, _, th = t.xywh
+                gap = (self.frame_id - t.end_frame) / self.rate  # seconds since last seen
+                reach = th * (1.0 + 1.5 * gap)  # people walk about one body height per second
+                for b, d in enumerate(dt):
+                    dx, dy, _, dh = d.xywh
+                    ratio = dh / max(th, 1e-6)
+                    if np.hypot(dx - tx, dy - ty) > reach or not 0.7 <= ratio <= 1.4:
+                        cost[a, b] = 1.0
+            pairs = assign(cost, self.settings.relink_thresh)
+            self._apply_matches(pairs, tr, dt, activated, refind)
+            used_t = {lost[a] for a, _ in pairs}
+            used_d = {dets[b] for _, b in pairs}
+            return [i for i in u_track if i not in used_t], [j for j in u_detection if j not in used_d]
+
+    return AppearanceTracker
+
+
+def _xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
+    out = np.empty_like(b, dtype=np.float32)
+    out[:, :2] = b[:, :2] - b[:, 2:4] / 2
+    out[:, 2:] = b[:, :2] + b[:, 2:4] / 2
+    return out
+
+
+def _appearance_tracker(args: SimpleNamespace, settings: TrackerSettings, rate: float) -> Any:
+    global _APPEARANCE_CLASS
+    if _APPEARANCE_CLASS is None:
+        _APPEARANCE_CLASS = _make_appearance_tracker_class()
+    return _APPEARANCE_CLASS(args, settings, rate)
+
+
+_APPEARANCE_CLASS: type | None = None
 
 
 class Tracker:
@@ -90,7 +203,10 @@ class Tracker:
             with_reid=False,
             model="auto",
         )
-        if settings.type == "botsort":
+        self._image_needed = settings.type == "botsort" or settings.appearance
+        if settings.appearance:
+            self._impl = _appearance_tracker(args, settings, rate)
+        elif settings.type == "botsort":
             self._impl = BOTSORT(args)
         else:
             self._impl = BYTETracker(args)
@@ -100,7 +216,7 @@ class Tracker:
 
         Args:
             dets: this frame's detections (tracker_id ignored).
-            image: the BGR frame (used by BoT-SORT's motion compensation only).
+            image: the BGR frame (BoT-SORT's motion compensation, the appearance cue).
 
         Returns:
             The detections that belong to confirmed tracks, with ``tracker_id`` set and the
@@ -113,7 +229,7 @@ class Tracker:
         xywh[:, 2] = xyxy[:, 2] - xyxy[:, 0]
         xywh[:, 3] = xyxy[:, 3] - xyxy[:, 1]
         view = _BoxesView(xyxy, xywh, dets.confidence.astype(np.float32), dets.class_id.astype(np.float32))
-        out = self._impl.update(view, image if self.settings.type == "botsort" else None)
+        out = self._impl.update(view, image if self._image_needed else None)
         if out is None or len(out) == 0:
             return Detections.empty()
         out = np.asarray(out)

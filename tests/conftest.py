@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the window keeps its geometry and last tab in QSettings: tests never read or write the user's
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="storesight-test-config-")
 
 pytest_plugins = ["tests.fixtures_rtsp", "tests.fixtures_pg", "tests.fixtures_demo"]
 

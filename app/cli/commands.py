@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -13,7 +12,6 @@ from typing import IO, Any
 from app.config import CameraConfig, SiteConfig, load_config
 from app.engine.pipeline import FrameResult
 from app.engine.runner import AnalysisResult, analyze, check_writable_dir
-from app.engine.timing import STAGES
 from app.errors import UserError
 from app.resources import resources_dir
 
@@ -179,6 +177,8 @@ def _print_summary(r: AnalysisResult, name: str) -> None:
         print(f"staff/customer roles from: {r.roles}")
     if s.dropped:
         print(f"dropped live frames: {s.dropped} (analysis slower than the camera)")
+    if s.faults:
+        print(f"module errors (the camera went on without them): {s.faults}")
     print(f"database: {r.db_url}")
     print(f"crops: {r.data_dir / 'crops'}")
 
@@ -224,76 +224,3 @@ def cmd_demo(args: argparse.Namespace, stop: threading.Event) -> int:
     _print_summary(r, Path(camera.source).name)
     print(f"demo output: {out}")
     return _finish(r)
-
-
-def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps (``--shelf``: the shelf set)."""
-    if getattr(args, "shelf", False) or getattr(args, "objects", False):
-        from app.shelves.cli import cmd_bench_shelf
-
-        if args.episodes < 1 or args.minutes < 10:
-            raise UserError("--episodes must be ≥ 1 and --minutes ≥ 10", 2)
-        return cmd_bench_shelf(args, stop)
-    if not args.source:
-        raise UserError("bench: give a SOURCE video (or --shelf)", 2)
-    if args.stride < 1 or args.frames < 0:
-        raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
-    cfg = load_config(args.config) if args.config else load_config(demo_config_path())
-    camera = resolve_camera(cfg, args.source, None)
-    data = camera.model_dump()
-    data["stride"] = args.stride
-    pose = bool(getattr(args, "pose", False))
-    if pose:  # every person, every analysed frame
-        data["modules"]["pose"].update(enabled=True, every=1, zone_types=[])
-    else:  # the core pipeline: decode, detect, track, analytics, store (--pose adds keypoints)
-        data["modules"]["pose"]["enabled"] = False
-    camera = CameraConfig.model_validate(data)
-    counted = 0
-    posed = 0  # people given keypoints
-
-    def on_frame(res: FrameResult) -> None:
-        nonlocal counted, posed
-        counted += 1
-        kp = res.detections.keypoints
-        if kp is not None:
-            posed += int((kp[:, :, 2].max(axis=1) > 0).sum())
-        if args.frames and counted >= args.frames:
-            stop.set()
-
-    with tempfile.TemporaryDirectory(prefix="storesight-bench-") as tmp:
-        r = analyze(
-            cfg,
-            camera,
-            db_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            data_dir=Path(tmp),
-            stop=stop,
-            on_frame=on_frame,
-        )
-    s = r.summary
-    if s.status == "failed":
-        raise UserError(f"bench: {s.reason}")
-    print(f"source: {camera.source if camera.kind == 'file' else camera.label}")
-    print(f"detector: {r.backend}")
-    if s.pose:
-        print(f"pose: {s.pose}")
-    print(
-        f"frames: {s.frames} decoded, {s.analysed} analysed (stride {camera.stride}), {s.tracks} tracks, {s.events} events"
-    )
-    print(f"{'stage':<10} {'ms/frame':>9} {'p90 ms':>8} {'runs':>6}")
-    extra = [k for k in s.stages if k not in STAGES]  # stages beyond pose and roles, in the order they ran
-    order = [*STAGES[: STAGES.index("analytics")], *extra, *STAGES[STAGES.index("analytics") :]]
-    for name in order:
-        st = s.stages.get(name)
-        if st is None:
-            continue
-        per_frame = st.total_s * 1000 / max(s.frames, 1)
-        print(f"{name:<10} {per_frame:>9.2f} {st.p90_ms:>8.2f} {st.count:>6}")
-    st = s.stages.get("pose")
-    if st is not None:
-        per_person = st.total_s * 1000 / posed if posed else 0.0
-        print(f"pose: {posed / max(s.analysed, 1):.1f} people/frame, {per_person:.2f} ms/person")
-    w = r.writer_stats
-    print(f"writer (own thread): {w.batches} batches, {w.mean_batch_ms:.1f} ms/batch, {w.dropped} dropped")
-    fps = s.frames / s.wall_s if s.wall_s else 0.0
-    print(f"end-to-end: {fps:.1f} fps")
-    return 0

@@ -26,6 +26,8 @@ def cmd_eval_tracking(args: argparse.Namespace, stop: threading.Event) -> int:
     except MotFormatError as e:
         raise UserError(str(e), EXIT_BAD_ARGS) from None
     shared = len(set(truth) & set(mot))
-    print(f"truth: {args.truth} ({len(truth)} labelled frames); tracks: {args.mot} ({shared} of them have boxes)")
+    print(
+        f"truth: {args.truth} ({len(truth)} labelled frames); tracks: {args.mot} ({shared} of them have boxes)"
+    )
     print(evaluate(truth, mot, iou=args.iou).table())
     return 0

@@ -57,27 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_common(d)
 
-    b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline")
-    b.add_argument(
-        "--shelf", action="store_true", help="instead: the shelf-gap module on generated shelves (no source)"
-    )
-    b.add_argument("--episodes", type=int, default=4, help="with --shelf: generated episodes (default 4)")
-    b.add_argument("--minutes", type=float, default=60.0, help="with --shelf: minutes per episode (default 60)")
-    b.add_argument(
-        "--objects", action="store_true", help="instead (or with --shelf): left items on the demo video + 3 clips"
-    )
-    b.add_argument(
-        "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
-    )
-    b.add_argument("--frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
-    b.add_argument("--stride", type=int, default=1, help="detect every N-th frame (default 1: every frame)")
-    b.add_argument(
-        "--pose",
-        action="store_true",
-        help="turn the pose module on for every person on every analysed frame (config's pose backend)",
-    )
-    _add_common(b)
+    from app.cli.bench_cmd import add_parser as add_bench_parser
+
+    add_bench_parser(sub, _add_common)
 
     s = sub.add_parser(
         "stats", help="print footfall, occupancy peaks, dwell, visits and the funnel for a period"
@@ -200,6 +182,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench":
+        from app.cli import bench_cmd
+
+        return bench_cmd.cmd_bench
     if command == "eval-tracking":
         from app.cli.eval_cmd import cmd_eval_tracking
 
@@ -222,7 +208,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         return {"stats": stats_cmd.cmd_stats, "heatmap": stats_cmd.cmd_heatmap}[command]
     from app.cli import commands
 
-    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo, "bench": commands.cmd_bench}
+    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo}
     return handlers[command]
 
 

@@ -417,11 +417,11 @@ def cmd_timesheet(args: argparse.Namespace, stop: threading.Event) -> int:
 
     from app.cli.stats_cmd import table
     from app.errors import UserError
-    from app.store.timesheet import _as_date, timesheet, timesheet_breaks
+    from app.store.timesheet import as_date, timesheet, timesheet_breaks
 
     store = _open(args.db)
-    first = _as_date(args.day, "--day")
-    last = _as_date(args.to, "--to") if args.to else first
+    first = as_date(args.day, "--day")
+    last = as_date(args.to, "--to") if args.to else first
     if last < first:
         raise UserError("--to must not be before --day", EXIT_BAD_ARGS)
     until = last + dt.timedelta(days=1)

@@ -25,20 +25,11 @@ import pandas as pd
 from app.errors import UserError
 from app.store import stats
 from app.store.db import Store, open_store, parse_url
-from app.store.stats import CameraRow, Role
+from app.store.query import ROLE_WORDS as ROLE_WORDS
+from app.store.stats import Role
 
 EXIT_BAD_ARGS = 2
 
-ROLE_WORDS: dict[str, str] = {
-    "customer": "customers (everyone not marked as staff)",
-    "staff": "staff only",
-    "all": "everyone (customers and staff)",
-}
-ROLE_SHORT: dict[str, str] = {
-    "customer": "customers (all but staff)",
-    "staff": "staff only",
-    "all": "everyone",
-}
 
 
 def parse_moment(text: str, tz: dt.tzinfo | None, *, end: bool = False, option: str = "--from") -> float:
@@ -369,45 +360,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise UserError(f"cannot write {path} ({e.strerror or e})") from None
 
 
-def _zone_shapes(cam: CameraRow) -> list[Any]:
-    from app.render import ZoneShape
-
-    return [ZoneShape(z.config_id, z.label, z.type, z.points) for z in cam.zones if z.active]
-
-
-def _load_background(store: Store, cam: CameraRow, until: float | None, folder: Path) -> Any:
-    """The camera's stored background as a BGR array, or None (with a warning saying why)."""
-    from app.render import decode_image
-
-    row = stats.background_for(store, cam.config_id, until)
-    if row is None:
-        print(
-            f"storesight: warning: camera {cam.config_id} has no background picture yet; drawing on grey",
-            file=sys.stderr,
-        )
-        return None
-    path = folder / row.path
-    try:
-        image = decode_image(path.read_bytes())
-    except OSError:
-        image = None
-    if image is None:
-        print(
-            f"storesight: warning: background picture {path} cannot be read (wrong --data-dir?); drawing on grey",
-            file=sys.stderr,
-        )
-    return image
-
-
-def _tz_short(tz: dt.tzinfo | None) -> str:
-    if tz is None:
-        return f"local time ({dt.datetime.now().astimezone().tzname()})"
-    return str(getattr(tz, "key", None) or tz)
-
-
 def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight heatmap``: a camera's heatmap (and paths) for a period, as PNG pictures."""
-    from app.render import encode_png, heatmap_picture, paths_picture
+    from app.pictures import camera_picture
+    from app.render import encode_png
 
     png = check_output(args.png, "--png")
     paths_png = check_output(args.paths, "--paths") if args.paths else None
@@ -416,54 +372,21 @@ def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
     try:
         cam = stats.cameras(store, args.camera)[0]
         since, until, tz = resolve_period(store, args, cam.config_id)
-        role: Role = args.role
-        span = stats.data_span(store, cam.config_id)
-        period = describe_period(since, until, tz, span)
-        grid = stats.heatmap_grid(store, cam.config_id, since, until, role=role)
-        if grid is None or grid.seconds <= 0:
-            raise UserError(
-                f"no heatmap data for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}"
-            )
-        tracks = stats.track_paths(store, cam.config_id, since, until, role=role) if paths_png else []
-        if paths_png and not tracks:
-            raise UserError(
-                f"no paths for camera {cam.config_id} ({ROLE_WORDS[role]}) in the period {period}"
-            )
-        background = _load_background(store, cam, until, folder)
+        period = describe_period(since, until, tz, stats.data_span(store, cam.config_id))
+        kw = {"data_dir": folder, "role": args.role, "period": period}
+        heat = camera_picture(store, cam.config_id, since, until, **kw)
+        walked = camera_picture(store, cam.config_id, since, until, paths=True, **kw) if paths_png else None
     finally:
         store.close()
-    zones = _zone_shapes(cam)
-    subtitle = f"{cam.site}  |  {period}, {_tz_short(tz)}  |  {ROLE_SHORT[role]}"
-    hours = "1 stored hour" if grid.hours == 1 else f"{grid.hours} stored hours"
-    note = f"{fmt_duration(grid.seconds)} of people's time in all ({hours})"
-    pic = heatmap_picture(
-        grid.grid,
-        width=grid.width,
-        height=grid.height,
-        cell=grid.cell,
-        background=background,
-        zones=zones,
-        title=f"Heatmap: where people spent time - {cam.label} ({cam.config_id})",
-        subtitle=subtitle,
-        note=note,
-    )
-    write_atomic(png, encode_png(pic))
-    print(f"heatmap: {png} ({pic.shape[1]}x{pic.shape[0]} px; {note})")
-    if paths_png is not None:
-        start = since if since is not None else min(float(t.points[0, 0]) for t in tracks)
-        end = until if until is not None else max(float(t.points[-1, 0]) for t in tracks)
-        pic = paths_picture(
-            [t.points for t in tracks],
-            width=grid.width,
-            height=grid.height,
-            start=start,
-            end=end,
-            tz=tz,
-            background=background,
-            zones=zones,
-            title=f"Paths: where people walked - {cam.label} ({cam.config_id})",
-            subtitle=subtitle,
-        )
-        write_atomic(paths_png, encode_png(pic))
-        print(f"paths: {paths_png} ({pic.shape[1]}x{pic.shape[0]} px; {len(tracks)} tracks)")
+    for pic in (heat, walked):
+        if pic is not None and pic.image is None:
+            raise UserError(pic.note)
+    if heat.warning:
+        print(f"storesight: warning: {heat.warning}", file=sys.stderr)
+    assert heat.image is not None
+    write_atomic(png, encode_png(heat.image))
+    print(f"heatmap: {png} ({heat.image.shape[1]}x{heat.image.shape[0]} px; {heat.note})")
+    if paths_png is not None and walked is not None and walked.image is not None:
+        write_atomic(paths_png, encode_png(walked.image))
+        print(f"paths: {paths_png} ({walked.image.shape[1]}x{walked.image.shape[0]} px; {walked.count} tracks)")
     return 0

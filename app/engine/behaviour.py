@@ -31,8 +31,9 @@ from analytics.posture import PostureInterval, PostureThresholds, PostureTracker
 from analytics.reach import ReachDetector, ReachEvent
 from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
 from app.config import ZoneType
-from app.engine.modules import CameraContext, Module, Record, encode_crop
+from app.engine.modules import CameraContext, Module, Record, box_crop, encode_crop
 from app.engine.overlay import draw_polygons, draw_skeletons
+from app.modules.behaviour.events import CONSULTATION, POSTURE, SHELF_REACH
 from app.store.records import EventRecord, PhotoRecord
 
 
@@ -41,7 +42,7 @@ class BehaviourModule(Module):
 
     Example:
         >>> mod = BehaviourModule(ctx)  # doctest: +SKIP
-        >>> records = mod.process(frame, tracked, roles={3: "staff"})  # doctest: +SKIP
+        >>> records = mod.process(frame, tracked)  # doctest: +SKIP
         >>> mod.postures()  # doctest: +SKIP
         {3: 'standing', 7: 'bending'}
     """
@@ -120,11 +121,9 @@ class BehaviourModule(Module):
     def _posture_records(self, camera_id: str, intervals: list[PostureInterval]) -> list[Record]:
         min_len = self.cfg.posture.min_interval
         return [
-            EventRecord(
-                camera_id=camera_id,
-                ts=iv.start_ts,
-                module="pose",
-                type="posture",
+            POSTURE.record(
+                camera_id,
+                iv.start_ts,
                 track_id=iv.track_id,
                 payload={"posture": iv.posture.value, "duration": round(iv.duration, 3), "role": iv.role},
                 ts_end=iv.end_ts,
@@ -168,11 +167,9 @@ class BehaviourModule(Module):
         return out
 
     def _reach_event(self, camera_id: str, ev: ReachEvent, photos: tuple[PhotoRecord, ...]) -> EventRecord:
-        return EventRecord(
-            camera_id=camera_id,
-            ts=ev.start_ts,
-            module="shelf",
-            type="reach",
+        return SHELF_REACH.record(
+            camera_id,
+            ev.start_ts,
             track_id=ev.track_id,
             zone_id=ev.zone_id,
             payload={
@@ -191,20 +188,16 @@ class BehaviourModule(Module):
             key = ("contact", ev.customer_id, ev.staff_id)
             if ev.kind == "start":
                 if self.cfg.contact.save_crops:
-                    box = expand_boxes(np.array([ev.box]), 0.1, frame.width, frame.height)[0]
-                    crop = encode_crop(frame.image, box)
-                    self._photos[key] = (crop,) if crop else ()
+                    self._photos[key] = box_crop(frame, np.array(ev.box), 0.1)
                 continue
             out.append(self._contact_event(frame.camera_id, ev, self._photos.pop(key, ())))
         return out
 
     @staticmethod
     def _contact_event(camera_id: str, ev: ContactEvent, photos: tuple[PhotoRecord, ...]) -> EventRecord:
-        return EventRecord(
-            camera_id=camera_id,
-            ts=ev.start_ts,
-            module="contact",
-            type="consultation",
+        return CONSULTATION.record(
+            camera_id,
+            ev.start_ts,
             track_id=ev.customer_id,
             payload={
                 "staff_track": ev.staff_id,
@@ -234,3 +227,16 @@ class BehaviourModule(Module):
                 out.append(self._contact_event(cam, ev, self._photos.pop(key, ())))
         self._photos.clear()
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The behaviour module of a camera (its package's build).
+
+    Posture and reaches need pose keypoints; consultations need roles.
+    """
+    m = ctx.camera.modules
+    return (
+        [BehaviourModule(ctx)]
+        if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled)
+        else []
+    )

@@ -48,6 +48,7 @@ import numpy as np
 
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
+from app.engine.batching import BatchingDetector
 from app.engine.housekeeping import DAY, RetentionWorker
 from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
 from app.engine.playback import PlaybackSource
@@ -61,7 +62,7 @@ from app.store.maintenance import mark_stale_runs
 from app.store.schema import RunStatus
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter, WriterStats
-from models.base import BackendUnavailable
+from models.base import BackendUnavailable, DetectorBackend
 from models.pose import PoseBackend
 from models.registry import BackendChoice
 
@@ -93,6 +94,7 @@ class CameraSnapshot:
         seq: increases with every processed frame (to skip repainting unchanged tiles).
         roles: role per tracker id (``customer``/``staff``/``unknown``) from the pipeline's role
             stage for the detections shown; empty when roles are off (people are drawn as unknown).
+        faults: the camera's stages and modules that raised (one line; empty when none did).
     """
 
     camera_id: str
@@ -110,10 +112,18 @@ class CameraSnapshot:
     camera: CameraConfig
     seq: int
     roles: Mapping[int, str] = field(default_factory=dict)
+    faults: str = ""
 
     @property
     def status_text(self) -> str:
-        """One line for the tile header: ``live · 9.8 fps``, ``reconnecting: …``, ``failed: …``."""
+        """One line for the tile header: ``live · 9.8 fps``, ``reconnecting: …``, ``failed: …``.
+
+        A stage or module that raised is added: ``live · 9.8 fps · plates disabled after 5 errors (…)``.
+        """
+        text = self._status()
+        return f"{text} · {self.faults}" if self.faults else text
+
+    def _status(self) -> str:
         st = self.state
         if self.result and self.result != RunStatus.COMPLETE.value and self.reason:
             return f"{self.result}: {self.reason}"
@@ -143,6 +153,7 @@ class _Worker:
     pending: tuple[CameraConfig, SiteConfig] | None = None
     summary: RunSummary | None = None
     roles: dict[int, str] = field(default_factory=dict)
+    faults: str = ""
     result: str = ""
     reason: str = ""
 
@@ -217,6 +228,7 @@ class Engine:
         self.backoff_max = backoff_max
         self._choice = detector
         self._detector_lock = threading.Lock()
+        self._batcher: BatchingDetector | None = None
         self._sync_lock = threading.Lock()
         self._workers: dict[str, _Worker] = {}
         self._store: Store | None = None
@@ -297,7 +309,12 @@ class Engine:
     def _start_camera(self, cam: CameraConfig, camera_row: int) -> None:
         """Open one camera's source and start its analysis thread with a new run."""
         assert self._writer is not None and self._choice is not None and self._feed is not None
-        backend = self._choice.backend
+        backend: DetectorBackend = self._choice.backend
+        lock: threading.Lock | None = self._detector_lock
+        if backend.batch_capable:  # cameras' frames go in together; the batcher serialises the model
+            if self._batcher is None or self._batcher.backend is not backend:
+                self._batcher = BatchingDetector(backend)
+            backend, lock = self._batcher, None  # type: ignore[assignment]
         source = self._make_source(cam)
         run_id = self._writer.start_run(camera_row, source_label(cam), backend.description)
         w = _Worker(cam, source, run_id)
@@ -308,7 +325,7 @@ class Engine:
             backend,
             self._writer,
             run_id,
-            detector_lock=self._detector_lock,
+            detector_lock=lock,
             on_frame=lambda res, w=w: self._on_frame(w, res),
             nominal_fps=float(source.fps or 10.0),
             site_feed=self._feed,
@@ -416,6 +433,7 @@ class Engine:
             if res.analysed:
                 w.detections, w.detections_ts = res.detections, res.frame.ts
                 w.roles = dict(res.roles)
+            w.faults = res.faults
             w.seq += 1
             w.times.append(now)
             pending, w.pending = w.pending, None
@@ -538,6 +556,7 @@ class Engine:
                 camera=w.camera,
                 seq=w.seq,
                 roles=w.roles,
+                faults=w.faults,
             )
 
     def snapshots(self) -> dict[str, CameraSnapshot]:

@@ -21,6 +21,7 @@ from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
+from app.modules.tracks.events import TRACK_END, TRACK_START
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
 if TYPE_CHECKING:
@@ -78,6 +79,10 @@ class Module(ABC):
         """End of stream at time ``ts``: close whatever is open."""
         return []
 
+    def crop(self, frame: Frame, dets: Detections, i: int) -> tuple[PhotoRecord, ...]:
+        """The photo of detection ``i``, grown by the camera's ``box_expand`` (see :func:`box_crop`)."""
+        return box_crop(frame, dets.xyxy[i], self.ctx.detection.box_expand or 0.0)
+
 
 def encode_crop(
     image: np.ndarray, box: np.ndarray, *, max_side: int = 320, quality: int = 85
@@ -107,6 +112,25 @@ def encode_crop(
     if not ok:
         return None
     return PhotoRecord(jpeg=buf.tobytes(), kind="crop", box=(float(x1), float(y1), float(x2), float(y2)))
+
+
+def box_crop(frame: Frame, box: np.ndarray, expand: float) -> tuple[PhotoRecord, ...]:
+    """The event photo of one box: grown by ``expand`` of its size (clipped to the frame), as JPEG.
+
+    The one crop helper of every module (the config's ``box_expand``, so a crop does not cut a
+    face or a plate).
+
+    Returns:
+        ``(photo,)``, or ``()`` for an empty box.
+
+    Example:
+        >>> f = Frame("c", 0, 0.0, np.zeros((40, 40, 3), np.uint8))
+        >>> [p.box for p in box_crop(f, np.array([10, 10, 20, 30]), 0.1)], box_crop(f, np.zeros(4), 0.0)
+        ([(9.0, 8.0, 21.0, 32.0)], ())
+    """
+    grown = expand_boxes(np.asarray(box, dtype=np.float32)[None], expand, frame.width, frame.height)[0]
+    crop = encode_crop(frame.image, grown)
+    return (crop,) if crop else ()
 
 
 @dataclass(slots=True)
@@ -151,7 +175,6 @@ class TracksRecorder(Module):
         ts = frame.ts
         anchors = dets.anchors()
         names = dets.names()
-        boxes = None
         for i, tid in enumerate(dets.tracker_id.tolist()):
             if tid < 0:
                 continue
@@ -167,19 +190,11 @@ class TracksRecorder(Module):
                 st.last_path_ts = ts
             if not st.started and st.frames >= self.settings.min_frames:
                 st.started = True
-                photos: tuple[PhotoRecord, ...] = ()
-                if self.settings.save_crops:
-                    if boxes is None:
-                        expand = self.ctx.detection.box_expand or 0.0
-                        boxes = expand_boxes(dets.xyxy, expand, frame.width, frame.height)
-                    crop = encode_crop(frame.image, boxes[i])
-                    photos = (crop,) if crop else ()
+                photos = self.crop(frame, dets, i) if self.settings.save_crops else ()
                 out.append(
-                    EventRecord(
-                        camera_id=frame.camera_id,
-                        ts=st.first_ts,
-                        module=self.name,
-                        type="track_start",
+                    TRACK_START.record(
+                        frame.camera_id,
+                        st.first_ts,
                         track_id=tid,
                         payload={
                             "class": st.class_name,
@@ -215,11 +230,9 @@ class TracksRecorder(Module):
             path=tuple(st.path),
             employee_id=employee,
         )
-        end = EventRecord(
-            camera_id=camera_id,
-            ts=st.last_ts,
-            module=self.name,
-            type="track_end",
+        end = TRACK_END.record(
+            camera_id,
+            st.last_ts,
             track_id=st.track_id,
             payload={
                 "class": st.class_name,
@@ -239,31 +252,14 @@ class TracksRecorder(Module):
         return out
 
 
+def build_tracks(ctx: CameraContext) -> list[Module]:
+    """The tracks module of a camera (the ``tracks`` package's build)."""
+    m = ctx.camera.modules.tracks
+    return [TracksRecorder(ctx, m)] if m.enabled else []
+
+
 def build_modules(ctx: CameraContext) -> list[Module]:
-    """Instantiate the modules enabled in the camera's config."""
-    from app.engine.behaviour import BehaviourModule
-    from app.engine.queues import QueueModule
-    from app.engine.retail import RetailModule
-    from app.engine.service import ServiceModule
+    """Instantiate the modules enabled in the camera's config (every module package's, in order)."""
+    from app.modules.registry import build_modules as from_packages
 
-    mods: list[Module] = []
-    m = ctx.camera.modules
-    if m.tracks.enabled:
-        mods.append(TracksRecorder(ctx, m.tracks))
-    if m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled:
-        mods.append(RetailModule(ctx))
-    if m.queue.enabled and ctx.camera.checkouts():
-        mods.append(QueueModule(ctx, ctx.feed))
-    if m.behaviour.enabled and (m.pose.enabled or m.behaviour.contact.enabled):
-        mods.append(BehaviourModule(ctx))  # posture and reaches need pose keypoints; contacts need roles
-    if m.service.enabled and any(z.type.value in m.service.zone_types for z in ctx.camera.zones):
-        mods.append(ServiceModule(ctx))  # unattended customers; needs roles
-    if m.shelf.enabled and any(z.type.value == "shelf" for z in ctx.camera.zones):
-        from app.shelves.module import ShelfGapModule
-
-        mods.append(ShelfGapModule(ctx))
-    if m.objects.enabled:
-        from app.objects.module import ObjectsModule
-
-        mods.append(ObjectsModule(ctx))
-    return mods
+    return from_packages(ctx)

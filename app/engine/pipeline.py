@@ -19,6 +19,7 @@ import numpy as np
 
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
+from app.engine.faults import DEFAULT_LIMIT, FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.pose_stage import PoseStage, make_pose_stage
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
@@ -58,12 +59,14 @@ class FrameResult:
         analysed: whether detection ran on this frame.
         roles: tracker id → ``staff``/``customer``/``unknown`` of the open tracks (the latest
             analysed frame's), empty when roles are off.
+        faults: the stages and modules that raised so far, one line ("" when none did).
     """
 
     frame: Frame
     detections: Detections
     analysed: bool
     roles: Mapping[int, str] = field(default_factory=dict)
+    faults: str = ""
 
 
 @dataclass(slots=True)
@@ -84,6 +87,7 @@ class RunSummary:
         wall_s: wall-clock seconds the run took.
         stages: per-stage timings.
         pose: which pose model gave keypoints and why ("" when the pose module is off).
+        faults: the stages and modules that raised, one line ("" when none did).
     """
 
     status: str = "complete"
@@ -98,6 +102,7 @@ class RunSummary:
     wall_s: float = 0.0
     stages: dict[str, StageStats] = field(default_factory=dict)
     pose: str = ""
+    faults: str = ""
 
 
 class _Handoff:
@@ -132,7 +137,7 @@ class _Handoff:
 
     def get(self, stop: threading.Event) -> Frame | None:
         with self._cond:
-            while not self._buf:
+            while not self._buf or stop.is_set():  # stop: frames already decoded are not analysed
                 if self.closed or stop.is_set():
                     return None
                 self._cond.wait(0.1)
@@ -185,6 +190,10 @@ def tracker_settings(site: SiteConfig) -> TrackerSettings:
         track_buffer=t.track_buffer,
         match_thresh=t.match_thresh,
         fuse_score=t.fuse_score,
+        appearance=t.appearance,
+        appearance_weight=t.appearance_weight,
+        appearance_gate=t.appearance_gate,
+        relink_thresh=t.relink_thresh,
     )
 
 
@@ -205,6 +214,7 @@ class CameraPipeline:
             pipeline of a site the same one. None: a private one (this camera's entrances only).
         pose_backend: a pose backend shared between cameras (its calls are serialised by its own
             lock); None: one is loaded when the camera's pose module is on.
+        fault_limit: errors in a row after which a stage or module is disabled for the run.
         role_setup: uniform examples, trained classifier and workstations for the role stage
             (:func:`app.engine.roles.load_role_setup`, shared by a site's cameras); None: the
             config's uniform folder and the data folder's classifier.
@@ -230,6 +240,7 @@ class CameraPipeline:
         site_feed: SiteFeed | None = None,
         pose_backend: PoseBackend | None = None,
         role_setup: RoleSetup | None = None,
+        fault_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.site = site
         self.feed = site_feed if site_feed is not None else SiteFeed(site)
@@ -251,6 +262,8 @@ class CameraPipeline:
         )
         self.modules: list[Module] = build_modules(ctx)
         self.summary = RunSummary()
+        #: Isolates a stage or module that raises (logged, counted, disabled after errors in a row).
+        self.guard = FaultGuard(camera.id, limit=fault_limit)
         self.pose: PoseStage | None = make_pose_stage(site, camera, detector, backend=pose_backend)
         self.summary.pose = self.pose.reason if self.pose is not None else ""
         self.roles: RoleStage | None = make_role_stage(
@@ -351,11 +364,11 @@ class CameraPipeline:
             if not stage.cadence.due(n):
                 continue
             with self.timer.measure(stage.name):
-                records.extend(stage.process(frame, tracked))
+                records.extend(self.guard.run(stage.name, stage.process, frame, tracked))
         self._roles = tracked.metadata.get("roles", {})
         with self.timer.measure("analytics"):
             for m in self.modules:
-                records.extend(m.process(frame, tracked))
+                records.extend(self.guard.run(m.name, m.process, frame, tracked))
         with self.timer.measure("store"):
             self._emit(records)
         return tracked
@@ -389,21 +402,22 @@ class CameraPipeline:
                 dets = self._analyse(frame) if analysed else Detections.empty()
                 s.analysed += int(analysed)
                 if self.on_frame is not None:
-                    self.on_frame(FrameResult(frame, dets, analysed, self._roles))
+                    self.on_frame(FrameResult(frame, dets, analysed, self._roles, self.guard.status()))
         finally:
             stop_requested = stop.is_set()
             reader.join(timeout=10)
             end_ts = last_ts if last_ts is not None else time.time()
             records: list[Record] = []
             for m in self.modules:
-                records.extend(m.close(end_ts))
+                records.extend(self.guard.run(m.name, m.close, end_ts))
             for stage in self.stages:
-                records.extend(stage.close(end_ts))
+                records.extend(self.guard.run(stage.name, stage.close, end_ts))
             self._emit(records)
             s.last_ts = last_ts
             s.dropped = handoff.dropped
             s.wall_s = time.perf_counter() - t_start
             s.stages = self.timer.stats()
+            s.faults = self.guard.status()
         err = handoff.error
         if err is not None:
             if isinstance(err, SourceError):

@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -191,7 +190,7 @@ def pose_settings(site: SiteConfig) -> PoseSettings:
 
     d = site.detector
     return PoseSettings(
-        threads=site.pose.threads or d.threads or (os.cpu_count() or 2),
+        threads=site.pose.threads or d.threads,  # 0: the cores available to this process
         model_dir=d.model_dir or str(model_dir()),
         yolo_model=site.pose.yolo_model,
         device=d.device,

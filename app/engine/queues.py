@@ -46,6 +46,12 @@ from app.config import CheckoutConfig
 from app.config import QueueModule as QueueSettings
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.engine.site_feed import SiteFeed
+from app.events import AlertBook
+from app.modules.queue.events import (
+    QUEUE_OUTCOMES,
+    QUEUE_SERVICE,
+    QUEUE_SNAPSHOT,
+)
 from app.store.records import EventRecord, PhotoRecord
 
 #: Seconds the entrances must have been watched before entries drive the forecast.
@@ -109,6 +115,7 @@ class QueueModule(Module):
         self._items: list[_Checkout] = []
         self._prior = prior_kernel(self.settings)
         self._first_ts: float | None = None
+        self.alerts = AlertBook(self.name, ctx.camera.id)
 
     def _build(self, width: int, height: int) -> None:
         s = self.settings
@@ -183,14 +190,17 @@ class QueueModule(Module):
         cut = snap.ts - 600.0
         item.joins = [t for t in item.joins if t >= cut]
         for o in snap.outcomes:
-            kind = {"served": "wait", "abandoned": "abandon", "lost": "lost"}[o.kind]
             if o.kind != "lost":
                 item.ended_wait_s += o.wait
                 item.abandons += o.kind == "abandoned"
             payload = {"wait": round(o.wait, 3), "role": o.role, "checkout": item.name}
             if o.counter is not None:
                 payload["counter"] = o.counter
-            out.append(EventRecord(cam, o.join_ts, "queue", kind, o.track_id, q, payload, ts_end=o.end_ts))
+            out.append(
+                QUEUE_OUTCOMES[o.kind].record(
+                    cam, o.join_ts, track_id=o.track_id, zone_id=q, payload=payload, ts_end=o.end_ts
+                )
+            )
         for sv in snap.services:
             payload = {
                 "duration": round(sv.duration, 3),
@@ -199,8 +209,13 @@ class QueueModule(Module):
                 "checkout": item.name,
             }
             out.append(
-                EventRecord(
-                    cam, sv.start_ts, "queue", "service", sv.track_id, sv.counter, payload, ts_end=sv.end_ts
+                QUEUE_SERVICE.record(
+                    cam,
+                    sv.start_ts,
+                    track_id=sv.track_id,
+                    zone_id=sv.counter,
+                    payload=payload,
+                    ts_end=sv.end_ts,
                 )
             )
         return out
@@ -282,7 +297,7 @@ class QueueModule(Module):
             "forecast_source": item.forecast_source,
             "counters_needed": item.counters_needed,
         }
-        return EventRecord(self.ctx.camera.id, snap.ts, "queue", "snapshot", None, item.cfg.queue, payload)
+        return QUEUE_SNAPSHOT.record(self.ctx.camera.id, snap.ts, zone_id=item.cfg.queue, payload=payload)
 
     # --- alerts ---------------------------------------------------------------------------
 
@@ -290,21 +305,17 @@ class QueueModule(Module):
         self, item: _Checkout, snap: QueueSnapshot, alerts: list[QueueAlert], frame: Frame | None
     ) -> list[Record]:
         out: list[Record] = []
-        cam = self.ctx.camera.id
         for a in alerts:
-            alert_id = f"{cam}:{item.cfg.queue}:{a.kind}:{round(a.ts * 1000)}"
+            key = (item.cfg.queue, a.kind)
             if a.state == "cleared":
-                payload = {"alert_id": alert_id, "kind": a.kind, "checkout": item.name,
-                           "duration": round((a.ts_end or a.ts) - a.ts, 1)}  # fmt: skip
-                out.append(
-                    EventRecord(
-                        cam, a.ts, "queue", "alert_end", None, item.cfg.queue, payload, ts_end=a.ts_end
-                    )
+                duration = round((a.ts_end or a.ts) - a.ts, 1)
+                end = self.alerts.end_alert(
+                    key, a.ts_end or a.ts, payload={"checkout": item.name, "duration": duration}
                 )
+                if end is not None:
+                    out.append(end)
                 continue
             payload = {
-                "alert_id": alert_id,
-                "kind": a.kind,
                 "checkout": item.name,
                 "message": self._message(item, snap, a),
                 "threshold": a.threshold,
@@ -318,7 +329,11 @@ class QueueModule(Module):
                 "forecast": self._snapshot_event(item, snap).payload["forecast"],
             }
             photos = self._photos(item, frame) if frame is not None and self.settings.save_snapshots else ()
-            out.append(EventRecord(cam, a.ts, "queue", "alert", None, item.cfg.queue, payload, photos))
+            out.append(
+                self.alerts.raise_alert(
+                    key, a.ts, kind=a.kind, zone_id=item.cfg.queue, payload=payload, photos=photos
+                )
+            )
         return out
 
     def _message(self, item: _Checkout, snap: QueueSnapshot, a: QueueAlert) -> str:
@@ -361,3 +376,8 @@ class QueueModule(Module):
             out.append(self._snapshot_event(item, snap))
             out.extend(self._alert_events(item, snap, item.alerter.flush(ts), None))
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The queue module of a camera with checkouts (its package's build)."""
+    return [QueueModule(ctx, ctx.feed)] if ctx.camera.modules.queue.enabled and ctx.camera.checkouts() else []

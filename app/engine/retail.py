@@ -17,14 +17,16 @@ from analytics.geometry import LineZone, PolygonZone
 from analytics.heatmap import Heatmap, TimeAccumulator
 from analytics.lines import LineCounter, LineCrossing
 from analytics.tracks import anchor_points, role_of, roles_in
-from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
+from analytics.types import PERSON_CLASS, Detections, Frame
 from analytics.visits import Visit, VisitTracker
 from analytics.zones import ZoneEvent, ZoneTracker
 from app.config import ZoneType
-from app.engine.modules import CameraContext, Module, Record, encode_crop
-from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord
+from app.engine.modules import CameraContext, Module, Record
+from app.modules.retail.events import FOOTFALL, VISIT, ZONE_DWELL, ZONE_ENTER
+from app.store.records import BackgroundRecord, HeatmapRecord
 
 HOUR = 3600.0
+
 #: The first background is made once this many frames are sampled (a live camera gets one early) …
 BACKGROUND_FIRST = 12
 #: … then again after this much video time, and at the end of the run.
@@ -128,24 +130,14 @@ class RetailModule(Module):
         self, frame: Frame, people: Detections, crossings: list[LineCrossing]
     ) -> list[Record]:
         out: list[Record] = []
-        boxes = None
         index = {int(t): i for i, t in enumerate(people.tracker_id.tolist())}
         for c in crossings:
-            photos: tuple[PhotoRecord, ...] = ()
             i = index.get(c.track_id)
-            if self.cfg.footfall.save_crops and i is not None:
-                if boxes is None:
-                    boxes = expand_boxes(
-                        people.xyxy, self.ctx.detection.box_expand or 0.0, frame.width, frame.height
-                    )
-                crop = encode_crop(frame.image, boxes[i])
-                photos = (crop,) if crop else ()
+            photos = self.crop(frame, people, i) if self.cfg.footfall.save_crops and i is not None else ()
             out.append(
-                EventRecord(
-                    camera_id=frame.camera_id,
-                    ts=c.ts,
-                    module="footfall",
-                    type=c.direction,
+                FOOTFALL[c.direction].record(
+                    frame.camera_id,
+                    c.ts,
                     track_id=c.track_id,
                     zone_id=c.line_id,
                     payload={
@@ -163,18 +155,18 @@ class RetailModule(Module):
         for e in events:
             if e.kind == "enter":
                 out.append(
-                    EventRecord(camera_id, e.ts, "zones", "enter", e.track_id, e.zone_id, {"role": e.role})
+                    ZONE_ENTER.record(
+                        camera_id, e.ts, track_id=e.track_id, zone_id=e.zone_id, payload={"role": e.role}
+                    )
                 )
             elif e.duration is not None:
                 out.append(
-                    EventRecord(
+                    ZONE_DWELL.record(
                         camera_id,
                         e.ts - e.duration,
-                        "zones",
-                        "dwell",
-                        e.track_id,
-                        e.zone_id,
-                        {"role": e.role, "duration": round(e.duration, 3)},
+                        track_id=e.track_id,
+                        zone_id=e.zone_id,
+                        payload={"role": e.role, "duration": round(e.duration, 3)},
                         ts_end=e.ts,
                     )
                 )
@@ -182,14 +174,11 @@ class RetailModule(Module):
 
     def _visit_records(self, camera_id: str, visits: list[Visit]) -> list[Record]:
         return [
-            EventRecord(
+            VISIT.record(
                 camera_id,
                 v.start_ts,
-                "visits",
-                "visit",
-                v.track_ids[0],
-                None,
-                {
+                track_id=v.track_ids[0],
+                payload={
                     "duration": round(v.duration, 3),
                     "zones": list(v.zones),
                     "tracks": list(v.track_ids),
@@ -288,3 +277,13 @@ class RetailModule(Module):
         if self.cfg.heatmap.enabled and samples and self._background_ts != samples[-1].ts:
             out.extend(self._make_background(cam))  # unless nothing was sampled since the last one
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The retail module of a camera when footfall, zones, visits or heatmap is on (its package's build)."""
+    m = ctx.camera.modules
+    return (
+        [RetailModule(ctx)]
+        if (m.footfall.enabled or m.zones.enabled or m.visits.enabled or m.heatmap.enabled)
+        else []
+    )

@@ -57,6 +57,7 @@ from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
 from app.engine.modules import Record, encode_crop
 from app.engine.stages import Stage
 from app.errors import UserError
+from app.modules.roles.events import ROLE_DECISION
 from app.store.records import EventRecord, PhotoRecord
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from models.roles import RoleClassifier
 
 log = logging.getLogger(__name__)
+
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 #: Seconds between two crops of a track kept for labelling and training.
@@ -385,24 +387,34 @@ class RoleStage(Stage):
                 seen.crops.append((frame.ts, crop))
 
     def _decision(self, camera_id: str, tr: TrackRole) -> EventRecord | None:
-        seen = self._seen.pop(tr.track_id, None)
+        """The decision event of an ended track, or of a closed segment of a track that goes on.
+
+        A segment closes when the track's appearance changed abruptly (an ID switch); its event
+        carries the crops taken during it.
+        """
+        current = self.resolver.get(tr.track_id)
+        goes_on = current is not None and current.segment != tr.segment
+        seen = self._seen.get(tr.track_id) if goes_on else self._seen.pop(tr.track_id, None)
         if seen is None or seen.frames < self.min_frames:
             return None  # noise: the tracks module does not store it either
+        crops = [c for t, c in seen.crops if t <= tr.last_ts + 1e-6]
+        if goes_on:
+            seen.crops = [(t, c) for t, c in seen.crops if t > tr.last_ts + 1e-6]
         payload: dict[str, Any] = {
             "role": tr.role,
             "confidence": round(tr.confidence, 3),
             "employee_id": tr.employee_id,
             "decided_after": None if tr.decided_ts is None else round(tr.decided_ts - tr.first_ts, 3),
+            "segment": tr.segment,
+            "torso_colours": None if tr.colours is None else [round(float(v), 4) for v in tr.colours],
             **tr.evidence.as_dict(),
         }
-        return EventRecord(
-            camera_id=camera_id,
-            ts=tr.first_ts,
-            module="roles",
-            type="decision",
+        return ROLE_DECISION.record(
+            camera_id,
+            tr.first_ts,
             track_id=tr.track_id,
             payload=payload,
-            photos=tuple(c for _, c in seen.crops),
+            photos=tuple(crops),
             ts_end=tr.last_ts,
         )
 

@@ -8,7 +8,6 @@ is complete, so an interrupted or truncated analysis never looks finished.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from app.errors import UserError
 from app.store.db import open_store
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter, WriterStats
-from models.base import BackendUnavailable, DetectorSettings
+from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
+from models.pose import PoseBackend
 from models.registry import BackendChoice, create_detector
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ class AnalysisResult:
         backend: the detector description and why it was chosen.
         writer_stats: the writer's counters (events/tracks written, batches, latency).
         roles: what staff/customer roles were decided from (one line).
+        detector: the detector backend that ran (its runtime, threads, warm-up).
+        pose_backend: the pose backend that ran, if any.
     """
 
     summary: RunSummary
@@ -49,6 +51,8 @@ class AnalysisResult:
     backend: str
     writer_stats: WriterStats
     roles: str = ""
+    detector: DetectorBackend | None = None
+    pose_backend: PoseBackend | None = None
 
 
 def detector_settings(site: SiteConfig, cameras: CameraConfig | list[CameraConfig]) -> DetectorSettings:
@@ -65,7 +69,7 @@ def detector_settings(site: SiteConfig, cameras: CameraConfig | list[CameraConfi
         confidence=min(confidences),
         classes=(),
         iou=d.iou,
-        threads=d.threads or (os.cpu_count() or 2),
+        threads=d.threads,  # 0: the backend takes the cores available to this process
         model_dir=d.model_dir,
         model_name=d.yolo_model,
         input_size=d.input_size,
@@ -176,7 +180,10 @@ def analyze(
             writer.close()
         stats = writer.stats()
         roles = role_setup.describe() if site.roles.enabled else "off"
-        return AnalysisResult(summary, run_id, store.safe_url, data_dir, choice.reason, stats, roles)
+        pose = pipe.pose.backend if pipe.pose is not None else None
+        return AnalysisResult(
+            summary, run_id, store.safe_url, data_dir, choice.reason, stats, roles, choice.backend, pose
+        )
     finally:
         source.close()
 

@@ -25,9 +25,11 @@ import numpy as np
 
 from analytics.geometry import to_pixels
 from analytics.service import UnattendedEvent, UnattendedMonitor
-from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
-from app.engine.modules import CameraContext, Module, Record, encode_crop
-from app.store.records import EventRecord, PhotoRecord
+from analytics.types import PERSON_CLASS, Detections, Frame
+from app.engine.modules import CameraContext, Module, Record
+from app.events import AlertBook
+from app.modules.service.events import SERVICE_UNATTENDED
+from app.store.records import PhotoRecord
 
 
 def _minutes(seconds: float) -> str:
@@ -40,7 +42,7 @@ class ServiceModule(Module):
 
     Example:
         >>> mod = ServiceModule(ctx)  # doctest: +SKIP
-        >>> records = mod.process(frame, tracked, roles={3: "customer", 5: "staff"})  # doctest: +SKIP
+        >>> records = mod.process(frame, tracked)  # doctest: +SKIP
     """
 
     name = "service"
@@ -53,7 +55,7 @@ class ServiceModule(Module):
         self.zone_names = {z.id: z.label for z in self.zones}
         self.monitor: UnattendedMonitor | None = None
         self._size: tuple[int, int] | None = None
-        self._raised: dict[int, tuple[str, float]] = {}  # track → (alert id, raise ts)
+        self.alerts = AlertBook(self.name, ctx.camera.id)  # one alert per waiting customer (track id)
 
     def _build(self, width: int, height: int) -> None:
         self.monitor = UnattendedMonitor(
@@ -89,11 +91,7 @@ class ServiceModule(Module):
         for ev in events:
             zone = self.zone_names.get(ev.zone_id, ev.zone_id)
             if ev.kind == "start":
-                alert_id = f"{cam}:{ev.zone_id}:unattended:{ev.track_id}:{round(ev.ts * 1000)}"
-                self._raised[ev.track_id] = (alert_id, ev.ts)
                 payload = {
-                    "alert_id": alert_id,
-                    "kind": "unattended",
                     "message": f"{zone}: a customer has waited {_minutes(ev.waited)} with no staff near",
                     "waited": round(ev.waited, 3),
                     "zone": zone,
@@ -101,17 +99,16 @@ class ServiceModule(Module):
                 }
                 photos = self._photo(frame, people, ev.track_id) if frame is not None else ()
                 out.append(
-                    EventRecord(cam, ev.ts, "service", "alert", ev.track_id, ev.zone_id, payload, photos)
-                )
-                continue
-            alert_id, raised = self._raised.pop(ev.track_id, (None, None))
-            if alert_id is not None and raised is not None:
-                end = {"alert_id": alert_id, "kind": "unattended", "reason": ev.reason, "role": "customer"}
-                out.append(
-                    EventRecord(
-                        cam, raised, "service", "alert_end", ev.track_id, ev.zone_id, end, ts_end=ev.ts
+                    self.alerts.raise_alert(
+                        ev.track_id, ev.ts, kind="unattended", zone_id=ev.zone_id, track_id=ev.track_id,
+                        id_parts=(ev.track_id,), payload=payload, photos=photos,
                     )
-                )
+                )  # fmt: skip
+                continue
+            raised = self.alerts.raised_at(ev.track_id)
+            end = self.alerts.end_alert(ev.track_id, ev.ts, payload={"reason": ev.reason, "role": "customer"})
+            if end is not None and raised is not None:
+                out.append(end)
                 fact = {
                     "waited": round(ev.waited, 3),
                     "alerted_after": round(raised - ev.since, 3),
@@ -120,8 +117,8 @@ class ServiceModule(Module):
                     "role": "customer",
                 }
                 out.append(
-                    EventRecord(
-                        cam, ev.since, "service", "unattended", ev.track_id, ev.zone_id, fact, ts_end=ev.ts
+                    SERVICE_UNATTENDED.record(
+                        cam, ev.since, track_id=ev.track_id, zone_id=ev.zone_id, payload=fact, ts_end=ev.ts
                     )
                 )
         return out
@@ -132,8 +129,14 @@ class ServiceModule(Module):
         hit = np.flatnonzero(people.tracker_id == track_id)
         if not hit.size:
             return ()
-        box = expand_boxes(
-            people.xyxy[hit[:1]], self.ctx.detection.box_expand or 0.0, frame.width, frame.height
-        )
-        crop = encode_crop(frame.image, box[0])
-        return (crop,) if crop else ()
+        return self.crop(frame, people, int(hit[0]))
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The unattended-customer module of a camera with zones of its types (its package's build; needs roles)."""
+    m = ctx.camera.modules.service
+    return (
+        [ServiceModule(ctx)]
+        if m.enabled and any(z.type.value in m.zone_types for z in ctx.camera.zones)
+        else []
+    )

@@ -75,9 +75,7 @@ class Cadence:
         """Whether the ``n``-th analysed frame (0-based) is one the stage runs on."""
         return self.every <= 1 or n % self.every == 0
 
-    def select(
-        self, dets: Detections, zones_px: Sequence[np.ndarray] | None = None
-    ) -> np.ndarray:
+    def select(self, dets: Detections, zones_px: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """Boolean mask of the detections the stage should look at.
 
         Args:

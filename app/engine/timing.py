@@ -24,6 +24,7 @@ class StageStats:
         mean_ms: mean milliseconds per run.
         p90_ms: 90th percentile over the most recent runs.
         total_s: total seconds spent.
+        first_ms: the first run (a backend's first real frame: slow when it did not warm up).
     """
 
     name: str
@@ -31,6 +32,7 @@ class StageStats:
     mean_ms: float
     p90_ms: float
     total_s: float
+    first_ms: float = 0.0
 
 
 class StageTimer:
@@ -49,6 +51,7 @@ class StageTimer:
         self._total: dict[str, float] = {}
         self._count: dict[str, int] = {}
         self._recent: dict[str, deque[float]] = {}
+        self._first: dict[str, float] = {}
         self._window = window
 
     def add(self, stage: str, seconds: float) -> None:
@@ -56,6 +59,7 @@ class StageTimer:
         with self._lock:
             self._total[stage] = self._total.get(stage, 0.0) + seconds
             self._count[stage] = self._count.get(stage, 0) + 1
+            self._first.setdefault(stage, seconds)
             self._recent.setdefault(stage, deque(maxlen=self._window)).append(seconds)
 
     @contextmanager
@@ -75,5 +79,5 @@ class StageTimer:
                 n = self._count[name]
                 recent = np.fromiter(self._recent[name], dtype=np.float64)
                 p90 = float(np.percentile(recent, 90)) * 1000 if recent.size else 0.0
-                out[name] = StageStats(name, n, total / n * 1000, p90, total)
+                out[name] = StageStats(name, n, total / n * 1000, p90, total, self._first[name] * 1000)
             return out

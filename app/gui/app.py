@@ -131,9 +131,19 @@ def make_application(argv: list[str] | None = None):  # type: ignore[no-untyped-
 
 
 def build_window(  # type: ignore[no-untyped-def]
-    setup: GuiSetup, *, engine_db_url: str | None = None, engine_data_dir: Path | None = None, detector=None
+    setup: GuiSetup,
+    *,
+    engine_db_url: str | None = None,
+    engine_data_dir: Path | None = None,
+    detector=None,
+    settings=None,
+    reopen=None,
 ):
-    """The main window for ``setup``; the live engine may write elsewhere (screenshots use a scratch database)."""
+    """The main window for ``setup``; the live engine may write elsewhere (screenshots use a scratch database).
+
+    ``settings`` (a QSettings) keeps the window's geometry and last tab (default: the user's);
+    ``reopen(config, db)`` opens another site or database from the File menu.
+    """
     from app.gui.alerts_panel import StoreAlertFeed
     from app.gui.engine_controller import EngineController
     from app.gui.main_window import MainWindow
@@ -143,21 +153,80 @@ def build_window(  # type: ignore[no-untyped-def]
     controller = EngineController(
         engine_db_url or setup.db_url, engine_data_dir or setup.data_dir, detector=detector
     )
-    return MainWindow(doc, setup.store, setup.data_dir, controller, alerts=StoreAlertFeed(setup.store))
+    return MainWindow(
+        doc,
+        setup.store,
+        setup.data_dir,
+        controller,
+        alerts=StoreAlertFeed(setup.store),
+        settings=settings,
+        reopen=reopen,
+    )
+
+
+def log_to_file(folder: Path) -> Path | None:
+    """Also write the log (warnings and up) to ``folder/storesight.log`` (rotated at 1 MB, 3 kept)."""
+    from logging.handlers import RotatingFileHandler
+
+    path = folder / "storesight.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError as e:
+        log.warning("no log file in %s: %s", folder, e)
+        return None
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+        for h in root.handlers:  # the console keeps showing warnings only
+            if h is not handler and h.level == logging.NOTSET:
+                h.setLevel(logging.WARNING)
+    return path
 
 
 def run(config: Path | None, db: str | None, *, stop: threading.Event | None = None) -> int:
     """Open the window and run until it is closed (or ``stop`` is set, e.g. by Ctrl+C)."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.errors import UserError
 
     setup = resolve_setup(config, db)
     app = make_application()
-    win = build_window(setup)
-    win.show()
+    log_to_file(setup.data_dir / "logs")
+    windows: list = []
+    stores = [setup.store]
+
+    def open_window(s: GuiSetup, old=None) -> None:  # type: ignore[no-untyped-def]
+        win = build_window(s, reopen=reopen)
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        windows.append(win)
+        if old is not None:
+            win.restoreGeometry(old.saveGeometry())
+        win.show()
+
+    def reopen(new_config: Path | None, new_db: str | None) -> None:
+        old = windows[-1] if windows else None
+        try:
+            s = resolve_setup(new_config, new_db)
+        except UserError as e:
+            if old is not None:
+                QMessageBox.warning(old, "Cannot open", str(e))
+            return
+        stores.append(s.store)
+        open_window(s, old)  # shown before the old one closes (the last window closing quits)
+        if old is not None and not old.close():
+            windows.pop().close()
+
+    open_window(setup)
     if stop is not None:
-        timer = QTimer(win)
-        timer.timeout.connect(lambda: win.close() if stop.is_set() else None)
+        timer = QTimer(app)
+        timer.timeout.connect(lambda: windows[-1].close() if stop.is_set() else None)
         timer.start(250)
     code = app.exec()
-    setup.store.close()
+    for store in stores:
+        store.close()
     return int(code)

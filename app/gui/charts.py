@@ -45,7 +45,9 @@ def _reset(w: pg.PlotWidget, *, left: str = "", bottom: str = "") -> pg.PlotItem
     item = w.getPlotItem()
     item.clear()
     if item.legend is not None:
-        item.legend.scene().removeItem(item.legend)
+        item.layout.removeItem(item.legend)
+        if item.legend.scene() is not None:
+            item.legend.scene().removeItem(item.legend)
         item.legend = None
     item.setLabel("left", left, color="#303030")
     item.setLabel("bottom", bottom, color="#303030")
@@ -67,8 +69,11 @@ def _empty(item: pg.PlotItem, text: str) -> None:
 
 
 def _legend(item: pg.PlotItem) -> pg.LegendItem:
-    leg = item.addLegend(offset=(-8, 8), labelTextColor="#202020", brush=pg.mkBrush(255, 255, 255, 220))
-    leg.setLabelTextSize("9pt")
+    """A legend below the plot, outside the data (inside it covered bars and histograms)."""
+    # one column: a legend wider than the plot would push the plot out of a small window
+    leg = pg.LegendItem(labelTextColor="#202020", labelTextSize="8pt", colCount=1, frame=False, verSpacing=-8)
+    item.layout.addItem(leg, 4, 1)
+    item.legend = leg
     return leg
 
 
@@ -95,6 +100,7 @@ def in_out_bars(
     item.addItem(b)
     leg.addItem(a, "came in")
     leg.addItem(b, "went out")
+    leg.setColumnCount(2)  # two short words side by side
     step = max(1, len(labels) // 12)
     item.getAxis("bottom").setTicks([[(float(i), labels[i]) for i in range(0, len(labels), step)]])
     top = max([*ins, *outs, 1])
@@ -238,7 +244,11 @@ def funnel_bars(
             t = pg.TextItem(str(h), color="#202020", anchor=(0.5, 1.0))
             t.setPos(x, h)
             item.addItem(t)
-    item.getAxis("bottom").setTicks([[(float(i), g) for i, (g, _) in enumerate(steps)]])
+    # names that would run into each other on a narrow chart are shortened (full names in the tooltip)
+    room = max(6, int((w.width() - 70) / max(1, len(steps)) / 8))
+    short = [g if len(g) <= room else g[: room - 1].rstrip() + "…" for g, _ in steps]
+    item.getAxis("bottom").setTicks([[(float(i), g) for i, g in enumerate(short)]])
+    w.setToolTip(" · ".join(g for g, _ in steps))
     item.setYRange(0, top * 1.75, padding=0)
     pad = max(0.6, (3.2 - len(steps)) / 2)
     item.setXRange(-pad, len(steps) - 1 + pad, padding=0)

@@ -77,6 +77,11 @@ class DashboardPage(QWidget):
         self.tz: dt.tzinfo | None = None
         self.loading = False
         self._again = False
+        self._shown: Dashboard | None = None
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(150)
+        self._refit.timeout.connect(self._refit_funnel)
         self.auto_timer = QTimer(self)
         self.auto_timer.setInterval(AUTO_REFRESH_MS)
         self.auto_timer.timeout.connect(self._auto_refresh)
@@ -122,7 +127,7 @@ class DashboardPage(QWidget):
         self.hourly = charts.make_plot("Footfall per hour")
         self.daily = charts.make_plot("Footfall per day")
         self.occupancy = charts.make_plot("People in each zone", time_axis=True)
-        self.dwell = charts.make_plot("How long people stay in each zone")
+        self.dwell = charts.make_plot("How long people stay")
         self.funnel = charts.make_plot("Visits funnel")
         self.queue = charts.make_plot("Checkout queue (and forecast)", time_axis=True)
         grid = QGridLayout()
@@ -263,7 +268,17 @@ class DashboardPage(QWidget):
         self._draw(d)
         self.loaded.emit()
 
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Redraw the funnel for the new width (its group names are shortened to fit)."""
+        super().resizeEvent(event)
+        self._refit.start()
+
+    def _refit_funnel(self) -> None:
+        if self._shown is not None:
+            charts.funnel_bars(self.funnel, self._funnel_steps(self._shown), empty="No visits in this period")
+
     def _draw(self, d: Dashboard) -> None:
+        self._shown = d
         span = (d.since or 0) + 1
         off = charts.utc_offset(self.tz, span)
         for w in (self.occupancy, self.queue):

@@ -371,9 +371,6 @@ class HeatmapPicture:
     note: str
 
 
-ROLE_WORDS = {"customer": "customers (all but staff)", "staff": "staff only", "all": "everyone"}
-
-
 def heatmap_picture(
     store: Store,
     camera: str,
@@ -385,62 +382,12 @@ def heatmap_picture(
     period: str = "",
     paths: bool = False,
 ) -> HeatmapPicture:
-    """The camera's heatmap (or people's paths) over its background, drawn by :mod:`app.render`.
+    """The camera's heatmap (or people's paths) over its background (:func:`app.pictures.camera_picture`).
 
     Returns ``image=None`` with the reason when nothing was recorded.
     """
-    from app.render import ZoneShape, decode_image, paths_picture
-    from app.render import heatmap_picture as draw_heatmap
+    from app.pictures import camera_picture
 
-    cam = stats.cameras(store, camera)[0]
-    tz = stats.site_timezone(store, camera)
-    grid = stats.heatmap_grid(store, camera, since, until, role=role)
-    if grid is None or grid.seconds <= 0:
-        return HeatmapPicture(
-            None, f"No heatmap for {cam.label} ({ROLE_WORDS[role]}) in {period or 'this period'}."
-        )
-    bg_row = stats.background_for(store, camera, until)
-    background = None
-    if bg_row is not None:
-        try:
-            background = decode_image((data_dir / bg_row.path).read_bytes())
-        except OSError:
-            background = None
-    zones = [ZoneShape(z.config_id, z.label, z.type, z.points) for z in cam.zones if z.active]
-    subtitle = f"{cam.site}  |  {period}, {stats.timezone_name(tz)}  |  {ROLE_WORDS[role]}"
-    note = f"{fmt_duration(grid.seconds)} of people's time in all ({grid.hours} stored hour{'s' * (grid.hours != 1)})"
-    if background is None:
-        note += "; no background picture found in the data folder"
-    if paths:
-        tracks = stats.track_paths(store, camera, since, until, role=role)
-        if not tracks:
-            return HeatmapPicture(None, f"No paths for {cam.label} in {period or 'this period'}.")
-        start = since if since is not None else min(float(t.points[0, 0]) for t in tracks)
-        end = until if until is not None else max(float(t.points[-1, 0]) for t in tracks)
-        start = max(start, min(float(t.points[0, 0]) for t in tracks))
-        end = min(end, max(float(t.points[-1, 0]) for t in tracks))
-        pic = paths_picture(
-            [t.points for t in tracks],
-            width=grid.width,
-            height=grid.height,
-            start=start,
-            end=max(end, start + 1),
-            tz=tz,
-            background=background,
-            zones=zones,
-            title=f"Paths: where people walked - {cam.label}",
-            subtitle=subtitle,
-        )
-        return HeatmapPicture(pic, f"{len(tracks)} paths")
-    pic = draw_heatmap(
-        grid.grid,
-        width=grid.width,
-        height=grid.height,
-        cell=grid.cell,
-        background=background,
-        zones=zones,
-        title=f"Heatmap: where people spent time - {cam.label}",
-        subtitle=subtitle,
-        note=note,
-    )
-    return HeatmapPicture(pic, note)
+    pic = camera_picture(store, camera, since, until, data_dir=data_dir, role=role, period=period, paths=paths)
+    note = pic.note[:1].upper() + pic.note[1:] if pic.image is None else pic.note
+    return HeatmapPicture(pic.image, f"{note}; {pic.warning}" if pic.warning and pic.image is not None else note)

@@ -8,7 +8,6 @@ freezes. The grid reads :meth:`EngineController.snapshots` (a quick locked read)
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -17,6 +16,7 @@ from app.config import CameraConfig, SiteConfig
 from app.engine.engine import CameraSnapshot, Engine
 from app.gui.qt_util import run_async
 from models.registry import BackendChoice
+from models.runtime import available_cpus
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def gui_site(site: SiteConfig) -> SiteConfig:
     """
     if site.detector.threads:
         return site
-    threads = max(1, (os.cpu_count() or 2) - 1)
+    threads = max(1, available_cpus() - 1)
     return site.model_copy(update={"detector": site.detector.model_copy(update={"threads": threads})})
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QFileDialog,
@@ -24,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.event_data import event_kinds, find_events, track_photos
+from app.events import event_words
+from app.gui.event_data import event_kinds, find_events, track_photos, track_roles
 from app.gui.event_frame_dialog import EventFrameDialog
-from app.gui.event_model import THUMB, WHAT, EventTableModel
+from app.gui.event_model import THUMB, EventTableModel
 from app.gui.qt_util import run_async
 from app.store import stats
 from app.store.db import Store
@@ -86,6 +88,15 @@ class EventBrowser(QWidget):
             e.setCalendarPopup(True)
             e.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.search_button = QPushButton("Search")
+        self.snapshots = QCheckBox("Queue snapshots")
+        self.snapshots.setToolTip(
+            "Show the queue's status written every few seconds (hidden: they bury the events of people)."
+        )
+        self.newer_button = QPushButton("◀ Newer")
+        self.older_button = QPushButton("Older ▶")
+        self.newer_button.setToolTip(f"The {LIMIT} events before these")
+        self.older_button.setToolTip(f"The next {LIMIT} older events")
+        self._pages: list[tuple[float, int] | None] = [None]  # the cursor of each page shown so far
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip(
             "Write the selected events (all shown if none is selected) to CSV, with photos."
@@ -99,15 +110,16 @@ class EventBrowser(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(78)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB.height() + 6)
         self.table.setIconSize(THUMB)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((70, 150, 130, 130, 80, 150, 70)):
+        for col, width in enumerate((52, 150, 130, 130, 170, 70, 110)):
             self.table.setColumnWidth(col, width)
 
         filters = QHBoxLayout()
+        self.filter_labels: dict[str, QLabel] = {}
         for label, widget in (
             ("Camera", self.camera_box),
             ("Module", self.module_box),
@@ -116,12 +128,16 @@ class EventBrowser(QWidget):
             ("From", self.since_edit),
             ("to", self.until_edit),
         ):
-            filters.addWidget(QLabel(label))
+            self.filter_labels[label] = QLabel(label)
+            filters.addWidget(self.filter_labels[label])
             filters.addWidget(widget)
+        filters.addWidget(self.snapshots)
         filters.addWidget(self.search_button)
         filters.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.newer_button)
+        bottom.addWidget(self.older_button)
         bottom.addWidget(QLabel("Double-click an event to see the whole picture."))
         bottom.addWidget(self.export_button)
         lay = QVBoxLayout(self)
@@ -130,6 +146,9 @@ class EventBrowser(QWidget):
         lay.addLayout(bottom)
 
         self.search_button.clicked.connect(self.refresh)
+        self.snapshots.toggled.connect(lambda _on: self.refresh())
+        self.older_button.clicked.connect(self.older)
+        self.newer_button.clicked.connect(self.newer)
         for b in (self.camera_box, self.module_box, self.type_box, self.zone_box):
             b.activated.connect(lambda _i: self.refresh())
         self.module_box.activated.connect(lambda _i: self._fill_types())
@@ -159,7 +178,8 @@ class EventBrowser(QWidget):
             self.camera_box.addItem(c.label, c.config_id)
         self._kinds = event_kinds(store)
         for m in sorted({m for m, _, _ in self._kinds}):
-            self.module_box.addItem(m, m)
+            n = sum(c for mm, _, c in self._kinds if mm == m)
+            self.module_box.addItem(f"{m} ({n:,})", m)
         self._fill_types()
         self._fill_zones()
         span = stats.data_span(store)
@@ -171,9 +191,14 @@ class EventBrowser(QWidget):
         module = self.module_box.currentData()
         self.type_box.clear()
         self.type_box.addItem("any", None)
-        for t in sorted({t for m, t, _ in self._kinds if module is None or m == module}):
-            words = sorted({WHAT.get((m, tt), t) for m, tt, _ in self._kinds if tt == t})
-            self.type_box.addItem(words[0] if len(words) == 1 and words[0] != t else t, t)
+        counts: dict[str, int] = {}
+        for m, t, n in self._kinds:
+            if module is None or m == module:
+                counts[t] = counts.get(t, 0) + n
+        for t in sorted(counts, key=lambda k: -counts[k]):  # the most frequent kinds first
+            words = sorted({event_words(m, tt) for m, tt, _ in self._kinds if tt == t})
+            name = words[0] if len(words) == 1 else t.replace("_", " ")
+            self.type_box.addItem(f"{name} ({counts[t]:,})", t)
 
     def _fill_zones(self) -> None:
         camera = self.camera_box.currentData()
@@ -205,6 +230,16 @@ class EventBrowser(QWidget):
             if key == "camera":
                 self._fill_zones()
 
+    def set_period(self, since: float, until: float) -> None:
+        """Search events in ``[since, until)`` (the window's shared period control)."""
+        self.since_edit.setDateTime(_qdt(since, self.tz))
+        self.until_edit.setDateTime(_qdt(until - 60, self.tz))
+
+    def hide_period(self) -> None:
+        """The window's shared period control is used instead of this page's own fields."""
+        for w in (self.since_edit, self.until_edit, self.filter_labels["From"], self.filter_labels["to"]):
+            w.hide()
+
     def filters(self) -> dict[str, object]:
         """The chosen filters as :func:`app.gui.event_data.find_events` arguments."""
         return {
@@ -214,12 +249,31 @@ class EventBrowser(QWidget):
             "zone": self.zone_box.currentData(),
             "since": _epoch(self.since_edit.dateTime(), self.tz),
             "until": _epoch(self.until_edit.dateTime(), self.tz) + 60,  # the whole last minute
+            "exclude": () if self.snapshots.isChecked() or self.type_box.currentData() == "snapshot"
+            else (("queue", "snapshot"),),
         }
 
     # --- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Search with the chosen filters (on a worker thread)."""
+        """Search with the chosen filters (on a worker thread), from the newest event."""
+        self._pages = [None]
+        self._load()
+
+    def older(self) -> None:
+        """The next page of older events."""
+        rows = self.model.events()
+        if rows:
+            self._pages.append((rows[-1].ts, rows[-1].id))
+            self._load()
+
+    def newer(self) -> None:
+        """Back to the page of newer events."""
+        if len(self._pages) > 1:
+            self._pages.pop()
+            self._load()
+
+    def _load(self) -> None:
         if self.store is None:
             return
         if self.loading:
@@ -227,13 +281,12 @@ class EventBrowser(QWidget):
             return
         self.loading = True
         self.count_label.setText("searching…")
-        store, f = self.store, self.filters()
+        store, f, before = self.store, self.filters(), self._pages[-1]
 
-        def load() -> tuple[list[EventRow], dict[int, PhotoRow]]:
-            rows = find_events(store, limit=LIMIT, **f)  # type: ignore[arg-type]
-            return rows, track_photos(
-                store, [r.track_id for r in rows if r.track_id is not None and not r.photos]
-            )
+        def load() -> tuple[list[EventRow], dict[int, PhotoRow], dict[int, str]]:
+            rows = find_events(store, limit=LIMIT, before=before, **f)  # type: ignore[arg-type]
+            photos = track_photos(store, [r.track_id for r in rows if r.track_id is not None and not r.photos])
+            return rows, photos, track_roles(store, [r.track_id for r in rows if r.track_id is not None])
 
         run_async(load, self._show, self._failed)
 
@@ -242,27 +295,57 @@ class EventBrowser(QWidget):
         self.count_label.setText(f"Could not read the events: {message}")
         self.loaded.emit()
 
-    def _show(self, result: tuple[list[EventRow], dict[int, PhotoRow]]) -> None:
+    def _show(self, result: tuple[list[EventRow], dict[int, PhotoRow], dict[int, str]]) -> None:
         self.loading = False
         if self._again:
             self._again = False
-            self.refresh()
+            self._load()
             return
-        rows, photos = result
-        self.model.set_events(rows, photos)
-        more = f" (the newest {LIMIT}; narrow the filters to see older ones)" if len(rows) >= LIMIT else ""
-        self.count_label.setText(f"{len(rows)} event{'s' * (len(rows) != 1)}{more}")
+        rows, photos, roles = result
+        self.model.set_events(rows, photos, roles)
+        page = len(self._pages)
+        first = (page - 1) * LIMIT
+        if page == 1 and len(rows) < LIMIT:
+            text = f"{len(rows):,} event{'s' * (len(rows) != 1)}"
+        else:
+            text = f"events {first + 1:,}–{first + len(rows):,}, newest first"
+        if not self.snapshots.isChecked():
+            text += " · queue snapshots hidden"
+        self.count_label.setText(text)
+        self.newer_button.setEnabled(page > 1)
+        self.older_button.setEnabled(len(rows) >= LIMIT)
         self.loaded.emit()
 
     # --- actions --------------------------------------------------------------------------
 
     def open_event(self, row: int) -> EventFrameDialog | None:
-        """Show the whole picture of the event in ``row`` (non-blocking dialog)."""
+        """Show the whole picture of the event in ``row`` (non-blocking dialog with previous/next)."""
         if self.store is None or not 0 <= row < self.model.rowCount():
             return None
-        dlg = EventFrameDialog(self.store, self.model.event_at(row), self.data_dir, self.tz, self)
+        ev = self.model.event_at(row)
+        dlg = EventFrameDialog(self.store, ev, self.data_dir, self.tz, self, **self._names(ev))
+        current = [row]
+
+        def step(delta: int) -> None:
+            new = current[0] + delta
+            if 0 <= new < self.model.rowCount():
+                current[0] = new
+                self.table.selectRow(new)
+                e = self.model.event_at(new)
+                dlg.show_event(e, **self._names(e))
+            dlg.prev_button.setEnabled(current[0] > 0)
+            dlg.next_button.setEnabled(current[0] < self.model.rowCount() - 1)
+
+        dlg.navigate = step
+        step(0)
         dlg.show()
         return dlg
+
+    def _names(self, ev: EventRow) -> dict[str, str]:
+        return {
+            "camera_name": self.model.camera_names.get(ev.camera, ""),
+            "zone_name": self.model.zone_names.get((ev.camera, ev.zone), "") if ev.zone else "",
+        }
 
     def selected_rows(self) -> list[int]:
         """Selected rows, in table order."""

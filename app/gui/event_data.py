@@ -43,6 +43,8 @@ def find_events(
     since: Moment = None,
     until: Moment = None,
     limit: int = 1000,
+    exclude: tuple[tuple[str, str], ...] = (),
+    before: tuple[float, int] | None = None,
 ) -> list[EventRow]:
     """Events matching every given filter, newest first, with their photos.
 
@@ -55,6 +57,8 @@ def find_events(
         since: inclusive lower bound of ``ts``.
         until: exclusive upper bound of ``ts``.
         limit: at most this many.
+        exclude: (module, type) kinds left out (the queue's periodic snapshots, by default in the GUI).
+        before: only events older than this (ts, id) — the next page after the last one shown.
     """
     q = (
         select(Event, Camera.config_id, Zone.config_id, Track.tracker_id)
@@ -74,9 +78,25 @@ def find_events(
         q = q.where(Event.ts >= since)
     if until is not None:
         q = q.where(Event.ts < until)
+    for m, t in exclude:
+        q = q.where(~((Event.module == m) & (Event.type == t)))
+    if before is not None:
+        ts, eid = before
+        q = q.where((Event.ts < ts) | ((Event.ts == ts) & (Event.id < eid)))
     q = q.order_by(Event.ts.desc(), Event.id.desc()).limit(limit)
     with store.session() as s:
         return event_rows(s, s.execute(q).all())
+
+
+def track_roles(store: Store, track_ids: list[int]) -> dict[int, str]:
+    """The final role of each track (``customer`` / ``staff`` / ``unknown``), by track row id."""
+    out: dict[int, str] = {}
+    ids = sorted(set(track_ids))
+    with store.session() as s:
+        for i in range(0, len(ids), 500):
+            for tid, role in s.execute(select(Track.id, Track.role).where(Track.id.in_(ids[i : i + 500]))):
+                out[tid] = role
+    return out
 
 
 def track_photos(store: Store, track_ids: list[int]) -> dict[int, PhotoRow]:
@@ -102,6 +122,27 @@ def track_photos(store: Store, track_ids: list[int]) -> dict[int, PhotoRow]:
             for tid, p in s.execute(q):
                 out.setdefault(tid, PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box))
     return out
+
+
+def track_box(store: Store, track_id: int, ts: float) -> tuple[float, float, float, float] | None:
+    """The person's box at ``ts`` (None when unknown).
+
+    Their stored position then (bottom centre, interpolated along the track's path) with the size
+    of the box photographed when the track started.
+    """
+    with store.session() as s:
+        path = s.scalar(select(Track.path).where(Track.id == track_id))
+    photo = track_photos(store, [track_id]).get(track_id)
+    if not path or photo is None or not photo.box:
+        return None
+    pts = np.asarray(path, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] < 3:
+        return None
+    x = float(np.interp(ts, pts[:, 0], pts[:, 1]))
+    y = float(np.interp(ts, pts[:, 0], pts[:, 2]))
+    x1, y1, x2, y2 = (float(v) for v in photo.box[:4])
+    w, h = x2 - x1, y2 - y1
+    return (x - w / 2, y - h, x + w / 2, y)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +212,11 @@ def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
     box = crop.box if crop is not None else None
     image: np.ndarray | None = None
     note = ""
+    where_note = ""
+    if box is None and event.track_id is not None:  # an event without its own photo (a stay, an end…)
+        box = track_box(store, event.track_id, event.ts)
+        if box is not None:
+            where_note = " · box: where the person stood then, sized as when first seen"
     if photo is not None:
         image = cv2.imread(str(data_dir / photo.path))
         note = "stored frame"
@@ -199,6 +245,7 @@ def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
                 note = "camera background with the person's photo put back (no full frame is stored for live cameras)"
     if image is None:
         return EventFrame(None, "no picture of the whole scene is stored for this event")
+    note += where_note
     if box is not None:
         x1, y1, x2, y2 = (round(v) for v in box)
         cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 0), 5, cv2.LINE_AA)

@@ -12,36 +12,22 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QPixmap
 
+from app.events import event_words
 from app.gui.qt_util import fmt_time
 from app.store.queries import EventRow, PhotoRow
 
-COLUMNS = ("Photo", "Time", "Camera", "Zone", "Module", "What happened", "Person", "Details")
+COLUMNS = ("Photo", "Time", "Camera", "Zone", "What happened", "Person", "Role", "Details")
 
-#: Event types in a store manager's words (module, type); unknown ones are shown as they are.
-WHAT: dict[tuple[str, str], str] = {
-    ("tracks", "track_start"): "person appeared",
-    ("tracks", "track_end"): "person left the view",
-    ("footfall", "in"): "came in",
-    ("footfall", "out"): "went out",
-    ("zones", "enter"): "entered the zone",
-    ("zones", "dwell"): "stay in the zone",
-    ("visits", "visit"): "store visit",
-    ("queue", "snapshot"): "queue status",
-    ("queue", "wait"): "waited in the queue",
-    ("queue", "abandon"): "left the queue unserved",
-    ("queue", "service"): "served at the counter",
-    ("queue", "lost"): "lost in the queue",
-    ("queue", "alert"): "queue alert",
-    ("queue", "alert_end"): "queue alert cleared",
-}
+#: A track's role in words (the event's own, else the track's final role).
+ROLE_WORDS = {"customer": "customer", "staff": "staff", "unknown": "not yet known"}
 
 
 def what(ev: EventRow) -> str:
     """The event's type in words."""
-    return WHAT.get((ev.module, ev.type), ev.type.replace("_", " "))
+    return event_words(ev.module, ev.type)
 
 
-THUMB = QSize(56, 72)
+THUMB = QSize(40, 50)  # compact rows: more events on a screen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,12 +69,19 @@ class EventTableModel(QAbstractTableModel):
         self._rows: list[EventRow] = []
         self._thumbs: dict[int, QPixmap | None] = {}
         self._track_photos: dict[int, PhotoRow] = {}
+        self._roles: dict[int, str] = {}
 
-    def set_events(self, rows: list[EventRow], track_photos: dict[int, PhotoRow] | None = None) -> None:
-        """Show these events; ``track_photos`` (by track row id) stand in for events without a photo."""
+    def set_events(
+        self,
+        rows: list[EventRow],
+        track_photos: dict[int, PhotoRow] | None = None,
+        roles: dict[int, str] | None = None,
+    ) -> None:
+        """Show these events (with the tracks' photos for events without one, and their final roles)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._track_photos = dict(track_photos or {})
+        self._roles = dict(roles or {})
         self._thumbs.clear()
         self.endResetModel()
 
@@ -162,12 +155,17 @@ class EventTableModel(QAbstractTableModel):
         if col == 3:
             return self.zone_names.get((ev.camera, ev.zone or ""), ev.zone or "")
         if col == 4:
-            return ev.module
-        if col == 5:
             return what(ev)
-        if col == 6:
+        if col == 5:
             return "" if ev.tracker_id is None else f"#{ev.tracker_id}"
+        if col == 6:
+            return self.role(ev)
         return details(ev)
+
+    def role(self, ev: EventRow) -> str:
+        """Customer / staff / not yet known, for events about a person ("" otherwise)."""
+        role = ev.payload.get("role") or (self._roles.get(ev.track_id) if ev.track_id is not None else None)
+        return ROLE_WORDS.get(str(role), str(role)) if role else ""
 
     def export_csv(self, rows: list[int], path: Path, *, photos: bool = True) -> int:
         """Write these rows to a CSV file (and copy their photos into ``<name>_photos/``).

@@ -85,6 +85,8 @@ class PeriodPicker(QWidget):
         for e in (self.first, self.last):
             e.setCalendarPopup(True)
             e.setDisplayFormat("yyyy-MM-dd")
+            # the whole date readable at any size (a squeezed field showed only "2026")
+            e.setMinimumWidth(e.fontMetrics().horizontalAdvance("2026-12-31") + 44)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(QLabel("From"))
@@ -108,6 +110,11 @@ class PeriodPicker(QWidget):
         if today is not None:
             self._today = today
         self.buttons["all"].setEnabled(span is not None)
+
+    @property
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day with data (None: no data)."""
+        return self._span
 
     def today(self) -> dt.date:
         """Today's date in the site's time zone (or the one given to :meth:`set_data_span`)."""

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -228,6 +229,14 @@ class RolesPanel(QWidget):
         strip_lay.setContentsMargins(8, 8, 8, 8)
         strip_lay.addLayout(self.crop_strip)
         strip_lay.addStretch(1)
+        # the crops scroll sideways: a long strip no longer widens the page past a small screen
+        strip_scroll = QScrollArea()
+        strip_scroll.setWidget(strip)
+        strip_scroll.setWidgetResizable(True)
+        strip_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        strip_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        strip_scroll.setFixedHeight(CROP_H + 16 + strip_scroll.horizontalScrollBar().sizeHint().height())
+        self.title.setWordWrap(True)
         self.crop_labels: list[QLabel] = []
         self.role_label = QLabel("")
         self.role_label.setWordWrap(True)
@@ -313,7 +322,7 @@ class RolesPanel(QWidget):
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(8, 0, 0, 0)
         dl.addWidget(self.title)
-        dl.addWidget(strip)
+        dl.addWidget(strip_scroll)
         dl.addWidget(self.role_label)
         dl.addWidget(self.evidence_label)
         dl.addSpacing(6)
@@ -324,9 +333,13 @@ class RolesPanel(QWidget):
         dl.addWidget(self.train_box)
         dl.addStretch(1)
 
+        detail_scroll = QScrollArea()  # the person's details scroll on a small screen, never overlap
+        detail_scroll.setWidget(detail)
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
         split = QSplitter()
         split.addWidget(self.list)
-        split.addWidget(detail)
+        split.addWidget(detail_scroll)
         split.setStretchFactor(1, 1)
         split.setSizes([380, 1000])
         lay = QVBoxLayout(self)
@@ -421,6 +434,10 @@ class RolesPanel(QWidget):
             self.employee_box.addItem(name, eid)
         self.employee_box.setCurrentIndex(max(0, self.employee_box.findData(chosen)))
 
+    def _camera_name(self, camera_id: str) -> str:
+        i = self.camera_box.findData(camera_id)
+        return self.camera_box.itemText(i) if i > 0 else camera_id
+
     def _show_counts(self) -> None:
         s, c = self.counts.get("staff", 0), self.counts.get("customer", 0)
         self.label_counts.setText(f"Labelled so far: {s} staff, {c} customer{'s' * (c != 1)}.")
@@ -435,7 +452,7 @@ class RolesPanel(QWidget):
         decided = r.role if r.role == "unknown" else f"{r.role} {100 * r.confidence:.0f} %"
         p = "–" if r.p_staff is None else f"{r.p_staff:.2f}"
         mark = f"✓ labelled {r.label}" if r.label else f"{decided} · p(staff) {p}"
-        item.setText(f"{r.camera} · #{r.tracker_id} · {when}\n{fmt_duration(r.duration)} · {mark}")
+        item.setText(f"{self._camera_name(r.camera)} · #{r.tracker_id} · {when}\n{fmt_duration(r.duration)} · {mark}")
         item.setData(Qt.ItemDataRole.UserRole, r.id)
         item.setForeground(QColor("#7a8088") if r.label else QColor("#1d2125"))
         item.setSizeHint(QSize(0, ICON.height() + 6))
@@ -479,7 +496,8 @@ class RolesPanel(QWidget):
             self.crop_strip.addWidget(lab)
         end = fmt_time(r.last_ts, self.tz, date=False)
         self.title.setText(
-            f"Camera {r.camera} · person #{r.tracker_id} (run {r.run_id}) · {fmt_time(r.first_ts, self.tz)}–{end}"
+            f"{self._camera_name(r.camera)} · person #{r.tracker_id} (run {r.run_id}) · "
+            f"{fmt_time(r.first_ts, self.tz)}–{end}"
             f" · seen for {fmt_duration(r.duration)}"
         )
         colour = ROLE_COLORS.get(r.role, "#5a6068")

@@ -9,6 +9,7 @@ a display (``QT_QPA_PLATFORM=offscreen`` is set when no platform is chosen).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
@@ -17,8 +18,14 @@ from pathlib import Path
 
 from app.errors import UserError
 
-#: Window size of the screenshots (a common laptop/desktop size).
-SIZE = (1440, 900)
+#: Window sizes of the screenshots: a full-HD desktop (files ``NAME.png``) and a small laptop
+#: screen (``NAME-1024x700.png``) — every page must read well at both.
+SIZES = ((1920, 1080), (1024, 700))
+
+
+def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ...] = SIZES) -> str:
+    """``dashboard`` at the first size, ``dashboard-1024x700`` at the others."""
+    return name if size == sizes[0] else f"{name}-{size[0]}x{size[1]}"
 
 
 def _wait(app, cond: Callable[[], bool], timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -42,7 +49,7 @@ def take_screenshots(
     db: str,
     config: Path | None = None,
     live_seconds: float = 12.0,
-    size: tuple[int, int] = SIZE,
+    sizes: tuple[tuple[int, int], ...] = SIZES,
     log: Callable[[str], None] = print,
 ) -> list[Path]:
     """Render the main screens into ``out_dir`` and return the files written.
@@ -52,13 +59,15 @@ def take_screenshots(
         db: the database to show (it must exist; it is only read).
         config: the site config (default: as ``storesight gui`` chooses).
         live_seconds: how long the cameras run before the live grid is captured.
-        size: window size in pixels.
+        sizes: window sizes in pixels; every page is captured at each (see :func:`shot_name`).
         log: progress messages.
 
     Raises:
         UserError: bad arguments, a missing database, or a folder that cannot be written.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
     from app.gui.app import build_window, make_application, resolve_setup
     from app.gui.camera_dialog import CameraDialog
 
@@ -66,6 +75,8 @@ def take_screenshots(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UserError(f"--screenshot: cannot create {out_dir} ({e.strerror or e})", 2) from None
+    from app.store.alerts import alerts
+
     setup = resolve_setup(config, db, must_exist=True)
     app = make_application()
     written: list[Path] = []
@@ -77,10 +88,21 @@ def take_screenshots(
         written.append(path)
         log(f"screenshot: {path}")
 
+    def save_sizes(name: str, settle: float = 0.4) -> None:  # type: ignore[no-untyped-def]
+        for size in sizes:
+            win.resize(*size)
+            _wait(app, lambda: True, settle)
+            save(win, shot_name(name, size, sizes))
+
     with tempfile.TemporaryDirectory(prefix="storesight-shots-") as tmp:
         win = build_window(
-            setup, engine_db_url=f"sqlite:///{Path(tmp) / 'live.db'}", engine_data_dir=Path(tmp)
+            setup,
+            engine_db_url=f"sqlite:///{Path(tmp) / 'live.db'}",
+            engine_data_dir=Path(tmp),
+            settings=QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat),
         )
+        win.alerts.timer.stop()  # the pane shows what the shots need, not the clock's "last hours"
+        size = sizes[0]
         try:
             win.resize(*size)
             win.show()
@@ -111,7 +133,16 @@ def take_screenshots(
                 else:
                     log("screenshot: the analysis did not start; the grid shows why")
             _wait(app, lambda: True, 0.5)
-            save(win, "live")
+            save_sizes("live")
+
+            # two alert cards next to the live grid: the database's latest alerts, shown as open
+            recent = alerts(setup.store, limit=2)
+            if recent:
+                win.alerts.show_alerts([dataclasses.replace(a, status="open", ts_end=None) for a in recent])
+                _wait(app, lambda: True, 0.5)
+                save_sizes("alerts")
+                win.alerts.show_alerts([])
+                win.alerts_dock.hide()
 
             # 2. zone editor, with the live picture and one zone selected
             win.tabs.setCurrentWidget(win.zones)
@@ -123,7 +154,7 @@ def take_screenshots(
                 pick = next((i for i, s in enumerate(shapes) if s.type == "queue"), len(shapes) - 1)
                 win.zones.canvas.select(pick)
             _wait(app, lambda: True, 0.3)
-            save(win, "zones")
+            save_sizes("zones")
             ctl.stop_blocking()
 
             # 3-5. pages reading the database
@@ -137,7 +168,7 @@ def take_screenshots(
                 _wait(app, lambda p=page: not p.loading, 60)
                 if name == "events" and win.events.model.rowCount():
                     win.events.table.selectRow(0)
-                save(win, name)
+                save_sizes(name)
 
             # the full picture of an event with a photo
             rows = [i for i, e in enumerate(win.events.model.events()) if e.photos and e.module == "footfall"]
@@ -154,7 +185,7 @@ def take_screenshots(
             win.staff.setCurrentWidget(win.staff.roles)
             win.staff.refresh()
             _wait(app, lambda: not win.staff.loading, 60)
-            save(win, "staff")
+            save_sizes("staff")
             emp = win.staff.employees.open_dialog(None)
             if emp is not None:
                 _wait(app, lambda: True, 0.3)
@@ -165,7 +196,7 @@ def take_screenshots(
             win.tabs.setCurrentWidget(win.settings)
             # the backends check imports torch: slow on a busy box
             _wait(app, lambda: bool(win.settings.statuses), 180)
-            save(win, "settings")
+            save_sizes("settings")
 
             # 7. the camera dialog after a connection test
             if win.document.config.cameras:

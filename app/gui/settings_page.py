@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -19,16 +20,28 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from app.config import CameraConfig, DetectorConfig, SiteInfo, StorageConfig, config_to_dict
+from app.config import (
+    CameraConfig,
+    DetectorConfig,
+    NotificationsConfig,
+    ReportsConfig,
+    SiteInfo,
+    StorageConfig,
+    TelegramConfig,
+    config_to_dict,
+)
 from app.errors import UserError
 from app.gui.backend_status import BackendStatus, backend_status
 from app.gui.qt_util import run_async
@@ -38,6 +51,16 @@ BACKENDS = (
     ("auto", "Automatic (best available)"),
     ("yolo", "Ultralytics YOLO"),
     ("nanodet", "Built-in NanoDet (CPU)"),
+)
+
+
+#: The cameras table: header (two short lines: never clipped) and tooltip.
+CAMERA_COLUMNS = (
+    ("Camera", "The camera's name."),
+    ("Detect every\nN-th frame", "1 analyses every frame; 2 every second one (half the work)…"),
+    ("Max frame\nrate", "Frames per second read from the camera at most (0: as the camera sends)."),
+    ("Queue alert\nat", "Alert when this many people wait in a checkout queue of this camera (off: never)."),
+    ("Wait alert\nafter", "Alert when a customer has waited this long in the queue (off: never)."),
 )
 
 
@@ -101,6 +124,14 @@ class SettingsPage(QWidget):
         self.classes.setPlaceholderText("person")
         self.box_expand = _spin(0.0, 1.0, 0.05)
         self.iou = _spin(0.05, 0.95, 0.05)
+        # detector internals: under "Advanced", out of a manager's way
+        self.advanced = QGroupBox("Advanced: detector internals")
+        af = QFormLayout(self.advanced)
+        af.addRow(_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
+        af.addRow(_label(DetectorConfig, "iou", self.iou), self.iou)
+        self.advanced.hide()
+        self.show_advanced = QCheckBox("Show advanced settings")
+        self.show_advanced.toggled.connect(self.advanced.setVisible)
         det = QGroupBox("Detection")
         df = QFormLayout(det)
         df.addRow(_label(DetectorConfig, "backend", self.backend), self.backend)
@@ -109,20 +140,23 @@ class SettingsPage(QWidget):
         df.addRow(_label(DetectorConfig, "device", self.device), self.device)
         df.addRow(_label(DetectorConfig, "confidence", self.confidence), self.confidence)
         df.addRow(_label(DetectorConfig, "classes", self.classes), self.classes)
-        df.addRow(_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
-        df.addRow(_label(DetectorConfig, "iou", self.iou), self.iou)
+        df.addRow("", self.show_advanced)
+        df.addRow(self.advanced)
         self.status_box = QGroupBox("Detector backends on this computer")
         self.status_layout = QVBoxLayout(self.status_box)
         self.status_layout.addWidget(QLabel("checking…"))
 
         # cameras
-        self.cameras = QTableWidget(0, 3)
-        self.cameras.setHorizontalHeaderLabels(["Camera", "Detect every N-th frame", "Max frame rate"])
+        self.cameras = QTableWidget(0, len(CAMERA_COLUMNS))
+        self.cameras.setHorizontalHeaderLabels([c for c, _ in CAMERA_COLUMNS])
+        for col, (_, tip) in enumerate(CAMERA_COLUMNS):
+            self.cameras.horizontalHeaderItem(col).setToolTip(tip)
         self.cameras.verticalHeader().setVisible(False)
-        self.cameras.horizontalHeader().setStretchLastSection(True)
-        self.cameras.setColumnWidth(0, 200)
-        self.cameras.setColumnWidth(1, 170)
-        cams = QGroupBox("Cameras: how often to analyse")
+        header = self.cameras.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # headers never clipped
+        header.setStretchLastSection(False)
+        self.cameras.setMinimumHeight(120)
+        cams = QGroupBox("Cameras: how often to analyse, when to alert about the queue")
         cl = QVBoxLayout(cams)
         cl.addWidget(self.cameras)
 
@@ -139,6 +173,41 @@ class SettingsPage(QWidget):
         stf.addRow(_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
         stf.addRow(_label(StorageConfig, "db_url", self.db_url), self.db_url)
         stf.addRow(_label(StorageConfig, "retention_days", self.retention), self.retention)
+        self.in_use = QLabel("")
+        self.in_use.setWordWrap(True)
+        self.in_use.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.in_use.setStyleSheet("color: #3a4048;")
+        stf.addRow("In use now", self.in_use)
+
+        # what a manager sets: the daily report and notifications
+        self.daily = QCheckBox("Write yesterday's report every day at")
+        self.daily.setToolTip(ReportsConfig.model_fields["daily"].description or "")
+        self.daily_time = QTimeEdit()
+        self.daily_time.setDisplayFormat("HH:mm")
+        self.daily_time.setToolTip(ReportsConfig.model_fields["daily_time"].description or "")
+        self.daily.toggled.connect(self.daily_time.setEnabled)
+        daily_row = QWidget()
+        dr = QHBoxLayout(daily_row)
+        dr.setContentsMargins(0, 0, 0, 0)
+        dr.addWidget(self.daily)
+        dr.addWidget(self.daily_time)
+        dr.addStretch(1)
+        self.notify = QCheckBox("Send notifications while the app runs")
+        self.notify.setToolTip(NotificationsConfig.model_fields["enabled"].description or "")
+        self.tg_chat = QLineEdit()
+        self.tg_chat.setPlaceholderText("e.g. -1001234567890 or @mystore_alerts")
+        self.tg_token = QLineEdit()
+        self.tg_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.tg_token.setPlaceholderText("the token @BotFather gave the bot")
+        self.tg_events = QLineEdit()
+        self.tg_events.setPlaceholderText("*.alert")
+        manager = QGroupBox("Reports and notifications")
+        mf = QFormLayout(manager)
+        mf.addRow("Daily report", daily_row)
+        mf.addRow("Notifications", self.notify)
+        mf.addRow(_label(TelegramConfig, "chat_id", self.tg_chat), self.tg_chat)
+        mf.addRow(_label(TelegramConfig, "token", self.tg_token), self.tg_token)
+        mf.addRow(_label(TelegramConfig, "events", self.tg_events), self.tg_events)
 
         self.save_button = QPushButton("Save settings")
         self.revert_button = QPushButton("Discard changes")
@@ -154,9 +223,10 @@ class SettingsPage(QWidget):
         grid = QGridLayout()
         grid.addWidget(site, 0, 0)
         grid.addWidget(store, 1, 0)
-        grid.addWidget(cams, 2, 0)
-        grid.addWidget(det, 0, 1, 2, 1)
-        grid.addWidget(self.status_box, 2, 1)
+        grid.addWidget(manager, 0, 1)
+        grid.addWidget(det, 1, 1)
+        grid.addWidget(cams, 2, 0, 1, 2)  # the whole width: its columns never need a scroll bar
+        grid.addWidget(self.status_box, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         lay = QVBoxLayout(self)
@@ -204,10 +274,19 @@ class SettingsPage(QWidget):
         self.data_dir.setText(cfg.storage.data_dir or "")
         self.db_url.setText(cfg.storage.db_url or "")
         self.retention.setValue(cfg.storage.retention_days)
+        self.daily.setChecked(cfg.reports.daily)
+        self.daily_time.setTime(QTime(cfg.reports.daily_time.hour, cfg.reports.daily_time.minute))
+        self.daily_time.setEnabled(cfg.reports.daily)
+        self.notify.setChecked(cfg.notifications.enabled)
+        tg = cfg.notifications.telegram
+        self.tg_chat.setText(tg.chat_id if tg else "")
+        self.tg_token.setText(tg.token.get_secret_value() if tg else "")
+        self.tg_events.setText(", ".join(tg.events) if tg else "")
         self.cameras.setRowCount(len(cfg.cameras))
         for r, c in enumerate(cfg.cameras):
-            item = QLabel(f"  {c.label}")
-            self.cameras.setCellWidget(r, 0, item)
+            item = QTableWidgetItem(c.label)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.cameras.setItem(r, 0, item)
             stride = QSpinBox()
             stride.setRange(1, 100)
             stride.setValue(c.stride)
@@ -219,6 +298,22 @@ class SettingsPage(QWidget):
             fps.setValue(c.fps or 0)
             self.cameras.setCellWidget(r, 1, stride)
             self.cameras.setCellWidget(r, 2, fps)
+            q = c.modules.queue
+            length = QSpinBox()
+            length.setRange(0, 100)
+            length.setSpecialValueText("off")
+            length.setSuffix(" people")
+            length.setValue(q.alert_length or 0)
+            length.setToolTip(type(q).model_fields["alert_length"].description or "")
+            wait = QDoubleSpinBox()
+            wait.setRange(0, 120)
+            wait.setDecimals(1)
+            wait.setSpecialValueText("off")
+            wait.setSuffix(" min")
+            wait.setValue((q.alert_wait or 0) / 60)
+            wait.setToolTip(type(q).model_fields["alert_wait"].description or "")
+            self.cameras.setCellWidget(r, 3, length)
+            self.cameras.setCellWidget(r, 4, wait)
         self.file_label.setText(
             f"Saved in {self.document.path}" if self.document.saved else f"New file: {self.document.path}"
         )
@@ -263,7 +358,25 @@ class SettingsPage(QWidget):
             if stride is not None and fps is not None:
                 cam["stride"] = stride.value()  # type: ignore[attr-defined]
                 cam["fps"] = fps.value() or None  # type: ignore[attr-defined]
-        for section in ("site", "detector", "storage"):
+            length, wait = self.cameras.cellWidget(r, 3), self.cameras.cellWidget(r, 4)
+            if length is not None and wait is not None:
+                queue = cam.setdefault("modules", {}).setdefault("queue", {})
+                queue["alert_length"] = length.value() or None  # type: ignore[attr-defined]
+                queue["alert_wait"] = round(wait.value() * 60, 1) or None  # type: ignore[attr-defined]
+        data["reports"].update(
+            daily=self.daily.isChecked(), daily_time=self.daily_time.time().toString("HH:mm")
+        )
+        notes = data["notifications"]
+        notes["enabled"] = self.notify.isChecked()
+        chat, token = self.tg_chat.text().strip(), self.tg_token.text().strip()
+        events = [e.strip() for e in self.tg_events.text().replace(";", ",").split(",") if e.strip()]
+        if chat or token:
+            notes["telegram"] = dict(
+                notes.get("telegram") or {}, chat_id=chat, token=token, events=events or ["*.alert"]
+            )
+        else:
+            notes["telegram"] = None
+        for section in ("site", "detector", "storage", "notifications"):
             data[section] = {k: v for k, v in data[section].items() if v is not None}
         for cam in data.get("cameras", []):
             if cam.get("fps") is None:
@@ -281,6 +394,12 @@ class SettingsPage(QWidget):
         self.message.setText(f"Saved to {self.document.path}.{note}")
         self.saved.emit()
         return True
+
+    def set_in_use(self, db: str, data_dir: str) -> None:
+        """Show the database and data folder this window really uses (``--db`` or the config's)."""
+        self.in_use.setText(f"Database: {db}<br>Data folder: {data_dir}")
+        self.data_dir.setPlaceholderText(f"empty: {data_dir}")
+        self.db_url.setPlaceholderText(f"empty: {db}" if db else "empty: storesight.db in the data folder")
 
     # --- backends -------------------------------------------------------------------------
 

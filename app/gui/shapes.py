@@ -28,32 +28,10 @@ from app.errors import ConfigError
 Point = tuple[float, float]
 
 #: Zone types as the zone editor offers them, in menu order, with the words a store uses.
-TYPE_LABELS: dict[str, str] = {
-    ZoneType.ENTRANCE_LINE.value: "Entrance / exit line",
-    ZoneType.LINE.value: "Counting line",
-    ZoneType.DEPARTMENT.value: "Department",
-    ZoneType.QUEUE.value: "Checkout queue",
-    ZoneType.COUNTER.value: "Checkout counter",
-    ZoneType.SHELF.value: "Shelf",
-    ZoneType.STAFF_ONLY.value: "Staff only",
-    ZoneType.WORKSTATION.value: "Workstation",
-    ZoneType.PARKING.value: "Parking entry",
-    ZoneType.WATCH.value: "Watched items",
-}
+TYPE_LABELS: dict[str, str] = {t.value: t.label for t in ZoneType}
 
 #: Outline colour per zone type (RGB hex), the same as the heatmap pictures use.
-TYPE_COLORS: dict[str, str] = {
-    "department": "#ffffff",
-    "queue": "#ffd700",
-    "counter": "#ffa500",
-    "shelf": "#a0ffff",
-    "staff_only": "#ff5050",
-    "workstation": "#ffa0ff",
-    "parking": "#c8c8c8",
-    "watch": "#ff8c00",
-    "entrance_line": "#3ce63c",
-    "line": "#3cc8e6",
-}
+TYPE_COLORS: dict[str, str] = {t.value: t.color for t in ZoneType}
 
 LINE_TYPES = frozenset({ZoneType.ENTRANCE_LINE.value, ZoneType.LINE.value})
 POLYGON_TYPES = tuple(t for t in TYPE_LABELS if t not in LINE_TYPES)

@@ -84,6 +84,8 @@ class ZoneEditor(QWidget):
         self._dirty = False
         self._saving = False
         self._pictures: dict[str, np.ndarray] = {}
+        #: Asked before another camera is shown over unsaved changes: True to go on (the window sets it).
+        self.leaving: Callable[[], bool] = lambda: True
 
         self.canvas = ZoneCanvas()
         self.camera_box = QComboBox()
@@ -103,6 +105,7 @@ class ZoneEditor(QWidget):
         self.toolbar.addSeparator()
         self.act_undo = self._action("Undo", QKeySequence.StandardKey.Undo, self.canvas.undo)
         self.act_redo = self._action("Redo", QKeySequence.StandardKey.Redo, self.canvas.redo)
+        self.act_redo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
         self.act_delete = self._action(
             "Delete zone", QKeySequence.StandardKey.Delete, self.canvas.delete_selected
         )
@@ -173,9 +176,9 @@ class ZoneEditor(QWidget):
         self.name_edit.editingFinished.connect(self._apply_properties)
         self.id_edit.editingFinished.connect(self._apply_properties)
         self.type_box.activated.connect(lambda _i: self._apply_properties())
-        self.camera_box.activated.connect(lambda _i: self.set_camera(self.camera_box.currentData()))
+        self.camera_box.activated.connect(lambda _i: self._pick_camera(self.camera_box.currentData()))
         self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(lambda: self.set_camera(self.camera_id, force=True))
+        self.revert_button.clicked.connect(self.discard_changes)
         self.refresh_button.clicked.connect(lambda: self.load_picture(force=True))
         self.document.changed.connect(self._document_changed)
         self._fill_cameras()
@@ -198,7 +201,28 @@ class ZoneEditor(QWidget):
         self.addAction(act)
         return act
 
+    def release_shortcuts(self) -> None:
+        """Leave Undo/Redo's keys to the window's Edit menu (which calls these actions)."""
+        for act in (self.act_undo, self.act_redo):
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
+            act.setShortcuts([])
+            act.setToolTip(f"{act.text()} ({keys})")
+
+    def discard_changes(self) -> None:
+        """Drop the unsaved changes: the camera's zones as saved."""
+        self.set_camera(self.camera_id, force=True)
+
     # --- cameras --------------------------------------------------------------------------
+
+    def _pick_camera(self, camera_id: str | None) -> None:
+        if camera_id == self.camera_id:
+            return
+        if self._dirty and not self.leaving():
+            ids = [c.id for c in self.document.config.cameras]
+            if self.camera_id in ids:
+                self.camera_box.setCurrentIndex(ids.index(self.camera_id))  # stay on the edited camera
+            return
+        self.set_camera(camera_id)
 
     def _fill_cameras(self) -> None:
         current = self.camera_id

@@ -20,22 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.config import NotificationsConfig
+from app.events import event_words
 
 #: Telegram's limits: a message's text, a photo's caption.
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-
-EVENT_WORDS: dict[str, str] = {
-    "footfall.in": "Person came in",
-    "footfall.out": "Person went out",
-    "zones.enter": "Person entered a zone",
-    "zones.dwell": "Stay in a zone ended",
-    "visits.visit": "Visit ended",
-    "tracks.track_start": "New person in view",
-    "tracks.track_end": "Person left the view",
-    "queue.alert": "Queue alert",
-    "queue.alert_end": "Queue alert cleared",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +65,6 @@ def rules(cfg: NotificationsConfig) -> list[Rule]:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _what(module: str, type_: str) -> str:
-    return EVENT_WORDS.get(f"{module}.{type_}", f"{module}: {type_.replace('_', ' ')}")
 
 
 def render(
@@ -128,7 +113,7 @@ def render(
         dt.datetime.fromtimestamp(ts, tz) if tz is not None else dt.datetime.fromtimestamp(ts).astimezone()
     )
     where = f"{site}, {camera_name or camera}"
-    lines = [f"{_what(module, type_)} — {where}"]
+    lines = [f"{event_words(module, type_)} — {where}"]
     detail = payload.get("message")
     if detail:
         lines.append(str(detail))

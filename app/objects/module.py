@@ -138,3 +138,8 @@ class ObjectsModule(Module):
             **payload,
         }
         return [rec, EventRecord(cam, ev.ts, NAME, "alert", ev.owner_track, ev.zone, alert, tuple(photos[:1]))]
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The objects module of a camera (the ``objects`` package's build)."""
+    return [ObjectsModule(ctx)] if ctx.camera.modules.objects.enabled else []

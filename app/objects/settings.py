@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.modules.registry import ModuleSettings
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class ObjectsModule(_Model):
+class ObjectsModule(ModuleSettings):
     """Left items (a bag or object that stays after its owner went) and missing items (watch zones)."""
 
     enabled: bool = Field(False, title="Enabled", description="Watch for left and missing objects.")

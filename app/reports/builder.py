@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from app.modules.registry import report_sheets
 from app.reports import behaviour_sheets as bs
 from app.reports import sheets as sh
 from app.reports.sheets import ROLE_WORDS, Scope, Sheet, SheetFn
@@ -127,7 +128,7 @@ def build_report(
         role: ``customer`` (everyone not marked staff), ``staff`` or ``all``.
         tz: time zone of hours and dates; ``"site"`` for the site's, None for the computer's.
         compare: put the previous period of the same length next to the key numbers.
-        sheet_fns: the topic sheets (default :data:`SHEETS`).
+        sheet_fns: the topic sheets (default :data:`SHEETS` and the module packages' sheets).
 
     Raises:
         UserError: an unknown camera (exit code 2).
@@ -138,7 +139,7 @@ def build_report(
     prev = scope.previous() if compare else None
     with stats.read_once():  # sheets that need the same events share one read
         out: list[Sheet] = [sh.summary(scope, prev)]
-        for fn in sheet_fns if sheet_fns is not None else SHEETS:
+        for fn in sheet_fns if sheet_fns is not None else [*SHEETS, *report_sheets()]:
             sheet = fn(scope)
             if sheet is not None:
                 out.append(sheet)

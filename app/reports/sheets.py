@@ -31,29 +31,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from app.config import ZoneType
 from app.store import stats
 from app.store.db import Store
+from app.store.query import ROLE_WORDS as ROLE_WORDS
 from app.store.stats import CameraRow, Role
 
 ColumnKind = Literal["text", "int", "float", "duration", "share", "datetime", "hour", "date"]
 
-ZONE_TYPES: dict[str, str] = {
-    "entrance_line": "Entrance line",
-    "line": "Counting line",
-    "department": "Department",
-    "queue": "Checkout queue",
-    "counter": "Counter",
-    "shelf": "Shelf",
-    "staff_only": "Staff only",
-    "workstation": "Workstation",
-    "parking": "Parking",
-}
+#: Zone type → its words (the one table: :class:`app.config.ZoneType`).
+ZONE_TYPES: dict[str, str] = {t.value: t.label for t in ZoneType}
 
-ROLE_WORDS: dict[str, str] = {
-    "customer": "customers (everyone not marked as staff)",
-    "staff": "staff only",
-    "all": "everyone (customers and staff)",
-}
 
 
 @dataclass(frozen=True, slots=True)

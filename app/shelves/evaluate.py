@@ -269,7 +269,7 @@ def summarise(name: str, scores: list[EpisodeScore]) -> BenchRow:
     )
 
 
-def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:  # noqa: ANN001
+def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:
     """The shelf benchmark: episodes with removals, and people-only ones (half as long, six people standing).
 
     Each set is measured with the person boxes of the "detector" and with none at all (every

@@ -232,3 +232,9 @@ class ShelfGapModule(Module):
             for seg, (start, peak) in sh.tracker.open_gaps.items():
                 out += self._event(sh, GapEvent("end", seg, ts, start, None, round(peak, 3)), None)
         return out
+
+
+def build(ctx: CameraContext) -> list[Module]:
+    """The shelf module of a camera (the ``shelf`` package's build): on when enabled and it has shelf zones."""
+    on = ctx.camera.modules.shelf.enabled and any(z.type == ZoneType.SHELF for z in ctx.camera.zones)
+    return [ShelfGapModule(ctx)] if on else []

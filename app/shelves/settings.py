@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.modules.registry import ModuleSettings
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -42,7 +44,7 @@ class ShelfZoneSettings(_Model):
     )
 
 
-class ShelfModule(_Model):
+class ShelfModule(ModuleSettings):
     """Shelf gaps: how empty each segment of the camera's shelf zones is, gaps over minutes, restock time."""
 
     enabled: bool = Field(False, title="Enabled", description="Measure the camera's shelf zones.")

@@ -28,7 +28,8 @@ from sqlalchemy import select
 
 from app.errors import UserError
 from app.store.db import Store
-from app.store.queries import PhotoRow, _epoch, _where_camera
+from app.store.queries import PhotoRow
+from app.store.query import epoch, where_camera
 from app.store.schema import Alert, Camera, Event, EventPhoto, Zone, utcnow
 
 ALERT = "alert"
@@ -108,13 +109,13 @@ def alerts(
         .outerjoin(Alert, Alert.event_id == Event.id)
         .where(Event.type == ALERT)
     )
-    q = _where_camera(q, camera)
+    q = where_camera(q, camera)
     if module is not None:
         q = q.where(Event.module == module)
     if since is not None:
-        q = q.where(Event.ts >= _epoch(since))
+        q = q.where(Event.ts >= epoch(since))
     if until is not None:
-        q = q.where(Event.ts < _epoch(until))
+        q = q.where(Event.ts < epoch(until))
     q = q.order_by(Event.ts.desc(), Event.id.desc())
     if limit is not None:
         q = q.limit(limit)

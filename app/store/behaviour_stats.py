@@ -21,16 +21,15 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
+from app.modules.behaviour.events import CONSULTATION, POSTURE, SHELF_REACH
+from app.modules.retail.events import VISIT, ZONE_ENTER
 from app.store.db import Store
-from app.store.event_rows import fetch_events, final_role, payload_text
-from app.store.schema import Camera, Event, Track, Zone
+from app.store.query import EventFilter, epoch, events, resolve_tz, role_mask
 from app.store.stats import (
     CHECKOUT_TYPES,
     STAFF,
@@ -39,79 +38,7 @@ from app.store.stats import (
     cameras,
     local_hour_start,
     local_time,
-    site_timezone,
 )
-
-_COLUMNS = ["ts", "ts_end", "camera", "zone", "run", "tracker_id", "role", "payload"]
-
-
-def _epoch(t: Moment) -> float | None:
-    if t is None:
-        return None
-    return t.timestamp() if isinstance(t, dt.datetime) else float(t)
-
-
-def _load(
-    store: Store,
-    module: str,
-    types: Iterable[str],
-    since: Moment,
-    until: Moment,
-    camera: int | str | None,
-    *,
-    overlap: bool = False,
-) -> pd.DataFrame:
-    """Events with camera/zone config ids, run and tracker id (columns :data:`_COLUMNS`), oldest first.
-
-    ``role`` is the final role (:func:`app.store.event_rows.final_role`): the track's, once decided.
-    """
-    q = (
-        select(
-            Event.ts,
-            Event.ts_end,
-            Camera.config_id,
-            Zone.config_id,
-            Event.run_id,
-            Track.tracker_id,
-            payload_text(),
-            Track.role,
-        )
-        .join(Camera, Event.camera_id == Camera.id)
-        .outerjoin(Zone, Event.zone_id == Zone.id)
-        .outerjoin(Track, Event.track_id == Track.id)
-        .where(Event.module == module, Event.type.in_(list(types)))
-    )
-    if camera is not None:
-        q = q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
-    lo, hi = _epoch(since), _epoch(until)
-    if hi is not None:
-        q = q.where(Event.ts < hi)
-    if lo is not None:
-        q = q.where(Event.ts_end > lo) if overlap else q.where(Event.ts >= lo)
-    rows, payloads = fetch_events(store, q.order_by(Event.ts, Event.id), payload=6)
-    data = [
-        (ts, te, cam, zone, run, tid, final_role(track_role, p), p)
-        for (ts, te, cam, zone, run, tid, _, track_role), p in zip(rows, payloads, strict=True)
-    ]
-    return pd.DataFrame(data, columns=_COLUMNS)
-
-
-def _role_mask(roles: pd.Series, role: Role) -> pd.Series:
-    if role not in ("customer", "staff", "all"):
-        raise ValueError(f"role must be customer, staff or all, not {role!r}")
-    if role == "all":
-        return pd.Series(True, index=roles.index)
-    return roles == STAFF if role == STAFF else roles != STAFF
-
-
-def _tz(store: Store, tz: dt.tzinfo | str | None, camera: int | str | None) -> dt.tzinfo | None:
-    if tz is None:
-        return site_timezone(store, camera)
-    if isinstance(tz, str):
-        from zoneinfo import ZoneInfo
-
-        return None if tz == "local" else ZoneInfo(tz)
-    return tz
 
 
 def shelf_engagement(
@@ -138,9 +65,9 @@ def shelf_engagement(
         datetime), ``reaches``, ``people`` (different tracks), ``mean_s``, ``total_s``; sorted by
         camera, shelf, hour. ``attrs["totals"]`` has the same per shelf without ``hour``.
     """
-    zone_tz = _tz(store, tz, camera)
-    ev = _load(store, "shelf", ("reach",), since, until, camera)
-    ev = ev[_role_mask(ev.role, role)] if len(ev) else ev
+    zone_tz = resolve_tz(store, tz, camera)
+    ev = events(store, [SHELF_REACH], EventFilter(since, until, camera))
+    ev = ev[role_mask(ev.role, role)] if len(ev) else ev
     names = {(c.config_id, z.config_id): z.label for c in cameras(store, camera) for z in c.zones}
     cols = ["camera", "shelf", "name", "hour", "reaches", "people", "mean_s", "total_s"]
     if ev.empty:
@@ -191,12 +118,12 @@ def posture_time(
         Columns ``camera``, ``posture``, ``seconds``, ``share`` (of the camera's posture time),
         ``people`` (different tracks); sorted by camera and seconds (most first).
     """
-    ev = _load(store, "pose", ("posture",), since, until, camera, overlap=True)
-    ev = ev[_role_mask(ev.role, role)] if len(ev) else ev
+    ev = events(store, [POSTURE], EventFilter(since, until, camera), overlap=True)
+    ev = ev[role_mask(ev.role, role)] if len(ev) else ev
     cols = ["camera", "posture", "seconds", "share", "people"]
     if ev.empty:
         return pd.DataFrame(columns=cols)
-    lo, hi = _epoch(since), _epoch(until)
+    lo, hi = epoch(since), epoch(until)
     start = ev.ts.clip(lower=lo) if lo is not None else ev.ts
     end = ev.ts_end.clip(upper=hi) if hi is not None else ev.ts_end
     ev = ev.assign(
@@ -235,7 +162,7 @@ def consultation_uplift(
         is empty), ``has_checkout`` (whether the camera has a checkout zone at all).
     """
     cams = cameras(store, camera)
-    visits = _load(store, "visits", ("visit",), since, until, camera)
+    visits = events(store, [VISIT], EventFilter(since, until, camera))
     cols = [
         "camera",
         "visits",
@@ -251,11 +178,11 @@ def consultation_uplift(
     if visits.empty:
         return pd.DataFrame(columns=cols)
     visits = visits[visits.role != STAFF]
-    lo = _epoch(since)
+    lo = epoch(since)
     # events of the visits' whole time span (a visit that began in the period may end after it)
     hi = float(visits.ts_end.max()) + 1.0 if visits.ts_end.notna().any() else None
-    talks = _load(store, "contact", ("consultation",), lo, hi, camera)
-    enters = _load(store, "zones", ("enter",), lo, hi, camera)
+    talks = events(store, [CONSULTATION], EventFilter(lo, hi, camera))
+    enters = events(store, [ZONE_ENTER], EventFilter(lo, hi, camera))
     checkout = {(c.config_id, z.config_id) for c in cams for z in c.zones if z.type in CHECKOUT_TYPES}
     if len(enters):
         keep = [(c, z) in checkout for c, z in zip(enters.camera, enters.zone, strict=True)]

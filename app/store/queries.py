@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.store.db import Store
+from app.store.query import epoch, where_camera
 from app.store.schema import AnalysisRun, Camera, Event, EventPhoto, HeatmapHour, Track, Zone
 
 
@@ -104,17 +105,6 @@ class HeatmapGrid:
     grid: np.ndarray
 
 
-def _epoch(t: float | dt.datetime) -> float:
-    """Epoch seconds from a float or a datetime (naive means the computer's local time)."""
-    return t.timestamp() if isinstance(t, dt.datetime) else float(t)
-
-
-def _where_camera(q: Select[Any], camera: int | str | None) -> Select[Any]:
-    if camera is None:
-        return q
-    return q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
-
-
 def camera_counts(store: Store) -> list[CameraCounts]:
     """Runs, tracks and events per camera (every camera, also those with nothing yet)."""
     with store.session() as s:
@@ -158,15 +148,15 @@ def events(
         .outerjoin(Zone, Event.zone_id == Zone.id)
         .outerjoin(Track, Event.track_id == Track.id)
     )
-    q = _where_camera(q, camera)
+    q = where_camera(q, camera)
     if module is not None:
         q = q.where(Event.module == module)
     if type is not None:
         q = q.where(Event.type == type)
     if since is not None:
-        q = q.where(Event.ts >= _epoch(since))
+        q = q.where(Event.ts >= epoch(since))
     if until is not None:
-        q = q.where(Event.ts < _epoch(until))
+        q = q.where(Event.ts < epoch(until))
     q = q.order_by(Event.ts.desc(), Event.id.desc()) if newest_first else q.order_by(Event.ts, Event.id)
     if limit is not None:
         q = q.limit(limit)
@@ -210,7 +200,7 @@ def event_rows(s: Session, rows: Sequence[Any]) -> list[EventRow]:
 def runs(store: Store, camera: int | str | None = None, limit: int | None = 100) -> list[RunRow]:
     """Analysis runs, newest first."""
     q = select(AnalysisRun, Camera.config_id).join(Camera, AnalysisRun.camera_id == Camera.id)
-    q = _where_camera(q, camera).order_by(AnalysisRun.started_at.desc(), AnalysisRun.id.desc())
+    q = where_camera(q, camera).order_by(AnalysisRun.started_at.desc(), AnalysisRun.id.desc())
     if limit is not None:
         q = q.limit(limit)
     with store.session() as s:
@@ -252,11 +242,11 @@ def heatmap(
     If the frame size or cell changed within the range, the geometry with the most seconds wins.
     Returns None when nothing was recorded.
     """
-    q = _where_camera(select(HeatmapHour).join(Camera, HeatmapHour.camera_id == Camera.id), camera)
+    q = where_camera(select(HeatmapHour).join(Camera, HeatmapHour.camera_id == Camera.id), camera)
     if since is not None:
-        q = q.where(HeatmapHour.hour_ts >= _epoch(since))
+        q = q.where(HeatmapHour.hour_ts >= epoch(since))
     if until is not None:
-        q = q.where(HeatmapHour.hour_ts < _epoch(until))
+        q = q.where(HeatmapHour.hour_ts < epoch(until))
     if roles is not None:
         q = q.where(HeatmapHour.role.in_(roles))
     sums: dict[tuple[int, int, int], list[Any]] = {}

@@ -34,14 +34,24 @@ from sqlalchemy import select
 from analytics.forecast import HORIZONS, ArrivalKernel, ArrivalModel, fit_arrival_model
 from analytics.queue_backtest import Calendar, CheckoutHistory, default_prior
 from app.errors import UserError
+from app.modules.queue.events import (
+    QUEUE_ABANDON,
+    QUEUE_ALERT,
+    QUEUE_LOST,
+    QUEUE_SERVICE,
+    QUEUE_SNAPSHOT,
+    QUEUE_WAIT,
+)
+from app.modules.retail.events import FOOTFALL_IN
 from app.store.db import Store
 from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
+from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, where_camera, with_timezone
 from app.store.schema import Camera, Event, Site, Track, Zone
-from app.store.stats import Role, _events, _role_ok, _with_tz, local_time, local_times, site_timezone
+from app.store.stats import local_time, local_times, site_timezone
 
-Moment = float | dt.datetime | None
-MODULE = "queue"
-WAIT_TYPES = ("wait", "abandon", "lost")
+MODULE = QUEUE_SNAPSHOT.module
+WAIT_EVENTS = (QUEUE_WAIT, QUEUE_ABANDON, QUEUE_LOST)
+WAIT_TYPES = tuple(t.type for t in WAIT_EVENTS)
 
 SERIES_COLUMNS = [
     "ts", "time", "camera", "zone", "checkout", "length", "length_raw", "in_service", "open_counters",
@@ -81,7 +91,7 @@ def queue_series(
         tz: time zone of ``time`` (default: the site's).
     """
     tz = tz if tz is not None else site_timezone(store, camera)
-    ev = _events(store, MODULE, ("snapshot",), since, until, camera)
+    ev = events(store, [QUEUE_SNAPSHOT], EventFilter(since, until, camera))
     if zone is not None and not ev.empty:
         ev = ev[ev["zone"] == zone]
     # column by column: a month is ~130k snapshots per checkout, a dict per row is seconds
@@ -110,7 +120,7 @@ def queue_series(
     for c in SERIES_COLUMNS:
         if c not in ("time", "camera", "zone", "checkout", "forecast_source"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
-    return _with_tz(df, tz)
+    return with_timezone(df, tz)
 
 
 def forecast_series(series: pd.DataFrame, horizon: int) -> pd.DataFrame:
@@ -159,7 +169,7 @@ def waits(
     Columns: :data:`WAIT_COLUMNS` (``wait`` in seconds, ``counter`` for the served).
     """
     tz = tz if tz is not None else site_timezone(store, camera)
-    ev = _events(store, MODULE, WAIT_TYPES, since, until, camera)
+    ev = events(store, WAIT_EVENTS, EventFilter(since, until, camera))
     if zone is not None and not ev.empty:
         ev = ev[ev["zone"] == zone]
     names = {"wait": "served", "abandon": "abandoned", "lost": "lost"}
@@ -178,7 +188,7 @@ def waits(
         )
         for r in ev.itertuples(index=False)
     ]
-    return _with_tz(pd.DataFrame(rows, columns=WAIT_COLUMNS), tz)
+    return with_timezone(pd.DataFrame(rows, columns=WAIT_COLUMNS), tz)
 
 
 SUMMARY_COLUMNS = [
@@ -212,10 +222,10 @@ def queue_summary(
             has it (a report reads it once for several sheets); None to read it here.
     """
     w = waits(store, camera=camera, since=since, until=until)
-    w = w[_role_ok(w["role"], role)] if len(w) else w
+    w = w[role_mask(w["role"], role)] if len(w) else w
     s = series if series is not None else queue_series(store, camera=camera, since=since, until=until)
-    al = _events(store, MODULE, ("alert",), since, until, camera)
-    sv = _events(store, MODULE, ("service",), since, until, camera)
+    al = events(store, [QUEUE_ALERT], EventFilter(since, until, camera))
+    sv = events(store, [QUEUE_SERVICE], EventFilter(since, until, camera))
     keys = sorted(
         set(zip(w["camera"], w["zone"], w["checkout"], strict=True))
         | set(zip(s["camera"], s["zone"], s["checkout"], strict=True))
@@ -273,14 +283,16 @@ def entry_times(
         .join(Zone, Event.zone_id == Zone.id)
         .join(Camera, Event.camera_id == Camera.id)
         .outerjoin(Track, Event.track_id == Track.id)
-        .where(Event.module == "footfall", Event.type == "in", Zone.type == "entrance_line")
+        .where(
+            Event.module == FOOTFALL_IN.module, Event.type == FOOTFALL_IN.type, Zone.type == "entrance_line"
+        )
     )
     if site is not None:
         q = q.join(Site, Camera.site_id == Site.id).where(Site.name == site)
     if since is not None:
-        q = q.where(Event.ts >= (since.timestamp() if isinstance(since, dt.datetime) else float(since)))
+        q = q.where(Event.ts >= epoch(since))
     if until is not None:
-        q = q.where(Event.ts < (until.timestamp() if isinstance(until, dt.datetime) else float(until)))
+        q = q.where(Event.ts < epoch(until))
     rows, payloads = fetch_events(store, q, payload=1)
     ts = [
         t for (t, _, track_role), p in zip(rows, payloads, strict=True) if final_role(track_role, p) != STAFF
@@ -290,7 +302,7 @@ def entry_times(
 
 def _site_of(store: Store, camera: str | int) -> str:
     q = select(Site.name).join(Camera, Camera.site_id == Site.id)
-    q = q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
+    q = where_camera(q, camera)
     with store.session() as s:
         names = s.scalars(q).all()
     if not names:
@@ -305,7 +317,7 @@ def checkouts(store: Store) -> list[tuple[str, str]]:
         .select_from(Event)
         .join(Camera, Event.camera_id == Camera.id)
         .join(Zone, Event.zone_id == Zone.id)
-        .where(Event.module == MODULE, Event.type == "snapshot")
+        .where(Event.module == MODULE, Event.type == QUEUE_SNAPSHOT.type)
         .distinct()
         .order_by(Camera.config_id, Zone.config_id)
     )
@@ -338,7 +350,7 @@ def checkout_history(
     tz = site_timezone(store, camera)
     snaps = queue_series(store, camera=camera, zone=zone, since=since, until=until, tz=tz)
     w = waits(store, camera=camera, zone=zone, since=since, until=until, tz=tz)
-    sv = _events(store, MODULE, ("service",), since, until, camera)
+    sv = events(store, [QUEUE_SERVICE], EventFilter(since, until, camera))
     if not sv.empty:
         sv = sv[sv["payload"].map(lambda p: p.get("queue") == zone)]
     sv = sv.sort_values("ts_end") if not sv.empty else sv
@@ -393,7 +405,7 @@ def learn_arrival_model(
         select(Event.ts)
         .join(Camera, Event.camera_id == Camera.id)
         .join(Site, Camera.site_id == Site.id)
-        .where(Site.name == site, Event.module == MODULE, Event.type == "snapshot")
+        .where(Site.name == site, Event.module == MODULE, Event.type == QUEUE_SNAPSHOT.type)
         .where(Event.ts >= since, Event.ts < until)
     )
     with store.session() as s:

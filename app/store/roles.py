@@ -36,8 +36,10 @@ from sqlalchemy import delete, select
 from analytics.roles import CUSTOMER, STAFF, crop_features
 from analytics.types import PERSON
 from app.errors import UserError
+from app.modules.roles.events import ROLE_DECISION
 from app.store.db import Store
-from app.store.queries import PhotoRow, _epoch, _where_camera
+from app.store.queries import PhotoRow
+from app.store.query import epoch, where_camera
 from app.store.schema import (
     AnalysisRun,
     Camera,
@@ -118,7 +120,9 @@ def _track_rows(store: Store, q: Any, *, with_photos: bool = True) -> list[Track
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             dq = select(Event.track_id, Event.payload).where(
-                Event.track_id.in_(chunk), Event.module == "roles", Event.type == "decision"
+                Event.track_id.in_(chunk),
+                Event.module == ROLE_DECISION.module,
+                Event.type == ROLE_DECISION.type,
             )
             for tid, payload in s.execute(dq.order_by(Event.id)):
                 decisions[tid] = payload or {}
@@ -154,11 +158,11 @@ def _tracks_query(camera: int | str | None, since: Any, until: Any) -> Any:
         .outerjoin(RoleLabel, RoleLabel.track_id == Track.id)
         .where(Track.class_id == PERSON)
     )
-    q = _where_camera(q, camera)
+    q = where_camera(q, camera)
     if since is not None:
-        q = q.where(Track.last_ts >= _epoch(since))
+        q = q.where(Track.last_ts >= epoch(since))
     if until is not None:
-        q = q.where(Track.first_ts < _epoch(until))
+        q = q.where(Track.first_ts < epoch(until))
     return q
 
 
@@ -290,7 +294,9 @@ def clear_label(store: Store, track_id: int) -> None:
             return
         payload = s.scalars(
             select(Event.payload).where(
-                Event.track_id == track_id, Event.module == "roles", Event.type == "decision"
+                Event.track_id == track_id,
+                Event.module == ROLE_DECISION.module,
+                Event.type == ROLE_DECISION.type,
             )
         ).first()
         if payload:

@@ -37,36 +37,45 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from analytics.visits import Visit
 from analytics.visits import funnel as visit_funnel
 from app.errors import UserError
+from app.modules.retail.events import FOOTFALL_IN, FOOTFALL_OUT, VISIT, ZONE_DWELL
 from app.store.db import Store
 from app.store.event_rows import DECIDED as DECIDED  # re-exported; the role rule lives there
-from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
+from app.store.event_rows import STAFF as STAFF
 from app.store.queries import HeatmapGrid
 from app.store.queries import heatmap as stored_heatmap
+from app.store.query import ROLES as ROLES
+from app.store.query import (
+    EventFilter,
+    check_role,
+    epoch,
+    events,
+    resolve_tz,
+    role_mask,
+    where_camera,
+    with_timezone,
+)
+from app.store.query import Moment as Moment
+from app.store.query import Role as Role
+from app.store.query import read_once as read_once
+from app.store.query import timezone_name as timezone_name
 from app.store.schema import Background, Camera, Event, HeatmapHour, Site, Track, Zone
 
-Role = Literal["customer", "staff", "all"]
-ROLES: tuple[Role, ...] = ("customer", "staff", "all")
 HOUR = 3600.0
 
 #: Zone types that make the "checkout" step of the funnel.
 CHECKOUT_TYPES = ("queue", "counter")
 LINE_TYPES = ("entrance_line", "line")
-
-Moment = float | dt.datetime | None
 
 
 # --- cameras, zones, time zone ------------------------------------------------------------------
@@ -180,14 +189,6 @@ def site_timezone(store: Store, camera: int | str | None = None) -> ZoneInfo | N
         ) from None
 
 
-def timezone_name(tz: dt.tzinfo | None) -> str:
-    """A readable name of a zone from :func:`site_timezone` (None: the computer's local time)."""
-    if tz is None:
-        local = dt.datetime.now().astimezone()
-        return f"local time of this computer ({local.tzname()})"
-    return str(getattr(tz, "key", None) or tz)
-
-
 def local_time(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
     """Epoch seconds as a naive wall-clock datetime in ``tz`` (None: the computer's local time)."""
     return dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None)
@@ -239,142 +240,15 @@ def local_hour_start(ts: float, tz: dt.tzinfo | None) -> float:
     return float(round(ts - (t.minute * 60 + t.second + t.microsecond / 1e6)))
 
 
-def _epoch(t: Moment) -> float | None:
-    if t is None:
-        return None
-    return t.timestamp() if isinstance(t, dt.datetime) else float(t)
+_with_tz = with_timezone
 
+# --- loading events: the public query API (app.store.query) -------------------------------------
 
-def _resolve_tz(store: Store, tz: dt.tzinfo | str | None, camera: int | str | None) -> dt.tzinfo | None:
-    if tz is None:
-        return site_timezone(store, camera)
-    if isinstance(tz, str):
-        return None if tz == "local" else ZoneInfo(tz)
-    return tz
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-
-
-def _role_ok(roles: pd.Series, role: Role) -> pd.Series:
-    _check_role(role)
-    if role == "all":
-        return pd.Series(True, index=roles.index)
-    return roles == STAFF if role == STAFF else roles != STAFF
-
-
-def _with_tz(df: pd.DataFrame, tz: dt.tzinfo | None) -> pd.DataFrame:
-    df.attrs["timezone"] = timezone_name(tz)
-    return df
-
-
-# --- loading events -----------------------------------------------------------------------------
-
-_EVENT_COLUMNS = ["ts", "ts_end", "type", "camera", "zone", "tracker_id", "role", "payload"]
-
-_READ_ONCE: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("stats_read_once", default=None)
-
-
-@contextmanager
-def read_once() -> Iterator[None]:
-    """Inside the block (of this thread), reading the same events again returns the first read.
-
-    A report reads the same events for several sheets (the visits for the visits sheet and the
-    funnel); within :func:`app.reports.builder.build_report` they are read and decoded once.
-    The tables handed out are shared: callers must not modify them in place (none does).
-    """
-    token = _READ_ONCE.set({})
-    try:
-        yield
-    finally:
-        _READ_ONCE.reset(token)
-
-
-def _where_camera(q: Select[Any], camera: int | str | None) -> Select[Any]:
-    if camera is None:
-        return q
-    return q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
-
-
-def _events(
-    store: Store,
-    module: str,
-    types: tuple[str, ...],
-    since: Moment,
-    until: Moment,
-    camera: int | str | None,
-    *,
-    overlap: bool = False,
-) -> pd.DataFrame:
-    """Events as a DataFrame (columns :data:`_EVENT_COLUMNS`), oldest first.
-
-    With ``overlap``, interval events that overlap [since, until) (``ts < until`` and
-    ``ts_end > since``); else events whose ``ts`` is in [since, until). Inside :func:`read_once`
-    each read is done once, and an overlap read reuses the events that began in the period (it
-    only reads those that began before it and were still going on).
-    """
-    lo, hi = _epoch(since), _epoch(until)
-    types = tuple(types)
-    memo = _READ_ONCE.get()
-    if memo is None:
-        rows = _event_rows(store, module, types, lo, hi, camera, overlap)
-        return pd.DataFrame(rows, columns=_EVENT_COLUMNS)
-    key = (module, types, lo, hi, camera, overlap)
-    if key not in memo:
-        if overlap and lo is not None:  # the same rows, in the same (ts, id) order, as one overlap query
-            _events(store, module, types, lo, hi, camera)  # the events that began in the period
-            rows = _event_rows(store, module, types, lo, hi, camera, overlap, began_before=True)
-            rows += [r for r in memo[("rows", *key[:-1], False)] if r[1] is not None and r[1] > lo]
-        else:
-            rows = _event_rows(store, module, types, lo, hi, camera, overlap)
-        memo[("rows", *key)] = rows
-        memo[key] = pd.DataFrame(rows, columns=_EVENT_COLUMNS)
-    return memo[key]
-
-
-def _event_rows(
-    store: Store,
-    module: str,
-    types: tuple[str, ...],
-    lo: float | None,
-    hi: float | None,
-    camera: int | str | None,
-    overlap: bool,
-    *,
-    began_before: bool = False,
-) -> list[tuple[Any, ...]]:
-    """The rows of :func:`_events` (``began_before``: only the overlapping ones that began before ``lo``)."""
-    q = (
-        select(
-            Event.ts,
-            Event.ts_end,
-            Event.type,
-            Camera.config_id,
-            Zone.config_id,
-            Track.tracker_id,
-            payload_text(),
-            Track.role,
-        )
-        .join(Camera, Event.camera_id == Camera.id)
-        .outerjoin(Zone, Event.zone_id == Zone.id)
-        .outerjoin(Track, Event.track_id == Track.id)
-        .where(Event.module == module, Event.type.in_(types))
-    )
-    q = _where_camera(q, camera)
-    if hi is not None:
-        q = q.where(Event.ts < hi)
-    if lo is not None:
-        q = q.where(Event.ts_end > lo) if overlap else q.where(Event.ts >= lo)
-        if began_before:
-            q = q.where(Event.ts < lo)
-    q = q.order_by(Event.ts, Event.id)
-    rows, payloads = fetch_events(store, q, payload=6)
-    return [
-        (ts, ts_end, typ, cam, zone or p.get("zone"), tracker, final_role(track_role, p), p)
-        for (ts, ts_end, typ, cam, zone, tracker, _, track_role), p in zip(rows, payloads, strict=True)
-    ]
+_epoch = epoch
+_resolve_tz = resolve_tz
+_check_role = check_role
+_role_ok = role_mask
+_where_camera = where_camera
 
 
 def _zone_names(cams: Iterable[CameraRow]) -> dict[tuple[str, str], str]:
@@ -415,7 +289,7 @@ def footfall_by_hour(
     """
     zone_tz = _resolve_tz(store, tz, camera)
     cols = ["hour", "hour_ts", "camera", "line", "line_name", "in", "out"]
-    ev = _events(store, "footfall", ("in", "out"), since, until, camera)
+    ev = events(store, [FOOTFALL_IN, FOOTFALL_OUT], EventFilter(since, until, camera))
     if zone is not None:
         ev = ev[ev.zone == zone]
     ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
@@ -477,7 +351,7 @@ def stay_seconds(
     The stays :func:`dwell_by_zone` summarises (and the dashboard draws as a distribution);
     stays with no exit time and no stored duration are left out.
     """
-    ev = _events(store, "zones", ("dwell",), since, until, camera)
+    ev = events(store, [ZONE_DWELL], EventFilter(since, until, camera))
     ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
     ev = ev.assign(seconds=_stays(ev)).dropna(subset=["seconds"])
     return {
@@ -619,7 +493,7 @@ def zone_occupancy(
         One series per active polygon zone of the selected cameras, in camera/zone order.
     """
     cams = cameras(store, camera)
-    ev = _events(store, "zones", ("dwell",), since, until, camera, overlap=True)
+    ev = events(store, [ZONE_DWELL], EventFilter(since, until, camera), overlap=True)
     ev = ev[_role_ok(ev.role, role)]
     ev = ev.assign(end=ev.ts + _stays(ev)).dropna(subset=["end"])
     lo, hi = _epoch(since), _epoch(until)
@@ -668,7 +542,7 @@ def occupancy_peaks(
 def _visits(
     store: Store, since: Moment, until: Moment, camera: int | str | None, zone: str | None, role: Role
 ) -> pd.DataFrame:
-    ev = _events(store, "visits", ("visit",), since, until, camera)
+    ev = events(store, [VISIT], EventFilter(since, until, camera))
     ev = ev[_role_ok(ev.role, role)]
     zones = [tuple(p.get("zones") or ()) for p in ev.payload]
     ev = ev.assign(zones=zones, seconds=_stays(ev))

@@ -38,6 +38,8 @@ from sqlalchemy import and_, or_, select
 
 from analytics.worktime import Interval, WorkDay, WorkRules, work_day
 from app.errors import UserError
+from app.modules.behaviour.events import CONSULTATION
+from app.modules.retail.events import ZONE_DWELL
 from app.store.db import Store
 from app.store.employees import EmployeeRow, Schedule, employees
 from app.store.schema import Camera, Event, Track, Zone
@@ -82,7 +84,8 @@ class EmployeeDay:
         return "absent" if self.shift is not None else "off"
 
 
-def _as_date(d: dt.date | str, what: str) -> dt.date:
+def as_date(d: dt.date | str, what: str) -> dt.date:
+    """A day from a date, a datetime or ``YYYY-MM-DD`` (``what`` names the option in the error)."""
     if isinstance(d, dt.datetime):
         return d.date()
     if isinstance(d, dt.date):
@@ -129,8 +132,8 @@ def employee_days(
     Raises:
         UserError: a bad date, ``until`` not after ``since``, or a bad time zone (exit code 2).
     """
-    first = _as_date(since, "--day")
-    last = _as_date(until, "--to") if until is not None else first + dt.timedelta(days=1)
+    first = as_date(since, "--day")
+    last = as_date(until, "--to") if until is not None else first + dt.timedelta(days=1)
     if last <= first:
         raise UserError("the end of the period must be after its start", EXIT_BAD_ARGS)
     zone = _zone(store, tz)
@@ -195,13 +198,15 @@ def _load(store: Store, lo: float, hi: float) -> _Data:
             select(Event.track_id, Event.ts, Event.ts_end, Camera.config_id, Zone.config_id)
             .join(Zone, Event.zone_id == Zone.id)
             .join(Camera, Event.camera_id == Camera.id)
-            .where(Event.module == "zones", Event.type == "dwell", Zone.type == "workstation")
+            .where(
+                Event.module == ZONE_DWELL.module, Event.type == ZONE_DWELL.type, Zone.type == "workstation"
+            )
             .where(Event.track_id.in_(list(owner)), Event.ts < hi, Event.ts_end >= lo)
         )
         for tid, ts, ts_end, cam, zone in s.execute(wq):
             data.workstation[owner[tid]].append(((ts, ts_end if ts_end is not None else ts), cam, zone))
         cq = select(Event.run_id, Event.ts, Event.ts_end, Event.payload).where(
-            Event.module == "contact", Event.type == "consultation", Event.ts < hi,
+            Event.module == CONSULTATION.module, Event.type == CONSULTATION.type, Event.ts < hi,
             or_(Event.ts_end >= lo, and_(Event.ts_end.is_(None), Event.ts >= lo)),
         )  # fmt: skip
         for run_id, ts, ts_end, payload in s.execute(cq):

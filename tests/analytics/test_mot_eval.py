@@ -85,7 +85,7 @@ def test_hungarian_matches_brute_force() -> None:
 def test_bad_files(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("1,2,3\n")
-    with pytest.raises(MotFormatError, match="bad.txt:1"):
+    with pytest.raises(MotFormatError, match=r"bad\.txt:1"):
         read_mot(bad)
     with pytest.raises(MotFormatError, match="cannot read"):
         read_mot(tmp_path / "missing.txt")

@@ -289,3 +289,39 @@ def test_identify_tells_a_red_coat_from_a_red_and_navy_jacket() -> None:
     twins = UniformModel.from_crops([person(RED), person(RED)], employee_ids=[1, 2])
     assert twins.identify([crop_features(person(RED))]) == [None]  # identical uniforms: nobody in particular
     assert UniformModel.from_crops([person(RED)]).identify([crop_features(person(RED))]) == [None]
+
+
+def test_a_track_whose_colours_change_is_split_into_segments_with_their_own_roles() -> None:
+    """The tracker follows the man in red, then switches to a man in a blue jacket: two segments."""
+    model = UniformModel.from_crops([red_navy_jacket()])
+    red, dets = scene([(red_navy_jacket(), 1)])
+    blue, _ = scene([(person(BLUE), 1)])
+    resolver = RoleResolver(uniform=model)
+    ended = []
+    roles = []
+    for img, ts in [(red, 0.5 * k) for k in range(6)] + [(blue, 3.0 + 0.5 * k) for k in range(8)]:
+        out = resolver.update(dets, ts, image=img)
+        ended += out.ended
+        roles.append(out.roles[1])
+    assert roles[:6] == ["staff"] * 6 and roles[-1] == "customer"
+    assert [(r.segment, r.role, r.first_ts, r.last_ts) for r in ended] == [(0, "staff", 0.0, 3.0)]
+    current = resolver.get(1)
+    assert current is not None and current.segment == 1 and current.first_ts == 3.5
+    assert [(r.segment, r.role) for r in resolver.flush()] == [(1, "customer")]
+
+
+def test_a_steady_track_is_not_split() -> None:
+    img, dets = scene([(red_navy_jacket(), 1), (person(BLACK), 2)])
+    resolver = RoleResolver(uniform=UniformModel.from_crops([red_navy_jacket()]))
+    ended = [e for k in range(20) for e in resolver.update(dets, 0.5 * k, image=img).ended]
+    assert ended == [] and {r.segment for r in resolver.flush()} == {0}
+
+
+def test_segment_decisions_keep_their_colours() -> None:
+    img, dets = scene([(red_navy_jacket(), 1)])
+    resolver = RoleResolver(uniform=UniformModel.from_crops([red_navy_jacket()]))
+    for k in range(4):
+        resolver.update(dets, 0.5 * k, image=img)
+    (final,) = resolver.flush()
+    assert final.colours is not None and final.colours.shape == (FEATURES,)
+    assert float(final.colours.sum()) == pytest.approx(1.0, abs=1e-4)

@@ -153,9 +153,13 @@ def test_classes_are_checked_against_the_chosen_backend() -> None:
 
     base = {"site": {"name": "x"}, "cameras": [{"id": "c", "source": "v.avi"}]}
     with pytest.raises(ValidationError) as e:
-        SiteConfig.model_validate({**base, "detector": {"backend": "nanodet", "classes": ["person", "shelf gap"]}})
+        SiteConfig.model_validate(
+            {**base, "detector": {"backend": "nanodet", "classes": ["person", "shelf gap"]}}
+        )
     line = format_validation_error(e.value)
-    assert line.startswith("detector.classes: unknown class 'shelf gap' for the nanodet detector (valid: person,")
+    assert line.startswith(
+        "detector.classes: unknown class 'shelf gap' for the nanodet detector (valid: person,"
+    )
     assert "\n" not in line
     # an official YOLO pose model knows people only
     with pytest.raises(ValidationError, match=r"cameras\[0\]\.classes: unknown class 'car'.*valid: person\)"):

@@ -20,25 +20,9 @@ from app.engine.runner import choose_detector
 from app.engine.sources import make_source
 from app.errors import UserError
 from app.store.records import EventRecord
+from tests.fixtures_pipeline import ListSink
 
 pytestmark = pytest.mark.timeout(180)
-
-
-class _Sink:
-    def __init__(self) -> None:
-        self.events: list[EventRecord] = []
-
-    def put_event(self, run_id: int, event: EventRecord) -> None:
-        self.events.append(event)
-
-    def put_track(self, run_id: int, track: object) -> None:
-        pass
-
-    def put_heatmap(self, run_id: int, heatmap: object) -> None:
-        pass
-
-    def put_background(self, run_id: int, background: object) -> None:
-        pass
 
 
 def _bus_video(tmp_path: Path, frames: int = 6) -> Path:
@@ -77,7 +61,7 @@ def _run(site: SiteConfig, camera_id: str, choice) -> tuple[list[FrameResult], l
     cam = site.camera(camera_id)
     source = make_source(cam, fail_fast=True)
     source.open_check()
-    sink, frames = _Sink(), []
+    sink, frames = ListSink(), []
     pipe = CameraPipeline(
         site, cam, source, choice.backend, sink, run_id=1, on_frame=frames.append, nominal_fps=5.0
     )

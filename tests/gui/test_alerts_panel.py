@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -58,16 +59,34 @@ def test_open_alerts_pop_up_and_acknowledgements_are_kept(qtbot, tmp_path: Path)
     window = QWidget()
     window.resize(1200, 800)
     qtbot.addWidget(window)
-    panel = AlertsPanel(StoreAlertFeed(store), window)
+    names = {("tills", None): ("Tills camera", ""), ("tills", "queue"): ("Tills camera", "Checkout queue")}
+    panel = AlertsPanel(StoreAlertFeed(store), window, names=lambda c, z: names[(c, z)])
+    panel.resize(340, 700)
     counts: list[int] = []
     panel.countChanged.connect(counts.append)
     window.show()
-    with qtbot.waitSignal(panel.countChanged, timeout=10000):
+    with qtbot.waitSignal(panel.countChanged, timeout=60000):  # (the worker pool may be busy)
         panel.poll()
-    # a2 cleared by itself, "old" is older than the popup window: two cards, newest first
+    # a2 cleared by itself, "old" is older than the last hours: two cards, newest first
     texts = [c.alert.message for c in panel.cards()]
     assert texts == ["queue expected to reach 8 in 10 min", "6 people in the queue: open another checkout"]
-    assert panel.isVisible() and panel.x() > 700  # in the top-right corner
+    card = panel.cards()[1]
+    # what, where (human names), since when, what to do — never ids
+    assert card.title.text() == "<b>Queue too long</b>"
+    assert card.where.text() == "Checkout queue · Tills camera"
+    assert re.fullmatch(r"since \d\d:\d\d \(\d+ min\)", card.since.text()), card.since.text()
+    assert card.todo.text().startswith("➜ Open another checkout")
+    # text is never clipped: every label gets the height its wrapped text needs
+    qtbot.waitUntil(lambda: card.isVisible())
+    for label in (card.title, card.where, card.message, card.todo):
+        assert label.height() >= label.heightForWidth(label.width()) - 1, label.text()
+    # the history lists the ended alert with its end time
+    assert panel.table.rowCount() == 3
+    statuses = sorted(panel.table.item(r, 2).text() for r in range(3))
+    assert statuses == ["ended by itself", "open", "open"]
+    ended = next(r for r in range(3) if panel.table.item(r, 2).text() == "ended by itself")
+    assert panel.table.item(ended, 3).text() != "—"
+    assert panel.summary.text() == "2 open alerts"
 
     first = panel.cards()[1]
     qtbot.mouseClick(first.ack, Qt.MouseButton.LeftButton)
@@ -88,6 +107,21 @@ def test_open_alerts_pop_up_and_acknowledgements_are_kept(qtbot, tmp_path: Path)
         lambda: {a.message: a.status for a in alerts.alerts(store)}[later] == "snoozed", timeout=10000
     )
     qtbot.waitUntil(lambda: not panel.busy and not panel._handled, timeout=10000)
-    assert not panel.cards()
-    assert not panel.isVisible() and counts[-1] == 0
+    assert not panel.cards() and counts[-1] == 0
+    # a snoozed alert is counted as snoozed, not as "no alerts"
+    assert panel.summary_text() == "No open alerts · 1 snoozed"
+    statuses = sorted(panel.table.item(r, 2).text() for r in range(3))
+    assert statuses == [f"acknowledged by {panel.user}" if panel.user else "acknowledged", "ended by itself", "snoozed"]
     store.close()
+
+
+def test_every_alert_type_has_words_and_an_action() -> None:
+    from app.gui.alerts_panel import ALERT_WORDS, alert_words
+    from app.store.alerts import AlertRow
+
+    for (module, kind), (what, todo) in ALERT_WORDS.items():
+        row = AlertRow(1, 0.0, None, "c", None, module, kind, "", {}, (), "open", None, "", None)
+        assert alert_words(row) == (what, todo) and what and todo.endswith(".")
+    odd = AlertRow(1, 0.0, None, "c", None, "ppe", "helmet", "", {}, (), "open", None, "", None)
+    what, todo = alert_words(odd)
+    assert what == "Ppe alert (helmet)" and todo  # (a module the event catalogue does not know)

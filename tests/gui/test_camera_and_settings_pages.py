@@ -124,3 +124,44 @@ def test_settings_are_validated_and_saved_to_the_config_file(qtbot, doc: SiteDoc
     page.classes.setText("person, unicorn")
     assert not page.save()
     assert "unknown class 'unicorn'" in page.message.text() and doc.path.read_text() == before
+
+
+def test_manager_settings_are_validated_and_saved(qtbot, doc: SiteDocument) -> None:  # type: ignore[no-untyped-def]
+    page = SettingsPage(doc)
+    qtbot.addWidget(page)
+    page.resize(1024, 700)
+    page.show()
+    page.set_in_use("sqlite:////srv/shop/storesight.db", "/srv/shop")
+    assert "Database: sqlite:////srv/shop/storesight.db" in page.in_use.text()
+    assert page.data_dir.placeholderText() == "empty: /srv/shop"
+    # detector internals are under "Advanced", hidden until asked for
+    assert not page.advanced.isVisible() and not page.iou.isVisible()
+    page.show_advanced.setChecked(True)
+    assert page.iou.isVisible() and page.box_expand.isVisible()
+    # no clipped column header: each column is at least as wide as its header text
+    header = page.cameras.horizontalHeader()
+    for col in range(page.cameras.columnCount()):
+        text = page.cameras.horizontalHeaderItem(col).text()
+        widest = max(header.fontMetrics().horizontalAdvance(line) for line in text.split("\n"))
+        assert header.sectionSize(col) >= widest, text
+
+    page.daily.setChecked(True)
+    page.daily_time.setTime(page.daily_time.time().fromString("06:30", "HH:mm"))
+    page.cameras.cellWidget(0, 3).setValue(4)  # queue alert at 4 people
+    page.cameras.cellWidget(0, 4).setValue(3.0)  # wait alert after 3 min
+    page.notify.setChecked(True)
+    page.tg_chat.setText("not a chat id")
+    page.tg_token.setText("123456:ABCDEFGHIJ")
+    before = doc.path.read_text()
+    assert not page.save()  # validated like the file: one line naming the field, nothing written
+    assert "chat_id" in page.message.text() and doc.path.read_text() == before
+    page.tg_chat.setText("@mystore_alerts")
+    assert page.save(), page.message.text()
+    cfg = load_config(doc.path)
+    assert cfg.reports.daily and cfg.reports.daily_time.strftime("%H:%M") == "06:30"
+    q = cfg.cameras[0].modules.queue
+    assert q.alert_length == 4 and q.alert_wait == 180.0
+    assert cfg.notifications.enabled and cfg.notifications.telegram is not None
+    assert cfg.notifications.telegram.chat_id == "@mystore_alerts"
+    assert cfg.notifications.telegram.events == ["*.alert"]
+    assert "# StoreSight demo site" in doc.path.read_text()  # the user's comments survive

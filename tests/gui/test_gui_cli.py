@@ -28,16 +28,16 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     before = counts()
     out = tmp_path / "shots"
     assert main(["gui", "--screenshot", str(out), "--db", demo_db.url]) == 0
-    assert "10 screenshots written" in capsys.readouterr().out
+    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "settings"]
+    dialogs = ["event-frame", "employee-dialog", "camera-dialog"]
+    assert f"{2 * len(pages) + len(dialogs)} screenshots written" in capsys.readouterr().out
     names = sorted(p.stem for p in out.glob("*.png"))
-    assert names == sorted(
-        ["live", "zones", "dashboard", "heatmap", "events", "event-frame", "staff", "employee-dialog",
-         "settings", "camera-dialog"]
-    )  # fmt: skip
-    for name in ("live", "zones", "dashboard", "heatmap", "events", "staff", "settings"):
-        img = cv2.imread(str(out / f"{name}.png"))
-        assert img.shape[:2] == (900, 1440), name
-        assert float(img.std()) > 20, f"{name} looks empty"
+    assert names == sorted(pages + [f"{p}-1024x700" for p in pages] + dialogs)
+    for name in pages:  # every page at full HD and on a small laptop screen
+        for suffix, shape in (("", (1080, 1920)), ("-1024x700", (700, 1024))):
+            img = cv2.imread(str(out / f"{name}{suffix}.png"))
+            assert img.shape[:2] == shape, name + suffix
+            assert float(img.std()) > 20, f"{name}{suffix} looks empty"
     # the live grid shows the camera picture with coloured boxes, not a grey placeholder
     live = cv2.imread(str(out / "live.png"))
     amber = np.all(np.abs(live.astype(int) - (32, 176, 255)) < 8, axis=-1).sum()

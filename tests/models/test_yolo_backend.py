@@ -11,7 +11,8 @@ import pytest
 from analytics.types import Detections
 from models.base import BackendUnavailable, DetectorSettings
 from models.registry import create_detector
-from models.yolo import YoloBackend, find_weights
+from models.ultra import find_weights
+from models.yolo import YoloBackend
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_yaml_model_runs_and_returns_detections(yolo_yaml: YoloBackend, demo_vid
 
 def test_missing_weights_is_unavailable_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailable, match=r"yolo11n\.pt not found"):
-        find_weights(DetectorSettings(model_dir=str(tmp_path), model_name="yolo11n.pt"))
+        find_weights("yolo11n.pt", str(tmp_path))
 
 
 def test_registry_falls_back_to_builtin_and_says_why(tmp_path: Path) -> None:
@@ -59,3 +60,9 @@ def test_corrupt_weights_fall_back(tmp_path: Path) -> None:
     )
     assert choice.backend.type_key == "nanodet"
     assert "cannot load YOLO model yolo11n.pt" in choice.reason
+
+
+@pytest.mark.parametrize(("yaml", "names"), [("yolo11n.yaml", 80), ("yolo11n-pose.yaml", 1)])
+def test_a_network_built_from_an_official_yaml_has_its_class_names(yaml: str, names: int) -> None:
+    be = YoloBackend(DetectorSettings(model_name=yaml, device="cpu", threads=1))
+    assert len(be.class_names) == names and be.class_names[0] == "person"

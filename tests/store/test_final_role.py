@@ -121,7 +121,10 @@ def shelf_totals(store: Store) -> dict[str, int]:
 
 
 def test_the_statistics_share_one_rule() -> None:
+    from app.store import query
+
+    assert "final_role(" in inspect.getsource(query)  # the one events query applies it
     for module in (stats, queue_stats, behaviour_stats):
         src = inspect.getsource(module)
-        assert "final_role(" in src, module.__name__
+        assert "events(store, [" in src and module.events is query.events, module.__name__
         assert 'get("role")' not in src, f"{module.__name__} reads the event's role by itself"

@@ -1,0 +1,1 @@
+"""Module packages: one package per analytics module, found by :mod:`app.modules.registry`."""

@@ -1,0 +1,150 @@
+"""The module registry: every analytics module is a package that declares itself here.
+
+A module package (``app/modules/<name>/`` for the built-in ones, any importable package for a
+plug-in) has in its ``__init__.py`` one :class:`ModulePackage`::
+
+    PACKAGE = ModulePackage(
+        name="headcount",                       # its section: cameras[].modules.headcount
+        title="Head count",
+        settings=HeadcountSettings,             # a ModuleSettings model (extra="forbid")
+        build="headcount.module:build",         # ctx -> list[Module], imported when a camera starts
+        events=(HEADCOUNT_PEAK,),               # its catalogue entries (app.events.EventType)
+        sheets=("headcount.sheets:peaks",),     # report sheets: scope -> Sheet | None
+    )
+
+Packages are found without editing anything: the subpackages of :mod:`app.modules`, the
+``storesight.modules`` entry point group (an installed plug-in), and the packages named in the
+``STORESIGHT_MODULES`` environment variable (comma-separated; a folder of your own on
+``PYTHONPATH``). The config's ``modules`` section gets one field per package (its settings model,
+``extra="forbid"``: one-line errors name the field), the pipeline builds each camera's modules
+from :func:`build_modules`, the report builder appends the packages' sheets, and the event
+catalogue knows their events.
+
+The built-in modules still keep their settings in :mod:`app.config` (``settings=None`` here);
+they are built from their packages in the order listed.
+
+Example:
+    >>> [p.name for p in packages().values()][:3]
+    ['roles', 'tracks', 'retail']
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.events import EventType
+
+if TYPE_CHECKING:
+    from app.engine.modules import CameraContext, Module
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "STORESIGHT_MODULES"
+ENTRY_POINTS = "storesight.modules"
+
+
+class ModuleSettings(BaseModel):
+    """Base of a module package's settings (one section under ``cameras[].modules``).
+
+    Unknown keys are refused (``extra="forbid"``); field titles and descriptions are what the
+    GUI shows as labels and tooltips.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    enabled: bool = Field(False, title="Enabled", description="Run this module on the camera.")
+
+
+@dataclass(frozen=True, slots=True)
+class ModulePackage:
+    """What a module package brings.
+
+    Attributes:
+        name: its config key under ``cameras[].modules`` (and the engine module's name).
+        title: its name for people (the config's field title, the GUI).
+        settings: its settings model; None for a built-in module whose settings are in app.config.
+        build: ``"package.module:function"``: ``function(ctx) -> list[Module]`` for one camera
+            (an empty list when the module is off there); None for a package without a module
+            (the role stage's events).
+        events: its event types (declared in the catalogue by importing them).
+        sheets: ``"package.module:function"`` report sheets, ``function(scope) -> Sheet | None``.
+        panel: ``"package.module:function"`` making its GUI panel (optional).
+        order: where it runs among the modules (lower first).
+    """
+
+    name: str
+    title: str
+    settings: type[ModuleSettings] | None
+    build: str | None
+    events: tuple[EventType, ...] = ()
+    sheets: tuple[str, ...] = ()
+    panel: str | None = None
+    order: int = 100
+
+
+def _load(path: str) -> Any:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+_PACKAGES: dict[str, ModulePackage] | None = None
+
+
+def _candidates() -> list[str]:
+    import app.modules as builtin
+
+    names = [f"app.modules.{m.name}" for m in pkgutil.iter_modules(builtin.__path__) if m.ispkg]
+    names += [ep.value for ep in entry_points(group=ENTRY_POINTS)]
+    names += [n.strip() for n in os.environ.get(ENV_VAR, "").split(",") if n.strip()]
+    return names
+
+
+def packages() -> dict[str, ModulePackage]:
+    """Every module package found (name → package), in running order; found once per process.
+
+    Raises:
+        ImportError: a package named in ``STORESIGHT_MODULES`` cannot be imported.
+        ValueError: two packages with the same name.
+    """
+    global _PACKAGES
+    if _PACKAGES is None:
+        found: dict[str, ModulePackage] = {}
+        for name in _candidates():
+            pkg = getattr(importlib.import_module(name), "PACKAGE", None)
+            if not isinstance(pkg, ModulePackage):
+                continue
+            if pkg.name in found:
+                raise ValueError(f"module package {pkg.name!r} is declared twice ({name})")
+            found[pkg.name] = pkg
+        _PACKAGES = dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
+    return _PACKAGES
+
+
+def plugin_settings() -> dict[str, ModulePackage]:
+    """The packages that bring their own settings model (their config sections)."""
+    return {n: p for n, p in packages().items() if p.settings is not None}
+
+
+def build_modules(ctx: CameraContext) -> list[Module]:
+    """The modules of one camera: every package's ``build(ctx)``, in running order."""
+    mods: list[Module] = []
+    for pkg in packages().values():
+        if pkg.build is None:
+            continue
+        builder: Callable[[CameraContext], list[Module]] = _load(pkg.build)
+        mods.extend(builder(ctx))
+    return mods
+
+
+def report_sheets() -> list[Callable[..., Any]]:
+    """The module packages' report sheets, in running order."""
+    return [_load(s) for p in packages().values() for s in p.sheets]

@@ -1,0 +1,294 @@
+"""The public query API over stored events: a filter and one events query.
+
+Every statistic (store stats, behaviour, queues, timesheets) and the GUI read events the same
+way: an :class:`EventFilter` (period, cameras, zones, role, time zone) and :func:`events`, which
+returns one DataFrame per call with the *final* role of each event's track
+(:func:`app.store.event_rows.final_role`) and the zone from the payload where the event has no
+zone row. Event types come from the catalogue (:mod:`app.events`), never as bare strings.
+
+Conventions (the same as :mod:`app.store.stats`): the period is ``[since, until)`` in epoch
+seconds or aware datetimes, ``None`` = open; an event belongs to it by its start ``ts`` (with
+``overlap=True``: interval events overlapping it). Role ``customer`` is everyone not staff.
+
+Example:
+    >>> from app.store.db import open_store
+    >>> from app.modules.retail.events import ZONE_DWELL
+    >>> events(open_store("sqlite://"), [ZONE_DWELL], EventFilter(since=0, role="customer")).columns.tolist()
+    ['ts', 'ts_end', 'type', 'camera', 'zone', 'run', 'tracker_id', 'role', 'payload']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Select, and_, or_, select
+
+from app.store.db import Store
+from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
+from app.store.schema import Camera, Event, Track, Zone
+
+if TYPE_CHECKING:
+    from app.events import EventType
+
+Role = Literal["customer", "staff", "all"]
+ROLES: tuple[Role, ...] = ("customer", "staff", "all")
+Moment = float | dt.datetime | None
+#: Whose numbers, in words (CLI, reports, GUI).
+ROLE_WORDS: dict[str, str] = {
+    "customer": "customers (everyone not marked as staff)",
+    "staff": "staff only",
+    "all": "everyone (customers and staff)",
+}
+#: The same, short (picture subtitles, menus).
+ROLE_SHORT: dict[str, str] = {"customer": "customers (all but staff)", "staff": "staff only", "all": "everyone"}
+Cameras = int | str | Sequence[int | str] | None
+
+#: Columns of :func:`events`.
+EVENT_COLUMNS = ["ts", "ts_end", "type", "camera", "zone", "run", "tracker_id", "role", "payload"]
+
+
+def epoch(t: Moment) -> float | None:
+    """Epoch seconds of a moment (a number, an aware datetime or None).
+
+    Example:
+        >>> epoch(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)), epoch(None)
+        (1767225600.0, None)
+    """
+    if t is None:
+        return None
+    return t.timestamp() if isinstance(t, dt.datetime) else float(t)
+
+
+def where_camera(q: Select[Any], camera: Cameras) -> Select[Any]:
+    """Restrict a query joined with :class:`Camera` to cameras (row ids or config ids; None: all)."""
+    if camera is None:
+        return q
+    if isinstance(camera, (int, str)):
+        return (
+            q.where(Camera.id == camera) if isinstance(camera, int) else q.where(Camera.config_id == camera)
+        )
+    ids = [c for c in camera if isinstance(c, int)]
+    names = [c for c in camera if isinstance(c, str)]
+    return q.where(or_(Camera.id.in_(ids), Camera.config_id.in_(names)))
+
+
+def check_role(role: str) -> None:
+    """Raise ``ValueError`` for a role that is not ``customer``, ``staff`` or ``all``."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+
+
+def role_mask(roles: pd.Series, role: Role) -> pd.Series:
+    """Which rows count for ``role`` (``customer``: everyone not staff).
+
+    Example:
+        >>> role_mask(pd.Series(["staff", "unknown", "customer"]), "customer").tolist()
+        [False, True, True]
+    """
+    check_role(role)
+    if role == "all":
+        return pd.Series(True, index=roles.index)
+    return roles == STAFF if role == STAFF else roles != STAFF
+
+
+def resolve_tz(store: Store, tz: dt.tzinfo | str | None, camera: int | str | None = None) -> dt.tzinfo | None:
+    """The time zone to show times in: ``tz`` as given, ``"local"`` = the computer's, None = the site's."""
+    if tz is None:
+        from app.store.stats import site_timezone
+
+        return site_timezone(store, camera)
+    if isinstance(tz, str):
+        return None if tz == "local" else ZoneInfo(tz)
+    return tz
+
+
+def timezone_name(tz: dt.tzinfo | None) -> str:
+    """A readable name of a zone from :func:`resolve_tz` (None: the computer's local time)."""
+    if tz is None:
+        local = dt.datetime.now().astimezone()
+        return f"local time of this computer ({local.tzname()})"
+    return str(getattr(tz, "key", None) or tz)
+
+
+def with_timezone(df: pd.DataFrame, tz: dt.tzinfo | None) -> pd.DataFrame:
+    """Label a table with the time zone of its clock times (``df.attrs["timezone"]``)."""
+    df.attrs["timezone"] = timezone_name(tz)
+    return df
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events a question is about.
+
+    Attributes:
+        since: start of the period (inclusive), None = open.
+        until: end of the period (exclusive), None = open.
+        camera: one camera (row id or config id), several, or None for all.
+        zones: only events of these zone config ids (None: all).
+        role: whose events: ``customer`` (everyone not staff), ``staff`` or ``all``.
+        tz: time zone for hours and clock times (None: the site's; ``"local"``: the computer's).
+
+    Example:
+        >>> f = EventFilter(since=100, until=dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC), zones=("a",))
+        >>> f.lo, f.hi, f.role
+        (100.0, 300.0, 'all')
+    """
+
+    since: Moment = None
+    until: Moment = None
+    camera: Cameras = None
+    zones: tuple[str, ...] | None = None
+    role: Role = "all"
+    tz: dt.tzinfo | str | None = None
+
+    def __post_init__(self) -> None:
+        check_role(self.role)
+
+    @property
+    def lo(self) -> float | None:
+        """The period's start in epoch seconds."""
+        return epoch(self.since)
+
+    @property
+    def hi(self) -> float | None:
+        """The period's end in epoch seconds."""
+        return epoch(self.until)
+
+    def timezone(self, store: Store) -> dt.tzinfo | None:
+        """The filter's time zone (see :func:`resolve_tz`)."""
+        one = self.camera if isinstance(self.camera, (int, str)) else None
+        return resolve_tz(store, self.tz, one)
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Keep the rows of an :func:`events` table that match ``zones`` and ``role``."""
+        if not len(df):
+            return df
+        keep = role_mask(df["role"], self.role)
+        if self.zones is not None:
+            keep &= df["zone"].isin(list(self.zones))
+        return df if bool(keep.all()) else df[keep]
+
+
+_READ_ONCE: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("events_read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Inside the block (of this thread), reading the same events again returns the first read.
+
+    A report reads the same events for several sheets (the visits for the visits sheet and the
+    funnel); within :func:`app.reports.builder.build_report` they are read and decoded once.
+    The tables handed out are shared: callers must not modify them in place (none does).
+    """
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
+
+def events(
+    store: Store,
+    types: Sequence[EventType],
+    where: EventFilter | None = None,
+    *,
+    overlap: bool = False,
+) -> pd.DataFrame:
+    """Stored events of some catalogue types as a DataFrame (columns :data:`EVENT_COLUMNS`), oldest first.
+
+    Args:
+        store: the database.
+        types: event types from the catalogue (e.g. ``[ZONE_DWELL]``).
+        where: period, cameras, zones and role (None: everything).
+        overlap: interval events overlapping the period (``ts < until`` and ``ts_end > since``)
+            instead of those that began in it.
+
+    Returns:
+        ``role`` is the track's final role; ``zone`` the zone's config id (or the payload's
+        ``zone``); ``run`` the analysis run; ``payload`` a dict. Inside :func:`read_once` each read
+        is done once, and an overlap read reuses the events that began in the period.
+    """
+    f = where or EventFilter()
+    pairs = tuple(sorted({(t.module, t.type) for t in types}))
+    df = _read(store, pairs, f.lo, f.hi, f.camera if f.camera is None or isinstance(f.camera, (int, str))
+               else tuple(f.camera), overlap)  # fmt: skip
+    return f.apply(df)
+
+
+def _read(
+    store: Store,
+    pairs: tuple[tuple[str, str], ...],
+    lo: float | None,
+    hi: float | None,
+    camera: Any,
+    overlap: bool,
+) -> pd.DataFrame:
+    memo = _READ_ONCE.get()
+    if memo is None:
+        return pd.DataFrame(_rows(store, pairs, lo, hi, camera, overlap), columns=EVENT_COLUMNS)
+    key = (pairs, lo, hi, camera, overlap)
+    if key not in memo:
+        if overlap and lo is not None:  # the same rows, in the same (ts, id) order, as one overlap query
+            _read(store, pairs, lo, hi, camera, False)  # the events that began in the period
+            rows = _rows(store, pairs, lo, hi, camera, overlap, began_before=True)
+            rows += [r for r in memo[("rows", *key[:-1], False)] if r[1] is not None and r[1] > lo]
+        else:
+            rows = _rows(store, pairs, lo, hi, camera, overlap)
+        memo[("rows", *key)] = rows
+        memo[key] = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    return memo[key]
+
+
+def _rows(
+    store: Store,
+    pairs: tuple[tuple[str, str], ...],
+    lo: float | None,
+    hi: float | None,
+    camera: Any,
+    overlap: bool,
+    *,
+    began_before: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The rows of :func:`events` (``began_before``: only the overlapping ones that began before ``lo``)."""
+    modules = {m for m, _ in pairs}
+    if len(modules) == 1:
+        kind = and_(Event.module == next(iter(modules)), Event.type.in_([t for _, t in pairs]))
+    else:
+        kind = or_(*(and_(Event.module == m, Event.type == t) for m, t in pairs))
+    q = (
+        select(
+            Event.ts,
+            Event.ts_end,
+            Event.type,
+            Camera.config_id,
+            Zone.config_id,
+            Event.run_id,
+            Track.tracker_id,
+            payload_text(),
+            Track.role,
+        )
+        .join(Camera, Event.camera_id == Camera.id)
+        .outerjoin(Zone, Event.zone_id == Zone.id)
+        .outerjoin(Track, Event.track_id == Track.id)
+        .where(kind)
+    )
+    q = where_camera(q, camera)
+    if hi is not None:
+        q = q.where(Event.ts < hi)
+    if lo is not None:
+        q = q.where(Event.ts_end > lo) if overlap else q.where(Event.ts >= lo)
+        if began_before:
+            q = q.where(Event.ts < lo)
+    q = q.order_by(Event.ts, Event.id)
+    rows, payloads = fetch_events(store, q, payload=7)
+    return [
+        (ts, ts_end, typ, cam, zone or p.get("zone"), run, tracker, final_role(track_role, p), p)
+        for (ts, ts_end, typ, cam, zone, run, tracker, _, track_role), p in zip(rows, payloads, strict=True)
+    ]

@@ -1,0 +1,192 @@
+"""Identity benchmark on the demo video: MOT metrics of tracker settings, and per-sighting staff
+precision/recall with three uniform crops of the people in red.
+
+Ground truth: tests/data/tracking/vtest_gt.txt (hand-checked; see its README) — GT ids 4, 70 (the man in
+the red-and-navy jacket) and 61, 78 (the woman in the red jacket) wear red. The detector is the
+built-in NanoDet (score ≥ 0.1 kept, so a tracker's low-score pass can use them; each variant filters
+at its own threshold), run once per frame and cached with --cache.
+
+Per sighting = per labelled frame and GT person: "staff" when the tracked box matched to the person
+(IoU ≥ 0.5) belongs to a track (segment) whose role is staff. ``live`` is the role the app shows at that
+frame; ``stored`` the decision stored when the track (segment) ended. A GT person without a tracked
+box counts as not called staff.
+
+Usage: .venv/bin/python benchmarks/tracking_identity.py [--cache /tmp/vtest_dets.npz] [--stride 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics.mot_eval import evaluate, iou_matrix, linear_assignment, read_mot  # noqa: E402
+from analytics.roles import RoleResolver, RoleSettings, UniformModel  # noqa: E402
+from analytics.types import Detections, expand_boxes  # noqa: E402
+from models.appearance import body_colour_features  # noqa: E402
+from models.tracking import Tracker, TrackerSettings  # noqa: E402
+
+VIDEO = ROOT / "resources" / "demo" / "vtest.avi"
+TRUTH = ROOT / "tests" / "data" / "tracking" / "vtest_gt.txt"
+RED_IDS = {4, 61, 70, 78}
+#: the uniform examples: (frame, GT id) — the man in red-and-navy twice, the woman in red once
+UNIFORM_CROPS = ((101, 4), (641, 70), (541, 61))
+FPS = 10.0
+
+
+def load_frames() -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(VIDEO))
+    frames = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        frames.append(img)
+    return frames
+
+
+def detections(frames: list[np.ndarray], cache: Path | None) -> list[Detections]:
+    if cache is not None and cache.is_file():
+        z = np.load(cache)
+        rows, counts = z["rows"], z["counts"]
+    else:
+        from models.base import DetectorSettings
+        from models.nanodet import NanoDetBackend
+
+        det = NanoDetBackend(DetectorSettings(confidence=0.1, classes=(0,)))
+        parts = [det.predict(f) for f in frames]
+        rows = np.concatenate([np.c_[p.xyxy, p.confidence] for p in parts]) if parts else np.zeros((0, 5))
+        counts = np.array([len(p) for p in parts])
+        if cache is not None:
+            np.savez(cache, rows=rows, counts=counts)
+    out, i = [], 0
+    for n in counts.tolist():
+        r = rows[i : i + n]
+        out.append(Detections(r[:, :4], r[:, 4], np.zeros(n, np.int32)))
+        i += n
+    return out
+
+
+def uniform_model(frames: list[np.ndarray], gt: dict) -> UniformModel:
+    crops = []
+    for f, gid in UNIFORM_CROPS:
+        ids, boxes = gt[f]
+        b = expand_boxes(boxes[ids == gid], 0.1, frames[0].shape[1], frames[0].shape[0])[0]
+        x1, y1, x2, y2 = (round(float(v)) for v in b)
+        crops.append(frames[f - 1][y1:y2, x1:x2])
+    return UniformModel.from_crops(crops)
+
+
+def run(
+    frames: list[np.ndarray],
+    dets: list[Detections],
+    gt: dict,
+    settings: TrackerSettings,
+    conf: float,
+    split: bool,
+    uniform: UniformModel,
+    stride: int,
+    split_similarity: float = 0.45,
+) -> dict:
+    tracker = Tracker(settings, rate=FPS / stride)
+    resolver = RoleResolver(RoleSettings(split_samples=2 if split else 0, split_similarity=split_similarity), uniform=uniform)
+    hyp: dict = {}
+    live: dict[tuple[int, int], str] = {}  # (frame, track id) -> role shown then
+    seg_of: dict[tuple[int, int], int] = {}  # (frame, track id) -> segment
+    final: dict[tuple[int, int], str] = {}  # (track id, segment) -> stored role
+    t_track = 0.0
+    for i, (img, d) in enumerate(zip(frames, dets, strict=True)):
+        f = i + 1
+        if i % stride:
+            continue
+        d = d[d.confidence >= conf]
+        t0 = time.perf_counter()
+        tr = tracker.update(d, img)
+        t_track += time.perf_counter() - t0
+        hyp[f] = (tr.tracker_id.copy(), tr.xyxy.astype(np.float64))
+        upd = resolver.update(tr, ts=f / FPS, image=img)
+        for r in upd.ended:
+            final[(r.track_id, r.segment)] = r.role
+        for tid in tr.tracker_id.tolist():
+            dec = upd.roles.decision(tid)
+            live[(f, tid)] = dec.role if dec is not None else "unknown"
+            cur = resolver.get(tid)
+            seg_of[(f, tid)] = cur.segment if cur is not None else 0
+    for r in resolver.flush():
+        final[(r.track_id, r.segment)] = r.role
+    gt_eval = {f: v for f, v in gt.items() if (f - 1) % stride == 0}
+    m = evaluate(gt_eval, hyp)
+    counts = {k: [0, 0, 0] for k in ("live", "stored")}  # tp, fp, fn
+    for f, (gids, gboxes) in gt_eval.items():
+        hids, hboxes = hyp.get(f, (np.zeros(0, np.int64), np.zeros((0, 4))))
+        match: dict[int, int] = {}
+        if len(hids):
+            iou = iou_matrix(gboxes, hboxes)
+            for a, b in linear_assignment(1.0 - iou):
+                if iou[a, b] >= 0.5:
+                    match[a] = int(hids[b])
+        for a, g in enumerate(gids.tolist()):
+            red = g in RED_IDS
+            tid = match.get(a)
+            for kind in counts:
+                if tid is None:
+                    staff = False
+                elif kind == "live":
+                    staff = live.get((f, tid)) == "staff"
+                else:
+                    staff = final.get((tid, seg_of.get((f, tid), 0))) == "staff"
+                c = counts[kind]
+                c[0] += int(red and staff)
+                c[1] += int(staff and not red)
+                c[2] += int(red and not staff)
+    pr = {}
+    for kind, (tp, fp, fn) in counts.items():
+        pr[kind] = (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0, tp, fp, fn)
+    return {"m": m, "pr": pr, "track_ms": 1000 * t_track / max(len(hyp), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", type=Path, help="detections cache (.npz), made on the first run")
+    ap.add_argument("--stride", type=int, default=1, help="run the detector on every N-th frame")
+    ap.add_argument("--split-similarity", type=float, default=RoleSettings().split_similarity)
+    args = ap.parse_args()
+    frames = load_frames()
+    gt = read_mot(TRUTH)
+    dets = detections(frames, args.cache)
+    uniform = uniform_model(frames, gt)
+    people = sum(len(d[d.confidence >= 0.4]) for d in dets)
+    t0 = time.perf_counter()
+    for img, d in zip(frames, dets, strict=True):
+        body_colour_features(img, d[d.confidence >= 0.4].xyxy)
+    feat_ms = 1000 * (time.perf_counter() - t0) / max(people, 1)
+    variants = [
+        ("before: ByteTrack, no split", TrackerSettings(), 0.4, False),
+        ("ByteTrack, roles split", TrackerSettings(), 0.4, True),
+        ("appearance, no split", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, False),
+        ("after: appearance + split", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, True),
+    ]
+    print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
+    print(
+        f"{'variant':<30} {'IDF1':>5} {'IDsw':>4} {'frag':>4} {'MOTA':>5} {'trk/person':>10} "
+        f"{'live P/R':>11} {'stored P/R':>11} {'track ms':>8}"
+    )
+    for name, s, conf, split in variants:
+        r = run(frames, dets, gt, s, conf, split, uniform, args.stride, args.split_similarity)
+        m, pr = r["m"], r["pr"]
+        print(
+            f"{name:<30} {m.idf1:5.3f} {m.id_switches:4d} {m.fragmentations:4d} {m.mota:5.3f} "
+            f"{m.tracks_per_person:10.2f} {pr['live'][0]:5.2f}/{pr['live'][1]:4.2f} "
+            f"{pr['stored'][0]:5.2f}/{pr['stored'][1]:4.2f} {r['track_ms']:8.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
