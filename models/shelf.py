@@ -20,8 +20,10 @@ Two backends behind :class:`ShelfMeter` (``measure(image, person_boxes) -> Shelf
   segment's empty fraction is the share of its width not covered by product boxes (or
   covered by gap boxes). **Plumbing only**: no such model was available to test here.
 
-Cells hidden by a person (detector boxes, grown by a margin) or moving since the previous
-frame are not measured; a segment with too few visible cells is not measured at all
+A segment that a person's box (grown by a margin) touches is not measured; neither are the
+cells above a *board strip* that changed against the reference (taking products leaves the
+boards as they were, a person the detector missed hides them), and cells moving since the
+previous frame are left out — a segment with too few still cells is not measured at all
 (``valid`` False), so people in front never make a gap.
 """
 

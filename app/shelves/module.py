@@ -216,7 +216,7 @@ class ShelfGapModule(Module):
         photo = sh.photos.pop(ev.segment, None)
         out.append(EventRecord(cam, ev.start, NAME, "gap", None, sh.zone.id, payload, (photo,) if photo else (), end))
         alert_id = sh.alert_ids.pop(ev.segment, None)
-        if alert_id:
+        if alert_id and ev.end is not None:  # refilled; a gap open at the end of the run stays alerted
             out.append(
                 EventRecord(cam, end, NAME, "alert_end", None, sh.zone.id,
                             {"alert_id": alert_id, "kind": "shelf_gap", "duration": round(end - ev.start, 1)})
