@@ -16,6 +16,7 @@ from app.objects.evaluate import composite, people_from_mot, pick_owners
 from app.resources import resources_dir
 from app.shelves.evaluate import true_gaps
 from app.shelves.sim import EPOCH, make_episode, write_video
+from tests.cli_support import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,9 @@ def _camera(source: Path, **modules: dict) -> tuple:
     return site, cam
 
 
-def test_shelf_module_reports_gaps_and_restock_from_a_generated_video(tmp_path: Path) -> None:
+def test_shelf_module_reports_gaps_and_restock_from_a_generated_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ep = make_episode(5, minutes=20)
     video = tmp_path / "shelf.avi"
     write_video(ep, str(video))
@@ -79,6 +82,11 @@ def test_shelf_module_reports_gaps_and_restock_from_a_generated_video(tmp_path: 
     assert sum(d >= 660 for d in durations) <= alerts <= sum(d >= 600 for d in durations)
     assert alerts >= 2
     assert sum(1 for e in ev if e[0] == "alert_end") <= sum(1 for g in gaps.values() if g[3]["refilled"])
+    # the period summary: one line for the shelf zone, the estimate beside its inputs
+    code, out, err = run_cli(capsys, "shelf", "report", "--db", f"sqlite:///{tmp_path / 's.db'}")
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "shelf1" in x)
+    assert " 3 " in line and "conversion 20%" in line and "≈" in line
 
 
 def test_objects_module_reports_the_bag_left_in_the_demo_video(tmp_path: Path, demo_db) -> None:
