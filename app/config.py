@@ -1154,9 +1154,9 @@ class SiteConfig(_Model):
         if known is None:
             return self  # a custom model: checked against its names when it is loaded
         layers: list[tuple[str, list[str] | None]] = [("detector.classes", d.classes)]
-        for i, c in enumerate(self.cameras):
-            layers += [(f"cameras[{i}].classes", c.classes)]
-            layers += [(f"cameras[{i}].modules.tracks.classes", c.modules.tracks.classes)]
+        for c in self.cameras:
+            layers += [(f"camera {c.id}: classes", c.classes)]
+            layers += [(f"camera {c.id}: modules.tracks.classes", c.modules.tracks.classes)]
         for where, classes in layers:
             try:
                 check_classes(
@@ -1196,29 +1196,56 @@ class SiteConfig(_Model):
 # --- loading, migration, errors ---------------------------------------------------------------
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
+def _loc(loc: tuple[Any, ...], data: Any = None) -> str:
+    """Where a problem is: ``camera walkway, zone dept_b: type`` (list items by their ``id`` when they have one)."""
+    words = {"cameras": "camera", "zones": "zone", "checkouts": "checkout", "webhooks": "webhook"}
     out = ""
-    for part in loc:
-        if isinstance(part, int):
+    before = ""  # ``out`` before the last key, to replace "cameras[0]" by "camera walkway"
+    named = False  # the last thing written is a named item: the next key follows a colon
+    before_named = False
+    node = data
+    for i, part in enumerate(loc):
+        item = None
+        if isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
+            item = node[part]
+        elif isinstance(node, dict):
+            item = node.get(part)
+        name = item.get("id") if isinstance(item, dict) and isinstance(part, int) else None
+        if isinstance(part, int) and name and i:
+            owner = str(loc[i - 1])
+            join = ", " if before_named else "."
+            out = (before + join if before else "") + f"{words.get(owner, owner.rstrip('s'))} {name}"
+            named = True
+        elif isinstance(part, int):
             out += f"[{part}]"
+            named = False
         else:
-            out += f".{part}" if out else str(part)
+            before, before_named = out, named
+            out += (": " if named else ".") + str(part) if out else str(part)
+            named = False
+        node = item
     return out or "(top level)"
 
 
 def format_validation_error(err: ValidationError, data: Any = None) -> str:
-    """One line naming the first bad field and the problem, with ids where they help."""
-    e = err.errors()[0]
-    loc = _loc(tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-after"))))
-    msg = e["msg"].removeprefix("Value error, ")
-    if e["type"] == "extra_forbidden":
-        msg = "unknown key (check the spelling)"
-    elif e["type"] == "missing":
-        msg = "required field is missing"
-    extra = f" ({len(err.errors()) - 1} more problem(s))" if len(err.errors()) > 1 else ""
-    if loc == "(top level)" and e["type"] == "value_error" and ": " in msg:
-        return f"{msg}{extra}"  # a whole-file check names its own field
-    return f"{loc}: {msg}{extra}"
+    """One line naming every bad field (by the ids of its camera and zone) and its problem."""
+    problems = []
+    for e in err.errors():
+        loc = _loc(
+            tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-after"))), data
+        )
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling)"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        if loc == "(top level)" and e["type"] == "value_error" and ": " in msg:
+            problems.append(msg)  # a whole-file check names its own field
+        else:
+            problems.append(f"{loc}: {msg}")
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems: " + "; ".join(problems)
 
 
 def _migrate(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -1279,7 +1306,7 @@ def load_config(path: str | Path) -> SiteConfig:
     try:
         cfg = SiteConfig.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(f"{p}: {format_validation_error(e)}") from None
+        raise ConfigError(f"{p}: {format_validation_error(e, data)}") from None
     if changed:
         backup = p.with_name(p.name + ".bak")
         try:

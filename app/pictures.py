@@ -116,7 +116,10 @@ def camera_picture(
         return CameraPicture(pic, f"{len(tracks)} paths", warning, len(tracks))
     from app.cli.stats_cmd import fmt_duration  # the CLI's wording of durations
 
-    hours = "1 stored hour" if grid.hours == 1 else f"{grid.hours} stored hours"
+    if grid.hours:
+        hours = "1 stored hour" if grid.hours == 1 else f"{grid.hours} stored hours"
+    else:  # stats.heatmap_grid drew a period that is not whole hours from the paths
+        hours = "from people's paths: the period is not whole hours"
     note = f"{fmt_duration(grid.seconds)} of people's time in all ({hours})"
     pic = heatmap_picture(
         grid.grid,

@@ -177,14 +177,30 @@ def draw_zones(
             cv2.polylines(img, poly, True, (0, 0, 0), 5, cv2.LINE_AA)
             cv2.polylines(img, poly, True, color, 2, cv2.LINE_AA)
             labels.append((z, np.array([pts[:, 0].min() + 8, pts[:, 1].min() + 8]), None))
+    taken: list[tuple[int, int, int, int]] = []
     for z, at, away in labels:
-        _label(img, z, at, away, ZONE_COLORS.get(z.type, (220, 220, 220)))
+        taken.append(_label(img, z, at, away, ZONE_COLORS.get(z.type, (220, 220, 220)), taken))
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _label(
-    img: np.ndarray, z: ZoneShape, at: np.ndarray, away: np.ndarray | None, color: tuple[int, int, int]
-) -> None:
-    """A zone's name in a dark box: top-left at ``at``, or beyond ``at`` in the direction ``away``."""
+    img: np.ndarray,
+    z: ZoneShape,
+    at: np.ndarray,
+    away: np.ndarray | None,
+    color: tuple[int, int, int],
+    taken: Sequence[tuple[int, int, int, int]] = (),
+) -> tuple[int, int, int, int]:
+    """A zone's name in a dark box: top-left at ``at``, or beyond ``at`` in the direction ``away``.
+
+    The box moves down (then up) past the boxes already ``taken`` so labels never cover each other.
+
+    Returns:
+        The box drawn: (x0, y0, x1, y1).
+    """
     text = ascii_text(z.label, z.config_id)
     if z.is_line:
         text += ": in"
@@ -196,11 +212,18 @@ def _label(
         reach = abs(away[0]) * bw / 2 + abs(away[1]) * bh / 2 + 8
         x, y = x + away[0] * reach - bw / 2, y + away[1] * reach - bh / 2
     x = int(np.clip(x, 2, img.shape[1] - bw - 2))
-    y = int(np.clip(y, HEADER + 2, img.shape[0] - FOOTER - bh - 2))
+    lo, hi = HEADER + 2, img.shape[0] - FOOTER - bh - 2
+    y0 = int(np.clip(y, lo, hi))
+    y = y0
+    for step in range(1, 40):  # the nearest free place below, else above
+        if not any(_overlaps((x, y, x + bw, y + bh), t) for t in taken):
+            break
+        y = int(np.clip(y0 + (step + 1) // 2 * (bh + 2) * (1 if step % 2 else -1), lo, hi))
     box = img[y : y + th + 10, x : x + tw + 10]
     box[:] = (box * 0.35).astype(np.uint8)
     cv2.rectangle(img, (x, y), (x + tw + 9, y + th + 9), color, 1, cv2.LINE_AA)
     _put(img, text, (x + 5, y + th + 4), scale, TEXT)
+    return (x, y, x + bw, y + bh)
 
 
 def _colorbar(img: np.ndarray, x: int, y: int, w: int, h: int, colormap: str) -> None:
@@ -210,11 +233,17 @@ def _colorbar(img: np.ndarray, x: int, y: int, w: int, h: int, colormap: str) ->
 
 
 def _ticks(img: np.ndarray, x: int, y: int, w: int, labels: Sequence[str]) -> None:
+    """Tick marks under a colour bar; a label that would touch the previous one is left out."""
+    right = -(10**9)
     for i, text in enumerate(labels):
         px = x + round(i * (w - 1) / max(len(labels) - 1, 1))
         cv2.line(img, (px, y), (px, y + 5), TEXT, 1)
         tw, _ = _text_size(text, 0.45)
-        _put(img, text, (int(np.clip(px - tw // 2, 2, img.shape[1] - tw - 2)), y + 20), 0.45, TEXT)
+        left = int(np.clip(px - tw // 2, 2, img.shape[1] - tw - 2))
+        if left <= right + 6 and i != len(labels) - 1:
+            continue
+        _put(img, text, (left, y + 20), 0.45, TEXT)
+        right = left + tw
 
 
 def format_seconds(s: float) -> str:
@@ -307,6 +336,10 @@ def heatmap_picture(
     return canvas
 
 
+#: Paths drawn at most in one picture (more cover every pixel).
+MAX_PATHS = 250
+
+
 def paths_picture(
     paths: Sequence[np.ndarray],
     *,
@@ -320,8 +353,12 @@ def paths_picture(
     background: np.ndarray | None = None,
     zones: Sequence[ZoneShape] = (),
     colormap: str = "jet",
+    max_paths: int = MAX_PATHS,
 ) -> np.ndarray:
     """People's paths over a faded background, coloured by when each person was first seen.
+
+    More than ``max_paths`` paths (weeks of a busy store) cover every pixel; then an evenly spread
+    sample of ``max_paths`` of them (by start time) is drawn and the legend says so.
 
     Args:
         paths: (N, 3) arrays of ``ts, x, y`` (pixels of the analysed frame), one per person.
@@ -335,17 +372,22 @@ def paths_picture(
         background: BGR picture of the camera's view, or None.
         zones: zones to outline and label.
         colormap: a key of :data:`analytics.heatmap.COLORMAPS`.
+        max_paths: draw at most this many paths.
 
     Returns:
         The picture, BGR uint8.
     """
+    total = len(paths)
+    paths = sorted(paths, key=lambda p: float(p[0, 0]) if len(p) else 0.0)
+    if total > max_paths:
+        paths = [paths[i] for i in np.linspace(0, total - 1, max_paths).round().astype(int)]
     pw, ph, scale = picture_size(width, height)
     base = fit_background(background, pw, ph)
     gray = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR).astype(np.float32)
     img = (gray * 0.55 + 255 * 0.25).astype(np.uint8)  # faded, so the colours stand out
     span = max(end - start, 1e-9)
     lut = colorize(np.linspace(0, 1, 256), colormap=colormap, max_alpha=1.0)[:, 2::-1]
-    for p in sorted(paths, key=lambda p: float(p[0, 0]) if len(p) else 0.0):
+    for p in paths:
         if len(p) < 2:
             continue
         color = tuple(int(c) for c in lut[int(np.clip((p[0, 0] - start) / span, 0, 1) * 255)])
@@ -376,7 +418,12 @@ def paths_picture(
     _put(canvas, "where a person appeared", (side + 22, foot + 41), 0.45, MUTED)
     cv2.arrowedLine(canvas, (side, foot + 58), (side + 13, foot + 58), TEXT, 2, cv2.LINE_AA, tipLength=0.5)
     _put(canvas, "where they were last seen", (side + 22, foot + 63), 0.45, MUTED)
-    _put(canvas, f"{len(paths)} tracks (one person may leave several)", (side, foot + 85), 0.45, MUTED)
+    drawn = (
+        f"{len(paths)} of {total} tracks (a sample over the period)"
+        if total > len(paths)
+        else f"{total} tracks (one person may leave several)"
+    )
+    _put(canvas, drawn, (side, foot + 85), 0.45, MUTED)
     return canvas
 
 

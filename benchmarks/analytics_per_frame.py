@@ -35,7 +35,9 @@ def simulate(n: int, frames: int, width: int, height: int, seed: int = 0) -> lis
         vel[gone] = rng.normal(0, 8, size=(int(gone.sum()), 2))
         ids = ids + np.where(gone, 1000, 0)
         xyxy = np.column_stack([pos[:, 0] - 30, pos[:, 1] - 150, pos[:, 0] + 30, pos[:, 1]])
-        out.append(Detections(xyxy=xyxy, confidence=np.full(n, 0.9), class_id=np.zeros(n), tracker_id=ids.copy()))
+        out.append(
+            Detections(xyxy=xyxy, confidence=np.full(n, 0.9), class_id=np.zeros(n), tracker_id=ids.copy())
+        )
     return out
 
 
@@ -46,7 +48,13 @@ def main() -> None:
     args = ap.parse_args()
     w, h = 1920, 1080
     zones = {
-        f"z{k}": [(100 + 350 * k, 100), (400 + 350 * k, 120), (420 + 350 * k, 600), (250 + 350 * k, 500), (120 + 350 * k, 650)]
+        f"z{k}": [
+            (100 + 350 * k, 100),
+            (400 + 350 * k, 120),
+            (420 + 350 * k, 600),
+            (250 + 350 * k, 500),
+            (120 + 350 * k, 650),
+        ]
         for k in range(5)
     }
     line = LineCounter("door", (200, 540), (1700, 540), min_distance=10, min_frames=2)

@@ -71,8 +71,9 @@ class _BoxesView:
 def _make_appearance_tracker_class() -> type:
     """BoT-SORT with our embedded appearance cue (defined lazily: Ultralytics is imported on use)."""
     from ultralytics.trackers.basetrack import TrackState
-    from ultralytics.trackers.bot_sort import BOTSORT
+    from ultralytics.trackers.bot_sort import BOTSORT, BOTrack
     from ultralytics.trackers.utils import matching
+    from ultralytics.trackers.utils.stracks import parse_bboxes
 
     from models.appearance import body_colour_features
     from models.mot_assign import assign
@@ -104,10 +105,30 @@ def _make_appearance_tracker_class() -> type:
             self.encoder = self._encode
             self.settings = settings
             self.rate = max(rate, 0.1)
+            self.detector_features = False
             self.gmc.method = None  # a fixed camera: no motion compensation (saves ~10 ms/frame)
 
         def _encode(self, img: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
             return body_colour_features(img, _xywh_to_xyxy(bboxes[:, :4]))
+
+        def init_track(self, results: Any, img: np.ndarray | None = None) -> list[Any]:
+            if img is not None and img.ndim == 2:  # the detector's own features (YOLO ``data["reid"]``)
+                self.detector_features = True
+                return [
+                    BOTrack(xywh, s, c, f)
+                    for xywh, s, c, f in zip(
+                        parse_bboxes(results), results.conf, results.cls, img, strict=True
+                    )
+                ]
+            return super().init_track(results, img)
+
+        @property
+        def gate(self) -> float:
+            return DETECTOR_FEATURE_GATE if self.detector_features else self.settings.appearance_gate
+
+        @property
+        def relink(self) -> float:
+            return DETECTOR_FEATURE_RELINK if self.detector_features else self.settings.relink_thresh
 
         def get_dists(self, tracks: list[Any], detections: list[Any]) -> np.ndarray:
             iou_d = matching.iou_distance(tracks, detections)
@@ -120,7 +141,7 @@ def _make_appearance_tracker_class() -> type:
             w = self.settings.appearance_weight
             mix = known & ~far  # appearance only helps pairs whose boxes overlap
             cost = np.where(mix, (1 - w) * iou_d + w * app, iou_d)
-            cost[known & (app > self.settings.appearance_gate)] = 1.0
+            cost[known & (app > self.gate)] = 1.0
             return cost
 
         def _post_first_association(self, strack_pool, detections, u_track, u_detection, activated, refind):
@@ -142,13 +163,20 @@ def _make_appearance_tracker_class() -> type:
                     ratio = dh / max(th, 1e-6)
                     if np.hypot(dx - tx, dy - ty) > reach or not 0.7 <= ratio <= 1.4:
                         cost[a, b] = 1.0
-            pairs = assign(cost, self.settings.relink_thresh)
+            pairs = assign(cost, self.relink)
             self._apply_matches(pairs, tr, dt, activated, refind)
             used_t = {lost[a] for a, _ in pairs}
             used_d = {dets[b] for _, b in pairs}
             return [i for i in u_track if i not in used_t], [j for j in u_detection if j not in used_d]
 
     return AppearanceTracker
+
+
+#: Appearance gate and re-find threshold (cosine distance) for detector features (YOLO ``data["reid"]``):
+#: Ultralytics' botsort.yaml defaults (appearance_thresh 0.8 on half the cosine distance), not tuned here —
+#: no YOLO weights exist on this machine (see docs of issue 12).
+DETECTOR_FEATURE_GATE = 0.4
+DETECTOR_FEATURE_RELINK = 0.2
 
 
 def _xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
@@ -229,7 +257,11 @@ class Tracker:
         xywh[:, 2] = xyxy[:, 2] - xyxy[:, 0]
         xywh[:, 3] = xyxy[:, 3] - xyxy[:, 1]
         view = _BoxesView(xyxy, xywh, dets.confidence.astype(np.float32), dets.class_id.astype(np.float32))
-        out = self._impl.update(view, image if self._image_needed else None)
+        reid = dets.data.get("reid")
+        if self.settings.appearance and reid is not None and len(reid) == len(dets):
+            out = self._impl.update(view, image, feats=np.asarray(reid, dtype=np.float32))
+        else:
+            out = self._impl.update(view, image if self._image_needed else None)
         if out is None or len(out) == 0:
             return Detections.empty()
         out = np.asarray(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,13 +68,44 @@ class YoloBackend(DetectorBackend):
         self.keypoints = self.yolo.task == "pose"
         self.imgsz = settings.input_size or 640
         self.random_weights = self.yolo.random_weights
+        self._reid_hooked = False
         self.warm_up()
         self.description = (
             f"Ultralytics YOLO {self.yolo.name} on {self.device}, {self.imgsz} px{self.yolo.note()}"
         )
 
+    def _hook_reid(self) -> None:
+        """Keep the detection head's input so every box gets the detector's own appearance feature.
+
+        Ultralytics does this for ``model.track(..., tracker="botsort.yaml")`` with ``with_reid`` and
+        ``model: auto``; here it is done for plain predictions, and the features go into
+        ``Detections.data["reid"]`` for our tracker. Not for pose or NMS-free (end-to-end) heads.
+        """
+        self._reid_hooked = True
+        predictor = getattr(self.yolo.model, "predictor", None)
+        net = getattr(getattr(predictor, "model", None), "model", None)
+        layers = getattr(net, "model", None)
+        if self.keypoints or predictor is None or layers is None:
+            return
+        from ultralytics.nn.modules.head import Detect
+
+        head = layers[-1]
+        if not isinstance(head, Detect) or getattr(head, "end2end", False):
+            return
+
+        def pre_hook(module: Any, inputs: Any) -> None:
+            predictor._feats = list(inputs[0])
+
+        head.register_forward_pre_hook(pre_hook)
+
     def predict(self, image: np.ndarray) -> Detections:
-        """Detect objects; boxes in the image's pixels, the model's class ids (and keypoints from a pose model)."""
+        """Detect objects; boxes in the image's pixels, the model's class ids (and keypoints from a pose model).
+
+        With a detection (not pose) model, ``data["reid"]`` holds each box's appearance feature taken
+        from the detector's own feature maps (Ultralytics' ``with_reid`` / ``model: auto``).
+        """
+        if not self._reid_hooked and getattr(self.yolo.model, "predictor", None) is not None:
+            self._hook_reid()
         classes = list(self.settings.classes) or None
         res = self.yolo.predict(
             image, conf=self.settings.confidence, iou=self.settings.iou, classes=classes, imgsz=self.imgsz
@@ -83,8 +115,14 @@ class YoloBackend(DetectorBackend):
             return Detections.empty()
         b = boxes.cpu().numpy()
         kps = yolo_keypoints(res)  # (N, 17, 3) from a pose model, else None
+        data: dict[str, Any] = {}
+        feats = getattr(res, "feats", None)
+        if feats is not None and len(feats) == len(b):
+            data["reid"] = feats.detach().float().cpu().numpy()
         return self._filter(
-            Detections(xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32), keypoints=kps)
+            Detections(
+                xyxy=b.xyxy, confidence=b.conf, class_id=b.cls.astype(np.int32), keypoints=kps, data=data
+            )
         )
 
     def runtime(self) -> str:

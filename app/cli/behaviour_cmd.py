@@ -36,6 +36,9 @@ def add_parsers(
         help="print shelf engagement (reaches per shelf and hour), posture time and the consultation uplift",
     )
     add_period(b)
+    from app.cli.options import add_json_option
+
+    add_json_option(b)
     add_common(b)
     s = sub.add_parser("snapshot", help="draw one frame's people with their pose skeletons into a PNG")
     s.add_argument("source", help="video file, rtsp:// URL, USB camera index, or a camera id from the config")
@@ -123,8 +126,9 @@ def uplift_table(df: pd.DataFrame) -> str:
 
 def cmd_behaviour(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight behaviour``: shelf engagement, posture time and consultation uplift for a period."""
-    from app.cli.stats_cmd import ROLE_WORDS, describe_period, open_db, resolve_period
-    from app.store import behaviour_stats, stats
+    from app.cli.stats_cmd import ROLE_WORDS, describe_period, fmt_share, open_db, resolve_period
+    from app.store import behaviour_stats, metrics, stats
+    from app.store.metrics import json_value
 
     store = open_db(args.db)
     try:
@@ -136,26 +140,46 @@ def cmd_behaviour(args: argparse.Namespace, stop: threading.Event) -> int:
         )
         postures = behaviour_stats.posture_time(store, since, until, camera=args.camera, role=args.role)
         uplift = behaviour_stats.consultation_uplift(store, since, until, camera=args.camera)
+        conv = metrics.conversion(store, since, until, camera=args.camera)
     finally:
         store.close()
-    if hourly.empty and postures.empty and (uplift.empty or int(uplift.consulted.sum()) == 0):
-        who = f"camera {args.camera}" if args.camera else "any camera"
-        raise UserError(
-            f"no behaviour data (reaches, postures, consultations) for {who} ({ROLE_WORDS[args.role]}) "
-            f"in the period {period}; turn on modules.pose for the camera"
-        )
+    empty = hourly.empty and postures.empty and (uplift.empty or int(uplift.consulted.sum()) == 0)
+    if args.json:
+        from app.cli.stats_cmd import print_json
+        from app.store.metrics import json_records
+
+        body = {
+            "camera": args.camera,
+            "no_data": bool(empty),
+            "numbers": {k: json_value(v) for k, v in conv.items()},
+            "shelves": json_records(hourly.attrs["totals"]) if "totals" in hourly.attrs else [],
+            "shelves_by_hour": json_records(hourly),
+            "postures": json_records(postures),
+            "consultations": json_records(uplift),
+        }
+        print_json("behaviour", since, until, tz, args.role, body)
+        return 0
     many = len(cams) > 1
     print(f"StoreSight behaviour — {', '.join(sorted({c.site for c in cams}))}")
     print(f"cameras: {', '.join(f'{c.config_id} ({c.label})' for c in cams)}")
     print(f"period: {period}; times in {stats.timezone_name(tz)}")
     print(f"people: {ROLE_WORDS[args.role]}")
+    if empty:
+        who = f"camera {args.camera}" if args.camera else "any camera"
+        print(
+            f"\nno data: no behaviour data (reaches, postures, consultations) for {who} "
+            f"({ROLE_WORDS[args.role]}) in this period; turn on modules.pose for the camera"
+        )
+        return 0
     sections = [
         ("Shelf engagement (a hand in a shelf zone)", shelf_table(hourly.attrs["totals"], hourly, many)),
         ("Posture (time people spent in each)", posture_table(postures, many)),
         (
-            "Consultations and checkout (customers' visits that reached a checkout zone after talking "
-            "to staff, vs. visits without a consultation)",
-            uplift_table(uplift),
+            "Consultations and checkout (customers' visits that came in and reached a checkout zone after "
+            "talking to staff, vs. visits without a consultation)",
+            uplift_table(uplift)
+            + f"\nconversion of every visit that came in (as in storesight stats): {conv['went_to_checkout']}/"
+            f"{conv['came_in']} ({fmt_share(conv['conversion'])})",
         ),
     ]
     for title, body in sections:

@@ -27,7 +27,9 @@ from app.errors import UserError
 def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # type: ignore[type-arg]
     """Add ``bench`` to the main parser."""
     b = sub.add_parser("bench", help="measure per-stage time per frame and end-to-end fps")
-    b.add_argument("source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline")
+    b.add_argument(
+        "source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline"
+    )
     b.add_argument(
         "--shelf", action="store_true", help="instead: the shelf-gap module on generated shelves (no source)"
     )
@@ -59,6 +61,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
         "default: the config's)",
     )
     b.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
+    from app.cli.plates_cmd import add_bench_options
+
+    add_bench_options(b)
     add_common(b)
 
 
@@ -152,6 +157,8 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
     Raises:
         UserError: bad arguments, source or config, or the run failed.
     """
+    if not args.source:
+        raise UserError("storesight bench: give a video file (or --plates, --shelf, --objects)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     if args.json and not args.json.expanduser().resolve().parent.is_dir():
@@ -256,8 +263,6 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
         if args.episodes < 1 or args.minutes < 10:
             raise UserError("--episodes must be ≥ 1 and --minutes ≥ 10", 2)
         return cmd_bench_shelf(args, stop)
-    if not args.source:
-        raise UserError("bench: give a SOURCE video (or --shelf / --objects)", 2)
     rep = run_bench(args, stop)
     print_report(rep)
     if args.json:

@@ -25,6 +25,14 @@ def cmd_eval_tracking(args: argparse.Namespace, stop: threading.Event) -> int:
         mot = read_mot(args.mot)
     except MotFormatError as e:
         raise UserError(str(e), EXIT_BAD_ARGS) from None
+    if args.frames:
+        try:
+            a, b = (int(v) for v in str(args.frames).split("-", 1))
+        except ValueError:
+            raise UserError(f"--frames must look like 690-720, not {args.frames!r}", EXIT_BAD_ARGS) from None
+        truth = {f: v for f, v in truth.items() if a <= f <= b}
+        if not truth:
+            raise UserError(f"--frames {args.frames}: no labelled frame in that range", EXIT_BAD_ARGS)
     shared = len(set(truth) & set(mot))
     print(
         f"truth: {args.truth} ({len(truth)} labelled frames); tracks: {args.mot} ({shared} of them have boxes)"

@@ -64,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "stats", help="print footfall, occupancy peaks, dwell, visits and the funnel for a period"
     )
-    _add_period(s)
+    _add_period(s, json=True)
     s.add_argument("--zone", help="only this zone or line (its id in the config)")
     _add_common(s)
 
     h = sub.add_parser(
         "heatmap", help="draw a camera's heatmap (and people's paths) for a period as PNG pictures"
     )
-    _add_period(h, camera_required=True)
+    _add_period(h, camera_required=True, json=True)
     h.add_argument("--png", type=Path, required=True, help="write the heatmap picture to this PNG file")
     h.add_argument("--paths", type=Path, help="also draw people's paths into this PNG file")
     h.add_argument(
@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.prune_cmd import add_parser as add_prune_parser
 
     add_prune_parser(sub, _add_common)
+    from app.cli.plates_cmd import add_parser as add_plates_parser
+
+    add_plates_parser(sub, _add_common)
     e = sub.add_parser(
         "eval-tracking",
         help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
@@ -114,40 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mot", type=Path, required=True, help="tracker output in MOTChallenge CSV")
     e.add_argument("--truth", type=Path, required=True, help="ground truth in MOTChallenge CSV")
     e.add_argument("--iou", type=float, default=0.5, help="IoU for a box to match (default 0.5)")
+    e.add_argument(
+        "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
+    )
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
     return parser
 
 
-def _add_period(p: argparse.ArgumentParser, *, camera_required: bool = False) -> None:
-    """Options of the commands that read a period from the database."""
-    p.add_argument(
-        "--db", help="database URL, e.g. sqlite:///storesight-demo/storesight.db (default: the data folder's)"
-    )
-    p.add_argument(
-        "--camera",
-        required=camera_required,
-        help="camera id from the config" + ("" if camera_required else " (default: all cameras)"),
-    )
-    p.add_argument(
-        "--from",
-        dest="since",
-        metavar="DATE",
-        help="start of the period: YYYY-MM-DD or YYYY-MM-DDTHH:MM, site time (default: all data)",
-    )
-    p.add_argument(
-        "--to",
-        dest="until",
-        metavar="DATE",
-        help="end of the period, exclusive; a date alone means the end of that day",
-    )
-    p.add_argument(
-        "--role",
-        choices=["customer", "staff", "all"],
-        default="customer",
-        help="whose data: customer = everyone not marked staff (default), staff, or all",
-    )
+def _add_period(p: argparse.ArgumentParser, *, camera_required: bool = False, json: bool = False) -> None:
+    """Options of the commands that read a period from the database (see :mod:`app.cli.options`)."""
+    from app.cli.options import add_period_options
+
+    add_period_options(p, camera_required=camera_required, json=json)
 
 
 def _install_sigint(stop: threading.Event) -> Callable[[], None]:
@@ -164,7 +147,7 @@ def _install_sigint(stop: threading.Event) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, old)
 
 
-def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], int]:
+def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Namespace, threading.Event], int]:
     """The function of a sub-command (imported only when needed: the engine and pandas are heavy)."""
     if command == "gui":
         from app.gui.launch import cmd_gui
@@ -182,6 +165,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "plates", False):
+        from app.cli import plates_cmd
+
+        return plates_cmd.cmd_bench_plates
     if command == "bench":
         from app.cli import bench_cmd
 
@@ -202,6 +189,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, threading.Event], in
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "plates":
+        from app.cli import plates_cmd
+
+        return plates_cmd.cmd_plates
     if command in ("stats", "heatmap"):
         from app.cli import stats_cmd
 
@@ -225,12 +216,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not display_available():  # a terminal without a screen: the commands are what it can use
             parser.print_help()
+            print(
+                "\nno display for the window here (DISPLAY/WAYLAND_DISPLAY are not set): run storesight on the "
+                "computer's desktop, connect with a display (ssh -X, a remote desktop), or run it in a virtual "
+                "one: xvfb-run storesight gui; the commands above work without one"
+            )
             return 0
         args = parser.parse_args(["gui"])
     stop = threading.Event()
     restore = _install_sigint(stop)
     try:
-        return _handler(args.command)(args, stop)
+        return _handler(args.command, args)(args, stop)
     except UserError as e:
         print(f"storesight: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -62,8 +62,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     s.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     m = qs.add_parser("summary", help="one line per checkout: customers, abandonment, waits, lengths, alerts")
-    m.add_argument("--db", required=True, help="database URL")
-    m.add_argument("--camera", help="only this camera")
+    from app.cli.options import add_period_options
+
+    add_period_options(m, db_required=True, json=True)
     m.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
 
 
@@ -258,26 +259,47 @@ def cmd_simulate(args: argparse.Namespace, stop: threading.Event) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight queue summary --db URL``."""
+    """``storesight queue summary --db URL [--from D] [--to D] [--json]``: the catalogue's checkout numbers."""
     import numpy as np
 
-    from app.cli.stats_cmd import open_db
-    from app.store import queue_stats
+    from app.cli.stats_cmd import (
+        describe_period,
+        fmt_duration,
+        fmt_share,
+        open_db,
+        print_json,
+        resolve_period,
+    )
+    from app.store import metrics, stats
 
     store = open_db(args.db)
     try:
-        df = queue_stats.queue_summary(store, camera=args.camera)
+        if args.camera:
+            stats.cameras(store, args.camera)
+        since, until, tz = resolve_period(store, args, args.camera)
+        period = describe_period(since, until, tz, stats.data_span(store, args.camera))
+        df = metrics.checkout_numbers(store, since, until, camera=args.camera, role=args.role)
     finally:
         store.close()
+    if args.json:
+        print_json("queue summary", since, until, tz, args.role, {"checkouts": metrics.json_records(df)})
+        return 0
+    print(f"period: {period}; times in {stats.timezone_name(tz)}")
     if df.empty:
-        print("no queue data stored")
+        print("no data: no checkout queue data in this period")
         return 0
     for r in df.itertuples(index=False):
-        wait = "—" if np.isnan(r.wait_mean) else f"{r.wait_mean:.0f} s (p90 {r.wait_p90:.0f} s)"
-        rate = "—" if np.isnan(r.abandon_rate) else f"{r.abandon_rate:.0%}"
-        length = "—" if np.isnan(r.length_mean) else f"{r.length_mean:.1f} (max {r.length_max:.0f})"
+        length = (
+            "-"
+            if np.isnan(r.queue_length_mean)
+            else f"mean {r.queue_length_mean:.1f}, most at once {r.queue_length_max:.0f}"
+        )
         print(
-            f"{r.camera}/{r.zone} ({r.checkout}): {r.customers} customers, {r.served} served, "
-            f"{r.abandoned} left the queue ({rate}); wait {wait}; length {length}; alerts {r.alerts}"
+            f"{r.camera}/{r.zone} ({r.checkout}): {r.queue_customers} customers queued = {r.queue_served} served"
+            f" + {r.queue_abandoned} left the queue + {r.queue_lost} not seen to the end; left the queue: "
+            f"{fmt_share(r.abandon_rate)} of the {r.queue_served + r.queue_abandoned} with a known outcome; "
+            f"wait of the served: mean {fmt_duration(r.wait_mean_s)}, p90 {fmt_duration(r.wait_p90_s)}; "
+            f"longest wait (anyone) {fmt_duration(r.wait_max_s)}; queue (people): {length}; "
+            f"alerts {r.queue_alerts}"
         )
     return 0

@@ -97,6 +97,10 @@ def cmd_report(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError(
             f"--xlsx: {args.xlsx} is a folder; give a file name such as report.xlsx", EXIT_BAD_ARGS
         )
+    if args.xlsx is not None and args.xlsx.suffix.lower() not in ("", ".xlsx"):
+        raise UserError(
+            f"--xlsx: {args.xlsx} is not an .xlsx file name (for CSV files use --csv DIR)", EXIT_BAD_ARGS
+        )
     if args.csv is not None and args.csv.expanduser().is_file():
         raise UserError(f"--csv: {args.csv} is a file; give a folder for the CSV files", EXIT_BAD_ARGS)
     store = open_db(args.db)

@@ -144,6 +144,9 @@ def add_parsers(sub: Any, add_common: Callable[[argparse.ArgumentParser], None])
         help="shorter consultations do not count (0)",
     )
     t.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    from app.cli.options import add_json_option
+
+    add_json_option(t)
     add_common(t)
 
 
@@ -364,6 +367,32 @@ def _print_employees(rows: list[Any]) -> None:
     ))  # fmt: skip
 
 
+def _check_workstations(store: Any, workstations: Any) -> None:
+    """Every ``CAMERA:ZONE`` names a polygon zone the database knows (when it knows any camera).
+
+    Raises:
+        UserError: an unknown camera or zone, with the known ones (exit code 2).
+    """
+    from app.errors import UserError
+    from app.store.stats import cameras
+
+    cams = {c.config_id: c for c in cameras(store)}
+    if not cams:
+        return
+    for ws in workstations:
+        if not isinstance(ws, tuple) and ":" not in str(ws):
+            continue  # the employee store says what the form is
+        cam_id, zone_id = ws if isinstance(ws, tuple) else str(ws).split(":", 1)
+        cam = cams.get(cam_id)
+        if cam is None:
+            raise UserError(f"--workstation {cam_id}:{zone_id}: no camera {cam_id!r} (cameras: "
+                            f"{', '.join(sorted(cams))})", EXIT_BAD_ARGS)  # fmt: skip
+        if cam.zone(zone_id) is None or cam.zone(zone_id).is_line:  # type: ignore[union-attr]
+            zones = ", ".join(z.config_id for z in cam.zones if not z.is_line) or "none"
+            raise UserError(f"--workstation {cam_id}:{zone_id}: camera {cam_id} has no zone {zone_id!r} "
+                            f"(zones: {zones})", EXIT_BAD_ARGS)  # fmt: skip
+
+
 def cmd_employees(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight employees ACTION``."""
     from app.store.employees import add_employee, employees, find_employee, update_employee
@@ -373,6 +402,7 @@ def cmd_employees(args: argparse.Namespace, stop: threading.Event) -> int:
         _print_employees(employees(_open(args.db)))
         return 0
     store = _open(args.db, create=True)
+    _check_workstations(store, args.workstation or ())
     if action == "add":
         emp = add_employee(store, args.name, code=args.code, notes=args.notes or "", schedule=_schedule(args),
                            workstations=args.workstation or ())  # fmt: skip
@@ -435,7 +465,33 @@ def cmd_timesheet(args: argparse.Namespace, stop: threading.Event) -> int:
         "min_contact_seconds": args.min_contact,
         "employee": _employee_id(store, args.employee),
     }
+    if args.csv is not None and args.csv.expanduser().is_dir():
+        raise UserError(
+            f"--csv: {args.csv} is a folder; give a file name such as timesheet.csv", EXIT_BAD_ARGS
+        )
     df = timesheet(store, first, until, **kw)
+    if args.json:
+        from app.cli.stats_cmd import print_json
+        from app.store.metrics import json_records
+        from app.store.stats import site_timezone
+
+        tz = site_timezone(store)
+        lo, hi = (
+            (
+                dt.datetime.combine(d, dt.time(), tz)
+                if tz
+                else dt.datetime.combine(d, dt.time()).astimezone()
+            ).timestamp()
+            for d in (first, until)
+        )
+        body = {
+            "days": [str(first), str(last)],
+            "no_data": bool(df.empty),
+            "numbers": {"staff_present_h": round(float(df.present_min.sum()) / 60.0, 3) if len(df) else 0.0},
+            "employees": json_records(df),
+        }
+        print_json("timesheet", lo, hi, tz, "staff", body)
+        return 0
     period = str(first) if last == first else f"{first} – {last}"
     print(f"timesheet {period} ({df.attrs.get('timezone', '')}); a break is no camera seeing the person for "
           f"over {args.break_minutes:g} min")  # fmt: skip

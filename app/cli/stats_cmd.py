@@ -166,6 +166,92 @@ def fmt_share(x: float | None) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{100 * x:.0f} %"
 
 
+def fmt_metric(key: str, value: Any) -> str:
+    """A catalogue number as people read it (by its unit in :data:`app.store.metrics.CATALOGUE`)."""
+    from app.store.metrics import CATALOGUE
+
+    unit = CATALOGUE[key].unit if key in CATALOGUE else "text"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if unit == "seconds":
+        return fmt_duration(value)
+    if unit == "share":
+        return fmt_share(value)
+    if unit == "hours":
+        return f"{value:.1f} h"
+    if unit == "count" or (unit == "people" and float(value).is_integer()):
+        return f"{value:.0f}"
+    if unit == "people":
+        return f"{value:.1f}"
+    return str(value)
+
+
+def iso(ts: float | None, tz: dt.tzinfo | None) -> str | None:
+    """Epoch seconds as an ISO time with the site's offset (None stays None)."""
+    if ts is None:
+        return None
+    return (
+        dt.datetime.fromtimestamp(ts, tz).astimezone(tz).isoformat()
+        if tz
+        else dt.datetime.fromtimestamp(ts).astimezone().isoformat()
+    )
+
+
+def print_json(
+    command: str,
+    since: float | None,
+    until: float | None,
+    tz: dt.tzinfo | None,
+    role: str,
+    body: dict[str, Any],
+) -> None:
+    """Print one JSON object: the command, its period and role, then ``body`` (keys from the catalogue)."""
+    import json
+
+    head = {
+        "command": command,
+        "period": {"from": iso(since, tz), "to": iso(until, tz), "timezone": stats.timezone_name(tz)},
+        "role": role,
+    }
+    print(json.dumps(head | body, ensure_ascii=False, indent=1, default=str))
+
+
+def key_numbers_table(
+    now: dict[str, Any], before: dict[str, Any] | None, label: str = "previous period"
+) -> str:
+    """The catalogue's site numbers, with the previous period of the same length and the change."""
+    from app.store.metrics import CATALOGUE
+
+    rows = []
+    for key, m in CATALOGUE.items():
+        if key not in now:
+            continue
+        row = [m.name, fmt_metric(key, now[key])]
+        if before is not None:
+            b = before.get(key)
+            row.append(fmt_metric(key, b))
+            a = now[key]
+            ok = (
+                isinstance(a, (int, float))
+                and isinstance(b, (int, float))
+                and math.isfinite(a)
+                and math.isfinite(b)
+            )
+            if not ok:
+                row.append("-")
+            elif m.unit == "share":
+                row.append(f"{100 * (a - b):+.0f} pp")
+            elif b:
+                row.append(f"{100 * (a - b) / b:+.0f} %")
+            else:
+                row.append("new" if a else "0")
+        if key == "zone_occupancy_peak" and now.get("busiest_zone"):
+            row[0] += f" ({now['busiest_zone']})"
+        rows.append(row)
+    head = ["number", "this period"] + ([label, "change"] if before is not None else [])
+    return table(head, rows)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain text table: the first column left-aligned, the others right-aligned."""
     cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
@@ -188,16 +274,24 @@ def _zone_label(df: pd.DataFrame, name_col: str, id_col: str, many_cameras: bool
 
 
 def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
-    """Footfall by hour as rows of hours and an in/out column pair per line, with totals."""
+    """Footfall by hour as rows of hours and an in/out column pair per line, with totals.
+
+    Hours without any crossing (a closed store, a night) are folded into one line saying how many.
+    """
     if df.empty:
         return "(no line crossings)"
     df = df.assign(label=_zone_label(df, "line_name", "line", many_cameras))
     labels = list(dict.fromkeys(df.label))
     hours = list(dict.fromkeys(df.hour_ts))
     by = {(h, lb): (i, o) for h, lb, i, o in zip(df.hour_ts, df.label, df["in"], df["out"], strict=True)}
+    busy = set(df.hour_ts[(df["in"] + df["out"]) > 0])
     tz_hours = dict(zip(df.hour_ts, df.hour, strict=True))
     rows = []
+    folded = 0
     for h in hours:
+        if h not in busy:
+            folded += 1
+            continue
         row: list[Any] = [tz_hours[h].strftime("%Y-%m-%d %H:00")]
         for lb in labels:
             row.extend(by.get((h, lb), (0, 0)))
@@ -207,7 +301,49 @@ def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
         total.extend([int(df["in"][df.label == lb].sum()), int(df["out"][df.label == lb].sum())])
     rows.append(total)
     headers = ["hour", *[f"{lb} {d}" for lb in labels for d in ("in", "out")]]
-    return table(headers, rows)
+    text = table(headers, rows)
+    if folded:
+        text += f"\n({folded} hour{'s' * (folded != 1)} without any crossing not shown)"
+    return text
+
+
+def footfall_day_table(df: pd.DataFrame, many_cameras: bool) -> str:
+    """Footfall per local day (with its weekday) and line, days without crossings folded."""
+    if df.empty:
+        return "(no line crossings)"
+    df = df.assign(label=_zone_label(df, "line_name", "line", many_cameras), day=[h.date() for h in df.hour])
+    labels = list(dict.fromkeys(df.label))
+    g = df.groupby(["day", "label"])[["in", "out"]].sum()
+    days = sorted(df.day.unique())
+    rows = []
+    for d in days:
+        vals = [int(v) for lb in labels for v in (g.loc[(d, lb)] if (d, lb) in g.index else (0, 0))]
+        if any(vals):
+            rows.append([d.strftime("%a %Y-%m-%d"), *vals])
+    rows.append(["total", *[int(df[c][df.label == lb].sum()) for lb in labels for c in ("in", "out")]])
+    text = table(["day", *[f"{lb} {d}" for lb in labels for d in ("in", "out")]], rows)
+    if len(days) + 1 > len(rows):
+        n = len(days) + 1 - len(rows)
+        text += f"\n({n} day{'s' * (n != 1)} without any crossing not shown)"
+    return text
+
+
+def profile_table(df: pd.DataFrame) -> str:
+    """People in per hour of the day × weekday (:func:`app.store.metrics.weekday_hour_profile`)."""
+    from app.store.metrics import weekday_hour_profile
+
+    prof = weekday_hour_profile(df)
+    if prof.empty:
+        return "(no entries)"
+    hours = sorted(prof.hour.unique())
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    rows = []
+    for w, g in prof.groupby("weekday"):
+        means = dict(zip(g.hour, g.mean_in, strict=True))
+        rows.append(
+            [f"{names[int(w)]} ({int(g.days.iloc[0])})", *(f"{means.get(h, 0.0):.0f}" for h in hours)]
+        )
+    return table(["weekday (days)", *(f"{h:02d}" for h in hours)], rows)
 
 
 def occupancy_table(df: pd.DataFrame, many_cameras: bool) -> str:
@@ -280,8 +416,16 @@ def funnel_table(df: pd.DataFrame, many_cameras: bool) -> str:
 # --- commands -----------------------------------------------------------------------------------
 
 
+#: Periods longer than this many days show footfall per day and the weekday × hour profile.
+LONG_PERIOD_DAYS = 2
+#: "Last year": 52 weeks earlier, so weekdays line up.
+YEAR = 364 * 86400.0
+
+
 def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight stats``: footfall by hour, occupancy peaks, dwell, visits and funnel for a period."""
+    """``storesight stats``: key numbers, footfall, occupancy peaks, dwell, visits and funnel for a period."""
+    from app.store import metrics
+
     store = open_db(args.db)
     try:
         cams = stats.cameras(store, args.camera)
@@ -297,31 +441,109 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         dwell = stats.dwell_by_zone(store, since, until, **kw)
         visits = stats.visits_summary(store, since, until, **kw)
         fun = stats.funnel(store, since, until, **kw)
+        nums = metrics.key_numbers(store, since, until, camera=args.camera, role=role)
+        before = last_year = None
+        no_previous = False
+        if since is not None and until is not None:
+            before = metrics.key_numbers(store, 2 * since - until, since, camera=args.camera, role=role)
+            if not any(before.get(k) for k in ("footfall_in", "visits", "zone_stays", "queue_customers")):
+                before = None  # nothing stored then: no comparison rather than a column of zeros
+                no_previous = True
+            if span is not None and span[0] <= since - YEAR:  # the same weekdays 52 weeks earlier
+                last_year = metrics.key_numbers(
+                    store, since - YEAR, until - YEAR, camera=args.camera, role=role
+                )
+        entries = metrics.entrance_footfall(store, since, until, camera=args.camera, role=role, tz=tz)
+        zones = metrics.zone_numbers(store, since, until, **kw)
+        zone_visits = metrics.visit_numbers(store, since, until, **kw) if args.zone else None
     finally:
         store.close()
-    if foot.empty and not dwell.stays.sum() and visits.empty and not occ.peak.sum():
-        who = f"camera {args.camera}" if args.camera else "any camera"
-        where = f" in zone {args.zone}" if args.zone else ""
-        raise UserError(f"no data for {who}{where} ({ROLE_WORDS[role]}) in the period {period}")
+    empty = foot.empty and not dwell.stays.sum() and visits.empty and not occ.peak.sum()
+    if args.json:
+        body: dict[str, Any] = {
+            "camera": args.camera,
+            "zone": args.zone,
+            "no_data": bool(empty),
+            "numbers": {k: metrics.json_value(v) for k, v in nums.items()},
+            "previous": {k: metrics.json_value(v) for k, v in before.items()} if before is not None else None,
+            "last_year": {k: metrics.json_value(v) for k, v in last_year.items()} if last_year else None,
+            "zones": metrics.json_records(zones),
+            "footfall_by_hour": metrics.json_records(foot, ["hour", "camera", "line", "in", "out"]),
+            "funnel": metrics.json_records(fun),
+        }
+        if zone_visits is not None:
+            body["zone_visits"] = {k: metrics.json_value(v) for k, v in zone_visits.items()}
+        print_json("stats", since, until, tz, role, body)
+        return 0
     many = len(cams) > 1
     sites = ", ".join(sorted({c.site for c in cams}))
     print(f"StoreSight statistics — {sites}")
     print(f"cameras: {', '.join(f'{c.config_id} ({c.label})' for c in cams)}")
     print(f"period: {period}; times in {stats.timezone_name(tz)}")
     print(f"people: {ROLE_WORDS[role]}" + (f"; zone: {args.zone}" if args.zone else ""))
-    sections = [
-        ("Footfall by hour (people crossing each line)", footfall_table(foot, many)),
+    if empty:
+        who = f"camera {args.camera}" if args.camera else "any camera"
+        where = f" in zone {args.zone}" if args.zone else ""
+        print(f"\nno data: nothing recorded for {who}{where} ({ROLE_WORDS[role]}) in this period")
+        return 0
+    lo = since if since is not None else (span[0] if span else 0.0)
+    hi = until if until is not None else (span[1] if span else 0.0)
+    long = hi - lo > LONG_PERIOD_DAYS * 86400
+    key_title = (
+        "Key numbers (docs/metrics.md)"
+        + (" of the whole site" if args.zone else "")
+        + (
+            f", against the previous {describe_length(until - since)}" if before is not None else ""  # type: ignore[operator]
+        )
+    )
+    if no_previous:
+        key_title += f" (nothing stored in the previous {describe_length(until - since)} to compare with)"  # type: ignore[operator]
+    sections = [(key_title, key_numbers_table(nums, before))]
+    if last_year is not None:
+        sections.append(
+            (
+                "The same period 52 weeks earlier (same weekdays)",
+                key_numbers_table(nums, last_year, "52 weeks earlier"),
+            )
+        )
+    if long:
+        sections += [
+            ("Footfall by day (people crossing each line)", footfall_day_table(foot, many)),
+            (
+                "People in by hour of the day and weekday (mean per day of that weekday; closed hours left out)",
+                profile_table(entries),
+            ),
+        ]
+    else:
+        sections.append(("Footfall by hour (people crossing each line)", footfall_table(foot, many)))
+    visits_title = "Visits (time in store, from the entrance in to out)"
+    if args.zone:
+        visits_title = (
+            f"Visits that passed through {args.zone} (of all {nums['visits']} visits; time in store)"
+        )
+    sections += [
         ("Occupancy peaks (most people in a zone at the same time)", occupancy_table(occ, many)),
         ("Dwell per zone (time spent in the zone per stay)", dwell_table(dwell, many)),
-        ("Visits (time in store, from the entrance in to out)", visits_table(visits)),
+        (visits_title, visits_table(visits)),
         (
-            "Funnel (came in → entered the department → then went to a checkout zone, in that order)",
+            "Funnel (came in = visits that crossed the entrance in; → entered the department → then went to "
+            "a checkout zone, in that order)",
             funnel_table(fun, many),
         ),
     ]
-    for title, body in sections:
-        print(f"\n{title}\n{body}")
+    for title, body_text in sections:
+        print(f"\n{title}\n{body_text}")
     return 0
+
+
+def describe_length(seconds: float) -> str:
+    """A period's length in words: ``7 days``, ``1 day``, ``3 hours``, ``10 minutes``."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if (seconds >= size and seconds % size == 0) or unit == "minute":
+            n = seconds / size
+            n_text = f"{n:.0f}" if n == int(n) else f"{n:.1f}"
+            return f"{n_text} {unit}{'s' * (n != 1)}"
+    return f"{seconds:.0f} s"
 
 
 def check_output(path: Path, option: str) -> Path:
@@ -373,20 +595,36 @@ def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
         cam = stats.cameras(store, args.camera)[0]
         since, until, tz = resolve_period(store, args, cam.config_id)
         period = describe_period(since, until, tz, stats.data_span(store, cam.config_id))
+        if args.json:
+            from app.store.metrics import json_value
+
+            grid = stats.heatmap_grid(store, cam.config_id, since, until, role=args.role)
+            n_paths = len(stats.track_paths(store, cam.config_id, since, until, role=args.role)) if paths_png else None
+            body = {
+                "camera": cam.config_id,
+                "no_data": grid is None or grid.seconds <= 0,
+                "numbers": {"heatmap_person_s": json_value(grid.seconds if grid is not None else 0.0)},
+                "source": None if grid is None else ("stored hours" if grid.hours else "paths"),
+                "stored_hours": grid.hours if grid is not None else 0,
+                "paths": n_paths,
+            }
+            print_json("heatmap", since, until, tz, args.role, body)
+            return 0
         kw = {"data_dir": folder, "role": args.role, "period": period}
         heat = camera_picture(store, cam.config_id, since, until, **kw)
         walked = camera_picture(store, cam.config_id, since, until, paths=True, **kw) if paths_png else None
     finally:
         store.close()
-    for pic in (heat, walked):
-        if pic is not None and pic.image is None:
-            raise UserError(pic.note)
+    if heat.image is None:  # an empty period is "no data", not an error
+        print(f"no data: {heat.note}; no picture written")
+        return 0
     if heat.warning:
         print(f"storesight: warning: {heat.warning}", file=sys.stderr)
-    assert heat.image is not None
     write_atomic(png, encode_png(heat.image))
     print(f"heatmap: {png} ({heat.image.shape[1]}x{heat.image.shape[0]} px; {heat.note})")
-    if paths_png is not None and walked is not None and walked.image is not None:
+    if walked is not None and walked.image is None:
+        print(f"no data: {walked.note}")
+    elif paths_png is not None and walked is not None and walked.image is not None:
         write_atomic(paths_png, encode_png(walked.image))
         print(f"paths: {paths_png} ({walked.image.shape[1]}x{walked.image.shape[0]} px; {walked.count} tracks)")
     return 0

@@ -21,6 +21,7 @@ from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
 from app.engine.faults import DEFAULT_LIMIT, FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
+from app.engine.plates_stage import make_plate_stage
 from app.engine.pose_stage import PoseStage, make_pose_stage
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
@@ -269,8 +270,9 @@ class CameraPipeline:
         self.roles: RoleStage | None = make_role_stage(
             site, camera, role_setup, lost_after=site.tracker.track_buffer
         )
+        plates = make_plate_stage(site, camera, lost_after=site.tracker.track_buffer)
         #: Per-frame steps after tracking, in order (pose places the torso for roles); see stages.py.
-        self.stages: list[Stage] = [s for s in (self.pose, self.roles) if s is not None]
+        self.stages: list[Stage] = [s for s in (self.pose, self.roles, plates) if s is not None]
         self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from analytics.queue_alerts import QueueAlerter
@@ -77,6 +78,11 @@ def write_simulation(
     alert_length: int = 6,
     alert_wait: float = 600.0,
     stop: threading.Event | None = None,
+    site: SiteConfig | None = None,
+    entrance_camera: str = "entrance",
+    checkout_camera: str = "checkout",
+    extra: Callable[[StoreWriter, dict[str, int]], int] | None = None,
+    entries: bool = True,
 ) -> ReplayCounts:
     """Write ``sim`` into ``store`` (one run per camera, status complete).
 
@@ -86,11 +92,19 @@ def write_simulation(
         alert_length: the queue length alert (also the forecast alert's).
         alert_wait: the wait alert, seconds.
         stop: set it to stop early (the runs are then stored incomplete).
+        site: the site config (default :func:`simulated_site`); it must have an entrance line
+            ``door`` on ``entrance_camera`` and zones ``queue``/``tills`` on ``checkout_camera``
+            (the same camera is fine).
+        entrance_camera: the camera of the entries.
+        checkout_camera: the camera of the queue.
+        extra: called with the writer and {camera: run id} before the runs finish, to write more
+            events (e.g. :mod:`app.engine.store_replay`'s visits); returns how many it wrote.
+        entries: write the entries as ``footfall`` / ``in`` events (False when ``extra`` does).
 
     Returns:
         How many events and alerts were written.
     """
-    site = simulated_site()
+    site = site or simulated_site()
     ids = sync_site(store, site)
     hist = CheckoutHistory.from_sim(sim)
     fc = QueueForecaster(hist, prior=default_prior(), service_prior=60.0)
@@ -98,28 +112,32 @@ def write_simulation(
     n_events = 0
     n_alerts = 0
     with tempfile.TemporaryDirectory(prefix="storesight-sim-") as tmp, StoreWriter(store, tmp) as w:
-        ent = w.start_run(ids["entrance"], "simulated entrance", "simulation")
-        chk = w.start_run(ids["checkout"], "simulated checkout", "simulation")
-        for t in sim.entries.tolist():
+        ent = w.start_run(ids[entrance_camera], f"simulated {entrance_camera}", "simulation")
+        chk = (
+            ent
+            if checkout_camera == entrance_camera
+            else w.start_run(ids[checkout_camera], f"simulated {checkout_camera}", "simulation")
+        )
+        for t in sim.entries.tolist() if entries else []:
             w.put_event(
-                ent, EventRecord("entrance", t0 + t, "footfall", "in", None, "door", {"role": "unknown"})
+                ent, EventRecord(entrance_camera, t0 + t, "footfall", "in", None, "door", {"role": "unknown"})
             )
             n_events += 1
         waits = sim.waits
         for i in range(len(sim.join_ts)):
             join = float(sim.join_ts[i])
             if sim.abandoned[i]:
-                rec = EventRecord("checkout", t0 + join, "queue", "abandon", None, "queue",
+                rec = EventRecord(checkout_camera, t0 + join, "queue", "abandon", None, "queue",
                                   {"wait": round(float(waits[i]), 3), "role": "unknown", "checkout": "Checkout queue"},
                                   ts_end=t0 + float(sim.end_ts[i]))  # fmt: skip
                 w.put_event(chk, rec)
                 n_events += 1
                 continue
             start, end = float(sim.start_ts[i]), float(sim.end_ts[i])
-            w.put_event(chk, EventRecord("checkout", t0 + join, "queue", "wait", None, "queue",
+            w.put_event(chk, EventRecord(checkout_camera, t0 + join, "queue", "wait", None, "queue",
                                          {"wait": round(start - join, 3), "role": "unknown", "counter": "tills",
                                           "checkout": "Checkout queue"}, ts_end=t0 + start))  # fmt: skip
-            w.put_event(chk, EventRecord("checkout", t0 + start, "queue", "service", None, "tills",
+            w.put_event(chk, EventRecord(checkout_camera, t0 + start, "queue", "service", None, "tills",
                                          {"duration": round(end - start, 3), "queued": True, "queue": "queue",
                                           "checkout": "Checkout queue"}, ts_end=t0 + end))  # fmt: skip
             n_events += 2
@@ -133,24 +151,26 @@ def write_simulation(
             if st is None or (st[2] <= 0 and st[0] <= 0):
                 continue
             snap, alerts = _snapshot(sim, hist, fc, alerter, ts)
-            w.put_event(chk, EventRecord("checkout", t0 + ts, "queue", "snapshot", None, "queue", snap))
+            w.put_event(chk, EventRecord(checkout_camera, t0 + ts, "queue", "snapshot", None, "queue", snap))
             n_events += 1
             for kind, payload, ts_end in alerts:
                 if ts_end is None:
                     w.put_event(
                         chk,
                         EventRecord(
-                            "checkout", t0 + payload.pop("_ts"), "queue", kind, None, "queue", payload
+                            checkout_camera, t0 + payload.pop("_ts"), "queue", kind, None, "queue", payload
                         ),
                     )
                     n_alerts += 1
                 else:
-                    w.put_event(chk, EventRecord("checkout", t0 + payload.pop("_ts"), "queue", kind, None, "queue",
+                    w.put_event(chk, EventRecord(checkout_camera, t0 + payload.pop("_ts"), "queue", kind, None, "queue",
                                                  payload, ts_end=t0 + ts_end))  # fmt: skip
                 n_events += 1
+        if extra is not None and not stopped:
+            n_events += extra(w, {entrance_camera: ent, checkout_camera: chk})
         status = RunStatus.INCOMPLETE if stopped else RunStatus.COMPLETE
         end_ts = t0 + sim.days * 86400.0
-        for run in (ent, chk):
+        for run in dict.fromkeys((ent, chk)):
             w.finish_run(run, status, None if not stopped else "stopped", 0, t0, end_ts)
         w.flush()
     return ReplayCounts(n_events, n_alerts)

@@ -90,6 +90,7 @@ class _Checkout:
     counters_needed: int | None = None
     next_snapshot: float = -math.inf
     last: QueueSnapshot | None = None
+    peak: int = 0  # most customers waiting on one frame since the last snapshot
 
 
 class QueueModule(Module):
@@ -169,10 +170,12 @@ class QueueModule(Module):
         out: list[Record] = []
         for item in self._items:
             snap = item.monitor.update(people, frame.ts)
+            item.peak = max(item.peak, snap.length_raw)
             out.extend(self._records(item, snap))
             if frame.ts >= item.next_snapshot:
                 self._forecast(item, snap)
                 out.append(self._snapshot_event(item, snap))
+                item.peak = snap.length_raw
                 item.next_snapshot = frame.ts + self.settings.snapshot_interval
             alerts = item.alerter.update(
                 frame.ts, length=snap.length, wait=snap.wait_now, forecast=item.forecast
@@ -283,6 +286,7 @@ class QueueModule(Module):
             "checkout": item.name,
             "length": round(snap.length, 2),
             "length_raw": snap.length_raw,
+            "length_peak": max(item.peak, snap.length_raw),
             "in_service": snap.in_service,
             "open_counters": snap.open_counters,
             "counters_source": snap.counters_source,
@@ -341,8 +345,11 @@ class QueueModule(Module):
         if item.counters_needed is not None and item.counters_needed > snap.open_counters:
             need = f"; {snap.open_counters} open, {item.counters_needed} needed"
         if a.kind == "length":
+            # the count standing there now (the alert rule reads the smoothed count, said next to it)
+            smooth = self.settings.smoothing
+            avg = f", {snap.length:.1f} on average over the last {smooth:g} s" if smooth > 0 else ""
             return (
-                f"{item.name}: {round(snap.length)} people waiting (alert at {a.threshold:g}) — "
+                f"{item.name}: {snap.length_raw} people waiting now{avg} (alert at {a.threshold:g}) — "
                 f"open another checkout{need}"
             )
         if a.kind == "wait":
@@ -350,7 +357,7 @@ class QueueModule(Module):
         ahead = a.minutes_ahead if a.minutes_ahead is not None else float(self.settings.forecast_minutes)
         return (
             f"{item.name}: open another checkout in ~{ahead:.0f} min — {a.value:.0f} people expected "
-            f"(now {round(snap.length)}; alert at {a.threshold:g}){need}"
+            f"(now {snap.length_raw}; alert at {a.threshold:g}){need}"
         )
 
     def _photos(self, item: _Checkout, frame: Frame) -> tuple[PhotoRecord, ...]:

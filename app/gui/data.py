@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from app.config import SiteConfig
-from app.store import stats
+from app.store import metrics, stats
 from app.store.db import Store
 from app.store.queries import EventRow, events
 from app.store.schema import Camera, Site, Zone
@@ -61,7 +60,7 @@ class QueueSeries:
         zone: the queue zone's config id.
         label: its name.
         times: snapshot times (epoch seconds).
-        length: people in the queue at those times (smoothed, as the module measures it).
+        length: customers waiting in the queue at those times (the module's count, not smoothed).
         ahead_minutes: the forecast horizon of ``forecast_*``.
         forecast_times: when each forecast was *for* (snapshot time + horizon).
         forecast_length: the expected length forecast then.
@@ -109,7 +108,10 @@ def queue_series(
     out = []
     for (cam, zone), evs in by_zone.items():
         t = np.array([e.ts for e in evs])
-        length = np.array([float(e.payload.get("length") or 0.0) for e in evs])
+        # people waiting at each snapshot (the count the catalogue's queue_length_* use), not the smoothed one
+        length = np.array(
+            [float(_first_set(e.payload.get("length_raw"), e.payload.get("length"), 0.0)) for e in evs]
+        )
         ft, fl = [], []
         for e in evs:
             p = (e.payload.get("forecast") or {}).get(str(ahead_minutes))
@@ -127,6 +129,11 @@ def queue_series(
             QueueSeries(cam, zone, label, t, length, ahead_minutes, np.array(ft), np.array(fl), latest)
         )
     return out
+
+
+def _first_set(*values: Any) -> Any:
+    """The first value that is not None (0 counts: a queue of nobody)."""
+    return next(v for v in values if v is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +155,11 @@ class Dashboard:
         queues: people in checkout queue zones over time (from the zone stays).
         queue_forecast: measured queue length and forecast from the queue module, when it ran.
         kpis: headline numbers (``in``, ``out``, ``visits``, ``median_visit_s``, ``peak``,
-            ``peak_zone``, ``median_dwell_s``).
+            ``peak_zone``, ``median_dwell_s``) — the catalogue's ``footfall_in``, ``footfall_out``,
+            ``visits``, ``visit_median_s``, ``zone_occupancy_peak``, ``busiest_zone``, ``dwell_median_s``.
+        numbers: every site number of the catalogue (:func:`app.store.metrics.key_numbers`).
+        previous: the same for the previous period of the same length (empty for an open period).
+        profile: people in per weekday × hour of the day (:func:`app.store.metrics.weekday_hour_profile`).
     """
 
     since: Moment
@@ -164,6 +175,9 @@ class Dashboard:
     queues: list[ZoneSeries]
     kpis: dict[str, Any] = field(default_factory=dict)
     queue_forecast: list[QueueSeries] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)
+    profile: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_data(self) -> bool:
@@ -229,16 +243,11 @@ def dwell_samples(
 def _entrance_hourly(
     store: Store, since: Moment, until: Moment, camera: str | None, role: Role, tz: Any
 ) -> pd.DataFrame:
-    hourly = stats.footfall_by_hour(store, since, until, camera=camera, role=role, tz=tz)
+    """Footfall per hour on the lines that count people in (:func:`app.store.metrics.entrance_footfall`)."""
+    hourly = metrics.entrance_footfall(store, since, until, camera=camera, role=role, tz=tz)
     cols = ["hour", "hour_ts", "in", "out"]
     if hourly.empty:
         return pd.DataFrame(columns=cols)
-    types = {(c.config_id, z.config_id): z.type for c in stats.cameras(store, camera) for z in c.zones}
-    is_entrance = [
-        types.get((c, ln)) == "entrance_line" for c, ln in zip(hourly.camera, hourly.line, strict=True)
-    ]
-    if any(is_entrance):
-        hourly = hourly[is_entrance]
     g = hourly.groupby(["hour", "hour_ts"], as_index=False)[["in", "out"]].sum()
     return g.sort_values("hour_ts", ignore_index=True)[cols]
 
@@ -251,7 +260,16 @@ def dashboard(
     camera: str | None = None,
     role: Role = "customer",
 ) -> Dashboard:
-    """Everything the dashboard draws, computed in one go (call it on a worker thread)."""
+    """Everything the dashboard draws, computed in one go (call it on a worker thread).
+
+    Headline numbers come from the metric catalogue (:func:`app.store.metrics.key_numbers`), the
+    same function ``storesight stats`` and the report's summary call.
+    """
+    with stats.read_once():  # the charts and the catalogue's numbers read the same events once
+        return _dashboard(store, since, until, camera, role)
+
+
+def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, role: Role) -> Dashboard:
     tz = stats.site_timezone(store, camera)
     hourly = _entrance_hourly(store, since, until, camera, role, tz)
     if hourly.empty:
@@ -267,28 +285,28 @@ def dashboard(
     fun = stats.funnel(store, since, until, camera=camera, role=role)
     vis = stats.visits_summary(store, since, until, camera=camera, role=role)
     queues = [s for s in occ if s.type in stats.CHECKOUT_TYPES]
-    all_stays = (
-        np.concatenate([v for v in dwell.values() if len(v)])
-        if any(len(v) for v in dwell.values())
-        else np.zeros(0)
+    nums = metrics.key_numbers(store, since, until, camera=camera, role=role)
+    previous = (
+        metrics.key_numbers(store, 2 * since - until, since, camera=camera, role=role)
+        if since is not None and until is not None
+        else {}
     )
-    peak = max(occ, key=lambda s: s.peak, default=None)
     kpis = {
-        "in": int(hourly["in"].sum()) if not hourly.empty else 0,
-        "out": int(hourly["out"].sum()) if not hourly.empty else 0,
-        "visits": int(vis.visits.sum()) if not vis.empty else 0,
-        "median_visit_s": float(np.nanmedian(vis.median_s))
-        if not vis.empty and vis.median_s.notna().any()
-        else math.nan,
-        "peak": peak.peak if peak else 0,
-        "peak_zone": peak.label if peak and peak.peak else "",
-        "median_dwell_s": float(np.median(all_stays)) if len(all_stays) else math.nan,
-        "stays": len(all_stays),
+        "in": nums["footfall_in"],
+        "out": nums["footfall_out"],
+        "visits": nums["visits"],
+        "median_visit_s": nums["visit_median_s"],
+        "peak": nums["zone_occupancy_peak"],
+        "peak_zone": nums["busiest_zone"],
+        "median_dwell_s": nums["dwell_median_s"],
+        "stays": nums["zone_stays"],
     }
     qf = queue_series(store, since, until, camera=camera)
+    profile = metrics.weekday_hour_profile(hourly)
     return Dashboard(
-        since, until, role, stats.timezone_name(tz), hourly, daily, occ, dwell, fun, vis, queues, kpis, qf
-    )
+        since, until, role, stats.timezone_name(tz), hourly, daily, occ, dwell, fun, vis, queues, kpis, qf,
+        nums, previous, profile,
+    )  # fmt: skip
 
 
 def default_period(store: Store, *, days: int = 7, now: float | None = None) -> tuple[dt.date, dt.date]:

@@ -53,8 +53,9 @@ def cmd_gui(args: argparse.Namespace, stop: threading.Event) -> int:
     platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
     if not display_available() and platform not in HEADLESS_PLATFORMS:
         raise UserError(
-            "no display to open the window on (DISPLAY/WAYLAND_DISPLAY are not set); "
-            "use the other commands, or gui --screenshot DIR --db URL"
+            "no display to open the window on (DISPLAY/WAYLAND_DISPLAY are not set): run it on the "
+            "computer's desktop, over ssh -X or a remote desktop, or in a virtual display (xvfb-run "
+            "storesight gui); without one use the other commands, or gui --screenshot DIR --db URL"
         )
     from app.gui.platform_check import check_display, uses_xcb
 

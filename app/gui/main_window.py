@@ -33,6 +33,7 @@ from app.gui.engine_controller import EngineController
 from app.gui.event_browser import EventBrowser
 from app.gui.heatmap_view import HeatmapView
 from app.gui.period_picker import PeriodPicker, quick_range
+from app.gui.plates_page import PlatesPage
 from app.gui.settings_page import SettingsPage
 from app.gui.site_document import SiteDocument
 from app.gui.staff_page import StaffPage
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
+        self.plates = PlatesPage(store, self.data_dir)
         self.settings = SettingsPage(document)
         self.settings.set_in_use(store.safe_url if store is not None else "none", str(self.data_dir))
         self.tabs = PageTabs()
@@ -182,6 +184,7 @@ class MainWindow(QMainWindow):
             (self.heatmap, "Heatmap"),
             (self.events, "Events"),
             (self.staff, "Staff"),
+            (self.plates, "Plates"),
             (self.settings, "Settings"),
         ):
             self.tabs.add_page(page, title)
@@ -221,7 +224,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.alerts_button)
 
-        self._stale = {self.dashboard, self.heatmap, self.events, self.staff}
+        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.plates}
         self._wire()
         if store is not None:
             tz = stats.site_timezone(store)
@@ -229,6 +232,7 @@ class MainWindow(QMainWindow):
             self.dashboard.set_store(store)
             self.heatmap.set_store(store, self.data_dir)
             self.events.set_store(store, self.data_dir)
+            self.plates.set_store(store, self.data_dir)
             self._init_period(store)
         self._restore_settings()
         self.alerts.start()
@@ -444,6 +448,17 @@ class MainWindow(QMainWindow):
             else:
                 self._stale.add(page)
 
+    def _follow_dashboard_period(self) -> None:
+        """A quick period the dashboard moved with the clock (after midnight) shows in the bar too."""
+        key = self.period.quick_key
+        if key is not None and self.dashboard.period.quick_key == key:
+            days = self.dashboard.period.dates()
+            if days != self.period.dates():
+                self.period.set_range(*days, quick=key)
+                self.heatmap.period.set_range(*days, quick=key)
+                self.events.set_period(*self.period.bounds(self.period.tz))
+                self._stale |= {self.heatmap, self.events}
+
     # --- unsaved changes ------------------------------------------------------------------
 
     def keep_or_drop_zone_changes(self) -> bool:
@@ -475,6 +490,7 @@ class MainWindow(QMainWindow):
         self.settings.saved.connect(lambda: self.notify("Settings saved."))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.period.changed.connect(lambda: self._apply_period(refresh=True))
+        self.dashboard.loaded.connect(self._follow_dashboard_period)
         self.dashboard.reportRequested.connect(self.open_report)
         self.alerts.countChanged.connect(self._alert_count)
         self.alerts.alertArrived.connect(self._alert_arrived)
@@ -514,7 +530,7 @@ class MainWindow(QMainWindow):
     def _engine_stopped(self) -> None:
         self.cameras.set_running(False, "Analysis stopped.")
         self.settings.set_running_backend("")
-        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff}
+        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff, self.plates}
 
     def _engine_failed(self, message: str) -> None:
         self.cameras.set_running(False, f"Could not start: {message}")

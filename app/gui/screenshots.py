@@ -28,6 +28,22 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
     return name if size == sizes[0] else f"{name}-{size[0]}x{size[1]}"
 
 
+#: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
+#: when the database has alerts), and the dialogs captured once.
+PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "settings")
+DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
+
+
+def screen_names(sizes: tuple[tuple[int, int], ...] = SIZES) -> tuple[str, ...]:
+    """The files :func:`take_screenshots` writes for these sizes (``NAME.png``), in order."""
+    return tuple(shot_name(p, s, sizes) for p in PAGES for s in sizes) + DIALOGS
+
+
+#: Every screen :func:`take_screenshots` writes at the default sizes; ``docs/screenshots`` holds
+#: exactly these (tests/test_docs_pictures.py), made by ``scripts/docs_pictures.py``.
+SCREENS = screen_names()
+
+
 def _wait(app, cond: Callable[[], bool], timeout: float) -> bool:  # type: ignore[no-untyped-def]
     from app.gui.qt_util import pending_tasks
 
@@ -80,18 +96,21 @@ def take_screenshots(
     setup = resolve_setup(config, db, must_exist=True)
     app = make_application()
     written: list[Path] = []
+    names = screen_names(sizes)
 
     def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        assert name in names, name  # (a new screen goes into PAGES / DIALOGS and docs/gui.md)
         path = out_dir / f"{name}.png"
         if not widget.grab().save(str(path)):
             raise UserError(f"--screenshot: cannot write {path}")
         written.append(path)
         log(f"screenshot: {path}")
 
-    def save_sizes(name: str, settle: float = 0.4) -> None:  # type: ignore[no-untyped-def]
+    def save_sizes(name: str, settle: float = 0.5) -> None:  # type: ignore[no-untyped-def]
         for size in sizes:
             win.resize(*size)
-            _wait(app, lambda: True, settle)
+            end = time.monotonic() + settle  # the whole time: pages redraw for a new size after a pause
+            _wait(app, lambda e=end: time.monotonic() > e, settle + 5)
             save(win, shot_name(name, size, sizes))
 
     with tempfile.TemporaryDirectory(prefix="storesight-shots-") as tmp:

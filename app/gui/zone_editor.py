@@ -236,7 +236,10 @@ class ZoneEditor(QWidget):
             self.set_camera(ids[0])
         else:
             self.camera_id = None
+            self._loading = True  # nothing to edit: not a change
             self.canvas.set_shapes(())
+            self._loading = False
+            self._dirty = False
             self.canvas.placeholder = "Add a camera first (Cameras page)"
             self.status.setText("No cameras in the site config yet.")
 
@@ -412,5 +415,5 @@ class ZoneEditor(QWidget):
 
     @property
     def dirty(self) -> bool:
-        """Whether there are unsaved changes."""
-        return self._dirty
+        """Whether there are unsaved changes (of a camera's zones)."""
+        return self._dirty and self.camera_id is not None

@@ -229,11 +229,10 @@ def footfall(scope: Scope) -> pd.DataFrame:
 
 
 def entrance_lines(scope: Scope) -> set[tuple[str, str]]:
-    """(camera, line) of the entrance lines; every line when the chosen cameras have no entrance line."""
-    lines = {(c.config_id, z.config_id) for c in scope.cameras for z in c.zones if z.type == "entrance_line"}
-    if lines:
-        return lines
-    return {(c.config_id, z.config_id) for c in scope.cameras for z in c.zones if z.is_line}
+    """(camera, line) of the lines that count people in: :func:`app.store.metrics.counting_lines`."""
+    from app.store.metrics import counting_lines
+
+    return counting_lines(scope.cameras)
 
 
 def _config_order(scope: Scope) -> dict[tuple[str, str], int]:
@@ -445,7 +444,7 @@ def queue_summary_df(scope: Scope) -> pd.DataFrame | None:
 
 
 def queues(scope: Scope) -> Sheet | None:
-    """Queues: per checkout, customers served and abandoned, waits, queue lengths and alerts."""
+    """Queues: per checkout, the catalogue's checkout numbers (:func:`app.store.metrics.checkout_numbers`)."""
     df = queue_summary_df(scope)
     if df is None:
         return None
@@ -453,51 +452,58 @@ def queues(scope: Scope) -> Sheet | None:
     cols = (
         Column("camera_label", "Camera"),
         Column("checkout", "Checkout"),
-        Column("customers", "Customers queued", "int"),
-        Column("served", "Served", "int"),
-        Column("abandoned", "Left the queue", "int"),
-        Column("abandon_rate", "Left, share", "share"),
-        Column("wait_mean", "Mean wait", "duration"),
-        Column("wait_p90", "90 % waited less than", "duration"),
-        Column("wait_max", "Longest wait", "duration"),
-        Column("length_mean", "Mean queue (people)", "float"),
-        Column("length_max", "Longest queue (people)", "int"),
-        Column("service_time", "Mean service", "duration"),
-        Column("alerts", "Alerts", "int"),
+        Column("queue_customers", "Customers queued", "int"),
+        Column("queue_served", "Served", "int"),
+        Column("queue_abandoned", "Left the queue", "int"),
+        Column("queue_lost", "Outcome not seen", "int"),
+        Column("abandon_rate", "Left, share of known outcomes", "share"),
+        Column("wait_mean_s", "Mean wait (served)", "duration"),
+        Column("wait_p90_s", "90 % of the served waited less than", "duration"),
+        Column("wait_max_s", "Longest wait (anyone)", "duration"),
+        Column("queue_length_mean", "Mean queue (people)", "float"),
+        Column("queue_length_max", "Longest queue (people at once)", "int"),
+        Column("service_time_s", "Mean service", "duration"),
+        Column("queue_alerts", "Alerts", "int"),
     )
     return Sheet("queues", "Queues", df, cols, empty_note="No checkout queue data in this period.")
 
 
 def queue_by_hour(scope: Scope) -> Sheet | None:
-    """Queue length by hour: mean and longest queue per checkout and local hour, with a line chart."""
+    """Queue by hour: per checkout and local hour, the catalogue's mean and longest queue and longest wait."""
     series = queue_series_parts(scope)
     if series is None:
         return None
-    parts = [snaps for _, snaps in series]
+    from app.store import metrics
+
+    parts = [
+        metrics.queue_by_hour(
+            scope.store, scope.since, scope.until, camera=c, role=scope.role, tz=scope.tz, series=snaps
+        )
+        for c, snaps in series
+    ]
     s = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
     if s.empty:
         return _empty(
             "queue_by_hour", "Queue by hour", "hour", "Hour", "No checkout queue data in this period."
         )
-    s = s.assign(hour_ts=stats.local_hour_starts(s.ts.to_numpy(np.float64), scope.tz))
     keys = list(dict.fromkeys(zip(s.camera, s.zone, s.checkout, strict=True)))
     index = sorted(s.hour_ts.unique())
     out = pd.DataFrame({"hour_ts": index, "hour": [stats.local_time(h, scope.tz) for h in index]})
     cols = [Column("hour", "Hour", "hour")]
-    series = []
+    chart_series = []
     for i, (cam, zone, name) in enumerate(keys):
         label = f"{scope.camera_label(cam)} / {name}" if scope.many_cameras else str(name)
-        g = s[(s.camera == cam) & (s.zone == zone)].groupby("hour_ts")
-        out[f"mean_{i}"] = g["length"].mean().reindex(index).to_numpy()
-        out[f"max_{i}"] = g["length_raw"].max().reindex(index).to_numpy()
-        out[f"wait_{i}"] = g["wait_now"].max().reindex(index).to_numpy()
+        g = s[(s.camera == cam) & (s.zone == zone)].set_index("hour_ts")
+        out[f"mean_{i}"] = g["queue_length_mean"].reindex(index).to_numpy()
+        out[f"max_{i}"] = g["queue_length_max"].reindex(index).to_numpy()
+        out[f"wait_{i}"] = g["wait_max_s"].reindex(index).to_numpy()
         cols += [
             Column(f"mean_{i}", f"{label}: mean queue", "float"),
-            Column(f"max_{i}", f"{label}: longest queue", "int"),
-            Column(f"wait_{i}", f"{label}: longest wait", "duration"),
+            Column(f"max_{i}", f"{label}: longest queue (people at once)", "int"),
+            Column(f"wait_{i}", f"{label}: longest wait (joined that hour)", "duration"),
         ]
-        series.append(f"mean_{i}")
-    chart = Chart("line", "Mean queue length per hour", "hour", tuple(series), "people")
+        chart_series.append(f"mean_{i}")
+    chart = Chart("line", "Mean queue length per hour", "hour", tuple(chart_series), "people")
     return Sheet("queue_by_hour", "Queue by hour", out, tuple(cols), chart)
 
 
@@ -614,59 +620,59 @@ def _num(x: Any) -> float:
     return v
 
 
+_KINDS: dict[str, ColumnKind] = {"count": "int", "people": "float", "seconds": "duration", "share": "share",
+                                 "hours": "float", "text": "text"}  # fmt: skip
+#: Catalogue numbers counted in whole people (a largest count, not an average).
+_WHOLE_PEOPLE = ("zone_occupancy_peak", "queue_length_max")
+
+
 def key_numbers(scope: Scope) -> list[Metric]:
-    """The summary's key numbers for the scope's period (see :func:`summary`)."""
+    """The summary's key numbers for the scope's period: :func:`app.store.metrics.key_numbers`.
+
+    Names are the catalogue's (``docs/metrics.md``); numbers the site has nothing for (no checkout
+    zone, no queue) are left out, plus the busiest hour of entries.
+    """
+    from app.store import metrics
+
+    cams = None if scope.all_cameras else [c.config_id for c in scope.cameras]
+    nums = scope.cached(
+        "key_numbers",
+        lambda: metrics.key_numbers(scope.store, scope.since, scope.until, camera=cams, role=scope.role),
+    )
+    types = {z.type for c in scope.cameras for z in c.zones if z.active}
+    skip: set[str] = set()
+    if not types & set(stats.CHECKOUT_TYPES):
+        skip |= {"came_in", "went_to_checkout", "conversion"}
+    if not types - set(stats.LINE_TYPES):
+        skip |= {"zone_stays", "dwell_median_s", "dwell_p90_s", "zone_occupancy_peak"}
     out: list[Metric] = []
+    for key, m in metrics.CATALOGUE.items():
+        if key in skip or (key not in nums and m.scope != "checkout"):
+            continue
+        if m.scope == "checkout" and ("queue" not in types or key == "queue_length_now"):
+            continue
+        kind = "int" if key in _WHOLE_PEOPLE else _KINDS[m.unit]
+        value = nums.get(key, 0 if kind == "int" else math.nan)
+        note = nums.get("busiest_zone", "") if key == "zone_occupancy_peak" else ""
+        out.append(Metric(m.name, kind, value, note))
+        if key == "footfall_out":
+            out.append(Metric("Busiest hour", "text", _busiest_hour(scope)))
+    return out
+
+
+def _busiest_hour(scope: Scope) -> str:
     foot = footfall(scope)
     ent = entrance_lines(scope)
     mine = foot[[(c, z) in ent for c, z in zip(foot.camera, foot.line, strict=True)]] if len(foot) else foot
-    out.append(Metric("Entries (people in)", "int", int(mine["in"].sum()) if len(mine) else 0))
-    out.append(Metric("Exits (people out)", "int", int(mine["out"].sum()) if len(mine) else 0))
-    if len(mine):
-        per_hour = mine.groupby("hour_ts")["in"].sum()
-        best = per_hour.idxmax()
-        text = f"{stats.local_time(best, scope.tz):%Y-%m-%d %H:00} ({int(per_hour.max())} in)"
-        out.append(Metric("Busiest hour", "text", text if per_hour.max() > 0 else ""))
-    else:
-        out.append(Metric("Busiest hour", "text", ""))
-    vis = scope.per_camera("visits", stats.visits_summary, role=scope.role)
-    out.append(Metric("Visits", "int", int(vis.visits.sum()) if len(vis) else 0))
-    timed = vis.dropna(subset=["mean_s"]) if len(vis) else vis
-    mean = float((timed.mean_s * timed.visits).sum() / timed.visits.sum()) if len(timed) else math.nan
-    out.append(Metric("Mean time in store", "duration", mean))
-    if len(scope.cameras) == 1:
-        out.append(
-            Metric("Median time in store", "duration", _num(vis.median_s.iloc[0]) if len(vis) else math.nan)
-        )
-    types = {z.type for c in scope.cameras for z in c.zones if z.active}
-    if types & set(stats.CHECKOUT_TYPES):
-        fun = scope.per_camera("funnel", stats.funnel, role=scope.role)
-        anyrow = fun[fun.department == "(any)"] if len(fun) else fun
-        came = int(anyrow.visits.sum()) if len(anyrow) else 0
-        went = int(anyrow.checkout.fillna(0).sum()) if len(anyrow) else 0
-        out.append(Metric("Went to a checkout", "int", went))
-        out.append(Metric("Conversion (came in → checkout)", "share", went / came if came else math.nan))
-    if types - set(stats.LINE_TYPES):
-        occ = scope.per_camera("occupancy", stats.occupancy_peaks, role=scope.role, tz=scope.tz_arg)
-        i = int(occ.peak.to_numpy().argmax()) if len(occ) else 0
-        peak = int(occ.peak.iloc[i]) if len(occ) else 0
-        where = f"{scope.camera_label(occ.camera.iloc[i])} / {occ.zone_name.iloc[i]}" if peak else ""
-        out.append(Metric("Most people in one zone at once", "int", peak, where))
-        dw = scope.per_camera("dwell", stats.dwell_by_zone, role=scope.role)
-        out.append(Metric("Zone stays", "int", int(dw.stays.sum()) if len(dw) else 0))
-    q = queue_summary_df(scope) if "queue" in types else None
-    if q is not None:
-        served = q.served.fillna(0) if len(q) else pd.Series(dtype=float)
-        waits = float((q.wait_mean.fillna(0) * served).sum()) if len(q) else 0.0
-        out.append(Metric("Customers queued at checkouts", "int", int(q.customers.sum()) if len(q) else 0))
-        mean_wait = waits / served.sum() if len(q) and served.sum() else math.nan
-        out.append(Metric("Mean wait at checkout", "duration", mean_wait))
-        out.append(
-            Metric("Longest wait at checkout", "duration", _num(q.wait_max.max()) if len(q) else math.nan)
-        )
-        out.append(Metric("Longest queue (people)", "int", _num(q.length_max.max()) if len(q) else math.nan))
-        out.append(Metric("Queue alerts", "int", int(q.alerts.sum()) if len(q) else 0))
-    return out
+    if not len(mine):
+        return ""
+    per_hour = mine.groupby("hour_ts")["in"].sum()
+    best = per_hour.idxmax()
+    return (
+        f"{stats.local_time(best, scope.tz):%Y-%m-%d %H:00} ({int(per_hour.max())} in)"
+        if per_hour.max() > 0
+        else ""
+    )
 
 
 def _change(kind: ColumnKind, now: Any, before: Any) -> tuple[Any, float]:

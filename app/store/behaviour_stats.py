@@ -150,13 +150,16 @@ def consultation_uplift(
 ) -> pd.DataFrame:
     """Do consultations raise conversion? Checkout share of customers' visits with and without one.
 
-    A visit (``visits``/``visit``, role not staff) *with a consultation* has a ``contact``/
-    ``consultation`` event of one of its tracks during the visit; it *converted* when one of its
-    tracks entered a checkout zone (type queue or counter) after the first consultation. A
-    visit without one converted when it entered a checkout zone at all.
+    The visits are those of the catalogue's conversion (:func:`app.store.metrics.conversion`):
+    customers' visits that began in the period and *came in* (crossed the entrance line; every
+    visit without one). A visit *with a consultation* has a ``contact``/``consultation`` event of
+    one of its tracks during the visit; it *converted* when one of its tracks entered a checkout
+    zone (type queue or counter) after the first consultation. A visit without one converted by
+    the catalogue's rule (a checkout zone after the entrance in its path), so without
+    consultations ``other_share`` is the catalogue's ``conversion``.
 
     Returns:
-        One row per camera with visits: ``camera``, ``visits``, ``consulted``,
+        One row per camera with visits: ``camera``, ``visits`` (came in), ``consulted``,
         ``consulted_checkout``, ``consulted_share``, ``other``, ``other_checkout``,
         ``other_share``, ``uplift_pp`` (percentage points, consulted − other; NaN when a group
         is empty), ``has_checkout`` (whether the camera has a checkout zone at all).
@@ -198,11 +201,22 @@ def consultation_uplift(
 
     talk_ts = by_track(talks, lambda r: r.payload.get("customer_track", r.tracker_id))
     enter_ts = by_track(enters, lambda r: r.tracker_id)
+    from app.store.metrics import visit_conversion
+
+    entrance = {
+        c.config_id: next((z.config_id for z in c.zones if z.type == "entrance_line"), None) for c in cams
+    }
     rows = []
     for cam, g in visits.groupby("camera", sort=True):
         has_checkout = any(c == cam for c, _ in checkout)
+        tills = frozenset(z for c, z in checkout if c == cam)
         n = [0, 0, 0, 0]  # consulted, consulted→checkout, other, other→checkout
+        came = 0
         for v in g.itertuples(index=False):
+            came_in, converted = visit_conversion(v.payload.get("zones") or (), entrance.get(cam), tills)
+            if not came_in:
+                continue
+            came += 1
             end = v.ts_end if v.ts_end is not None and not pd.isna(v.ts_end) else v.ts
             tids = [int(t) for t in (v.payload.get("tracks") or [v.tracker_id]) if t is not None]
             keys = [(cam, int(v.run), t) for t in tids]
@@ -214,8 +228,8 @@ def consultation_uplift(
                 n[1] += int(any(t >= first for t in entered))
             else:
                 n[2] += 1
-                n[3] += int(bool(entered))
+                n[3] += int(converted)
         cs = n[1] / n[0] if n[0] else np.nan
         os_ = n[3] / n[2] if n[2] else np.nan
-        rows.append((cam, len(g), n[0], n[1], cs, n[2], n[3], os_, 100 * (cs - os_), has_checkout))
+        rows.append((cam, came, n[0], n[1], cs, n[2], n[3], os_, 100 * (cs - os_), has_checkout))
     return pd.DataFrame(rows, columns=cols)

@@ -61,11 +61,13 @@ def safe_url(url: str | URL) -> str:
 
 
 def parse_url(url: str | URL | None) -> URL:
-    """Parse a database URL (``None``: the default SQLite file in the data folder).
+    """Parse a database URL (``None``: the default SQLite file in the data folder; a plain path: SQLite).
 
     Raises:
         UserError: the URL cannot be parsed or names an unsupported database.
     """
+    if isinstance(url, str) and url and "://" not in url:  # a plain file path: a SQLite database there
+        url = f"sqlite:///{Path(url).expanduser().absolute()}"
     try:
         parsed = make_url(url if url else paths.default_db_url())
     except (ArgumentError, ValueError):

@@ -127,7 +127,9 @@ def _run_locked(engine: Engine, cfg: Any, step: Any) -> None:
                 if raw is not None:
                     bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if bad:
-                        raise RuntimeError(f"migration left {len(bad)} broken foreign key(s), first: {bad[0]}")
+                        raise RuntimeError(
+                            f"migration left {len(bad)} broken foreign key(s), first: {bad[0]}"
+                        )
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")

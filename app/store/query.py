@@ -187,6 +187,9 @@ def read_once() -> Iterator[None]:
     funnel); within :func:`app.reports.builder.build_report` they are read and decoded once.
     The tables handed out are shared: callers must not modify them in place (none does).
     """
+    if _READ_ONCE.get() is not None:  # inside an outer block (a dashboard, a report): share its reads
+        yield
+        return
     token = _READ_ONCE.set({})
     try:
         yield

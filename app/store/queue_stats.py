@@ -36,7 +36,6 @@ from analytics.queue_backtest import Calendar, CheckoutHistory, default_prior
 from app.errors import UserError
 from app.modules.queue.events import (
     QUEUE_ABANDON,
-    QUEUE_ALERT,
     QUEUE_LOST,
     QUEUE_SERVICE,
     QUEUE_SNAPSHOT,
@@ -45,7 +44,7 @@ from app.modules.queue.events import (
 from app.modules.retail.events import FOOTFALL_IN
 from app.store.db import Store
 from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
-from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, where_camera, with_timezone
+from app.store.query import EventFilter, Moment, Role, epoch, events, where_camera, with_timezone
 from app.store.schema import Camera, Event, Site, Track, Zone
 from app.store.stats import local_time, local_times, site_timezone
 
@@ -54,7 +53,8 @@ WAIT_EVENTS = (QUEUE_WAIT, QUEUE_ABANDON, QUEUE_LOST)
 WAIT_TYPES = tuple(t.type for t in WAIT_EVENTS)
 
 SERIES_COLUMNS = [
-    "ts", "time", "camera", "zone", "checkout", "length", "length_raw", "in_service", "open_counters",
+    "ts", "time", "camera", "zone", "checkout", "length", "length_raw", "length_peak", "in_service",
+    "open_counters",
     "wait_now", "wait_recent", "service_rate", "service_time", "served", "abandoned", "forecast_source",
     *[f"forecast_{h}" for h in HORIZONS], *[f"forecast_median_{h}" for h in HORIZONS],
     *[f"forecast_wait_{h}" for h in HORIZONS],
@@ -104,7 +104,7 @@ def queue_series(
         "zone": zones,
         "checkout": [p.get("checkout", z) for p, z in zip(payloads, zones, strict=True)],
     }
-    for k in SERIES_COLUMNS[5:16]:
+    for k in SERIES_COLUMNS[5:17]:
         cols[k] = [p.get(k) for p in payloads]
     forecasts = [p.get("forecast") or {} for p in payloads]
     for h in HORIZONS:
@@ -191,12 +191,6 @@ def waits(
     return with_timezone(pd.DataFrame(rows, columns=WAIT_COLUMNS), tz)
 
 
-SUMMARY_COLUMNS = [
-    "camera", "zone", "checkout", "customers", "served", "abandoned", "abandon_rate", "wait_mean",
-    "wait_p90", "wait_max", "length_mean", "length_max", "service_time", "alerts",
-]  # fmt: skip
-
-
 def queue_summary(
     store: Store,
     *,
@@ -206,10 +200,12 @@ def queue_summary(
     role: Role = "customer",
     series: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per checkout for a period: customers, abandonment, waits (s), lengths, alerts.
+    """One row per checkout for a period: :func:`app.store.metrics.checkout_numbers` (the catalogue's numbers).
 
-    ``customers`` = served + abandoned (+ lost); ``wait_*`` over the served; ``length_*`` from the
-    snapshots; ``service_time`` the mean of the stored services; ``alerts`` the alerts raised.
+    Columns :data:`app.store.metrics.CHECKOUT_COLUMNS`: ``queue_customers`` = ``queue_served`` +
+    ``queue_abandoned`` + ``queue_lost``; ``abandon_rate`` = abandoned / (served + abandoned);
+    ``wait_mean_s``/``wait_p90_s`` over the served, ``wait_max_s`` over everyone;
+    ``queue_length_*`` from the snapshots; ``queue_alerts`` the alerts raised.
 
     Args:
         store: the database.
@@ -221,48 +217,18 @@ def queue_summary(
         series: the :func:`queue_series` of the same camera and period when the caller already
             has it (a report reads it once for several sheets); None to read it here.
     """
-    w = waits(store, camera=camera, since=since, until=until)
-    w = w[role_mask(w["role"], role)] if len(w) else w
-    s = series if series is not None else queue_series(store, camera=camera, since=since, until=until)
-    al = events(store, [QUEUE_ALERT], EventFilter(since, until, camera))
-    sv = events(store, [QUEUE_SERVICE], EventFilter(since, until, camera))
-    keys = sorted(
-        set(zip(w["camera"], w["zone"], w["checkout"], strict=True))
-        | set(zip(s["camera"], s["zone"], s["checkout"], strict=True))
-    )
-    rows = []
-    for cam, zone, checkout in keys:
-        ww = w[(w["camera"] == cam) & (w["zone"] == zone)]
-        served = ww[ww["outcome"] == "served"]["wait"]
-        abandoned = int((ww["outcome"] == "abandoned").sum())
-        ss = s[(s["camera"] == cam) & (s["zone"] == zone)]
-        svz = sv[(sv["camera"] == cam)] if not sv.empty else sv
-        if not svz.empty:
-            svz = svz[svz["payload"].map(lambda p, z=zone: p.get("queue") == z)]
-        done = len(served) + abandoned
-        rows.append(
-            {
-                "camera": cam,
-                "zone": zone,
-                "checkout": checkout,
-                "customers": len(ww),
-                "served": len(served),
-                "abandoned": abandoned,
-                "abandon_rate": abandoned / done if done else np.nan,
-                "wait_mean": served.mean() if len(served) else np.nan,
-                "wait_p90": served.quantile(0.9) if len(served) else np.nan,
-                "wait_max": served.max() if len(served) else np.nan,
-                "length_mean": ss["length"].mean() if len(ss) else np.nan,
-                "length_max": ss["length_raw"].max() if len(ss) else np.nan,
-                "service_time": svz["payload"].map(lambda p: p.get("duration")).mean()
-                if len(svz)
-                else np.nan,
-                "alerts": int(((al["camera"] == cam) & (al["zone"] == zone)).sum()) if not al.empty else 0,
-            }
-        )
-    df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    df.attrs.update(s.attrs)
-    return df
+    from app.store.metrics import checkout_numbers
+
+    cam = camera if camera is None or isinstance(camera, str) else _camera_config_id(store, camera)
+    return checkout_numbers(store, since, until, camera=cam, role=role, series=series)
+
+
+def _camera_config_id(store: Store, camera: int) -> str:
+    with store.session() as s:
+        cid = s.scalar(select(Camera.config_id).where(Camera.id == camera))
+    if cid is None:
+        raise UserError(f"no camera {camera!r} in the database", 2)
+    return str(cid)
 
 
 # --- history for the forecast -------------------------------------------------------------------

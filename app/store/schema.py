@@ -12,7 +12,7 @@ they are marked ``active = False`` when they leave the config.
 
 Example:
     >>> sorted(Base.metadata.tables)[:3]
-    ['analysis_runs', 'camera_functions', 'cameras']
+    ['alerts', 'analysis_runs', 'backgrounds']
 """
 
 from __future__ import annotations

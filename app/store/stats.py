@@ -539,9 +539,10 @@ def occupancy_peaks(
 # --- visits and funnel --------------------------------------------------------------------------
 
 
-def _visits(
+def visit_rows(
     store: Store, since: Moment, until: Moment, camera: int | str | None, zone: str | None, role: Role
 ) -> pd.DataFrame:
+    """The visits that began in the period (events with ``zones`` = their path and ``seconds``), by role/zone."""
     ev = events(store, [VISIT], EventFilter(since, until, camera))
     ev = ev[_role_ok(ev.role, role)]
     zones = [tuple(p.get("zones") or ()) for p in ev.payload]
@@ -549,6 +550,9 @@ def _visits(
     if zone is not None:
         ev = ev[pd.Series([zone in zs for zs in ev.zones], index=ev.index, dtype=bool)]
     return ev
+
+
+_visits = visit_rows
 
 
 def visits_summary(
@@ -687,14 +691,37 @@ def heatmap_grid(
     *,
     role: Role = "customer",
 ) -> HeatmapGrid | None:
-    """The camera's heatmap (seconds per cell) summed over the stored hours that overlap the period.
+    """The camera's heatmap (seconds per cell) for exactly the period.
 
-    Heatmaps are stored per hour, so a period from 10:30 includes the whole 10:00 hour.
-    Returns None when nothing was recorded.
+    Heatmaps are stored per (UTC) hour. A period that starts and ends on whole hours (or is
+    open) sums the stored hours; any other period (``--from 10:00 --to 10:01``) is drawn from
+    people's paths inside it (``tracks.path``: a point every ``path_interval`` seconds, each
+    weighing the time to the next point, at most 2 s), in the stored grid's geometry; then
+    ``hours`` is 0. Returns None when nothing was recorded.
     """
-    lo = _epoch(since)
-    lo = math.floor(lo / HOUR) * HOUR if lo is not None else None
-    return stored_heatmap(store, camera, lo, _epoch(until), roles=_roles_for(store, role))
+    lo, hi = _epoch(since), _epoch(until)
+    roles = _roles_for(store, role)
+    if all(t is None or t % HOUR == 0 for t in (lo, hi)):
+        return stored_heatmap(store, camera, lo, hi, roles=roles)
+    whole = stored_heatmap(
+        store,
+        camera,
+        math.floor(lo / HOUR) * HOUR if lo is not None else None,
+        math.ceil(hi / HOUR) * HOUR if hi is not None else None,
+        roles=roles,
+    )
+    if whole is None:
+        return None
+    from analytics.heatmap import Heatmap
+
+    hm = Heatmap(whole.width, whole.height, cell=whole.cell)
+    for t in track_paths(store, camera, since, until, role=role, min_points=1):
+        ts = t.points[:, 0]
+        gaps = np.diff(ts, append=ts[-1] + (float(np.median(np.diff(ts))) if len(ts) > 1 else 0.2))
+        if hi is not None:
+            gaps = np.minimum(gaps, hi - ts)
+        hm.add(t.points[:, 1:3], np.clip(gaps, 0.0, 2.0))
+    return HeatmapGrid(whole.width, whole.height, whole.cell, 0, hm.total_seconds, hm.grid.astype(np.float32))
 
 
 @dataclass(frozen=True, slots=True)

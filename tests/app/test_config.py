@@ -55,22 +55,22 @@ def _bad(**changes: object) -> dict:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (_bad(stride=0), "cameras[0].stride: Input should be greater than or equal to 1"),
-        (_bad(strid=2), "cameras[0].strid: unknown key"),
-        (_bad(classes=["persn"]), "cameras[0].classes: unknown class 'persn'"),
-        (_bad(confidence=1.5), "cameras[0].confidence: Input should be less than or equal to 1"),
-        (_bad(box_expand=-0.1), "cameras[0].box_expand"),
+        (_bad(stride=0), "camera entrance: stride: Input should be greater than or equal to 1"),
+        (_bad(strid=2), "camera entrance: strid: unknown key"),
+        (_bad(classes=["persn"]), "camera entrance: classes: unknown class 'persn'"),
+        (_bad(confidence=1.5), "camera entrance: confidence: Input should be less than or equal to 1"),
+        (_bad(box_expand=-0.1), "camera entrance: box_expand"),
         (
             _bad(zones=[{"id": "l", "type": "entrance_line", "points": [[0, 0], [1, 1], [0, 1]]}]),
-            "cameras[0].zones[0]: entrance_line needs exactly 2 points",
+            "camera entrance, zone l: entrance_line needs exactly 2 points",
         ),
         (
             _bad(zones=[{"id": "z", "type": "department", "points": [[0, 0], [2, 0], [0, 1]]}]),
-            "cameras[0].zones[0].points[1][0]: Input should be less than or equal to 1",
+            "camera entrance, zone z: points[1][0]: Input should be less than or equal to 1",
         ),
         (
             _bad(zones=[{"id": "z", "type": "kitchen", "points": [[0, 0], [1, 0], [0, 1]]}]),
-            "cameras[0].zones[0].type",
+            "camera entrance, zone z: type",
         ),
         ({"version": 1, "cameras": []}, "site: required field is missing"),
         ({**GOOD, "version": 7}, "this StoreSight reads config version 1, the file has 7"),
@@ -83,6 +83,17 @@ def test_bad_config_gives_one_line_naming_the_field(tmp_path: Path, data: dict, 
     assert expected in msg
     assert "\n" not in msg
     assert ei.value.exit_code == 2
+
+
+def test_every_problem_is_listed_by_ids(tmp_path: Path) -> None:
+    data = _bad(stride=0, zones=[{"id": "z", "type": "kitchen", "points": [[0, 0], [1, 0], [0, 1]]}])
+    with pytest.raises(ConfigError) as ei:
+        load_config(write(tmp_path, data))
+    msg = str(ei.value)
+    assert (
+        "2 problems: " in msg and "camera entrance: stride" in msg and "camera entrance, zone z: type" in msg
+    )
+    assert "\n" not in msg and "[0]" not in msg
 
 
 def test_duplicate_camera_ids_rejected(tmp_path: Path) -> None:
@@ -162,7 +173,7 @@ def test_classes_are_checked_against_the_chosen_backend() -> None:
     )
     assert "\n" not in line
     # an official YOLO pose model knows people only
-    with pytest.raises(ValidationError, match=r"cameras\[0\]\.classes: unknown class 'car'.*valid: person\)"):
+    with pytest.raises(ValidationError, match=r"camera c: classes: unknown class 'car'.*valid: person\)"):
         SiteConfig.model_validate(
             {**base, "detector": {"backend": "yolo", "yolo_model": "yolo11n-pose.pt"},
              "cameras": [{"id": "c", "source": "v.avi", "classes": ["car"]}]}

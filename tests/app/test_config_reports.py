@@ -60,7 +60,7 @@ def test_tokens_are_secret_but_saved(tmp_path: Path) -> None:
         ({"notifications": {"telegram": {"token": TOKEN, "chat_id": "1", "events": ["alert"]}}},
          "notifications.telegram.events[0]", "should match pattern"),
         ({"notifications": {"webhooks": [{"id": "a", "url": "ftp://x", "events": ["*.*"]}]}},
-         "notifications.webhooks[0].url", "should match pattern"),
+         "notifications.webhook a: url", "should match pattern"),
         ({"notifications": {"webhooks": [{"id": "a", "url": "http://x", "events": ["*.*"]}] * 2}},
          "notifications", "webhook id 'a' is used twice"),
         ({"notifications": {"retry_initial": 0}}, "notifications.retry_initial", "greater than or equal"),

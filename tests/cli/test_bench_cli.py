@@ -30,7 +30,7 @@ def test_frames_n_analyses_exactly_n_frames_on_the_given_threads(
         assert rep["stages"][name]["runs"] == 23
     (det,) = rep["backends"]
     assert det["type_key"] == "nanodet" and det["threads"] == 1
-    assert "detector ran on: ONNX Runtime" in out and ", 1 threads (read back" in out
+    assert "detector ran on: ONNX Runtime" in out and ", 1 thread (read back" in out
     assert det["warmup_ms"] > 0 and "detector warm-up at load:" in out
     assert rep["fps"] > 0 and "end-to-end:" in out and "load average:" in out
 

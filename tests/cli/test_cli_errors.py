@@ -35,7 +35,7 @@ def test_invalid_config(capsys: pytest.CaptureFixture[str], tmp_path: Path, demo
         capsys, "analyze", str(demo_video), "--config", str(cfg), "--out", str(tmp_path / "o")
     )
     assert code == 2
-    assert "cameras[0].stride" in one_error_line(err)
+    assert "camera c: stride" in one_error_line(err)
 
 
 def test_unknown_camera_option(capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_video: Path) -> None:

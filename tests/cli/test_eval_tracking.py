@@ -21,3 +21,10 @@ def test_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval-tracking", "--mot", str(bad), "--truth", str(TRUTH)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("storesight: error:") and "x.mot:1" in err and "Traceback" not in err
+
+
+def test_frame_range(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval-tracking", "--mot", str(TRUTH), "--truth", str(TRUTH), "--frames", "690-720"]) == 0
+    assert "(31 labelled frames)" in capsys.readouterr().out
+    assert main(["eval-tracking", "--mot", str(TRUTH), "--truth", str(TRUTH), "--frames", "5-x"]) == 2
+    assert main(["eval-tracking", "--mot", str(TRUTH), "--truth", str(TRUTH), "--frames", "2-3"]) == 2

@@ -213,7 +213,9 @@ def test_edited_camera_list_applies_while_running(
         assert after["cam1"].run_id == before["cam1"].run_id  # type: ignore[union-attr]
         assert after["cam3"].run_id == before["cam3"].run_id  # type: ignore[union-attr]
         assert after["cam2"].run_id not in {b.run_id for b in before.values() if b}  # a new run
-        assert _wait(lambda: [z.id for z in engine.snapshot("cam3").camera.zones] == ["entrance", "shelf"], 30)  # type: ignore[union-attr]
+        assert _wait(
+            lambda: [z.id for z in engine.snapshot("cam3").camera.zones] == ["entrance", "shelf"], 30
+        )  # type: ignore[union-attr]
         assert _wait(lambda: all(s.frame is not None for s in engine.snapshots().values()), 60)
         assert engine.snapshot("cam2").frame.image.shape[:2] == (48, 64)  # type: ignore[union-attr]
 
@@ -234,4 +236,6 @@ def test_edited_camera_list_applies_while_running(
     got = {r.id: r for r in runs(open_store(f"sqlite:///{db}"))}
     assert len(got) == 5  # cam1-3, then cam2 again and cam4
     assert got[before["cam1"].run_id].status == "complete"  # type: ignore[union-attr]
-    assert all(r.status == "complete" for r in got.values()), {r.id: (r.status, r.reason) for r in got.values()}
+    assert all(r.status == "complete" for r in got.values()), {
+        r.id: (r.status, r.reason) for r in got.values()
+    }

@@ -80,7 +80,8 @@ def test_waits_services_snapshots_and_an_alert_with_photos() -> None:
     assert sorted(r.track_id for r in out if r.type == "lost") == [2, 3]
     (alert,) = [r for r in out if r.type == "alert"]
     assert alert.payload["kind"] == "length" and alert.payload["length_raw"] == 3
-    assert alert.payload["message"].startswith("Till queue: 2 people waiting (alert at 2)")
+    # the count standing there (length_raw), not the smoothed value the rule reads
+    assert alert.payload["message"].startswith("Till queue: 3 people waiting now, ")
     assert [p.kind for p in alert.photos] == ["frame", "crop"]
     assert all(p.jpeg[:2] == b"\xff\xd8" for p in alert.photos)
     (end,) = [r for r in out if r.type == "alert_end"]

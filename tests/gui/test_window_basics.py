@@ -125,3 +125,25 @@ def test_geometry_and_last_tab_are_remembered(qtbot, site: Path, tmp_path: Path)
     assert (win2.width(), win2.height()) == (760, 540)
     assert win2.close()
     setup2.store.close()
+
+
+def test_one_period_bar_for_dashboard_heatmap_and_events(qtbot, site: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    win, setup = _window(qtbot, site, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert not win.is_live_site()  # the demo's camera is a video file
+    assert win.period.quick_key == "today"  # (no data yet: "all data" would be empty; today it is)
+    for page in (win.cameras, win.zones, win.staff, win.settings):
+        win.tabs.setCurrentWidget(page)
+        assert not win.period_bar.isVisible()
+    for page in (win.dashboard, win.heatmap, win.events):
+        win.tabs.setCurrentWidget(page)
+        assert win.period_bar.isVisible()
+    assert not win.dashboard.period.isVisible() and not win.events.since_edit.isVisible()
+    win.period.quick("7")
+    first, last = win.period.dates()
+    assert (last - first).days == 6
+    assert win.dashboard.period.dates() == win.heatmap.period.dates() == (first, last)
+    f = win.events.filters()
+    assert f["since"] == win.period.bounds(win.period.tz)[0]
+    assert f["until"] == win.period.bounds(win.period.tz)[1]
+    assert win.close()
+    setup.store.close()

@@ -35,7 +35,7 @@ def editor(qtbot, site_file: Path) -> ZoneEditor:  # type: ignore[no-untyped-def
     ed.resize(1200, 800)
     ed.show()
     qtbot.waitExposed(ed)
-    qtbot.waitUntil(ed.canvas.has_image)
+    qtbot.waitUntil(ed.canvas.has_image, timeout=60000)  # (the worker pool may still be busy)
     return ed
 
 

@@ -24,6 +24,10 @@ from models.yolo import YoloBackend
 FRAME = np.full((576, 768, 3), 90, np.uint8)
 
 
+def _threads(n: int) -> str:
+    return f"{n} thread" + ("s" if n != 1 else "")
+
+
 def _in_new_thread(fn):  # type: ignore[no-untyped-def]
     out: list[object] = []
     t = threading.Thread(target=lambda: out.append(fn()))
@@ -52,7 +56,7 @@ def test_yolo_keeps_the_configured_torch_threads(threads: int) -> None:
     # A camera thread started after loading, and the loading thread itself, both run on `threads`.
     assert _in_new_thread(lambda: _torch_threads_after_predict(be)) == (threads, threads)
     assert _torch_threads_after_predict(be) == (threads, threads)
-    assert be.runtime().endswith(f"on cpu, {threads} threads")
+    assert be.runtime().endswith(f"on cpu, {_threads(threads)}")
 
 
 def test_a_second_ultralytics_model_does_not_take_the_detectors_threads() -> None:
@@ -70,7 +74,7 @@ def test_onnx_backends_use_the_configured_threads(threads: int) -> None:
     pose = MoveNetBackend(PoseSettings(threads=threads))
     want = threads or available_cpus()
     assert det.threads_in_use() == want and pose.threads_in_use() == want
-    assert f"{want} threads" in det.description and f"{want} threads" in pose.description
+    assert _threads(want) in det.description and _threads(want) in pose.description
     assert det.warmup_s > 0 and pose.warmup_s > 0
 
 
@@ -106,4 +110,4 @@ def test_an_exported_onnx_yolo_runs_on_the_configured_threads(yolo_onnx: Path, t
     be = YoloBackend(DetectorSettings(model_name=str(yolo_onnx), device="cpu", threads=threads))
     assert _in_new_thread(lambda: be.predict(FRAME)) is not None
     assert be.threads_in_use() == threads
-    assert be.runtime().startswith("ONNX Runtime") and be.runtime().endswith(f"{threads} threads")
+    assert be.runtime().startswith("ONNX Runtime") and be.runtime().endswith(_threads(threads))

@@ -66,3 +66,29 @@ def test_corrupt_weights_fall_back(tmp_path: Path) -> None:
 def test_a_network_built_from_an_official_yaml_has_its_class_names(yaml: str, names: int) -> None:
     be = YoloBackend(DetectorSettings(model_name=yaml, device="cpu", threads=1))
     assert len(be.class_names) == names and be.class_names[0] == "person"
+
+
+def test_detector_features_reach_the_tracker(yolo_yaml: YoloBackend, demo_video: Path) -> None:
+    """Every YOLO box carries the detector's own feature (with_reid, model auto); the appearance tracker
+    uses them instead of colour histograms. Random weights: plumbing only, not accuracy."""
+    from models.tracking import Tracker, TrackerSettings
+
+    cap = cv2.VideoCapture(str(demo_video))
+    frames = [cap.read()[1] for _ in range(3)]
+    cap.release()
+    tracker = Tracker(
+        TrackerSettings(appearance=True, track_high_thresh=0.0, track_low_thresh=0.0, new_track_thresh=0.0),
+        rate=10.0,
+    )
+    for frame in frames:
+        dets = yolo_yaml.predict(frame)
+        if not len(dets):
+            pytest.skip("random weights found nothing in this frame")
+        feats = dets.data["reid"]
+        assert feats.ndim == 2 and len(feats) == len(dets) and np.isfinite(feats).all()
+        sub = dets[dets.confidence >= np.median(dets.confidence)]
+        assert sub.data["reid"].shape == (len(sub), feats.shape[1])  # sliced with the boxes
+        out = tracker.update(dets, frame)
+        assert len(out) and (out.tracker_id >= 1).all()
+    tracks = tracker._impl.tracked_stracks
+    assert tracks and all(t.smooth_feat is not None and len(t.smooth_feat) == feats.shape[1] for t in tracks)

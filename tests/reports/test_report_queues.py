@@ -64,16 +64,20 @@ def test_queue_sheets_chart_and_key_numbers(tmp_path: Path) -> None:
     assert (q["Checkout"], q["Customers queued"], q["Served"], q["Left the queue"], q["Alerts"]) == (
         "Checkout 1", 3, 2, 1, 1,
     )  # fmt: skip
-    assert seconds(q["Mean wait"]) == pytest.approx(90.0) and seconds(q["Longest wait"]) == pytest.approx(
-        120.0
-    )
-    assert q["Left, share"] == pytest.approx(1 / 3) and q["Longest queue (people)"] == 6
+    # the catalogue: the mean over the served, the longest over everyone (the one who left waited 200 s)
+    assert seconds(q["Mean wait (served)"]) == pytest.approx(90.0)
+    assert seconds(q["Longest wait (anyone)"]) == pytest.approx(200.0) and q["Outcome not seen"] == 0
+    assert q["Left, share of known outcomes"] == pytest.approx(1 / 3)
+    assert q["Longest queue (people at once)"] == 6
 
     hours = sheet_rows(path, "Queue by hour")
     assert [h["Hour"] for h in hours] == [dt.datetime(2026, 11, 20, 10), dt.datetime(2026, 11, 20, 11)]
-    assert [h["Checkout 1: mean queue"] for h in hours] == [pytest.approx(2.0), pytest.approx(5.0)]
-    assert [h["Checkout 1: longest queue"] for h in hours] == [4, 6]
-    assert seconds(hours[1]["Checkout 1: longest wait"]) == pytest.approx(180.0)
+    # people waiting (the raw counts), averaged over the hour's snapshots: (1 + 4 + 2) / 3 and 6
+    assert [h["Checkout 1: mean queue"] for h in hours] == [pytest.approx(7 / 3), pytest.approx(6.0)]
+    assert [h["Checkout 1: longest queue (people at once)"] for h in hours] == [4, 6]
+    # a wait counts in the hour the customer joined: everyone joined in the 10:00 hour
+    assert seconds(hours[0]["Checkout 1: longest wait (joined that hour)"]) == pytest.approx(200.0)
+    assert hours[1]["Checkout 1: longest wait (joined that hour)"] in (None, "")
 
     (alert,) = sheet_rows(path, "Queue alerts")
     assert alert["Raised at"] == dt.datetime(2026, 11, 20, 11, 1, 40)
@@ -84,7 +88,8 @@ def test_queue_sheets_chart_and_key_numbers(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(path)["Queue by hour"]._charts
 
     key = summary_rows(path)
-    assert key["Customers queued at checkouts"]["This period"] == 3
-    assert seconds(key["Mean wait at checkout"]["This period"]) == pytest.approx(90.0)
+    assert key["Customers queued"]["This period"] == 3
+    assert seconds(key["Mean wait"]["This period"]) == pytest.approx(90.0)
+    assert seconds(key["Longest wait"]["This period"]) == pytest.approx(200.0)
     assert key["Queue alerts"]["This period"] == 1 and key["Queue alerts"]["Previous period"] == 0
     store.close()

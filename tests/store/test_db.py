@@ -89,7 +89,7 @@ def test_file_that_is_not_a_database(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "expect"),
     [
-        ("not a url", "not valid"),
+        ("sqlite//no-scheme-separator://x", "not valid"),
         ("mysql://u:pw@host/db", "unsupported database"),
         ("postgresql+nosuchdriver://u:pw@host/db", "driver"),
     ],
@@ -99,6 +99,12 @@ def test_bad_urls(url: str, expect: str) -> None:
         make_engine(url)
     msg = _one_line(err)
     assert expect in msg and "pw" not in msg
+
+
+def test_a_plain_path_is_a_sqlite_file(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "plain.db"))  # storesight stats --db /tmp/x.db
+    assert store.url.get_backend_name() == "sqlite" and (tmp_path / "plain.db").exists()
+    store.close()
 
 
 def test_unreachable_postgres_hides_password() -> None:

@@ -70,14 +70,14 @@ def test_the_rule() -> None:
 def test_queue_numbers_follow_a_later_staff_label(tmp_path: Path) -> None:
     store = _queue_store(f"sqlite:///{tmp_path / 'q.db'}", tmp_path)
     (row,) = queue_stats.queue_summary(store).itertuples()
-    assert (row.customers, row.served, row.wait_mean, row.wait_max) == (3, 3, 60.0, 90.0)
+    assert (row.queue_customers, row.queue_served, row.wait_mean_s, row.wait_max_s) == (3, 3, 60.0, 90.0)
     assert len(queue_stats.entry_times(store)) == 3
 
     set_label(store, find_track(store, "till", 3), "staff")  # the 90 s "customer" was a colleague
     (row,) = queue_stats.queue_summary(store).itertuples()
-    assert (row.customers, row.served, row.wait_mean, row.wait_max) == (2, 2, 45.0, 60.0)
+    assert (row.queue_customers, row.queue_served, row.wait_mean_s, row.wait_max_s) == (2, 2, 45.0, 60.0)
     (staff,) = queue_stats.queue_summary(store, role="staff").itertuples()
-    assert (staff.customers, staff.wait_max) == (1, 90.0)
+    assert (staff.queue_customers, staff.wait_max_s) == (1, 90.0)
     assert queue_stats.waits(store)["role"].tolist() == ["customer", "customer", "staff"]
     assert queue_stats.entry_times(store).tolist() == [T0, T0 + 100.0]  # the forecast's entries too
     footfall = stats.footfall_by_hour(store, tz="UTC")  # the rule stats always used: same answer
@@ -85,7 +85,7 @@ def test_queue_numbers_follow_a_later_staff_label(tmp_path: Path) -> None:
 
     clear_label(store, find_track(store, "till", 3))  # back to the role at the time
     (row,) = queue_stats.queue_summary(store).itertuples()
-    assert row.customers == 3
+    assert row.queue_customers == 3
     store.close()
 
 

@@ -124,8 +124,8 @@ def test_series_waits_and_summary_for_the_dashboard(sim_db: tuple[str, object]) 
     served = w[w["outcome"] == "served"]["wait"].to_numpy()
     assert served.mean() == pytest.approx(np.nanmean(sim.waits[~sim.abandoned]), rel=1e-3)  # type: ignore[attr-defined]
     (summary,) = queue_stats.queue_summary(store).itertuples()
-    assert summary.customers == len(sim.join_ts) and summary.alerts >= 1  # type: ignore[attr-defined]
-    assert summary.service_time == pytest.approx(75.0, rel=0.1)
+    assert summary.queue_customers == len(sim.join_ts) and summary.queue_alerts >= 1  # type: ignore[attr-defined]
+    assert summary.service_time_s == pytest.approx(75.0, rel=0.1)
     one_hour = queue_stats.queue_series(store, since=noon, until=noon + 3600)
     assert len(one_hour) == 60
     store.close()

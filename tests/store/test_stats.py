@@ -178,8 +178,12 @@ def test_heatmap_grid_roles_and_hours(store: Store) -> None:
     assert g.grid[13, 19] == pytest.approx(4.0)  # unknown 3 + customer 1, staff left out
     assert stats.heatmap_grid(store, "door", role="staff").grid[13, 19] == pytest.approx(10.0)
     assert stats.heatmap_grid(store, "door", role="all").grid[13, 19] == pytest.approx(14.0)
-    # a period from 10:30 UTC still includes the whole 10:00 hour
-    assert stats.heatmap_grid(store, "door", T0 + 1800, T0 + 3600).grid[13, 19] == pytest.approx(3.0)
+    # a period that is not whole hours is drawn from the paths inside it, not the stored hours
+    half = stats.heatmap_grid(store, "door", T0 + 1800, T0 + 3600)
+    assert half is not None and half.hours == 0 and half.seconds == 0.0  # nobody walked then
+    first = stats.heatmap_grid(store, "door", T0, T0 + 1800)  # the customer's 4 path points, 1 s each
+    assert first is not None and first.hours == 0 and first.seconds == pytest.approx(4.0)
+    assert stats.heatmap_grid(store, "door", T0, T0 + 3600).hours == 1  # whole hours: the stored ones
     assert stats.heatmap_grid(store, "door", T0 + 7200) is None
     assert stats.heatmap_grid(store, "back") is None
 

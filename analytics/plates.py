@@ -1,0 +1,514 @@
+"""Russian licence plates: alphabet, GOST R 50577 formats, CTC decoding with grammar, per-track vote.
+
+Pure numpy. Plate text is kept in one canonical spelling: Cyrillic letters from the 12 that
+GOST R 50577 allows (``АВЕКМНОРСТУХ``, each with a Latin look-alike) and digits, no spaces:
+``А123ВС77``. :func:`normalize` maps Latin look-alikes to it, so ``a123bc77`` and ``А123ВС77``
+are the same plate.
+
+The OCR model emits per-time-step class probabilities (CTC, class 0 = blank). :func:`decode`
+reads them greedily; when the greedy text is not a valid plate (wrong format or unknown region
+code) it searches the most likely valid string with a CTC Viterbi pass constrained to each
+format, and marks the read ``corrected``. :func:`vote` turns the reads of one vehicle passage
+into one text, weighting each read by its confidence and the crop's sharpness.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+DIGITS = "0123456789"
+#: The 12 Cyrillic letters GOST R 50577 uses on plates (they all have Latin look-alikes).
+LETTERS = "АВЕКМНОРСТУХ"
+LATIN_LOOKALIKES = "ABEKMHOPCTYX"
+#: CTC output classes after the blank (class 0).
+ALPHABET = DIGITS + LETTERS
+
+_TO_CYRILLIC = str.maketrans(LATIN_LOOKALIKES + LATIN_LOOKALIKES.lower() + LETTERS.lower(), LETTERS * 3)
+_TO_LATIN = str.maketrans(LETTERS, LATIN_LOOKALIKES)
+
+#: Plate kinds: (name, pattern of the series and number without the region, rows on the plate).
+#: ``L`` is a letter, ``D`` a digit. All end with a 2- or 3-digit region code.
+FORMATS: tuple[tuple[str, str, int], ...] = (
+    ("private", "LDDDLL", 1),  # type 1: А123ВС 77 / 777 (also two-row type 1А)
+    ("taxi", "LLDDD", 1),  # type 1Т, yellow: АВ123 77
+    ("trailer", "LLDDDD", 1),  # type 2: АВ1234 77
+    ("police", "LDDDD", 1),  # type 20, blue: А1234 77
+    ("moto", "DDDDLL", 2),  # type 4, square: 1234 / АВ 77
+)
+
+#: Three-digit region codes in use (two-digit 01–99 are all accepted).
+REGIONS_3 = frozenset(
+    [
+        "102",
+        "113",
+        "116",
+        "121",
+        "122",
+        "123",
+        "124",
+        "125",
+        "126",
+        "134",
+        "136",
+        "138",
+        "142",
+        "147",
+        "150",
+        "152",
+        "154",
+        "155",
+        "156",
+        "159",
+        "161",
+        "163",
+        "164",
+        "173",
+        "174",
+        "177",
+        "178",
+        "180",
+        "181",
+        "184",
+        "185",
+        "186",
+        "188",
+        "190",
+        "193",
+        "196",
+        "197",
+        "198",
+        "199",
+        "277",
+        "299",
+        "702",
+        "716",
+        "725",
+        "750",
+        "754",
+        "761",
+        "763",
+        "774",
+        "777",
+        "790",
+        "797",
+        "799",
+        "977",
+    ]
+)
+
+_PATTERN_RE = {"L": f"[{LETTERS}]", "D": "[0-9]"}
+
+
+def _format_regex(series: str) -> re.Pattern[str]:
+    return re.compile("".join(_PATTERN_RE[c] for c in series) + r"([0-9]{2,3})")
+
+
+_FORMAT_RES = [(name, _format_regex(series)) for name, series, _ in FORMATS]
+
+
+def normalize(text: str) -> str:
+    """Canonical spelling of a plate: Cyrillic letters, upper case, no spaces or separators.
+
+    Example:
+        >>> normalize("a 123 bc 77")
+        'А123ВС77'
+    """
+    return "".join(ch for ch in text.translate(_TO_CYRILLIC).upper() if ch.isalnum())
+
+
+def to_latin(text: str) -> str:
+    """The same plate with Latin look-alike letters (for terminals, search fields and hashes)."""
+    return normalize(text).translate(_TO_LATIN)
+
+
+def region_valid(code: str) -> bool:
+    """Whether ``code`` is a region code in use: 01–99 or a known three-digit code."""
+    if len(code) == 2:
+        return code.isdigit() and code != "00"
+    return code in REGIONS_3
+
+
+def plate_format(text: str) -> str | None:
+    """The GOST format name of a canonical plate text, None when it matches none or its region is unknown.
+
+    Example:
+        >>> plate_format("А123ВС777"), plate_format("АВ12377"), plate_format("А123ВС00")
+        ('private', 'taxi', None)
+    """
+    for name, rx in _FORMAT_RES:
+        m = rx.fullmatch(text)
+        if m and region_valid(m.group(1)):
+            return name
+    return None
+
+
+# --- CTC decoding -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlateText:
+    """One OCR read of one plate picture.
+
+    Attributes:
+        text: canonical plate text ('' when nothing was read).
+        confidence: product of the characters' probabilities, 0–1.
+        char_conf: per-character probability.
+        format: GOST format name, None when the text is not a valid plate.
+        corrected: the greedy read was not a valid plate and the grammar chose this text.
+    """
+
+    text: str
+    confidence: float
+    char_conf: tuple[float, ...]
+    format: str | None
+    corrected: bool = False
+
+    @property
+    def uncertain(self) -> bool:
+        """Not a valid plate, or read with less than 50 % confidence."""
+        return self.format is None or self.confidence < 0.5
+
+
+def _greedy(probs: np.ndarray) -> tuple[str, list[float]]:
+    best = probs.argmax(axis=1)
+    text, conf = [], []
+    prev = 0
+    for t, c in enumerate(best):
+        if c != 0 and c != prev:
+            text.append(ALPHABET[c - 1])
+            conf.append(float(probs[t, c]))
+        elif c != 0 and c == prev:
+            conf[-1] = max(conf[-1], float(probs[t, c]))
+        prev = c
+    return "".join(text), conf
+
+
+_LETTER_IDX = np.array([ALPHABET.index(ch) + 1 for ch in LETTERS])
+_DIGIT_IDX = np.arange(1, 11)
+
+
+def _templates() -> list[tuple[str, str]]:
+    out = []
+    for name, series, _ in FORMATS:
+        out += [(name, series + "DD"), (name, series + "DDD")]
+    return out
+
+
+_TEMPLATES = _templates()
+
+
+def _constrained(logp: np.ndarray, template: str) -> tuple[float, str, list[float]]:
+    """Best CTC path whose labels follow ``template`` (L/D per character); returns (log score, text, probs).
+
+    States alternate blank, slot 1, blank, slot 2, …, blank; a slot emits the best character of
+    its class at each time step (two equal neighbours then need no blank: a small approximation).
+    """
+    n = len(template)
+    t_len = logp.shape[0]
+    lp_letter = logp[:, _LETTER_IDX]
+    lp_digit = logp[:, _DIGIT_IDX]
+    best_letter, best_digit = lp_letter.max(axis=1), lp_digit.max(axis=1)
+    slot_lp = np.stack([best_letter if k == "L" else best_digit for k in template], axis=1)  # (T, n)
+    s_count = 2 * n + 1
+    emit = np.empty((t_len, s_count))
+    emit[:, 0::2] = logp[:, [0]]
+    emit[:, 1::2] = slot_lp
+    neg = -1e30
+    score = np.full(s_count, neg)
+    score[0], score[1] = emit[0, 0], emit[0, 1]
+    back = np.zeros((t_len, s_count), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    skip_ok = np.zeros(s_count, dtype=bool)
+    skip_ok[3::2] = True  # slot -> next slot without a blank
+    for t in range(1, t_len):
+        stay = score
+        step = np.concatenate(([neg], score[:-1]))
+        skip = np.where(skip_ok, np.concatenate(([neg, neg], score[:-2])), neg)
+        cand = np.stack([stay, step, skip])
+        arg = cand.argmax(axis=0)
+        score = cand[arg, np.arange(s_count)] + emit[t]
+        back[t] = arg
+    end = s_count - 1 if score[-1] >= score[-2] else s_count - 2
+    total = float(score[end])
+    # Walk back: which time steps belong to which slot.
+    slot_frames: dict[int, list[int]] = defaultdict(list)
+    s = end
+    for t in range(t_len - 1, -1, -1):
+        if s % 2 == 1:
+            slot_frames[s // 2].append(t)
+        s -= int(back[t, s])
+    text, probs = [], []
+    for k, kind in enumerate(template):
+        frames = slot_frames.get(k, [])
+        idx = _LETTER_IDX if kind == "L" else _DIGIT_IDX
+        if not frames:
+            return -1e30, "", []
+        summed = logp[frames][:, idx].max(axis=0)
+        j = int(summed.argmax())
+        text.append(ALPHABET[idx[j] - 1])
+        probs.append(float(np.exp(summed[j])))
+    return total, "".join(text), probs
+
+
+def decode(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
+    """Plate text from one picture's CTC probabilities, corrected by the plate grammar.
+
+    Args:
+        probs: (T, 1 + len(ALPHABET)) softmax output, class 0 = blank.
+        rows: 1 or 2 when the plate's layout is known (two-row plates are ``private`` or
+            ``moto``), None for any format.
+
+    Returns:
+        The greedy read when it is a valid plate; otherwise the most likely valid plate with
+        ``corrected=True`` (its confidence is the chosen characters' probability product, so a
+        forced read is usually uncertain); an empty text when nothing fits.
+    """
+    text, conf = _greedy(probs)
+    fmt = plate_format(text)
+    allowed = {name for name, _, r in FORMATS if rows is None or r == rows or name == "private"}
+    if fmt is not None and fmt in allowed:
+        return PlateText(text, float(np.prod(conf)), tuple(conf), fmt)
+    logp = np.log(np.clip(probs, 1e-12, 1.0))
+    best: tuple[float, str, list[float], str] | None = None
+    for name, template in _TEMPLATES:
+        if name not in allowed:
+            continue
+        score, cand, cprobs = _constrained(logp, template)
+        if cand and plate_format(cand) == name and (best is None or score > best[0]):
+            best = (score, cand, cprobs, name)
+    if best is None:
+        return PlateText(text, float(np.prod(conf)) if conf else 0.0, tuple(conf), None)
+    return PlateText(best[1], float(np.prod(best[2])), tuple(best[2]), best[3], corrected=True)
+
+
+# --- per-track vote ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRead:
+    """One read of a vehicle's plate on one frame.
+
+    Attributes:
+        ts: frame timestamp (epoch seconds).
+        text: canonical text ('' if unread).
+        confidence: OCR confidence 0–1.
+        sharpness: focus measure of the plate crop (variance of the Laplacian), >= 0.
+        valid: the text is a valid plate (format and region).
+    """
+
+    ts: float
+    text: str
+    confidence: float
+    sharpness: float
+    valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PassageRead:
+    """The plate of one vehicle passage, voted over its frames.
+
+    Attributes:
+        text: the winning text.
+        confidence: the winner's share of the total vote weight times its mean confidence, 0–1.
+        votes: how many frames read exactly this text.
+        reads: how many frames had a usable read.
+        best_index: index (into the reads given) of the winner's highest-weight read, for its photo.
+    """
+
+    text: str
+    confidence: float
+    votes: int
+    reads: int
+    best_index: int
+
+
+def read_weight(read: FrameRead, *, sharp_ref: float = 100.0) -> float:
+    """Vote weight of one read: confidence × a sharpness factor in (0, 1] (1 from ``sharp_ref`` up)."""
+    sharp = min(1.0, max(read.sharpness, 0.0) / sharp_ref) if sharp_ref > 0 else 1.0
+    return max(read.confidence, 0.0) * (0.25 + 0.75 * sharp)
+
+
+def vote(
+    reads: Sequence[FrameRead], *, sharp_ref: float = 100.0, min_weight: float = 0.0
+) -> PassageRead | None:
+    """One plate text for one passage: reads weighted by confidence and sharpness.
+
+    Valid reads vote for their whole text. When no text gets half of the weight, the valid
+    reads of the commonest length also vote per character position, and the composed text wins
+    if it is a valid plate with more weight than the best whole text (a flicker of one
+    character across frames — the seed's "A123BC / A12SBC / A1B3SC" — then still gives one
+    answer). Invalid reads only count when there are no valid ones.
+
+    Args:
+        reads: the passage's frame reads, in any order.
+        sharp_ref: sharpness from which a crop counts fully.
+        min_weight: total weight below which the passage stays unread (None).
+
+    Returns:
+        The passage's read, or None when there was nothing usable.
+    """
+    usable = [(i, r) for i, r in enumerate(reads) if r.text]
+    valid = [(i, r) for i, r in usable if r.valid]
+    pool = valid or usable
+    if not pool:
+        return None
+    weights = {i: read_weight(r, sharp_ref=sharp_ref) for i, r in pool}
+    total = sum(weights.values())
+    if total <= min_weight or total <= 0:
+        return None
+    by_text: dict[str, float] = defaultdict(float)
+    for i, r in pool:
+        by_text[r.text] += weights[i]
+    text, best_w = max(by_text.items(), key=lambda kv: (kv[1], kv[0]))
+    if best_w < 0.5 * total and valid:
+        composed, comp_w = _per_position(valid, weights)
+        if composed and composed != text and plate_format(composed) and comp_w > best_w:
+            text, best_w = composed, comp_w
+    members = [(i, r) for i, r in pool if r.text == text]
+    best_index = max(members, key=lambda ir: weights[ir[0]])[0] if members else pool[0][0]
+    mean_conf = float(np.mean([r.confidence for _, r in members])) if members else best_w / total
+    return PassageRead(text, min(1.0, best_w / total * mean_conf), len(members), len(pool), best_index)
+
+
+def _per_position(valid: Sequence[tuple[int, FrameRead]], weights: dict[int, float]) -> tuple[str, float]:
+    lengths: dict[int, float] = defaultdict(float)
+    for i, r in valid:
+        lengths[len(r.text)] += weights[i]
+    n = max(lengths.items(), key=lambda kv: kv[1])[0]
+    same = [(i, r) for i, r in valid if len(r.text) == n]
+    chars = []
+    weight = 0.0
+    for k in range(n):
+        tally: dict[str, float] = defaultdict(float)
+        for i, r in same:
+            tally[r.text[k]] += weights[i]
+        ch, w = max(tally.items(), key=lambda kv: (kv[1], kv[0]))
+        chars.append(ch)
+        weight = w if k == 0 else min(weight, w)
+    return "".join(chars), weight
+
+
+def edit_distance(pred: str, truth: str) -> int:
+    """Levenshtein distance between two texts (a set's CER is the sum of these over the truths' lengths)."""
+    prev = list(range(len(truth) + 1))
+    for i, pc in enumerate(pred, 1):
+        cur = [i]
+        for j, tc in enumerate(truth, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (pc != tc)))
+        prev = cur
+    return prev[-1]
+
+
+def plate_hash(text: str, key: str = "") -> str:
+    """Keyed hash of a plate for privacy-preserving storage: HMAC-SHA256 of its Latin spelling, 16 hex digits.
+
+    Look-alike spellings hash alike (``A123BC77`` = ``А123ВС77``), so allow/deny lists still match.
+    """
+    import hashlib
+    import hmac
+
+    return hmac.new(key.encode(), to_latin(text).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def plate_matches(query: str, text: str) -> bool:
+    """Whether a (partial) search matches a plate: look-alike letters are equal, spaces ignored.
+
+    Example:
+        >>> plate_matches("a123", "А123ВС77"), plate_matches("bc 77", "А123ВС77"), plate_matches("999", "А123ВС77")
+        (True, True, False)
+    """
+    q = normalize(query)
+    return bool(q) and q in normalize(text)
+
+
+# --- parking ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One stored plate read of a vehicle passage (what the parking numbers are made of).
+
+    Attributes:
+        text: the plate (canonical text or its hash).
+        ts: when it was read (epoch seconds).
+        direction: ``in``/``out`` (crossed the camera's entrance line), else ``approaching``
+            (driving in at a gate camera), ``leaving`` or ``passing``.
+        listed: ``deny``, ``allow`` or None.
+    """
+
+    text: str
+    ts: float
+    direction: str
+    listed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleStats:
+    """One vehicle's parking in a period.
+
+    Attributes:
+        text: the plate.
+        passages: how many times it was read.
+        entries: passages towards the camera (in); ``exits`` away from it (out).
+        first_ts: first read; ``last_ts`` the last.
+        parked_s: time parked: each entry paired with the next exit of the same plate, summed.
+        visits: entries, or passages when the camera cannot tell in from out.
+        listed: ``deny``/``allow``/None.
+    """
+
+    text: str
+    passages: int
+    entries: int
+    exits: int
+    first_ts: float
+    last_ts: float
+    parked_s: float
+    visits: int
+    listed: str | None
+
+    @property
+    def repeat(self) -> bool:
+        """Came more than once in the period."""
+        return self.visits > 1
+
+
+_IN = ("in", "approaching")
+_OUT = ("out", "leaving")
+
+
+def parking_stats(passages: Sequence[Passage]) -> list[VehicleStats]:
+    """Per-vehicle parking numbers: entries, exits, time parked (entry → next exit), repeat visits.
+
+    Example:
+        >>> ps = [Passage("А1", 0, "approaching"), Passage("А1", 600, "leaving"), Passage("А1", 900, "approaching")]
+        >>> v = parking_stats(ps)[0]
+        >>> (v.entries, v.exits, v.parked_s, v.visits, v.repeat)
+        (2, 1, 600.0, 2, True)
+    """
+    by_plate: dict[str, list[Passage]] = defaultdict(list)
+    for p in passages:
+        by_plate[p.text].append(p)
+    out = []
+    for text, ps in by_plate.items():
+        ps.sort(key=lambda p: p.ts)
+        entries = sum(p.direction in _IN for p in ps)
+        exits = sum(p.direction in _OUT for p in ps)
+        parked = 0.0
+        entered: float | None = None
+        for p in ps:
+            if p.direction in _IN:
+                entered = p.ts
+            elif p.direction in _OUT and entered is not None:
+                parked += p.ts - entered
+                entered = None
+        listed = next((p.listed for p in reversed(ps) if p.listed), None)
+        out.append(
+            VehicleStats(
+                text, len(ps), entries, exits, ps[0].ts, ps[-1].ts, parked, entries or len(ps), listed
+            )
+        )
+    return sorted(out, key=lambda v: (-v.visits, v.first_ts))

@@ -1,0 +1,55 @@
+"""Command-line options shared by the commands that read a period from the database (no heavy imports)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_period_options(
+    p: argparse.ArgumentParser,
+    *,
+    camera_required: bool = False,
+    db_required: bool = False,
+    json: bool = False,
+) -> None:
+    """``--db``, ``--camera``, ``--from``, ``--to``, ``--role`` (and ``--json``) on a sub-command."""
+    p.add_argument(
+        "--db",
+        required=db_required,
+        help="database URL or SQLite file, e.g. storesight-demo/storesight.db"
+        + ("" if db_required else " (default: the data folder's)"),
+    )
+    p.add_argument(
+        "--camera",
+        required=camera_required,
+        help="camera id from the config" + ("" if camera_required else " (default: all cameras)"),
+    )
+    p.add_argument(
+        "--from",
+        dest="since",
+        metavar="DATE",
+        help="start of the period: YYYY-MM-DD or YYYY-MM-DDTHH:MM, site time (default: all data)",
+    )
+    p.add_argument(
+        "--to",
+        dest="until",
+        metavar="DATE",
+        help="end of the period, exclusive; a date alone means the end of that day",
+    )
+    p.add_argument(
+        "--role",
+        choices=["customer", "staff", "all"],
+        default="customer",
+        help="whose data: customer = everyone not marked staff (default), staff, or all",
+    )
+    if json:
+        add_json_option(p)
+
+
+def add_json_option(p: argparse.ArgumentParser) -> None:
+    """``--json``: print the numbers as one JSON object (keys from the metric catalogue) instead of tables."""
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the numbers as JSON (keys named after docs/metrics.md) instead of tables",
+    )

@@ -1,0 +1,225 @@
+"""``storesight plates read IMAGE…`` and ``storesight bench --plates``.
+
+``plates read`` prints one line per picture: its path, the plate text (canonical: Cyrillic
+letters, no spaces; ``-`` when no valid plate was read) and the confidence; ``--json`` prints
+one JSON object per line with the Latin spelling, per-character confidences, the corners and
+the backend. A picture that cannot be read is reported on stderr and the exit code is 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.errors import UserError
+
+EXIT_UNREADABLE = 3
+
+
+def add_parser(
+    sub: argparse._SubParsersAction, add_common: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    """Register ``storesight plates``."""
+    p = sub.add_parser("plates", help="licence plates: read plates on pictures")
+    psub = p.add_subparsers(dest="plates_command", metavar="ACTION")
+    r = psub.add_parser("read", help="read the licence plate on each picture (one line per picture)")
+    r.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="picture files (JPEG, PNG, …)")
+    r.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
+    _add_backend_options(r)
+    add_common(r)
+    lg = psub.add_parser("log", help="list the plates read by the cameras (one line per vehicle passage)")
+    lg.add_argument(
+        "--db", help="database URL, e.g. sqlite:///data/storesight.db (default: the data folder's)"
+    )
+    lg.add_argument("--camera", help="only this camera (its id in the config)")
+    lg.add_argument(
+        "--from", dest="since", metavar="DATE", help="start: YYYY-MM-DD or YYYY-MM-DDTHH:MM, site time"
+    )
+    lg.add_argument(
+        "--to", dest="until", metavar="DATE", help="end, exclusive; a date alone means the end of that day"
+    )
+    lg.add_argument(
+        "--plate", help="only plates containing this text (look-alike Latin/Cyrillic letters are equal)"
+    )
+    lg.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_common(lg)
+
+
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--locator",
+        choices=["auto", "yolo", "haar"],
+        default="auto",
+        help="plate locator: YOLO plate weights from --model-dir when present (auto), or the built-in Haar+contours",
+    )
+    p.add_argument("--model-dir", type=Path, help="folder with plates.pt (Ultralytics YOLO plate detector)")
+    p.add_argument("--precision", choices=["int8", "fp32"], default="int8", help="OCR model (default int8)")
+
+
+def add_bench_options(b: argparse.ArgumentParser) -> None:
+    """``storesight bench --plates`` options (added to the bench parser)."""
+    b.add_argument(
+        "--plates",
+        action="store_true",
+        help="benchmark plate localisation and OCR (ms per plate) on generated car pictures instead of a video",
+    )
+    b.add_argument("--plates-n", type=int, default=60, help="generated pictures for --plates (default 60)")
+
+
+def _reader(args: argparse.Namespace):
+    from models.plates.reader import PlateReader
+
+    try:
+        return PlateReader(args.locator, args.model_dir, args.precision)
+    except (FileNotFoundError, RuntimeError) as e:
+        raise UserError(str(e), 1) from e
+
+
+def cmd_plates(args: argparse.Namespace, stop: threading.Event) -> int:
+    """Dispatch ``storesight plates ACTION``."""
+    if args.plates_command == "read":
+        return cmd_read(args, stop)
+    if args.plates_command == "log":
+        return cmd_log(args, stop)
+    raise UserError("storesight plates: give an action: read or log", 2)
+
+
+def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``storesight plates log``: the stored ``plates``/``read`` events, oldest first."""
+    from analytics.plates import plate_matches
+    from app.cli.stats_cmd import _when, open_db, resolve_period
+    from app.store import queries
+
+    store = open_db(args.db)
+    try:
+        since, until, tz = resolve_period(store, args, args.camera)
+        rows = queries.events(
+            store, args.camera, "plates", "read", since, until, limit=None, newest_first=False
+        )
+    finally:
+        store.close()
+    n = 0
+    for e in rows:
+        p = e.payload
+        text = str(p.get("text", ""))
+        if args.plate and not (plate_matches(args.plate, text) or (p.get("hashed") and args.plate == text)):
+            continue
+        n += 1
+        seen = (p.get("last_ts", e.ts) or e.ts) - (p.get("first_ts", e.ts) or e.ts)
+        if args.json:
+            print(
+                json.dumps({"time": e.ts, "camera": e.camera, "track": e.tracker_id, **p}, ensure_ascii=False)
+            )
+        else:
+            flag = " uncertain" if p.get("uncertain") else ""
+            print(
+                f"{_when(e.ts, tz)}\t{e.camera}\t{text}\t{float(p.get('confidence', 0)):.2f}\t"
+                f"{p.get('direction', '')}\t{seen:.1f}s\t{p.get('votes', 0)}/{p.get('reads', 0)} reads{flag}"
+            )
+    if not args.json:
+        print(f"{n} plate read(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_read(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``storesight plates read IMAGE… [--json]``."""
+    import cv2
+
+    from analytics.plates import to_latin
+
+    reader = _reader(args)
+    failed = 0
+    for path in args.images:
+        if stop.is_set():
+            break
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
+        if image is None:
+            why = "no such file" if not path.exists() else "not a picture OpenCV can read"
+            print(f"storesight: error: {path}: {why}", file=sys.stderr)
+            failed += 1
+            continue
+        r = reader.read(image)
+        text = r.text.text if r.found else "-"
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "path": str(path),
+                        "text": r.text.text if r.found else None,
+                        "text_latin": to_latin(r.text.text) if r.found else None,
+                        "confidence": round(r.text.confidence, 4) if r.found else 0.0,
+                        "char_confidence": [round(c, 4) for c in r.text.char_conf] if r.found else [],
+                        "format": r.text.format,
+                        "corrected": r.text.corrected,
+                        "uncertain": r.text.uncertain,
+                        "rows": r.rows,
+                        "corners": r.corners.round(1).tolist() if r.corners is not None else None,
+                        "raw": r.text.text or None,
+                        "locator": reader.choice.locator.name,
+                    },
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
+        else:
+            conf = r.text.confidence if r.found else 0.0
+            print(f"{path}\t{text}\t{conf:.2f}", flush=True)
+    if failed:
+        return EXIT_UNREADABLE
+    return 0
+
+
+def cmd_bench_plates(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``storesight bench --plates``: ms per plate for localisation and OCR, on generated car pictures."""
+    import numpy as np
+
+    from models.plates.locate import create_locator, rectify
+    from models.plates.ocr import PlateOCR, ocr_line
+    from models.plates.synth import HELDOUT_FONTS, TRAIN_FONTS, find_fonts, render_scene
+
+    n = args.plates_n
+    if n < 1:
+        raise UserError("--plates-n must be ≥ 1", 2)
+    fonts = find_fonts(HELDOUT_FONTS) or find_fonts(TRAIN_FONTS)
+    if not fonts:
+        raise UserError("no font to draw test plates with (install fonts-dejavu-core)", 1)
+    rng = np.random.default_rng(20261205)
+    scenes = [render_scene(rng, font=fonts[i % len(fonts)]) for i in range(n)]
+    from app.paths import model_dir
+
+    choice = create_locator("auto", getattr(args, "model_dir", None) or model_dir())
+    loc_ms, plates = [], []
+    for s in scenes:
+        if stop.is_set():
+            break
+        t0 = time.perf_counter()
+        cands = choice.locator.find(s.image)
+        loc_ms.append((time.perf_counter() - t0) * 1000)
+        p, rows = rectify(s.image, s.corners)  # OCR timed on the true plate: every scene gives one
+        plates.append((ocr_line(p, rows), rows))
+        del cands
+    lines = np.stack([p for p, _ in plates])
+    rows_all = [r for _, r in plates]
+    print(f"plate localisation ({choice.reason}): {len(loc_ms)} generated 640x480 car pictures")
+    print(f"  ms per picture: median {np.median(loc_ms):.1f}, p90 {np.percentile(loc_ms, 90):.1f}")
+    print("plate OCR, ms per plate (one plate per call; grammar decode included):")
+    print(f"  {'model':<6} {'threads':>7} {'median':>8} {'p90':>8}")
+    for precision in ("fp32", "int8"):
+        for threads in (1, 2):
+            ocr = PlateOCR(precision, threads=threads)
+            ocr.read_lines(lines[:4], rows_all[:4])  # warm-up
+            ms = []
+            for i in range(len(lines)):
+                t0 = time.perf_counter()
+                ocr.read_lines(lines[i : i + 1], rows_all[i : i + 1])
+                ms.append((time.perf_counter() - t0) * 1000)
+            print(f"  {precision:<6} {threads:>7} {np.median(ms):>8.2f} {np.percentile(ms, 90):>8.2f}")
+    load = os.getloadavg()
+    print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    return 0

@@ -1,0 +1,20 @@
+"""The licence-plate module package: settings, event types and the Parking report sheet.
+
+The reading itself is a stage after tracking (:mod:`app.engine.plates_stage`), so the package
+builds no per-frame module.
+"""
+
+from app.modules.plates import events as ev
+from app.modules.plates.settings import PlatesSettings
+from app.modules.registry import ModulePackage
+
+EVENTS = (ev.PLATES_READ, ev.PLATES_ALERT, ev.PLATES_ALERT_END)
+PACKAGE = ModulePackage(
+    "plates",
+    "Licence plates",
+    PlatesSettings,
+    None,
+    EVENTS,
+    sheets=("app.reports.parking_sheets:parking",),
+    order=90,
+)

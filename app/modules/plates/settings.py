@@ -1,0 +1,67 @@
+"""Settings of the licence-plate module (``cameras[].modules.plates``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from app.modules.registry import ModuleSettings
+
+
+class PlatesSettings(ModuleSettings):
+    """Licence plates of the camera's vehicles: one voted read per vehicle passage (parking cameras)."""
+
+    enabled: bool = Field(
+        False,
+        title="Enabled",
+        description="Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
+        "detector's vehicle classes on for this camera too.",
+    )
+    every: int = Field(
+        1, ge=1, le=100, title="Every N-th frame", description="Read plates on every N-th analysed frame."
+    )
+    classes: list[str] = Field(
+        default_factory=lambda: ["car", "truck", "bus", "motorcycle"],
+        title="Vehicle classes",
+        description="Detector classes whose plates are read.",
+    )
+    locator: Literal["auto", "yolo", "haar"] = Field(
+        "auto",
+        title="Plate locator",
+        description="auto: a YOLO plate detector (plates.pt) from the model folder when present, else the "
+        "built-in Haar cascade + contours.",
+    )
+    precision: Literal["int8", "fp32"] = Field("int8", title="OCR model", description="int8 is the faster.")
+    min_confidence: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        title="Minimum confidence",
+        description="A passage whose voted read is less confident is stored as uncertain.",
+    )
+    min_vehicle_px: int = Field(
+        64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
+    )
+    hash_plates: bool = Field(
+        False,
+        title="Store plates hashed",
+        description="Privacy: store a keyed hash of each plate instead of its text (lists still match).",
+    )
+    hash_key: str = Field(
+        "",
+        title="Hash key",
+        description="Secret mixed into the plate hash (without it a plate's hash can be guessed).",
+        max_length=200,
+    )
+    deny: list[str] = Field(
+        default_factory=list,
+        title="Deny list",
+        description="Plates that raise an alert (popup and notifications) when read, e.g. [А123ВС77]; "
+        "Latin look-alike letters are accepted.",
+    )
+    allow: list[str] = Field(
+        default_factory=list,
+        title="Allow list",
+        description="Known plates (staff, residents): their reads are marked 'allow'.",
+    )

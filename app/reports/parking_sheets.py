@@ -1,0 +1,77 @@
+"""Report sheet "Parking": per vehicle, entries, exits, time parked and repeat visits (plates module).
+
+The numbers come from :func:`analytics.plates.parking_stats` over the period's ``plates``/``read``
+events; the sheet is left out of workbooks of sites that never read a plate.
+
+Example:
+    >>> from app.store.db import open_store
+    >>> from app.reports.sheets import Scope
+    >>> parking(Scope.make(open_store("sqlite://"), 0.0, 86400.0)) is None
+    True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import select
+
+from analytics.plates import Passage, parking_stats
+from app.reports.sheets import Column, Scope, Sheet
+from app.store import queries, stats
+from app.store.schema import Event
+
+
+def period_passages(scope: Scope) -> list[Passage]:
+    """The period's plate reads of the scope's cameras as :class:`analytics.plates.Passage`."""
+    wanted = {c.config_id for c in scope.cameras}
+    rows = queries.events(scope.store, None, "plates", "read", scope.since, scope.until, limit=None)
+    return [
+        Passage(
+            str(e.payload.get("text", "")), e.ts, str(e.payload.get("direction", "")), e.payload.get("listed")
+        )
+        for e in rows
+        if (scope.all_cameras or e.camera in wanted)
+        and e.payload.get("text")
+        and not e.payload.get("uncertain")
+    ]
+
+
+def parking(scope: Scope) -> Sheet | None:
+    """One row per vehicle: plate, visits, entries, exits, first and last seen, time parked, repeat, list."""
+
+    def probe() -> bool:
+        with scope.store.session() as s:
+            return s.execute(select(Event.id).where(Event.module == "plates").limit(1)).first() is not None
+
+    if not scope.cached("plates_used", probe):
+        return None
+    vehicles = parking_stats(period_passages(scope))
+    cols = (
+        Column("plate", "Plate"),
+        Column("visits", "Visits", "int"),
+        Column("entries", "Entries", "int"),
+        Column("exits", "Exits", "int"),
+        Column("first", "First seen", "datetime"),
+        Column("last", "Last seen", "datetime"),
+        Column("parked_s", "Time parked", "duration"),
+        Column("repeat", "Repeat vehicle"),
+        Column("listed", "List"),
+    )
+    df = pd.DataFrame(
+        [
+            {
+                "plate": v.text,
+                "visits": v.visits,
+                "entries": v.entries,
+                "exits": v.exits,
+                "first": stats.local_time(v.first_ts, scope.tz),
+                "last": stats.local_time(v.last_ts, scope.tz),
+                "parked_s": v.parked_s,
+                "repeat": "yes" if v.repeat else "",
+                "listed": v.listed or "",
+            }
+            for v in vehicles
+        ],
+        columns=[c.key for c in cols],
+    )
+    return Sheet("parking", "Parking", df, cols, empty_note="No plates read in this period.")

@@ -1,0 +1,93 @@
+"""Plate OCR on ONNX Runtime: our CRNN (INT8 by default), with the plate grammar.
+
+The weights ship in ``models/weights/plates/`` (trained by ``models/plates/train/train_ocr.py``
+on synthetic plates; see that folder's README for the data, the metric and the licence).
+A rectified plate picture goes in; a one-row plate is resized to the 32×128 line, a two-row
+(square) plate is split into its top and bottom rows which are laid side by side — the layout
+the model was trained on. :func:`analytics.plates.decode` turns the probabilities into a
+valid plate text or marks the read uncertain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from analytics.plates import PlateText, decode
+
+OCR_H, OCR_W = 32, 128
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "plates"
+MODEL_FILES = {"int8": "plate_ocr_int8.onnx", "fp32": "plate_ocr.onnx"}
+
+
+def ocr_line(plate: np.ndarray, rows: int) -> np.ndarray:
+    """The recogniser's input for a rectified plate: grey uint8 (32, 128).
+
+    Args:
+        plate: BGR or grey picture of the plate, cropped to its border (any size).
+        rows: 1 for a one-row plate; 2 for a square plate, whose halves are put side by side.
+    """
+    g = plate if plate.ndim == 2 else cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
+    if rows == 1:
+        return cv2.resize(g, (OCR_W, OCR_H), interpolation=cv2.INTER_AREA)
+    two = cv2.resize(g, (OCR_W // 2, 2 * OCR_H), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(np.concatenate([two[:OCR_H], two[OCR_H:]], axis=1))
+
+
+def sharpness(plate: np.ndarray) -> float:
+    """Focus measure of a plate picture: variance of the Laplacian on its 32×128 grey line."""
+    line = ocr_line(plate, 1) if plate.shape[1] > 2.5 * plate.shape[0] else ocr_line(plate, 2)
+    return float(cv2.Laplacian(line, cv2.CV_32F).var())
+
+
+class PlateOCR:
+    """Our plate recogniser on ONNX Runtime's CPU provider.
+
+    Args:
+        precision: ``"int8"`` (default, the quantised model) or ``"fp32"``.
+        threads: intra-op threads (0 = ONNX Runtime's default).
+        path: another ONNX file with the same input/output (for experiments).
+
+    Raises:
+        FileNotFoundError: the model file is missing (a broken install).
+
+    Example:
+        >>> ocr = PlateOCR()  # doctest: +SKIP
+        >>> ocr.read(plate_bgr, rows=1).text  # doctest: +SKIP
+        'А123ВС77'
+    """
+
+    def __init__(self, precision: str = "int8", threads: int = 0, path: str | Path | None = None) -> None:
+        import onnxruntime as ort
+
+        if precision not in MODEL_FILES:
+            raise ValueError(f"precision must be one of {sorted(MODEL_FILES)}, not {precision!r}")
+        self.path = Path(path) if path else WEIGHTS_DIR / MODEL_FILES[precision]
+        if not self.path.is_file():
+            raise FileNotFoundError(f"plate OCR model {self.path} is missing (reinstall StoreSight)")
+        opts = ort.SessionOptions()
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if threads > 0:
+            opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.precision = precision
+        self._session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+
+    def probs(self, lines: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, T, classes) for grey lines (N, 32, 128) uint8."""
+        x = lines.astype(np.float32)[:, None]
+        return self._session.run(None, {self._input: x})[0]
+
+    def read_lines(self, lines: np.ndarray, rows: list[int] | np.ndarray) -> list[PlateText]:
+        """Decode a batch of prepared lines (see :func:`ocr_line`) with the plate grammar."""
+        if len(lines) == 0:
+            return []
+        p = self.probs(lines)
+        return [decode(p[i], rows=int(rows[i])) for i in range(len(lines))]
+
+    def read(self, plate: np.ndarray, rows: int = 1) -> PlateText:
+        """Read one rectified plate picture (BGR or grey)."""
+        return self.read_lines(ocr_line(plate, rows)[None], [rows])[0]

@@ -1,0 +1,1 @@
+"""Training tools for the plate OCR (PyTorch; development time only, never imported by the app)."""

@@ -1,0 +1,175 @@
+"""Plate grammar, CTC decoding with correction, and the per-passage vote (hand-built inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analytics.plates import (
+    ALPHABET,
+    FrameRead,
+    decode,
+    edit_distance,
+    normalize,
+    plate_format,
+    region_valid,
+    to_latin,
+    vote,
+)
+
+
+def test_normalize_maps_latin_lookalikes_and_drops_separators():
+    assert normalize("a 123 bc 77") == "А123ВС77"
+    assert normalize("А123ВС-777") == "А123ВС777"
+    assert to_latin("А123ВС77") == "A123BC77"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("А123ВС77", "private"),
+        ("А123ВС777", "private"),
+        ("АВ12377", "taxi"),
+        ("АВ123477", "trailer"),
+        ("А123477", "police"),
+        ("1234АВ77", "moto"),
+        ("А123ВС00", None),  # region 00 does not exist
+        ("А123ВС778", None),  # unknown three-digit region
+        ("Б123ВС77", None),  # Б is not a plate letter
+        ("А12ВС77", None),
+    ],
+)
+def test_plate_format(text, fmt):
+    assert plate_format(text) == fmt
+
+
+def test_region_codes():
+    assert region_valid("01") and region_valid("99") and region_valid("777") and region_valid("199")
+    assert not region_valid("00") and not region_valid("999") and not region_valid("7")
+
+
+def _probs(labels: list[str | None], peak: float = 0.97, second: dict[int, tuple[str, float]] | None = None):
+    """CTC probabilities with one time step per label (None = blank)."""
+    n = 1 + len(ALPHABET)
+    p = np.full((len(labels), n), (1 - peak) / (n - 1), np.float32)
+    for t, ch in enumerate(labels):
+        c = 0 if ch is None else ALPHABET.index(ch) + 1
+        p[t, c] = peak
+        if second and t in second:
+            ch2, q = second[t]
+            p[t, ALPHABET.index(ch2) + 1] = q
+            p[t, c] = peak - q
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _spaced(text: str) -> list[str | None]:
+    out: list[str | None] = [None]
+    for ch in text:
+        out += [ch, ch, None]
+    return out
+
+
+def test_decode_valid_read_is_kept_with_confidences():
+    r = decode(_probs(_spaced("А123ВС77")))
+    assert r.text == "А123ВС77" and r.format == "private" and not r.corrected
+    assert len(r.char_conf) == 8 and 0.5 < r.confidence <= 1.0
+    assert not r.uncertain
+
+
+def test_decode_corrects_a_digit_read_where_a_letter_must_be():
+    # "0" at the first position (a letter's place on a one-row plate) is the look-alike "О":
+    # the grammar fixes it, because "О" is the runner-up there.
+    labels = _spaced("0123ВС77")
+    p = _probs(labels, peak=0.9, second={1: ("О", 0.35), 2: ("О", 0.35)})
+    r = decode(p, rows=1)
+    assert r.text == "О123ВС77"
+    assert r.corrected and r.format == "private"
+    # Without the layout, "0123ВС77" is a valid motorcycle plate and stays as read.
+    assert decode(p).text == "0123ВС77"
+
+
+def test_decode_invalid_region_becomes_uncertain_or_corrected():
+    r = decode(_probs(_spaced("А123ВС00")))
+    assert r.text != "А123ВС00" or r.uncertain
+    if r.corrected:
+        assert plate_format(r.text) is not None
+
+
+def test_decode_two_row_layout_excludes_one_row_only_formats():
+    # Read as a taxi plate, but a two-row plate cannot be one: the grammar must pick a two-row format.
+    r = decode(_probs(_spaced("АВ12377")), rows=2)
+    assert r.format in (None, "private", "moto")
+
+
+def test_decode_nothing():
+    r = decode(_probs([None] * 20))
+    assert r.text == "" and r.uncertain
+
+
+def test_vote_weights_confidence_and_sharpness():
+    reads = [
+        FrameRead(0.0, "А123ВС77", 0.95, 300.0),
+        FrameRead(0.1, "А123ВС77", 0.90, 250.0),
+        FrameRead(0.2, "А128ВС77", 0.99, 10.0),  # confident but blurred
+        FrameRead(0.3, "А128ВС77", 0.40, 200.0),
+    ]
+    p = vote(reads)
+    assert p is not None
+    assert p.text == "А123ВС77" and p.votes == 2 and p.reads == 4
+    assert p.best_index == 0
+    assert 0 < p.confidence < 1
+
+
+def test_vote_sharp_reads_beat_more_blurred_ones():
+    reads = [FrameRead(float(i), "Е777КХ199", 0.9, 5.0) for i in range(3)]
+    reads += [FrameRead(9.0, "Е777КХ190", 0.9, 400.0), FrameRead(9.1, "Е777КХ190", 0.9, 400.0)]
+    p = vote(reads)
+    assert p is not None and p.text == "Е777КХ190"
+
+
+def test_vote_per_character_when_every_frame_flickers():
+    # The seed's flicker: each frame wrong in a different place; no whole text wins,
+    # the per-position vote recovers the plate.
+    reads = [
+        FrameRead(0.0, "А123ВС77", 0.8, 200.0),
+        FrameRead(0.1, "А128ВС77", 0.8, 200.0),
+        FrameRead(0.2, "А123ВО77", 0.8, 200.0),
+        FrameRead(0.3, "М123ВС77", 0.8, 200.0),
+        FrameRead(0.4, "А123ЕС77", 0.8, 200.0),
+    ]
+    p = vote(reads)
+    assert p is not None and p.text == "А123ВС77"
+
+
+def test_vote_ignores_invalid_reads_when_valid_exist_and_handles_empty():
+    reads = [FrameRead(0.0, "А123ВС7", 0.99, 500.0, valid=False), FrameRead(0.1, "А123ВС77", 0.6, 100.0)]
+    p = vote(reads)
+    assert p is not None and p.text == "А123ВС77"
+    assert vote([]) is None
+    assert vote([FrameRead(0.0, "", 0.0, 0.0)]) is None
+
+
+def test_edit_distance():
+    assert edit_distance("А123ВС77", "А123ВС77") == 0
+    assert edit_distance("А12ВС77", "А123ВС77") == 1
+    assert edit_distance("В123ВС77", "А123ВС77") == 1
+    assert edit_distance("", "АВ") == 2
+
+
+def test_parking_stats_pairs_entries_with_exits():
+    from analytics.plates import Passage, parking_stats
+
+    ps = [
+        Passage("А123ВС77", 100.0, "approaching"),
+        Passage("В456ОР99", 150.0, "approaching", "deny"),
+        Passage("А123ВС77", 1900.0, "leaving"),
+        Passage("А123ВС77", 5000.0, "approaching"),
+        Passage("Е001КХ777", 7000.0, "passing"),
+    ]
+    by = {v.text: v for v in parking_stats(ps)}
+    a = by["А123ВС77"]
+    assert (a.passages, a.entries, a.exits, a.visits, a.repeat) == (3, 2, 1, 2, True)
+    assert a.parked_s == 1800.0 and (a.first_ts, a.last_ts) == (100.0, 5000.0)
+    assert by["В456ОР99"].listed == "deny" and by["В456ОР99"].parked_s == 0.0 and not by["В456ОР99"].repeat
+    assert by["Е001КХ777"].visits == 1  # a camera that cannot tell in from out counts passages
+    assert parking_stats([]) == []
