@@ -274,11 +274,15 @@ class ClassicalShelfMeter:
 
     Example:
         >>> geo = ShelfGeometry([[0, 0], [288, 0], [288, 48], [0, 48]], rows=1, columns=4)
-        >>> ref = np.random.default_rng(0).integers(0, 255, (48, 288, 3), dtype=np.uint8)
-        >>> meter = ClassicalShelfMeter(geo, ref)
-        >>> r = meter.measure(ref, np.zeros((0, 4)))
-        >>> bool(r.valid.all()), bool((r.fraction < 0.2).all())
-        (True, True)
+        >>> rng = np.random.default_rng(0)
+        >>> full = np.full((48, 288, 3), 200, np.uint8)  # a light panel, 12 products with a label line
+        >>> for x in range(0, 288, 24):
+        ...     full[10:45, x + 2 : x + 22] = rng.integers(30, 230, 3)
+        ...     full[30:33, x + 5 : x + 15] = 20
+        >>> now = full.copy(); now[:, 144:] = 200  # the right half taken away
+        >>> meter = ClassicalShelfMeter(geo, full)
+        >>> meter.measure(now, np.zeros((0, 4))).fraction.round(2).tolist()
+        [0.0, 0.0, 1.0, 1.0]
     """
 
     type_key = "classical"
