@@ -55,6 +55,7 @@ class ZoneType(StrEnum):
     QUEUE = "queue"
     COUNTER = "counter"
     SHELF = "shelf"
+    WATCH = "watch"
     STAFF_ONLY = "staff_only"
     WORKSTATION = "workstation"
     PARKING = "parking"
@@ -98,6 +99,7 @@ ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
     ZoneType.STAFF_ONLY: ("Staff only", "#ff5050"),
     ZoneType.WORKSTATION: ("Workstation", "#ffa0ff"),
     ZoneType.PARKING: ("Parking", "#c8c8c8"),
+    ZoneType.WATCH: ("Watched items", "#ff8c00"),
 }
 
 
