@@ -19,11 +19,7 @@ DOCTEST_DIRS = tuple(ROOT / d for d in ("app", "analytics", "models"))
 SKIP_DIRS = (ROOT / "app" / "store" / "migrations",)
 
 #: Doctests known to be wrong, with who owns them; strict: they fail the run once they pass.
-KNOWN_WRONG = {
-    "models/shelf.py::models.shelf.ClassicalShelfMeter": (
-        "the example's fraction check gives (True, False) here (shelves' code, reported in issue 11's note)"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -162,7 +162,7 @@ class GapTracker:
         return []
 
     @staticmethod
-    def _run_start(s: _Segment, crossed) -> float:  # noqa: ANN001
+    def _run_start(s: _Segment, crossed) -> float:
         """Time of the earliest raw reading of the latest run of readings on the crossed side."""
         start = s.readings[-1][0]
         for t, v in reversed(s.readings):

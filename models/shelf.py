@@ -20,8 +20,10 @@ Two backends behind :class:`ShelfMeter` (``measure(image, person_boxes) -> Shelf
   segment's empty fraction is the share of its width not covered by product boxes (or
   covered by gap boxes). **Plumbing only**: no such model was available to test here.
 
-Cells hidden by a person (detector boxes, grown by a margin) or moving since the previous
-frame are not measured; a segment with too few visible cells is not measured at all
+A segment that a person's box (grown by a margin) touches is not measured; neither are the
+cells above a *board strip* that changed against the reference (taking products leaves the
+boards as they were, a person the detector missed hides them), and cells moving since the
+previous frame are left out — a segment with too few still cells is not measured at all
 (``valid`` False), so people in front never make a gap.
 """
 
@@ -43,6 +45,7 @@ ROW_PX = 48  # rectified height of one row
 CELLS_PER_SEGMENT = 12
 CELL_W = 6
 BAND = (0.42, 0.9)  # part of a row's height measured: where products stand, above the board
+BOARD = (0.93, 1.0)  # the board under the products: it does not change when products are taken
 FEATURES = (
     "zncc_ref",
     "edge_ratio",
@@ -198,6 +201,7 @@ class _CellStats:
     std: np.ndarray  # (R, K)
     edge: np.ndarray  # (R, K) mean |gradient| / (mean grey + 8)
     patches: np.ndarray  # (R, K, h, w) grey
+    board: np.ndarray  # (R, K, 3) mean colour of the board strip under each cell
 
 
 def _cell_stats(front: np.ndarray, geo: ShelfGeometry) -> _CellStats:
@@ -220,7 +224,12 @@ def _cell_stats(front: np.ndarray, geo: ShelfGeometry) -> _CellStats:
         m = mag[ya:yb].reshape(bh, k_cells, CELL_W).mean(axis=(0, 2))
         edge[r] = m / (g.mean(axis=(0, 2)) + 8.0)
     std = patches.std(axis=(2, 3))
-    return _CellStats(means, std, edge, patches)
+    board = np.empty((geo.rows, k_cells, 3), np.float32)
+    for r in range(geo.rows):
+        yb1 = r * ROW_PX + round(BOARD[0] * ROW_PX)
+        yb2 = r * ROW_PX + round(BOARD[1] * ROW_PX)
+        board[r] = front[yb1:yb2].astype(np.float32).reshape(yb2 - yb1, k_cells, CELL_W, 3).mean(axis=(0, 2))
+    return _CellStats(means, std, edge, patches, board)
 
 
 def _zncc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -265,11 +274,15 @@ class ClassicalShelfMeter:
 
     Example:
         >>> geo = ShelfGeometry([[0, 0], [288, 0], [288, 48], [0, 48]], rows=1, columns=4)
-        >>> ref = np.random.default_rng(0).integers(0, 255, (48, 288, 3), dtype=np.uint8)
-        >>> meter = ClassicalShelfMeter(geo, ref)
-        >>> r = meter.measure(ref, np.zeros((0, 4)))
-        >>> bool(r.valid.all()), bool((r.fraction < 0.2).all())
-        (True, True)
+        >>> rng = np.random.default_rng(0)
+        >>> full = np.full((48, 288, 3), 200, np.uint8)  # a light panel, 12 products with a label line
+        >>> for x in range(0, 288, 24):
+        ...     full[10:45, x + 2 : x + 22] = rng.integers(30, 230, 3)
+        ...     full[30:33, x + 5 : x + 15] = 20
+        >>> now = full.copy(); now[:, 144:] = 200  # the right half taken away
+        >>> meter = ClassicalShelfMeter(geo, full)
+        >>> meter.measure(now, np.zeros((0, 4))).fraction.round(2).tolist()
+        [0.0, 0.0, 1.0, 1.0]
     """
 
     type_key = "classical"
@@ -283,6 +296,7 @@ class ClassicalShelfMeter:
         weights: Path = WEIGHTS,
         person_margin: float = 0.12,
         min_visible: float = 0.8,
+        board_change: float = 0.25,
     ) -> None:
         self.geo = geometry
         self.ref = _cell_stats(geometry.rectify(reference), geometry)
@@ -296,6 +310,7 @@ class ClassicalShelfMeter:
         self.sd = np.asarray(w["scale"], np.float32)
         self.person_margin = person_margin
         self.min_visible = min_visible
+        self.board_change = board_change
         self._prev: _CellStats | None = None
         self._ref_glcm = self._glcm(self.ref)
 
@@ -314,6 +329,7 @@ class ClassicalShelfMeter:
         stable = (zn > 0.8) & (ref.std > 4.0)
         ratio = cur.mean / (ref.mean + 1.0)
         gain = np.median(ratio[stable], axis=0) if stable.sum() >= 8 else np.median(ratio.reshape(-1, 3), axis=0)
+        self._gain = gain
         cur_n = cur.mean / gain
         colour = np.abs(cur_n - ref.mean).sum(axis=-1) / (ref.mean.sum(axis=-1) + 30.0)
         edge_ratio = np.log((cur.edge + 0.01) / (ref.edge + 0.01))
@@ -339,6 +355,7 @@ class ClassicalShelfMeter:
     def hidden(self, image: np.ndarray, person_boxes: ArrayLike, cur: _CellStats) -> tuple[np.ndarray, np.ndarray]:
         """(R, K) cells behind a person's box, and (R, K) cells moving since the previous frame."""
         person = _person_cells(self.geo, image.shape[:2], person_boxes, self.person_margin)
+        person |= self.board_hidden(cur)
         motion = np.zeros_like(person)
         if self._prev is not None:
             moved = _zncc(cur.patches, self._prev.patches)
@@ -348,6 +365,23 @@ class ClassicalShelfMeter:
             # motion spreads: a moving thing covers its neighbours too
             motion = cv2.dilate(motion.astype(np.uint8), np.ones((1, 5), np.uint8)) > 0
         return person, motion
+
+    def board_hidden(self, cur: _CellStats) -> np.ndarray:
+        """(R, K) cells above a board strip that changed: something stands in front (a person the detector missed).
+
+        Taking products away leaves the boards as they were; a person or a cart in front hides them.
+        The cells of the board's row and of the row above it count as hidden, grown by 2 cells sideways.
+        """
+        gain = getattr(self, "_gain", np.ones(3, np.float32))
+        ref = self.ref.board
+        diff = np.abs(cur.board / np.maximum(gain, 1e-3) - ref).sum(axis=-1) / (ref.sum(axis=-1) + 30.0)
+        changed = diff > self.board_change
+        hidden = changed | np.vstack([changed[1:], np.zeros_like(changed[:1])])  # its row and the one above
+        return cv2.dilate(hidden.astype(np.uint8), np.ones((1, 5), np.uint8)) > 0
+
+    def forget(self) -> None:
+        """Forget the previous frame (the next one is unrelated: no motion is looked for)."""
+        self._prev = None
 
     def measure(self, image: np.ndarray, person_boxes: ArrayLike) -> ShelfReading:
         """Empty fraction per segment of one frame (BGR, the reference's size) with the frame's person boxes."""

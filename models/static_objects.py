@@ -129,16 +129,14 @@ class StaticForeground:
         mask = cv2.morphologyEx(still.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
         out: list[StaticBlob] = []
-        gray_c = cv2.cvtColor(cur.astype(np.uint8), cv2.COLOR_BGR2GRAY)
-        gray_b = cv2.cvtColor(self._bg.astype(np.uint8), cv2.COLOR_BGR2GRAY)
+        bg = self._bg * gain  # the background in this frame's light
         for k in range(1, n):
             x, y, w, h, area = (int(v) for v in stats[k])
             if area < self.min_area:
                 continue
-            ec = _edges(gray_c[y : y + h, x : x + w])
-            eb = _edges(gray_b[y : y + h, x : x + w])
             s = 1.0 / self._scale
-            out.append(StaticBlob((x * s, y * s, (x + w) * s, (y + h) * s), added=ec >= eb))
+            added = _stands_out(cur, bg, labels == k, (x, y, w, h))
+            out.append(StaticBlob((x * s, y * s, (x + w) * s, (y + h) * s), added=added))
         return out
 
     @property
@@ -147,10 +145,23 @@ class StaticForeground:
         return None if self._bg is None else self._bg.astype(np.uint8)
 
 
-def _edges(gray: np.ndarray) -> float:
-    if gray.size == 0:
-        return 0.0
-    g = gray.astype(np.float32)
-    gx = np.abs(np.diff(g, axis=1)).mean() if g.shape[1] > 1 else 0.0
-    gy = np.abs(np.diff(g, axis=0)).mean() if g.shape[0] > 1 else 0.0
-    return float(gx + gy)
+def _stands_out(cur: np.ndarray, bg: np.ndarray, mask: np.ndarray, rect: tuple[int, int, int, int]) -> bool:
+    """Whether the blob differs more from its surroundings now than in the background (something added).
+
+    An added object stands out from the floor around it; where an object was taken away, the
+    place now looks like its surroundings, while in the background it stood out.
+    """
+    x, y, w, h = rect
+    pad = max(4, (w + h) // 6)
+    y1, y2, x1, x2 = max(0, y - pad), min(mask.shape[0], y + h + pad), max(0, x - pad), min(mask.shape[1], x + w + pad)
+    inner = mask[y1:y2, x1:x2].astype(np.uint8)
+    ring = (cv2.dilate(inner, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) > 0) & (inner == 0)
+    inside = inner > 0
+    if ring.sum() < 4 or inside.sum() < 4:
+        return True
+
+    def contrast(img: np.ndarray) -> float:
+        patch = img[y1:y2, x1:x2]
+        return float(np.abs(np.median(patch[inside], axis=0) - np.median(patch[ring], axis=0)).sum())
+
+    return contrast(cur) >= contrast(bg)

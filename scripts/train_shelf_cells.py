@@ -24,7 +24,7 @@ from app.shelves.sim import FRONT_W, make_episode
 from models.shelf import CELL_W, FEATURES, WEIGHTS, ClassicalShelfMeter, ShelfGeometry
 
 
-def cell_truth(ep, k: int, geo: ShelfGeometry) -> np.ndarray:  # noqa: ANN001
+def cell_truth(ep, k: int, geo: ShelfGeometry) -> np.ndarray:
     """(R, K) 1 where a cell is mostly not covered by a present product."""
     scene = ep.scene
     k_cells = geo.width // CELL_W

@@ -31,6 +31,14 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
         "source", nargs="?", help="video file (or rtsp:// URL) to run through the whole pipeline"
     )
     b.add_argument(
+        "--shelf", action="store_true", help="instead: the shelf-gap module on generated shelves (no source)"
+    )
+    b.add_argument("--episodes", type=int, default=4, help="with --shelf: generated episodes (default 4)")
+    b.add_argument("--minutes", type=float, default=60.0, help="with --shelf: minutes per episode (default 60)")
+    b.add_argument(
+        "--objects", action="store_true", help="instead (or with --shelf): left items on the demo video + 3 clips"
+    )
+    b.add_argument(
         "--config", type=Path, help="site config YAML (default: the demo config's detector settings)"
     )
     b.add_argument("--frames", type=int, default=0, help="analyse exactly this many frames (0 = whole video)")
@@ -150,7 +158,7 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
         UserError: bad arguments, source or config, or the run failed.
     """
     if not args.source:
-        raise UserError("storesight bench: give a video file (or --plates)", 2)
+        raise UserError("storesight bench: give a video file (or --plates, --shelf, --objects)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     if args.json and not args.json.expanduser().resolve().parent.is_dir():
@@ -248,7 +256,13 @@ def print_report(rep: BenchReport) -> None:
 
 
 def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
-    """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps."""
+    """``storesight bench SOURCE``: per-stage time per frame and end-to-end fps (``--shelf``/``--objects``: those sets)."""
+    if args.shelf or args.objects:
+        from app.shelves.cli import cmd_bench_shelf
+
+        if args.episodes < 1 or args.minutes < 10:
+            raise UserError("--episodes must be ≥ 1 and --minutes ≥ 10", 2)
+        return cmd_bench_shelf(args, stop)
     rep = run_bench(args, stop)
     print_report(rep)
     if args.json:

@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
     )
+    from app.shelves.cli import add_parser as add_shelf_parser
+
+    add_shelf_parser(sub, _add_common)
     return parser
 
 
@@ -174,6 +177,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.eval_cmd import cmd_eval_tracking
 
         return cmd_eval_tracking
+    if command == "shelf":
+        from app.shelves import cli as shelf_cli
+
+        return shelf_cli.cmd_shelf
     if command == "prune":
         from app.cli import prune_cmd
 

@@ -18,12 +18,13 @@ gaps, and the result is compared with the truth:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from analytics.shelf import GapEvent, GapTracker
-from app.shelves.sim import EPOCH, Episode, make_episode
+from app.shelves.sim import EPOCH, Episode, EpisodeFrame, make_episode
 from models.shelf import ClassicalShelfMeter, ShelfGeometry
 
 
@@ -58,9 +59,7 @@ class EpisodeScore:
     ms_per_frame: float
 
 
-def true_gaps(
-    truth: np.ndarray, times: np.ndarray, *, on: float, min_len: float
-) -> list[tuple[int, float, float]]:
+def true_gaps(truth: np.ndarray, times: np.ndarray, *, on: float, min_len: float) -> list[tuple[int, float, float]]:
     """(segment, start, end) of runs of truth ≥ ``on`` lasting ≥ ``min_len`` s (end = episode end if open)."""
     out = []
     for s in range(truth.shape[1]):
@@ -94,9 +93,7 @@ def detected_gaps(events: list[GapEvent], end_ts: float) -> list[tuple[int, floa
     return out
 
 
-def match_gaps(
-    true: list[tuple[int, float, float]], det: list[tuple[int, float, float, float]], *, open_end: float
-) -> GapMatch:
+def match_gaps(true: list[tuple[int, float, float]], det: list[tuple[int, float, float, float]], *, open_end: float) -> GapMatch:
     """Overlap matching of detected and true gaps (same segment, overlapping spans)."""
     m = GapMatch(detected=len(det), true=len(true))
     used: set[int] = set()
@@ -129,60 +126,96 @@ def _covered_segments(geo: ShelfGeometry, boxes: np.ndarray) -> set[int]:
     return out
 
 
-def score_episode(ep: Episode, *, empty_example: bool, tracker_kw: dict | None = None) -> EpisodeScore:
-    """Run the classical meter and the tracker over an episode and score them."""
-    import time
+class _Scorer:
+    """One meter + tracker over one episode, fed frame by frame."""
 
-    kw = {"on": 0.5, "off": 0.3, "confirm": 120.0, "clear": 60.0, "window": 60.0, "alert_after": 600.0}
-    kw.update(tracker_kw or {})
-    geo = ShelfGeometry(ep.scene.corners, rows=ep.scene.rows, columns=ep.scene.columns)
-    meter = ClassicalShelfMeter(
-        geo, ep.reference(), empty_example=ep.empty_example() if empty_example else None
-    )
-    tracker = GapTracker(geo.segments, **kw)
-    raw, smooth = [], []
-    seg_err: list[list[float]] = [[] for _ in range(geo.segments)]
-    truth_all = np.empty((len(ep.times), geo.segments))
-    events: list[GapEvent] = []
-    in_front = 0
-    measured = 0
-    spent = 0.0
-    for k in range(len(ep.times)):
-        f = ep.frame(k)
-        truth_all[k] = f.truth
+    def __init__(self, ep: Episode, *, empty_example: bool, tracker_kw: dict | None, boxes: bool = True) -> None:
+        self.kw = {"on": 0.5, "off": 0.3, "confirm": 120.0, "clear": 60.0, "window": 60.0, "alert_after": 600.0}
+        self.kw.update(tracker_kw or {})
+        self.ep = ep
+        self.empty_example = empty_example
+        self.boxes = boxes
+        self.geo = ShelfGeometry(ep.scene.corners, rows=ep.scene.rows, columns=ep.scene.columns)
+        self.meter = ClassicalShelfMeter(
+            self.geo, ep.reference(), empty_example=ep.empty_example() if empty_example else None
+        )
+        self.tracker = GapTracker(self.geo.segments, **self.kw)
+        self.raw: list[float] = []
+        self.smooth: list[float] = []
+        self.seg_err: list[list[float]] = [[] for _ in range(self.geo.segments)]
+        self.truth = np.empty((len(ep.times), self.geo.segments))
+        self.events: list[GapEvent] = []
+        self.in_front = 0
+        self.measured = 0
+        self.spent = 0.0
+
+    def feed(self, k: int, f: EpisodeFrame) -> None:
+        self.truth[k] = f.truth
         t0 = time.perf_counter()
-        r = meter.measure(f.image, f.boxes)
-        ev = tracker.update(f.ts, r.fraction, r.valid)
-        spent += time.perf_counter() - t0
+        r = self.meter.measure(f.image, f.boxes if self.boxes else np.zeros((0, 4), np.float32))
+        ev = self.tracker.update(f.ts, r.fraction, r.valid)
+        self.spent += time.perf_counter() - t0
         for s in np.flatnonzero(r.valid):
             e = abs(float(r.fraction[s]) - float(f.truth[s]))
-            raw.append(e)
-            seg_err[s].append(e)
-        sm = tracker.smoothed()
+            self.raw.append(e)
+            self.seg_err[s].append(e)
+        sm = self.tracker.smoothed()
         ok = np.isfinite(sm) & r.valid
-        smooth += np.abs(sm[ok] - f.truth[ok]).tolist()
-        measured += int(r.valid.sum())
+        self.smooth += np.abs(sm[ok] - f.truth[ok]).tolist()
+        self.measured += int(r.valid.sum())
         if ev:
-            covered = _covered_segments(geo, f.true_boxes)
-            in_front += sum(1 for e in ev if e.segment in covered)
-        events += ev
-    end_ts = EPOCH + float(ep.times[-1])
-    true = true_gaps(truth_all, ep.times + EPOCH, on=kw["on"], min_len=kw["confirm"])
-    det = detected_gaps(events, end_ts)
-    return EpisodeScore(
-        seed=ep.seed,
-        panel=ep.scene.panel,
-        empty_example=empty_example,
-        abs_err_raw=raw,
-        abs_err_smooth=smooth,
-        per_segment_mae=np.array([np.mean(e) if e else np.nan for e in seg_err]),
-        measured_share=measured / (len(ep.times) * geo.segments),
-        gaps=match_gaps(true, det, open_end=end_ts),
-        events_in_front=in_front,
-        events=events,
-        seconds=float(ep.times[-1] - ep.times[0]),
-        ms_per_frame=spent * 1000 / len(ep.times),
-    )
+            covered = _covered_segments(self.geo, f.true_boxes)
+            self.in_front += sum(1 for e in ev if e.segment in covered)
+        self.events += ev
+
+    def score(self) -> EpisodeScore:
+        ep = self.ep
+        end_ts = EPOCH + float(ep.times[-1])
+        true = true_gaps(self.truth, ep.times + EPOCH, on=self.kw["on"], min_len=self.kw["confirm"])
+        det = detected_gaps(self.events, end_ts)
+        return EpisodeScore(
+            seed=ep.seed,
+            panel=ep.scene.panel,
+            empty_example=self.empty_example,
+            abs_err_raw=self.raw,
+            abs_err_smooth=self.smooth,
+            per_segment_mae=np.array([np.mean(e) if e else np.nan for e in self.seg_err]),
+            measured_share=self.measured / (len(ep.times) * self.geo.segments),
+            gaps=match_gaps(true, det, open_end=end_ts),
+            events_in_front=self.in_front,
+            events=self.events,
+            seconds=float(ep.times[-1] - ep.times[0]),
+            ms_per_frame=self.spent * 1000 / len(ep.times),
+        )
+
+
+def score_episodes(
+    ep: Episode,
+    *,
+    empty_examples: tuple[bool, ...] = (True, False),
+    tracker_kw: dict | None = None,
+    variants: tuple[tuple[bool, bool], ...] | None = None,
+) -> list[EpisodeScore]:
+    """Run the classical meter variants and the tracker over an episode; each frame is rendered once.
+
+    Args:
+        ep: the episode.
+        empty_examples: one variant per value (with / without the empty example), person boxes given.
+        tracker_kw: GapTracker arguments.
+        variants: instead, (empty example?, person boxes given?) per variant.
+    """
+    variants = variants or tuple((e, True) for e in empty_examples)
+    scorers = [_Scorer(ep, empty_example=e, tracker_kw=tracker_kw, boxes=b) for e, b in variants]
+    for k in range(len(ep.times)):
+        f = ep.frame(k)
+        for sc in scorers:
+            sc.feed(k, f)
+    return [sc.score() for sc in scorers]
+
+
+def score_episode(ep: Episode, *, empty_example: bool, tracker_kw: dict | None = None) -> EpisodeScore:
+    """Score one variant over an episode (see :func:`score_episodes`)."""
+    return score_episodes(ep, empty_examples=(empty_example,), tracker_kw=tracker_kw)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,23 +270,27 @@ def summarise(name: str, scores: list[EpisodeScore]) -> BenchRow:
 
 
 def run_bench(seeds: list[int], *, minutes: float = 60.0, progress=None) -> list[BenchRow]:
-    """The shelf benchmark: episodes with removals (with and without the empty example) and people-only ones."""
-    rows = []
-    for empty in (True, False):
-        scores = []
-        for s in seeds:
-            scores.append(score_episode(make_episode(s, minutes=minutes), empty_example=empty))
-            if progress:
-                progress(f"removals seed {s} empty_example={empty}")
-        rows.append(summarise("removals, " + ("panel learnt" if empty else "no empty example"), scores))
-    scores = []
+    """The shelf benchmark: episodes with removals, and people-only ones (half as long, six people standing).
+
+    Each set is measured with the person boxes of the "detector" and with none at all (every
+    person missed: only the board and motion cues keep people from making gaps).
+    """
+    sets: dict[str, list[EpisodeScore]] = {}
+    names = ["removals, panel learnt", "removals, no empty example", "removals, no person boxes at all"]
     for s in seeds:
-        ep = make_episode(s, minutes=minutes, removals=False, standers=6)
-        scores.append(score_episode(ep, empty_example=True))
+        res = score_episodes(make_episode(s, minutes=minutes), variants=((True, True), (False, True), (True, False)))
+        for n, r in zip(names, res, strict=True):
+            sets.setdefault(n, []).append(r)
+        if progress:
+            progress(f"removals seed {s}")
+    people = ["no removals, 6 people standing 2-6 min", "no removals, people standing, no person boxes"]
+    for s in seeds:
+        ep = make_episode(s, minutes=max(10.0, minutes / 2), removals=False, standers=6)
+        for n, r in zip(people, score_episodes(ep, variants=((True, True), (True, False))), strict=True):
+            sets.setdefault(n, []).append(r)
         if progress:
             progress(f"people only seed {s}")
-    rows.append(summarise("no removals, 6 people standing 2-6 min", scores))
-    return rows
+    return [summarise(n, sc) for n, sc in sets.items()]
 
 
 def format_table(rows: list[BenchRow]) -> str:

@@ -62,6 +62,8 @@ class ShelfScene:
     empty: np.ndarray  # rectified picture with none
     backdrop: np.ndarray  # the camera frame without the shelf
     homography: np.ndarray  # rectified → camera
+    _alpha: np.ndarray | None = None
+    _cache: dict[bytes, np.ndarray] = field(default_factory=dict)
 
     @property
     def segments(self) -> int:
@@ -102,15 +104,25 @@ class ShelfScene:
         return img
 
     def camera(self, present: np.ndarray) -> np.ndarray:
-        """The camera's frame (before lighting, people and noise)."""
+        """The camera's frame (before lighting, people and noise); the last few are cached."""
+        key = np.packbits(np.asarray(present, bool)).tobytes()
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit.copy()
         front = self.front(present)
         h = self.rows * ROW_H
         warped = cv2.warpPerspective(front, self.homography, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR)
-        mask = cv2.warpPerspective(
-            np.full((h, FRONT_W), 255, np.uint8), self.homography, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR
-        )
-        a = (mask.astype(np.float32) / 255.0)[..., None]
-        return (warped * a + self.backdrop * (1 - a)).round().astype(np.uint8)
+        if self._alpha is None:
+            mask = cv2.warpPerspective(
+                np.full((h, FRONT_W), 255, np.uint8), self.homography, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR
+            )
+            self._alpha = (mask.astype(np.float32) / 255.0)[..., None]
+        a = self._alpha
+        out = (warped * a + self.backdrop * (1 - a)).round().astype(np.uint8)
+        if len(self._cache) >= 4:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = out
+        return out.copy()
 
 
 def _panel(kind: str, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
@@ -297,11 +309,14 @@ class Episode:
         return self._light(self.scene.camera(np.zeros(len(self.scene.products), bool)), 0, noise_seed=2)
 
     def _light(self, img: np.ndarray, k: int, *, noise_seed: int) -> np.ndarray:
-        f = img.astype(np.float32) / 255.0
-        f = np.power(f * self.gains[k] * self.channel[k], self.gamma[k])
-        rng = np.random.default_rng((self.seed, k, noise_seed))
-        f = f * 255.0 + rng.normal(0, 2.5, f.shape[:2])[..., None]
-        return np.clip(f, 0, 255).astype(np.uint8)
+        """Gain × colour balance, then gamma (one lookup table per channel), then sensor noise."""
+        x = np.arange(256, dtype=np.float64)[:, None] / 255.0
+        lut = np.clip(np.power(x * self.gains[k] * self.channel[k][None, :], self.gamma[k]) * 255.0, 0, 255)
+        out = cv2.LUT(img, lut.round().astype(np.uint8)[None, :, :])
+        cv2.setRNGSeed(int(self.seed * 1_000_003 + k * 7 + noise_seed))
+        noise = np.empty(img.shape[:2], np.float32)
+        cv2.randn(noise, 0.0, 2.5)
+        return cv2.add(out, cv2.merge([noise, noise, noise]), dtype=cv2.CV_8U)
 
     def frame(self, k: int) -> EpisodeFrame:
         """Render frame ``k``."""
@@ -348,7 +363,8 @@ def make_episode(
         seed: random seed.
         minutes: length of the episode.
         interval: seconds between frames (the shelf module looks every few seconds).
-        rows: shelf rows; columns: segments per row.
+        rows: shelf rows.
+        columns: segments per row.
         removals: take products away (False: the shelf stays full — only light and people change).
         standers: people standing in front for 2–6 minutes (default 2–3).
     """
@@ -379,7 +395,7 @@ def make_episode(
     for s in segs[:n_deplete]:
         items = rng.permutation(np.flatnonzero(seg_of == s))
         keep = 0 if rng.random() < 0.7 else len(items) // 2
-        t = float(rng.uniform(3, duration / 60 / 3)) * 60.0
+        t = float(rng.uniform(min(3.0, duration / 180), max(3.5, duration / 60 / 3))) * 60.0
         for item in items[: len(items) - keep]:
             remove(np.array([item]), t)
             cx = scene.homography @ np.array([(scene.products[item].x1 + scene.products[item].x2) / 2, 0, 1])
@@ -405,7 +421,7 @@ def make_episode(
         a, b = (-60.0, FRAME_W + 60.0) if rng.random() < 0.5 else (FRAME_W + 60.0, -60.0)
         person(t, t + d, a, b)
     for _ in range(int(rng.integers(2, 4)) if standers is None else standers):
-        t0 = float(rng.uniform(0, duration - 400))
+        t0 = float(rng.uniform(0, max(1.0, duration - 400)))
         d = float(rng.uniform(120, 360))
         x = float(rng.uniform(scene.corners[0, 0] + 40, scene.corners[1, 0] - 40))
         person(t0, t0 + d, x, x + rng.uniform(-30, 30), stands=True)
@@ -421,3 +437,22 @@ def make_episode(
     channel = np.ones((len(times), 3))
     channel[times >= rng.uniform(0, duration)] = rng.uniform(0.85, 1.15, 3)
     return Episode(scene, seed, times, present, people, gains, channel, gamma, standing, cuts)
+
+
+def write_video(ep: Episode, path: str, *, frames: int | None = None) -> int:
+    """Write an episode as an MJPG AVI whose frame rate makes each frame's time its episode time.
+
+    Returns:
+        The number of frames written.
+    """
+    fps = 1.0 / float(ep.times[1] - ep.times[0])
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (FRAME_W, FRAME_H))
+    if not writer.isOpened():
+        raise OSError(f"cannot write {path}")
+    n = len(ep.times) if frames is None else min(frames, len(ep.times))
+    try:
+        for k in range(n):
+            writer.write(ep.frame(k).image)
+    finally:
+        writer.release()
+    return n

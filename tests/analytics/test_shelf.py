@@ -75,7 +75,7 @@ def test_restock_time_is_from_gap_start_to_refill() -> None:
     ev = []
     for ts in range(0, 2000, 10):
         ev += t.update(float(ts), [0.8 if 200 <= ts < 1400 else 0.05])
-    end = [e for e in ev if e.kind == "end"][0]
+    end = next(e for e in ev if e.kind == "end")
     assert (end.start, end.end) == (200.0, 1400.0)
     assert end.duration == 1200.0 and end.fraction == 0.8
 

@@ -1,0 +1,7 @@
+"""The objects module package: items left behind and items missing from watch zones (see docs/shelves.md)."""
+
+from app.modules.registry import ModulePackage
+from app.objects.events import EVENTS
+from app.objects.settings import ObjectsModule
+
+PACKAGE = ModulePackage("objects", "Left and missing items", ObjectsModule, "app.objects.module:build", EVENTS, order=85)

@@ -1,0 +1,7 @@
+"""The shelf module package: empty-shelf gaps, restock time, alerts, lost-sales estimate (see docs/shelves.md)."""
+
+from app.modules.registry import ModulePackage
+from app.shelves.events import EVENTS
+from app.shelves.settings import ShelfModule
+
+PACKAGE = ModulePackage("shelf", "Shelf gaps", ShelfModule, "app.shelves.module:build", EVENTS, order=80)
