@@ -82,5 +82,5 @@ def test_its_settings_refuse_unknown_keys_in_one_line(tmp_path: Path) -> None:
     r = _run("-m", "app.cli.main", "analyze", "walk", "--config", str(cfg), "--out", str(tmp_path / "o"),
              cwd=tmp_path)  # fmt: skip
     assert r.returncode != 0 and "Traceback" not in r.stderr
-    assert "cameras[0].modules.headcount.min_peple: unknown key (check the spelling)" in r.stderr
+    assert "camera walk: modules.headcount.min_peple: unknown key (check the spelling)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
