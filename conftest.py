@@ -7,6 +7,7 @@ as pytest's ``--doctest-modules`` would, from these three folders only (not from
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,23 @@ from _pytest.doctest import DoctestModule
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent
+_NP_DEFAULTS = __import__("numpy").get_printoptions()
 DOCTEST_DIRS = tuple(ROOT / d for d in ("app", "analytics", "models"))
 SKIP_DIRS = (ROOT / "app" / "store" / "migrations",)
 
 #: Doctests known to be wrong, with who owns them; strict: they fail the run once they pass.
 KNOWN_WRONG: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _numpy_print_options() -> Iterator[None]:
+    """Each test (doctests print arrays) starts with numpy's default print options, whatever ran before."""
+    import numpy as np
+
+    saved = np.get_printoptions()
+    np.set_printoptions(**_NP_DEFAULTS)
+    yield
+    np.set_printoptions(**saved)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -176,7 +176,7 @@ class EventFilter:
         return df if bool(keep.all()) else df[keep]
 
 
-_READ_ONCE: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("events_read_once", default=None)
+_READ_ONCE: ContextVar[dict[Any, Any] | None] = ContextVar("events_read_once", default=None)
 
 
 @contextmanager
@@ -219,47 +219,42 @@ def events(
         is done once, and an overlap read reuses the events that began in the period.
     """
     f = where or EventFilter()
+    camera = f.camera if f.camera is None or isinstance(f.camera, (int, str)) else tuple(f.camera)
     pairs = tuple(sorted({(t.module, t.type) for t in types}))
-    df = _read(store, pairs, f.lo, f.hi, f.camera if f.camera is None or isinstance(f.camera, (int, str))
-               else tuple(f.camera), overlap)  # fmt: skip
-    return f.apply(df)
+    return f.apply(_read(store, _Read(pairs, f.lo, f.hi, camera, overlap)))
 
 
-def _read(
-    store: Store,
-    pairs: tuple[tuple[str, str], ...],
-    lo: float | None,
-    hi: float | None,
-    camera: Any,
-    overlap: bool,
-) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One read of :func:`events` (also its key inside :func:`read_once`)."""
+
+    pairs: tuple[tuple[str, str], ...]
+    lo: float | None
+    hi: float | None
+    camera: Any
+    overlap: bool
+
+
+def _read(store: Store, k: _Read) -> pd.DataFrame:
     memo = _READ_ONCE.get()
     if memo is None:
-        return pd.DataFrame(_rows(store, pairs, lo, hi, camera, overlap), columns=EVENT_COLUMNS)
-    key = (pairs, lo, hi, camera, overlap)
-    if key not in memo:
-        if overlap and lo is not None:  # the same rows, in the same (ts, id) order, as one overlap query
-            _read(store, pairs, lo, hi, camera, False)  # the events that began in the period
-            rows = _rows(store, pairs, lo, hi, camera, overlap, began_before=True)
-            rows += [r for r in memo[("rows", *key[:-1], False)] if r[1] is not None and r[1] > lo]
+        return pd.DataFrame(_rows(store, k), columns=EVENT_COLUMNS)
+    if k not in memo:
+        if k.overlap and k.lo is not None:  # the same rows, in the same (ts, id) order, as one overlap query
+            began = replace(k, overlap=False)
+            _read(store, began)  # the events that began in the period
+            rows = _rows(store, k, began_before=True)
+            rows += [r for r in memo[("rows", began)] if r[1] is not None and r[1] > k.lo]
         else:
-            rows = _rows(store, pairs, lo, hi, camera, overlap)
-        memo[("rows", *key)] = rows
-        memo[key] = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    return memo[key]
+            rows = _rows(store, k)
+        memo[("rows", k)] = rows
+        memo[k] = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    return memo[k]
 
 
-def _rows(
-    store: Store,
-    pairs: tuple[tuple[str, str], ...],
-    lo: float | None,
-    hi: float | None,
-    camera: Any,
-    overlap: bool,
-    *,
-    began_before: bool = False,
-) -> list[tuple[Any, ...]]:
+def _rows(store: Store, k: _Read, *, began_before: bool = False) -> list[tuple[Any, ...]]:
     """The rows of :func:`events` (``began_before``: only the overlapping ones that began before ``lo``)."""
+    pairs, lo, hi, overlap = k.pairs, k.lo, k.hi, k.overlap
     modules = {m for m, _ in pairs}
     if len(modules) == 1:
         kind = and_(Event.module == next(iter(modules)), Event.type.in_([t for _, t in pairs]))
@@ -282,7 +277,7 @@ def _rows(
         .outerjoin(Track, Event.track_id == Track.id)
         .where(kind)
     )
-    q = where_camera(q, camera)
+    q = where_camera(q, k.camera)
     if hi is not None:
         q = q.where(Event.ts < hi)
     if lo is not None:
