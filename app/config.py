@@ -163,7 +163,7 @@ class DetectionSettings(_Model):
         return v
 
 
-class TracksModule(DetectionSettings):
+class TracksSettings(DetectionSettings):
     """Records every track (first/last seen, path) and its start/end events with a crop."""
 
     enabled: bool = Field(True, title="Enabled", description="Record tracks and their crops.")
@@ -184,7 +184,7 @@ class TracksModule(DetectionSettings):
     )
 
 
-class FootfallModule(_Model):
+class FootfallSettings(_Model):
     """In/out counts on the camera's lines (entrance lines and counting lines)."""
 
     enabled: bool = Field(True, title="Enabled", description="Count line crossings.")
@@ -208,7 +208,7 @@ class FootfallModule(_Model):
     )
 
 
-class ZonesModule(_Model):
+class ZonesSettings(_Model):
     """Enter/exit, occupancy and dwell time in the camera's polygon zones."""
 
     enabled: bool = Field(True, title="Enabled", description="Track presence in zones.")
@@ -232,7 +232,7 @@ class ZonesModule(_Model):
     )
 
 
-class VisitsModule(_Model):
+class VisitsSettings(_Model):
     """Store visits: entering to leaving, time in store, zones in order."""
 
     enabled: bool = Field(True, title="Enabled", description="Build visits from tracks.")
@@ -255,7 +255,7 @@ class VisitsModule(_Model):
     )
 
 
-class HeatmapModule(_Model):
+class HeatmapSettings(_Model):
     """Time spent per place, accumulated per hour."""
 
     enabled: bool = Field(True, title="Enabled", description="Accumulate a heatmap.")
@@ -289,7 +289,7 @@ class CheckoutConfig(_Model):
     )
 
 
-class QueueModule(_Model):
+class QueueSettings(_Model):
     """Checkout queues: live length and wait, a 5–15 minute forecast and alerts."""
 
     enabled: bool = Field(True, title="Enabled", description="Watch the camera's checkout queues.")
@@ -411,7 +411,7 @@ class QueueModule(_Model):
     )
 
 
-class PoseModule(_Model):
+class PoseStageSettings(_Model):
     """Pose keypoints (COCO-17) of the camera's tracked people; the behaviour module needs them."""
 
     enabled: bool = Field(
@@ -574,7 +574,7 @@ class ContactSettings(_Model):
     save_crops: bool = Field(True, title="Save photos", description="Attach a photo of both people.")
 
 
-class BehaviourModule(_Model):
+class BehaviourSettings(_Model):
     """Behaviour from pose keypoints: posture, reaching into shelves, staff–customer contact."""
 
     enabled: bool = Field(
@@ -587,7 +587,7 @@ class BehaviourModule(_Model):
     contact: ContactSettings = Field(default_factory=ContactSettings, title="Staff–customer contact")
 
 
-class ServiceModule(_Model):
+class ServiceSettings(_Model):
     """Customer service: a customer left alone in a department for too long (needs staff/customer roles)."""
 
     enabled: bool = Field(
@@ -618,15 +618,15 @@ class ServiceModule(_Model):
 class _BuiltinModules(_Model):
     """Analytics modules of one camera and their thresholds."""
 
-    tracks: TracksModule = Field(default_factory=TracksModule, title="Tracks")
-    footfall: FootfallModule = Field(default_factory=FootfallModule, title="Footfall")
-    zones: ZonesModule = Field(default_factory=ZonesModule, title="Zones")
-    visits: VisitsModule = Field(default_factory=VisitsModule, title="Visits")
-    heatmap: HeatmapModule = Field(default_factory=HeatmapModule, title="Heatmap")
-    queue: QueueModule = Field(default_factory=QueueModule, title="Checkout queues")
-    pose: PoseModule = Field(default_factory=PoseModule, title="Pose keypoints")
-    behaviour: BehaviourModule = Field(default_factory=BehaviourModule, title="Behaviour")
-    service: ServiceModule = Field(default_factory=ServiceModule, title="Customer service")
+    tracks: TracksSettings = Field(default_factory=TracksSettings, title="Tracks")
+    footfall: FootfallSettings = Field(default_factory=FootfallSettings, title="Footfall")
+    zones: ZonesSettings = Field(default_factory=ZonesSettings, title="Zones")
+    visits: VisitsSettings = Field(default_factory=VisitsSettings, title="Visits")
+    heatmap: HeatmapSettings = Field(default_factory=HeatmapSettings, title="Heatmap")
+    queue: QueueSettings = Field(default_factory=QueueSettings, title="Checkout queues")
+    pose: PoseStageSettings = Field(default_factory=PoseStageSettings, title="Pose keypoints")
+    behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings, title="Behaviour")
+    service: ServiceSettings = Field(default_factory=ServiceSettings, title="Customer service")
 
 
 
@@ -1344,3 +1344,16 @@ def save_config(cfg: SiteConfig, path: str | Path) -> None:
     tmp = p.with_name(p.name + ".tmp")
     tmp.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(p)
+
+
+# Old names of the module settings (they clashed with the engine's module classes); kept so code
+# written against them still imports. New code uses the *Settings names.
+TracksModule = TracksSettings
+FootfallModule = FootfallSettings
+ZonesModule = ZonesSettings
+VisitsModule = VisitsSettings
+HeatmapModule = HeatmapSettings
+QueueModule = QueueSettings
+PoseModule = PoseStageSettings
+BehaviourModule = BehaviourSettings
+ServiceModule = ServiceSettings

@@ -60,6 +60,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     s.add_argument(
         "--alert-length", type=int, default=6, help="queue length that raises an alert (default 6)"
     )
+    s.add_argument(
+        "--whole-store",
+        action="store_true",
+        help="one camera with door, departments and checkout: also visits, zone stays, paths, heatmaps",
+    )
     s.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     m = qs.add_parser("summary", help="one line per checkout: customers, abandonment, waits, lengths, alerts")
     from app.cli.options import add_period_options
@@ -246,8 +251,15 @@ def cmd_simulate(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError("--days must be between 1 and 60", EXIT_BAD_ARGS)
     store = open_store(args.db)
     try:
-        sim = simulate_store(SimConfig(), days=args.days, seed=args.seed)
-        n = write_simulation(store, sim, alert_length=args.alert_length, stop=stop)
+        if args.whole_store:
+            from app.engine.store_replay import write_store_simulation
+
+            sim, n = write_store_simulation(
+                store, days=args.days, seed=args.seed, alert_length=args.alert_length, stop=stop
+            )
+        else:
+            sim = simulate_store(SimConfig(), days=args.days, seed=args.seed)
+            n = write_simulation(store, sim, alert_length=args.alert_length, stop=stop)
     finally:
         store.close()
     print(

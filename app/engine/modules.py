@@ -20,7 +20,7 @@ import numpy as np
 from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
-from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksModule
+from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksSettings
 from app.modules.tracks.events import TRACK_END, TRACK_START
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
@@ -159,7 +159,7 @@ class TracksRecorder(Module):
 
     name = "tracks"
 
-    def __init__(self, ctx: CameraContext, settings: TracksModule) -> None:
+    def __init__(self, ctx: CameraContext, settings: TracksSettings) -> None:
         super().__init__(ctx)
         self.settings = settings
         self._tracks: dict[int, _TrackState] = {}

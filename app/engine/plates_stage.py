@@ -49,6 +49,7 @@ class _Passage:
     char_conf: list[tuple[float, ...]] = field(default_factory=list)
     plate_widths: list[float] = field(default_factory=list)
     crossings: list[LineCrossing] = field(default_factory=list)
+    settled: tuple[str, float] | None = None
 
 
 def _jpeg(img: np.ndarray) -> bytes:
@@ -134,12 +135,15 @@ class PlateStage(Stage):
             crop = frame.image[y1:y2, x1:x2]
             if crop.size == 0:
                 continue
-            r = self.reader.read(crop)
             tid = int(dets.tracker_id[i])
             p = self._open.get(tid)
             if p is None:
                 p = self._open[tid] = _Passage(frame.ts, frame.ts, box.copy(), box.copy())
             p.last_ts, p.last_box = frame.ts, box.copy()
+            if p.settled is not None:  # read enough times alike: the plate is known, save the CPU
+                texts[i], confs[i] = p.settled
+                continue
+            r = self.reader.read(crop)
             if not r.text.text:
                 continue
             texts[i], confs[i] = r.text.text, r.text.confidence
@@ -149,6 +153,10 @@ class PlateStage(Stage):
                 c = r.corners
                 p.plate_widths.append(float(np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2)
             p.photos.append((_jpeg(crop), _jpeg(r.plate), (float(x1), float(y1), float(x2), float(y2))))
+            if self.cfg.settle_after and r.found:
+                v = vote(p.reads)
+                if v is not None and v.votes >= self.cfg.settle_after and v.votes >= 0.75 * v.reads:
+                    p.settled = (v.text, v.confidence)
             if self._deny and not self._alerts.is_raised(tid):
                 alert = self._maybe_alert(tid, p, frame.ts)
                 if alert is not None:

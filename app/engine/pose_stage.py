@@ -31,7 +31,7 @@ import numpy as np
 from analytics.geometry import to_pixels
 from analytics.pose import KeypointSmoother
 from analytics.types import PERSON_CLASS, Detections, Frame
-from app.config import CameraConfig, PoseModule, SiteConfig
+from app.config import CameraConfig, PoseStageSettings, SiteConfig
 from app.engine.stages import Cadence, Stage
 from app.errors import UserError
 from models.base import BackendUnavailable, DetectorBackend
@@ -92,7 +92,7 @@ class PoseStage(Stage):
     def __init__(
         self,
         backend: PoseBackend | None,
-        settings: PoseModule,
+        settings: PoseStageSettings,
         zones: list[tuple[str, list[tuple[float, float]]]],
         *,
         reason: str = "",

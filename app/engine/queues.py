@@ -42,8 +42,7 @@ from analytics.forecast import ArrivalKernel, QueueForecast, QueueModel, QueueSt
 from analytics.queue_alerts import QueueAlert, QueueAlerter
 from analytics.queues import QueueMonitor, QueueSnapshot
 from analytics.types import PERSON_CLASS, Detections, Frame
-from app.config import CheckoutConfig
-from app.config import QueueModule as QueueSettings
+from app.config import CheckoutConfig, QueueSettings
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.engine.site_feed import SiteFeed
 from app.events import AlertBook

@@ -183,3 +183,22 @@ def test_plates_log_missing_database(tmp_path, capsys):
     code, out, err = run_cli(capsys, "plates", "log", "--db", f"sqlite:///{tmp_path / 'none.db'}")
     assert code == 2 and out == ""
     assert "database file not found" in one_error_line(err)
+
+
+def test_a_settled_vehicle_is_not_read_again():
+    rng = np.random.default_rng(5)
+    clip = render_clip(rng, 10, kind="private")
+    counts = {}
+    for settle in (0, 2):
+        stage = PlateStage("gate", PlatesSettings(enabled=True, settle_after=settle), PlateReader("haar"))
+        texts = []
+        for i, s in enumerate(clip):
+            dets = Detections([s.car_box], [0.9], [2], [9])
+            stage.process(Frame("gate", i, 10.0 + i * 0.2, s.image), dets)
+            texts.append(dets.data["plate_text"][0])
+        (ev,) = stage.close(20.0)
+        assert ev.payload["text"] == clip[0].text
+        counts[settle] = ev.payload["reads"]
+        if settle:
+            assert texts[-1] == clip[0].text  # settled frames still carry the plate
+    assert counts[2] < counts[0]

@@ -40,6 +40,14 @@ class PlatesSettings(ModuleSettings):
         title="Minimum confidence",
         description="A passage whose voted read is less confident is stored as uncertain.",
     )
+    settle_after: int = Field(
+        4,
+        ge=0,
+        le=100,
+        title="Stop after N equal reads",
+        description="Once N of a vehicle's reads agree (and at least 3 in 4 of them do), stop reading it "
+        "(saves CPU; its passage keeps that plate). 0: read it on every due frame.",
+    )
     min_vehicle_px: int = Field(
         64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
     )
