@@ -27,7 +27,7 @@ from analytics.left_items import LeftItemMonitor, ObjectEvent
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import ZoneType
 from app.engine.modules import CameraContext, Module, Record, encode_crop
-from app.objects.settings import ObjectsModule as ObjectsSettings
+from app.objects.settings import ObjectsSettings
 from app.store.records import EventRecord, PhotoRecord
 from models.static_objects import StaticForeground
 

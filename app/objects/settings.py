@@ -11,7 +11,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class ObjectsModule(ModuleSettings):
+class ObjectsSettings(ModuleSettings):
     """Left items (a bag or object that stays after its owner went) and missing items (watch zones)."""
 
     enabled: bool = Field(False, title="Enabled", description="Watch for left and missing objects.")

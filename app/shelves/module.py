@@ -30,8 +30,7 @@ from analytics.types import Detections, Frame
 from app.config import ZoneConfig, ZoneType
 from app.engine.modules import CameraContext, Module, Record
 from app.paths import model_dir
-from app.shelves.settings import ShelfModule as ShelfSettings
-from app.shelves.settings import ShelfZoneSettings
+from app.shelves.settings import ShelfSettings, ShelfZoneSettings
 from app.store.records import EventRecord, PhotoRecord
 from models.shelf import ShelfGeometry, create_meter
 

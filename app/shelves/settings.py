@@ -44,7 +44,7 @@ class ShelfZoneSettings(_Model):
     )
 
 
-class ShelfModule(ModuleSettings):
+class ShelfSettings(ModuleSettings):
     """Shelf gaps: how empty each segment of the camera's shelf zones is, gaps over minutes, restock time."""
 
     enabled: bool = Field(False, title="Enabled", description="Measure the camera's shelf zones.")

@@ -2,6 +2,6 @@
 
 from app.modules.registry import ModulePackage
 from app.objects.events import EVENTS
-from app.objects.settings import ObjectsModule
+from app.objects.settings import ObjectsSettings
 
-PACKAGE = ModulePackage("objects", "Left and missing items", ObjectsModule, "app.objects.module:build", EVENTS, order=85)
+PACKAGE = ModulePackage("objects", "Left and missing items", ObjectsSettings, "app.objects.module:build", EVENTS, order=85)

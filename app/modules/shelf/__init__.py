@@ -2,6 +2,6 @@
 
 from app.modules.registry import ModulePackage
 from app.shelves.events import EVENTS
-from app.shelves.settings import ShelfModule
+from app.shelves.settings import ShelfSettings
 
-PACKAGE = ModulePackage("shelf", "Shelf gaps", ShelfModule, "app.shelves.module:build", EVENTS, order=80)
+PACKAGE = ModulePackage("shelf", "Shelf gaps", ShelfSettings, "app.shelves.module:build", EVENTS, order=80)
