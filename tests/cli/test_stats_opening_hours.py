@@ -76,3 +76,28 @@ def test_opening_hours_follow_the_site_time_zone(tmp_path: Path) -> None:
     finally:
         store.close()
     assert week is not None and week[4] == ((660, 720),)
+
+
+def test_report_hourly_sheet_folds_closed_hours_and_labels_data_outside(tmp_path: Path) -> None:
+    from app.reports.sheets import Scope, footfall_by_hour
+    from tests.fixtures_stats import T0
+
+    db = shop(tmp_path, {"fri": "09:00-12:00"})
+    store = open_store(db)
+    try:
+        sheet = footfall_by_hour(Scope.make(store, T0 - 3600, T0 + 4 * 3600, cameras=["door"]))
+        plain = shop(tmp_path / "plain", None)
+        other = open_store(plain)
+        try:
+            unfolded = footfall_by_hour(Scope.make(other, T0 - 3600, T0 + 4 * 3600, cameras=["door"]))
+        finally:
+            other.close()
+    finally:
+        store.close()
+    table = sheet.table()
+    hours = [h.strftime("%H:%M") for h in table["Hour"]]
+    assert hours == ["11:00", "13:00"]  # 12:00 (closed, nothing) folded; 13:00 (closed, 1 in 1 out) kept
+    assert table["Opening hours"].tolist() == ["", "outside opening hours"]
+    assert table.filter(like=": in").sum().sum() == unfolded.table().filter(like=": in").sum().sum()
+    assert "Opening hours" not in unfolded.table().columns
+    assert [h.strftime("%H:%M") for h in unfolded.table()["Hour"]] == ["11:00", "12:00", "13:00"]
