@@ -296,11 +296,8 @@ def _opening_hours(scope: Scope, out: pd.DataFrame, cols: list[Column]) -> pd.Da
     week = stats.site_opening_hours(scope.store)
     if week is None or out.empty:
         return out
-    is_open = np.array(stats.open_hours_mask(out.hour, week), dtype=bool)
-    values = out[[c.key for c in cols if c.key != "hour"]].fillna(0).to_numpy(dtype=float)
-    keep = is_open | (values != 0).any(axis=1)
-    out = out[keep].reset_index(drop=True)
-    out["opening"] = np.where(is_open[keep], "", "outside opening hours")
+    out = stats.fold_closed_hours(out, week, [c.key for c in cols if c.key != "hour"])
+    out["opening"] = np.where(out.open, "", "outside opening hours")
     cols.append(Column("opening", "Opening hours", "text"))
     return out
 

@@ -217,6 +217,18 @@ def open_hours_mask(hours: Iterable[dt.datetime], week: Week | None) -> list[boo
     return [True if week is None else is_open_hour(week, h) for h in hours]
 
 
+def fold_closed_hours(df: pd.DataFrame, week: Week | None, values: list[str]) -> pd.DataFrame:
+    """Hourly rows (naive local ``hour``) with an ``open`` column, empty closed hours folded away.
+
+    Rows outside opening hours without any value in ``values`` are dropped; those with data are
+    kept with ``open`` False (never silently lost). Without opening hours every row is open.
+    """
+    is_open = np.array(open_hours_mask(df["hour"], week), dtype=bool)
+    data = df[values].fillna(0).to_numpy(dtype=float) != 0 if values else np.zeros((len(df), 1), bool)
+    keep = is_open | data.any(axis=1)
+    return df.assign(open=is_open)[keep].reset_index(drop=True)
+
+
 def local_time(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
     """Epoch seconds as a naive wall-clock datetime in ``tz`` (None: the computer's local time)."""
     return dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None)

@@ -101,3 +101,19 @@ def test_report_hourly_sheet_folds_closed_hours_and_labels_data_outside(tmp_path
     assert table.filter(like=": in").sum().sum() == unfolded.table().filter(like=": in").sum().sum()
     assert "Opening hours" not in unfolded.table().columns
     assert [h.strftime("%H:%M") for h in unfolded.table()["Hour"]] == ["11:00", "12:00", "13:00"]
+
+
+def test_dashboard_data_folds_closed_hours_and_marks_data_outside(tmp_path: Path) -> None:
+    from app.gui.data import dashboard
+
+    db = shop(tmp_path, {"fri": "09:00-12:00"})
+    store = open_store(db)
+    try:
+        d = dashboard(store, camera="door")
+    finally:
+        store.close()
+    assert d.opening_hours == "Mon–Thu closed; Fri 09:00–12:00; Sat–Sun closed"
+    h = d.hourly
+    rows = [(t.strftime("%H:%M"), bool(o), int(i)) for t, o, i in zip(h.hour, h.open, h["in"], strict=True)]
+    assert rows == [("11:00", True, 3), ("13:00", False, 1)]
+    assert int(d.hourly["in"].sum()) == d.numbers["footfall_in"]
