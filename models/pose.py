@@ -254,8 +254,8 @@ def match_keypoints(
 
     Example:
         >>> kp = np.ones((1, 17, 3), np.float32)
-        >>> match_keypoints(np.array([[0, 0, 10, 10], [50, 50, 60, 60]]), np.array([[1, 1, 10, 10]]), kp)[:, 0, 2]
-        array([1., 0.], dtype=float32)
+        >>> match_keypoints(np.array([[0, 0, 10, 10], [50, 50, 60, 60]]), np.array([[1, 1, 10, 10]]), kp)[:, 0, 2].tolist()
+        [1.0, 0.0]
     """
     out = np.zeros((len(boxes), NUM_KEYPOINTS, 3), np.float32)
     if not len(boxes) or not len(found_boxes):
