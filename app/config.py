@@ -1052,6 +1052,23 @@ class SiteInfo(_Model):
     timezone: str | None = Field(
         None, title="Time zone", description="IANA name, e.g. Europe/Moscow. Empty: the computer's."
     )
+    opening_hours: dict[str, str] | None = Field(
+        None,
+        title="Opening hours",
+        description="Per weekday open-close times in the site's time zone, e.g. mon-fri: \"09:00-21:00\", "
+        "sat: \"10:00-18:00\", sun: closed (keys mon..sun, ranges mon-fri, lists sat,sun; several ranges "
+        "\"09:00-13:00, 14:00-20:00\"; days not named are closed). Hourly tables fold closed hours and label "
+        "data outside them \"outside opening hours\". Empty: every hour is open.",
+    )
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _opening_hours(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        from app.opening_hours import parse
+
+        if v is not None:
+            parse(v)  # ValueError: one line naming the day key
+        return v or None
 
 
 class RolesConfig(_Model):

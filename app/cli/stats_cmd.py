@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 
 from app.errors import UserError
+from app.opening_hours import Week
+from app.opening_hours import describe as describe_hours
 from app.store import stats
 from app.store.db import Store, open_store, parse_url
 from app.store.query import ROLE_WORDS as ROLE_WORDS
@@ -273,10 +275,12 @@ def _zone_label(df: pd.DataFrame, name_col: str, id_col: str, many_cameras: bool
     ]
 
 
-def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
+def footfall_table(df: pd.DataFrame, many_cameras: bool, week: Week | None = None) -> str:
     """Footfall by hour as rows of hours and an in/out column pair per line, with totals.
 
     Hours without any crossing (a closed store, a night) are folded into one line saying how many.
+    With the site's opening hours (``week``), hours outside them are folded too when empty; those
+    with crossings are shown and labelled "outside opening hours".
     """
     if df.empty:
         return "(no line crossings)"
@@ -286,13 +290,16 @@ def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
     by = {(h, lb): (i, o) for h, lb, i, o in zip(df.hour_ts, df.label, df["in"], df["out"], strict=True)}
     busy = set(df.hour_ts[(df["in"] + df["out"]) > 0])
     tz_hours = dict(zip(df.hour_ts, df.hour, strict=True))
+    is_open = dict(zip(hours, stats.open_hours_mask([tz_hours[h] for h in hours], week), strict=True))
     rows = []
-    folded = 0
+    folded = closed = 0
     for h in hours:
         if h not in busy:
             folded += 1
+            closed += not is_open[h]
             continue
-        row: list[Any] = [tz_hours[h].strftime("%Y-%m-%d %H:00")]
+        label = tz_hours[h].strftime("%Y-%m-%d %H:00")
+        row: list[Any] = [label if is_open[h] else f"{label} outside opening hours"]
         for lb in labels:
             row.extend(by.get((h, lb), (0, 0)))
         rows.append(row)
@@ -303,7 +310,8 @@ def footfall_table(df: pd.DataFrame, many_cameras: bool) -> str:
     headers = ["hour", *[f"{lb} {d}" for lb in labels for d in ("in", "out")]]
     text = table(headers, rows)
     if folded:
-        text += f"\n({folded} hour{'s' * (folded != 1)} without any crossing not shown)"
+        of = f", {closed} of them outside opening hours" if week is not None else ""
+        text += f"\n({folded} hour{'s' * (folded != 1)} without any crossing not shown{of})"
     return text
 
 
@@ -328,8 +336,12 @@ def footfall_day_table(df: pd.DataFrame, many_cameras: bool) -> str:
     return text
 
 
-def profile_table(df: pd.DataFrame) -> str:
-    """People in per hour of the day × weekday (:func:`app.store.metrics.weekday_hour_profile`)."""
+def profile_table(df: pd.DataFrame, week: Week | None = None) -> str:
+    """People in per hour of the day × weekday (:func:`app.store.metrics.weekday_hour_profile`).
+
+    With the site's opening hours (``week``), cells outside them are marked ``*`` (footnote below).
+    """
+    from app.opening_hours import is_open_hour
     from app.store.metrics import weekday_hour_profile
 
     prof = weekday_hour_profile(df)
@@ -337,13 +349,23 @@ def profile_table(df: pd.DataFrame) -> str:
         return "(no entries)"
     hours = sorted(prof.hour.unique())
     names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    monday = dt.datetime(2024, 1, 1)  # a Monday: weekday w, hour h is monday + w days + h hours
+
+    def shut(w: int, h: int) -> bool:
+        return week is not None and not is_open_hour(week, monday + dt.timedelta(days=w, hours=int(h)))
+
     rows = []
+    marked = False
     for w, g in prof.groupby("weekday"):
         means = dict(zip(g.hour, g.mean_in, strict=True))
-        rows.append(
-            [f"{names[int(w)]} ({int(g.days.iloc[0])})", *(f"{means.get(h, 0.0):.0f}" for h in hours)]
-        )
-    return table(["weekday (days)", *(f"{h:02d}" for h in hours)], rows)
+        cells = []
+        for h in hours:
+            star = shut(int(w), h) and means.get(h, 0.0) > 0
+            marked |= star
+            cells.append(f"{means.get(h, 0.0):.0f}" + ("*" if star else ""))
+        rows.append([f"{names[int(w)]} ({int(g.days.iloc[0])})", *cells])
+    text = table(["weekday (days)", *(f"{h:02d}" for h in hours)], rows)
+    return text + ("\n(* outside opening hours)" if marked else "")
 
 
 def occupancy_table(df: pd.DataFrame, many_cameras: bool) -> str:
@@ -442,6 +464,7 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         visits = stats.visits_summary(store, since, until, **kw)
         fun = stats.funnel(store, since, until, **kw)
         nums = metrics.key_numbers(store, since, until, camera=args.camera, role=role)
+        week = stats.site_opening_hours(store, args.camera)
         before = last_year = None
         no_previous = False
         if since is not None and until is not None:
@@ -468,7 +491,11 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
             "previous": {k: metrics.json_value(v) for k, v in before.items()} if before is not None else None,
             "last_year": {k: metrics.json_value(v) for k, v in last_year.items()} if last_year else None,
             "zones": metrics.json_records(zones),
-            "footfall_by_hour": metrics.json_records(foot, ["hour", "camera", "line", "in", "out"]),
+            "opening_hours": describe_hours(week) if week is not None else None,
+            "footfall_by_hour": metrics.json_records(
+                foot.assign(open=stats.open_hours_mask(foot.hour, week)),
+                ["hour", "camera", "line", "in", "out", "open"],
+            ),
             "funnel": metrics.json_records(fun),
         }
         if zone_visits is not None:
@@ -481,6 +508,8 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
     print(f"cameras: {', '.join(f'{c.config_id} ({c.label})' for c in cams)}")
     print(f"period: {period}; times in {stats.timezone_name(tz)}")
     print(f"people: {ROLE_WORDS[role]}" + (f"; zone: {args.zone}" if args.zone else ""))
+    if week is not None:
+        print(f"opening hours: {describe_hours(week)}")
     if empty:
         who = f"camera {args.camera}" if args.camera else "any camera"
         where = f" in zone {args.zone}" if args.zone else ""
@@ -511,11 +540,11 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
             ("Footfall by day (people crossing each line)", footfall_day_table(foot, many)),
             (
                 "People in by hour of the day and weekday (mean per day of that weekday; closed hours left out)",
-                profile_table(entries),
+                profile_table(entries, week),
             ),
         ]
     else:
-        sections.append(("Footfall by hour (people crossing each line)", footfall_table(foot, many)))
+        sections.append(("Footfall by hour (people crossing each line)", footfall_table(foot, many, week)))
     visits_title = "Visits (time in store, from the entrance in to out)"
     if args.zone:
         visits_title = (

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from app.config import SiteConfig
+from app.opening_hours import describe as describe_hours
 from app.store import metrics, stats
 from app.store.db import Store
 from app.store.queries import EventRow, events
@@ -160,6 +161,9 @@ class Dashboard:
         numbers: every site number of the catalogue (:func:`app.store.metrics.key_numbers`).
         previous: the same for the previous period of the same length (empty for an open period).
         profile: people in per weekday × hour of the day (:func:`app.store.metrics.weekday_hour_profile`).
+        opening_hours: the site's opening hours in words ("" when not set). ``hourly`` has an ``open``
+            column; its hours outside opening hours without crossings are folded away, those with
+            crossings stay with ``open`` False (to be labelled "outside opening hours").
     """
 
     since: Moment
@@ -178,6 +182,7 @@ class Dashboard:
     numbers: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)
     profile: pd.DataFrame = field(default_factory=pd.DataFrame)
+    opening_hours: str = ""
 
     @property
     def has_data(self) -> bool:
@@ -271,7 +276,10 @@ def dashboard(
 
 def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, role: Role) -> Dashboard:
     tz = stats.site_timezone(store, camera)
-    hourly = _entrance_hourly(store, since, until, camera, role, tz)
+    week = stats.site_opening_hours(store, camera)
+    hourly = stats.fold_closed_hours(
+        _entrance_hourly(store, since, until, camera, role, tz), week, ["in", "out"]
+    )
     if hourly.empty:
         daily = pd.DataFrame(columns=["day", "in", "out"])
     else:
@@ -305,7 +313,7 @@ def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, r
     profile = metrics.weekday_hour_profile(hourly)
     return Dashboard(
         since, until, role, stats.timezone_name(tz), hourly, daily, occ, dwell, fun, vis, queues, kpis, qf,
-        nums, previous, profile,
+        nums, previous, profile, describe_hours(week) if week is not None else "",
     )  # fmt: skip
 
 

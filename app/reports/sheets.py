@@ -287,6 +287,21 @@ def _wide_footfall(
     return out, cols, chart
 
 
+def _opening_hours(scope: Scope, out: pd.DataFrame, cols: list[Column]) -> pd.DataFrame:
+    """Fold hours outside the site's opening hours (:mod:`app.opening_hours`) from an hourly sheet.
+
+    Rows outside opening hours without any value are dropped; rows outside them with data stay and
+    say "outside opening hours" in an added "Opening hours" column. Without the setting: unchanged.
+    """
+    week = stats.site_opening_hours(scope.store)
+    if week is None or out.empty:
+        return out
+    out = stats.fold_closed_hours(out, week, [c.key for c in cols if c.key != "hour"])
+    out["opening"] = np.where(out.open, "", "outside opening hours")
+    cols.append(Column("opening", "Opening hours", "text"))
+    return out
+
+
 def _empty(key: str, title: str, col: str, header: str, note: str) -> Sheet:
     kind: ColumnKind = "date" if col == "date" else "hour"
     return Sheet(key, title, pd.DataFrame({col: []}), (Column(col, header, kind),), empty_note=note)
@@ -300,6 +315,7 @@ def footfall_by_hour(scope: Scope) -> Sheet:
             "footfall_by_hour", "Footfall by hour", "hour", "Hour", "No line crossings in this period."
         )
     out, cols, chart = _wide_footfall(scope, df, "hour_ts")
+    out = _opening_hours(scope, out, cols)
     return Sheet("footfall_by_hour", "Footfall by hour", out, tuple(cols), chart)
 
 
@@ -503,6 +519,7 @@ def queue_by_hour(scope: Scope) -> Sheet | None:
             Column(f"wait_{i}", f"{label}: longest wait (joined that hour)", "duration"),
         ]
         chart_series.append(f"mean_{i}")
+    out = _opening_hours(scope, out, cols)
     chart = Chart("line", "Mean queue length per hour", "hour", tuple(chart_series), "people")
     return Sheet("queue_by_hour", "Queue by hour", out, tuple(cols), chart)
 

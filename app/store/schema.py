@@ -103,6 +103,8 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     region: Mapped[str] = mapped_column(String(120), default="")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: ``site.opening_hours`` of the config as JSON (:mod:`app.opening_hours`); None: always open.
+    opening_hours: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

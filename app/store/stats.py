@@ -39,6 +39,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -70,6 +71,9 @@ from app.store.query import Role as Role
 from app.store.query import read_once as read_once
 from app.store.query import timezone_name as timezone_name
 from app.store.schema import Background, Camera, Event, HeatmapHour, Site, Track, Zone
+
+if TYPE_CHECKING:
+    from app.opening_hours import Week
 
 HOUR = 3600.0
 
@@ -187,6 +191,42 @@ def site_timezone(store: Store, camera: int | str | None = None) -> ZoneInfo | N
         raise UserError(
             f"the site's time zone {name!r} is not a known IANA time zone (e.g. Europe/Moscow)"
         ) from None
+
+
+def site_opening_hours(store: Store, camera: int | str | None = None) -> Week | None:
+    """The site's opening hours (``sites.opening_hours``, :mod:`app.opening_hours`), None: always open.
+
+    With several sites and no camera (or sites that differ), None: no hour is folded.
+    """
+    from app.opening_hours import from_text
+
+    with store.session() as s:
+        q = select(Site.opening_hours)
+        if camera is not None:
+            q = q.where(Site.name.in_({c.site for c in cameras(store, camera)}))
+        texts = set(s.scalars(q).all())
+    if len(texts) != 1:
+        return None
+    return from_text(next(iter(texts)))
+
+
+def open_hours_mask(hours: Iterable[dt.datetime], week: Week | None) -> list[bool]:
+    """For local wall-clock hour starts, whether each is within opening hours (all True without a setting)."""
+    from app.opening_hours import is_open_hour
+
+    return [True if week is None else is_open_hour(week, h) for h in hours]
+
+
+def fold_closed_hours(df: pd.DataFrame, week: Week | None, values: list[str]) -> pd.DataFrame:
+    """Hourly rows (naive local ``hour``) with an ``open`` column, empty closed hours folded away.
+
+    Rows outside opening hours without any value in ``values`` are dropped; those with data are
+    kept with ``open`` False (never silently lost). Without opening hours every row is open.
+    """
+    is_open = np.array(open_hours_mask(df["hour"], week), dtype=bool)
+    data = df[values].fillna(0).to_numpy(dtype=float) != 0 if values else np.zeros((len(df), 1), bool)
+    keep = is_open | data.any(axis=1)
+    return df.assign(open=is_open)[keep].reset_index(drop=True)
 
 
 def local_time(ts: float, tz: dt.tzinfo | None) -> dt.datetime:

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app import opening_hours
 from app.config import CameraConfig, DetectionSettings, SiteConfig
 from app.store.db import Store
 from app.store.schema import Camera, CameraFunction, Site, Zone
@@ -136,7 +137,12 @@ def sync_site(store: Store, cfg: SiteConfig) -> dict[str, int]:
             existing: dict[str, Camera] = {}
         else:
             existing = {c.config_id: c for c in site.cameras}
-        _set(site, region=cfg.site.region, timezone=cfg.site.timezone)
+        _set(
+            site,
+            region=cfg.site.region,
+            timezone=cfg.site.timezone,
+            opening_hours=opening_hours.to_text(cfg.site.opening_hours),
+        )
         cams = {cc.id: _sync_camera(s, site, cfg, cc, existing.pop(cc.id, None)) for cc in cfg.cameras}
         for gone in existing.values():
             _set(gone, active=False)
