@@ -119,7 +119,7 @@ def test_bench_pose_reports_the_pose_stage(capsys: pytest.CaptureFixture[str], d
     code, out, err = run_cli(capsys, "bench", str(demo_video), "--pose", "--frames", "60")
     assert code == 0, err
     assert re.search(r"^pose: .*MoveNet", out, re.M)
-    assert re.search(r"^pose\s+\d+\.\d+\s+\d+\.\d+\s+6\d$", out, re.M)  # the stage ran on every frame
+    assert re.search(r"^pose\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+\s+60$", out, re.M)  # the stage ran on every frame
     m = re.search(r"^pose: (\d+\.\d) people/frame, (\d+\.\d+) ms/person", out, re.M)
     assert m and float(m.group(1)) >= 2.0 and float(m.group(2)) > 0
     assert re.search(r"^end-to-end: \d+\.\d fps", out, re.M)
