@@ -14,11 +14,12 @@ from PySide6.QtGui import QPixmap
 
 from app.events import event_words
 from app.gui.qt_util import fmt_time
+from app.store.event_rows import final_role
 from app.store.queries import EventRow, PhotoRow
 
 COLUMNS = ("Photo", "Time", "Camera", "Zone", "What happened", "Person", "Role", "Details")
 
-#: A track's role in words (the event's own, else the track's final role).
+#: A role in words (the track's final role once decided, else the event's own: ``final_role``).
 ROLE_WORDS = {"customer": "customer", "staff": "staff", "unknown": "not yet known"}
 
 
@@ -164,8 +165,11 @@ class EventTableModel(QAbstractTableModel):
 
     def role(self, ev: EventRow) -> str:
         """Customer / staff / not yet known, for events about a person ("" otherwise)."""
-        role = ev.payload.get("role") or (self._roles.get(ev.track_id) if ev.track_id is not None else None)
-        return ROLE_WORDS.get(str(role), str(role)) if role else ""
+        track_role = self._roles.get(ev.track_id) if ev.track_id is not None else None
+        if ev.track_id is None and not ev.payload.get("role"):
+            return ""
+        role = final_role(track_role, ev.payload)  # the same role the statistics count the event under
+        return ROLE_WORDS.get(str(role), str(role))
 
     def export_csv(self, rows: list[int], path: Path, *, photos: bool = True) -> int:
         """Write these rows to a CSV file (and copy their photos into ``<name>_photos/``).
