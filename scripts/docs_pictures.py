@@ -6,10 +6,11 @@
     .venv/bin/python scripts/docs_pictures.py --month DIR     # also a simulated 4-week store's screens in DIR
 
 Writes ``docs/heatmap.png`` and ``docs/paths.png`` (``storesight heatmap`` on the demo) and
-``docs/screenshots/*.png`` (``storesight gui --screenshot`` on the demo: the screens of
-:data:`app.gui.screenshots.SCREENS`). With ``--month``, a simulated store of 28 days
-(:mod:`app.engine.store_replay`) is written to ``DIR/month.db`` and its dashboard, heatmap,
-events and report are rendered into ``DIR`` for a look at long periods (not committed).
+``docs/screenshots/*.png`` (``storesight gui --screenshot`` on the demo, and again with
+``--scale 2`` for the HiDPI shots: the screens of :data:`app.gui.screenshots.SCREENS`). With
+``--month``, a simulated store of 28 days (:mod:`app.engine.store_replay`) is written to
+``DIR/month.db`` and its dashboard, heatmap, events and report are rendered into ``DIR`` for a
+look at long periods (not committed).
 tests/test_docs_pictures.py checks the committed list against the code.
 """
 
@@ -42,9 +43,10 @@ def docs_pictures(demo: Path) -> None:
     shots = DOCS / "screenshots"
     for old in shots.glob("*.png"):
         old.unlink()
-    storesight(
-        "gui", "--screenshot", str(shots), "--db", db, "--config", str(ROOT / "resources/demo/site.yaml")
-    )
+    config = str(ROOT / "resources/demo/site.yaml")
+    storesight("gui", "--screenshot", str(shots), "--db", db, "--config", config)
+    # the HiDPI shots (Qt's scale is fixed when the application starts: a run of its own)
+    storesight("gui", "--screenshot", str(shots), "--db", db, "--config", config, "--scale", "2")
 
 
 def month_pictures(out: Path) -> None:

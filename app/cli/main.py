@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )
     g.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="with --screenshot: Qt's scale factor; 2 renders the live grid and dashboard as on a 4K "
+        "monitor at 200%% (NAME-hidpi.png)",
+    )
+    g.add_argument(
         "--check",
         action="store_true",
         help="check that the window can open here (names a missing system library) and exit",

@@ -42,12 +42,16 @@ def cmd_gui(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError("the GUI needs PySide6, which is not installed (pip install pyside6-essentials)")
     if getattr(args, "check", False):
         return _check(args)
+    if getattr(args, "scale", 1.0) != 1.0 and args.screenshot is None:
+        raise UserError("--scale goes with --screenshot (the open window follows the screen's own scale)", 2)
     if args.screenshot is not None:
         if not args.db:
             raise UserError("--screenshot needs --db: the database whose screens to render", 2)
         from app.gui.screenshots import take_screenshots
 
-        files = take_screenshots(args.screenshot.expanduser(), db=args.db, config=args.config)
+        files = take_screenshots(
+            args.screenshot.expanduser(), db=args.db, config=args.config, scale=getattr(args, "scale", 1.0)
+        )
         print(f"{len(files)} screenshots written to {args.screenshot}")
         return 0
     platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]

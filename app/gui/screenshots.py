@@ -5,6 +5,11 @@ into a scratch database, so the given database is not changed), the zone editor,
 the heatmap, the event browser with one event's full picture, the staff page (people to label)
 with the employee form, the settings and the camera dialog with a connection test. Works without
 a display (``QT_QPA_PLATFORM=offscreen`` is set when no platform is chosen).
+
+With ``--scale 2`` (``QT_SCALE_FACTOR=2``, a 4K monitor at 200 %) the pages of
+:data:`HIDPI_PAGES` are rendered at 1920×1080 logical = 3840×2160 physical pixels
+(``NAME-hidpi.png``); Qt's scaling must be set before the application exists, so this is its own
+``storesight gui --screenshot`` run.
 """
 
 from __future__ import annotations
@@ -34,14 +39,23 @@ PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
 
 
-def screen_names(sizes: tuple[tuple[int, int], ...] = SIZES) -> tuple[str, ...]:
-    """The files :func:`take_screenshots` writes for these sizes (``NAME.png``), in order."""
+#: The pages also captured on a HiDPI screen (scale 2: 1920×1080 logical, 3840×2160 pixels).
+HIDPI_PAGES = ("live", "dashboard")
+#: The window size (logical pixels) of the HiDPI shots.
+HIDPI_SIZE = (1920, 1080)
+
+
+def screen_names(sizes: tuple[tuple[int, int], ...] = SIZES, scale: float = 1.0) -> tuple[str, ...]:
+    """The files :func:`take_screenshots` writes for these sizes (``NAME.png``) and scale, in order."""
+    if scale != 1.0:
+        return tuple(f"{p}-hidpi" for p in HIDPI_PAGES)
     return tuple(shot_name(p, s, sizes) for p in PAGES for s in sizes) + DIALOGS
 
 
-#: Every screen :func:`take_screenshots` writes at the default sizes; ``docs/screenshots`` holds
-#: exactly these (tests/test_docs_pictures.py), made by ``scripts/docs_pictures.py``.
-SCREENS = screen_names()
+#: Every screen :func:`take_screenshots` writes at the default sizes and at scale 2;
+#: ``docs/screenshots`` holds exactly these (tests/test_docs_pictures.py), made by
+#: ``scripts/docs_pictures.py``.
+SCREENS = screen_names() + screen_names(scale=2.0)
 
 
 def _wait(app, cond: Callable[[], bool], timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -66,6 +80,7 @@ def take_screenshots(
     config: Path | None = None,
     live_seconds: float = 12.0,
     sizes: tuple[tuple[int, int], ...] = SIZES,
+    scale: float = 1.0,
     log: Callable[[str], None] = print,
 ) -> list[Path]:
     """Render the main screens into ``out_dir`` and return the files written.
@@ -76,6 +91,8 @@ def take_screenshots(
         config: the site config (default: as ``storesight gui`` chooses).
         live_seconds: how long the cameras run before the live grid is captured.
         sizes: window sizes in pixels; every page is captured at each (see :func:`shot_name`).
+        scale: Qt's scale factor (``QT_SCALE_FACTOR``); other than 1, only :data:`HIDPI_PAGES`
+            at :data:`HIDPI_SIZE` logical pixels, as ``NAME-hidpi.png``.
         log: progress messages.
 
     Raises:
@@ -83,6 +100,16 @@ def take_screenshots(
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    if not 0.5 <= scale <= 4.0:
+        raise UserError(f"--scale must be between 0.5 and 4 (got {scale:g})", 2)
+    hidpi = scale != 1.0
+    if hidpi:
+        if QApplication.instance() is not None:
+            raise UserError("--scale: the Qt application already exists; its scale cannot change", 2)
+        os.environ["QT_SCALE_FACTOR"] = f"{scale:g}"
+        sizes = (HIDPI_SIZE,)
 
     from app.gui.app import build_window, make_application, resolve_setup
     from app.gui.camera_dialog import CameraDialog
@@ -96,7 +123,7 @@ def take_screenshots(
     setup = resolve_setup(config, db, must_exist=True)
     app = make_application()
     written: list[Path] = []
-    names = screen_names(sizes)
+    names = screen_names(sizes, scale)
 
     def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
         assert name in names, name  # (a new screen goes into PAGES / DIALOGS and docs/gui.md)
@@ -108,10 +135,13 @@ def take_screenshots(
 
     def save_sizes(name: str, settle: float = 0.5) -> None:  # type: ignore[no-untyped-def]
         for size in sizes:
+            shot = f"{name}-hidpi" if hidpi else shot_name(name, size, sizes)
+            if shot not in names:  # (a page not among the HiDPI ones)
+                return
             win.resize(*size)
             end = time.monotonic() + settle  # the whole time: pages redraw for a new size after a pause
             _wait(app, lambda e=end: time.monotonic() > e, settle + 5)
-            save(win, shot_name(name, size, sizes))
+            save(win, shot)
 
     with tempfile.TemporaryDirectory(prefix="storesight-shots-") as tmp:
         win = build_window(
@@ -155,7 +185,7 @@ def take_screenshots(
             save_sizes("live")
 
             # two alert cards next to the live grid: the database's latest alerts, shown as open
-            recent = alerts(setup.store, limit=2)
+            recent = [] if hidpi else alerts(setup.store, limit=2)
             if recent:
                 win.alerts.show_alerts([dataclasses.replace(a, status="open", ts_end=None) for a in recent])
                 _wait(app, lambda: True, 0.5)
@@ -165,7 +195,7 @@ def take_screenshots(
 
             # 2. zone editor, with the live picture and one zone selected
             win.tabs.setCurrentWidget(win.zones)
-            if cams:
+            if cams and not hidpi:
                 win.zones.set_camera(cams[0].id, force=True)
                 win.zones.load_picture(force=True)
                 _wait(app, win.zones.canvas.has_image, 60)
@@ -182,12 +212,17 @@ def take_screenshots(
                 (win.heatmap, "heatmap"),
                 (win.events, "events"),
             ):
+                if hidpi and name not in HIDPI_PAGES:
+                    continue
                 win.tabs.setCurrentWidget(page)
                 page.refresh()
                 _wait(app, lambda p=page: not p.loading, 60)
                 if name == "events" and win.events.model.rowCount():
                     win.events.table.selectRow(0)
                 save_sizes(name)
+
+            if hidpi:
+                return written
 
             # the full picture of an event with a photo
             rows = [i for i, e in enumerate(win.events.model.events()) if e.photos and e.module == "footfall"]

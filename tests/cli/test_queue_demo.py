@@ -1,4 +1,4 @@
-"""The demo database gets queue series, waits and at least one alert with photos (real video, real detector)."""
+"""The demo database gets queue series, waits and a length and a wait alert with photos (real video, real detector)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def test_demo_database_has_queue_series_and_alerts(demo_db: DemoRun) -> None:
     w = queue_stats.waits(store)
     assert (w["outcome"] == "served").sum() >= 3 and (w["wait"] >= 0).all()
     raised = alerts.alerts(store)
-    assert len(raised) >= 1
+    # the demo's low thresholds raise a queue-length and a wait alert (docs/screenshots/alerts.png
+    # shows the two latest as cards)
+    assert {"length", "wait"} <= {a.kind for a in raised}, [a.message for a in raised]
     first = raised[-1]
     assert first.kind in ("length", "wait", "forecast") and first.message.startswith("Checkout queue:")
     assert sorted(p.kind for p in first.photos) == ["crop", "frame"]

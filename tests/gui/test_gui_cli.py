@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -12,6 +15,7 @@ import pytest
 from app.cli.main import main
 
 pytestmark = [pytest.mark.gui, pytest.mark.timeout(600)]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
@@ -44,6 +48,37 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     assert amber > 200, "no person boxes drawn on the live grid"
     # the live grid ran into a scratch database: the one shown got no new runs or events
     assert counts() == before
+
+
+@pytest.mark.slow
+def test_hidpi_screenshots_are_4k_pictures_of_the_same_layout(demo_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Qt's scale factor is fixed when the application starts: its own process, as docs_pictures runs it
+    out = tmp_path / "hidpi"
+    cmd = [sys.executable, "-m", "app.cli.main", "gui", "--screenshot", str(out), "--db", demo_db.url,
+           "--scale", "2"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("QT_SCALE_FACTOR", None)
+    run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=500)
+    assert run.returncode == 0, run.stderr
+    assert "2 screenshots written" in run.stdout
+    assert sorted(p.stem for p in out.glob("*.png")) == ["dashboard-hidpi", "live-hidpi"]
+    for name in ("live-hidpi", "dashboard-hidpi"):
+        img = cv2.imread(str(out / f"{name}.png"))
+        assert img.shape[:2] == (2160, 3840), name  # 1920×1080 logical at scale 2
+        assert float(img.std()) > 20, f"{name} looks empty"
+    # at scale 2 the person boxes are drawn, twice as many pixels as at scale 1
+    live = cv2.imread(str(out / "live-hidpi.png"))
+    amber = np.all(np.abs(live.astype(int) - (32, 176, 255)) < 8, axis=-1).sum()
+    assert amber > 800, "no person boxes drawn on the live grid"
+
+
+def test_screenshot_scale_errors(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["gui", "--scale", "2"]) == 2
+    assert "--scale goes with --screenshot" in capsys.readouterr().err
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["gui", "--screenshot", str(tmp_path / "s"), "--db", db, "--scale", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "--scale must be between 0.5 and 4" in err and "Traceback" not in err
 
 
 def test_screenshot_needs_a_database(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
