@@ -35,7 +35,7 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 
 #: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
 #: when the database has alerts), and the dialogs captured once.
-PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "settings")
+PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "settings")
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
 
 
@@ -245,6 +245,14 @@ def take_screenshots(
                 _wait(app, lambda: True, 0.3)
                 save(emp, "employee-dialog")
                 emp.reject()
+
+            # plates: the vehicle passages of parking cameras (the demo's walkway has none: the empty page)
+            win.tabs.setCurrentWidget(win.plates)
+            plates_loaded: list[bool] = []
+            win.plates.loaded.connect(lambda: plates_loaded.append(True))
+            win.plates.refresh()
+            _wait(app, lambda: bool(plates_loaded), 60)
+            save_sizes("plates")
 
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)
