@@ -32,7 +32,7 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     before = counts()
     out = tmp_path / "shots"
     assert main(["gui", "--screenshot", str(out), "--db", demo_db.url]) == 0
-    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "settings"]
+    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "settings"]
     dialogs = ["event-frame", "employee-dialog", "camera-dialog"]
     assert f"{2 * len(pages) + len(dialogs)} screenshots written" in capsys.readouterr().out
     names = sorted(p.stem for p in out.glob("*.png"))
@@ -41,7 +41,8 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
         for suffix, shape in (("", (1080, 1920)), ("-1024x700", (700, 1024))):
             img = cv2.imread(str(out / f"{name}{suffix}.png"))
             assert img.shape[:2] == shape, name + suffix
-            assert float(img.std()) > 20, f"{name}{suffix} looks empty"
+            # the demo has no vehicles: its Plates page is a search box and an empty table (still drawn)
+            assert float(img.std()) > (8 if name == "plates" else 20), f"{name}{suffix} looks empty"
     # the live grid shows the camera picture with coloured boxes, not a grey placeholder
     live = cv2.imread(str(out / "live.png"))
     amber = np.all(np.abs(live.astype(int) - (32, 176, 255)) < 8, axis=-1).sum()
