@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.faces_cmd import add_parser as add_faces_parser
+
+    add_faces_parser(sub, _add_common)
     e = sub.add_parser(
         "eval-tracking",
         help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
@@ -172,6 +175,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "faces", None) is not None:
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_bench_faces
     if command == "bench" and getattr(args, "plates", False):
         from app.cli import plates_cmd
 
@@ -196,6 +203,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "faces":
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_faces
     if command == "plates":
         from app.cli import plates_cmd
 
