@@ -68,7 +68,7 @@ fi
 for a in "$@"; do
   if [ "$a" = "--deepface" ]; then
     say "installing deepface 0.0.103 + TensorFlow 2.21 (about 2 GB)"
-    .venv/bin/python -m pip install -q -c constraints.txt tensorflow==2.21.0 tf-keras==2.21.0 gdown==6.5.1 werkzeug
+    .venv/bin/python -m pip install -q -c constraints.txt tensorflow==2.21.0 tf-keras==2.21.0 gdown==6.5.1 werkzeug==3.1.9
     .venv/bin/python -m pip install -q --no-deps deepface==0.0.103 retina-face==0.0.19
   fi
 done

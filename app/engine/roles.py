@@ -103,7 +103,8 @@ class RoleSetup:
         uniform: the staff uniform from every example, None without examples.
         classifier: the site's trained classifier, None without one.
         workstations: zones assigned to exactly one employee.
-        matcher: an employee identification hook, None for now.
+        matcher: an employee identification hook (the face stage's :class:`~app.engine.faces_stage.FaceDataMatcher`).
+        faces: the face backend and gallery when a camera identifies faces (:func:`app.engine.faces_stage.load_face_setup`).
         notes: one line per source, for the log and the CLI (``uniform: 5 examples …``).
 
     Example:
@@ -115,6 +116,7 @@ class RoleSetup:
     classifier: RoleClassifier | None = None
     workstations: tuple[Workstation, ...] = ()
     matcher: EmployeeMatcher | None = None
+    faces: Any = None
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -192,6 +194,12 @@ def load_role_setup(
     """
     cfg = site.roles
     setup = RoleSetup()
+    from app.engine.faces_stage import FaceDataMatcher, load_face_setup
+
+    setup.faces = load_face_setup(site, store=store, data_dir=data_dir)
+    if setup.faces is not None:
+        setup.matcher = FaceDataMatcher()
+        setup.notes.append(f"faces: {setup.faces.reason}")
     if not cfg.enabled:
         setup.notes.append("roles: off")
         return setup

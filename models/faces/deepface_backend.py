@@ -127,7 +127,7 @@ class DeepFaceBackend(FaceBackend):
         return out
 
     def attributes(self, image: np.ndarray, faces: Sequence[FaceBox]) -> list[FaceAttributes]:
-        """deepface's age (years) and gender per face chip."""
+        """Age (years) and gender per face chip, from deepface."""
         if not self.has_attributes:
             return super().attributes(image, faces)
         out = []
