@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 HEAD_SHARE = 0.45
 #: Share of the box's height blurred when there are no keypoints (the head and some margin).
 BLUR_SHARE = 0.22
+#: Blocks across a blurred head (fewer = coarser): at 6, eyes, nose and mouth share a block or two.
+BLUR_BLOCKS = 6
 #: COCO keypoints of the head (nose, eyes, ears).
 HEAD_KEYPOINTS = (0, 1, 2, 3, 4)
 
@@ -182,8 +184,10 @@ def blur_region(image: np.ndarray, box: np.ndarray) -> None:
     if x2 - x1 < 2 or y2 - y1 < 2:
         return
     roi = image[y1:y2, x1:x2]
-    small = cv2.resize(roi, (max(1, (x2 - x1) // 8), max(1, (y2 - y1) // 8)), interpolation=cv2.INTER_AREA)
-    image[y1:y2, x1:x2] = cv2.GaussianBlur(cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR), (0, 0), 3)
+    block = max(2.0, (x2 - x1) / BLUR_BLOCKS)  # a head is BLUR_BLOCKS blocks wide, whatever its size
+    small = cv2.resize(roi, (max(1, round((x2 - x1) / block)), max(1, round((y2 - y1) / block))), interpolation=cv2.INTER_AREA)
+    big = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR)
+    image[y1:y2, x1:x2] = cv2.GaussianBlur(big, (0, 0), block / 2)
 
 
 class FaceIdentifier(Stage):
@@ -256,10 +260,6 @@ class FaceIdentifier(Stage):
     def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Look for faces on the due tracks; identify, alert, and report ended tracks."""
         n = len(dets)
-        emp = np.full(n, None, dtype=object)
-        dist = np.full(n, np.nan)
-        score = np.zeros(n)
-        status = np.full(n, "", dtype=object)
         records: list[Record] = []
         sel = self._people.select(dets) & (dets.tracker_id >= 0) if n else np.zeros(0, bool)
         seen: set[int] = set()
@@ -278,19 +278,34 @@ class FaceIdentifier(Stage):
                     rec = self._decide(frame.camera_id, tid, tf)
                     if rec is not None:
                         records.append(rec)
-            if tf.status == "employee":
-                emp[i], dist[i] = tf.employee, tf.distance
-                score[i] = max(0.0, 1.0 - tf.distance / max(self.setup.gallery.threshold, 1e-6)) * 0.5 + 0.5
-            status[i] = tf.status
         if n:
-            dets.set("face_employee_id", emp)
-            dets.set("face_distance", dist)
-            dets.set("face_score", score)
-            dets.set("face_status", status)
+            self.annotate(dets)
             records.extend(self._staff_alerts(frame, dets))
         for tid in [t for t, tf in self._tracks.items() if t not in seen and frame.ts - tf.last_ts > self.lost_after]:
             records.extend(self._finish(tid, frame.ts))
         return records
+
+    def annotate(self, dets: Detections) -> None:
+        """Put what is known of each track's face on the detections (also on frames not looked at)."""
+        n = len(dets)
+        emp = np.full(n, None, dtype=object)
+        dist = np.full(n, np.nan)
+        score = np.zeros(n)
+        status = np.full(n, "", dtype=object)
+        thr = max(self.setup.gallery.threshold, 1e-6)
+        for i, tid in enumerate(dets.tracker_id.tolist()):
+            tf = self._tracks.get(int(tid))
+            if tf is None:
+                continue
+            if tf.status == "employee":
+                emp[i], dist[i] = tf.employee, tf.distance
+                # 0.6 at the threshold (the role resolver's "identified"), 1 for identical faces
+                score[i] = 0.6 + 0.4 * max(0.0, 1.0 - tf.distance / thr)
+            status[i] = tf.status
+        dets.set("face_employee_id", emp)
+        dets.set("face_distance", dist)
+        dets.set("face_score", score)
+        dets.set("face_status", status)
 
     def _decide(self, camera_id: str, tid: int, tf: _TrackFaces) -> Record | None:
         """Identify the track when its shots agree; mark it unknown when clear shots match nobody."""
@@ -403,6 +418,8 @@ class FaceStage(Stage):
                 records = self.identifier.process(clean, dets)
             elif isinstance(self.identifier, OffThreadStage):
                 self.identifier.join_latest(dets, frame.ts)
+            elif isinstance(self.identifier, FaceIdentifier) and len(dets):
+                self.identifier.annotate(dets)
         self._n += 1
         if self.blur != "none" and len(dets):
             people = np.flatnonzero(dets.is_class(PERSON_CLASS))
