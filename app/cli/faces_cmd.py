@@ -77,6 +77,11 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Callable[[argparse.A
     g.add_argument("--withdraw", action="store_true", help="consent withdrawn: the employee's face data is erased")
     _db_options(c)
     add_common(c)
+    pr = fs.add_parser("prune", help="erase face data past its retention (face events, non-consenting employees, visitors)")
+    pr.add_argument("--days", type=int, default=30, help="keep face events this many days (default 30)")
+    pr.add_argument("--visitor-days", type=int, default=30, help="keep returning visitors this many days after their last visit")
+    _db_options(pr)
+    add_common(pr)
     a = fs.add_parser("audit", help="the face data audit log (enrolments, erasures, consent), newest first")
     a.add_argument("--limit", type=int, default=50, help="lines (default 50)")
     _db_options(a)
@@ -127,9 +132,9 @@ def cmd_faces(args: argparse.Namespace, stop: threading.Event) -> int:
     """Dispatch ``storesight faces ACTION``."""
     action = getattr(args, "faces_command", None)
     fn = {"identify": cmd_identify, "enrol": cmd_enrol, "list": cmd_list, "erase": cmd_erase,
-          "consent": cmd_consent, "audit": cmd_audit}.get(action or "")  # fmt: skip
+          "consent": cmd_consent, "audit": cmd_audit, "prune": cmd_prune}.get(action or "")  # fmt: skip
     if fn is None:
-        raise UserError("storesight faces: give an action: identify, enrol, list, erase, consent or audit", EXIT_BAD_ARGS)
+        raise UserError("storesight faces: give an action: identify, enrol, list, erase, consent, prune or audit", EXIT_BAD_ARGS)
     return fn(args, stop)
 
 
@@ -271,6 +276,21 @@ def cmd_consent(args: argparse.Namespace, stop: threading.Event) -> int:
             print(f"consent of {emp.name} recorded: {args.given}")
     finally:
         store.close()
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace, stop: threading.Event) -> int:
+    """``faces prune``: apply the face data retention now (also done when an analysis starts)."""
+    from app.faces.gallery import apply_retention
+
+    if args.days < 1 or args.visitor_days < 1:
+        raise UserError("--days and --visitor-days must be at least 1", EXIT_BAD_ARGS)
+    store, data_dir = _open(args)
+    try:
+        res = apply_retention(store, data_dir, event_days=args.days, visitor_days=args.visitor_days)
+    finally:
+        store.close()
+    print(f"erased {res.describe()}")
     return 0
 
 

@@ -97,6 +97,12 @@ def load_face_setup(site: SiteConfig, *, store: Any = None, data_dir: Any = None
         raise UserError(f"faces: {e}", 2) from None
     b = choice.backend
     if store is not None and data_dir is not None:
+        from app.faces.gallery import apply_retention
+
+        days = min(c.modules.faces.retention_days for c in site.cameras if c.modules.faces.enabled)
+        done = apply_retention(store, data_dir, event_days=days)
+        if done.events or done.employees or done.visitors:
+            log.info("faces retention: erased %s", done.describe())
         gallery = load_gallery(store, data_dir, b, threshold=cfg.threshold)
     else:
         gallery = Gallery(np.zeros((0, b.dim), np.float32), [], {}, b.metric, cfg.threshold or b.threshold)

@@ -403,3 +403,55 @@ def audit_lines(store: Store, limit: int = 50) -> list[FaceAudit]:
         for r in rows:
             s.expunge(r)
     return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """What one retention run erased."""
+
+    events: int
+    files: int
+    employees: int
+    visitors: int
+
+    def describe(self) -> str:
+        """One line for people."""
+        return (f"{self.events} face event(s) with {self.files} file(s), face data of {self.employees} "
+                f"employee(s) without consent or inactive, {self.visitors} returning visitor(s)")  # fmt: skip
+
+
+def apply_retention(
+    store: Store, data_dir: str | Path, *, event_days: int, visitor_days: int = 30, now: float | None = None
+) -> RetentionResult:
+    """Erase face data past its time: per data kind.
+
+    * ``faces`` events (identifications, unknown-face alerts) and their photos: after ``event_days``;
+    * employees' embeddings and face pictures: as soon as the employee is inactive or has no consent;
+    * returning visitors: ``visitor_days`` after their last visit.
+
+    Writes one audit line when anything was erased.
+    """
+    import time
+
+    now = time.time() if now is None else now
+    data = Path(data_dir)
+    cut = now - event_days * 86400.0
+    with store.session(write=True) as s:
+        gone = list(s.scalars(select(Event.id).where(Event.module == "faces", Event.ts < cut)).all())
+        files = [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()] if gone else []
+        if gone:
+            s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
+            s.execute(delete(Event).where(Event.id.in_(gone)))
+        with_faces = set(s.scalars(select(FaceEmbedding.employee_id).where(FaceEmbedding.employee_id.is_not(None)).distinct()).all())
+        inactive = set(s.scalars(select(Employee.id).where(Employee.active.is_(False))).all())
+        old_visitors = list(s.scalars(select(FaceVisitor.id).where(FaceVisitor.last_ts < now - visitor_days * 86400.0)).all())
+    n_files = sum(_remove_file(data, f) for f in files)
+    employees = [e for e in sorted(with_faces) if e in inactive or not consent_of(store, e).given]
+    for e in employees:
+        erase_employee(store, data, e)
+    for v in old_visitors:
+        erase_visitor(store, data, v, reason="retention")
+    res = RetentionResult(len(gone), n_files, len(employees), len(old_visitors))
+    if gone or employees or old_visitors:
+        audit(store, "retention", "faces", f"{res.describe()}; events kept {event_days} day(s)")
+    return res

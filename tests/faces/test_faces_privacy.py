@@ -200,3 +200,34 @@ def test_non_employees_blurred_employees_not(tmp_path: Path, dlib_backend) -> No
     assert results["obama2"] == (True, "employee")  # identified employee: frame untouched
     assert results["biden"][0] is False  # a customer's face is blurred
     store.close()
+
+
+def test_retention_and_withdrawn_consent_erase(tmp_path: Path, dlib_backend, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.faces.gallery import apply_retention
+
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    store = open_store(db)
+    records, ids = _stage_records(store, tmp_path, dlib_backend)
+    cams = sync_site(store, _site())
+    with StoreWriter(store, tmp_path) as w:
+        run = w.start_run(cams["door"], "door.mp4")
+        for r in records:
+            w.put_event(run, r)
+        w.flush()
+    files = [tmp_path / p for (p,) in store.session().__enter__().execute(select(EventPhoto.path)).all()]
+    assert files and all(f.is_file() for f in files)
+    # 10 days later nothing is due; 31 days later the face events and their photos go
+    assert apply_retention(store, tmp_path, event_days=30, now=T0 + 10 * 86400).events == 0
+    res = apply_retention(store, tmp_path, event_days=30, now=T0 + 31 * 86400)
+    assert res.events == len(records) and res.files == len(files) and not any(f.exists() for f in files)
+    assert _count(store, select(func.count()).select_from(Event).where(Event.module == "faces")) == 0
+    store.close()
+    # a withdrawn consent erases the employee's face data at once
+    code, out, _ = run_cli(capsys, "faces", "consent", "--db", db, "--employee", "Grace Hopper", "--withdraw")
+    assert code == 0 and "1 embeddings" in out
+    code, out, _ = run_cli(capsys, "faces", "list", "--db", db)
+    hopper = next(ln for ln in out.splitlines() if "Grace Hopper" in ln)
+    assert "0 face(s)" in hopper and "consent withdrawn" in hopper
+    code, out, _ = run_cli(capsys, "faces", "audit", "--db", db)
+    actions = [ln.split("\t")[1] for ln in out.splitlines()]
+    assert actions[:3] == ["erase", "consent_withdrawn", "retention"] and actions.count("enrol") == 2

@@ -66,3 +66,8 @@ class FacesSettings(ModuleSettings):
         True, title="Run off the camera thread",
         description="Faces run on their own thread so the camera keeps its frame rate (results join a few frames later).",
     )  # fmt: skip
+    retention_days: int = Field(
+        30, ge=1, le=3650, title="Keep face events (days)",
+        description="Identifications, unknown-face alerts and their face photos older than this are deleted "
+        "(the site's storage.retention_days still applies to everything else).",
+    )  # fmt: skip
