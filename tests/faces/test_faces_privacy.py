@@ -231,3 +231,29 @@ def test_retention_and_withdrawn_consent_erase(tmp_path: Path, dlib_backend, cap
     code, out, _ = run_cli(capsys, "faces", "audit", "--db", db)
     actions = [ln.split("\t")[1] for ln in out.splitlines()]
     assert actions[:3] == ["erase", "consent_withdrawn", "retention"] and actions.count("enrol") == 2
+
+
+def test_identification_webhook_at_chosen_cameras(tmp_path: Path, dlib_backend) -> None:
+    from app.notify.message import Rule
+    from app.notify.outbox import Feeder, counts
+
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    records, ids = _stage_records(store, tmp_path, dlib_backend)
+    cams = sync_site(store, _site())
+    door = Rule("webhook:door", ("faces.identified",), frozenset({"door"}))
+    elsewhere = Rule("webhook:gate", ("faces.identified",), frozenset({"gate"}))
+    feeder = Feeder(store, [door, elsewhere], tz=None)
+    feeder.feed(now=T0)  # a channel starts at the newest event
+    with StoreWriter(store, tmp_path) as w:
+        run = w.start_run(cams["door"], "door.mp4")
+        for r in records:
+            w.put_event(run, r)
+        w.flush()
+    assert feeder.feed(now=T0 + 1) == 1
+    assert counts(store) == {"webhook:door": {"pending": 1}}
+    from app.store.schema import NotifyOutbox
+
+    with store.session() as s:
+        msg = s.scalars(select(NotifyOutbox.message)).one()
+    assert "Barack Obama" in json.dumps(msg, ensure_ascii=False) and msg["photo"]
+    store.close()
