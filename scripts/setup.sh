@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Set up StoreSight in ./.venv from a fresh clone (idempotent: re-runs take seconds).
 #   scripts/setup.sh            Python environment for the app and the demo
-#   scripts/setup.sh --deepface also deepface + TensorFlow (the primary face backend; weights come later)
 #   scripts/setup.sh --test     also the Debian packages the tests start for real
 #                               (PostgreSQL server, GStreamer RTSP server, Xvfb for the real-display GUI tests)
 set -euo pipefail
@@ -60,16 +59,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sig" ]; then
   say "installing Python packages (first time: a few minutes, torch is large)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev,faces]"
+  # deepface, the primary face backend (runs on ONNX Runtime; docs/faces.md): it declares
+  # opencv-contrib-python-headless, a second cv2 that would replace opencv-python's, so it goes in
+  # without its declared dependencies; the ones it imports come with the faces extra.
+  .venv/bin/python -m pip install -q -c constraints.txt --no-deps deepface
   echo "$sig" > "$stamp"
 fi
-# deepface, the primary face backend (optional, ~2 GB with TensorFlow; docs/faces.md): deepface
-# declares opencv-contrib-python-headless, a second cv2 that would replace opencv-python's (5.x: no
-# cv2/data), so it goes in without its declared dependencies, then the ones it imports (werkzeug too).
-for a in "$@"; do
-  if [ "$a" = "--deepface" ]; then
-    say "installing deepface 0.0.103 + TensorFlow 2.21 (about 2 GB)"
-    .venv/bin/python -m pip install -q -c constraints.txt tensorflow==2.21.0 tf-keras==2.21.0 gdown==6.5.1 werkzeug==3.1.9
-    .venv/bin/python -m pip install -q --no-deps deepface==0.0.103 retina-face==0.0.19
-  fi
-done
 say "ready: $(.venv/bin/storesight --version)"

@@ -1,15 +1,18 @@
 """The primary face backend: deepface (ArcFace or Facenet512 embeddings, age and gender models).
 
-deepface downloads its weights into ``$DEEPFACE_HOME/.deepface/weights`` (``~`` by default) the
-first time a model is used, on a machine with internet. StoreSight never lets it download during
-analysis: the backend is only built when the files are already there, and otherwise says which file
-is missing and how to get it (:func:`missing_weights`). Detection uses deepface's ``opencv``
-detector (Haar cascades shipped with OpenCV: no download) and its eye-based alignment.
+deepface (0.0.103) runs its models on one of three engines: ONNX Runtime (already a StoreSight
+dependency), PyTorch (also one) or TensorFlow. StoreSight picks the engine whose weights are there,
+ONNX first: ``$DEEPFACE_HOME/.deepface/weights`` (``~`` by default) holds ``arcface_weights.onnx``
+(or ``.pth`` / ``.h5``), ``age_model_weights.onnx``, ``gender_model_weights.onnx``… deepface
+downloads them the first time a model is built, on a machine with internet. StoreSight never lets
+it download during analysis: the backend is only built when the files are already there, and
+otherwise says which file is missing and how to get it (:func:`missing_weights`). Detection uses
+deepface's ``opencv`` detector (Haar cascades shipped with OpenCV: no download) and its eye alignment.
 
-deepface pulls TensorFlow (~1.5 GB installed) and declares ``opencv-contrib-python-headless``,
-a second OpenCV distribution that would overwrite the ``cv2`` of ``opencv-python``; so it is not in
-the default install: ``scripts/setup.sh --deepface`` installs it with ``--no-deps`` plus its real
-run-time dependencies (see ``docs/faces.md``).
+deepface declares ``opencv-contrib-python-headless``, a second OpenCV distribution that would
+overwrite the ``cv2`` of ``opencv-python`` (with 5.x, which has no ``cv2/data``), and TensorFlow
+only as an extra. So it is installed with ``--no-deps`` plus the four small packages it imports
+(``scripts/setup.sh --deepface``; ~7 MB, no TensorFlow): see ``docs/faces.md``.
 """
 
 from __future__ import annotations
@@ -23,13 +26,16 @@ import numpy as np
 
 from models.faces.base import FaceAttributes, FaceBackend, FaceBox, FacesUnavailable
 
-#: Embedding model → (weights file, dimension, cosine threshold from deepface's own table).
+#: Embedding model → (weights file stem, dimension, cosine threshold from deepface's own table).
 MODELS: dict[str, tuple[str, int, float]] = {
-    "ArcFace": ("arcface_weights.h5", 512, 0.68),
-    "Facenet512": ("facenet512_weights.h5", 512, 0.30),
+    "ArcFace": ("arcface_weights", 512, 0.68),
+    "Facenet512": ("facenet512_weights", 512, 0.30),
 }
-AGE_WEIGHTS = "age_model_weights.h5"
-GENDER_WEIGHTS = "gender_model_weights.h5"
+AGE_WEIGHTS = "age_model_weights"
+GENDER_WEIGHTS = "gender_model_weights"
+#: deepface's engines in the order StoreSight tries them, with the package each needs and its weights' suffix.
+ENGINES: dict[str, tuple[str, str]] = {"onnx": ("onnxruntime", ".onnx"), "tensorflow": ("tensorflow", ".h5"), "pytorch": ("torch", ".pth")}
+ENGINE_ENV = "DEEPFACE_BACKEND_ENGINE"
 
 
 def weights_dir() -> Path:
@@ -38,14 +44,43 @@ def weights_dir() -> Path:
 
 
 def installed() -> bool:
-    """Whether the ``deepface`` package is importable (without importing TensorFlow)."""
+    """Whether the ``deepface`` package is importable (without importing it)."""
     return importlib.util.find_spec("deepface") is not None
 
 
-def missing_weights(model: str = "ArcFace", attributes: bool = True) -> list[str]:
-    """The weight files this backend needs that are not in :func:`weights_dir`."""
+def _engines() -> list[str]:
+    forced = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if forced:
+        return [forced] if forced in ENGINES else []
+    return [e for e, (pkg, _) in ENGINES.items() if importlib.util.find_spec(pkg) is not None]
+
+
+def missing_weights(model: str = "ArcFace", attributes: bool = True, engine: str = "onnx") -> list[str]:
+    """The weight files this backend needs on ``engine`` that are not in :func:`weights_dir`."""
+    suffix = ENGINES[engine][1]
     need = [MODELS[model][0]] + ([AGE_WEIGHTS, GENDER_WEIGHTS] if attributes else [])
-    return [n for n in need if not (weights_dir() / n).is_file()]
+    return [n + suffix for n in need if not (weights_dir() / (n + suffix)).is_file()]
+
+
+def pick_engine(model: str) -> str:
+    """The first engine (ONNX, TensorFlow, PyTorch; or ``$DEEPFACE_BACKEND_ENGINE``) with the model's weights.
+
+    Raises:
+        FacesUnavailable: no engine has them (the message names the file to get).
+    """
+    engines = _engines()
+    for e in engines:
+        if not missing_weights(model, attributes=False, engine=e):
+            return e
+    want = missing_weights(model, attributes=False, engine=engines[0] if engines else "onnx")
+    hint = (
+        f"deepface weights missing in {weights_dir()}: {', '.join(want)} — on a computer with internet run "
+        f"`DEEPFACE_BACKEND_ENGINE={engines[0] if engines else 'onnx'} python -c \"from deepface import DeepFace; "
+        f"DeepFace.build_model('{model}'); DeepFace.build_model('Age', task='facial_attribute'); "
+        f"DeepFace.build_model('Gender', task='facial_attribute')\"` once (it downloads them there), "
+        f"or copy the files into that folder"
+    )
+    raise FacesUnavailable(hint)
 
 
 class DeepFaceBackend(FaceBackend):
@@ -66,24 +101,24 @@ class DeepFaceBackend(FaceBackend):
         if model not in MODELS:
             raise FacesUnavailable(f"unknown deepface model {model!r} (one of {', '.join(MODELS)})")
         if not installed():
-            raise FacesUnavailable("deepface is not installed (scripts/setup.sh --deepface; see docs/faces.md)")
-        missing = missing_weights(model, attributes=False)
-        if missing:
-            raise FacesUnavailable(
-                f"deepface weights missing in {weights_dir()}: {', '.join(missing)} — on a computer with internet "
-                f"run `python -c \"from deepface import DeepFace; DeepFace.build_model('{model}')\"` once "
-                f"(it downloads them there), or copy the files into that folder"
-            )
-        from deepface import DeepFace  # heavy: TensorFlow
+            raise FacesUnavailable("deepface is not installed (scripts/setup.sh installs it; see docs/faces.md)")
+        engine = pick_engine(model)
+        os.environ[ENGINE_ENV] = engine  # deepface reads it once, at its first model
+        from deepface import DeepFace
 
         self._df = DeepFace
+        self.engine = engine
         self.model = model
         self.dim, self.threshold = MODELS[model][1], MODELS[model][2]
-        self.has_attributes = attributes and not missing_weights(model, attributes=True)
+        self.has_attributes = attributes and not missing_weights(model, attributes=True, engine=engine)
         DeepFace.build_model(model)  # loads the weights now, not on the first face
         if self.has_attributes:
             DeepFace.build_model("Age", task="facial_attribute")
             DeepFace.build_model("Gender", task="facial_attribute")
+
+    def describe(self) -> str:
+        """One line including deepface's engine."""
+        return f"{super().describe()}, {self.engine} engine"
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """Faces found by deepface's OpenCV detector, aligned by the eyes, largest first."""

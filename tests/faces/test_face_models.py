@@ -81,10 +81,34 @@ def test_deepface_missing_weights_says_what_to_do(tmp_path, monkeypatch) -> None
 
     monkeypatch.setenv("DEEPFACE_HOME", str(tmp_path))
     monkeypatch.setattr(deepface_backend, "installed", lambda: True)
-    with pytest.raises(FacesUnavailable, match=r"arcface_weights\.h5.*internet"):
+    monkeypatch.delenv("DEEPFACE_BACKEND_ENGINE", raising=False)
+    with pytest.raises(FacesUnavailable, match=r"arcface_weights\.onnx.*internet"):
         create_face_backend("deepface")
     choice = create_face_backend("auto")  # falls back and says why
     assert choice.backend.name == "dlib"
     assert "deepface weights missing" in choice.reason and "using dlib" in choice.reason
     with pytest.raises(FacesUnavailable, match="unknown face backend"):
         create_face_backend("opencv")
+
+
+def test_deepface_runs_on_onnx_runtime_with_its_weights(tmp_path, monkeypatch) -> None:
+    """deepface's real code on ONNX Runtime (random-weight graphs under its file names: plumbing, not accuracy)."""
+    pytest.importorskip("deepface")
+    from models.faces.registry import create_face_backend
+    from tests.fixtures_faces import random_deepface_weights
+
+    monkeypatch.setenv("DEEPFACE_HOME", str(tmp_path))
+    monkeypatch.delenv("DEEPFACE_BACKEND_ENGINE", raising=False)
+    random_deepface_weights(tmp_path / ".deepface" / "weights")
+    choice = create_face_backend("auto")
+    b = choice.backend
+    assert b.name == "deepface" and b.engine == "onnx" and b.has_attributes, choice.reason
+    img = picture("obama2")
+    faces = b.detect(img)
+    assert len(faces) >= 1
+    x1, y1, x2, y2 = faces[0].box
+    assert 60 < x2 - x1 < 300 and faces[0].landmarks is not None  # OpenCV's detector, eye alignment
+    emb = b.embed(img, faces[:1])
+    assert emb.shape == (1, 512) and np.isfinite(emb).all() and np.abs(emb).sum() > 0
+    attrs = b.attributes(img, faces[:1])[0]
+    assert 0 <= attrs.age <= 100 and attrs.gender in ("female", "male") and 0.0 <= attrs.gender_score <= 1.0
