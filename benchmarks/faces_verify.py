@@ -45,7 +45,9 @@ def identity(name: str) -> str:
 def degrade(img: np.ndarray, face_w: float, target: int) -> np.ndarray:
     """The picture shrunk so the face is ``target`` px wide, JPEG quality 40, back to BGR."""
     s = min(1.0, target / max(face_w, 1.0))
-    small = cv2.resize(img, (max(8, round(img.shape[1] * s)), max(8, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        img, (max(8, round(img.shape[1] * s)), max(8, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA
+    )
     _ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 40])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
@@ -96,14 +98,25 @@ def main() -> int:
     for i, j in itertools.combinations(range(len(names)), 2):
         (same if identity(names[i]) == identity(names[j]) else diff).append(float(d[i, j]))
     dsame = [float(ds[i, i]) for i in range(len(names))]
-    ddiff = [float(ds[i, j]) for i in range(len(names)) for j in range(len(names)) if identity(names[i]) != identity(names[j])]
+    ddiff = [
+        float(ds[i, j])
+        for i in range(len(names))
+        for j in range(len(names))
+        if identity(names[i]) != identity(names[j])
+    ]
     thresholds = [0.4, 0.45, 0.5, 0.55, 0.6] if b.metric == "euclidean" else [0.3, 0.4, 0.5, 0.6, 0.68]
     load = os.getloadavg()
     print(f"backend: {choice.reason}")
-    print(f"pictures: {len(names)} ({len({identity(n) for n in names})} identities); not detected: {missed or 'none'}")
-    print(f"embed ms per face (full picture): median {np.median(t_embed):.0f}; load average {load[0]:.1f} on {os.cpu_count()} CPUs\n")
+    print(
+        f"pictures: {len(names)} ({len({identity(n) for n in names})} identities); not detected: {missed or 'none'}"
+    )
+    print(
+        f"embed ms per face (full picture): median {np.median(t_embed):.0f}; load average {load[0]:.1f} on {os.cpu_count()} CPUs\n"
+    )
     rows = []
-    print(f"| threshold | distinct photos TMR ({len(same)} pairs) | FMR ({len(diff)} pairs) | degraded {args.face_px} px TMR ({len(dsame)}) | FMR ({len(ddiff)}) |")
+    print(
+        f"| threshold | distinct photos TMR ({len(same)} pairs) | FMR ({len(diff)} pairs) | degraded {args.face_px} px TMR ({len(dsame)}) | FMR ({len(ddiff)}) |"
+    )
     print("| --- | --- | --- | --- | --- |")
     for t in thresholds:
         a, f = rates(same, diff, t)

@@ -24,9 +24,13 @@ EXIT_UNREADABLE = 3
 
 
 def _db_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="database URL, e.g. sqlite:///data/storesight.db (default: the data folder's)")
     p.add_argument(
-        "--data-dir", type=Path, help="data folder (face key, face pictures; default: the database file's folder)"
+        "--db", help="database URL, e.g. sqlite:///data/storesight.db (default: the data folder's)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="data folder (face key, face pictures; default: the database file's folder)",
     )
 
 
@@ -37,26 +41,46 @@ def _backend_options(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="face backend: auto = deepface when installed with its weights in ~/.deepface, else dlib",
     )
-    p.add_argument("--model", choices=["ArcFace", "Facenet512"], default="ArcFace", help="deepface embedding model")
-    p.add_argument("--detector", choices=["hog", "mmod"], default="hog", help="dlib face detector (default hog)")
+    p.add_argument(
+        "--model", choices=["ArcFace", "Facenet512"], default="ArcFace", help="deepface embedding model"
+    )
+    p.add_argument(
+        "--detector", choices=["hog", "mmod"], default="hog", help="dlib face detector (default hog)"
+    )
 
 
-def add_parser(sub: argparse._SubParsersAction, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parser(
+    sub: argparse._SubParsersAction, add_common: Callable[[argparse.ArgumentParser], None]
+) -> None:
     """Register ``storesight faces``."""
     p = sub.add_parser("faces", help="faces: enrol employees, identify faces on pictures, erase face data")
     fs = p.add_subparsers(dest="faces_command", metavar="ACTION")
     i = fs.add_parser("identify", help="identify the faces on pictures (one line per face)")
     i.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="picture files (JPEG, PNG, …)")
     i.add_argument("--json", action="store_true", help="one JSON object per line")
-    i.add_argument("--threshold", type=float, help="distance at or below which a face is the employee (default: the backend's)")
+    i.add_argument(
+        "--threshold",
+        type=float,
+        help="distance at or below which a face is the employee (default: the backend's)",
+    )
     _db_options(i)
     _backend_options(i)
     add_common(i)
     e = fs.add_parser("enrol", help="enrol an employee's face from pictures (needs their recorded consent)")
-    e.add_argument("--employee", required=True, metavar="ID", help="employee id, personnel code or exact name")
-    e.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="pictures showing the employee's face")
-    e.add_argument("--consent", metavar="BASIS", help="record the employee's consent now, on this basis (e.g. 'signed form 2026-12-01')")
-    e.add_argument("--no-crops", action="store_true", help="keep no face picture, only the encrypted embedding")
+    e.add_argument(
+        "--employee", required=True, metavar="ID", help="employee id, personnel code or exact name"
+    )
+    e.add_argument(
+        "images", nargs="+", type=Path, metavar="IMAGE", help="pictures showing the employee's face"
+    )
+    e.add_argument(
+        "--consent",
+        metavar="BASIS",
+        help="record the employee's consent now, on this basis (e.g. 'signed form 2026-12-01')",
+    )
+    e.add_argument(
+        "--no-crops", action="store_true", help="keep no face picture, only the encrypted embedding"
+    )
     _db_options(e)
     _backend_options(e)
     add_common(e)
@@ -70,16 +94,29 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Callable[[argparse.A
     who.add_argument("--visitor", type=int, metavar="ID", help="returning visitor id")
     _db_options(er)
     add_common(er)
-    c = fs.add_parser("consent", help="record an employee's consent to face identification, or its withdrawal")
-    c.add_argument("--employee", required=True, metavar="ID", help="employee id, personnel code or exact name")
+    c = fs.add_parser(
+        "consent", help="record an employee's consent to face identification, or its withdrawal"
+    )
+    c.add_argument(
+        "--employee", required=True, metavar="ID", help="employee id, personnel code or exact name"
+    )
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--given", metavar="BASIS", help="consent given, on this basis")
-    g.add_argument("--withdraw", action="store_true", help="consent withdrawn: the employee's face data is erased")
+    g.add_argument(
+        "--withdraw", action="store_true", help="consent withdrawn: the employee's face data is erased"
+    )
     _db_options(c)
     add_common(c)
-    pr = fs.add_parser("prune", help="erase face data past its retention (face events, non-consenting employees, visitors)")
+    pr = fs.add_parser(
+        "prune", help="erase face data past its retention (face events, non-consenting employees, visitors)"
+    )
     pr.add_argument("--days", type=int, default=30, help="keep face events this many days (default 30)")
-    pr.add_argument("--visitor-days", type=int, default=30, help="keep returning visitors this many days after their last visit")
+    pr.add_argument(
+        "--visitor-days",
+        type=int,
+        default=30,
+        help="keep returning visitors this many days after their last visit",
+    )
     _db_options(pr)
     add_common(pr)
     a = fs.add_parser("audit", help="the face data audit log (enrolments, erasures, consent), newest first")
@@ -98,11 +135,19 @@ def add_bench_options(b: argparse.ArgumentParser) -> None:
         help="benchmark face detection, embedding and age/gender (ms per face) on these pictures "
         "(default: the test pictures in tests/data/faces) instead of a video",
     )
-    b.add_argument("--faces-backend", choices=["auto", "deepface", "dlib"], default="auto", help="with --faces: backend")
+    b.add_argument(
+        "--faces-backend", choices=["auto", "deepface", "dlib"], default="auto", help="with --faces: backend"
+    )
     b.add_argument("--faces-repeat", type=int, default=3, help="with --faces: runs per picture (default 3)")
 
 
-def _backend(args: argparse.Namespace, *, model: str | None = None, detector: str | None = None, requested: str | None = None):
+def _backend(
+    args: argparse.Namespace,
+    *,
+    model: str | None = None,
+    detector: str | None = None,
+    requested: str | None = None,
+):
     from models.faces.base import FacesUnavailable
     from models.faces.registry import create_face_backend
 
@@ -134,7 +179,10 @@ def cmd_faces(args: argparse.Namespace, stop: threading.Event) -> int:
     fn = {"identify": cmd_identify, "enrol": cmd_enrol, "list": cmd_list, "erase": cmd_erase,
           "consent": cmd_consent, "audit": cmd_audit, "prune": cmd_prune}.get(action or "")  # fmt: skip
     if fn is None:
-        raise UserError("storesight faces: give an action: identify, enrol, list, erase, consent, prune or audit", EXIT_BAD_ARGS)
+        raise UserError(
+            "storesight faces: give an action: identify, enrol, list, erase, consent, prune or audit",
+            EXIT_BAD_ARGS,
+        )
     return fn(args, stop)
 
 
@@ -152,7 +200,10 @@ def cmd_identify(args: argparse.Namespace, stop: threading.Event) -> int:
     finally:
         store.close()
     if args.verbose or not len(gallery):
-        print(f"faces: {choice.reason}; {len(gallery)} enrolled embedding(s) of {len(gallery.names)} employee(s)", file=sys.stderr)
+        print(
+            f"faces: {choice.reason}; {len(gallery)} enrolled embedding(s) of {len(gallery.names)} employee(s)",
+            file=sys.stderr,
+        )
     bad = 0
     for path in args.images:
         if stop.is_set():
@@ -239,7 +290,9 @@ def cmd_list(args: argparse.Namespace, stop: threading.Event) -> int:
                               "model": r.models, "consent": consent, "basis": r.consent.basis,
                               "last_enrolled": last}, ensure_ascii=False))  # fmt: skip
         else:
-            print(f"{r.employee_id}\t{r.name}\t{r.embeddings} face(s)\t{r.models or '-'}\tconsent {consent}\t{last}")
+            print(
+                f"{r.employee_id}\t{r.name}\t{r.embeddings} face(s)\t{r.models or '-'}\tconsent {consent}\t{last}"
+            )
     return 0
 
 
@@ -270,7 +323,9 @@ def cmd_consent(args: argparse.Namespace, stop: threading.Event) -> int:
         if args.withdraw:
             record_consent(store, emp.id, False, basis="withdrawn")
             counts = erase_employee(store, data_dir, emp.id)
-            print(f"consent of {emp.name} withdrawn; erased " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            print(
+                f"consent of {emp.name} withdrawn; erased " + ", ".join(f"{v} {k}" for k, v in counts.items())
+            )
         else:
             record_consent(store, emp.id, True, basis=args.given)
             print(f"consent of {emp.name} recorded: {args.given}")

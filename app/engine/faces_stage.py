@@ -191,7 +191,11 @@ def blur_region(image: np.ndarray, box: np.ndarray) -> None:
         return
     roi = image[y1:y2, x1:x2]
     block = max(2.0, (x2 - x1) / BLUR_BLOCKS)  # a head is BLUR_BLOCKS blocks wide, whatever its size
-    small = cv2.resize(roi, (max(1, round((x2 - x1) / block)), max(1, round((y2 - y1) / block))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        roi,
+        (max(1, round((x2 - x1) / block)), max(1, round((y2 - y1) / block))),
+        interpolation=cv2.INTER_AREA,
+    )
     big = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR)
     image[y1:y2, x1:x2] = cv2.GaussianBlur(big, (0, 0), block / 2)
 
@@ -216,11 +220,16 @@ class FaceIdentifier(Stage):
         self._tracks: dict[int, _TrackFaces] = {}
         self._alerts = AlertBook("faces", camera.id)
         self._people = Cadence(classes=(PERSON_CLASS,))
-        self._staff = Cadence(classes=(PERSON_CLASS,), zone_types=(ZoneType.STAFF_ONLY.value,), zone_margin=0.0)
+        self._staff = Cadence(
+            classes=(PERSON_CLASS,), zone_types=(ZoneType.STAFF_ONLY.value,), zone_margin=0.0
+        )
         self._staff_px: list[np.ndarray] | None = None
         self.attributes = bool(self.cfg.demographics and setup.backend.has_attributes)
         if self.cfg.demographics and not self.attributes:
-            log.warning("camera %s faces: demographics need a backend with age/gender models (deepface); off", camera.id)
+            log.warning(
+                "camera %s faces: demographics need a backend with age/gender models (deepface); off",
+                camera.id,
+            )
 
     def replace_camera(self, camera: CameraConfig) -> None:
         """New zones and thresholds from the next frame on; the tracks' shots are kept."""
@@ -247,7 +256,11 @@ class FaceIdentifier(Stage):
         if frontal < self.cfg.min_frontal:
             return None
         fx1, fy1, fx2, fy2 = (int(v) for v in f.box)
-        gray = cv2.cvtColor(crop[fy1:fy2, fx1:fx2], cv2.COLOR_BGR2GRAY) if fx2 > fx1 and fy2 > fy1 else np.zeros((0, 0))
+        gray = (
+            cv2.cvtColor(crop[fy1:fy2, fx1:fx2], cv2.COLOR_BGR2GRAY)
+            if fx2 > fx1 and fy2 > fy1
+            else np.zeros((0, 0))
+        )
         q = face_quality(f.width, frontal, sharpness(gray), min_px=self.cfg.min_face_px)
         keep = self.cfg.shots_per_track
         if len(tf.shots) >= keep and q <= min(s.quality for s in tf.shots):
@@ -287,7 +300,9 @@ class FaceIdentifier(Stage):
         if n:
             self.annotate(dets)
             records.extend(self._staff_alerts(frame, dets))
-        for tid in [t for t, tf in self._tracks.items() if t not in seen and frame.ts - tf.last_ts > self.lost_after]:
+        for tid in [
+            t for t, tf in self._tracks.items() if t not in seen and frame.ts - tf.last_ts > self.lost_after
+        ]:
             records.extend(self._finish(tid, frame.ts))
         return records
 
@@ -364,7 +379,11 @@ class FaceIdentifier(Stage):
                     photos=(best.crop,) if best.crop is not None else (),
                 ))  # fmt: skip
         for tid in [t for t, tf in self._tracks.items() if self._alerts.is_raised(t) and t not in here]:
-            end = self._alerts.end_alert(tid, frame.ts, payload={"duration": round(frame.ts - (self._alerts.raised_at(tid) or frame.ts), 3)})
+            end = self._alerts.end_alert(
+                tid,
+                frame.ts,
+                payload={"duration": round(frame.ts - (self._alerts.raised_at(tid) or frame.ts), 3)},
+            )
             if end is not None:
                 out.append(end)
         return out
@@ -372,7 +391,11 @@ class FaceIdentifier(Stage):
     def _finish(self, tid: int, ts: float) -> list[Record]:
         tf = self._tracks.pop(tid)
         out: list[Record] = []
-        end = self._alerts.end_alert(tid, tf.last_ts, payload={"duration": round(tf.last_ts - (self._alerts.raised_at(tid) or tf.last_ts), 3)})
+        end = self._alerts.end_alert(
+            tid,
+            tf.last_ts,
+            payload={"duration": round(tf.last_ts - (self._alerts.raised_at(tid) or tf.last_ts), 3)},
+        )
         if end is not None:
             out.append(end)
         if self.attributes and tf.shots and tf.status != "employee":
@@ -434,7 +457,10 @@ class FaceStage(Stage):
             for i in people:
                 if self.blur == "non_employees" and status is not None and status[i] == "employee":
                     continue
-                blur_region(frame.image, head_box(dets.xyxy[i], None if kps is None else kps[i], frame.width, frame.height))
+                blur_region(
+                    frame.image,
+                    head_box(dets.xyxy[i], None if kps is None else kps[i], frame.width, frame.height),
+                )
         return records
 
     def close(self, ts: float) -> list[Record]:

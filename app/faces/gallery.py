@@ -86,7 +86,10 @@ def consent_of(store: Store, employee_id: int) -> Consent:
     """The employee's newest consent row (not given when there is none)."""
     with store.session() as s:
         row = s.scalars(
-            select(FaceConsent).where(FaceConsent.employee_id == employee_id).order_by(FaceConsent.id.desc()).limit(1)
+            select(FaceConsent)
+            .where(FaceConsent.employee_id == employee_id)
+            .order_by(FaceConsent.id.desc())
+            .limit(1)
         ).first()
     return Consent(False, "", None) if row is None else Consent(row.given, row.basis, row.recorded_at)
 
@@ -109,7 +112,9 @@ def _employee(store: Store, employee_id: int) -> Employee:
     with store.session() as s:
         emp = s.get(Employee, employee_id)
         if emp is None:
-            raise UserError(f"no employee with id {employee_id} (see storesight employees list)", EXIT_BAD_ARGS)
+            raise UserError(
+                f"no employee with id {employee_id} (see storesight employees list)", EXIT_BAD_ARGS
+            )
         s.expunge(emp)
         return emp
 
@@ -143,7 +148,11 @@ def face_crop(image: np.ndarray, box: np.ndarray, pad: float = 0.25, max_side: i
     crop = image[b:d, a:c]
     s = max_side / max(crop.shape[:2]) if crop.size else 1.0
     if s < 1:
-        crop = cv2.resize(crop, (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))), interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(
+            crop,
+            (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))),
+            interpolation=cv2.INTER_AREA,
+        )
     return crop
 
 
@@ -203,7 +212,12 @@ def enrol(
         raise UserError(f"no face found on any picture ({'; '.join(skipped)})", EXIT_BAD_ARGS)
     with store.session(write=True) as s:
         s.add_all(rows)
-    audit(store, "enrol", f"employee:{employee_id}", f"{len(rows)} embedding(s), model {backend.model}, {source}")
+    audit(
+        store,
+        "enrol",
+        f"employee:{employee_id}",
+        f"{len(rows)} embedding(s), model {backend.model}, {source}",
+    )
     return EnrolResult(employee_id, len(rows), skipped)
 
 
@@ -279,7 +293,12 @@ def enrolled(store: Store) -> list[EnrolledRow]:
         counts = {
             e: (n, models, last)
             for e, n, models, last in s.execute(
-                select(FaceEmbedding.employee_id, func.count(), func.min(FaceEmbedding.model), func.max(FaceEmbedding.created_at))
+                select(
+                    FaceEmbedding.employee_id,
+                    func.count(),
+                    func.min(FaceEmbedding.model),
+                    func.max(FaceEmbedding.created_at),
+                )
                 .where(FaceEmbedding.employee_id.is_not(None))
                 .group_by(FaceEmbedding.employee_id)
             ).all()
@@ -337,12 +356,16 @@ def erase_employee(store: Store, data_dir: str | Path, employee_id: int) -> dict
         counts["uniform_examples"] = len(ux)
         files += [u.path for u in ux]
         s.execute(delete(UniformExample).where(UniformExample.employee_id == employee_id))
-        counts["tracks"] = s.execute(
-            update(Track).where(Track.employee_id == employee_id).values(employee_id=None)
-        ).rowcount or 0
-        counts["labels"] = s.execute(
-            update(RoleLabel).where(RoleLabel.employee_id == employee_id).values(employee_id=None)
-        ).rowcount or 0
+        counts["tracks"] = (
+            s.execute(update(Track).where(Track.employee_id == employee_id).values(employee_id=None)).rowcount
+            or 0
+        )
+        counts["labels"] = (
+            s.execute(
+                update(RoleLabel).where(RoleLabel.employee_id == employee_id).values(employee_id=None)
+            ).rowcount
+            or 0
+        )
         row = s.get(Employee, employee_id)
         if row is not None and row.photo_path:
             files.append(row.photo_path)
@@ -356,7 +379,9 @@ def erase_employee(store: Store, data_dir: str | Path, employee_id: int) -> dict
             else:
                 ev.payload = {**ev.payload, "employee_id": None}
         if gone:
-            files += [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()]
+            files += [
+                p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()
+            ]
             s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
             s.execute(delete(Event).where(Event.id.in_(gone)))
         counts["events"] = len(gone)
@@ -370,7 +395,9 @@ def erase_employee(store: Store, data_dir: str | Path, employee_id: int) -> dict
     return counts
 
 
-def erase_visitor(store: Store, data_dir: str | Path, visitor_id: int, *, reason: str = "erase") -> dict[str, int]:
+def erase_visitor(
+    store: Store, data_dir: str | Path, visitor_id: int, *, reason: str = "erase"
+) -> dict[str, int]:
     """Remove a returning visitor: the pseudonymous id, its embeddings and the ``faces`` events naming it.
 
     Raises:
@@ -382,11 +409,15 @@ def erase_visitor(store: Store, data_dir: str | Path, visitor_id: int, *, reason
     with store.session(write=True) as s:
         if s.get(FaceVisitor, visitor_id) is None:
             raise UserError(f"no returning visitor with id {visitor_id}", EXIT_BAD_ARGS)
-        counts["embeddings"] = s.execute(delete(FaceEmbedding).where(FaceEmbedding.visitor_id == visitor_id)).rowcount or 0
+        counts["embeddings"] = (
+            s.execute(delete(FaceEmbedding).where(FaceEmbedding.visitor_id == visitor_id)).rowcount or 0
+        )
         gone = [ev.id for ev in s.scalars(select(Event).where(Event.module == "faces")).all()
                 if _payload_names(ev.payload, "visitor_id", visitor_id)]  # fmt: skip
         if gone:
-            files += [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()]
+            files += [
+                p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()
+            ]
             s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
             s.execute(delete(Event).where(Event.id.in_(gone)))
         counts["events"] = len(gone)
@@ -438,13 +469,23 @@ def apply_retention(
     cut = now - event_days * 86400.0
     with store.session(write=True) as s:
         gone = list(s.scalars(select(Event.id).where(Event.module == "faces", Event.ts < cut)).all())
-        files = [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()] if gone else []
+        files = (
+            [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()]
+            if gone
+            else []
+        )
         if gone:
             s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
             s.execute(delete(Event).where(Event.id.in_(gone)))
-        with_faces = set(s.scalars(select(FaceEmbedding.employee_id).where(FaceEmbedding.employee_id.is_not(None)).distinct()).all())
+        with_faces = set(
+            s.scalars(
+                select(FaceEmbedding.employee_id).where(FaceEmbedding.employee_id.is_not(None)).distinct()
+            ).all()
+        )
         inactive = set(s.scalars(select(Employee.id).where(Employee.active.is_(False))).all())
-        old_visitors = list(s.scalars(select(FaceVisitor.id).where(FaceVisitor.last_ts < now - visitor_days * 86400.0)).all())
+        old_visitors = list(
+            s.scalars(select(FaceVisitor.id).where(FaceVisitor.last_ts < now - visitor_days * 86400.0)).all()
+        )
     n_files = sum(_remove_file(data, f) for f in files)
     employees = [e for e in sorted(with_faces) if e in inactive or not consent_of(store, e).given]
     for e in employees:

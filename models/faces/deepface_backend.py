@@ -34,7 +34,11 @@ MODELS: dict[str, tuple[str, int, float]] = {
 AGE_WEIGHTS = "age_model_weights"
 GENDER_WEIGHTS = "gender_model_weights"
 #: deepface's engines in the order StoreSight tries them, with the package each needs and its weights' suffix.
-ENGINES: dict[str, tuple[str, str]] = {"onnx": ("onnxruntime", ".onnx"), "tensorflow": ("tensorflow", ".h5"), "pytorch": ("torch", ".pth")}
+ENGINES: dict[str, tuple[str, str]] = {
+    "onnx": ("onnxruntime", ".onnx"),
+    "tensorflow": ("tensorflow", ".h5"),
+    "pytorch": ("torch", ".pth"),
+}
 ENGINE_ENV = "DEEPFACE_BACKEND_ENGINE"
 
 
@@ -75,7 +79,7 @@ def pick_engine(model: str) -> str:
     want = missing_weights(model, attributes=False, engine=engines[0] if engines else "onnx")
     hint = (
         f"deepface weights missing in {weights_dir()}: {', '.join(want)} — on a computer with internet run "
-        f"`DEEPFACE_BACKEND_ENGINE={engines[0] if engines else 'onnx'} python -c \"from deepface import DeepFace; "
+        f'`DEEPFACE_BACKEND_ENGINE={engines[0] if engines else "onnx"} python -c "from deepface import DeepFace; '
         f"DeepFace.build_model('{model}'); DeepFace.build_model('Age', task='facial_attribute'); "
         f"DeepFace.build_model('Gender', task='facial_attribute')\"` once (it downloads them there), "
         f"or copy the files into that folder"
@@ -101,7 +105,9 @@ class DeepFaceBackend(FaceBackend):
         if model not in MODELS:
             raise FacesUnavailable(f"unknown deepface model {model!r} (one of {', '.join(MODELS)})")
         if not installed():
-            raise FacesUnavailable("deepface is not installed (scripts/setup.sh installs it; see docs/faces.md)")
+            raise FacesUnavailable(
+                "deepface is not installed (scripts/setup.sh installs it; see docs/faces.md)"
+            )
         engine = pick_engine(model)
         os.environ[ENGINE_ENV] = engine  # deepface reads it once, at its first model
         from deepface import DeepFace
@@ -157,7 +163,9 @@ class DeepFaceBackend(FaceBackend):
         """Embeddings of the aligned face chips (no second detection)."""
         out = np.zeros((len(faces), self.dim), np.float32)
         for i, chip in enumerate(self._chips(image, faces)):
-            rep = self._df.represent(chip, model_name=self.model, detector_backend="skip", enforce_detection=False)
+            rep = self._df.represent(
+                chip, model_name=self.model, detector_backend="skip", enforce_detection=False
+            )
             out[i] = np.asarray(rep[0]["embedding"], np.float32)
         return out
 
@@ -167,7 +175,9 @@ class DeepFaceBackend(FaceBackend):
             return super().attributes(image, faces)
         out = []
         for chip in self._chips(image, faces):
-            r = self._df.analyze(chip, actions=("age", "gender"), detector_backend="skip", enforce_detection=False, silent=True)[0]
+            r = self._df.analyze(
+                chip, actions=("age", "gender"), detector_backend="skip", enforce_detection=False, silent=True
+            )[0]
             g = "female" if r.get("dominant_gender") == "Woman" else "male"
             p = float(r.get("gender", {}).get("Woman" if g == "female" else "Man", 0.0)) / 100.0
             out.append(FaceAttributes(float(r["age"]), g, p))

@@ -67,7 +67,9 @@ class DlibFaceBackend(FaceBackend):
     metric = "euclidean"
     threshold = 0.5
 
-    def __init__(self, detector: str = "hog", *, upsample: int = 1, max_side: int = 1024, jitters: int = 0) -> None:
+    def __init__(
+        self, detector: str = "hog", *, upsample: int = 1, max_side: int = 1024, jitters: int = 0
+    ) -> None:
         try:
             import dlib
         except ImportError:
@@ -103,7 +105,11 @@ class DlibFaceBackend(FaceBackend):
         rgb = np.ascontiguousarray(image[:, :, ::-1])
         h, w = rgb.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
-        small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+        small = (
+            cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+            if scale < 1
+            else rgb
+        )
         dlib = self._dlib
         if self._hog is not None:
             rects, scores, _ = self._hog.run(small, self.upsample, 0.0)

@@ -29,7 +29,7 @@ def test_detects_one_frontal_face_with_landmarks(dlib_backend) -> None:
     faces = dlib_backend.detect(img)
     f = faces[0]
     assert f.landmarks.shape == (3, 2)
-    x1, y1, x2, y2 = f.box
+    x1, _y1, x2, y2 = f.box
     # eyes above the nose, all inside the box; a portrait is frontal
     assert x1 < f.landmarks[:, 0].min() and f.landmarks[:, 0].max() < x2
     assert f.landmarks[:2, 1].max() < f.landmarks[2, 1] < y2
@@ -106,7 +106,7 @@ def test_deepface_runs_on_onnx_runtime_with_its_weights(tmp_path, monkeypatch) -
     img = picture("obama2")
     faces = b.detect(img)
     assert len(faces) >= 1
-    x1, y1, x2, y2 = faces[0].box
+    x1, _, x2, _ = faces[0].box
     assert 60 < x2 - x1 < 300 and faces[0].landmarks is not None  # OpenCV's detector, eye alignment
     emb = b.embed(img, faces[:1])
     assert emb.shape == (1, 512) and np.isfinite(emb).all() and np.abs(emb).sum() > 0

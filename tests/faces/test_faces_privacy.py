@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from analytics.types import Detections, Frame
-from app.config import CameraConfig, SiteConfig
+from app.config import SiteConfig
 from app.engine.faces_stage import FaceDataMatcher, FaceIdentifier, FaceSetup, FaceStage, make_face_stage
 from app.faces.gallery import enrol, load_gallery, record_consent
 from app.store.db import Store, open_store
@@ -42,7 +42,9 @@ def _people(box: np.ndarray, tid: int) -> Detections:
 def test_cli_enrol_needs_consent_then_identifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     assert run_cli(capsys, "employees", "add", "--db", db, "--name", "Barack Obama")[0] == 0
-    code, _, err = run_cli(capsys, "faces", "enrol", "--db", db, "--employee", "1", "--backend", "dlib", str(FACES / "obama.jpg"))
+    code, _, err = run_cli(
+        capsys, "faces", "enrol", "--db", db, "--employee", "1", "--backend", "dlib", str(FACES / "obama.jpg")
+    )
     assert code == 2 and "consent" in one_error_line(err)
     code, out, _ = run_cli(capsys, "faces", "enrol", "--db", db, "--employee", "Barack Obama", "--backend", "dlib",
                            "--consent", "signed form 2026-12-01", str(FACES / "obama.jpg"))  # fmt: skip
@@ -54,7 +56,18 @@ def test_cli_enrol_needs_consent_then_identifies(tmp_path: Path, capsys: pytest.
     assert by_pic[pics[0]][2] == "Barack Obama" and by_pic[pics[1]][2] == "Barack Obama"
     assert by_pic[pics[2]][2] == "unknown" and by_pic[pics[3]][2] == "unknown"
     assert float(by_pic[pics[0]][3]) < 0.5 < float(by_pic[pics[2]][3])
-    code, out, err = run_cli(capsys, "faces", "identify", "--db", db, "--backend", "dlib", "--json", pics[0], str(tmp_path / "nope.jpg"))
+    code, out, err = run_cli(
+        capsys,
+        "faces",
+        "identify",
+        "--db",
+        db,
+        "--backend",
+        "dlib",
+        "--json",
+        pics[0],
+        str(tmp_path / "nope.jpg"),
+    )
     assert code == 3 and "nope.jpg" in one_error_line(err)
     row = json.loads(out.splitlines()[0])
     assert row["employee"] == "Barack Obama" and row["employee_id"] == 1 and len(row["box"]) == 4
@@ -112,7 +125,9 @@ def _count(store: Store, q: Any) -> int:
         return int(s.scalar(q) or 0)
 
 
-def test_erase_employee_leaves_nothing(tmp_path: Path, dlib_backend, capsys: pytest.CaptureFixture[str]) -> None:
+def test_erase_employee_leaves_nothing(
+    tmp_path: Path, dlib_backend, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     store = open_store(db)
     records, ids = _stage_records(store, tmp_path, dlib_backend)
@@ -138,10 +153,18 @@ def test_erase_employee_leaves_nothing(tmp_path: Path, dlib_backend, capsys: pyt
     assert code == 0 and "1 embeddings" in out and "1 tracks" in out
 
     store = open_store(db)
-    assert _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.employee_id == obama)) == 0
+    assert (
+        _count(
+            store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.employee_id == obama)
+        )
+        == 0
+    )
     assert _count(store, select(func.count()).select_from(Track).where(Track.employee_id == obama)) == 0
     with store.session() as s:
-        left = [e.payload for e in s.scalars(select(Event).where(Event.module == "faces", Event.type == "identified"))]
+        left = [
+            e.payload
+            for e in s.scalars(select(Event).where(Event.module == "faces", Event.type == "identified"))
+        ]
         assert not [p for p in left if p.get("employee_id") == obama]
         assert s.get(Employee, obama).photo_path is None and s.get(Employee, obama).name == "Barack Obama"
         audit = s.scalars(select(FaceAudit).where(FaceAudit.action == "erase")).one()
@@ -151,7 +174,13 @@ def test_erase_employee_leaves_nothing(tmp_path: Path, dlib_backend, capsys: pyt
     for p in ev_photos:  # identification photos of Obama are gone, files too; others stay
         assert ((tmp_path / p).is_file()) == (p in remaining)
     # Hopper's enrolment is untouched
-    assert _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.employee_id == ids["hopper"])) == 1
+    assert (
+        _count(
+            store,
+            select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.employee_id == ids["hopper"]),
+        )
+        == 1
+    )
     store.close()
     code, _, err = run_cli(capsys, "faces", "erase", "--db", db, "--visitor", "99")
     assert code == 2 and "visitor" in one_error_line(err)
@@ -168,6 +197,7 @@ def test_anonymous_mode_stores_no_face_data_and_blurs(tmp_path: Path) -> None:
     assert "face_employee_id" not in dets.data  # nothing about the face was computed
     head = slice(0, int(0.22 * box[3])), slice(int(box[0]), int(box[2]))
     body = slice(int(0.5 * box[3]), int(box[3])), slice(int(box[0]), int(box[2]))
+
     # the head region is blurred (the fine detail is gone), the rest of the frame is untouched
     def detail(a: np.ndarray) -> float:
         g = a.astype(np.float64).mean(axis=2)
@@ -202,12 +232,14 @@ def test_non_employees_blurred_employees_not(tmp_path: Path, dlib_backend) -> No
     store.close()
 
 
-def test_retention_and_withdrawn_consent_erase(tmp_path: Path, dlib_backend, capsys: pytest.CaptureFixture[str]) -> None:
+def test_retention_and_withdrawn_consent_erase(
+    tmp_path: Path, dlib_backend, capsys: pytest.CaptureFixture[str]
+) -> None:
     from app.faces.gallery import apply_retention
 
     db = f"sqlite:///{tmp_path / 's.db'}"
     store = open_store(db)
-    records, ids = _stage_records(store, tmp_path, dlib_backend)
+    records, _ids = _stage_records(store, tmp_path, dlib_backend)
     cams = sync_site(store, _site())
     with StoreWriter(store, tmp_path) as w:
         run = w.start_run(cams["door"], "door.mp4")
@@ -238,7 +270,7 @@ def test_identification_webhook_at_chosen_cameras(tmp_path: Path, dlib_backend) 
     from app.notify.outbox import Feeder, counts
 
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
-    records, ids = _stage_records(store, tmp_path, dlib_backend)
+    records, _ids = _stage_records(store, tmp_path, dlib_backend)
     cams = sync_site(store, _site())
     door = Rule("webhook:door", ("faces.identified",), frozenset({"door"}))
     elsewhere = Rule("webhook:gate", ("faces.identified",), frozenset({"gate"}))

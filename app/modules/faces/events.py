@@ -17,7 +17,9 @@ FACES_ALERT = EventType(
     alert=True, photo=True,
     description="A person whose face was seen clearly but matches no enrolled employee is in a staff-only zone.",
 )  # fmt: skip
-FACES_ALERT_END = EventType("faces", "alert_end", "Unknown face left the staff-only zone", ("alert_id", "kind", "duration"))
+FACES_ALERT_END = EventType(
+    "faces", "alert_end", "Unknown face left the staff-only zone", ("alert_id", "kind", "duration")
+)
 FACES_DEMOGRAPHICS = EventType(
     "faces", "demographics", "Age band and gender of a visit",
     ("age_band", "age_share", "gender", "gender_share", "faces", "model"),

@@ -34,9 +34,15 @@ class FacesSettings(ModuleSettings):
         title="Face backend",
         description="auto: deepface when installed with its weights in ~/.deepface, else the built-in dlib models.",
     )
-    every: int = Field(3, ge=1, le=100, title="Every N-th frame", description="Look for faces on every N-th analysed frame.")
+    every: int = Field(
+        3, ge=1, le=100, title="Every N-th frame", description="Look for faces on every N-th analysed frame."
+    )
     min_face_px: int = Field(
-        40, ge=20, le=1000, title="Smallest face (px)", description="Narrower faces are not used (too few pixels)."
+        40,
+        ge=20,
+        le=1000,
+        title="Smallest face (px)",
+        description="Narrower faces are not used (too few pixels).",
     )
     min_frontal: float = Field(
         0.4, ge=0.0, le=1.0, title="Frontal at least",
