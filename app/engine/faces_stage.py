@@ -376,7 +376,8 @@ class FaceIdentifier(Stage):
                     payload={"message": f"Unknown face in a staff-only zone on camera {self.camera.id}",
                              "distance": None if math.isinf(best.distance) else round(best.distance, 4),
                              "shots": len(tf.shots)},
-                    photos=(best.crop,) if best.crop is not None else (),
+                    # a stranger's face is kept only where the camera blurs nobody (blur: none)
+                    photos=(best.crop,) if best.crop is not None and self.cfg.blur == "none" else (),
                 ))  # fmt: skip
         for tid in [t for t, tf in self._tracks.items() if self._alerts.is_raised(t) and t not in here]:
             end = self._alerts.end_alert(
