@@ -44,7 +44,7 @@ from app.config import CameraConfig, SiteConfig, ZoneType
 from app.engine.modules import Record, encode_crop
 from app.engine.stages import Cadence, OffThreadStage, Stage
 from app.events import AlertBook
-from app.modules.faces.events import FACES_DEMOGRAPHICS, FACES_IDENTIFIED
+from app.modules.faces.events import FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
 from app.modules.faces.settings import FacesSettings
 
 log = logging.getLogger(__name__)
@@ -68,12 +68,14 @@ class FaceSetup:
         gallery: the enrolled employees' embeddings (:func:`app.faces.gallery.load_gallery`).
         reason: which backend runs and why (for the log and the run summary).
         lock: serialises the backend between cameras (dlib's models are not re-entrant).
+        visitors: the returning visitors (:class:`app.faces.visitors.VisitorBook`), None when off.
     """
 
     backend: Any
     gallery: Any
     reason: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    visitors: Any = None  # app.faces.visitors.VisitorBook when a camera recognises returning visitors
 
 
 def load_face_setup(site: SiteConfig, *, store: Any = None, data_dir: Any = None) -> FaceSetup | None:
@@ -100,14 +102,23 @@ def load_face_setup(site: SiteConfig, *, store: Any = None, data_dir: Any = None
         from app.faces.gallery import apply_retention
 
         days = min(c.modules.faces.retention_days for c in site.cameras if c.modules.faces.enabled)
-        done = apply_retention(store, data_dir, event_days=days)
+        vcams = [c.modules.faces for c in cams if c.modules.faces.visitors]
+        vdays = min((v.visitor_days for v in vcams), default=30)
+        done = apply_retention(store, data_dir, event_days=days, visitor_days=vdays)
         if done.events or done.employees or done.visitors:
             log.info("faces retention: erased %s", done.describe())
         gallery = load_gallery(store, data_dir, b, threshold=cfg.threshold)
     else:
         gallery = Gallery(np.zeros((0, b.dim), np.float32), [], {}, b.metric, cfg.threshold or b.threshold)
     log.info("faces: %s; %d employee(s) enrolled", choice.reason, len(gallery.names))
-    return FaceSetup(b, gallery, choice.reason)
+    setup = FaceSetup(b, gallery, choice.reason)
+    vcams = [c.modules.faces for c in cams if c.modules.faces.visitors]
+    if vcams and store is not None and data_dir is not None:
+        from app.faces.visitors import VisitorBook
+
+        setup.visitors = VisitorBook(store, data_dir, b, gap=min(v.visit_gap_minutes for v in vcams) * 60.0)
+        log.info("faces: returning visitors on (%s); %d known", vcams[0].visitors_basis, len(setup.visitors))
+    return setup
 
 
 class FaceDataMatcher:
@@ -399,6 +410,19 @@ class FaceIdentifier(Stage):
         )
         if end is not None:
             out.append(end)
+        book = self.setup.visitors
+        if book is not None and self.cfg.visitors and tf.shots and tf.status != "employee":
+            best = max(tf.shots, key=lambda s: s.quality)
+            v = book.observe(best.embedding, tf.first_ts, tf.last_ts)
+            out.append(
+                FACES_VISITOR.record(
+                    self.camera.id, tf.first_ts, track_id=tid, ts_end=tf.last_ts,
+                    payload={"visitor_id": v.visitor_id, "new_visitor": v.new_visitor, "new_visit": v.new_visit,
+                             "visits": v.visits, "first_seen": v.first_ts,
+                             "days_since_last": None if v.days_since_last is None else round(v.days_since_last, 3),
+                             "distance": None if v.distance is None else round(v.distance, 4)},
+                )
+            )  # fmt: skip
         if self.attributes and tf.shots and tf.status != "employee":
             w = [s.quality for s in tf.shots]
             band, band_share = vote([age_band(s.age) for s in tf.shots], w)

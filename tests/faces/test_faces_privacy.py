@@ -289,3 +289,51 @@ def test_identification_webhook_at_chosen_cameras(tmp_path: Path, dlib_backend) 
         msg = s.scalars(select(NotifyOutbox.message)).one()
     assert "Barack Obama" in json.dumps(msg, ensure_ascii=False) and msg["photo"]
     store.close()
+
+
+def test_returning_visitors_pseudonymous_and_erasable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.engine.faces_stage import load_face_setup
+
+    with pytest.raises(ValueError, match="visitors_basis"):
+        _site(visitors=True)
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    store = open_store(db)
+    site = _site(backend="dlib", visitors=True, visitors_basis="loyalty programme consent", unknown_alert=False)
+    setup = load_face_setup(site, store=store, data_dir=tmp_path)
+    assert setup is not None and setup.visitors is not None and len(setup.visitors) == 0
+    ident = FaceIdentifier(site.cameras[0], setup, lost_after=1.0)
+    day = 86400.0
+    records: list[Any] = []
+    for t, name, tid in [(0, "obama2", 1), (1, "obama2", 1), (10, "biden", 2), (11, "biden", 2),
+                         (2 * day, "obama3", 3), (2 * day + 1, "obama3", 3)]:  # fmt: skip
+        img, box = person_frame(name)
+        records += ident.process(Frame("door", int(t), T0 + t, img), _people(box, tid))
+    records += ident.close(T0 + 3 * day)
+    seen = {r.track_id: r.payload for r in records if r.type == "visitor"}
+    assert seen[1]["new_visitor"] and seen[2]["new_visitor"] and seen[1]["visitor_id"] != seen[2]["visitor_id"]
+    back = seen[3]
+    assert back["visitor_id"] == seen[1]["visitor_id"] and not back["new_visitor"] and back["new_visit"]
+    assert back["visits"] == 2 and 1.9 < back["days_since_last"] < 2.1
+    assert "name" not in json.dumps(back) and not [r for r in records if r.type == "visitor" and r.photos]
+    cams = sync_site(store, site)
+    with StoreWriter(store, tmp_path) as w:
+        run = w.start_run(cams["door"], "door.mp4")
+        for r in records:
+            w.put_event(run, r)
+        w.flush()
+    vid = seen[1]["visitor_id"]
+    assert _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid)) == 2
+    store.close()
+    code, out, _ = run_cli(capsys, "faces", "erase", "--db", db, "--visitor", str(vid))
+    assert code == 0 and "2 embeddings" in out and "2 events" in out
+    store = open_store(db)
+    assert _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid)) == 0
+    with store.session() as s:
+        left = [e.payload.get("visitor_id") for e in s.scalars(select(Event).where(Event.type == "visitor"))]
+    assert left == [seen[2]["visitor_id"]]
+    # the other visitor is erased by retention 30 days after the last visit
+    from app.faces.gallery import apply_retention
+
+    assert apply_retention(store, tmp_path, event_days=3650, visitor_days=30, now=T0 + 41 * day).visitors == 1
+    assert _count(store, select(func.count()).select_from(FaceEmbedding)) == 0
+    store.close()

@@ -8,5 +8,5 @@ from app.modules.faces import events as ev
 from app.modules.faces.settings import FacesSettings
 from app.modules.registry import ModulePackage
 
-EVENTS = (ev.FACES_IDENTIFIED, ev.FACES_ALERT, ev.FACES_ALERT_END, ev.FACES_DEMOGRAPHICS)
+EVENTS = (ev.FACES_IDENTIFIED, ev.FACES_ALERT, ev.FACES_ALERT_END, ev.FACES_DEMOGRAPHICS, ev.FACES_VISITOR)
 PACKAGE = ModulePackage("faces", "Faces", FacesSettings, None, EVENTS, order=95)

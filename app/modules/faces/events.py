@@ -26,3 +26,10 @@ FACES_DEMOGRAPHICS = EventType(
     description="Age band and gender of one person's track, a vote over its faces (no face data stored). "
     "Only with a backend that estimates them (deepface).",
 )  # fmt: skip
+FACES_VISITOR = EventType(
+    "faces", "visitor", "Visitor seen (returning visitors)",
+    ("visitor_id", "new_visitor", "new_visit", "visits", "first_seen", "days_since_last", "distance"),
+    description="A non-employee's track under a pseudonymous visitor id (no name, no photo): first seen, visit "
+    "count, days since the previous visit. Only on cameras with returning visitors on (a legal basis set).",
+)  # fmt: skip
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.modules.registry import ModuleSettings
 
@@ -77,3 +77,30 @@ class FacesSettings(ModuleSettings):
         description="Identifications, unknown-face alerts and their face photos older than this are deleted "
         "(the site's storage.retention_days still applies to everything else).",
     )  # fmt: skip
+    visitors: bool = Field(
+        False, title="Returning visitors",
+        description="Recognise returning non-employees under pseudonymous ids (no names): first seen, visits, "
+        "days since the last visit. Stores their face embeddings (encrypted) — needs a legal basis.",
+    )  # fmt: skip
+    visitors_basis: str = Field(
+        "", max_length=200, title="Legal basis for returning visitors",
+        description="Why the site may recognise returning visitors (e.g. 'loyalty programme consent'); required "
+        "to turn them on.",
+    )  # fmt: skip
+    visitor_days: int = Field(
+        30, ge=1, le=3650, title="Keep returning visitors (days)",
+        description="A visitor not seen for this many days is erased with their embeddings.",
+    )  # fmt: skip
+    visit_gap_minutes: float = Field(
+        30.0, ge=1.0, le=1440.0, title="New visit after (minutes)",
+        description="A returning visitor seen again after this long counts a new visit.",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _visitors_need_basis(self) -> FacesSettings:
+        if self.visitors and not self.visitors_basis.strip():
+            raise ValueError("visitors: needs visitors_basis (the legal basis for recognising returning visitors)")
+        if self.visitors and self.mode == "anonymous":
+            raise ValueError("visitors: not in anonymous mode (it stores no face data)")
+        return self
+
