@@ -82,7 +82,9 @@ class VisitorBook:
         with self._lock:
             m = None
             if self._labels:
-                m = nearest(embedding[None], np.stack(self._vecs), self._labels, self.metric, self.threshold)[0]
+                m = nearest(embedding[None], np.stack(self._vecs), self._labels, self.metric, self.threshold)[
+                    0
+                ]
             if m is not None and m.matched and m.label in self._state:
                 vid = int(m.label)
                 st = self._state[vid]
@@ -98,17 +100,36 @@ class VisitorBook:
                         return self.observe(embedding, first_ts, last_ts)
                     row.last_ts, row.visits = st[1], int(st[2])
                     if n_emb < MAX_EMBEDDINGS:
-                        s.add(FaceEmbedding(visitor_id=vid, model=self.model, vector=self.cipher.seal(embedding), source="track"))
+                        s.add(
+                            FaceEmbedding(
+                                visitor_id=vid,
+                                model=self.model,
+                                vector=self.cipher.seal(embedding),
+                                source="track",
+                            )
+                        )
                 if n_emb < MAX_EMBEDDINGS:
                     self._vecs.append(np.asarray(embedding, np.float32))
                     self._labels.append(vid)
-                return VisitorSeen(vid, False, new_visit, int(st[2]), st[0], since / 86400.0 if new_visit else None, m.distance)
+                return VisitorSeen(
+                    vid,
+                    False,
+                    new_visit,
+                    int(st[2]),
+                    st[0],
+                    since / 86400.0 if new_visit else None,
+                    m.distance,
+                )
             with self.store.session(write=True) as s:
                 row = FaceVisitor(first_ts=first_ts, last_ts=last_ts, visits=1)
                 s.add(row)
                 s.flush()
                 vid = int(row.id)
-                s.add(FaceEmbedding(visitor_id=vid, model=self.model, vector=self.cipher.seal(embedding), source="track"))
+                s.add(
+                    FaceEmbedding(
+                        visitor_id=vid, model=self.model, vector=self.cipher.seal(embedding), source="track"
+                    )
+                )
             self._state[vid] = [first_ts, last_ts, 1.0]
             self._vecs.append(np.asarray(embedding, np.float32))
             self._labels.append(vid)

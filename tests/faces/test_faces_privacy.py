@@ -291,14 +291,18 @@ def test_identification_webhook_at_chosen_cameras(tmp_path: Path, dlib_backend) 
     store.close()
 
 
-def test_returning_visitors_pseudonymous_and_erasable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_returning_visitors_pseudonymous_and_erasable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from app.engine.faces_stage import load_face_setup
 
     with pytest.raises(ValueError, match="visitors_basis"):
         _site(visitors=True)
     db = f"sqlite:///{tmp_path / 's.db'}"
     store = open_store(db)
-    site = _site(backend="dlib", visitors=True, visitors_basis="loyalty programme consent", unknown_alert=False)
+    site = _site(
+        backend="dlib", visitors=True, visitors_basis="loyalty programme consent", unknown_alert=False
+    )
     setup = load_face_setup(site, store=store, data_dir=tmp_path)
     assert setup is not None and setup.visitors is not None and len(setup.visitors) == 0
     ident = FaceIdentifier(site.cameras[0], setup, lost_after=1.0)
@@ -310,7 +314,9 @@ def test_returning_visitors_pseudonymous_and_erasable(tmp_path: Path, capsys: py
         records += ident.process(Frame("door", int(t), T0 + t, img), _people(box, tid))
     records += ident.close(T0 + 3 * day)
     seen = {r.track_id: r.payload for r in records if r.type == "visitor"}
-    assert seen[1]["new_visitor"] and seen[2]["new_visitor"] and seen[1]["visitor_id"] != seen[2]["visitor_id"]
+    assert (
+        seen[1]["new_visitor"] and seen[2]["new_visitor"] and seen[1]["visitor_id"] != seen[2]["visitor_id"]
+    )
     back = seen[3]
     assert back["visitor_id"] == seen[1]["visitor_id"] and not back["new_visitor"] and back["new_visit"]
     assert back["visits"] == 2 and 1.9 < back["days_since_last"] < 2.1
@@ -321,13 +327,26 @@ def test_returning_visitors_pseudonymous_and_erasable(tmp_path: Path, capsys: py
         for r in records:
             w.put_event(run, r)
         w.flush()
+    # the report's Faces sheet counts them per hour and camera
+    from app.reports.faces_sheets import faces
+    from app.reports.sheets import Scope
+
+    sheet = faces(Scope.make(store, T0 - 3600, T0 + 3 * day))
+    assert sheet is not None and sheet.df["visitors"].sum() == 3 and sheet.df["returning"].sum() == 1
+    assert set(sheet.df["camera"]) == {"door"} and len(sheet.df) == 2  # two hours with visitors
     vid = seen[1]["visitor_id"]
-    assert _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid)) == 2
+    assert (
+        _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid))
+        == 2
+    )
     store.close()
     code, out, _ = run_cli(capsys, "faces", "erase", "--db", db, "--visitor", str(vid))
     assert code == 0 and "2 embeddings" in out and "2 events" in out
     store = open_store(db)
-    assert _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid)) == 0
+    assert (
+        _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid))
+        == 0
+    )
     with store.session() as s:
         left = [e.payload.get("visitor_id") for e in s.scalars(select(Event).where(Event.type == "visitor"))]
     assert left == [seen[2]["visitor_id"]]

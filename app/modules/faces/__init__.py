@@ -9,4 +9,6 @@ from app.modules.faces.settings import FacesSettings
 from app.modules.registry import ModulePackage
 
 EVENTS = (ev.FACES_IDENTIFIED, ev.FACES_ALERT, ev.FACES_ALERT_END, ev.FACES_DEMOGRAPHICS, ev.FACES_VISITOR)
-PACKAGE = ModulePackage("faces", "Faces", FacesSettings, None, EVENTS, order=95)
+PACKAGE = ModulePackage(
+    "faces", "Faces", FacesSettings, None, EVENTS, sheets=("app.reports.faces_sheets:faces",), order=95
+)

@@ -32,4 +32,3 @@ FACES_VISITOR = EventType(
     description="A non-employee's track under a pseudonymous visitor id (no name, no photo): first seen, visit "
     "count, days since the previous visit. Only on cameras with returning visitors on (a legal basis set).",
 )  # fmt: skip
-

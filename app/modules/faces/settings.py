@@ -99,8 +99,9 @@ class FacesSettings(ModuleSettings):
     @model_validator(mode="after")
     def _visitors_need_basis(self) -> FacesSettings:
         if self.visitors and not self.visitors_basis.strip():
-            raise ValueError("visitors: needs visitors_basis (the legal basis for recognising returning visitors)")
+            raise ValueError(
+                "visitors: needs visitors_basis (the legal basis for recognising returning visitors)"
+            )
         if self.visitors and self.mode == "anonymous":
             raise ValueError("visitors: not in anonymous mode (it stores no face data)")
         return self
-
