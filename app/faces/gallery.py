@@ -325,6 +325,16 @@ def _remove_file(data_dir: Path, rel: str | None) -> bool:
         return False
 
 
+def _delete_events(s: Any, ids: list[int]) -> list[str]:
+    """Delete events and their photo rows in session ``s``; the photo files' paths to remove after commit."""
+    if not ids:
+        return []
+    files = [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(ids))).all()]
+    s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(ids)))
+    s.execute(delete(Event).where(Event.id.in_(ids)))
+    return files
+
+
 def _payload_names(payload: dict[str, Any] | None, key: str, value: int) -> bool:
     if not payload:
         return False
@@ -378,12 +388,7 @@ def erase_employee(store: Store, data_dir: str | Path, employee_id: int) -> dict
                 gone.append(ev.id)
             else:
                 ev.payload = {**ev.payload, "employee_id": None}
-        if gone:
-            files += [
-                p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()
-            ]
-            s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
-            s.execute(delete(Event).where(Event.id.in_(gone)))
+        files += _delete_events(s, gone)
         counts["events"] = len(gone)
     counts["files"] = sum(_remove_file(data, f) for f in files)
     folder = data / "faces" / "employees" / str(employee_id)
@@ -414,12 +419,7 @@ def erase_visitor(
         )
         gone = [ev.id for ev in s.scalars(select(Event).where(Event.module == "faces")).all()
                 if _payload_names(ev.payload, "visitor_id", visitor_id)]  # fmt: skip
-        if gone:
-            files += [
-                p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()
-            ]
-            s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
-            s.execute(delete(Event).where(Event.id.in_(gone)))
+        files += _delete_events(s, gone)
         counts["events"] = len(gone)
         s.execute(delete(FaceVisitor).where(FaceVisitor.id == visitor_id))
     counts["files"] = sum(_remove_file(data, f) for f in files)
@@ -469,14 +469,7 @@ def apply_retention(
     cut = now - event_days * 86400.0
     with store.session(write=True) as s:
         gone = list(s.scalars(select(Event.id).where(Event.module == "faces", Event.ts < cut)).all())
-        files = (
-            [p for (p,) in s.execute(select(EventPhoto.path).where(EventPhoto.event_id.in_(gone))).all()]
-            if gone
-            else []
-        )
-        if gone:
-            s.execute(delete(EventPhoto).where(EventPhoto.event_id.in_(gone)))
-            s.execute(delete(Event).where(Event.id.in_(gone)))
+        files = _delete_events(s, gone)
         with_faces = set(
             s.scalars(
                 select(FaceEmbedding.employee_id).where(FaceEmbedding.employee_id.is_not(None)).distinct()
