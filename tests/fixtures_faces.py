@@ -62,3 +62,28 @@ def random_deepface_weights(folder: Path, seed: int = 0) -> None:
     onnx.save(graph(112, 512, False), folder / "arcface_weights.onnx")
     onnx.save(graph(224, 101, True), folder / "age_model_weights.onnx")
     onnx.save(graph(224, 2, True), folder / "gender_model_weights.onnx")
+
+
+def portrait_video(
+    path: Path, names: tuple[str, ...] = ("obama2", "biden"), seconds: float = 4.0, fps: int = 10
+) -> Path:
+    """A short MJPG video of portraits (a door camera's close view): each person for ``seconds``, a gap between.
+
+    Each portrait moves a few pixels per frame (the tracker sees a person, not a still picture).
+    """
+    import cv2
+
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    for name in names:
+        img = picture(name)
+        s = 440 / img.shape[0]
+        p = cv2.resize(img, (round(img.shape[1] * s), 440), interpolation=cv2.INTER_AREA)
+        for k in range(int(seconds * fps)):
+            f = np.full((480, 640, 3), 120, np.uint8)
+            x = (640 - p.shape[1]) // 2 + (k % 6) - 3
+            f[20:460, x : x + p.shape[1]] = p
+            out.write(f)
+        for _ in range(int(fps)):  # an empty second: the track ends
+            out.write(np.full((480, 640, 3), 120, np.uint8))
+    out.release()
+    return path

@@ -252,7 +252,9 @@ class FaceIdentifier(Stage):
         x1, y1, x2, y2 = box
         bw = x2 - x1
         cx1, cy1 = max(0, int(x1 - 0.1 * bw)), max(0, int(y1 - 0.05 * (y2 - y1)))
-        cx2, cy2 = min(w, int(x2 + 0.1 * bw) + 1), min(h, int(y1 + HEAD_SHARE * (y2 - y1)) + 1)
+        # a whole body: the head is in its top part; a close view (upper body, a door camera): anywhere
+        share = HEAD_SHARE if (y2 - y1) > 1.8 * bw else 1.0
+        cx2, cy2 = min(w, int(x2 + 0.1 * bw) + 1), min(h, int(y1 + share * (y2 - y1)) + 1)
         crop = frame.image[cy1:cy2, cx1:cx2]
         if crop.shape[0] < self.cfg.min_face_px or crop.shape[1] < self.cfg.min_face_px:
             return None

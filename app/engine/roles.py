@@ -11,7 +11,7 @@ of every open track, also those not in this frame). Per frame it
   ``roles.classifier_interval`` seconds, all due people in one batch;
 * counts time in the camera's ``staff_only`` zones, and in workstation zones assigned to one
   employee (which links a staff track to that employee);
-* asks an :class:`EmployeeMatcher` (face identification, later) when one is given.
+* asks an :class:`EmployeeMatcher` (the face stage's identifications) when one is given.
 
 :class:`analytics.roles.RoleResolver` turns that into a role per track. When a track ends the
 stage stores its decision as a ``roles`` / ``decision`` event (ts = first seen, ts_end = last seen;
@@ -73,7 +73,7 @@ CROP_INTERVAL = 3.0
 
 
 class EmployeeMatcher(Protocol):
-    """Identifies employees among a frame's people (face recognition will implement it).
+    """Identifies employees among a frame's people (the face stage's :class:`~app.engine.faces_stage.FaceDataMatcher`).
 
     Example:
         >>> class Nobody:
