@@ -32,7 +32,7 @@ def test_analyze_identifies_the_employee_and_links_the_track(tmp_path: Path, cap
         f"  - id: door\n    source: {video}\n"
         "    modules:\n      faces: {enabled: true, every: 2, off_thread: false}\n"
     )
-    code, stdout, err = run_cli(
+    code, _, err = run_cli(
         capsys, "analyze", "door", "--config", str(cfg), "--out", str(out), "--no-progress"
     )
     assert code == 0, err
