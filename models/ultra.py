@@ -42,7 +42,7 @@ def find_weights(model_name: str | None, model_dir: str | None, *, allow_downloa
     if model_dir:
         candidates.insert(0, Path(model_dir).expanduser() / name)
     for c in candidates:
-        if c.is_file():
+        if c.is_file() or (c.is_dir() and any(c.glob("*.xml"))):  # a file, or an OpenVINO model folder
             return str(c)
     if allow_download:
         return name
