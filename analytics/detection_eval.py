@@ -3,7 +3,7 @@
 Per class and IoU threshold, predictions of all images are sorted by score; each is a true positive
 when it overlaps a not-yet-matched ground-truth box of its class by at least the threshold (greedy,
 best score first, per image). AP is the area under the precision envelope at 101 recall
-points (as COCO and Ultralytics do). Classes without ground truth are left out of the means.
+points (as COCO does). Classes without ground truth are left out of the means.
 
 Example:
     >>> gt = [(np.array([[0, 0, 10, 10]]), np.array([0]))]

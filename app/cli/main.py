@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
+    from app.modelhub.cli import add_parsers as add_model_parsers
+
+    add_model_parsers(sub, _add_common)
     return parser
 
 
@@ -196,6 +199,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command in ("models", "train", "dataset"):
+        from app.modelhub import cli as modelhub_cli
+
+        return modelhub_cli.handler(command)
     if command == "plates":
         from app.cli import plates_cmd
 
