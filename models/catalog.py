@@ -559,6 +559,7 @@ def add_model(
     model_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{manifest.name}-", dir=model_dir))
     try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a model folder is as readable as its parent
         target = tmp / source.name
         if source.is_dir():
             (shutil.move if move else shutil.copytree)(str(source), str(target))

@@ -177,7 +177,8 @@ def evaluate_detector(
     if not det_to_ds:
         raise ValueError(
             f"none of the model's classes ({', '.join(backend.class_names[:8])}…) is a dataset class "
-            f"({', '.join(dataset.names)}): map them (e.g. --map pedestrian=person)"
+            f"({', '.join(dataset.names)}): map them (e.g. --map {backend.class_names[0] if backend.class_names else 'pedestrian'}"
+            f"={dataset.names[0]})"
         )
     lut = np.full(max(len(backend.class_names), 1), -1, np.int64)
     for j, i in det_to_ds.items():

@@ -279,7 +279,8 @@ def train_detect(
         i = getattr(trainer, "_storesight_batch", 0) + 1
         trainer._storesight_batch = i % max(nb, 1)
         if progress is not None:
-            loss = float(trainer.tloss.sum()) if getattr(trainer, "tloss", None) is not None else 0.0
+            tl = getattr(trainer, "tloss", None)
+            loss = float(sum(tl.values()) if isinstance(tl, dict) else tl.sum()) if tl is not None else 0.0
             progress(
                 {"kind": "batch", "epoch": trainer.epoch + 1, "epochs": trainer.epochs, "batch": i, "batches": nb,
                  "loss": loss}
@@ -289,6 +290,8 @@ def train_detect(
             trainer.stop = True
 
     def on_fit_epoch_end(trainer: Any) -> None:
+        if trainer.epoch + 1 > trainer.epochs:  # the final validation of best.pt calls it once more
+            return
         state["epoch"] = trainer.epoch + 1
         m = trainer.metrics or {}
         if progress is not None:

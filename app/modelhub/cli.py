@@ -216,6 +216,7 @@ def _entries_json(folder: Path) -> list[dict[str, Any]]:
 
 def cmd_models(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight models ACTION``."""
+    os.environ.setdefault("YOLO_VERBOSE", "False")  # Ultralytics' loading chatter, not ours
     folder = model_folder(args)
     action = args.models_command
     if action == "list":
