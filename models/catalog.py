@@ -620,7 +620,8 @@ def parse_class_map(pairs: Iterable[str], model_classes: Iterable[str], cap: Cap
         if not sep or not src or not dst:
             raise ValueError(f"class mapping {pair!r}: write MODEL_CLASS=MODULE_CLASS, e.g. pedestrian=person")
         if src not in known:
-            raise ValueError(f"class mapping {pair!r}: the model has no class {src!r} (it has: {', '.join(known)})")
+            shown = ", ".join(known[:20]) + (f", … ({len(known)} in all)" if len(known) > 20 else "")
+            raise ValueError(f"class mapping {pair!r}: the model has no class {src!r} (it has: {shown})")
         if cap.needs and dst not in cap.needs:
             raise ValueError(
                 f"class mapping {pair!r}: {cap.title} uses the classes {', '.join(cap.needs)}, not {dst!r}"
