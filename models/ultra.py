@@ -161,6 +161,16 @@ class UltralyticsModel:
         onnx = self._onnx_backend()
         if onnx is not None:
             return ort_runtime(onnx.session)
+        auto = getattr(getattr(self.model, "predictor", None), "model", None)  # AutoBackend
+        if getattr(auto, "format", "") in ("openvino", "engine"):
+            import importlib.metadata as md
+
+            pkg = {"openvino": "openvino", "engine": "tensorrt"}[auto.format]
+            try:
+                version = md.version(pkg)
+            except md.PackageNotFoundError:
+                version = "?"
+            return f"{'OpenVINO' if pkg == 'openvino' else 'TensorRT'} {version} (threads: the runtime's)"
         if self.device != "cpu":
             return f"PyTorch {self._torch.__version__} on {self.device}"
         n = self.threads_seen

@@ -189,7 +189,7 @@ def export(
             made = Path(YOLO(str(local)).export(**kwargs))
         except Exception as e:  # Ultralytics raises many kinds; one line for the user
             raise ValueError(f"export to {fmt} failed: {e.__class__.__name__}: {e}") from None
-        suffix = "_int8" if int8 else ""
+        suffix = "_int8" if int8 and "int8" not in made.name else ""  # Ultralytics names OpenVINO INT8 itself
         dest = out / (made.stem + suffix + made.suffix if made.is_file() else made.name.replace(
             "_openvino_model", f"{suffix}_openvino_model"))
         if dest.exists():
