@@ -76,7 +76,7 @@ def pictures_from_events(
     if kind not in ("frames", "crops"):
         raise ValueError(f"kind {kind!r}: use frames or crops")
     out.mkdir(parents=True, exist_ok=True)
-    events = find_events(store, camera=camera, module=module, type=type, since=since, until=until, limit=limit * 4)
+    events = find_events(store, camera=camera, module=module, type=type, since=since, until=until, limit=limit * 20)
     items: list[Labelled] = []
     seen: set[tuple[str, float]] = set()
     skipped = 0

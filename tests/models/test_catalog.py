@@ -175,3 +175,50 @@ def test_the_commands_refuse_bad_input_with_one_line(tmp_path: Path, capsys: pyt
         assert code == 2 and text in one_error_line(err), (argv, err)
     code, out, _ = run_cli(capsys, "models", "list", "--json", *md)
     assert code == 0 and '"nanodet"' in out
+
+
+# --- the dataset builder on a real store ----------------------------------------------------------
+
+
+def test_frames_of_stored_events_are_exported_prelabelled_and_come_back_as_a_dataset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.config import SiteConfig
+    from app.store.db import open_store
+    from app.store.records import EventRecord, PhotoRecord
+    from app.store.sync import sync_site
+    from app.store.writer import StoreWriter
+    from models.speed import read_frames
+    from tests.conftest import DEMO_VIDEO
+
+    frames = read_frames(DEMO_VIDEO, 3, step=100)
+    db = tmp_path / "site.db"
+    store = open_store(f"sqlite:///{db}")
+    ids = sync_site(store, SiteConfig.model_validate({"site": {"name": "Shop"}, "cameras": [{"id": "door", "source": "x.mp4"}]}))
+    with StoreWriter(store, tmp_path) as w:
+        run = w.start_run(ids["door"], "x.mp4")
+        for i, f in enumerate(frames):
+            jpeg = cv2.imencode(".jpg", f)[1].tobytes()
+            crop = cv2.imencode(".jpg", f[100:300, 100:200])[1].tobytes()
+            photos = (PhotoRecord(jpeg, "frame"), PhotoRecord(crop, "crop", (100, 100, 200, 300)))
+            w.put_event(run, EventRecord("door", 1_790_000_000.0 + 60 * i, "footfall", "in", None, None, {}, photos))
+        w.flush()
+    store.close()
+    out = tmp_path / "to-label"
+    code, text, err = run_cli(capsys, "dataset", "export", "--db", str(db), "--out", str(out), "--format", "labelme")
+    assert code == 0, err
+    assert text.startswith("3 frames (") and "0 without a picture" in text
+    items = read_labels_from("labelme", out)
+    assert len(items) == 3 and all((it.width, it.height) == (768, 576) for it in items)
+    assert all(len(it.boxes) >= 2 and {b[0] for b in it.boxes} == {"person"} for it in items)  # people on vtest
+    # the labeller adds a class; the labels come back as a YOLO dataset
+    items[0].boxes.append(("cart", 5.0, 5.0, 50.0, 40.0))
+    write_labelme(items[:1], out)
+    ds_dir = tmp_path / "dataset"
+    code, text, err = run_cli(capsys, "dataset", "import", str(out), "--format", "labelme", "--out", str(ds_dir))
+    assert code == 0, err
+    assert "3 pictures" in text and "classes: person, cart" in text
+    ds = load_dataset(ds_dir)
+    assert ds.names == ("person", "cart") and len(ds.images("train")) + len(ds.images("val")) == 3
+    code, _, err = run_cli(capsys, "dataset", "import", str(out), "--format", "labelme", "--out", str(ds_dir))
+    assert code == 2 and "choose a new or empty folder" in one_error_line(err)
