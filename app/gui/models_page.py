@@ -168,6 +168,7 @@ class ModelsPage(QWidget):
         self.status.setText(
             f"{sum(e.available for e in entries)} of {len(entries)} models ready."
             + (f" No model yet for: {', '.join(missing)} (import or train one)." if missing else "")
+            + ("" if any(e.speed_ms is not None for e in entries) else " No speed measured yet: press Benchmark.")
         )
         self._selected()
 
