@@ -29,6 +29,7 @@ from sqlalchemy.pool import StaticPool
 
 from app import paths
 from app.errors import UserError
+from app.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,21 @@ def json_dumps(value: Any) -> str:
 
 
 def safe_url(url: str | URL) -> str:
-    """The URL as text with the password replaced by ``***`` (for messages and logs)."""
+    """The URL as text with the password replaced by ``***`` (for messages and logs).
+
+    A SQLite file is shown with its path as typed on this computer (not percent-encoded).
+
+    Example:
+        >>> safe_url("sqlite:////tmp/Läden/ü.db")
+        'sqlite:////tmp/Läden/ü.db'
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (ArgumentError, ValueError):
         return "(unparseable URL)"
+    if parsed.get_backend_name() == "sqlite" and not parsed.query:
+        return redact(f"{parsed.drivername}:///{parsed.database or ''}")
+    return redact(parsed.render_as_string(hide_password=True))
 
 
 def parse_url(url: str | URL | None) -> URL:
@@ -172,8 +183,7 @@ def describe_db_error(err: BaseException, url: str | URL) -> str:
     orig = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
     text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     parsed = make_url(url) if not isinstance(url, URL) else url
-    if parsed.password and len(str(parsed.password)) >= 4:  # drivers do not echo it; belt and braces
-        text = text.replace(str(parsed.password), "***")
+    text = redact(text, [str(parsed.password)] if parsed.password else [])  # drivers do not echo it
     return f"cannot use the database {safe_url(parsed)}: {text}"
 
 

@@ -19,9 +19,7 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -29,38 +27,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import opening_hours
 from app.config import CameraConfig, DetectionSettings, SiteConfig
+from app.redaction import strip_credentials
 from app.store.db import Store
 from app.store.schema import Camera, CameraFunction, Site, Zone
 
 log = logging.getLogger(__name__)
 
-_SECRET_KEYS = re.compile(r"^(pass(word|wd)?|pwd|token|secret|key|auth|user(name)?|login)$", re.I)
-
-
 def redact_source(source: str) -> str:
-    """A camera source without credentials: user/password and password-like query values removed.
+    """A camera source as stored: no user-info, credential-like query values masked (:mod:`app.redaction`).
 
     Example:
         >>> redact_source("rtsp://admin:pw@10.0.0.5:554/Streaming?channel=1&password=pw")
         'rtsp://10.0.0.5:554/Streaming?channel=1&password=***'
     """
-    s = source.strip()
-    if "://" not in s:
-        return s
-    try:
-        parts = urlsplit(s)
-        host = parts.hostname or ""
-        if ":" in host:  # IPv6
-            host = f"[{host}]"
-        if parts.port:
-            host = f"{host}:{parts.port}"
-    except ValueError:
-        return re.sub(r"//[^/@]*@", "//", s)
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "***" if _SECRET_KEYS.match(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
+    return strip_credentials(source, mask_users=True)
 
 
 def module_settings(cfg: SiteConfig, cam: CameraConfig) -> dict[str, tuple[bool, dict[str, Any]]]:
