@@ -153,3 +153,29 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 def _has_encoded(text: str) -> bool:
     return re.search(r"%[0-9a-fA-F]{2}", text) is not None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def sanitize(text: str) -> str:
+    r"""``text`` safe to print on a terminal: control characters become visible escapes.
+
+    Newlines, ANSI escapes and bidi overrides in a name from a config or a database cannot fake
+    lines or colours then.
+
+    Example:
+        >>> print(sanitize("Door\n\x1b[31mFIRE"))
+        Door\n\x1b[31mFIRE
+    """
+    if not _CONTROL.search(text):
+        return text
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return _CONTROL.sub(
+        lambda m: (
+            named.get(m.group(0)) or f"\\x{ord(m.group(0)):02x}"
+            if ord(m.group(0)) < 0x100
+            else f"\\u{ord(m.group(0)):04x}"
+        ),
+        text,
+    )
