@@ -151,6 +151,7 @@ def analyze(
     """
     check_writable_dir(data_dir)
     source = make_source(camera, fail_fast=True)
+    store: Store | None = None
     try:
         source.open_check()
         choice = choose_detector(site, camera)
@@ -206,6 +207,8 @@ def analyze(
         )
     finally:
         source.close()
+        if store is not None:
+            store.close()  # no connection (or open WAL file) outlives the analysis
 
 
 #: Seconds the end of an analysis waits for the store writer (it never waits without a limit).

@@ -366,18 +366,22 @@ def retry_locked(fn: Callable[[], T], url: str | URL, *, wait_s: float | None = 
 
 def _sqlite_tables(path: Path) -> list[str] | None:
     """The tables of an existing SQLite file, read without changing it (None: not a SQLite file)."""
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=LOCK_WAIT_S)
-    except sqlite3.Error:
-        return None
-    try:
-        return [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
-    except sqlite3.DatabaseError as e:
-        if is_locked_error(e):
-            return []
-        return None
-    finally:
-        con.close()
+    # mode=ro cannot open a WAL database on a read-only file system (no -shm file): immutable then.
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            con = sqlite3.connect(f"file:{path}?{query}", uri=True, timeout=LOCK_WAIT_S)
+        except sqlite3.Error:
+            continue
+        try:
+            return [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+        except sqlite3.DatabaseError as e:
+            if is_locked_error(e):
+                return []
+            if "not a database" in str(e) or "malformed" in str(e):
+                return None
+        finally:
+            con.close()
+    return None
 
 
 def check_not_foreign(path: Path) -> None:
@@ -390,7 +394,7 @@ def check_not_foreign(path: Path) -> None:
         return
     tables = _sqlite_tables(path)
     if tables is None:
-        raise UserError(f"{path} is not a SQLite database (give another file, or a new name)")
+        raise UserError(f"{path} is not a database (not SQLite; give another file, or a new name)")
     if tables and "alembic_version" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
         raise UserError(
