@@ -178,8 +178,9 @@ class _Signals:
             self._old[sig] = signal.signal(sig, self._handle)
 
     def restore(self) -> None:
+        """Put the old handlers back; after a stop signal, ignore more of them (the process is ending)."""
         for sig, old in self._old.items():
-            signal.signal(sig, old)
+            signal.signal(sig, old if self.received is None else signal.SIG_IGN)
 
     @property
     def exit_code(self) -> int:

@@ -51,7 +51,13 @@ def test_no_spelling_of_a_secret_survives(text: str, secrets: list[str]) -> None
 def test_every_url_helper_hides_passwords_with_special_characters(url: str) -> None:
     secrets = url_secrets(url)
     assert secrets
-    for shown in (redact_url(url), rtsp_redact_url(url), redact_source(url), strip_credentials(url), redact(url)):
+    for shown in (
+        redact_url(url),
+        rtsp_redact_url(url),
+        redact_source(url),
+        strip_credentials(url),
+        redact(url),
+    ):
         for s in secrets:
             assert s not in shown, shown
     assert "cam" in redact_source(url)

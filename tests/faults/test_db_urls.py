@@ -30,7 +30,9 @@ def test_in_memory_or_empty_db_is_refused_before_anything_is_written(
 
 
 @pytest.mark.parametrize("command", [["stats"], ["report", "--from", "2026-01-01", "--to", "2026-01-02"]])
-def test_in_memory_db_is_refused_by_every_command(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+def test_in_memory_db_is_refused_by_every_command(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
     code, _, err = run_cli(capsys, *command, "--db", "sqlite://")
     assert code == 2 and "in-memory" in one_error_line(err)
 

@@ -28,7 +28,9 @@ def _photos(db: Path) -> list[str]:
         con.close()
 
 
-def test_rerun_is_refused_then_replaced_or_appended(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_rerun_is_refused_then_replaced_or_appended(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     video = clip(tmp_path / "clip.avi", frames=30)
     out = tmp_path / "out"
     db = out / "storesight.db"
