@@ -11,7 +11,7 @@ import pytest
 from tests.cli_support import one_error_line, run_cli
 from tests.faults.support import clip, runs
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def _footfall(capsys: pytest.CaptureFixture[str], db: Path) -> dict[str, object]:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.faults.support import clip, error_lines, run_cli, runs, start_cli, wait_for_rows
 
-pytestmark = [pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def _count(db: Path, table: str) -> int:
