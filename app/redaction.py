@@ -179,3 +179,13 @@ def sanitize(text: str) -> str:
         ),
         text,
     )
+
+
+def plain_text(text: str) -> str:
+    r"""A name without control characters (a run of them becomes a space): what the store keeps of names.
+
+    Example:
+        >>> plain_text("Door\n\x1b[31mFIRE")
+        'Door [31mFIRE'
+    """
+    return re.sub(f"(?:{_CONTROL.pattern})+", " ", text) if _CONTROL.search(text) else text

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import opening_hours
 from app.config import CameraConfig, DetectionSettings, SiteConfig
-from app.redaction import strip_credentials
+from app.redaction import plain_text, strip_credentials
 from app.store.db import Store
 from app.store.schema import Camera, CameraFunction, Site, Zone
 
@@ -69,7 +69,7 @@ def _sync_camera(s: Session, site: Site, cfg: SiteConfig, cc: CameraConfig, cam:
         cam = Camera(site=site, config_id=cc.id)
         s.add(cam)
     source = redact_source(cc.source)
-    _set(cam, name=cc.label, source_kind=cc.kind, source=source, enabled=cc.enabled, active=True)
+    _set(cam, name=plain_text(cc.label), source_kind=cc.kind, source=source, enabled=cc.enabled, active=True)
     zones = {z.config_id: z for z in cam.zones}
     for zc in cc.zones:
         zone = zones.pop(zc.id, None)
@@ -77,7 +77,7 @@ def _sync_camera(s: Session, site: Site, cfg: SiteConfig, cc: CameraConfig, cam:
             zone = Zone(camera=cam, config_id=zc.id)
             s.add(zone)
         points = [[float(x), float(y)] for x, y in zc.points]
-        _set(zone, name=zc.label, type=zc.type.value, points=points, active=True)
+        _set(zone, name=plain_text(zc.label), type=zc.type.value, points=points, active=True)
     for gone in zones.values():
         _set(gone, active=False)
     funcs = {f.module: f for f in cam.functions}
