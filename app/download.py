@@ -79,14 +79,14 @@ Progress = Callable[[int, int], None]
 
 def _open(url: str, headers: dict[str, str] | None = None, timeout: float = TIMEOUT_S):  # type: ignore[no-untyped-def]
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
-    return urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 (http/https URLs of the catalogue)
+    return urllib.request.urlopen(req, timeout=timeout)
 
 
 def is_online(url: str, timeout: float = 5.0) -> bool:
     """Whether ``url``'s server answers at all (a HEAD request; any HTTP status counts)."""
     req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(req, timeout=timeout):  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout):
             return True
     except urllib.error.HTTPError:
         return True  # the server is there (e.g. 403/405 to HEAD)
