@@ -195,7 +195,6 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
     from PySide6.QtWidgets import QMessageBox
 
     from app.errors import UserError
-
     from app.gui.first_run import needs_first_run
 
     if needs_first_run(config, db):  # a new installation: the wizard writes site.yaml first

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import CameraConfig, SiteConfig, format_validation_error, save_config
-from app.download import WEIGHTS, DownloadCancelled, DownloadError, WeightsFile, fetch_weights, is_online
+from app.download import WEIGHTS, WeightsFile, fetch_weights, is_online
 from app.gui.camera_dialog import CameraDialog
 from app.gui.canvas import Mode, ZoneCanvas
 from app.gui.qt_util import run_async
@@ -119,7 +119,7 @@ class StorePage(QWizardPage):
         form.addRow(self.error)
         self.registerField("store_name*", self.name_edit)
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
+    def validatePage(self) -> bool:
         """Check the name and the time zone like the config file does."""
         tz = self.tz_box.currentText().strip()
         try:
@@ -187,7 +187,7 @@ class DataPage(QWizardPage):
             return
         self.space.setText(f"Free space there: {free / 1024**3:.1f} GB")
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         """The folder can be created and written."""
         folder = self.folder()
         try:
@@ -234,7 +234,7 @@ class CameraPage(QWizardPage):
         probe = self.form.last_probe
         return probe.image if probe is not None and probe.ok else None
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         """A valid camera, or "later"."""
         if self.later.isChecked():
             return True
@@ -246,7 +246,7 @@ class CameraPage(QWizardPage):
         self.form.error.setText("")
         return True
 
-    def nextId(self) -> int:  # noqa: N802
+    def nextId(self) -> int:
         """Without a camera there is no picture to draw the line on."""
         wiz = self.wizard()
         if self.later.isChecked() and isinstance(wiz, FirstRunWizard):
@@ -283,7 +283,7 @@ class LinePage(QWizardPage):
         lay.addLayout(row)
         self._probing = False
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         """Show the picture of the connection test, or take one now."""
         wiz = self.wizard()
         assert isinstance(wiz, FirstRunWizard)
@@ -399,7 +399,7 @@ class DetectorPage(QWizardPage):
         self.downloaded: Path | None = None
         self._stop = threading.Event()
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         """Tell where the weights go; check (on a worker thread) whether the download server answers."""
         wiz = self.wizard()
         assert isinstance(wiz, FirstRunWizard)
@@ -482,7 +482,7 @@ class DetectorPage(QWizardPage):
         self.status.setText(f"<span style='color:#d03030'>{message}</span> The built-in detector works meanwhile.")
         self.downloadFinished.emit("")
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         """Do not leave while a download runs."""
         if self.downloading:
             self.status.setText("Stop the download first, or wait for it to finish.")
