@@ -55,9 +55,13 @@ def json_dumps(value: Any) -> str:
 def safe_url(url: str | URL) -> str:
     """The URL as text with the password replaced by ``***`` (for messages and logs)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (ArgumentError, ValueError):
         return "(unparseable URL)"
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not parsed.query:
+        # a file path as the user wrote it: SQLAlchemy would percent-encode C:\ as C%3A%5C
+        return f"{parsed.drivername}:///{parsed.database}"
+    return parsed.render_as_string(hide_password=True)
 
 
 def parse_url(url: str | URL | None) -> URL:
