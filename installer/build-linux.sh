@@ -33,13 +33,38 @@ fi
 VERSION="$("$PY" -c 'import app; print(app.__version__)')"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
+# The CPU edition needs PyTorch too (the ByteTrack/BoT-SORT tracker comes from Ultralytics, which
+# imports torch), but its CPU build (~200 MB) instead of the CUDA one (~6 GB with the nvidia-*
+# libraries). It is built from a small venv holding only the CPU torch, layered over $PY's packages
+# (a .pth file), so nothing in $PY changes. Where the CPU wheel comes from: pip's configured
+# find-links/indexes (this build machine: /opt/wheels), else set TORCH_CPU_INDEX, e.g.
+# TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu.
+TORCH_CPU_SPEC="${TORCH_CPU_SPEC:-torch==2.13.0+cpu}"
+cpu_python() {
+  local bv="$ROOT/build/venv-cpu"
+  if [ ! -x "$bv/bin/python" ] || ! "$bv/bin/python" -c "import torch, sys; sys.exit(bool(torch.version.cuda))" 2>/dev/null; then
+    echo "[build] CPU PyTorch for the CPU edition: $TORCH_CPU_SPEC into build/venv-cpu" >&2
+    rm -rf "$bv"
+    "$PY" -m venv --without-pip "$bv"
+    local base own
+    base="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    own="$("$bv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    echo "$base" > "$own/storesight-base.pth"
+    "$bv/bin/python" -m pip install -q --no-deps --target "$own" ${TORCH_CPU_INDEX:+--extra-index-url "$TORCH_CPU_INDEX"} \
+      "$TORCH_CPU_SPEC" >&2 || { echo "build-linux.sh: cannot install $TORCH_CPU_SPEC (set TORCH_CPU_INDEX)" >&2; exit 2; }
+  fi
+  echo "$bv/bin/python"
+}
+
 for ED in "${EDITIONS[@]}"; do
+  BPY="$PY"
   if [ "$ED" = cuda ] && ! "$PY" -c "import torch, ultralytics" 2>/dev/null; then
     echo "build-linux.sh: the CUDA edition needs torch and ultralytics in $PY" >&2; exit 2
   fi
+  [ "$ED" = cpu ] && BPY="$(cpu_python)"
   echo "[build] $ED edition: PyInstaller (a few minutes)"
   start=$(date +%s)
-  STORESIGHT_EDITION="$ED" "$PY" -m PyInstaller --noconfirm --log-level WARN \
+  STORESIGHT_EDITION="$ED" "$BPY" -m PyInstaller --noconfirm --log-level WARN \
     --distpath "dist/$ED" --workpath "build/pyinstaller-$ED" installer/storesight.spec
   APPDIR="dist/$ED/storesight"
   echo "$ED" > "$APPDIR/EDITION"

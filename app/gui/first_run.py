@@ -67,9 +67,8 @@ ANALYSES: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
 
 NANODET_TEXT = (
     "<b>Built-in detector (works now, offline):</b> StoreSight ships NanoDet, a people and object "
-    "detector that runs on the CPU with ONNX Runtime. It finds nearly all walking people in a typical "
-    "store camera at about 30–80 ms per frame on a 2-core computer — enough for footfall, dwell and "
-    "queues on a few cameras."
+    "detector that runs on the CPU with ONNX Runtime. On the demo video it finds nearly all walking "
+    "people at about 30–80 ms per frame on a 2-core computer."
 )
 YOLO_TEXT = (
     "<b>Ultralytics YOLO (optional):</b> more accurate on small and partly hidden people, and fast on "
@@ -337,7 +336,7 @@ class ModulesPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("What to analyse")
-        self.setSubTitle("Everything can be changed later per camera (Settings tab). More analyses use more CPU.")
+        self.setSubTitle("Each camera can be changed later in the site file (site.yaml in the data folder). More analyses use more CPU.")
         lay = QVBoxLayout(self)
         self.boxes: dict[str, QCheckBox] = {}
         for key, label, _modules, on in ANALYSES:
