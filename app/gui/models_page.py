@@ -85,6 +85,7 @@ class ModelsPage(QWidget):
         self.loading = False
         self.busy = False
         self.folder_label = QLabel(f"Model folder: {self.model_dir}")
+        self.folder_label.setToolTip(str(self.model_dir))
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.refresh_button = QPushButton("Refresh")
         self.import_button = QPushButton("Import model…")
@@ -100,7 +101,6 @@ class ModelsPage(QWidget):
         self.use_button.clicked.connect(self._use_selected)
         self.remove_button.clicked.connect(self._remove_selected)
         top = QHBoxLayout()
-        top.addWidget(self.folder_label, 1)
         for b in (self.refresh_button, self.import_button, self.bench_button, self.train_button, self.use_button,
                   self.remove_button):
             top.addWidget(b)
@@ -119,6 +119,8 @@ class ModelsPage(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         lay = QVBoxLayout(self)
+        top.insertWidget(0, self.folder_label, 1)
+        self.folder_label.setMinimumWidth(120)  # a long path is cut, never the buttons
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.detail)
