@@ -271,6 +271,16 @@ def builtin_entries(model_dir: Path | None) -> list[ModelEntry]:
             "not in the model folder: train one (storesight train detect) or import one",
         ),
     ]
+    roles = sorted((model_dir / "roles").glob("*.pt")) if model_dir is not None and (model_dir / "roles").is_dir() else []
+    out += [
+        ModelEntry(
+            f"roles/{f.stem}", "staff_roles", f"Staff classifier of {f.stem}", "PyTorch (StoreSight CNN)", str(f),
+            "trained on this site's labelled people (Staff tab, storesight roles train)", "AGPL-3.0-only (ours)",
+            ("customer", "staff"), "64x32 per person", "cpu", kind="site-trained", fmt="roles",
+            note="one of the role cues; retrained from the Staff tab",
+        )
+        for f in roles
+    ]
     for e in out:
         if e.fmt == "onnx" and e.path and not Path(e.path).is_file():
             out[out.index(e)] = replace(e, available=False, note=f"model file missing: {e.path}")

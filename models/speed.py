@@ -76,6 +76,17 @@ def runner_for(entry: ModelEntry, threads: int = 0, device: str = "auto") -> tup
         from models.appearance import body_colour_features
 
         return (lambda f, b: body_colour_features(f, b)), "NumPy/OpenCV, per person"
+    if fmt == "roles" and entry.path:
+        from models.roles import RoleClassifier
+
+        clf = RoleClassifier.load(entry.path)
+
+        def classify(f: np.ndarray, b: np.ndarray) -> Any:
+            crops = [f[max(int(y1), 0) : int(y2), max(int(x1), 0) : int(x2)] for x1, y1, x2, y2 in b]
+            crops = [c for c in crops if c.size]
+            return clf.predict(crops) if crops else None
+
+        return classify, "PyTorch, the people of each frame in one batch"
     if fmt in ("pytorch", "onnx", "openvino", "tensorrt") and entry.path:
         from models.yolo import YoloBackend
 

@@ -222,3 +222,18 @@ def test_frames_of_stored_events_are_exported_prelabelled_and_come_back_as_a_dat
     assert ds.names == ("person", "cart") and len(ds.images("train")) + len(ds.images("val")) == 3
     code, _, err = run_cli(capsys, "dataset", "import", str(out), "--format", "labelme", "--out", str(ds_dir))
     assert code == 2 and "choose a new or empty folder" in one_error_line(err)
+
+
+def test_a_sites_staff_classifier_is_listed_and_timed(tmp_path: Path) -> None:
+    from models.roles import RoleClassifier
+    from models.speed import measure
+
+    red = [np.full((80, 40, 3), (30, 30, 200), np.uint8)] * 8
+    black = [np.full((80, 40, 3), (25, 25, 25), np.uint8)] * 8
+    clf, _ = RoleClassifier.train(red + black, [1] * 8 + [0] * 8, epochs=3)
+    clf.save(tmp_path / "roles" / "shop.pt")
+    entry = next(e for e in catalogue(tmp_path) if e.capability == "staff_roles")
+    assert entry.id == "roles/shop" and entry.available and not entry.removable
+    frame = np.zeros((200, 200, 3), np.uint8)
+    (s,) = measure([entry], [frame, frame], [np.array([[10, 10, 50, 90], [100, 20, 140, 100]])] * 2, threads=1)
+    assert s.ms is not None and s.frames == 2 and "PyTorch" in s.note
