@@ -107,7 +107,7 @@ def ppe_regions(box: np.ndarray, keypoints: np.ndarray | None = None, *, min_sco
 
 
 def decide(p: float | None, *, yes_from: float = 0.6, no_below: float = 0.4) -> tuple[str, float]:
-    """A state and its confidence from an item probability (None: unknown, confidence 0).
+    """A state and its confidence from an item probability (unknown: confidence 0).
 
     Example:
         >>> decide(0.9), decide(0.1), decide(0.5)[0], decide(None)
@@ -119,7 +119,7 @@ def decide(p: float | None, *, yes_from: float = 0.6, no_below: float = 0.4) -> 
         return YES, round(float(p), 4)
     if p < no_below:
         return NO, round(1.0 - float(p), 4)
-    return UNKNOWN, round(1.0 - 2.0 * abs(float(p) - 0.5), 4)
+    return UNKNOWN, 0.0
 
 
 @dataclass(slots=True)
