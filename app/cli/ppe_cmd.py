@@ -184,11 +184,11 @@ def demo_video_run(after: float = 10.0) -> dict[str, float]:
     import yaml
 
     from app.cli.main import main as cli_main
-    from app.paths import demo_video
+    from app.resources import resources_dir
     from app.store.db import open_store
     from app.store.query import events
 
-    src = demo_video()
+    src = resources_dir() / "demo" / "vtest.avi"
     with tempfile.TemporaryDirectory() as tmp:
         cfg = {
             "version": 1, "site": {"name": "PPE bench"},
