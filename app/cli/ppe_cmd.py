@@ -202,7 +202,7 @@ def demo_video_run(after: float = 10.0) -> dict[str, float]:
         path = Path(tmp) / "site.yaml"
         path.write_text(yaml.safe_dump(cfg))
         url = f"sqlite:///{tmp}/ppe.db"
-        code = cli_main(["analyze", str(src), "--config", str(path), "--db", url, "--out", tmp])
+        code = cli_main(["analyze", str(src), "--config", str(path), "--db", url, "--out", tmp, "--no-progress"])
         if code != 0:
             raise UserError(f"bench --ppe: analysing the demo video failed (exit {code})", code)
         from app.modules.ppe.events import PPE_CHECK, PPE_VIOLATION

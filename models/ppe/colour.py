@@ -32,7 +32,9 @@ import numpy as np
 #: The trained weights bundled with the package.
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "ppe" / "colour.json"
 
-VEST_FEATURES = ("hivis", "hivis_yellow", "hivis_orange", "fluor", "stripe", "stripe_rows", "hue_peak", "dark")
+#: Only what a vest IS (hi-vis colour, glow, stripes): how dark the rest of the clothes are would be a
+#: shortcut learnt from the demo's dark coats, and any bright shirt would pass for a vest.
+VEST_FEATURES = ("hivis", "hivis_yellow", "hivis_orange", "fluor", "stripe", "stripe_rows")
 HELMET_FEATURES = ("uniform", "helmet_colour", "white", "skin", "dark", "texture", "top_bright", "sat_mean")
 #: Regions smaller than this (pixels a side) give no features: the item is "unknown".
 MIN_SIDE = 4
@@ -61,23 +63,15 @@ def vest_features(img: np.ndarray, extra_hues: tuple[tuple[int, int], ...] = ())
     yellow = bright & (h >= 20) & (h <= 48)
     orange = bright & (h >= 4) & (h < 20) & (s >= 150)
     hivis = hivis_mask(img, extra_hues)
-    # fluorescent: saturated AND brighter than the region's own median (dyes do not glow)
-    fluor = (s >= 140) & (v >= max(150, int(np.median(v)) + 10))
+    # fluorescent: a hi-vis hue, saturated AND brighter than the region's own median (dyes do not glow)
+    fluor = hivis & (s >= 140) & (v >= max(150, int(np.median(v)) + 10))
     stripe = (s < 70) & (v >= np.percentile(v, 85)) & (v >= 150)
     rows = stripe.mean(axis=1) if stripe.shape[0] else np.zeros(1)
     stripe_rows = float(np.mean(rows > 0.3))
-    sat = s >= 90
-    if sat.sum() >= 4:
-        hist = np.bincount((h[sat] // 10).ravel(), minlength=18).astype(np.float64)
-        hue_peak = float(hist.max() / hist.sum())
-    else:
-        hue_peak = 0.0
-    dark = float(np.mean(v < 60))
     return np.array(
-        [hivis.sum() / n, yellow.sum() / n, orange.sum() / n, fluor.sum() / n, stripe.sum() / n,
-         stripe_rows, hue_peak, dark],
+        [hivis.sum() / n, yellow.sum() / n, orange.sum() / n, fluor.sum() / n, stripe.sum() / n, stripe_rows],
         np.float32,
-    )  # fmt: skip
+    )
 
 
 def helmet_features(img: np.ndarray) -> np.ndarray:

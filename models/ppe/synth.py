@@ -271,8 +271,11 @@ def render_shirt(big: np.ndarray, kp: np.ndarray, rng: np.random.Generator, scen
     mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(mask, [poly.astype(np.int32)], 1)
     orig = big.copy()
-    if rng.random() < 0.35:  # a yellow / orange / lime shirt
+    r = rng.random()
+    if r < 0.35:  # a yellow / orange / lime shirt
         hue, s, v = rng.choice([10.0, 22.0, 28.0, 35.0]), rng.uniform(90, 180), rng.uniform(120, 190)
+    elif r < 0.55:  # a vivid shirt of another colour (sportswear: blue, red, green, pink)
+        hue, s, v = rng.choice([0.0, 60.0, 100.0, 115.0, 150.0, 170.0]), rng.uniform(190, 255), rng.uniform(170, 255)
     else:
         hue, s, v = rng.uniform(0, 180), rng.uniform(30, 200), rng.uniform(40, 200)
     light = _shade(orig, mask) * _folds((h, w), rng) * scene[3]
