@@ -93,8 +93,9 @@ def ppe_regions(box: np.ndarray, keypoints: np.ndarray | None = None, *, min_sco
     top = max(eye_y - 0.95 * hs, y1 - 0.1 * hs)
     head = np.array([cx - half, top, cx + half, eye_y + 0.05 * hs], np.float32)
     if len(shoulders) == 2 and len(hips):
-        tx1, tx2 = float(min(shoulders[:, 0].min(), hips[:, 0].min())), float(
-            max(shoulders[:, 0].max(), hips[:, 0].max())
+        tx1, tx2 = (
+            float(min(shoulders[:, 0].min(), hips[:, 0].min())),
+            float(max(shoulders[:, 0].max(), hips[:, 0].max())),
         )
         ty1, ty2 = float(shoulders[:, 1].mean()), float(hips[:, 1].mean())
         if ty2 - ty1 < 0.15 * h:  # bent over or a wrong keypoint: keep a sane height

@@ -82,7 +82,9 @@ def _class_map(items: list[str]) -> dict[str, str]:
     for it in items:
         name, sep, meaning = it.rpartition("=")
         if not sep or not name or meaning not in MEANINGS:
-            raise UserError(f"--class-map {it!r}: expected CLASS=MEANING with MEANING one of {', '.join(MEANINGS)}", 2)
+            raise UserError(
+                f"--class-map {it!r}: expected CLASS=MEANING with MEANING one of {', '.join(MEANINGS)}", 2
+            )
         out[name] = meaning
     return out
 
@@ -95,7 +97,11 @@ def _backend(args: argparse.Namespace):
     folder = getattr(args, "model_dir", None) or str(model_dir())
     try:
         return create_ppe_backend(
-            args.ppe_backend, folder, weights=args.ppe_weights, class_map=_class_map(args.class_map), device="cpu"
+            args.ppe_backend,
+            folder,
+            weights=args.ppe_weights,
+            class_map=_class_map(args.class_map),
+            device="cpu",
         )
     except BackendUnavailable as e:
         raise UserError(f"ppe: {e}", 2) from None
@@ -202,7 +208,9 @@ def demo_video_run(after: float = 10.0) -> dict[str, float]:
         path = Path(tmp) / "site.yaml"
         path.write_text(yaml.safe_dump(cfg))
         url = f"sqlite:///{tmp}/ppe.db"
-        code = cli_main(["analyze", str(src), "--config", str(path), "--db", url, "--out", tmp, "--no-progress"])
+        code = cli_main(
+            ["analyze", str(src), "--config", str(path), "--db", url, "--out", tmp, "--no-progress"]
+        )
         if code != 0:
             raise UserError(f"bench --ppe: analysing the demo video failed (exit {code})", code)
         from app.modules.ppe.events import PPE_CHECK, PPE_VIOLATION

@@ -112,7 +112,9 @@ class PpeStage(Stage):
         """New zones and thresholds from the next frame on; open stays go on."""
         self.camera = camera
         self.cfg: PpeSettings = camera.modules.ppe
-        self.cadence = Cadence(every=self.cfg.every, classes=(PERSON_CLASS,), zone_types=(ZoneType.PPE.value,))
+        self.cadence = Cadence(
+            every=self.cfg.every, classes=(PERSON_CLASS,), zone_types=(ZoneType.PPE.value,)
+        )
         self._alerts = getattr(self, "_alerts", AlertBook("ppe", camera.id))
         self._zones_px, self._size = None, None
 
@@ -120,7 +122,11 @@ class PpeStage(Stage):
         if self._zones_px is None or self._size != (frame.width, frame.height):
             self._size = (frame.width, frame.height)
             self._zones_px = [
-                (z.id, tuple(z.ppe_items or self.cfg.required), to_pixels(z.points, frame.width, frame.height))
+                (
+                    z.id,
+                    tuple(z.ppe_items or self.cfg.required),
+                    to_pixels(z.points, frame.width, frame.height),
+                )
                 for z in self.camera.zones
                 if z.type == ZoneType.PPE
             ]
@@ -166,7 +172,9 @@ class PpeStage(Stage):
         for item in ITEMS:
             if n:
                 dets.set(f"ppe_{item}", probs[item])
-        for key in [k for k, s in self._stays.items() if k not in seen and frame.ts - s.last_ts > self.lost_after]:
+        for key in [
+            k for k, s in self._stays.items() if k not in seen and frame.ts - s.last_ts > self.lost_after
+        ]:
             records.extend(self._finish(key))
         for tid in [t for t in self._votes if not any(k[0] == t for k in self._stays)]:
             del self._votes[tid]

@@ -174,7 +174,13 @@ class YoloPpeBackend(PpeBackend):
         from models.ultra import UltralyticsModel
 
         self.model = UltralyticsModel(
-            str(weights), None, task="detect", tasks=("detect",), device=device, threads=threads, what="PPE YOLO"
+            str(weights),
+            None,
+            task="detect",
+            tasks=("detect",),
+            device=device,
+            threads=threads,
+            what="PPE YOLO",
         )
         names = self.model.model.names
         mapping = {**DEFAULT_CLASS_MAP, **{norm(k): v for k, v in (class_map or {}).items()}}

@@ -101,8 +101,8 @@ def helmet_features(img: np.ndarray) -> np.ndarray:
 def crop(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     """The pixels of ``box`` (clipped to the image), None when smaller than :data:`MIN_SIDE`."""
     H, W = image.shape[:2]
-    x1, y1 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
-    x2, y2 = min(W, int(round(box[2]))), min(H, int(round(box[3])))
+    x1, y1 = max(0, round(box[0])), max(0, round(box[1]))
+    x2, y2 = min(W, round(box[2])), min(H, round(box[3]))
     if x2 - x1 < MIN_SIDE or y2 - y1 < MIN_SIDE:
         return None
     return image[y1:y2, x1:x2]
@@ -123,7 +123,9 @@ class Logistic:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5) -> Logistic:
+    def fit(
+        cls, x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5
+    ) -> Logistic:
         """Fit by gradient descent (deterministic: zero start, full batch)."""
         x = np.asarray(x, np.float64)
         y = np.asarray(y, np.float64)

@@ -218,7 +218,11 @@ def render_vest(big: np.ndarray, kp: np.ndarray, rng: np.random.Generator, scene
     down = (poly[2] + poly[3]) / 2 - neck
     cv2.fillPoly(
         mask,
-        [np.array([ls * 0.7 + rs * 0.3, ls * 0.3 + rs * 0.7, neck + down * rng.uniform(0.2, 0.45)], np.int32)],
+        [
+            np.array(
+                [ls * 0.7 + rs * 0.3, ls * 0.3 + rs * 0.7, neck + down * rng.uniform(0.2, 0.45)], np.int32
+            )
+        ],
         0,
     )  # the neck opening
     orig = big.copy()
@@ -237,7 +241,7 @@ def render_vest(big: np.ndarray, kp: np.ndarray, rng: np.random.Generator, scene
             y = poly[:, 1].min() + frac * (poly[:, 1].max() - poly[:, 1].min())
             cv2.line(stripes, (0, int(y)), (w, int(y)), 1, t)
         if r > 0.45:  # braces over the shoulders
-            for p, q in ((poly[0], poly[3]), (poly[1], poly[2])):
+            for p, _q in ((poly[0], poly[3]), (poly[1], poly[2])):
                 a = p * 0.75 + neck * 0.25
                 cv2.line(stripes, tuple(a.astype(int)), tuple((a + down * 0.45).astype(int)), 1, t)
         stripes &= mask
@@ -245,13 +249,17 @@ def render_vest(big: np.ndarray, kp: np.ndarray, rng: np.random.Generator, scene
     _occlude(big, orig, kp, mask, rng)
 
 
-def _occlude(big: np.ndarray, orig: np.ndarray, kp: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> None:
+def _occlude(
+    big: np.ndarray, orig: np.ndarray, kp: np.ndarray, mask: np.ndarray, rng: np.random.Generator
+) -> None:
     """Arms in front of the torso keep their real pixels; sometimes a carried box covers part of it."""
     sw = np.linalg.norm(_pt(kp, 5) - _pt(kp, 6))
     arms = np.zeros(mask.shape, np.uint8)
     for a, b in ((7, 9), (8, 10), (5, 7), (6, 8)):
         if kp[a, 2] >= 0.3 and kp[b, 2] >= 0.3:
-            cv2.line(arms, tuple(_pt(kp, a).astype(int)), tuple(_pt(kp, b).astype(int)), 1, max(2, int(0.22 * sw)))
+            cv2.line(
+                arms, tuple(_pt(kp, a).astype(int)), tuple(_pt(kp, b).astype(int)), 1, max(2, int(0.22 * sw))
+            )
     inside = arms & mask
     if inside.sum() and rng.random() < 0.7:
         big[inside > 0] = orig[inside > 0]
@@ -261,7 +269,9 @@ def _occlude(big: np.ndarray, orig: np.ndarray, kp: np.ndarray, mask: np.ndarray
             cx, cy = rng.choice(xs), rng.choice(ys)
             bw, bh = int(rng.uniform(0.4, 0.9) * sw), int(rng.uniform(0.3, 0.6) * sw)
             col = _hsv_bgr(rng.uniform(10, 20), rng.uniform(80, 140), rng.uniform(110, 170))
-            cv2.rectangle(big, (int(cx - bw / 2), int(cy)), (int(cx + bw / 2), int(cy + bh)), col.tolist(), -1)
+            cv2.rectangle(
+                big, (int(cx - bw / 2), int(cy)), (int(cx + bw / 2), int(cy + bh)), col.tolist(), -1
+            )
 
 
 def render_shirt(big: np.ndarray, kp: np.ndarray, rng: np.random.Generator, scene: np.ndarray) -> None:
@@ -275,7 +285,11 @@ def render_shirt(big: np.ndarray, kp: np.ndarray, rng: np.random.Generator, scen
     if r < 0.35:  # a yellow / orange / lime shirt
         hue, s, v = rng.choice([10.0, 22.0, 28.0, 35.0]), rng.uniform(90, 180), rng.uniform(120, 190)
     elif r < 0.55:  # a vivid shirt of another colour (sportswear: blue, red, green, pink)
-        hue, s, v = rng.choice([0.0, 60.0, 100.0, 115.0, 150.0, 170.0]), rng.uniform(190, 255), rng.uniform(170, 255)
+        hue, s, v = (
+            rng.choice([0.0, 60.0, 100.0, 115.0, 150.0, 170.0]),
+            rng.uniform(190, 255),
+            rng.uniform(170, 255),
+        )
     else:
         hue, s, v = rng.uniform(0, 180), rng.uniform(30, 200), rng.uniform(40, 200)
     light = _shade(orig, mask) * _folds((h, w), rng) * scene[3]
@@ -291,11 +305,17 @@ def _head_geometry(kp: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, float]:
     hw = max(0.55 * sw, 0.085 * (box[3] - box[1]) * SCALE)
     if len([i for i in (3, 4) if kp[i, 2] >= 0.3]) == 2:
         hw = max(hw, 1.25 * np.linalg.norm(_pt(kp, 3) - _pt(kp, 4)))
-    c = np.mean(pts, axis=0) if pts else np.array([(box[0] + box[2]) / 2, box[1] + 0.09 * (box[3] - box[1])]) * SCALE
+    c = (
+        np.mean(pts, axis=0)
+        if pts
+        else np.array([(box[0] + box[2]) / 2, box[1] + 0.09 * (box[3] - box[1])]) * SCALE
+    )
     return c, float(min(hw, 0.2 * (box[3] - box[1]) * SCALE))
 
 
-def render_helmet(big: np.ndarray, kp: np.ndarray, box: np.ndarray, rng: np.random.Generator, scene: np.ndarray) -> None:
+def render_helmet(
+    big: np.ndarray, kp: np.ndarray, box: np.ndarray, rng: np.random.Generator, scene: np.ndarray
+) -> None:
     """Draw a hard hat on the head (in place)."""
     c, hw = _head_geometry(kp, box)
     name = rng.choice(list(HELMET_BGR), p=HELMET_P)
@@ -306,18 +326,37 @@ def render_helmet(big: np.ndarray, kp: np.ndarray, box: np.ndarray, rng: np.rand
     ax, ay = int(0.66 * hw * rng.uniform(0.95, 1.1)), int(0.7 * hw * rng.uniform(0.9, 1.05))
     tilt = rng.uniform(-12, 12)
     cv2.ellipse(mask, (int(c[0]), int(cy)), (ax, ay), tilt, 180, 360, 1, -1)
-    cv2.ellipse(mask, (int(c[0]), int(cy)), (int(ax * 1.18), max(2, int(0.1 * hw))), tilt, 0, 360, 1, -1)  # brim
+    cv2.ellipse(
+        mask, (int(c[0]), int(cy)), (int(ax * 1.18), max(2, int(0.1 * hw))), tilt, 0, 360, 1, -1
+    )  # brim
     yy = np.mgrid[0:h, 0:w][0].astype(np.float32)
     light = np.clip(1.15 - 0.45 * (yy - (cy - ay)) / max(ay, 1), 0.6, 1.2) * scene[3]
     _fill(big, mask, base * scene[:3], light, 0.8)
     hl = np.zeros((h, w), np.uint8)
-    cv2.ellipse(hl, (int(c[0] - 0.25 * ax), int(cy - 0.6 * ay)), (max(1, ax // 4), max(1, ay // 6)), -20, 0, 360, 1, -1)
+    cv2.ellipse(
+        hl,
+        (int(c[0] - 0.25 * ax), int(cy - 0.6 * ay)),
+        (max(1, ax // 4), max(1, ay // 6)),
+        -20,
+        0,
+        360,
+        1,
+        -1,
+    )
     _fill(big, hl & mask, np.minimum(base * 1.25 + 40, 255), np.full((h, w), scene[3], np.float32), 0.8)
     if rng.random() < 0.5:  # the ridge
-        cv2.line(big, (int(c[0]), int(cy - ay)), (int(c[0]), int(cy)), (base * 0.75 * scene[3]).tolist(), max(1, ax // 8))
+        cv2.line(
+            big,
+            (int(c[0]), int(cy - ay)),
+            (int(c[0]), int(cy)),
+            (base * 0.75 * scene[3]).tolist(),
+            max(1, ax // 8),
+        )
 
 
-def render_cap(big: np.ndarray, kp: np.ndarray, box: np.ndarray, rng: np.random.Generator, scene: np.ndarray) -> None:
+def render_cap(
+    big: np.ndarray, kp: np.ndarray, box: np.ndarray, rng: np.random.Generator, scene: np.ndarray
+) -> None:
     """A knitted cap or a baseball cap (a hard negative for the helmet)."""
     c, hw = _head_geometry(kp, box)
     h, w = big.shape[:2]
@@ -331,7 +370,16 @@ def render_cap(big: np.ndarray, kp: np.ndarray, box: np.ndarray, rng: np.random.
     cv2.ellipse(mask, (int(c[0]), int(cy)), (ax, ay), 0, 180, 360, 1, -1)
     if rng.random() < 0.5:  # the peak of a baseball cap
         side = 1 if rng.random() < 0.5 else -1
-        cv2.ellipse(mask, (int(c[0] + side * 0.5 * ax), int(cy)), (int(0.6 * ax), max(2, int(0.12 * hw))), 0, 0, 360, 1, -1)
+        cv2.ellipse(
+            mask,
+            (int(c[0] + side * 0.5 * ax), int(cy)),
+            (int(0.6 * ax), max(2, int(0.12 * hw))),
+            0,
+            0,
+            360,
+            1,
+            -1,
+        )
     knit = 1 + rng.uniform(0.1, 0.3) * (rng.random((h, w)).astype(np.float32) - 0.5)
     knit = cv2.GaussianBlur(knit, (0, 0), 1.5)
     _fill(big, mask, col * scene[:3], knit * scene[3], 0.8)

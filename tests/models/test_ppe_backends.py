@@ -34,7 +34,9 @@ def test_colour_backend_tells_rendered_vests_and_helmets_on_demo_people(people) 
     assert len(people) >= 8
     samples = make_set(7, "test", people=people, copies=3)
     assert {s.vest for s in samples} == {True, False} and {s.helmet for s in samples} == {True, False}
-    scores = evaluate(ColourBackend(), samples, keypoints_for(samples, MoveNetBackend(PoseSettings(threads=1))))
+    scores = evaluate(
+        ColourBackend(), samples, keypoints_for(samples, MoveNetBackend(PoseSettings(threads=1)))
+    )
     # far better than chance (a coin: 0.5); the full numbers are `storesight bench --ppe`'s
     assert scores["vest"].precision > 0.6 and scores["vest"].recall > 0.6
     assert scores["helmet"].precision > 0.6 and scores["helmet"].recall > 0.6
@@ -94,7 +96,9 @@ def yolo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _tiny_yolo(tmp_path_factory.mktemp("ppe_yolo"))
 
 
-def test_a_yolo_ppe_model_in_the_model_folder_replaces_the_builtin(yolo_folder: Path, demo_video: Path) -> None:
+def test_a_yolo_ppe_model_in_the_model_folder_replaces_the_builtin(
+    yolo_folder: Path, demo_video: Path
+) -> None:
     choice = create_ppe_backend("auto", yolo_folder, device="cpu", threads=1, confidence=0.001)
     be = choice.backend
     assert isinstance(be, YoloPpeBackend), choice.reason
@@ -115,8 +119,12 @@ def test_a_yolo_ppe_model_in_the_model_folder_replaces_the_builtin(yolo_folder: 
 
 
 def test_the_class_map_renames_and_a_model_meaning_nothing_falls_back(yolo_folder: Path) -> None:
-    mapped = create_ppe_backend("yolo", yolo_folder, class_map={"NO-Safety Vest": "ignore"}, device="cpu").backend
-    assert isinstance(mapped, YoloPpeBackend) and 3 not in {k for k, v in mapped.meaning.items() if v != "ignore"}
+    mapped = create_ppe_backend(
+        "yolo", yolo_folder, class_map={"NO-Safety Vest": "ignore"}, device="cpu"
+    ).backend
+    assert isinstance(mapped, YoloPpeBackend) and 3 not in {
+        k for k, v in mapped.meaning.items() if v != "ignore"
+    }
     nothing = {n: "ignore" for n in NAMES}
     choice = create_ppe_backend("auto", yolo_folder, class_map=nothing, device="cpu")
     assert isinstance(choice.backend, ColourBackend)

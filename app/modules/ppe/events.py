@@ -10,9 +10,7 @@ PPE_ALERT = EventType(
     alert=True, photo=True,
     description="A person has been in a PPE zone without a required item (helmet, vest) for the set time.",
 )  # fmt: skip
-PPE_ALERT_END = EventType(
-    "ppe", "alert_end", "PPE violation over", ("alert_id", "kind", "duration")
-)
+PPE_ALERT_END = EventType("ppe", "alert_end", "PPE violation over", ("alert_id", "kind", "duration"))
 PPE_VIOLATION = EventType(
     "ppe", "violation", "Worked without PPE",
     ("missing", "required", "duration", "helmet", "vest", "confidence"),

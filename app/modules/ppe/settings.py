@@ -25,7 +25,10 @@ class PpeSettings(ModuleSettings):
         "colour classifier on pose regions.",
     )
     weights: str = Field(
-        "", title="YOLO PPE model file", description="File name in the model folder (empty: ppe.pt).", max_length=200
+        "",
+        title="YOLO PPE model file",
+        description="File name in the model folder (empty: ppe.pt).",
+        max_length=200,
     )
     class_map: dict[str, Literal["helmet", "no_helmet", "vest", "no_vest", "ignore"]] = Field(
         default_factory=dict,
@@ -52,7 +55,11 @@ class PpeSettings(ModuleSettings):
         description="A required item missing (voted 'no') for this long inside the zone is a violation.",
     )
     window: float = Field(
-        3.0, ge=0.2, le=60.0, title="Vote window (s)", description="Each item is voted over this many seconds."
+        3.0,
+        ge=0.2,
+        le=60.0,
+        title="Vote window (s)",
+        description="Each item is voted over this many seconds.",
     )
     min_votes: int = Field(
         3, ge=1, le=100, title="Frames per vote", description="Fewer observations in the window: unknown."
@@ -71,4 +78,6 @@ class PpeSettings(ModuleSettings):
         "classifier a vest colour it does not know (e.g. blue).",
         max_length=500,
     )
-    save_photos: bool = Field(True, title="Save photos", description="Store the violator's crop with the events.")
+    save_photos: bool = Field(
+        True, title="Save photos", description="Store the violator's crop with the events."
+    )
