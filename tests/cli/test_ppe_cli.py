@@ -36,7 +36,7 @@ def test_check_prints_each_person_with_helmet_and_vest(capsys, bus: Path, tmp_pa
     assert set(r) >= {"image", "person", "box", "helmet", "helmet_confidence", "vest", "vest_confidence"}
     assert r["backend"] == "colour" and 0.0 <= r["vest_confidence"] <= 1.0
     x1, y1, x2, y2 = r["box"]
-    hx1, hy1, hx2, hy2 = r["helmet_region"]
+    hx1, _hy1, hx2, hy2 = r["helmet_region"]
     assert x1 - 40 <= hx1 < hx2 <= x2 + 40 and hy2 < y1 + 0.3 * (y2 - y1)  # the head is at the top
     # nobody on the photo wears a hi-vis vest
     assert not any(row["vest"] == "yes" for row in rows)
@@ -54,7 +54,9 @@ def test_unreadable_picture_is_exit_3_and_others_still_print(capsys, bus: Path, 
 def test_bad_backend_options_are_one_line_exit_2(capsys, bus: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run_cli(capsys, "ppe", "check", str(bus), "--class-map", "Hardhat=hat")
     assert code == 2 and "--class-map 'Hardhat=hat'" in one_error_line(err)
-    code, _, err = run_cli(capsys, "ppe", "check", str(bus), "--ppe-backend", "yolo", "--model-dir", str(tmp_path))
+    code, _, err = run_cli(
+        capsys, "ppe", "check", str(bus), "--ppe-backend", "yolo", "--model-dir", str(tmp_path)
+    )
     assert code == 2 and "no YOLO PPE model" in one_error_line(err)
     code, _, err = run_cli(capsys, "ppe")
     assert code == 2 and "give an action" in one_error_line(err)

@@ -42,7 +42,9 @@ def _ppe_store(url: str, data: Path):
     return store
 
 
-def test_dashboard_shows_ppe_compliance_and_the_events_list_violations_with_photos(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_shows_ppe_compliance_and_the_events_list_violations_with_photos(
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     store = _ppe_store(f"sqlite:///{tmp_path / 'p.db'}", tmp_path)
     page = DashboardPage(store)
     qtbot.addWidget(page)
@@ -56,7 +58,10 @@ def test_dashboard_shows_ppe_compliance_and_the_events_list_violations_with_phot
     assert card.value.text() == "50 %" and card.note.text() == "2 checked · 1 violation"
     rows = find_events(store, module="ppe", type="violation")
     assert len(rows) == 1 and rows[0].photos  # the violator's crop, head and torso outlined
-    assert event_words("ppe", "violation") == "Worked without PPE" and event_words("ppe", "alert") == "PPE violation"
+    assert (
+        event_words("ppe", "violation") == "Worked without PPE"
+        and event_words("ppe", "alert") == "PPE violation"
+    )
     assert (tmp_path / rows[0].photos[0].path).is_file()
 
 
