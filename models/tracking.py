@@ -244,6 +244,8 @@ def _occlusion_order(cost: np.ndarray, tracks: list[Any], dets: list[Any], weigh
         _crowded([t.xyxy for t in tracks])[:, None]
         | np.array([getattr(d, "crowded", False) for d in dets])[None, :]
     )
+    if not crowd.any():
+        return cost
     bottom_t = np.array([t.xyxy[3] for t in tracks], np.float64)
     height_t = np.array([max(float(t.xywh[3]), 1.0) for t in tracks])
     bottom_d = np.array([d.xyxy[3] for d in dets], np.float64)
