@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
     )
+    e.add_argument("--switches", action="store_true", help="also list every ID switch (frame, GT id, tracks)")
     from app.cli.doctor_cmd import add_parser as add_doctor_parser
 
     add_doctor_parser(sub, _add_common)
