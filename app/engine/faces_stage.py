@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,8 @@ from app.modules.faces.settings import FacesSettings
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two checks for changed enrolments during an analysis.
+RELOAD_SECONDS = 60.0
 #: Share of a person box's height searched for the face (from its top).
 HEAD_SHARE = 0.45
 #: Share of the box's height blurred when there are no keypoints (the head and some margin).
@@ -69,6 +72,7 @@ class FaceSetup:
         reason: which backend runs and why (for the log and the run summary).
         lock: serialises the backend between cameras (dlib's models are not re-entrant).
         visitors: the returning visitors (:class:`app.faces.visitors.VisitorBook`), None when off.
+        store, data_dir, threshold: where the gallery is reloaded from (:meth:`refresh`); None: never.
     """
 
     backend: Any
@@ -76,6 +80,35 @@ class FaceSetup:
     reason: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
     visitors: Any = None  # app.faces.visitors.VisitorBook when a camera recognises returning visitors
+    store: Any = None
+    data_dir: Any = None
+    threshold: float | None = None
+    every: float = RELOAD_SECONDS
+    _stamp: tuple[Any, ...] | None = None
+    _checked: float = -math.inf
+
+    def refresh(self, now: float) -> bool:
+        """Reload the gallery when enrolments or consents changed (checked every ``every`` seconds).
+
+        So an employee enrolled (or erased, or withdrawing consent) while the cameras run is
+        recognised (or forgotten) within a minute, without a restart. Returns whether it reloaded.
+        """
+        if self.store is None or self.data_dir is None or now - self._checked < self.every:
+            return False
+        self._checked = now
+        from app.faces.gallery import gallery_stamp, load_gallery
+
+        stamp = gallery_stamp(self.store)
+        if self._stamp is None:
+            self._stamp = stamp
+            return False
+        if stamp == self._stamp:
+            return False
+        gallery = load_gallery(self.store, self.data_dir, self.backend, threshold=self.threshold)
+        with self.lock:
+            self.gallery, self._stamp = gallery, stamp
+        log.info("faces: gallery reloaded, %d employee(s) enrolled", len(gallery.names))
+        return True
 
 
 def load_face_setup(site: SiteConfig, *, store: Any = None, data_dir: Any = None) -> FaceSetup | None:
@@ -111,7 +144,9 @@ def load_face_setup(site: SiteConfig, *, store: Any = None, data_dir: Any = None
     else:
         gallery = Gallery(np.zeros((0, b.dim), np.float32), [], {}, b.metric, cfg.threshold or b.threshold)
     log.info("faces: %s; %d employee(s) enrolled", choice.reason, len(gallery.names))
-    setup = FaceSetup(b, gallery, choice.reason)
+    setup = FaceSetup(b, gallery, choice.reason, store=store, data_dir=data_dir, threshold=cfg.threshold)
+    if store is not None:
+        setup.refresh(time.time())  # remembers the database's state now
     vcams = [c.modules.faces for c in cams if c.modules.faces.visitors]
     if vcams and store is not None and data_dir is not None:
         from app.faces.visitors import VisitorBook
@@ -293,6 +328,7 @@ class FaceIdentifier(Stage):
         """Look for faces on the due tracks; identify, alert, and report ended tracks."""
         n = len(dets)
         records: list[Record] = []
+        self.setup.refresh(time.time())
         sel = self._people.select(dets) & (dets.tracker_id >= 0) if n else np.zeros(0, bool)
         seen: set[int] = set()
         for i in np.flatnonzero(sel):

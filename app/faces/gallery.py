@@ -275,6 +275,17 @@ def load_gallery(
     return Gallery(arr, labels, names, backend.metric, thr, margin)
 
 
+def gallery_stamp(store: Store) -> tuple[Any, ...]:
+    """What the gallery depends on, in a few numbers (changes when anyone is enrolled, erased or consents)."""
+    with store.session() as s:
+        emb = s.execute(
+            select(func.count(), func.max(FaceEmbedding.id)).where(FaceEmbedding.employee_id.is_not(None))
+        ).one()
+        con = s.execute(select(func.count(), func.max(FaceConsent.id))).one()
+        act = s.scalar(select(func.count()).select_from(Employee).where(Employee.active.is_(True)))
+    return (*emb, *con, act)
+
+
 @dataclass(frozen=True, slots=True)
 class EnrolledRow:
     """One employee in ``faces list``."""

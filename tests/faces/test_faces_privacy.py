@@ -356,3 +356,24 @@ def test_returning_visitors_pseudonymous_and_erasable(
     assert apply_retention(store, tmp_path, event_days=3650, visitor_days=30, now=T0 + 41 * day).visitors == 1
     assert _count(store, select(func.count()).select_from(FaceEmbedding)) == 0
     store.close()
+
+
+def test_enrolment_during_a_run_is_picked_up(tmp_path: Path, dlib_backend, monkeypatch) -> None:
+    from app.engine.faces_stage import load_face_setup
+
+    monkeypatch.setenv("DEEPFACE_HOME", str(tmp_path))
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    emp = add_employee(store, "Barack Obama").id
+    site = _site(backend="dlib", unknown_alert=False)
+    setup = load_face_setup(site, store=store, data_dir=tmp_path)
+    assert setup is not None and len(setup.gallery) == 0
+    setup.every = 0.0  # check on every frame (60 s in the app)
+    ident = FaceIdentifier(site.cameras[0], setup, lost_after=1.0)
+    img, box = person_frame("obama2")
+    ident.process(Frame("door", 0, T0, img), d0 := _people(box, 1))
+    assert d0.data["face_employee_id"][0] is None  # nobody enrolled yet
+    record_consent(store, emp, True, basis="signed form")
+    enrol(store, tmp_path, dlib_backend, emp, [("obama", picture("obama"))])
+    recs = ident.process(Frame("door", 1, T0 + 1, img), d1 := _people(box, 2))
+    assert d1.data["face_employee_id"][0] == emp and [r.type for r in recs] == ["identified"]
+    store.close()
