@@ -1,7 +1,8 @@
 """Report sheet "Faces": per local hour and camera, identifications, unknown faces, visitors, demographics.
 
 From the period's ``faces`` events (:mod:`app.modules.faces.events`); left out of workbooks of sites
-that never ran the faces module. Demographics (age band, gender) appear only where a backend with
+that never ran the faces module. Its numbers are the metric catalogue's ``faces_identified``,
+``faces_unknown``, ``visitors_seen``, ``visitors_returning`` and ``demographics_tracks`` per hour. Demographics (age band, gender) appear only where a backend with
 those models ran (deepface); the camera stands for the department (a camera per department).
 
 Example:
@@ -20,6 +21,7 @@ from analytics.faces import AGE_BANDS
 from app.modules.faces.events import FACES_ALERT, FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
 from app.reports.sheets import Column, Scope, Sheet
 from app.store import stats
+from app.store.metrics import CATALOGUE
 from app.store.query import EventFilter, events
 from app.store.schema import Event
 
@@ -63,10 +65,14 @@ def faces(scope: Scope) -> Sheet | None:
     if not scope.cached("faces_used", probe):
         return None
     df = faces_by_hour(scope)
+    name = {
+        k: CATALOGUE[k].name
+        for k in ("faces_identified", "faces_unknown", "visitors_seen", "visitors_returning")
+    }
     cols = [Column("hour", "Hour", "datetime"), Column("camera", "Camera (department)"),
-            Column("identified", "Employees identified", "int"), Column("unknown", "Unknown faces in staff zones", "int"),
-            Column("visitors", "Visitors recognised", "int"), Column("returning", "Of them returning", "int"),
-            Column("female", "Women", "int"), Column("male", "Men", "int")]  # fmt: skip
+            Column("identified", name["faces_identified"], "int"), Column("unknown", name["faces_unknown"], "int"),
+            Column("visitors", name["visitors_seen"], "int"), Column("returning", name["visitors_returning"], "int"),
+            Column("female", "Women (demographics_tracks)", "int"), Column("male", "Men (demographics_tracks)", "int")]  # fmt: skip
     cols += [Column(b, f"Age {b}", "int") for b, _, _ in AGE_BANDS if b in df.columns]
     return Sheet(
         "faces", "Faces", df[[c.key for c in cols]], tuple(cols), empty_note="No face events in this period."
