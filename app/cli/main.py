@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
     )
+    from app.cli.doctor_cmd import add_parser as add_doctor_parser
+
+    add_doctor_parser(sub, _add_common)
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
@@ -243,6 +246,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "doctor":
+        from app.cli.doctor_cmd import cmd_doctor
+
+        return cmd_doctor
     if command == "plates":
         from app.cli import plates_cmd
 

@@ -71,6 +71,7 @@ def safe_url(url: str | URL) -> str:
     except (ArgumentError, ValueError):
         return "(unparseable URL)"
     if parsed.get_backend_name() == "sqlite" and not parsed.query:
+        # a file path as the user wrote it: SQLAlchemy would percent-encode C:\ as C%3A%5C
         return redact(f"{parsed.drivername}:///{parsed.database or ''}")
     return redact(parsed.render_as_string(hide_password=True))
 
