@@ -81,6 +81,7 @@ notifications:
   telegram: {{token: "{BOT_TOKEN}", chat_id: "-1001", events: ["*.*"], api_url: "{api.base_url}"}}
   webhooks:
     - {{id: ops, url: "{hook}", events: ["*.*"]}}
+    - {{id: down, url: "http://hookuser:{HOOK_PASSWORD}@127.0.0.1/hook?key={HOOK_KEY}", events: ["*.*"]}}
 """,
             encoding="utf-8",
         )
@@ -94,6 +95,7 @@ notifications:
             texts.extend([o, e])
             return code
 
+        cli("notify", "run", "--once", "--config", str(cfg), *dbarg, "-v")  # the outbox starts here
         assert cli("analyze", "file", "--config", str(cfg), "--out", str(out), "--no-progress", "-v") == 0
         assert cli("analyze", "door", "--config", str(cfg), "--out", str(out), "--no-progress", "-v") == 3
         assert cli("notify", "test", "--config", str(cfg), *dbarg, "-v") in (0, 1)
@@ -113,6 +115,7 @@ notifications:
     everything = {"output and log": "\n".join(texts), "database": _db_text(db), "files": _files_text(out)}
     assert "door" in everything["database"] and "127.0.0.1" in everything["database"]  # the camera is stored…
     assert any("notify" in t or "webhook" in t for t in texts)  # …and the channels did talk
+    assert "webhook:down" in everything["database"] and "last_error" in everything["database"]
     for where, text in everything.items():
         for secret in SECRETS:
             for spelling in _spellings(secret):
