@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
+    from app.cli.secrets_cmd import add_parser as add_secrets_parser
+
+    add_secrets_parser(sub, _add_common)
     return parser
 
 
@@ -250,6 +253,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.doctor_cmd import cmd_doctor
 
         return cmd_doctor
+    if command == "secrets":
+        from app.cli.secrets_cmd import cmd_secrets
+
+        return cmd_secrets
     if command == "plates":
         from app.cli import plates_cmd
 
