@@ -12,7 +12,7 @@ they are marked ``active = False`` when they leave the config.
 
 Example:
     >>> sorted(Base.metadata.tables)[:3]
-    ['alerts', 'analysis_runs', 'backgrounds']
+    ['alerts', 'analysis_runs', 'audit_log']
 """
 
 from __future__ import annotations
