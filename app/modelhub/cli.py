@@ -549,8 +549,11 @@ def cmd_train(args: argparse.Namespace, stop: threading.Event) -> int:
         if not sep:
             raise UserError(f"--map {pair!r}: write MODEL=MODULE", EXIT_BAD_ARGS)
         pairs.append((a.strip(), b.strip()))
+    model = args.model
+    if not Path(model).expanduser().is_file() and (folder / model).is_file():
+        model = str(folder / model)  # a .pt in the model folder (yolo11n.pt put there at install)
     spec = TrainSpec(
-        data=str(Path(args.data).expanduser().absolute()), model=args.model, epochs=args.epochs, imgsz=args.imgsz,
+        data=str(Path(args.data).expanduser().absolute()), model=model, epochs=args.epochs, imgsz=args.imgsz,
         device=device, batch=args.batch, name=name, capability=args.capability, model_dir=str(folder),
         class_map=tuple(pairs), export_onnx=args.onnx,
     )
