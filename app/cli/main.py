@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.faces_cmd import add_parser as add_faces_parser
+
+    add_faces_parser(sub, _add_common)
+    from app.cli.ppe_cmd import add_parser as add_ppe_parser
+
+    add_ppe_parser(sub, _add_common)
     e = sub.add_parser(
         "eval-tracking",
         help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
@@ -137,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
     )
+    e.add_argument("--switches", action="store_true", help="also list every ID switch (frame, GT id, tracks)")
     from app.cli.doctor_cmd import add_parser as add_doctor_parser
 
     add_doctor_parser(sub, _add_common)
@@ -149,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.users_cmd import add_parsers as add_users_parsers
 
     add_users_parsers(sub, _add_common)
+    from app.modelhub.cli import add_parsers as add_model_parsers
+
+    add_model_parsers(sub, _add_common)
     return parser
 
 
@@ -228,6 +238,18 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "faces", None) is not None:
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_bench_faces
+    if command == "bench" and getattr(args, "ppe", False):
+        from app.cli import ppe_cmd
+
+        return ppe_cmd.cmd_bench_ppe
+    if command == "ppe":
+        from app.cli import ppe_cmd
+
+        return ppe_cmd.cmd_ppe
     if command == "bench" and getattr(args, "plates", False):
         from app.cli import plates_cmd
 
@@ -252,6 +274,14 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "faces":
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_faces
+    if command in ("models", "train", "dataset"):
+        from app.modelhub import cli as modelhub_cli
+
+        return modelhub_cli.handler(command)
     if command == "doctor":
         from app.cli.doctor_cmd import cmd_doctor
 

@@ -127,7 +127,9 @@ class DashboardPage(QWidget):
             "visit_time": KpiCard("Typical time in store"),
             "peak": KpiCard("Busiest zone"),
             "dwell": KpiCard("Typical stay in a zone"),
+            "ppe": KpiCard("PPE compliance"),
         }
+        self.cards["ppe"].setVisible(False)  # shown where the PPE module ran
         cards = QHBoxLayout()
         for c in self.cards.values():
             cards.addWidget(c, 1)
@@ -271,6 +273,7 @@ class DashboardPage(QWidget):
         self.cards["dwell"].set_value(
             fmt_duration(k["median_dwell_s"]), f"median of {k['stays']} stays" if k["stays"] else ""
         )
+        self._show_ppe(d)
         camera = self.camera_box.currentText()
         self.note.setText(
             f"{camera} · {self.period.text()} · {who} · times in {d.tz}"
@@ -280,6 +283,17 @@ class DashboardPage(QWidget):
         self.warning.setVisible(bool(result.warning))
         self._draw(d)
         self.loaded.emit()
+
+    def _show_ppe(self, d: Dashboard) -> None:
+        """The PPE card: compliance over the PPE zones (the catalogue's ``ppe_compliance``), if any ran."""
+        card, p = self.cards["ppe"], d.ppe
+        card.setVisible(not p.empty)
+        if p.empty:
+            return
+        told = int(p.ppe_checked.sum() - p.ppe_unknown.sum())
+        ok, viol = int(p.ppe_compliant.sum()), int(p.ppe_violations.sum())
+        card.set_value(f"{100 * ok / told:.0f} %" if told else "–",
+                       f"{told} checked · {viol} violation{'s' * (viol != 1)}")  # fmt: skip
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         """Redraw the funnel for the new width (its group names are shortened to fit)."""
