@@ -31,8 +31,9 @@ TAB_PERMISSION = {
     "Events": "alerts",
     "Staff": "staff",
     "Plates": "reports",
+    "Models": "settings",
     "Settings": "settings",
-}
+}  # a tab not listed needs "settings" (admin only)
 
 
 class LoginDialog(QDialog):
