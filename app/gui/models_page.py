@@ -64,6 +64,8 @@ def _accuracy(e: ModelEntry) -> str:
         return f"mAP50 {m['mAP50']:.3f} · 50-95 {m.get('mAP50-95', 0):.3f}"
     if "exact_plate_reads" in m:
         return f"{m['exact_plate_reads']:.1%} exact reads"
+    if isinstance(m.get("accuracy"), dict):
+        return "tuning: " + ", ".join(f"{k} {v:.2f}" for k, v in m["accuracy"].items())
     return ""
 
 

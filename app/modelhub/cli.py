@@ -176,6 +176,8 @@ def _accuracy_text(metrics: dict[str, Any]) -> str:
         return f"mAP50 {metrics['mAP50']:.3f}, mAP50-95 {metrics.get('mAP50-95', 0):.3f}"
     if "exact_plate_reads" in metrics:
         return f"exact reads {metrics['exact_plate_reads']:.1%} (synthetic val)"
+    if isinstance(metrics.get("accuracy"), dict):
+        return "tuning set: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["accuracy"].items())
     return "—"
 
 
