@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.events import EventType
 
 SHELF_REFERENCE = EventType(
-    "shelf", "reference", "Shelf reference captured", ("rows", "columns", "captured"), photo=True,
+    "shelf", "reference", "Shelf reference captured", ("rows", "columns", "captured", "source"), photo=True,
     description="The full-shelf picture a shelf zone is measured against (captured when nobody stood in front).",
 )  # fmt: skip
 SHELF_GAP_START = EventType(

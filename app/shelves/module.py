@@ -2,8 +2,10 @@
 
 Events (module ``shelf``):
 
-- ``reference`` — the full reference a zone is measured against (captured automatically from
-  the first frame nobody stands in front of the shelf, when none was configured); photo.
+- ``reference`` — the full reference a zone is measured against: captured automatically from
+  the first frame nobody stands in front of the shelf when none was configured or stored, or
+  re-captured while running (``storesight shelf reference``, the zone editor); photo. Captured
+  references are kept in the data folder (:mod:`app.shelves.references`) and survive restarts.
 - ``gap_start`` — a segment has been empty (≥ ``gap_on``) for ``confirm`` seconds; ``ts`` is when
   it began; payload: segment, row, column, fraction, decided (when it was confirmed); photo
   with the segment outlined.
@@ -29,7 +31,9 @@ from analytics.shelf import GapEvent, GapTracker, lost_sales
 from analytics.types import Detections, Frame
 from app.config import ZoneConfig, ZoneType
 from app.engine.modules import CameraContext, Module, Record
+from app.errors import UserError
 from app.paths import model_dir
+from app.shelves import references
 from app.shelves.settings import ShelfSettings, ShelfZoneSettings
 from app.store.records import EventRecord, PhotoRecord
 from models.shelf import ShelfGeometry, create_meter
@@ -80,6 +84,8 @@ class _Shelf:
     shoppers: dict[int, set[int]] = field(default_factory=dict)  # open gap's segment → track ids seen
     alert_ids: dict[int, str] = field(default_factory=dict)
     failed: str | None = None
+    stamp: float | None = None  # the stored reference file's time (a re-capture changes it)
+    empty: np.ndarray | None = None
 
 
 class ShelfGapModule(Module):
@@ -98,6 +104,35 @@ class ShelfGapModule(Module):
         self._next_ts = -np.inf
         self.backend_reason = ""
         self._model_dir = str(ctx.site.detector.model_dir or model_dir())
+        self._data_dir = ctx.data_dir
+
+    def _stored(self, sh: _Shelf, size: tuple[int, int]) -> np.ndarray | None:
+        """The reference kept in the data folder (resized to the frame), or None."""
+        if self._data_dir is None:
+            return None
+        sh.stamp = references.stamp(self._data_dir, self.ctx.camera.id, sh.zone.id)
+        img = references.load_reference(self._data_dir, self.ctx.camera.id, sh.zone.id)
+        if img is not None and (img.shape[1], img.shape[0]) != size:
+            log.warning(
+                "shelf zone %s: stored reference is %d×%d, the camera %d×%d: resized (capture it again)",
+                sh.zone.id, img.shape[1], img.shape[0], *size,
+            )  # fmt: skip
+            img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+        return img
+
+    def _reference_event(self, sh: _Shelf, frame: Frame, ref: np.ndarray, source: str) -> EventRecord:
+        assert sh.geo is not None
+        photo = outline_photo(ref, sh.geo, [])
+        payload = {"rows": sh.cfg.rows, "columns": sh.cfg.columns, "captured": source == "auto", "source": source}
+        return EventRecord(
+            frame.camera_id, frame.ts, NAME, "reference", None, sh.zone.id, payload, photos=(photo,) if photo else ()
+        )
+
+    def _make_meter(self, sh: _Shelf, ref: np.ndarray) -> None:
+        assert sh.geo is not None
+        sh.meter, self.backend_reason = create_meter(
+            sh.geo, ref, backend=self.settings.backend, model_dir=self._model_dir, empty_example=sh.empty
+        )
 
     def _setup(self, sh: _Shelf, frame: Frame, people: np.ndarray) -> list[Record]:
         corners = to_pixels(sh.zone.points, frame.width, frame.height)
@@ -109,36 +144,53 @@ class ShelfGapModule(Module):
         size = (frame.width, frame.height)
         try:
             ref = _load(sh.cfg.reference, "reference", size)
-            empty = _load(sh.cfg.empty_example, "empty example", size)
+            sh.empty = _load(sh.cfg.empty_example, "empty example", size)
         except FileNotFoundError as e:
             sh.failed = str(e)
             log.warning("shelf zone %s: %s", sh.zone.id, e)
             return []
+        sh.geo = geo
         out: list[Record] = []
+        if ref is None:
+            ref = self._stored(sh, size)
         if ref is None:  # capture: the first frame nobody stands in front of the shelf
             x1, y1 = corners.min(axis=0)
             x2, y2 = corners.max(axis=0)
             if any(b[0] < x2 and b[2] > x1 and b[1] < y2 and b[3] > y1 for b in people):
+                sh.geo = None
                 return []
             ref = frame.image.copy()
-            photo = outline_photo(ref, geo, [])
-            out.append(
-                EventRecord(
-                    frame.camera_id, frame.ts, NAME, "reference", None, sh.zone.id,
-                    {"rows": sh.cfg.rows, "columns": sh.cfg.columns, "captured": True},
-                    photos=(photo,) if photo else (),
-                )
-            )
-        sh.meter, self.backend_reason = create_meter(
-            geo, ref, backend=self.settings.backend, model_dir=self._model_dir, empty_example=empty
-        )
-        sh.geo = geo
+            if self._data_dir is not None:
+                try:
+                    references.save_reference(
+                        self._data_dir, self.ctx.camera.id, sh.zone.id, ref, source="auto", ts=frame.ts
+                    )
+                    sh.stamp = references.stamp(self._data_dir, self.ctx.camera.id, sh.zone.id)
+                except UserError as e:  # measured all the same; captured again after a restart
+                    log.warning("shelf zone %s: %s", sh.zone.id, e)
+            out.append(self._reference_event(sh, frame, ref, "auto"))
+        self._make_meter(sh, ref)
         s = self.settings
         sh.tracker = GapTracker(
             geo.segments, on=s.gap_on, off=min(s.gap_off, s.gap_on - 0.01), confirm=s.confirm, clear=s.clear,
             window=max(s.interval * 3, 30.0), alert_after=s.alert_after,
         )  # fmt: skip
         return out
+
+    def _recaptured(self, sh: _Shelf, frame: Frame) -> list[Record]:
+        """Measure against a reference captured again while running (its file changed)."""
+        if self._data_dir is None or sh.cfg.reference:
+            return []
+        now = references.stamp(self._data_dir, self.ctx.camera.id, sh.zone.id)
+        if now is None or now == sh.stamp:
+            return []
+        ref = self._stored(sh, (frame.width, frame.height))
+        if ref is None:
+            return []
+        self._make_meter(sh, ref)
+        info = references.reference_info(self._data_dir, self.ctx.camera.id, sh.zone.id)
+        log.info("shelf zone %s: measuring against the re-captured reference", sh.zone.id)
+        return [self._reference_event(sh, frame, ref, info.source if info and info.source else "recaptured")]
 
     def process(self, frame: Frame, dets: Detections) -> list[Record]:
         """Measure the shelves when their interval has passed; note shoppers in front of open gaps."""
@@ -161,6 +213,7 @@ class ShelfGapModule(Module):
             if sh.meter is None:
                 out += self._setup(sh, frame, boxes)
                 continue
+            out += self._recaptured(sh, frame)
             reading = sh.meter.measure(frame.image, boxes)  # type: ignore[attr-defined]
             assert sh.tracker is not None
             for ev in sh.tracker.update(frame.ts, reading.fraction, reading.valid):

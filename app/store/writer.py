@@ -165,6 +165,11 @@ class StoreWriter:
         self._thread = threading.Thread(target=self._loop, name="store-writer", daemon=True)
         self._started = False
 
+    @property
+    def data_dir(self) -> Path:
+        """The data folder photos and backgrounds go to."""
+        return self._data_dir
+
     # --- API used by the engine -------------------------------------------------------------
 
     def start(self) -> StoreWriter:
