@@ -177,8 +177,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             else f"≈ {z.lost_value:,.2f} (from {z.shoppers} shoppers, conversion {z.conversion:.0%}, "
             f"purchase {z.basket_value:,.2f})"
         )  # fmt: skip
-        body.append([z.camera, z.zone, z.gaps, z.open_gaps, f"{z.gap_hours:.2f}", fmt_duration(z.restock_median_s), est])
-    print(table(["camera", "shelf", "gaps", "not refilled", "gap hours", "restock (median)", "lost sales (estimate)"], body))
+        body.append([z.camera, z.zone, z.gaps, z.open_gaps, z.open_now, f"{z.gap_hours:.2f}",
+                     fmt_duration(z.restock_median_s), est])  # fmt: skip
+    print(table(["camera", "shelf", "gaps", "not refilled", "open now", "gap hours", "restock (median)",
+                 "lost sales (estimate)"], body))  # fmt: skip
     print("gap hours: segment-hours (one segment empty for 1 h = 1). Lost sales is an estimate from your conversion "
           "and purchase value, per gap: gap's share of the shelf × shoppers at the shelf during it.")  # fmt: skip
     return 0
