@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
 
         self.cameras = CamerasPage(document, controller.snapshots)
-        self.zones = ZoneEditor(document, snapshot=self.camera_picture)
+        self.zones = ZoneEditor(document, snapshot=self.camera_picture, data_dir=self.data_dir)
         self.dashboard = DashboardPage(store)
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
