@@ -84,10 +84,12 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
     from app.shelves.stats import open_gaps
 
     rows: list[dict[str, object]] = []
+    listed: set[tuple[object, ...]] = set()
     for e in _mine(scope, queries.events(scope.store, None, "shelf", "gap", scope.since, scope.until, limit=None,
                                          newest_first=False)):  # fmt: skip
         p = e.payload
         cam, zone = _names(scope, e.camera, e.zone)
+        listed.add((e.camera, e.zone, p.get("segment"), round(e.ts, 3)))
         rows.append({
             "start": stats.local_time(e.ts, scope.tz),
             "end": stats.local_time(e.ts_end, scope.tz) if e.ts_end else None,
@@ -97,8 +99,8 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
             "status": "refilled" if p.get("refilled") else "not refilled when the run ended",
         })  # fmt: skip
     wanted = {c.config_id for c in scope.cameras}
-    for g in open_gaps(scope.store, since=scope.since, until=scope.until):
-        if scope.all_cameras or g.camera in wanted:
+    for g in open_gaps(scope.store, since=scope.since, until=scope.until):  # begun in the period, open at its end
+        if (scope.all_cameras or g.camera in wanted) and (g.camera, g.zone, g.segment, round(g.since, 3)) not in listed:
             cam, zone = _names(scope, g.camera, g.zone)
             rows.append({"start": stats.local_time(g.since, scope.tz), "end": None, "camera": cam, "shelf": zone,
                          "row": g.row, "segment": g.column, "duration_s": None, "restock_s": None,

@@ -30,7 +30,7 @@ class ShelfZoneSummary:
         zone: zone config id.
         gaps: gaps that started in the period (ended ones: a ``gap`` event).
         open_gaps: of those, not refilled by the end of their run.
-        open_now: gaps still open (a ``gap_start`` with no ``gap`` yet: the analysis is running).
+        open_now: gaps open at the end of the period (or now), whenever they began.
         gap_hours: segment-hours of gap (a segment empty for 1 h = 1).
         restock_median_s: median seconds from gap start to refilled (refilled gaps only).
         shoppers: people at the shelf while it had a gap (summed over gaps).
@@ -76,14 +76,19 @@ class OpenGap:
 def open_gaps(
     store: Store, *, camera: str | None = None, since: float | None = None, until: float | None = None
 ) -> list[OpenGap]:
-    """Gaps that started in [since, until) and have not ended (no ``gap`` event with the same start)."""
+    """Gaps open at ``until`` (None: now): started before it, at or after ``since``, and not ended before it.
+
+    A gap has ended when its ``gap`` event (same camera, zone, segment and start) ends before
+    ``until``; pass ``since=None`` for every gap open then, however long ago it began.
+    """
     starts = queries.events(store, camera, module="shelf", type="gap_start", since=since, until=until, limit=None,
                             newest_first=False)  # fmt: skip
     if not starts:
         return []
     ended = {
         (e.camera, e.zone, e.payload.get("segment"), round(e.ts, 3))
-        for e in queries.events(store, camera, module="shelf", type="gap", since=since, until=None, limit=None)
+        for e in queries.events(store, camera, module="shelf", type="gap", since=since, until=until, limit=None)
+        if until is None or (e.ts_end if e.ts_end is not None else e.ts) < until
     }
     return [
         OpenGap(e.camera, e.zone or "?", int(e.payload.get("segment", 0)), int(e.payload.get("row", 1)),
@@ -102,7 +107,7 @@ def shelf_summary(
     for r in rows:
         by[(r.camera, r.zone or "?")].append(r)
     now: dict[tuple[str, str], int] = defaultdict(int)
-    for g in open_gaps(store, camera=camera, since=since, until=until):
+    for g in open_gaps(store, camera=camera, since=None, until=until):
         now[(g.camera, g.zone)] += 1
         by.setdefault((g.camera, g.zone), [])
     out = []

@@ -136,7 +136,8 @@ _DEFS = (
               "median empty fraction over a minute stayed ≥ gap_on for the confirm time, counted once per "
               "segment and gap (shelf module)."),
     MetricDef("shelf_open_now", "Gaps open now", "count", "shelf",
-              "Gaps that started in the period and are still open (confirmed, not refilled yet)."),
+              "Gaps open at the end of the period (now, for a period not over yet): confirmed before it, "
+              "whenever they began, and not refilled (or their run ended) before it."),
     MetricDef("shelf_gap_hours", "Gap hours", "hours", "shelf",
               "Segment-hours of the ended gaps: each gap's start (backdated to the first empty reading) to its "
               "end, summed (one segment empty for 1 h = 1)."),
