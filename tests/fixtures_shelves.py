@@ -1,7 +1,8 @@
 """A database with shelf gaps and left items written by the real modules (for the report and GUI tests).
 
 The shelf module measures rendered shelf pictures (:mod:`app.shelves.sim`): segment 1 (row 1,
-segment 2) empties at 60 s and is refilled at 300 s while shoppers pass below the shelf; segment 6
+segment 2) empties at 60 s and is refilled at 300 s while shoppers pass below the shelf (one
+reaches into it: a wrist keypoint inside the segment); segment 6
 (row 2, segment 3) empties at 360 s and is still open at the end (no ``gap`` event yet). The
 objects module's event records are made by its own ``_records`` from a left-bag decision on a
 demo-video frame (the detection itself is tested on video in tests/engine).
@@ -27,6 +28,7 @@ from app.store.records import EventRecord
 from app.store.schema import RunStatus
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter
+from models.shelf import ShelfGeometry
 
 #: 2026-12-01 09:00 UTC: the start of the shelf's day.
 T0 = 1_796_115_600.0
@@ -60,6 +62,7 @@ def shelf_records(data_dir: Path) -> tuple[SiteConfig, list, np.ndarray]:
     x1 = float(np.min(scene.corners[:, 0]))
     y2 = float(np.max(scene.corners[:, 1]))
     records: list = []
+    reach_at = ShelfGeometry(scene.corners, rows=3, columns=4).segment_polygon(1).mean(axis=0)
     img = scene.camera(np.ones(len(scene.products), bool))
     for k, t in enumerate(np.arange(0.0, END, 2.5)):
         present = np.ones(len(scene.products), bool)
@@ -71,6 +74,10 @@ def shelf_records(data_dir: Path) -> tuple[SiteConfig, list, np.ndarray]:
         if 100 <= t < 200 and int(t) % 20 < 5:  # a shopper passing below the shelf (touches the zone's box)
             box = [[x1 + 40, y2 - 4, x1 + 120, y2 + 150]]
             dets = Detections(box, [0.9], [0], tracker_id=[int(t) // 20])
+            if int(t) // 20 == 7:  # … this one reaches into the empty segment (pose keypoints)
+                kp = np.zeros((1, 17, 3), np.float32)
+                kp[0, 10] = (*reach_at, 0.9)
+                dets.set("keypoints", kp)
         else:
             dets = Detections.empty()
         records += mod.process(Frame("aisle", k, T0 + t, img), dets)

@@ -55,6 +55,8 @@ def details(ev: EventRow) -> str:
         parts.append(f"row {p['row']} segment {p.get('column', '?')}, {float(p.get('fraction', 0.0)):.0%} empty")
         if p.get("restock_s") is not None:
             parts.append(f"restocked after {float(p['restock_s']) / 60:.0f} min")
+        if p.get("reached") is not None:
+            parts.append(f"{p['reached']} reached into it")
         if (p.get("lost_sales") or {}).get("estimate") is not None:
             parts.append(f"lost sales ≈ {float(p['lost_sales']['estimate']):,.2f} (estimate)")
     if ev.module == "objects" and p.get("label"):  # an item left behind or missing

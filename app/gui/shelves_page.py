@@ -55,7 +55,7 @@ from app.store.queries import EventRow, PhotoRow
 LiveFrame = Callable[[str], np.ndarray | None]
 
 COLUMNS = ("Began", "Row", "Segment", "Duration", "Restock time", "Empty (peak)", "Shoppers",
-           "Lost sales (estimate)", "Status")  # fmt: skip
+           "Reached in (pose)", "Lost sales (estimate)", "Status")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -396,7 +396,7 @@ class ShelvesPage(QWidget):
         for i, (kind, item) in enumerate(rows):
             if isinstance(item, OpenGap):
                 cells = (fmt_time(item.since, self.tz), str(item.row), str(item.column),
-                         fmt_duration(max(0.0, now - item.since)), "–", f"{item.fraction:.0%}", "–", "–",
+                         fmt_duration(max(0.0, now - item.since)), "–", f"{item.fraction:.0%}", "–", "–", "–",
                          "open: still empty")  # fmt: skip
             else:
                 p = item.payload
@@ -405,6 +405,7 @@ class ShelvesPage(QWidget):
                     fmt_time(item.ts, self.tz), str(p.get("row", "")), str(p.get("column", "")),
                     fmt_duration(p.get("duration")), fmt_duration(p.get("restock_s")),
                     f"{float(p.get('fraction', 0.0)):.0%}", str(p.get("shoppers", "")),
+                    "–" if p.get("reached") is None else str(p["reached"]),
                     "–" if est is None else f"≈ {float(est):,.2f}",
                     "refilled" if p.get("refilled") else "not refilled when the analysis stopped",
                 )  # fmt: skip

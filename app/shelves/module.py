@@ -13,7 +13,8 @@ Events (module ``shelf``):
   and notifications show it; ``kind`` ``shelf_gap``); ended when refilled.
 - ``gap`` — the gap is over (refilled, or the stream ended): ``ts`` start, ``ts_end`` end; payload:
   duration and restock time (seconds, start → refilled), peak fraction, shoppers at the shelf
-  during the gap, and — when the zone has a purchase value and conversion — the lost-sales
+  during the gap, ``reached`` (of the tracks, those whose wrist went into the empty segment —
+  with pose keypoints on the camera; None without them), and — when the zone has a purchase value and conversion — the lost-sales
   estimate with its inputs; photo with the segment outlined, from when the gap was confirmed.
 """
 
@@ -27,6 +28,7 @@ import cv2
 import numpy as np
 
 from analytics.geometry import to_pixels
+from analytics.pose import WRISTS
 from analytics.shelf import GapEvent, GapTracker, lost_sales
 from analytics.types import Detections, Frame
 from app.config import ZoneConfig, ZoneType
@@ -40,6 +42,8 @@ from models.shelf import ShelfGeometry, create_meter
 
 log = logging.getLogger(__name__)
 NAME = "shelf"
+#: Keypoint score above which a wrist inside a gap's segment counts as a reach for it.
+REACH_CONFIDENCE = 0.3
 
 
 def outline_photo(
@@ -82,6 +86,8 @@ class _Shelf:
     tracker: GapTracker | None = None
     photos: dict[int, PhotoRecord] = field(default_factory=dict)
     shoppers: dict[int, set[int]] = field(default_factory=dict)  # open gap's segment → track ids seen
+    reached: dict[int, set[int]] = field(default_factory=dict)  # open gap's segment → tracks whose wrist went in
+    pose_seen: bool = False  # keypoints came with the detections while a gap was open
     alert_ids: dict[int, str] = field(default_factory=dict)
     failed: str | None = None
     stamp: float | None = None  # the stored reference file's time (a re-capture changes it)
@@ -204,6 +210,9 @@ class ShelfGapModule(Module):
                 near = (boxes[:, 0] < x2) & (boxes[:, 2] > x1) & (boxes[:, 1] < y2) & (boxes[:, 3] > y1)
                 for seg in sh.shoppers:
                     sh.shoppers[seg].update(int(t) for t in people.tracker_id[near] if t >= 0)
+                if people.keypoints is not None and len(people):
+                    sh.pose_seen = True
+                    self._reaches(sh, people)
         if frame.ts < self._next_ts:
             return out
         self._next_ts = frame.ts + self.settings.interval
@@ -219,6 +228,20 @@ class ShelfGapModule(Module):
             for ev in sh.tracker.update(frame.ts, reading.fraction, reading.valid):
                 out += self._event(sh, ev, frame)
         return out
+
+    @staticmethod
+    def _reaches(sh: _Shelf, people: Detections) -> None:
+        """Tracks with a wrist (pose keypoints) inside a segment that has an open gap: they reached for it."""
+        assert sh.geo is not None and people.keypoints is not None
+        wrists = people.keypoints[:, list(WRISTS), :]  # (N, 2, 3)
+        for seg in sh.shoppers:
+            poly = sh.geo.segment_polygon(seg).astype(np.float32)
+            for i, tid in enumerate(people.tracker_id):
+                if tid < 0:
+                    continue
+                for x, y, conf in wrists[i]:
+                    if conf >= REACH_CONFIDENCE and cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0:
+                        sh.reached.setdefault(seg, set()).add(int(tid))
 
     def _event(self, sh: _Shelf, ev: GapEvent, frame: Frame | None) -> list[Record]:
         assert sh.geo is not None
@@ -249,10 +272,12 @@ class ShelfGapModule(Module):
         out: list[Record] = []
         end = ev.end if ev.end is not None else ev.ts
         shoppers = len(sh.shoppers.pop(ev.segment, set()))
+        reached = len(sh.reached.pop(ev.segment, set()))
         payload = {
             **where, "fraction": ev.fraction, "duration": round(end - ev.start, 1),
             "restock_s": round(end - ev.start, 1) if ev.end is not None else None,
             "refilled": ev.end is not None, "shoppers": shoppers,
+            "reached": reached if sh.pose_seen else None,
         }  # fmt: skip
         if sh.cfg.basket_value > 0 and sh.cfg.conversion > 0 and end > ev.start:
             est = lost_sales(

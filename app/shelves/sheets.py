@@ -74,7 +74,7 @@ def shelf_gaps(scope: Scope) -> Sheet | None:
 
 
 GAP_COLUMNS = ("start", "end", "camera", "shelf", "row", "segment", "duration_s", "restock_s", "peak", "shoppers",
-               "lost_sales", "status")  # fmt: skip
+               "reached", "lost_sales", "status")  # fmt: skip
 
 
 def shelf_gap_list(scope: Scope) -> Sheet | None:
@@ -95,7 +95,8 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
             "end": stats.local_time(e.ts_end, scope.tz) if e.ts_end else None,
             "camera": cam, "shelf": zone, "row": p.get("row"), "segment": p.get("column"),
             "duration_s": p.get("duration"), "restock_s": p.get("restock_s"), "peak": p.get("fraction"),
-            "shoppers": p.get("shoppers"), "lost_sales": (p.get("lost_sales") or {}).get("estimate"),
+            "shoppers": p.get("shoppers"), "reached": p.get("reached"),
+            "lost_sales": (p.get("lost_sales") or {}).get("estimate"),
             "status": "refilled" if p.get("refilled") else "not refilled when the run ended",
         })  # fmt: skip
     wanted = {c.config_id for c in scope.cameras}
@@ -104,7 +105,8 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
             cam, zone = _names(scope, g.camera, g.zone)
             rows.append({"start": stats.local_time(g.since, scope.tz), "end": None, "camera": cam, "shelf": zone,
                          "row": g.row, "segment": g.column, "duration_s": None, "restock_s": None,
-                         "peak": g.fraction, "shoppers": None, "lost_sales": None, "status": "open"})  # fmt: skip
+                         "peak": g.fraction, "shoppers": None, "reached": None, "lost_sales": None,
+                         "status": "open"})  # fmt: skip
     df = pd.DataFrame(rows, columns=list(GAP_COLUMNS)).sort_values("start", kind="stable").reset_index(drop=True)
     cols = (
         Column("start", "Gap began", "datetime"),
@@ -117,6 +119,7 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
         Column("restock_s", "Restock time", "duration"),
         Column("peak", "Empty (peak)", "share"),
         Column("shoppers", "Shoppers at the shelf", "int"),
+        Column("reached", "Reached into the gap (pose)", "int"),
         Column("lost_sales", "Lost sales (estimate)", "float"),
         Column("status", "Status"),
     )

@@ -46,7 +46,8 @@ def test_page_shows_the_shelf_its_gaps_and_the_catalogue_numbers(qtbot, shelf_db
     assert page.values["shelf_lost_sales"].text() == f"≈ {want.shelf_lost_sales:,.2f}"
     assert "your conversion 10%" in page.estimate.text() and "4.50" in page.estimate.text()
     # open gap first, then the refilled one
-    status = [page.table.item(r, 8).text() for r in range(page.table.rowCount())]
+    status = [page.table.item(r, 9).text() for r in range(page.table.rowCount())]
+    assert [page.table.item(r, 7).text() for r in range(2)] == ["–", "1"]  # one shopper reached into the gap
     assert status == ["open: still empty", "refilled"]
     assert [page.table.item(r, 1).text() + "/" + page.table.item(r, 2).text() for r in range(2)] == ["2/3", "1/2"]
     # the picture: the stored full reference with the open gap (row 2, segment 3) filled red

@@ -44,6 +44,7 @@ def test_shelf_sheets_hold_the_metric_catalogues_numbers(workbook) -> None:  # t
     first = gaps[0]
     assert abs((first["Gap began"] - dt.datetime(2026, 12, 1, 9, 1)).total_seconds()) <= 15
     assert seconds(first["Restock time"]) == pytest.approx(want.shelf_restock_median_s)
+    assert first["Reached into the gap (pose)"] == 1  # the wrist keypoint inside the empty segment
     assert first["Empty (peak)"] >= 0.9 and first["Lost sales (estimate)"] == pytest.approx(want.shelf_lost_sales)
     assert gaps[1]["Duration"] is None and gaps[1]["Ended"] is None
 
