@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from app.config import SiteConfig
 from app.gui.data import fmt_duration
-from app.gui.qt_util import fmt_time, run_async, to_qpixmap
+from app.gui.qt_util import fmt_time, local_dt, run_async, to_qpixmap
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
 from app.store import metrics, queries, stats
@@ -164,7 +164,8 @@ def draw_state(image: np.ndarray, view: ShelfView, tz: dt.tzinfo | None, now: fl
         cv2.polylines(img, [poly], True, (40, 40, 230) if gap else (80, 200, 80), 3 if gap else 1, cv2.LINE_AA)
         if gap is not None:
             x, y = poly[:, 0].min() + 4, int(poly[:, 1].mean())
-            text = f"empty {fmt_duration(max(0.0, now - gap.since))}"
+            when = local_dt(gap.since, tz).strftime("%d %b %H:%M" if now - gap.since > 86400 else "%H:%M")
+            text = f"empty since {when}"
             for color, thick in (((0, 0, 0), 4), ((255, 255, 255), 1)):
                 cv2.putText(img, text, (int(x), y), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale * 1.6, color, thick, cv2.LINE_AA)
     cv2.polylines(img, [geo.corners.astype(np.int32)], True, (255, 255, 160), 2, cv2.LINE_AA)
@@ -396,7 +397,7 @@ class ShelvesPage(QWidget):
         for i, (kind, item) in enumerate(rows):
             if isinstance(item, OpenGap):
                 cells = (fmt_time(item.since, self.tz), str(item.row), str(item.column),
-                         fmt_duration(max(0.0, now - item.since)), "–", f"{item.fraction:.0%}", "–", "–", "–",
+                         f"{fmt_duration(max(0.0, now - item.since))} so far", "–", f"{item.fraction:.0%}", "–", "–", "–",
                          "open: still empty")  # fmt: skip
             else:
                 p = item.payload
@@ -416,17 +417,24 @@ class ShelvesPage(QWidget):
                 self.table.setItem(i, j, cell)
 
     def _base_image(self, v: ShelfView) -> tuple[np.ndarray | None, str]:
+        """The live frame; else the photo of the newest open gap (the shelf as last seen empty), else the
+        stored full reference, else the newest gap photo."""
         live = self.live(v.camera) if self.live is not None else None
         if live is not None:
-            return live, "live picture"
-        if v.reference is not None:
-            img = cv2.imread(str(v.reference), cv2.IMREAD_COLOR)
+            return live, "the live picture"
+        newest = max(v.open, key=lambda g: g.since, default=None)
+        candidates = (
+            (v.photos.get(newest.event_id) if newest is not None else None, "the photo of the newest open gap"),
+            (v.reference, "the stored full reference (the camera is not running)"),
+            (v.photo, "the newest gap photo"),
+        )
+        for src, what in candidates:
+            if src is None:
+                continue
+            path = src if isinstance(src, Path) else self.data_dir / src.path
+            img = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if img is not None:
-                return img, "the stored full reference (the camera is not running)"
-        if v.photo is not None:
-            img = cv2.imread(str(self.data_dir / v.photo.path), cv2.IMREAD_COLOR)
-            if img is not None:
-                return img, "the newest gap photo (no live picture, no stored reference)"
+                return img, what
         return None, ""
 
     def _show_now(self, v: ShelfView) -> None:

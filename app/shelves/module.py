@@ -88,7 +88,7 @@ class _Shelf:
     shoppers: dict[int, set[int]] = field(default_factory=dict)  # open gap's segment → track ids seen
     reached: dict[int, set[int]] = field(default_factory=dict)  # open gap's segment → tracks whose wrist went in
     pose_seen: bool = False  # keypoints came with the detections while a gap was open
-    alert_ids: dict[int, str] = field(default_factory=dict)
+    alert_ids: dict[int, tuple[str, float]] = field(default_factory=dict)  # segment → alert id, when raised
     failed: str | None = None
     stamp: float | None = None  # the stored reference file's time (a re-capture changes it)
     empty: np.ndarray | None = None
@@ -260,7 +260,7 @@ class ShelfGapModule(Module):
             return [EventRecord(cam, ev.start, NAME, "gap_start", None, sh.zone.id, payload, (photo,) if photo else ())]
         if ev.kind == "alert":
             alert_id = f"{cam}:{sh.zone.id}:{ev.segment}:{round(ev.start * 1000)}"
-            sh.alert_ids[ev.segment] = alert_id
+            sh.alert_ids[ev.segment] = (alert_id, ev.ts)
             minutes = (ev.ts - ev.start) / 60
             payload = {
                 "alert_id": alert_id, "kind": "shelf_gap", **where, "fraction": ev.fraction,
@@ -292,11 +292,12 @@ class ShelfGapModule(Module):
             }  # fmt: skip
         photo = sh.photos.pop(ev.segment, None)
         out.append(EventRecord(cam, ev.start, NAME, "gap", None, sh.zone.id, payload, (photo,) if photo else (), end))
-        alert_id = sh.alert_ids.pop(ev.segment, None)
-        if alert_id and ev.end is not None:  # refilled; a gap open at the end of the run stays alerted
+        raised = sh.alert_ids.pop(ev.segment, None)
+        if raised and ev.end is not None:  # refilled; a gap open at the end of the run stays alerted
             out.append(
-                EventRecord(cam, end, NAME, "alert_end", None, sh.zone.id,
-                            {"alert_id": alert_id, "kind": "shelf_gap", "duration": round(end - ev.start, 1)})
+                EventRecord(cam, raised[1], NAME, "alert_end", None, sh.zone.id,
+                            {"alert_id": raised[0], "kind": "shelf_gap", "duration": round(end - ev.start, 1)},
+                            ts_end=end)
             )  # fmt: skip
         return out
 

@@ -52,7 +52,7 @@ def test_page_shows_the_shelf_its_gaps_and_the_catalogue_numbers(qtbot, shelf_db
     assert [page.table.item(r, 1).text() + "/" + page.table.item(r, 2).text() for r in range(2)] == ["2/3", "1/2"]
     # the picture: the stored full reference with the open gap (row 2, segment 3) filled red
     assert page.picture.pixmap() is not None and not page.picture.pixmap().isNull()
-    assert "stored full reference" in page.caption.text() and "row 2 segment 3" in page.caption.text()
+    assert "photo of the newest open gap" in page.caption.text() and "row 2 segment 3" in page.caption.text()
     # selecting the refilled gap shows its photo
     page.table.selectRow(1)
     assert "gap outlined" in page.caption.text()
@@ -121,6 +121,7 @@ def test_left_item_alert_pops_up_with_the_item_and_its_photos(qtbot, shelf_db) -
     assert len(card.thumbs) == 2 and all(not t.pixmap().isNull() for t in card.thumbs)  # the item and the frame
     shelf = [a for a in panel.history if a.module == "shelf"]
     assert len(shelf) == 1 and shelf[0].status == "resolved"
+    assert shelf[0].ts_end is not None and 100 < shelf[0].ts_end - shelf[0].ts < 150  # refilled 2 min after
 
 
 def test_event_browser_lists_shelf_and_objects_events_with_photos(qtbot, shelf_db) -> None:  # type: ignore[no-untyped-def]
