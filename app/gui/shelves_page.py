@@ -418,7 +418,8 @@ class ShelvesPage(QWidget):
 
     def _base_image(self, v: ShelfView) -> tuple[np.ndarray | None, str]:
         """The live frame; else the photo of the newest open gap (the shelf as last seen empty), else the
-        stored full reference, else the newest gap photo."""
+        stored full reference, else the newest gap photo.
+        """
         live = self.live(v.camera) if self.live is not None else None
         if live is not None:
             return live, "the live picture"
