@@ -417,8 +417,10 @@ class ShelvesPage(QWidget):
                 self.table.setItem(i, j, cell)
 
     def _base_image(self, v: ShelfView) -> tuple[np.ndarray | None, str]:
-        """The live frame; else the photo of the newest open gap (the shelf as last seen empty), else the
-        stored full reference, else the newest gap photo.
+        """The picture the state is drawn on, and what it is.
+
+        The live frame; else the photo of the newest open gap (the shelf as last seen empty), else
+        the stored full reference, else the newest gap photo.
         """
         live = self.live(v.camera) if self.live is not None else None
         if live is not None:
