@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import SiteConfig
+from app.errors import UserError
 from app.gui.data import fmt_duration
 from app.gui.qt_util import fmt_time, local_dt, run_async, to_qpixmap
 from app.shelves import references
@@ -135,7 +136,7 @@ def load_shelves(
         if data_dir is not None:
             try:
                 info = references.reference_info(data_dir, v.camera, v.zone)
-            except Exception:  # an id from a foreign database that cannot be a file name
+            except UserError:  # an id from a foreign database that cannot be a file name
                 info = None
             v.reference = info.path if info is not None else None
     return sorted(views.values(), key=lambda v: (v.camera_name, v.zone_name))
