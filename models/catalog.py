@@ -91,7 +91,7 @@ _CAPABILITIES: dict[str, Capability] = {
 
 #: ``"package.module:function"`` providers of more entries, imported when the catalogue is read
 #: (a missing one is skipped: a module being built, an optional package).
-PROVIDERS: list[str] = []
+PROVIDERS: list[str] = ["models.faces.catalog:entries"]
 _PROVIDER_FUNCS: list[Callable[[Path | None], list[ModelEntry]]] = []
 
 

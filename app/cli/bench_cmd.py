@@ -64,6 +64,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
     from app.cli.plates_cmd import add_bench_options
 
     add_bench_options(b)
+    from app.cli.faces_cmd import add_bench_options as add_faces_bench_options
+
+    add_faces_bench_options(b)
     from app.cli.ppe_cmd import add_bench_options as add_ppe_bench_options
 
     add_ppe_bench_options(b)

@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.faces_cmd import add_parser as add_faces_parser
+
+    add_faces_parser(sub, _add_common)
     from app.cli.ppe_cmd import add_parser as add_ppe_parser
 
     add_ppe_parser(sub, _add_common)
@@ -229,6 +232,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "faces", None) is not None:
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_bench_faces
     if command == "bench" and getattr(args, "ppe", False):
         from app.cli import ppe_cmd
 
@@ -261,6 +268,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "faces":
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_faces
     if command in ("models", "train", "dataset"):
         from app.modelhub import cli as modelhub_cli
 
