@@ -77,6 +77,17 @@ def runner_for(entry: ModelEntry, threads: int = 0, device: str = "auto") -> tup
 
         ppe = ColourBackend()
         return (lambda f, b: ppe.check(f, b)), "NumPy, per person (boxes' proportions, no keypoints)"
+    if entry.id in ("dlib-hog", "dlib-mmod", "dlib-resnet"):
+        from models.faces.base import FacesUnavailable
+        from models.faces.dlib_backend import DlibFaceBackend
+
+        try:
+            faces = DlibFaceBackend("mmod" if entry.id == "dlib-mmod" else "hog")
+        except FacesUnavailable as e:
+            raise BackendUnavailable(str(e)) from None
+        if entry.id == "dlib-resnet":  # detection and the descriptor of every face found
+            return (lambda f, b: faces.embed(f, faces.detect(f))), "dlib, detection + 128-D descriptors per frame"
+        return (lambda f, b: faces.detect(f)), "dlib, whole frame"
     if entry.id == "body-colours":
         from models.appearance import body_colour_features
 
@@ -92,7 +103,7 @@ def runner_for(entry: ModelEntry, threads: int = 0, device: str = "auto") -> tup
             return clf.predict(crops) if crops else None
 
         return classify, "PyTorch, the people of each frame in one batch"
-    if fmt in ("pytorch", "onnx", "openvino", "tensorrt") and entry.path:
+    if fmt in ("pytorch", "onnx", "openvino", "tensorrt") and entry.path and entry.kind != "built-in":
         from models.yolo import YoloBackend
 
         size = int(entry.input_size.split("x")[0]) if entry.input_size[:1].isdigit() else 0

@@ -192,11 +192,13 @@ class ModelsPage(QWidget):
         e = self.selected()
         usable = (
             e is not None and e.available and e.capability == "person_detection"
-            and (e.id == "nanodet" or e.fmt in ("pytorch", "onnx", "openvino"))
+            and (e.id == "nanodet" or (e.kind != "built-in" and e.fmt in ("pytorch", "onnx", "openvino")))
         )
         self.use_button.setEnabled(bool(usable and self.use_model is not None and not self.busy))
         self.remove_button.setEnabled(bool(e is not None and e.removable and not self.busy))
-        detector = e is not None and e.available and (e.id == "nanodet" or e.fmt in ("pytorch", "onnx", "openvino"))
+        detector = e is not None and e.available and (
+            e.id == "nanodet" or (e.kind != "built-in" and e.fmt in ("pytorch", "onnx", "openvino"))
+        )
         self.check_button.setEnabled(bool(detector and not self.busy))
         if e is None:
             return

@@ -492,6 +492,8 @@ def _check(args: argparse.Namespace, folder: Path) -> int:
         ds = load_dataset(args.data)
     except (KeyError, ValueError) as e:
         raise UserError(str(e).strip("'\""), EXIT_BAD_ARGS) from None
+    if entry.id != "nanodet" and (entry.kind == "built-in" or entry.fmt not in ("pytorch", "onnx", "openvino", "tensorrt")):
+        raise UserError(f"{entry.id} is not an Ultralytics detector: the accuracy check scores those and nanodet", EXIT_BAD_ARGS)
     if capability(entry.capability).task != "detect":
         raise UserError(f"{entry.id} is a {entry.capability} model: the accuracy check scores detectors", EXIT_BAD_ARGS)
     cmap = {}
