@@ -123,6 +123,7 @@ def measure(
     device: str = "auto",
     runners: dict[str, Callable[[int, str], tuple[Runner, str]]] | None = None,
     on_result: Callable[[Speed], None] | None = None,
+    budget_s: float = 0.0,
 ) -> list[Speed]:
     """Time every entry on the frames.
 
@@ -135,6 +136,7 @@ def measure(
         runners: {model id: (threads, device) -> (runner, note)} for models this module does not know
             (a provider's); tried before the built-in ones.
         on_result: called as each model is done.
+        budget_s: stop timing a model after this many seconds (at least one frame; 0 = every frame).
     """
     out = []
     load = os.getloadavg()[0]
@@ -143,14 +145,17 @@ def measure(
             custom = (runners or {}).get(e.id)
             run, note = custom(threads, device) if custom else runner_for(e, threads, device)
             run(frames[0], people[0])  # warm-up, not counted
-            times = []
+            times: list[float] = []
             for f, b in zip(frames, people, strict=True):
                 t0 = time.perf_counter()
                 run(f, b)
                 times.append((time.perf_counter() - t0) * 1000)
+                if budget_s and sum(times) > budget_s * 1000:
+                    break
             arr = np.asarray(times)
+            cut = f"; {len(times)} of {len(frames)} frames (time budget)" if len(times) < len(frames) else ""
             s = Speed(e.id, float(arr.mean()), float(np.percentile(arr, 90)), len(times),
-                      f"{note}; load {load:.1f}")
+                      f"{note}; load {load:.1f}{cut}")
         except (BackendUnavailable, FileNotFoundError, RuntimeError, ValueError) as err:
             s = Speed(e.id, None, None, 0, str(err).splitlines()[0][:200])
         out.append(s)

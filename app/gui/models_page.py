@@ -240,7 +240,7 @@ class ModelsPage(QWidget):
 
     def benchmark(self) -> None:
         """Time every available model (``storesight models bench``) in a child process."""
-        self._run(["models", "bench", "--frames", "10", "--model-dir", str(self.model_dir)],
+        self._run(["models", "bench", "--frames", "10", "--max-seconds", "20", "--model-dir", str(self.model_dir)],
                   "Benchmarking every available model on 10 demo frames…", "Benchmark done: ms/frame updated.")
 
     def import_model(self, path: str | None = None) -> ImportDialog | None:
