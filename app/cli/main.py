@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.serve_cmd import add_parser as add_serve_parser
+
+    add_serve_parser(sub, _add_common)
     e = sub.add_parser(
         "eval-tracking",
         help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
@@ -196,6 +199,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "serve":
+        from app.cli.serve_cmd import cmd_serve
+
+        return cmd_serve
     if command == "plates":
         from app.cli import plates_cmd
 
