@@ -67,6 +67,8 @@ class SiteService:
         db_url: the database URL.
         data_dir: the data folder (crops, backgrounds).
         detector: an already loaded detector (tests, benchmarks); default: the configured one.
+        loop_files: video files start again at their end (else their camera ends there and the
+            supervisor starts it again, with a new run).
         min_backoff: first restart delay, seconds.
         max_backoff: longest restart delay, seconds.
         check_every: seconds between two supervisor passes.
@@ -79,12 +81,13 @@ class SiteService:
         db_url: str,
         data_dir: Path,
         detector: BackendChoice | None = None,
+        loop_files: bool = True,
         min_backoff: float = 2.0,
         max_backoff: float = 60.0,
         check_every: float = 1.0,
     ) -> None:
         self.site = site
-        self.engine = Engine(site, db_url=db_url, data_dir=data_dir, detector=detector)
+        self.engine = Engine(site, db_url=db_url, data_dir=data_dir, detector=detector, loop_files=loop_files)
         self.db_url = db_url
         self.min_backoff, self.max_backoff, self.check_every = min_backoff, max_backoff, check_every
         self._restarts: dict[str, _Restarts] = {}
@@ -195,10 +198,8 @@ class SiteService:
         img = snap.frame.image
         h, w = img.shape[:2]
         out = draw_people(img, snap.detections, roles=snap.roles)
-        zones = snap.camera.zones
-        if zones:
-            polys = [to_pixels(z.points, w, h) for z in zones]
-            draw_polygons(out, polys, names=[z.label for z in zones], copy=False)
+        for z in snap.camera.zones:  # each zone in its type's colour, as in the window
+            draw_polygons(out, [to_pixels(z.points, w, h)], colour=z.type.bgr, names=[z.label], copy=False)
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
         return buf.tobytes() if ok else None
 
