@@ -98,6 +98,7 @@ def ort_session(path: Path, threads: int, *, what: str, device: str = "cpu") -> 
         path: the ``.onnx`` file.
         threads: intra-op threads; 0 = :func:`available_cpus`.
         what: the model's name in error messages (e.g. ``"NanoDet model"``).
+        device: ``cpu`` (default), ``auto``, ``cuda`` or ``cuda:N`` (:func:`ort_providers`).
 
     Raises:
         BackendUnavailable: onnxruntime is missing or the file does not load.

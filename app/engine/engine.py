@@ -40,7 +40,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,6 +211,8 @@ class Engine:
         backoff_max: cap of the reconnect delay of live cameras, seconds.
         retention_interval: seconds between two passes of the retention
             (``storage.retention_days``; the first pass runs at start).
+        on_frame: called on each camera's analysis thread with its id and every processed frame
+            (benchmarks measure latency with it); keep it quick.
 
     Example:
         >>> engine = Engine(site, db_url="sqlite:///s.db", data_dir=Path("d"))  # doctest: +SKIP
@@ -228,6 +230,7 @@ class Engine:
         detector: BackendChoice | None = None,
         backoff_max: float = 30.0,
         retention_interval: float = DAY,
+        on_frame: Callable[[str, FrameResult], None] | None = None,
     ) -> None:
         self.site = site
         self.db_url = db_url
@@ -250,6 +253,7 @@ class Engine:
         self._lifecycle = threading.Lock()  # apply_site and stop do not interleave
         self._retention_interval = retention_interval
         self.retention: RetentionWorker | None = None
+        self._on_frame_hook = on_frame
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -448,6 +452,8 @@ class Engine:
             if res.analysed:
                 w.latencies.append(time.time() - res.frame.ts)
             pending, w.pending = w.pending, None
+        if self._on_frame_hook is not None:
+            self._on_frame_hook(w.camera.id, res)
         if pending is not None:
             self._apply(w, *pending, ts=res.frame.ts)
 

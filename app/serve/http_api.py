@@ -106,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "StoreSight"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("http %s %s", self.address_string(), format % args)
 
     def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
@@ -128,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         expected = f"Bearer {token}"
         return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
-    def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         path = url.path.rstrip("/")
         if path == "/healthz":

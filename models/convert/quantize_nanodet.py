@@ -10,11 +10,14 @@ needs ``onnxruntime`` to run the result). Steps:
 3. Calibrate on frames of the demo video ``resources/demo/vtest.avi``, preprocessed exactly as
    :meth:`models.nanodet.NanoDetBackend.preprocess` does (every ``--every``-th frame of the first
    ``--calib-frames`` frames; MinMax calibration by default, ``--method percentile`` also works).
-4. ``quantize_static`` in QDQ format: weights int8 per channel, activations uint8 per tensor. The
-   ``Sigmoid`` of the class scores and the output ``Reshape``/``Transpose`` nodes stay float (scores
-   are compared with thresholds of a few hundredths; keeping them float costs nothing).
-5. Check: the quantised model's class scores against the float model on frames NOT used for
-   calibration (mean/max abs difference printed), its size and sha256.
+4. ``quantize_static`` in QDQ format, **convolutions only**: weights int8 per channel, their
+   input activations uint8 per tensor. Everything else (``Pad``, ``LeakyRelu``, ``Concat``,
+   ``Resize``, ``Add``, the ``Sigmoid`` of the scores, the output reshapes) stays float. Quantising
+   every op (the tool's default) ruined the model: the person scores of a frame with seven people
+   fell from 0.84 to 0.04 — caught by the check below, which compares detections, not mean score
+   differences (those looked fine: 0.005).
+5. Check on frames NOT used for calibration: per frame the highest person score and the number
+   of cells scoring ≥ 0.35 for a person, float vs INT8; the size and sha256.
 
 Usage (from the repository root):
     python models/convert/quantize_nanodet.py --out models/weights/nanodet/nanodet-int8.onnx
@@ -129,7 +132,6 @@ def main(argv: list[str] | None = None) -> int:
         quant_pre_process(str(f32), str(pre), skip_symbolic_shape=True)
         m = onnx.load(str(pre))
         name = m.graph.input[0].name
-        keep_float = [n.name for n in m.graph.node if n.op_type in ("Sigmoid", "Reshape", "Transpose")]
         frames = demo_frames(0, args.calib_frames, args.every)
         print(f"calibration: {len(frames)} frames of {DEMO_VIDEO.name} (0–{args.calib_frames - 1}, every {args.every})")
         method = {
@@ -146,21 +148,26 @@ def main(argv: list[str] | None = None) -> int:
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             calibrate_method=method,
-            nodes_to_exclude=keep_float,
+            op_types_to_quantize=["Conv"],
         )
         ref = ort.InferenceSession(str(f32), providers=["CPUExecutionProvider"])
     q = ort.InferenceSession(str(args.out), providers=["CPUExecutionProvider"])
     held_out = demo_frames(args.calib_frames, args.calib_frames + 400, 40)
-    diffs = []
-    for img in held_out:
+    worst = 0.0
+    print("held-out frame: best person score float / int8, person cells >= 0.35 float / int8")
+    for k, img in enumerate(held_out):
         x = {name: preprocess(img, args.size)}
         a, b = ref.run(None, x), q.run(None, x)
-        for ra, rb in zip(a, b, strict=True):
-            if ra.shape[-1] == 80:  # class scores
-                diffs.append(np.abs(ra - rb))
-    d = np.concatenate([x.ravel() for x in diffs])
+        pa = np.concatenate([o[0, :, 0] for o in a if o.shape[-1] == 80])  # person scores, all strides
+        pb = np.concatenate([o[0, :, 0] for o in b if o.shape[-1] == 80])
+        worst = max(worst, abs(float(pa.max() - pb.max())))
+        print(f"  {args.calib_frames + 40 * k:4d}: {pa.max():.2f} / {pb.max():.2f}, "
+              f"{int((pa >= 0.35).sum())} / {int((pb >= 0.35).sum())}")  # fmt: skip
     data = args.out.read_bytes()
-    print(f"class scores vs float on {len(held_out)} held-out frames: mean |diff| {d.mean():.4f}, max {d.max():.3f}")
+    print(f"largest difference of a frame's best person score: {worst:.3f}")
+    if worst > 0.15:
+        print("the INT8 model does not agree with the float one: do not use it", file=sys.stderr)
+        return 1
     print(f"{args.out}: {len(data):,} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
     return 0
 
