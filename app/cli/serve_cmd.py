@@ -21,6 +21,8 @@ from app.errors import UserError
 
 #: Environment variable holding the API token (preferred to a command-line argument: not in ``ps``).
 TOKEN_ENV = "STORESIGHT_TOKEN"
+#: Environment variable holding the RabbitMQ URL (its password stays out of ``ps``).
+BROKER_ENV = "STORESIGHT_BROKER"
 
 
 def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # type: ignore[type-arg]
@@ -45,6 +47,12 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
         "--status-every", type=float, default=60.0, help="seconds between status lines on stdout (0: none)"
     )
     s.add_argument("--no-api", action="store_true", help="no HTTP API (cameras only)")
+    s.add_argument(
+        "--broker",
+        help=f"RabbitMQ URL (amqp://user:password@host:5672/%%2F) for live signals between machines "
+        f"(default: ${BROKER_ENV}; none: this process alone)",
+    )
+    s.add_argument("--node", help="this process's name on the broker (default: the host name; unique per process)")
     add_common(s)
 
 
@@ -64,11 +72,19 @@ def _token(args: argparse.Namespace) -> str | None:
 
 
 def _status_lines(status: dict[str, Any]) -> list[str]:
-    return [
+    lines = [
         f"{c['id']}: {c['status']} · p95 {c['latency_p95_s']:.2f} s · {c['frames']} frames · "
         f"{c['restarts']} restarts"
         for c in status["cameras"]
     ]
+    b = status.get("bus")
+    if b:
+        state = "connected" if b["connected"] else f"not connected ({b['last_error']})"
+        lines.append(
+            f"bus {b['node']}: {state} · {b['published']} published, {b['outbox']} in the outbox · "
+            f"{b['received']} received ({b['remote_entries']} entries) · {b['notified']} notifications"
+        )
+    return lines
 
 
 def cmd_serve(args: argparse.Namespace, stop: threading.Event) -> int:
@@ -99,7 +115,10 @@ def cmd_serve(args: argparse.Namespace, stop: threading.Event) -> int:
             stop.set()
 
         signal.signal(signal.SIGTERM, on_term)
-    svc = SiteService(cfg, db_url=db_url, data_dir=data_dir)
+    broker = args.broker or os.environ.get(BROKER_ENV, "").strip() or None
+    if broker and not broker.startswith(("amqp://", "amqps://")):
+        raise UserError("--broker: expected an amqp:// or amqps:// URL", 2)
+    svc = SiteService(cfg, db_url=db_url, data_dir=data_dir, broker=broker, node=args.node)
     svc.start()
     api: ApiServer | None = None
     try:
@@ -120,7 +139,8 @@ def cmd_serve(args: argparse.Namespace, stop: threading.Event) -> int:
         if api is not None:
             api.stop()
         svc.stop()
-    for line in _status_lines({"cameras": [svc._camera(s) for s in svc.engine.snapshots().values()]}):
+    final = {"cameras": [svc._camera(s) for s in svc.engine.snapshots().values()], "bus": svc.bus_status()}
+    for line in _status_lines(final):
         print(line, flush=True)
     print("stopped", flush=True)
     return 0 if terminated.is_set() else 130

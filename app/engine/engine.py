@@ -272,6 +272,11 @@ class Engine:
         """The loaded detector and the reason for it (reuse it for the next engine), None before start."""
         return self._choice
 
+    @property
+    def feed(self) -> SiteFeed | None:
+        """The site's shared signals (store entries), None before :meth:`start`."""
+        return self._feed
+
     def camera_ids(self) -> list[str]:
         """Cameras being analysed, in order of start."""
         return list(self._workers)

@@ -12,7 +12,11 @@ runs) and adds what a machine in a back office needs when nobody watches it:
 * :meth:`SiteService.frame_jpeg`: the camera's newest frame with its zones and tracked people
   drawn, as JPEG bytes;
 * :meth:`SiteService.alerts`: the open alerts (raised, not cleared, not acknowledged/snoozed),
-  read from the database through a store of its own.
+  read from the database through a store of its own, plus those other processes raised;
+* with a broker URL, a :class:`~app.bus.rabbit.Bus`: this site's store entries and alerts go to
+  the other processes, theirs come in (entries into the shared
+  :class:`~app.engine.site_feed.SiteFeed`, feeding the checkout forecast here; alerts into the
+  list above), and each alert is put once on the shared notification queue.
 
 :mod:`app.serve.http_api` puts these on a local HTTP port; ``storesight serve`` runs both until
 SIGTERM/SIGINT.
@@ -42,6 +46,7 @@ from app.engine.engine import CameraSnapshot, Engine
 from app.engine.overlay import draw_people, draw_polygons
 from app.store.alerts import open_alerts
 from app.store.db import Store, open_store
+from app.store.records import EventRecord
 from models.registry import BackendChoice
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,8 @@ class SiteService:
         min_backoff: first restart delay, seconds.
         max_backoff: longest restart delay, seconds.
         check_every: seconds between two supervisor passes.
+        broker: RabbitMQ URL for live signals between processes (None: this process alone).
+        node: this process's name on the broker (unique per process; default: the host name).
     """
 
     def __init__(
@@ -85,6 +92,8 @@ class SiteService:
         min_backoff: float = 2.0,
         max_backoff: float = 60.0,
         check_every: float = 1.0,
+        broker: str | None = None,
+        node: str | None = None,
     ) -> None:
         self.site = site
         self.engine = Engine(site, db_url=db_url, data_dir=data_dir, detector=detector, loop_files=loop_files)
@@ -96,6 +105,17 @@ class SiteService:
         self._read_store: Store | None = None
         self._read_lock = threading.Lock()
         self.started_at: float | None = None
+        self.broker, self.data_dir = broker, Path(data_dir)
+        if node is None:
+            import socket
+
+            node = socket.gethostname()
+        self.node = node
+        self.bus: Any = None
+        self._remote_lock = threading.Lock()
+        self._remote_alerts: dict[str, dict[str, Any]] = {}
+        self.remote_entries = 0
+        self.notifications: list[dict[str, Any]] = []
 
     def start(self) -> None:
         """Start the engine (every enabled camera) and the supervisor.
@@ -104,6 +124,8 @@ class SiteService:
             UserError: unusable database or data folder, no detector (from the engine).
         """
         self.engine.start()
+        if self.broker:
+            self._start_bus()
         now = time.monotonic()
         self._restarts = {cid: _Restarts(started=now) for cid in self.engine.camera_ids()}
         self.started_at = time.time()
@@ -116,10 +138,74 @@ class SiteService:
         if self._thread is not None:
             self._thread.join(10)
         self.engine.stop()
+        if self.bus is not None:
+            self.bus.stop()  # after the cameras: their last alerts and entries go out first
         with self._read_lock:
             if self._read_store is not None:
                 self._read_store.close()
                 self._read_store = None
+
+    # --- the broker -------------------------------------------------------------------------
+
+    def _start_bus(self) -> None:
+        from app.bus.rabbit import Bus
+
+        outbox = self.data_dir / f"outbox-{self.node}.sqlite"
+        self.bus = Bus(self.broker or "", node=self.node, outbox=outbox, on_message=self._remote,
+                       on_notify=self._notify).start()  # fmt: skip
+        feed = self.engine.feed
+        if feed is not None:
+            feed.outbound = self._outbound
+
+    def _outbound(self, kind: str, ev: EventRecord) -> None:
+        body = {"ts": ev.ts, "module": ev.module, "type": ev.type, "zone": ev.zone_id, "payload": ev.payload}
+        site = self.site.site.name
+        self.bus.publish(kind, body, site=site, camera=ev.camera_id)
+        if kind == "alert":
+            self.bus.publish("notify", body, site=site, camera=ev.camera_id)
+
+    def _remote(self, msg: dict[str, Any]) -> None:
+        """A signal from another process: entries feed the forecast, alerts are listed."""
+        body = msg.get("body", {})
+        kind = msg.get("kind")
+        if kind == "entry" and self.engine.feed is not None:
+            self.engine.feed.add_entries([float(body["ts"])])
+            with self._remote_lock:
+                self.remote_entries += 1
+            return
+        alert_id = str(body.get("payload", {}).get("alert_id", ""))
+        with self._remote_lock:
+            if kind == "alert":
+                self._remote_alerts[alert_id] = {
+                    "event_id": None, "ts": body.get("ts"), "camera": msg.get("camera"), "zone": body.get("zone"),
+                    "module": body.get("module"), "kind": body.get("payload", {}).get("kind", ""),
+                    "message": body.get("payload", {}).get("message", ""), "origin": msg.get("origin"),
+                }  # fmt: skip
+            elif kind == "alert_end":
+                self._remote_alerts.pop(alert_id, None)
+
+    def _notify(self, msg: dict[str, Any]) -> None:
+        """This process was given the notification of an alert (exactly one process is)."""
+        payload = msg.get("body", {}).get("payload", {})
+        log.warning("notification for %s/%s: %s", msg.get("origin"), msg.get("camera"), payload.get("message", ""))
+        with self._remote_lock:
+            self.notifications.append({"id": msg.get("id"), "origin": msg.get("origin"),
+                                       "message": payload.get("message", "")})  # fmt: skip
+            del self.notifications[:-200]
+
+    def bus_status(self) -> dict[str, Any] | None:
+        """The broker link's counters, None without a broker."""
+        if self.bus is None:
+            return None
+        st = self.bus.stats()
+        with self._remote_lock:
+            return {
+                "node": self.bus.node, "connected": st.connected, "published": st.published, "outbox": st.outbox,
+                "received": st.received, "duplicates": st.duplicates, "notified": st.notified,
+                "reconnects": st.reconnects, "last_error": st.last_error, "remote_entries": self.remote_entries,
+                "remote_alerts_open": len(self._remote_alerts),
+                "forecast_entries": len(self.engine.feed) if self.engine.feed is not None else 0,
+            }  # fmt: skip
 
     # --- supervisor ---------------------------------------------------------------------------
 
@@ -188,6 +274,7 @@ class SiteService:
             "detector": self.engine.backend,
             "cameras": [self._camera(s) for s in snaps.values()],
             "writer": {"batches": stats.batches, "dropped": stats.dropped} if stats else None,
+            "bus": self.bus_status(),
         }
 
     def frame_jpeg(self, camera_id: str, quality: int = 80) -> bytes | None:
@@ -210,7 +297,9 @@ class SiteService:
                 self._read_store = open_store(self.db_url)
             since = time.time() - hours * 3600
             rows = open_alerts(self._read_store, since=since, now=dt.datetime.now(dt.UTC))
-        return [
+        with self._remote_lock:
+            remote = sorted(self._remote_alerts.values(), key=lambda a: -(a["ts"] or 0))
+        return remote + [
             {
                 "event_id": a.event_id,
                 "ts": a.ts,
@@ -219,6 +308,7 @@ class SiteService:
                 "module": a.module,
                 "kind": a.kind,
                 "message": a.message,
+                "origin": "here",
             }
             for a in rows
         ]
