@@ -50,6 +50,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
+# pika logs every failed connection attempt at ERROR with a traceback; the bus says it in one line.
+logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 EXCHANGE = "storesight"
 NOTIFY_QUEUE = "storesight.notify"

@@ -207,7 +207,7 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
                 if line.startswith("serving") or not line:
                     break
             assert line.startswith("serving"), (node, line, p.stderr.read() if p.poll() is not None else "")
-            urls[node] = line.split("live state on ")[1].split()[0]
+            urls[node] = line.split("live state on ")[1].split()[0].rstrip(";")
         bus = {n: (lambda n=n: _get(f"{urls[n]}/api/status")["bus"]) for n in procs}
         # an entry seen by A feeds B's forecast
         assert _wait(lambda: bus["b"]()["remote_entries"] >= 1, 120, 1.0), (bus["a"](), bus["b"]())
