@@ -56,6 +56,9 @@ def add_options(b: argparse.ArgumentParser) -> None:
         "--detect-fps", type=float, help="with --cameras: detections per second per camera (default: every frame)"
     )
     g.add_argument(
+        "--resolution", help="with --cameras: resize every frame to WxH first, e.g. 1920x1080 (GPU boxes)"
+    )
+    g.add_argument(
         "--max-latency", type=float, default=0.5, help="with --cameras: p95 latency a held camera stays under (0.5 s)"
     )
 
@@ -85,6 +88,12 @@ def bench_cameras_site(cfg: SiteConfig, args: argparse.Namespace) -> SiteConfig:
     data["modules"]["pose"]["enabled"] = False
     data.update(fps=args.fps, detect_fps=args.detect_fps, motion_gating=args.motion_gating, stride=1)
     data["start_time"] = None
+    if args.resolution:
+        try:
+            w, h = (int(v) for v in args.resolution.lower().split("x"))
+        except ValueError:
+            raise UserError(f"--resolution: expected WxH, e.g. 1920x1080, got {args.resolution!r}", 2) from None
+        data["resolution"] = (w, h)
     cams = [
         CameraConfig.model_validate({**data, "id": f"cam{i + 1:02d}", "name": f"Camera {i + 1}"})
         for i in range(args.cameras)
