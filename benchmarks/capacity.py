@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     ns = [int(x) for x in args.cameras.split(",") if x.strip()]
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"before: {up}")
-    print(f"plain: {args.plain}; optimised: {args.optimised}; {args.fps:g} fps per camera, {args.seconds:g} s each")
+    print(
+        f"plain: {args.plain}; optimised: {args.optimised}; {args.fps:g} fps per camera, {args.seconds:g} s each"
+    )
     print("| N | setting | held | p95 latency s | CPU % | RSS MB |")
     print("| --- | --- | --- | --- | --- | --- |")
     for n in ns:

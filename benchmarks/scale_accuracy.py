@@ -43,7 +43,9 @@ def _cli(*args: str) -> str:
         [sys.executable, "-m", "app.cli.main", *args], capture_output=True, text=True, env=env, check=False
     )
     if out.returncode != 0:
-        raise SystemExit(f"storesight {' '.join(args)} failed ({out.returncode}): {out.stderr.strip()[-400:]}")
+        raise SystemExit(
+            f"storesight {' '.join(args)} failed ({out.returncode}): {out.stderr.strip()[-400:]}"
+        )
     return out.stdout
 
 

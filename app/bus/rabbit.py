@@ -279,7 +279,9 @@ class Bus:
         ch.queue_bind(NOTIFY_QUEUE, EXCHANGE, routing_key=f"{NOTIFY_KIND}.#")
 
     def _failed(self, what: str, e: BaseException, delay: float) -> float:
-        text = redact_broker_url(str(e) or e.__class__.__name__).replace(self.url, redact_broker_url(self.url))
+        text = redact_broker_url(str(e) or e.__class__.__name__).replace(
+            self.url, redact_broker_url(self.url)
+        )
         with self._lock:
             self._last_error = f"{what}: {e.__class__.__name__} {text}".strip()
             self._reconnects += 1
@@ -309,7 +311,9 @@ class Bus:
                         continue
                     for seq, msg_id, routing, body in batch:
                         # with confirms on, this returns once the broker has the message (raises on a nack)
-                        ch.basic_publish(EXCHANGE, routing, body, pika.BasicProperties(message_id=msg_id, **props))
+                        ch.basic_publish(
+                            EXCHANGE, routing, body, pika.BasicProperties(message_id=msg_id, **props)
+                        )
                         self.outbox.remove(seq)
                         with self._lock:
                             self._published += 1

@@ -44,22 +44,37 @@ from app.errors import UserError
 def add_options(b: argparse.ArgumentParser) -> None:
     """The ``--cameras`` options of ``bench``."""
     g = b.add_argument_group("many cameras (storesight bench --cameras N)")
-    g.add_argument("--cameras", type=int, default=0, help="play N live copies of the video through the service")
-    g.add_argument("--seconds", type=float, default=30.0, help="with --cameras: seconds measured (default 30)")
-    g.add_argument("--fps", type=float, default=5.0, help="with --cameras: frames per second per camera (default 5)")
-    g.add_argument("--warmup", type=float, default=5.0, help="with --cameras: seconds before measuring (default 5)")
     g.add_argument(
-        "--precision", choices=["float", "int8"], help="with --cameras: detector precision (default: the config's)"
+        "--cameras", type=int, default=0, help="play N live copies of the video through the service"
+    )
+    g.add_argument(
+        "--seconds", type=float, default=30.0, help="with --cameras: seconds measured (default 30)"
+    )
+    g.add_argument(
+        "--fps", type=float, default=5.0, help="with --cameras: frames per second per camera (default 5)"
+    )
+    g.add_argument(
+        "--warmup", type=float, default=5.0, help="with --cameras: seconds before measuring (default 5)"
+    )
+    g.add_argument(
+        "--precision",
+        choices=["float", "int8"],
+        help="with --cameras: detector precision (default: the config's)",
     )
     g.add_argument("--motion-gating", action="store_true", help="with --cameras: detect only on motion")
     g.add_argument(
-        "--detect-fps", type=float, help="with --cameras: detections per second per camera (default: every frame)"
+        "--detect-fps",
+        type=float,
+        help="with --cameras: detections per second per camera (default: every frame)",
     )
     g.add_argument(
         "--resolution", help="with --cameras: resize every frame to WxH first, e.g. 1920x1080 (GPU boxes)"
     )
     g.add_argument(
-        "--max-latency", type=float, default=0.5, help="with --cameras: p95 latency a held camera stays under (0.5 s)"
+        "--max-latency",
+        type=float,
+        default=0.5,
+        help="with --cameras: p95 latency a held camera stays under (0.5 s)",
     )
 
 
@@ -92,7 +107,9 @@ def bench_cameras_site(cfg: SiteConfig, args: argparse.Namespace) -> SiteConfig:
         try:
             w, h = (int(v) for v in args.resolution.lower().split("x"))
         except ValueError:
-            raise UserError(f"--resolution: expected WxH, e.g. 1920x1080, got {args.resolution!r}", 2) from None
+            raise UserError(
+                f"--resolution: expected WxH, e.g. 1920x1080, got {args.resolution!r}", 2
+            ) from None
         data["resolution"] = (w, h)
     cams = [
         CameraConfig.model_validate({**data, "id": f"cam{i + 1:02d}", "name": f"Camera {i + 1}"})
@@ -100,7 +117,9 @@ def bench_cameras_site(cfg: SiteConfig, args: argparse.Namespace) -> SiteConfig:
     ]
     site = cfg.model_copy(update={"cameras": cams})
     if args.precision:
-        site = site.model_copy(update={"detector": site.detector.model_copy(update={"precision": args.precision})})
+        site = site.model_copy(
+            update={"detector": site.detector.model_copy(update={"precision": args.precision})}
+        )
     return site
 
 
@@ -127,7 +146,9 @@ def run_cameras(args: argparse.Namespace, stop: threading.Event) -> int:
 
     print(os.popen("uptime").read().strip() or f"load average: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="storesight-bench-cams-") as tmp:
-        engine = Engine(site, db_url=f"sqlite:///{Path(tmp) / 'bench.db'}", data_dir=Path(tmp), on_frame=on_frame)
+        engine = Engine(
+            site, db_url=f"sqlite:///{Path(tmp) / 'bench.db'}", data_dir=Path(tmp), on_frame=on_frame
+        )
         engine.start()
         try:
             print(f"detector: {engine.backend}")
@@ -184,4 +205,3 @@ def _report(
         f"{p95_all:.2f} s, CPU {100 * cpu / wall:.0f} %, RSS {rss:.0f} MB"
     )
     return 0
-

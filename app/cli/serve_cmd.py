@@ -52,7 +52,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
         help=f"RabbitMQ URL (amqp://user:password@host:5672/%%2F) for live signals between machines "
         f"(default: ${BROKER_ENV}; none: this process alone)",
     )
-    s.add_argument("--node", help="this process's name on the broker (default: the host name; unique per process)")
+    s.add_argument(
+        "--node", help="this process's name on the broker (default: the host name; unique per process)"
+    )
     add_common(s)
 
 

@@ -43,7 +43,9 @@ class MotionGate:
         skipped: frames the detector was not run on because nothing moved.
     """
 
-    def __init__(self, *, width: int = 160, delta: int = 18, area: float = 0.002, max_gap: float = 2.0) -> None:
+    def __init__(
+        self, *, width: int = 160, delta: int = 18, area: float = 0.002, max_gap: float = 2.0
+    ) -> None:
         self.width, self.delta, self.area, self.max_gap = width, delta, area, max_gap
         self._ref: np.ndarray | None = None
         self._ref_ts: float | None = None

@@ -187,7 +187,9 @@ class SiteService:
     def _notify(self, msg: dict[str, Any]) -> None:
         """This process was given the notification of an alert (exactly one process is)."""
         payload = msg.get("body", {}).get("payload", {})
-        log.warning("notification for %s/%s: %s", msg.get("origin"), msg.get("camera"), payload.get("message", ""))
+        log.warning(
+            "notification for %s/%s: %s", msg.get("origin"), msg.get("camera"), payload.get("message", "")
+        )
         with self._remote_lock:
             self.notifications.append({"id": msg.get("id"), "origin": msg.get("origin"),
                                        "message": payload.get("message", "")})  # fmt: skip

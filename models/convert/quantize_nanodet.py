@@ -133,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         m = onnx.load(str(pre))
         name = m.graph.input[0].name
         frames = demo_frames(0, args.calib_frames, args.every)
-        print(f"calibration: {len(frames)} frames of {DEMO_VIDEO.name} (0–{args.calib_frames - 1}, every {args.every})")
+        print(
+            f"calibration: {len(frames)} frames of {DEMO_VIDEO.name} (0–{args.calib_frames - 1}, every {args.every})"
+        )
         method = {
             "minmax": CalibrationMethod.MinMax,
             "percentile": CalibrationMethod.Percentile,

@@ -117,7 +117,9 @@ class Broker:
 @pytest.fixture
 def broker() -> Iterator[Broker]:
     if not Path(SERVER).exists():
-        pytest.skip("rabbitmq-server is not installed (Debian: apt-get install rabbitmq-server; scripts/setup.sh --test)")
+        pytest.skip(
+            "rabbitmq-server is not installed (Debian: apt-get install rabbitmq-server; scripts/setup.sh --test)"
+        )
     pytest.importorskip("pika", reason="the 'pika' package is not installed")
     base = Path(tempfile.mkdtemp(prefix="ss-rabbit-"))
     os.chmod(base, 0o755)
@@ -181,7 +183,12 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
     # machine A: the entrance and checkout camera (the demo's), queue alert at one person
     door = {**walk, "id": "door", "source": str(demo_video), "fps": 5, "start_time": None}
     door["modules"] = {**walk["modules"], "pose": {"enabled": False}}
-    door["modules"]["queue"] = {**walk["modules"]["queue"], "alert_length": 1, "raise_seconds": 0.5, "cooldown": 5}
+    door["modules"]["queue"] = {
+        **walk["modules"]["queue"],
+        "alert_length": 1,
+        "raise_seconds": 0.5,
+        "cooldown": 5,
+    }
     # machine B: another camera with a checkout queue and no entrance of its own, no alerts
     till = {"id": "till", "source": str(demo_video), "fps": 5,
             "zones": [z for z in walk["zones"] if z["type"] in ("queue", "counter")],
@@ -220,8 +227,10 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
         assert _wait(lambda: bus["a"]()["connected"] and bus["b"]()["connected"], 60, 0.5)
         # an alert raised on A is listed by B
         assert _wait(
-            lambda: any(a.get("origin") == "a" for a in _get(f"{urls['b']}/api/alerts")["alerts"])
-            or bus["b"]()["received"] > bus["b"]()["remote_entries"],
+            lambda: (
+                any(a.get("origin") == "a" for a in _get(f"{urls['b']}/api/alerts")["alerts"])
+                or bus["b"]()["received"] > bus["b"]()["remote_entries"]
+            ),
             120,
             1.0,
         ), (bus["a"](), bus["b"]())

@@ -32,7 +32,9 @@ def _run(tmp_path: Path, video: Path, **cam: object) -> tuple[CameraPipeline, li
     source = make_source(c, fail_fast=True)
     source.open_check()
     frames: list[FrameResult] = []
-    pipe = CameraPipeline(site, c, source, choose_detector(site, c).backend, ListSink(), 1, on_frame=frames.append)
+    pipe = CameraPipeline(
+        site, c, source, choose_detector(site, c).backend, ListSink(), 1, on_frame=frames.append
+    )
     summary = pipe.run(threading.Event())
     source.close()
     assert summary.status == "complete"
@@ -51,8 +53,10 @@ def test_motion_gating_skips_the_detector_on_a_still_picture_and_keeps_the_peopl
     imgs = [cap.read()[1] for _ in range(60)]
     cap.release()
     path = tmp_path / "still.avi"
-    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (imgs[0].shape[1], imgs[0].shape[0]))
-    for i in range(25):  # 2.5 s of one still picture, then 1 s of the video moving
+    w = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (imgs[0].shape[1], imgs[0].shape[0])
+    )
+    for _ in range(25):  # 2.5 s of one still picture, then 1 s of the video moving
         w.write(imgs[0])
     for img in imgs[30:40]:
         w.write(img)
@@ -73,7 +77,9 @@ def test_motion_gate_threshold_on_hand_built_frames() -> None:
     a = np.full((240, 320, 3), 90, np.uint8)
     assert gate.due(a, 0.0)
     gate.detected(a, 0.0)
-    noise = np.clip(a.astype(int) + np.random.default_rng(0).integers(-8, 9, a.shape), 0, 255).astype(np.uint8)
+    noise = np.clip(a.astype(int) + np.random.default_rng(0).integers(-8, 9, a.shape), 0, 255).astype(
+        np.uint8
+    )
     assert not gate.due(noise, 0.1)  # sensor noise is not motion
     small = a.copy()
     small[100:104, 100:104] = 255  # 0.02 % of the picture

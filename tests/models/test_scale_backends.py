@@ -81,7 +81,9 @@ def _cuda() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _cuda(), reason="no CUDA here: onnxruntime has no CUDAExecutionProvider (no GPU on this machine)")
+@pytest.mark.skipif(
+    not _cuda(), reason="no CUDA here: onnxruntime has no CUDAExecutionProvider (no GPU on this machine)"
+)
 def test_nanodet_on_cuda_when_there_is_one() -> None:  # pragma: no cover - GPU boxes only
     det = NanoDetBackend(DetectorSettings(threads=1, device="cuda"))
     assert det.provider_reason.startswith("CUDA") and "CUDA" in det.description
@@ -93,7 +95,9 @@ def test_yolo_batch_gives_what_single_frames_give() -> None:
     pytest.importorskip("ultralytics")
     from models.yolo import YoloBackend
 
-    be = YoloBackend(DetectorSettings(model_name="yolo11n.yaml", confidence=0.001, classes=(), device="cpu", threads=1))
+    be = YoloBackend(
+        DetectorSettings(model_name="yolo11n.yaml", confidence=0.001, classes=(), device="cpu", threads=1)
+    )
     assert be.batch_capable is False  # on the CPU: one at a time
     imgs = _frames((100, 300))
     one = [be.predict(i) for i in imgs]

@@ -59,7 +59,9 @@ def test_supervisor_restarts_a_failed_camera_with_a_new_run(tmp_path: Path, dete
     late = tmp_path / "late.avi"  # the camera's file appears only after it failed
     site = SiteConfig.model_validate({"site": {"name": "t"}, "cameras": [{"id": "cam", "source": str(late)}]})
     url = f"sqlite:///{tmp_path / 's.db'}"
-    svc = SiteService(site, db_url=url, data_dir=tmp_path, detector=detector, min_backoff=0.5, check_every=0.1)
+    svc = SiteService(
+        site, db_url=url, data_dir=tmp_path, detector=detector, min_backoff=0.5, check_every=0.1
+    )
     svc.start()
     try:
         assert _wait(lambda: svc.status()["cameras"][0]["restart_in_s"] is not None, 20)
@@ -74,7 +76,9 @@ def test_supervisor_restarts_a_failed_camera_with_a_new_run(tmp_path: Path, dete
         assert svc.alerts() == []
     finally:
         svc.stop()
-    runs = sqlite3.connect(tmp_path / "s.db").execute("select status from analysis_runs order by id").fetchall()
+    runs = (
+        sqlite3.connect(tmp_path / "s.db").execute("select status from analysis_runs order by id").fetchall()
+    )
     assert [r[0] for r in runs][:1] == ["failed"] and runs[-1][0] == "complete" and len(runs) >= 2
 
 
@@ -120,7 +124,11 @@ def test_api_needs_the_token_and_refuses_the_network_without_one() -> None:
         code, body = _get(f"{api.url}/api/status", TOKEN)
         assert code == 200 and json.loads(body) == {"cameras": [{"id": "a"}]}
         code, body = _get(f"{api.url}/api/cameras/a/frame.jpg", TOKEN)
-        assert code == 200 and cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR).shape == (8, 8, 3)
+        assert code == 200 and cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR).shape == (
+            8,
+            8,
+            3,
+        )
         assert _get(f"{api.url}/api/cameras/b/frame.jpg", TOKEN)[0] == 404
         assert json.loads(_get(f"{api.url}/api/alerts?hours=2", TOKEN)[1]) == {"alerts": [{"hours": 2.0}]}
         assert _get(f"{api.url}/api/alerts?hours=x", TOKEN)[0] == 400
@@ -156,7 +164,9 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     db = tmp_path / "serve.db"
     # beyond localhost without a token: refused before anything starts
-    p = _serve(["--config", str(path), "--db", f"sqlite:///{db}", "--listen", "0.0.0.0:0"], {"STORESIGHT_TOKEN": ""})
+    p = _serve(
+        ["--config", str(path), "--db", f"sqlite:///{db}", "--listen", "0.0.0.0:0"], {"STORESIGHT_TOKEN": ""}
+    )
     out, err = p.communicate(timeout=60)
     assert p.returncode == 2 and "token" in err and "Traceback" not in err
 
@@ -179,7 +189,9 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
             assert code == 200
             return {c["id"]: c for c in json.loads(body)["cameras"]}
 
-        assert _wait(lambda: all(c["frames"] >= 5 and c["state"] == "live" for c in cams().values()), 90, 0.5), cams()
+        assert _wait(
+            lambda: all(c["frames"] >= 5 and c["state"] == "live" for c in cams().values()), 90, 0.5
+        ), cams()
         c = cams()
         assert c["door"]["fps"] > 0 and 0 < c["door"]["latency_p95_s"] < 10
         assert _get(f"{base}/api/status")[0] == 401
@@ -192,7 +204,12 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
-    assert "stopped" in out and "Traceback" not in err and TOKEN not in out + err and RTSP_PASSWORD not in out + err
+    assert (
+        "stopped" in out
+        and "Traceback" not in err
+        and TOKEN not in out + err
+        and RTSP_PASSWORD not in out + err
+    )
     con = sqlite3.connect(db)
     rows = con.execute(
         "select c.config_id, r.status, r.reason, r.frames from analysis_runs r join cameras c on c.id = r.camera_id"
