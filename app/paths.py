@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import site_data_path, user_data_path
 
 APP_NAME = "StoreSight"
 DATA_DIR_ENV = "STORESIGHT_DATA_DIR"
@@ -63,3 +63,13 @@ def crops_dir(base: str | Path | None = None) -> Path:
 def model_dir(base: str | Path | None = None) -> Path:
     """Folder for model weights (``<data dir>/models``)."""
     return data_dir(base) / "models"
+
+
+def machine_data_dir() -> Path:
+    r"""The data folder for all users of this computer (a service's): ``%ProgramData%\StoreSight`` on Windows.
+
+    The Windows installer makes it the window's data folder too when it registers the service (it
+    sets ``STORESIGHT_DATA_DIR`` machine-wide), so the service and the window share one site.
+    """
+    return site_data_path(APP_NAME, appauthor=False)
+

@@ -26,6 +26,8 @@ xvfb xauth"
 DEBS_TEST="$DEBS_TEST rabbitmq-server"
 # Free fonts the synthetic licence-plate generator draws with (training fonts and held-out fonts).
 DEBS_TEST="$DEBS_TEST fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-opendin"
+# The installer tests: makensis compiles the Windows installer script (installer/windows/storesight.nsi).
+DEBS_TEST="$DEBS_TEST nsis"
 debs="$DEBS_RUNTIME"
 [ $want_test = 1 ] && debs="$debs $DEBS_TEST"
 missing=""

@@ -67,6 +67,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
     from app.cli.bench_cameras import add_options as add_cameras_options
 
     add_cameras_options(b)
+    from app.cli.ppe_cmd import add_bench_options as add_ppe_bench_options
+
+    add_ppe_bench_options(b)
     add_common(b)
 
 
@@ -161,7 +164,7 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
         UserError: bad arguments, source or config, or the run failed.
     """
     if not args.source:
-        raise UserError("storesight bench: give a video file (or --plates, --shelf, --objects)", 2)
+        raise UserError("storesight bench: give a video file (or --plates, --ppe, --shelf, --objects)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     if args.json and not args.json.expanduser().resolve().parent.is_dir():

@@ -24,6 +24,7 @@ from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.motion import MotionGate
 from app.engine.plates_stage import make_plate_stage
 from app.engine.pose_stage import PoseStage, make_pose_stage
+from app.engine.ppe_stage import make_ppe_stage, with_pose_for_ppe
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
@@ -271,14 +272,17 @@ class CameraPipeline:
         self.summary = RunSummary()
         #: Isolates a stage or module that raises (logged, counted, disabled after errors in a row).
         self.guard = FaultGuard(camera.id, limit=fault_limit)
-        self.pose: PoseStage | None = make_pose_stage(site, camera, detector, backend=pose_backend)
+        self.pose: PoseStage | None = make_pose_stage(
+            site, with_pose_for_ppe(camera), detector, backend=pose_backend
+        )
         self.summary.pose = self.pose.reason if self.pose is not None else ""
         self.roles: RoleStage | None = make_role_stage(
             site, camera, role_setup, lost_after=site.tracker.track_buffer
         )
         plates = make_plate_stage(site, camera, lost_after=site.tracker.track_buffer)
+        ppe = make_ppe_stage(site, camera, lost_after=site.tracker.track_buffer)
         #: Per-frame steps after tracking, in order (pose places the torso for roles); see stages.py.
-        self.stages: list[Stage] = [s for s in (self.pose, self.roles, plates) if s is not None]
+        self.stages: list[Stage] = [s for s in (self.pose, self.roles, plates, ppe) if s is not None]
         self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
         #: detect_fps: the next frame time the detector is due (None: the first frame).
@@ -325,7 +329,7 @@ class CameraPipeline:
         for m in keep:
             m.ctx = ctx
         shared = self.pose.backend if self.pose is not None else None
-        self.pose = make_pose_stage(self.site, camera, self.detector, backend=shared)
+        self.pose = make_pose_stage(self.site, with_pose_for_ppe(camera), self.detector, backend=shared)
         if self.roles is not None:
             self.roles.replace_camera(camera)
         others = [s for s in self.stages if not isinstance(s, (PoseStage, RoleStage))]

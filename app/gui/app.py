@@ -71,6 +71,8 @@ def resolve_setup(config: Path | None, db: str | None, *, must_exist: bool = Fal
     from app import paths
     from app.gui.data import site_from_store
 
+    if config is None and db is None and (paths.data_dir() / SITE_FILE).is_file():
+        config = paths.data_dir() / SITE_FILE  # its storage section (data folder, database) counts
     cfg = load_config(config) if config else None
     db_url = db or (cfg.storage.db_url if cfg else None)
     folder = _sqlite_folder(db) if db else None
@@ -193,7 +195,14 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
     from PySide6.QtWidgets import QMessageBox
 
     from app.errors import UserError
+    from app.gui.first_run import needs_first_run
 
+    if needs_first_run(config, db):  # a new installation: the wizard writes site.yaml first
+        from app import paths
+        from app.gui.first_run import FirstRunWizard
+
+        make_application()
+        FirstRunWizard(paths.data_dir() / SITE_FILE).exec()  # cancelled: an empty site, set up by hand
     setup = resolve_setup(config, db)
     app = make_application()
     log_to_file(setup.data_dir / "logs")

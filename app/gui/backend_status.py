@@ -83,6 +83,12 @@ def backend_status(site: SiteConfig, *, check_gpu: bool = True) -> list[BackendS
         out.append(
             BackendStatus("yolo", "Ultralytics YOLO", False, "Ultralytics / PyTorch are not installed")
         )
+    elif importlib.util.find_spec("torchvision") is None:  # the CPU bundle: torch for the tracker only
+        out.append(
+            BackendStatus(
+                "yolo", "Ultralytics YOLO", False, "torchvision is not installed (the CPU edition): use the CUDA edition"
+            )
+        )
     elif weights.is_file():
         out.append(
             BackendStatus(

@@ -35,8 +35,17 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 
 #: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
 #: when the database has alerts), and the dialogs captured once.
-PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "settings")
+PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "models", "settings")
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
+#: The first-run wizard's pages (app.gui.first_run.WIZARD_SHOTS), captured once each.
+DIALOGS += (
+    "first-run-store",
+    "first-run-data",
+    "first-run-camera",
+    "first-run-line",
+    "first-run-analyses",
+    "first-run-detector",
+)
 
 
 #: The pages also captured on a HiDPI screen (scale 2: 1920×1080 logical, 3840×2160 pixels).
@@ -254,6 +263,15 @@ def take_screenshots(
             _wait(app, lambda: bool(plates_loaded), 60)
             save_sizes("plates")
 
+            # models: every capability's models in the site's model folder, the built-in detector selected
+            win.tabs.setCurrentWidget(win.models)
+            models_loaded: list[bool] = []
+            win.models.loaded.connect(lambda: models_loaded.append(True))
+            win.models.refresh()
+            _wait(app, lambda: bool(models_loaded), 60)
+            win.models.table.selectRow(0)
+            save_sizes("models")
+
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)
             # the backends check imports torch: slow on a busy box
@@ -270,6 +288,15 @@ def take_screenshots(
                 _wait(app, lambda: dlg2.last_probe is not None, 30)
                 save(dlg2, "camera-dialog")
                 dlg2.close()
+
+            # 8. the first-run wizard, page by page (a scratch data folder; offline)
+            from app.gui.first_run import screenshot_wizard
+
+            cams_all = win.document.config.cameras
+            video = cams_all[0].source if cams_all and cams_all[0].kind == "file" else None
+            if video and not Path(video).is_absolute():
+                video = str(win.document.path.parent / video)
+            screenshot_wizard(save, lambda cond, t: _wait(app, cond, t), Path(tmp) / "first-run", video)
         finally:
             win.controller.stop_blocking()
             win.close()

@@ -66,14 +66,24 @@ def head_revision() -> str | None:
         return ScriptDirectory.from_config(alembic_config(where)).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every revision this version of StoreSight has a migration script for."""
+    with migrations_dir() as where:
+        return {s.revision for s in ScriptDirectory.from_config(alembic_config(where)).walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (``None`` for an empty database)."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> None:
     """Bring the database to ``revision`` (default: the newest). Does nothing if already there.
+
+    A database that has a schema already is backed up first (:mod:`app.store.backup`: a copy of a
+    SQLite file, ``pg_dump`` of a PostgreSQL database); when the backup cannot be made, nothing is
+    migrated and the reason is raised.
 
     Runs in one transaction (SQLite and PostgreSQL both have transactional DDL), holding the
     SQLite write lock or a PostgreSQL advisory lock so that two processes never migrate at once.
@@ -95,6 +105,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 f"the database schema ({current}) is newer than this StoreSight knows ({head}); "
                 "install the newer StoreSight or use another database"
             )
+        if current is not None and backup:
+            from app.store.backup import backup_before_migration
+
+            backup_before_migration(engine, current)
         _run_locked(engine, cfg, lambda: command.upgrade(cfg, revision))
     log.info("database schema upgraded from %s to %s", current, revision if revision != "head" else head)
 

@@ -187,6 +187,11 @@ class AnalysisRun(Base):
     first_ts: Mapped[float | None] = mapped_column(Double)
     last_ts: Mapped[float | None] = mapped_column(Double)
     backend: Mapped[str] = mapped_column(String(200), default="")
+    #: The process analysing the run (while ``running``): its PID and host, and when it last said
+    #: it is alive; a run whose process is gone is marked incomplete (:mod:`app.store.runs`).
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Track(Base):

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Build the Linux bundle of StoreSight: a PyInstaller one-folder program, a .tar.gz and a .deb.
+#
+#   bash installer/build-linux.sh            # the CPU edition (no PyTorch/CUDA): dist/cpu/storesight/
+#   bash installer/build-linux.sh cuda       # the CUDA edition (PyTorch + Ultralytics from the venv)
+#   bash installer/build-linux.sh all        # both
+#
+# Needs a venv with StoreSight's dependencies and PyInstaller (scripts/setup.sh; PyInstaller is
+# installed here from constraints.txt if missing). $PYTHON chooses the interpreter (default:
+# .venv/bin/python of the checkout). Outputs in dist/:
+#   dist/<edition>/storesight/                          the program folder (run dist/cpu/storesight/storesight)
+#   dist/storesight-<version>-linux-x86_64-<edition>.tar.gz
+#   dist/storesight[-cuda]_<version>_amd64.deb        installs to /opt/storesight, /usr/bin/storesight
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+[ -x "$PY" ] || { echo "build-linux.sh: no Python at $PY (run scripts/setup.sh, or set PYTHON)" >&2; exit 2; }
+WHAT="${1:-cpu}"
+case "$WHAT" in
+  cpu) EDITIONS=(cpu) ;;
+  cuda) EDITIONS=(cuda) ;;
+  all) EDITIONS=(cpu cuda) ;;
+  *) echo "usage: bash installer/build-linux.sh [cpu|cuda|all]" >&2; exit 2 ;;
+esac
+command -v dpkg-deb >/dev/null || { echo "build-linux.sh: dpkg-deb not found (apt-get install dpkg)" >&2; exit 2; }
+
+if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
+  echo "[build] installing PyInstaller (pinned in constraints.txt)"
+  "$PY" -m pip install -q -c constraints.txt pyinstaller pyinstaller-hooks-contrib
+fi
+VERSION="$("$PY" -c 'import app; print(app.__version__)')"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+# The CPU edition needs PyTorch too (the ByteTrack/BoT-SORT tracker comes from Ultralytics, which
+# imports torch), but its CPU build (~200 MB) instead of the CUDA one (~6 GB with the nvidia-*
+# libraries). It is built from a small venv holding only the CPU torch, layered over $PY's packages
+# (a .pth file), so nothing in $PY changes. Where the CPU wheel comes from: pip's configured
+# find-links/indexes (this build machine: /opt/wheels), else set TORCH_CPU_INDEX, e.g.
+# TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu.
+TORCH_CPU_SPEC="${TORCH_CPU_SPEC:-torch==2.13.0+cpu}"
+cpu_python() {
+  local bv="$ROOT/build/venv-cpu"
+  if [ ! -x "$bv/bin/python" ] || ! "$bv/bin/python" -c "import torch, sys; sys.exit(bool(torch.version.cuda))" 2>/dev/null; then
+    echo "[build] CPU PyTorch for the CPU edition: $TORCH_CPU_SPEC into build/venv-cpu" >&2
+    rm -rf "$bv"
+    "$PY" -m venv --without-pip "$bv"
+    local base own
+    base="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    own="$("$bv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    echo "$base" > "$own/storesight-base.pth"
+    "$bv/bin/python" -m pip install -q --no-deps --target "$own" ${TORCH_CPU_INDEX:+--extra-index-url "$TORCH_CPU_INDEX"} \
+      "$TORCH_CPU_SPEC" >&2 || { echo "build-linux.sh: cannot install $TORCH_CPU_SPEC (set TORCH_CPU_INDEX)" >&2; exit 2; }
+  fi
+  echo "$bv/bin/python"
+}
+
+for ED in "${EDITIONS[@]}"; do
+  BPY="$PY"
+  if [ "$ED" = cuda ] && ! "$PY" -c "import torch, ultralytics" 2>/dev/null; then
+    echo "build-linux.sh: the CUDA edition needs torch and ultralytics in $PY" >&2; exit 2
+  fi
+  [ "$ED" = cpu ] && BPY="$(cpu_python)"
+  echo "[build] $ED edition: PyInstaller (a few minutes)"
+  start=$(date +%s)
+  STORESIGHT_EDITION="$ED" "$BPY" -m PyInstaller --noconfirm --log-level WARN \
+    --distpath "dist/$ED" --workpath "build/pyinstaller-$ED" installer/storesight.spec
+  APPDIR="dist/$ED/storesight"
+  echo "$ED" > "$APPDIR/EDITION"
+  cp LICENSE "$APPDIR/LICENSE"
+  echo "[build] $ED edition built in $(( $(date +%s) - start )) s: $(du -sh "$APPDIR" | cut -f1)"
+
+  tar -C "dist/$ED" -czf "dist/storesight-$VERSION-linux-x86_64-$ED.tar.gz" storesight
+
+  # .deb: /opt/storesight, /usr/bin/storesight, a desktop entry and the icon
+  PKG=storesight; [ "$ED" = cuda ] && PKG=storesight-cuda
+  STAGE="build/deb-$ED"
+  rm -rf "$STAGE"
+  mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
+    "$STAGE/usr/share/icons/hicolor/256x256/apps" "$STAGE/usr/share/doc/$PKG"
+  cp -a "$APPDIR" "$STAGE/opt/storesight"
+  ln -s /opt/storesight/storesight "$STAGE/usr/bin/storesight"
+  cp installer/linux/storesight.desktop "$STAGE/usr/share/applications/storesight.desktop"
+  cp installer/linux/storesight.png "$STAGE/usr/share/icons/hicolor/256x256/apps/storesight.png"
+  cp LICENSE "$STAGE/usr/share/doc/$PKG/copyright"
+  SIZE_KB=$(du -sk "$STAGE" | cut -f1)
+  OTHER=storesight-cuda; [ "$ED" = cuda ] && OTHER=storesight
+  sed -e "s/@PACKAGE@/$PKG/" -e "s/@VERSION@/$VERSION/" -e "s/@SIZE@/$SIZE_KB/" -e "s/@OTHER@/$OTHER/" \
+    -e "s/@EDITION@/$ED/" installer/linux/control.in > "$STAGE/DEBIAN/control"
+  install -m 0755 installer/linux/postinst "$STAGE/DEBIAN/postinst"
+  install -m 0755 installer/linux/postrm "$STAGE/DEBIAN/postrm"
+  DEB="dist/${PKG}_${VERSION}_amd64.deb"
+  dpkg-deb --build --root-owner-group -Zxz -z1 "$STAGE" "$DEB" >/dev/null
+  echo "[build] $DEB: $(du -h "$DEB" | cut -f1); dist/storesight-$VERSION-linux-x86_64-$ED.tar.gz: $(du -h "dist/storesight-$VERSION-linux-x86_64-$ED.tar.gz" | cut -f1)"
+done
+echo "[build] done"
