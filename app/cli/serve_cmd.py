@@ -121,11 +121,17 @@ def cmd_serve(args: argparse.Namespace, stop: threading.Event) -> int:
     if broker and not broker.startswith(("amqp://", "amqps://")):
         raise UserError("--broker: expected an amqp:// or amqps:// URL", 2)
     svc = SiteService(cfg, db_url=db_url, data_dir=data_dir, broker=broker, node=args.node)
-    svc.start()
-    api: ApiServer | None = None
+    # the port first: a port in use is refused before any camera starts (nothing half-written)
+    api: ApiServer | None = None if args.no_api else ApiServer(svc, host, port, token=token)
     try:
-        if not args.no_api:
-            api = ApiServer(svc, host, port, token=token).start()
+        svc.start()
+    except BaseException:
+        if api is not None:
+            api.close()
+        raise
+    try:
+        if api is not None:
+            api.start()
         where = f"live state on {api.url}" if api else "no API"
         auth = " (token required)" if api and token else ""
         print(

@@ -214,7 +214,11 @@ class ApiServer:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
         if self._thread is not None:
+            self._server.shutdown()
             self._thread.join(5)
+        self._server.server_close()
+
+    def close(self) -> None:
+        """Close the socket of a server that was never started."""
+        self._server.server_close()
