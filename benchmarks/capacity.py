@@ -24,6 +24,7 @@ LAST = re.compile(
     r"cameras held: (\d+) of (\d+) at ([\d.]+) fps each, p95 frame-to-event latency ([\d.na]+) s, "
     r"CPU (\d+) %, RSS (\d+) MB"
 )
+EST = re.compile(r"CPU time per processed frame: ([\d.]+) ms → \d+ idle cores could carry about ([\d.]+) cameras")
 
 
 def run(n: int, seconds: float, fps: float, extra: list[str]) -> str:
@@ -35,7 +36,8 @@ def run(n: int, seconds: float, fps: float, extra: list[str]) -> str:
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
         return f"failed ({out.returncode}): {out.stderr.strip()[-300:]}"
-    return lines[-1]
+    est = [ln for ln in lines if ln.startswith("CPU time per processed frame")]
+    return lines[-1] + (" | " + est[0] if est else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, extra in (("plain", args.plain), ("optimised", args.optimised)):
             line = run(n, args.seconds, args.fps, shlex.split(extra))
             m = LAST.search(line)
+            e = EST.search(line)
+            est = f"{e[1]} ms → {e[2]}" if e else ""
             if m:
-                print(f"| {n} | {name} | {m[1]} of {m[2]} | {m[4]} | {m[5]} | {m[6]} |", flush=True)
+                print(f"| {n} | {name} | {m[1]} of {m[2]} | {m[4]} | {m[5]} | {m[6]} | {est} |", flush=True)
             else:
-                print(f"| {n} | {name} | {line} | | | |", flush=True)
+                print(f"| {n} | {name} | {line} | | | | |", flush=True)
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"after: {up}")
     return 0

@@ -34,6 +34,9 @@ VARIANTS: dict[str, dict[str, object]] = {
     "int8+gating": {"precision": "int8", "motion_gating": True},
     "int8+5fps": {"precision": "int8", "detect_fps": 5.0},
     "int8+5fps+gating": {"precision": "int8", "detect_fps": 5.0, "motion_gating": True},
+    "float+5fps": {"detect_fps": 5.0},
+    "float+stride2": {"stride": 2},
+    "int8+stride2": {"precision": "int8", "stride": 2},
 }
 
 
@@ -55,7 +58,7 @@ def _config(tmp: Path, change: dict[str, object]) -> Path:
         data["detector"]["precision"] = change["precision"]
     for cam in data["cameras"]:
         cam["source"] = str(DEMO.parent / cam["source"])
-        for key in ("motion_gating", "detect_fps"):
+        for key in ("motion_gating", "detect_fps", "stride"):
             if key in change:
                 cam[key] = change[key]
     path = tmp / "site.yaml"

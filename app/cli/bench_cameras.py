@@ -200,6 +200,16 @@ def _report(
     )
     print(f"measured {wall:.1f} s after {args.warmup:g} s of warm-up; {os.cpu_count()} CPUs; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    done = sum(frames.values())
+    if done and cpu > 0:
+        # Load-independent view: what one frame costs this process in CPU time, and how many cameras
+        # the machine's cores could carry at that cost if nothing else ran (no headroom counted).
+        ms = 1000 * cpu / done
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        print(
+            f"CPU time per processed frame: {ms:.1f} ms → {cores} idle cores could carry about "
+            f"{cores * 1000 / (ms * args.fps):.1f} cameras at {args.fps:g} fps (upper bound from CPU time)"
+        )
     print(
         f"cameras held: {held} of {args.cameras} at {args.fps:g} fps each, p95 frame-to-event latency "
         f"{p95_all:.2f} s, CPU {100 * cpu / wall:.0f} %, RSS {rss:.0f} MB"
