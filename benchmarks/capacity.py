@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         f"plain: {args.plain}; optimised: {args.optimised}; {args.fps:g} fps per camera, {args.seconds:g} s each"
     )
     print("| N | setting | held | p95 latency s | CPU % | RSS MB |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for n in ns:
         for name, extra in (("plain", args.plain), ("optimised", args.optimised)):
             line = run(n, args.seconds, args.fps, shlex.split(extra))
