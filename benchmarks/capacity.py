@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"plain: {args.plain}; optimised: {args.optimised}; {args.fps:g} fps per camera, {args.seconds:g} s each"
     )
-    print("| N | setting | held | p95 latency s | CPU % | RSS MB |")
+    print("| N | setting | held | p95 latency s | CPU % | RSS MB | CPU ms/frame → cameras on idle cores |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for n in ns:
         for name, extra in (("plain", args.plain), ("optimised", args.optimised)):
