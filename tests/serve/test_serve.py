@@ -216,3 +216,23 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
     ).fetchall()
     assert {r[0] for r in rows} == {"door", "aisle"}
     assert all(r[1:3] == ("complete", "live session stopped") and r[3] >= 5 for r in rows), rows
+
+
+def test_client_reads_a_service_and_says_plainly_what_went_wrong() -> None:
+    from app.serve.client import ServiceClient
+
+    api = ApiServer(_State(), "127.0.0.1", 0, token=TOKEN).start()
+    try:
+        c = ServiceClient(api.url, token=TOKEN)
+        assert c.healthy() and c.status() == {"cameras": [{"id": "a"}]}
+        assert c.frame("a").shape == (8, 8, 3) and c.alerts(3) == [{"hours": 3.0}]
+        with pytest.raises(UserError, match="HTTP 404"):
+            c.frame("b")
+        with pytest.raises(UserError, match="refused the token") as e:
+            ServiceClient(api.url, token="not-the-token-at-all").status()
+        assert "not-the-token" not in str(e.value) and TOKEN not in str(e.value)
+    finally:
+        api.stop()
+    with pytest.raises(UserError, match="cannot reach"):
+        ServiceClient(api.url, token=TOKEN, timeout=2).status()
+    assert not ServiceClient(api.url, timeout=2).healthy()
