@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         update={"detector": site.detector.model_copy(update={"precision": args.precision})}
     )
     choice = choose_detector(site, site.cameras)
+    from app.engine.pipeline import tracker_settings
+    from models.tracking import Tracker
+
+    Tracker(tracker_settings(site), rate=args.fps)  # the tracker's libraries (PyTorch) count in the base too
     base = _rss_mb()
-    print(f"detector loaded, no camera: RSS {base:.0f} MB ({choice.backend.description})")
+    print(f"detector and tracker loaded, no camera: RSS {base:.0f} MB ({choice.backend.description})")
     samples: list[tuple[float, float]] = []
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="storesight-soak-") as tmp:
