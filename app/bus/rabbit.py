@@ -289,7 +289,11 @@ class Bus:
         self._stop.wait(delay)
         return min(delay * 2, self.retry_max)
 
-    def _publisher(self) -> None:
+    def _connected(self, what: str, flag: str, session: Callable[[Any], None]) -> None:
+        """Keep a connection for ``session`` (runs until stop), reconnecting with back-off.
+
+        The session sets ``flag`` once its queues are declared; it is cleared when the connection goes.
+        """
         import pika
 
         delay = 0.5
@@ -297,36 +301,43 @@ class Bus:
             conn = None
             try:
                 conn = pika.BlockingConnection(self._params())
-                ch = conn.channel()
-                ch.confirm_delivery()
-                self._declare(ch)
-                self._pub_ok, delay = True, 0.5
-                props = {"delivery_mode": 2, "content_type": "application/json"}
-                while not self._stop.is_set():
-                    batch = self.outbox.oldest()
-                    if not batch:
-                        self._wake.wait(0.5)
-                        self._wake.clear()
-                        conn.process_data_events(0)
-                        continue
-                    for seq, msg_id, routing, body in batch:
-                        # with confirms on, this returns once the broker has the message (raises on a nack)
-                        ch.basic_publish(
-                            EXCHANGE, routing, body, pika.BasicProperties(message_id=msg_id, **props)
-                        )
-                        self.outbox.remove(seq)
-                        with self._lock:
-                            self._published += 1
+                delay = 0.5
+                session(conn)
             except Exception as e:  # pika's errors, socket errors: the outbox keeps the messages
-                self._pub_ok = False
-                delay = self._failed("publisher", e, delay)
+                setattr(self, flag, False)
+                delay = self._failed(what, e, delay)
             finally:
-                self._pub_ok = False
+                setattr(self, flag, False)
                 if conn is not None and conn.is_open:
                     try:
                         conn.close()
                     except Exception:
                         pass
+
+    def _publisher(self) -> None:
+        self._connected("publisher", "_pub_ok", self._publish_session)
+
+    def _publish_session(self, conn: Any) -> None:
+        import pika
+
+        ch = conn.channel()
+        ch.confirm_delivery()
+        self._declare(ch)
+        self._pub_ok = True
+        props = {"delivery_mode": 2, "content_type": "application/json"}
+        while not self._stop.is_set():
+            batch = self.outbox.oldest()
+            if not batch:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                conn.process_data_events(0)
+                continue
+            for seq, msg_id, routing, body in batch:
+                # with confirms on, this returns once the broker has the message (raises on a nack)
+                ch.basic_publish(EXCHANGE, routing, body, pika.BasicProperties(message_id=msg_id, **props))
+                self.outbox.remove(seq)
+                with self._lock:
+                    self._published += 1
 
     def _handle(self, ch: Any, method: Any, body: bytes, notify: bool) -> None:
         try:
@@ -358,28 +369,14 @@ class Bus:
         ch.basic_ack(method.delivery_tag)
 
     def _consumer(self) -> None:
-        import pika
+        self._connected("consumer", "_sub_ok", self._consume_session)
 
-        delay = 0.5
+    def _consume_session(self, conn: Any) -> None:
+        ch = conn.channel()
+        self._declare(ch)
+        ch.basic_qos(prefetch_count=100)
+        ch.basic_consume(self.queue, lambda c, m, p, b: self._handle(c, m, b, False))
+        ch.basic_consume(NOTIFY_QUEUE, lambda c, m, p, b: self._handle(c, m, b, True))
+        self._sub_ok = True
         while not self._stop.is_set():
-            conn = None
-            try:
-                conn = pika.BlockingConnection(self._params())
-                ch = conn.channel()
-                self._declare(ch)
-                ch.basic_qos(prefetch_count=100)
-                ch.basic_consume(self.queue, lambda c, m, p, b: self._handle(c, m, b, False))
-                ch.basic_consume(NOTIFY_QUEUE, lambda c, m, p, b: self._handle(c, m, b, True))
-                self._sub_ok, delay = True, 0.5
-                while not self._stop.is_set():
-                    conn.process_data_events(time_limit=0.5)
-            except Exception as e:
-                self._sub_ok = False
-                delay = self._failed("consumer", e, delay)
-            finally:
-                self._sub_ok = False
-                if conn is not None and conn.is_open:
-                    try:
-                        conn.close()
-                    except Exception:
-                        pass
+            conn.process_data_events(time_limit=0.5)

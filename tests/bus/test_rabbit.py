@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from app.bus.rabbit import Bus, redact_broker_url
+from tests.fixtures_pipeline import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"
@@ -37,15 +38,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _wait(cond: Any, timeout: float, step: float = 0.2) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
 
 
 class Broker:
@@ -86,7 +78,7 @@ class Broker:
         }  # fmt: skip
         log = open(self.base / "server.out", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen([SERVER], env=env, stdout=log, stderr=log, start_new_session=True)
-        if not _wait(lambda: self.up() or self.proc.poll() is not None, timeout, 0.5) or not self.up():
+        if not wait_until(lambda: self.up() or self.proc.poll() is not None, timeout, 0.5) or not self.up():
             out = (self.base / "server.out").read_text(errors="replace")[-600:]
             self.kill()
             pytest.skip(f"rabbitmq-server did not start here: {out.strip()}")
@@ -110,7 +102,7 @@ class Broker:
                 os.kill(int(pidf.read_text().strip()), signal.SIGTERM)
             except (ValueError, ProcessLookupError, PermissionError):
                 pass
-        _wait(lambda: not self.up(), 30)
+        wait_until(lambda: not self.up(), 30)
         self.proc = None
 
 
@@ -138,20 +130,20 @@ def test_bus_keeps_order_and_loses_nothing_across_a_broker_restart(broker: Broke
     a = Bus(broker.url, node="a", outbox=tmp_path / "a.sqlite").start()
     b = Bus(broker.url, node="b", outbox=tmp_path / "b.sqlite", on_message=got.append).start()
     try:
-        assert _wait(lambda: a.stats().connected and b.stats().connected, 30)
+        assert wait_until(lambda: a.stats().connected and b.stats().connected, 30)
         for i in range(20):
             a.publish("entry", {"ts": float(i)}, site="s", camera="door")
-        assert _wait(lambda: len(got) == 20, 30)
+        assert wait_until(lambda: len(got) == 20, 30)
         broker.kill()
         for i in range(20, 40):  # the broker is down: they wait in the outbox
             a.publish("entry", {"ts": float(i)}, site="s", camera="door")
         for i in range(6):
             a.publish("notify", {"n": i}, site="s", camera="door")
-        assert _wait(lambda: a.stats().outbox == 26 and not a.stats().connected, 30)
+        assert wait_until(lambda: a.stats().outbox == 26 and not a.stats().connected, 30)
         assert "guest:guest" not in a.stats().last_error
         broker.start()
-        assert _wait(lambda: len(got) == 40, 90), (len(got), a.stats())
-        assert _wait(lambda: a.stats().notified + b.stats().notified == 6, 30)
+        assert wait_until(lambda: len(got) == 40, 90), (len(got), a.stats())
+        assert wait_until(lambda: a.stats().notified + b.stats().notified == 6, 30)
         assert a.stats().outbox == 0 and a.stats().published == 46 and a.stats().reconnects >= 1
     finally:
         a.stop()
@@ -217,16 +209,16 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
             urls[node] = line.split("live state on ")[1].split()[0].rstrip(";")
         bus = {n: (lambda n=n: _get(f"{urls[n]}/api/status")["bus"]) for n in procs}
         # an entry seen by A feeds B's forecast
-        assert _wait(lambda: bus["b"]()["remote_entries"] >= 1, 120, 1.0), (bus["a"](), bus["b"]())
+        assert wait_until(lambda: bus["b"]()["remote_entries"] >= 1, 120, 1.0), (bus["a"](), bus["b"]())
         assert bus["b"]()["forecast_entries"] >= 1
         # the broker goes down and comes back while both run
         broker.kill()
-        assert _wait(lambda: not bus["a"]()["connected"], 30, 0.5)
+        assert wait_until(lambda: not bus["a"]()["connected"], 30, 0.5)
         time.sleep(6)  # A goes on: new entries and alerts wait in its outbox
         broker.start()
-        assert _wait(lambda: bus["a"]()["connected"] and bus["b"]()["connected"], 60, 0.5)
+        assert wait_until(lambda: bus["a"]()["connected"] and bus["b"]()["connected"], 60, 0.5)
         # an alert raised on A is listed by B
-        assert _wait(
+        assert wait_until(
             lambda: (
                 any(a.get("origin") == "a" for a in _get(f"{urls['b']}/api/alerts")["alerts"])
                 or bus["b"]()["received"] > bus["b"]()["remote_entries"]
@@ -249,7 +241,7 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
             b = bus["b"]()
             return b["received"] + b["notified"] + a_notified == published
 
-        assert _wait(balanced, 60, 0.5), (final_a, bus["b"]())
+        assert wait_until(balanced, 60, 0.5), (final_a, bus["b"]())
         assert bus["b"]()["published"] == 0 and bus["b"]()["duplicates"] == 0
     finally:
         procs["b"].send_signal(signal.SIGTERM)

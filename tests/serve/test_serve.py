@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,21 +24,13 @@ from app.serve.http_api import ApiServer, check_listen, parse_listen
 from app.serve.service import SiteService
 from models.base import DetectorSettings
 from models.registry import BackendChoice, create_detector
+from tests.fixtures_pipeline import wait_until
 from tests.fixtures_rtsp import RTSP_PASSWORD, RTSP_USER
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "t0ken-Serve-Test-1234567"
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _wait(cond: Any, timeout: float, step: float = 0.1) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
 
 
 def _video(path: Path, frames: int = 20) -> Path:
@@ -64,12 +55,12 @@ def test_supervisor_restarts_a_failed_camera_with_a_new_run(tmp_path: Path, dete
     )
     svc.start()
     try:
-        assert _wait(lambda: svc.status()["cameras"][0]["restart_in_s"] is not None, 20)
+        assert wait_until(lambda: svc.status()["cameras"][0]["restart_in_s"] is not None, 20)
         cam = svc.status()["cameras"][0]
         assert not cam["running"] and "not found" in cam["last_end"] and cam["restarts"] == 0
         _video(late)
-        assert _wait(lambda: svc.status()["cameras"][0]["restarts"] >= 1, 20)
-        assert _wait(lambda: svc.status()["cameras"][0]["frames"] > 3, 30)
+        assert wait_until(lambda: svc.status()["cameras"][0]["restarts"] >= 1, 20)
+        assert wait_until(lambda: svc.status()["cameras"][0]["frames"] > 3, 30)
         cam = svc.status()["cameras"][0]
         assert cam["running"] and cam["state"] == "live"
         assert svc.frame_jpeg("cam") is not None and svc.frame_jpeg("nope") is None
@@ -189,7 +180,7 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
             assert code == 200
             return {c["id"]: c for c in json.loads(body)["cameras"]}
 
-        assert _wait(
+        assert wait_until(
             lambda: all(c["frames"] >= 5 and c["state"] == "live" for c in cams().values()), 90, 0.5
         ), cams()
         c = cams()
