@@ -570,10 +570,9 @@ class Engine:
             if w is None:
                 return False
             self._stop_workers([w], timeout)
-            del self._workers[camera_id]
             with self._sync_lock:
                 ids = sync_site(self._store, self.site)
-            self._start_camera(w.camera, ids[camera_id])
+            self._start_camera(w.camera, ids[camera_id])  # replaces the ended worker: never missing
         log.info("camera %s restarted", camera_id)
         return True
 
