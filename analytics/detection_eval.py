@@ -20,25 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.mot_eval import iou_matrix
+
 #: The ten IoU thresholds of mAP50-95.
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, M) IoU of two sets of x1 y1 x2 y2 boxes.
-
-    Example:
-        >>> box_iou(np.array([[0, 0, 2, 2]]), np.array([[1, 0, 3, 2]])).round(3).tolist()
-        [[0.333]]
-    """
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
 
 
 def average_precision(recall: np.ndarray, precision: np.ndarray) -> float:
@@ -138,7 +123,7 @@ def evaluate(
             sel = sel[np.argsort(-ps[sel], kind="stable")]
             tp = np.zeros((sel.size, t), bool)
             if len(g):
-                iou = box_iou(pb[sel], g)
+                iou = iou_matrix(pb[sel], g)
                 for k, thr in enumerate(IOU_THRESHOLDS):
                     taken = np.zeros(len(g), bool)
                     for i in range(sel.size):

@@ -72,6 +72,11 @@ def runner_for(entry: ModelEntry, threads: int = 0, device: str = "auto") -> tup
 
         ocr = PlateOCR(entry.id.removeprefix("plate-ocr-"), threads=threads)
         return (lambda f, b: ocr.read(f[200:260, 300:500])), "ONNX Runtime, one plate picture"
+    if entry.id == "ppe-colour":
+        from models.ppe.backend import ColourBackend
+
+        ppe = ColourBackend()
+        return (lambda f, b: ppe.check(f, b)), "NumPy, per person (boxes' proportions, no keypoints)"
     if entry.id == "body-colours":
         from models.appearance import body_colour_features
 

@@ -26,8 +26,9 @@ xvfb xauth"
 DEBS_TEST="$DEBS_TEST rabbitmq-server"
 # Free fonts the synthetic licence-plate generator draws with (training fonts and held-out fonts).
 DEBS_TEST="$DEBS_TEST fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-opendin"
-# The installer tests: makensis compiles the Windows installer script (installer/windows/storesight.nsi).
-DEBS_TEST="$DEBS_TEST nsis"
+# The installer tests: makensis compiles the Windows installer script (installer/windows/storesight.nsi);
+# zstd compresses the Linux bundle (installer/build-linux.sh).
+DEBS_TEST="$DEBS_TEST nsis zstd"
 debs="$DEBS_RUNTIME"
 [ $want_test = 1 ] && debs="$debs $DEBS_TEST"
 missing=""
@@ -62,7 +63,11 @@ sig="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sig" ]; then
   say "installing Python packages (first time: a few minutes, torch is large)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev,faces]"
+  # deepface, the primary face backend (runs on ONNX Runtime; docs/faces.md): it declares
+  # opencv-contrib-python-headless, a second cv2 that would replace opencv-python's, so it goes in
+  # without its declared dependencies; the ones it imports come with the faces extra.
+  .venv/bin/python -m pip install -q -c constraints.txt --no-deps deepface
   echo "$sig" > "$stamp"
 fi
 say "ready: $(.venv/bin/storesight --version)"

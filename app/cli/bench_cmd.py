@@ -67,6 +67,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
     from app.cli.bench_cameras import add_options as add_cameras_options
 
     add_cameras_options(b)
+    from app.cli.faces_cmd import add_bench_options as add_faces_bench_options
+
+    add_faces_bench_options(b)
     from app.cli.ppe_cmd import add_bench_options as add_ppe_bench_options
 
     add_ppe_bench_options(b)

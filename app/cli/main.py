@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.serve_cmd import add_parser as add_serve_parser
 
     add_serve_parser(sub, _add_common)
+    from app.cli.faces_cmd import add_parser as add_faces_parser
+
+    add_faces_parser(sub, _add_common)
     from app.cli.ppe_cmd import add_parser as add_ppe_parser
 
     add_ppe_parser(sub, _add_common)
@@ -143,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
     )
+    e.add_argument("--switches", action="store_true", help="also list every ID switch (frame, GT id, tracks)")
     from app.cli.doctor_cmd import add_parser as add_doctor_parser
 
     add_doctor_parser(sub, _add_common)
@@ -231,6 +235,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "faces", None) is not None:
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_bench_faces
     if command == "bench" and getattr(args, "ppe", False):
         from app.cli import ppe_cmd
 
@@ -267,6 +275,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.serve_cmd import cmd_serve
 
         return cmd_serve
+    if command == "faces":
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_faces
     if command in ("models", "train", "dataset"):
         from app.modelhub import cli as modelhub_cli
 

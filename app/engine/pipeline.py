@@ -19,6 +19,7 @@ import numpy as np
 
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
+from app.engine.faces_stage import FaceStage, make_face_stage
 from app.engine.faults import DEFAULT_LIMIT, FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.motion import MotionGate
@@ -280,9 +281,13 @@ class CameraPipeline:
             site, camera, role_setup, lost_after=site.tracker.track_buffer
         )
         plates = make_plate_stage(site, camera, lost_after=site.tracker.track_buffer)
+        faces = make_face_stage(
+            site, camera, role_setup.faces if role_setup else None, lost_after=site.tracker.track_buffer
+        )
         ppe = make_ppe_stage(site, camera, lost_after=site.tracker.track_buffer)
-        #: Per-frame steps after tracking, in order (pose places the torso for roles); see stages.py.
-        self.stages: list[Stage] = [s for s in (self.pose, self.roles, plates, ppe) if s is not None]
+        #: Per-frame steps after tracking, in order (pose places the torso for roles; faces identify
+        #: employees for roles and blur heads before any crop is cut); see stages.py.
+        self.stages: list[Stage] = [s for s in (self.pose, faces, self.roles, plates, ppe) if s is not None]
         self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
         #: detect_fps: the next frame time the detector is due (None: the first frame).
@@ -335,7 +340,9 @@ class CameraPipeline:
         others = [s for s in self.stages if not isinstance(s, (PoseStage, RoleStage))]
         for st in others:
             st.replace_camera(camera)
-        self.stages = [s for s in (self.pose, self.roles) if s is not None] + others
+        faces = [s for s in others if isinstance(s, FaceStage)]
+        others = [s for s in others if not isinstance(s, FaceStage)]
+        self.stages = [s for s in (self.pose, *faces, self.roles) if s is not None] + others
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------

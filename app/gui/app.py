@@ -14,6 +14,7 @@ Choices, in order:
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from app.store.db import Store, open_store, parse_url
 log = logging.getLogger(__name__)
 
 SITE_FILE = "site.yaml"
+#: Set to 1: the window quits as soon as it is shown and drawn (start-up time benchmark).
+QUIT_WHEN_SHOWN_ENV = "STORESIGHT_QUIT_WHEN_SHOWN"
 
 
 @dataclass(slots=True)
@@ -231,6 +234,8 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
             windows.pop().close()
 
     open_window(setup)
+    if os.environ.get(QUIT_WHEN_SHOWN_ENV) == "1":  # benchmarks/startup_time.py: time to a drawn window
+        QTimer.singleShot(0, app.quit)
     if stop is not None:
         timer = QTimer(app)
         timer.timeout.connect(lambda: windows[-1].close() if stop.is_set() else None)

@@ -64,6 +64,8 @@ def _accuracy(e: ModelEntry) -> str:
         return f"mAP50 {m['mAP50']:.3f} · 50-95 {m.get('mAP50-95', 0):.3f}"
     if "exact_plate_reads" in m:
         return f"{m['exact_plate_reads']:.1%} exact reads"
+    if isinstance(m.get("accuracy"), dict):
+        return "tuning: " + ", ".join(f"{k} {v:.2f}" for k, v in m["accuracy"].items())
     return ""
 
 
@@ -91,18 +93,21 @@ class ModelsPage(QWidget):
         self.import_button = QPushButton("Import model…")
         self.bench_button = QPushButton("Benchmark")
         self.bench_button.setToolTip("Time every available model on frames of the demo video (about a minute)")
+        self.check_button = QPushButton("Check accuracy…")
+        self.check_button.setToolTip("mAP50 / mAP50-95 of the selected detector on a labelled YOLO-format set")
         self.train_button = QPushButton("Train detector…")
         self.use_button = QPushButton("Use for person detection")
         self.remove_button = QPushButton("Remove")
         self.refresh_button.clicked.connect(self.refresh)
         self.import_button.clicked.connect(self.import_model)
         self.bench_button.clicked.connect(self.benchmark)
+        self.check_button.clicked.connect(lambda: self.check_accuracy())
         self.train_button.clicked.connect(self.open_train_dialog)
         self.use_button.clicked.connect(self._use_selected)
         self.remove_button.clicked.connect(self._remove_selected)
         top = QHBoxLayout()
-        for b in (self.refresh_button, self.import_button, self.bench_button, self.train_button, self.use_button,
-                  self.remove_button):
+        for b in (self.refresh_button, self.import_button, self.bench_button, self.check_button, self.train_button,
+                  self.use_button, self.remove_button):
             top.addWidget(b)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -126,6 +131,7 @@ class ModelsPage(QWidget):
         lay.addWidget(self.detail)
         lay.addWidget(self.status)
         self.train_dialog: TrainDialog | None = None
+        self._after_refresh = ""
         self._selected()
 
     # --- the table -------------------------------------------------------------------------------
@@ -172,6 +178,9 @@ class ModelsPage(QWidget):
             + (f" No model yet for: {', '.join(missing)} (import or train one)." if missing else "")
             + ("" if any(e.speed_ms is not None for e in entries) else " No speed measured yet: press Benchmark.")
         )
+        if self._after_refresh:  # what the action that refreshed the table said
+            self.status.setText(self._after_refresh)
+            self._after_refresh = ""
         self._selected()
 
     def selected(self) -> ModelEntry | None:
@@ -187,6 +196,8 @@ class ModelsPage(QWidget):
         )
         self.use_button.setEnabled(bool(usable and self.use_model is not None and not self.busy))
         self.remove_button.setEnabled(bool(e is not None and e.removable and not self.busy))
+        detector = e is not None and e.available and (e.id == "nanodet" or e.fmt in ("pytorch", "onnx", "openvino"))
+        self.check_button.setEnabled(bool(detector and not self.busy))
         if e is None:
             return
         lines = [f"<b>{e.title}</b> — {e.path or 'no weights file'}",
@@ -217,6 +228,7 @@ class ModelsPage(QWidget):
 
         def done(_: Any) -> None:
             self._set_busy(False, finished)
+            self._after_refresh = finished
             self.refresh()
 
         def fail(message: str) -> None:
@@ -243,6 +255,29 @@ class ModelsPage(QWidget):
                                                f"Imported {p.name}."))
         dlg.open()
         return dlg
+
+    def check_accuracy(self, data: str | None = None) -> None:
+        """Score the selected detector on a labelled YOLO-format set (``storesight models check``)."""
+        e = self.selected()
+        if e is None:
+            return
+        if data is None:
+            data, _ = QFileDialog.getOpenFileName(self, "Labelled set", "", "YOLO dataset (*.yaml)")
+        if not data:
+            return
+        self._set_busy(True, f"Checking {e.id} on {Path(data).name}…")
+        args = ["models", "check", e.id, "--data", data, "--model-dir", str(self.model_dir)]
+
+        def done(out: Any) -> None:
+            lines = [ln for ln in str(out).splitlines() if ln.strip() and not ln.startswith("saved into")]
+            self._after_refresh = " · ".join(lines[-3:])
+            self._set_busy(False, self._after_refresh)
+            self.refresh()
+
+        def fail(message: str) -> None:
+            self._set_busy(False, f"Failed: {message}")
+
+        run_async(lambda: _cli(args), done, fail)
 
     def _remove_selected(self) -> None:
         e = self.selected()

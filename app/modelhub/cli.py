@@ -176,6 +176,8 @@ def _accuracy_text(metrics: dict[str, Any]) -> str:
         return f"mAP50 {metrics['mAP50']:.3f}, mAP50-95 {metrics.get('mAP50-95', 0):.3f}"
     if "exact_plate_reads" in metrics:
         return f"exact reads {metrics['exact_plate_reads']:.1%} (synthetic val)"
+    if isinstance(metrics.get("accuracy"), dict):
+        return "tuning set: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["accuracy"].items())
     return "—"
 
 
@@ -549,8 +551,11 @@ def cmd_train(args: argparse.Namespace, stop: threading.Event) -> int:
         if not sep:
             raise UserError(f"--map {pair!r}: write MODEL=MODULE", EXIT_BAD_ARGS)
         pairs.append((a.strip(), b.strip()))
+    model = args.model
+    if not Path(model).expanduser().is_file() and (folder / model).is_file():
+        model = str(folder / model)  # a .pt in the model folder (yolo11n.pt put there at install)
     spec = TrainSpec(
-        data=str(Path(args.data).expanduser().absolute()), model=args.model, epochs=args.epochs, imgsz=args.imgsz,
+        data=str(Path(args.data).expanduser().absolute()), model=model, epochs=args.epochs, imgsz=args.imgsz,
         device=device, batch=args.batch, name=name, capability=args.capability, model_dir=str(folder),
         class_map=tuple(pairs), export_onnx=args.onnx,
     )

@@ -140,6 +140,20 @@ _DEFS = (
     MetricDef("ppe_violations", "PPE violations", "count", "zone",
               "Violations that began in the period: a required item missing (voted \"no\") for the module's "
               "`after` seconds while inside the zone."),
+    MetricDef("faces_identified", "Employees identified by face", "count", "site",
+              "Person tracks that began in the period and were identified as an enrolled, consenting employee "
+              "by face (two agreeing face shots, or one well within the match distance): `faces`/`identified`."),
+    MetricDef("faces_unknown", "Unknown faces in staff zones", "count", "site",
+              "Unknown-face alerts raised in the period: a person whose clear face shots match no enrolled "
+              "employee, inside a staff-only zone."),
+    MetricDef("visitors_seen", "Visitors recognised", "count", "site",
+              "Non-employee tracks that began in the period and were given a pseudonymous visitor id "
+              "(only on cameras with returning visitors on)."),
+    MetricDef("visitors_returning", "Of them returning", "count", "site",
+              "Of visitors_seen, tracks whose visitor id existed before the track (seen on an earlier track)."),
+    MetricDef("demographics_tracks", "People with age and gender", "count", "site",
+              "Non-employee tracks that began in the period whose age band and gender were voted over their "
+              "face shots (a backend with those models); counted per gender and per age band."),
 )  # fmt: skip
 
 #: Every catalogue number by key, in reading order.

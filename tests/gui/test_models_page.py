@@ -53,6 +53,29 @@ def test_the_table_lists_every_capability_and_the_buttons_follow_the_selection(q
     assert used == ["people-v2"] and page.status.text() == "using people-v2"
 
 
+def test_the_accuracy_check_scores_the_selected_detector(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import cv2
+
+    from models.speed import read_frames
+    from tests.conftest import DEMO_VIDEO
+
+    ds = tmp_path / "set"
+    (ds / "images" / "val").mkdir(parents=True)
+    (ds / "labels" / "val").mkdir(parents=True)
+    cv2.imwrite(str(ds / "images" / "val" / "a.jpg"), read_frames(DEMO_VIDEO, 1)[0])
+    (ds / "labels" / "val" / "a.txt").write_text("0 0.5 0.5 0.1 0.2\n")  # a box where nobody stands
+    (ds / "data.yaml").write_text(f"path: {ds}\nval: images/val\nnames: [person]\n")
+    page = ModelsPage(tmp_path / "models")
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        page.refresh()
+    page.table.selectRow([e.id for e in page.entries].index("nanodet"))
+    assert page.check_button.isEnabled()
+    with qtbot.waitSignal(page.loaded, timeout=120000):  # the check ends with a refresh
+        page.check_accuracy(str(ds / "data.yaml"))
+    assert page.status.text().endswith("all                   1   0.000     0.000"), page.status.text()
+
+
 def test_using_a_model_writes_the_site_config(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "models"
     _imported(folder)

@@ -64,7 +64,10 @@ def test_deb_layout(deb: Path) -> None:
     assert "./usr/share/icons/hicolor/256x256/apps/storesight.png" in listing
     assert "/_internal/models/weights/nanodet/nanodet.onnx" in listing
     assert "/_internal/resources/demo/vtest.avi" in listing
-    assert "/torch/" not in listing and "libcudnn" not in listing  # the CPU edition
+    # the CPU edition: CPU PyTorch (the tracker), no torchvision, no CUDA libraries, no torch tests
+    assert "/_internal/torch/lib/libtorch_cpu.so" in listing
+    for absent in ("libtorch_cuda", "libcudnn", "libcublas", "/torchvision/", "/torch/test/", "/polars"):
+        assert absent not in listing, absent
     info = subprocess.run(["dpkg-deb", "-I", str(deb)], capture_output=True, text=True, check=True).stdout
     assert "Package: storesight" in info and "Architecture: amd64" in info
 
