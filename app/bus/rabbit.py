@@ -279,13 +279,21 @@ class Bus:
         ch.queue_bind(NOTIFY_QUEUE, EXCHANGE, routing_key=f"{NOTIFY_KIND}.#")
 
     def _failed(self, what: str, e: BaseException, delay: float) -> float:
-        text = redact_broker_url(str(e) or e.__class__.__name__).replace(
-            self.url, redact_broker_url(self.url)
-        )
+        import pika.exceptions
+
+        if isinstance(e, pika.exceptions.AMQPConnectionError) and not isinstance(
+            e, pika.exceptions.ConnectionClosedByBroker
+        ):
+            why = f"cannot connect to {redact_broker_url(self.url)}"
+        else:
+            why = f"{e.__class__.__name__}: {e}".replace(self.url, redact_broker_url(self.url))
+        text = f"{what}: {why}"
         with self._lock:
-            self._last_error = f"{what}: {e.__class__.__name__} {text}".strip()
+            again = text == self._last_error
+            self._last_error = text
             self._reconnects += 1
-        log.warning("bus %s: %s; retrying in %.1f s", what, self._last_error, delay)
+        # the first failure and every change are warnings; the same failure again is not repeated
+        (log.debug if again else log.warning)("bus %s; retrying (up to every %.0f s)", text, self.retry_max)
         self._stop.wait(delay)
         return min(delay * 2, self.retry_max)
 

@@ -189,7 +189,8 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
                         "pose": {"enabled": False}}}  # fmt: skip
     procs: dict[str, subprocess.Popen[str]] = {}
     urls: dict[str, str] = {}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STORESIGHT_BROKER": broker.url}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STORESIGHT_BROKER": broker.url,
+           "STORESIGHT_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
     for node, cam in (("b", till), ("a", door)):
         cfg = tmp_path / f"{node}.yaml"
         cfg.write_text(yaml.safe_dump(_site(node, cam)), encoding="utf-8")
@@ -248,3 +249,7 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
         out_b, err_b = procs["b"].communicate(timeout=90)
     assert procs["b"].returncode == 0, err_b[-2000:]
     assert "guest:guest" not in out_a + err_a + out_b + err_b
+    assert sorted(p.name for p in (tmp_path / "data").glob("outbox-*.sqlite")) == [
+        "outbox-a.sqlite",
+        "outbox-b.sqlite",
+    ]

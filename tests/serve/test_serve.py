@@ -131,7 +131,7 @@ def _serve(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "app.cli.main", "serve", *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "STORESIGHT_DATA_DIR": env.pop("data", ""), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -156,14 +156,15 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
     db = tmp_path / "serve.db"
     # beyond localhost without a token: refused before anything starts
     p = _serve(
-        ["--config", str(path), "--db", f"sqlite:///{db}", "--listen", "0.0.0.0:0"], {"STORESIGHT_TOKEN": ""}
+        ["--config", str(path), "--db", f"sqlite:///{db}", "--listen", "0.0.0.0:0"],
+        {"STORESIGHT_TOKEN": "", "data": str(tmp_path / "data")},
     )
     out, err = p.communicate(timeout=60)
     assert p.returncode == 2 and "token" in err and "Traceback" not in err
 
     p = _serve(
         ["--config", str(path), "--db", f"sqlite:///{db}", "--listen", "127.0.0.1:0", "--status-every", "2"],
-        {"STORESIGHT_TOKEN": TOKEN},
+        {"STORESIGHT_TOKEN": TOKEN, "data": str(tmp_path / "data")},
     )
     try:
         assert p.stdout is not None
