@@ -184,6 +184,7 @@ class MotMetrics:
         idf1, idp, idr: identity F1, precision, recall.
         mostly_tracked: GT ids matched on ≥ 80 % of their frames; mostly_lost: on < 20 %.
         tracks_per_person: matched_track_ids / gt_ids.
+        switches: every ID switch as ``(frame, gt id, track id before, track id after)``.
     """
 
     frames: int
@@ -205,6 +206,7 @@ class MotMetrics:
     mostly_tracked: int
     mostly_lost: int
     tracks_per_person: float
+    switches: tuple[tuple[int, int, int, int], ...] = ()
 
     def table(self) -> str:
         """The metrics as an aligned text table (what ``storesight eval-tracking`` prints)."""
@@ -253,6 +255,7 @@ def evaluate(gt: MotFrames, hyp: MotFrames, iou: float = 0.5) -> MotMetrics:
     hyp_count: dict[int, int] = {}
     matched_hyp: set[int] = set()
     tp = fp = fn = sw = frag = 0
+    switches: list[tuple[int, int, int, int]] = []
     iou_sum = 0.0
     n_gt = n_hyp = 0
     for f in frames:
@@ -295,6 +298,7 @@ def evaluate(gt: MotFrames, hyp: MotFrames, iou: float = 0.5) -> MotMetrics:
             matched_hyp.add(h)
             if g in last_match and last_match[g] != h:
                 sw += 1
+                switches.append((f, g, last_match[g], h))
             last_match[g] = h
             gt_matched_frames[g] = gt_matched_frames.get(g, 0) + 1
         for g in gid.tolist():
@@ -342,4 +346,5 @@ def evaluate(gt: MotFrames, hyp: MotFrames, iou: float = 0.5) -> MotMetrics:
         mostly_tracked=sum(1 for r in ratio.values() if r >= 0.8),
         mostly_lost=sum(1 for r in ratio.values() if r < 0.2),
         tracks_per_person=len(matched_hyp) / len(gids) if gids else 0.0,
+        switches=tuple(switches),
     )

@@ -59,6 +59,7 @@ class ZoneType(StrEnum):
     STAFF_ONLY = "staff_only"
     WORKSTATION = "workstation"
     PARKING = "parking"
+    PPE = "ppe"
 
     @property
     def is_line(self) -> bool:
@@ -100,6 +101,7 @@ ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
     ZoneType.WORKSTATION: ("Workstation", "#ffa0ff"),
     ZoneType.PARKING: ("Parking", "#c8c8c8"),
     ZoneType.WATCH: ("Watched items", "#ff8c00"),
+    ZoneType.PPE: ("PPE required", "#e6ff00"),
 }
 
 
@@ -114,6 +116,12 @@ class ZoneConfig(_Model):
         description="Vertices as [x, y] in 0–1 of the frame width/height. A line has two points, "
         "drawn so that 'in' is crossing from its left to its right side when looking from the first "
         "point to the second.",
+    )
+    ppe_items: list[Literal["helmet", "vest"]] | None = Field(
+        None,
+        title="Required PPE",
+        description="PPE zones: the items everyone inside must wear, e.g. [helmet, vest] (empty: the "
+        "PPE module's default).",
     )
 
     @model_validator(mode="after")

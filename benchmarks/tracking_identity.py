@@ -39,6 +39,9 @@ RED_IDS = {4, 61, 70, 78}
 #: the uniform examples: (frame, GT id) — the man in red-and-navy twice, the woman in red once
 UNIFORM_CROPS = ((101, 4), (641, 70), (541, 61))
 FPS = 10.0
+#: the appearance tracker as issue 12's first session left it: no occlusion order, lost tracks kept after
+#: they left the picture
+SESSION1 = TrackerSettings(appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False)
 
 
 def load_frames() -> list[np.ndarray]:
@@ -170,6 +173,7 @@ def main() -> None:
     variants = [
         ("before: ByteTrack, no split", TrackerSettings(), 0.4, False),
         ("ByteTrack, roles split", TrackerSettings(), 0.4, True),
+        ("session 1: appearance + split", SESSION1, 0.4, True),
         ("appearance, no split", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, False),
         ("after: appearance + split", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, True),
     ]

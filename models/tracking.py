@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.mot_eval import iou_matrix
 from analytics.types import Detections
 
 
@@ -35,6 +36,14 @@ class TrackerSettings:
             never matched.
         relink_thresh: appearance distance below which a lost track is re-found by a detection that
             does not overlap its predicted box.
+        depth_weight: occlusion order in crowds (appearance tracker): where boxes overlap (IoU > 0.3
+            between two tracks or two detections), a detection whose bottom edge is off the track's
+            predicted bottom edge costs this much more per body height. With a fixed camera looking
+            down, the person in front reaches lower in the picture, so a track whose person is hidden
+            does not take the box of the person in front of them (0 = off).
+        drop_exited: (appearance tracker) a lost track whose predicted centre has left the picture is
+            ended: that pass through the view is over, and someone entering at the same edge later is
+            someone new (not re-found as that track).
     """
 
     type: str = "bytetrack"
@@ -48,6 +57,8 @@ class TrackerSettings:
     appearance_weight: float = 0.5
     appearance_gate: float = 0.15
     relink_thresh: float = 0.1
+    depth_weight: float = 0.5
+    drop_exited: bool = True
 
 
 class _BoxesView:
@@ -114,13 +125,17 @@ def _make_appearance_tracker_class() -> type:
         def init_track(self, results: Any, img: np.ndarray | None = None) -> list[Any]:
             if img is not None and img.ndim == 2:  # the detector's own features (YOLO ``data["reid"]``)
                 self.detector_features = True
-                return [
+                dets = [
                     BOTrack(xywh, s, c, f)
                     for xywh, s, c, f in zip(
                         parse_bboxes(results), results.conf, results.cls, img, strict=True
                     )
                 ]
-            return super().init_track(results, img)
+            else:
+                dets = super().init_track(results, img)
+            for d, c in zip(dets, _crowded([d.xyxy for d in dets]), strict=True):  # for the occlusion order
+                d.crowded = bool(c)
+            return dets
 
         @property
         def gate(self) -> float:
@@ -141,8 +156,35 @@ def _make_appearance_tracker_class() -> type:
             w = self.settings.appearance_weight
             mix = known & ~far  # appearance only helps pairs whose boxes overlap
             cost = np.where(mix, (1 - w) * iou_d + w * app, iou_d)
+            if self.settings.depth_weight > 0:
+                cost = _occlusion_order(cost, tracks, detections, self.settings.depth_weight)
             cost[known & (app > self.gate)] = 1.0
             return cost
+
+        def _pre_first_associate(self, strack_pool, unconfirmed, img, results_high) -> None:
+            """End lost tracks predicted outside the picture (they left), before any association."""
+            super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
+            if img is not None and img.ndim == 3:
+                self.frame_size = img.shape[1], img.shape[0]
+            size = getattr(self, "frame_size", None)
+            if not self.settings.drop_exited or size is None:
+                return
+            w, h = size
+            keep = []
+            for t in strack_pool:
+                x, y = t.xywh[:2]
+                if t.state == TrackState.Lost and not (0 <= x <= w and 0 <= y <= h):
+                    t.left_view = True
+                else:
+                    keep.append(t)
+            strack_pool[:] = keep
+
+        def _remove_stale_lost(self, removed: list[Any]) -> None:
+            for t in self.lost_stracks:
+                if getattr(t, "left_view", False) and t.state != TrackState.Removed:
+                    t.mark_removed()
+                    removed.append(t)
+            super()._remove_stale_lost(removed)
 
         def _post_first_association(self, strack_pool, detections, u_track, u_detection, activated, refind):
             """Re-find lost tracks by appearance near where they were lost (no box overlap needed)."""
@@ -177,6 +219,39 @@ def _make_appearance_tracker_class() -> type:
 #: no YOLO weights exist on this machine (see docs of issue 12).
 DETECTOR_FEATURE_GATE = 0.4
 DETECTOR_FEATURE_RELINK = 0.2
+
+
+#: IoU between two boxes (two tracks' predictions or two detections) that makes them a crowd.
+CROWD_IOU = 0.3
+
+
+def _crowded(boxes: list[np.ndarray], thresh: float = CROWD_IOU) -> np.ndarray:
+    """Which boxes (x1 y1 x2 y2) overlap another box of the list with IoU above ``thresh``."""
+    if len(boxes) < 2:
+        return np.zeros(len(boxes), bool)
+    b = np.asarray(boxes, np.float64)
+    iou = iou_matrix(b, b)
+    np.fill_diagonal(iou, 0.0)
+    return (iou > thresh).any(1)
+
+
+def _occlusion_order(cost: np.ndarray, tracks: list[Any], dets: list[Any], weight: float) -> np.ndarray:
+    """Add ``weight`` × |detection bottom − predicted bottom| / body height to the crowd's allowed pairs.
+
+    A pair is in a crowd when its track's predicted box overlaps another track's, or its detection
+    overlaps another detection (see :data:`CROWD_IOU`). Pairs already ruled out (cost ≥ 1) stay so.
+    """
+    crowd = (
+        _crowded([t.xyxy for t in tracks])[:, None]
+        | np.array([getattr(d, "crowded", False) for d in dets])[None, :]
+    )
+    if not crowd.any():
+        return cost
+    bottom_t = np.array([t.xyxy[3] for t in tracks], np.float64)
+    height_t = np.array([max(float(t.xywh[3]), 1.0) for t in tracks])
+    bottom_d = np.array([d.xyxy[3] for d in dets], np.float64)
+    foot = np.abs(bottom_d[None, :] - bottom_t[:, None]) / height_t[:, None]
+    return np.where(crowd & (cost < 1.0), cost + weight * foot, cost)
 
 
 def _xywh_to_xyxy(b: np.ndarray) -> np.ndarray:

@@ -42,7 +42,7 @@ def find_weights(model_name: str | None, model_dir: str | None, *, allow_downloa
     if model_dir:
         candidates.insert(0, Path(model_dir).expanduser() / name)
     for c in candidates:
-        if c.is_file():
+        if c.is_file() or (c.is_dir() and any(c.glob("*.xml"))):  # a file, or an OpenVINO model folder
             return str(c)
     if allow_download:
         return name
@@ -161,6 +161,16 @@ class UltralyticsModel:
         onnx = self._onnx_backend()
         if onnx is not None:
             return ort_runtime(onnx.session)
+        auto = getattr(getattr(self.model, "predictor", None), "model", None)  # AutoBackend
+        if getattr(auto, "format", "") in ("openvino", "engine"):
+            import importlib.metadata as md
+
+            pkg = {"openvino": "openvino", "engine": "tensorrt"}[auto.format]
+            try:
+                version = md.version(pkg)
+            except md.PackageNotFoundError:
+                version = "?"
+            return f"{'OpenVINO' if pkg == 'openvino' else 'TensorRT'} {version} (threads: the runtime's)"
         if self.device != "cpu":
             return f"PyTorch {self._torch.__version__} on {self.device}"
         n = self.threads_seen

@@ -64,6 +64,12 @@ class YoloBackend(DetectorBackend):
         if self.yolo.random_weights and made_for and unnamed:
             # Built from an official yaml (names "0", "1", …): the classes that network is made for.
             self.class_names = made_for
+        # An imported or trained model's manifest may map its classes onto the module's (pedestrian → person).
+        from models.catalog import manifest_for
+
+        manifest = manifest_for(self.yolo.weights)
+        if manifest is not None and manifest.class_map:
+            self.class_names = tuple(manifest.class_map.get(c, c) for c in self.class_names)
         #: Whether :meth:`predict` gives keypoints too (a YOLO-pose model).
         self.keypoints = self.yolo.task == "pose"
         self.imgsz = settings.input_size or 640

@@ -61,7 +61,11 @@ sig="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sig" ]; then
   say "installing Python packages (first time: a few minutes, torch is large)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev,faces]"
+  # deepface, the primary face backend (runs on ONNX Runtime; docs/faces.md): it declares
+  # opencv-contrib-python-headless, a second cv2 that would replace opencv-python's, so it goes in
+  # without its declared dependencies; the ones it imports come with the faces extra.
+  .venv/bin/python -m pip install -q -c constraints.txt --no-deps deepface
   echo "$sig" > "$stamp"
 fi
 say "ready: $(.venv/bin/storesight --version)"

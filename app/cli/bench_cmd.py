@@ -64,6 +64,12 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
     from app.cli.plates_cmd import add_bench_options
 
     add_bench_options(b)
+    from app.cli.faces_cmd import add_bench_options as add_faces_bench_options
+
+    add_faces_bench_options(b)
+    from app.cli.ppe_cmd import add_bench_options as add_ppe_bench_options
+
+    add_ppe_bench_options(b)
     add_common(b)
 
 
@@ -158,7 +164,7 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
         UserError: bad arguments, source or config, or the run failed.
     """
     if not args.source:
-        raise UserError("storesight bench: give a video file (or --plates, --shelf, --objects)", 2)
+        raise UserError("storesight bench: give a video file (or --plates, --ppe, --shelf, --objects)", 2)
     if args.stride < 1 or args.frames < 0:
         raise UserError("--stride must be ≥ 1 and --frames ≥ 0", 2)
     if args.json and not args.json.expanduser().resolve().parent.is_dir():

@@ -58,9 +58,12 @@ def resolve_camera(cfg: SiteConfig, source: str, camera_id: str | None) -> Camer
 class MotWriter:
     """Writes tracked boxes in MOTChallenge CSV to ``<file>.part``, renamed when complete."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stop: threading.Event | None = None) -> None:
         self.path = path
         self.part = path.with_name(path.name + ".part")
+        self._stop = stop
+        #: Why writing failed (one line), or None.
+        self.error: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._f: IO[str] = self.part.open("w", encoding="ascii", newline="\n")
@@ -79,13 +82,27 @@ class MotWriter:
             d.xyxy.tolist(), d.tracker_id.tolist(), d.confidence.tolist(), strict=True
         ):
             lines.append(f"{n},{tid},{x1:.1f},{y1:.1f},{x2 - x1:.1f},{y2 - y1:.1f},{conf:.3f},-1,-1,-1\n")
-        self._f.writelines(lines)
+        if self.error is not None:
+            return
+        try:
+            self._f.writelines(lines)
+            self._f.flush()  # a full disk shows now, not at close
+        except OSError as e:
+            self.error = f"--mot: cannot write {self.path} ({e.strerror or e.__class__.__name__})"
+            if self._stop is not None:
+                self._stop.set()
+            return
         self.rows += len(lines)
 
     def finish(self, complete: bool) -> Path:
         """Close the file; rename it to its final name only if the analysis is complete."""
-        self._f.close()
-        if complete:
+        try:
+            self._f.close()
+        except OSError as e:
+            self.error = (
+                self.error or f"--mot: cannot write {self.path} ({e.strerror or e.__class__.__name__})"
+            )
+        if complete and self.error is None:
             self.part.replace(self.path)
             return self.path
         return self.part
@@ -118,7 +135,9 @@ def _db_and_data(cfg: SiteConfig, db: str | None, out: Path | None) -> tuple[str
     if db:
         return db, data_dir
     if cfg.storage.db_url and out is None:
-        return cfg.storage.db_url, data_dir
+        from app.store.db import user_db_url
+
+        return str(user_db_url(cfg.storage.db_url, option="storage.db_url")), data_dir
     if out is not None:
         return f"sqlite:///{(out / 'storesight.db').resolve()}", data_dir
     return default_db_url(cfg.storage.data_dir), data_dir
@@ -133,9 +152,10 @@ def _run(
     stop: threading.Event,
     progress: bool,
     mot: Path | None = None,
+    existing: str = "append",
 ) -> AnalysisResult:
     check_writable_dir(data_dir)
-    mot_writer = MotWriter(mot) if mot else None
+    mot_writer = MotWriter(mot, stop) if mot else None
     bar: _Progress | None = None
 
     def on_start(choice: Any, source: Any) -> None:
@@ -151,7 +171,15 @@ def _run(
 
     try:
         result = analyze(
-            cfg, camera, db_url=db_url, data_dir=data_dir, stop=stop, on_frame=on_frame, on_start=on_start
+            cfg,
+            camera,
+            db_url=db_url,
+            data_dir=data_dir,
+            stop=stop,
+            on_frame=on_frame,
+            on_start=on_start,
+            existing=existing,
+            failure=(lambda: mot_writer.error) if mot_writer is not None else None,
         )
     except BaseException:
         if mot_writer is not None:
@@ -163,7 +191,10 @@ def _run(
             bar.close()
     if mot_writer is not None:
         written = mot_writer.finish(result.summary.status == "complete")
-        print(f"MOT boxes: {written} ({mot_writer.rows} rows)")
+        if mot_writer.error is None:
+            print(f"MOT boxes: {written} ({mot_writer.rows} rows)")
+        else:
+            mot_writer.part.unlink(missing_ok=True)
     return result
 
 
@@ -186,8 +217,9 @@ def _print_summary(r: AnalysisResult, name: str) -> None:
 def _finish(r: AnalysisResult) -> int:
     if r.summary.status == "complete":
         return 0
-    print(f"storesight: error: analysis {r.summary.status}: {r.summary.reason}", file=sys.stderr)
-    print("storesight: the run is stored as incomplete; what was analysed is kept", file=sys.stderr)
+    s = r.summary
+    print(f"storesight: error: analysis {s.status}: {s.reason}", file=sys.stderr)
+    print(f"storesight: the run is stored as {s.status}; what was analysed is kept", file=sys.stderr)
     return EXIT_INCOMPLETE
 
 
@@ -196,8 +228,16 @@ def cmd_analyze(args: argparse.Namespace, stop: threading.Event) -> int:
     cfg = load_config(args.config) if args.config else default_config()
     camera = resolve_camera(cfg, args.source, args.camera)
     db_url, data_dir = _db_and_data(cfg, args.db, args.out)
+    existing = "replace" if args.replace_run else "append" if args.append else "refuse"
     r = _run(
-        cfg, camera, db_url=db_url, data_dir=data_dir, stop=stop, progress=not args.no_progress, mot=args.mot
+        cfg,
+        camera,
+        db_url=db_url,
+        data_dir=data_dir,
+        stop=stop,
+        progress=not args.no_progress,
+        mot=args.mot,
+        existing=existing,
     )
     _print_summary(r, Path(camera.source).name if camera.kind == "file" else camera.label)
     return _finish(r)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 
-from analytics.mot_eval import MotFormatError, evaluate, read_mot
+from analytics.mot_eval import MotFormatError, MotMetrics, evaluate, read_mot
 from app.errors import UserError
 
 EXIT_BAD_ARGS = 2
@@ -37,5 +37,17 @@ def cmd_eval_tracking(args: argparse.Namespace, stop: threading.Event) -> int:
     print(
         f"truth: {args.truth} ({len(truth)} labelled frames); tracks: {args.mot} ({shared} of them have boxes)"
     )
-    print(evaluate(truth, mot, iou=args.iou).table())
+    metrics = evaluate(truth, mot, iou=args.iou)
+    print(metrics.table())
+    if getattr(args, "switches", False):
+        print(switch_list(metrics))
     return 0
+
+
+def switch_list(metrics: MotMetrics) -> str:
+    """The ID switches, one a line: ``frame  GT id  track before -> track after``."""
+    if not metrics.switches:
+        return "no ID switches"
+    lines = ["ID switches (frame, GT id: track before -> after):"]
+    lines += [f"  {f:6d}  GT {g:<4d} {a} -> {b}" for f, g, a, b in metrics.switches]
+    return "\n".join(lines)

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from app import __version__
 from app.errors import UserError
@@ -48,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, help="output folder for crops and the default database")
     a.add_argument("--mot", type=Path, help="also write every tracked box to this MOTChallenge CSV file")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
+    again = a.add_mutually_exclusive_group()
+    again.add_argument(
+        "--replace-run",
+        action="store_true",
+        help="the camera analysed this file before: delete that run (rows and photos) and analyse again",
+    )
+    again.add_argument(
+        "--append", action="store_true", help="the camera analysed this file before: keep both runs (they add up)"
+    )
     _add_common(a)
 
     d = sub.add_parser("demo", help="analyse the bundled demo video into a fresh demo database")
@@ -117,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.faces_cmd import add_parser as add_faces_parser
+
+    add_faces_parser(sub, _add_common)
+    from app.cli.ppe_cmd import add_parser as add_ppe_parser
+
+    add_ppe_parser(sub, _add_common)
     e = sub.add_parser(
         "eval-tracking",
         help="score a --mot tracking file against hand-labelled ground truth (IDF1, ID switches, MOTA)",
@@ -127,12 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--frames", metavar="A-B", help="score only the labelled frames A to B (1-based, inclusive)"
     )
+    e.add_argument("--switches", action="store_true", help="also list every ID switch (frame, GT id, tracks)")
     from app.cli.doctor_cmd import add_parser as add_doctor_parser
 
     add_doctor_parser(sub, _add_common)
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
+    from app.modelhub.cli import add_parsers as add_model_parsers
+
+    add_model_parsers(sub, _add_common)
     return parser
 
 
@@ -143,18 +163,55 @@ def _add_period(p: argparse.ArgumentParser, *, camera_required: bool = False, js
     add_period_options(p, camera_required=camera_required, json=json)
 
 
-def _install_sigint(stop: threading.Event) -> Callable[[], None]:
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
+#: Commands that watch the stop event and end cleanly on the first Ctrl+C / SIGTERM; any other
+#: command is interrupted at once by SIGTERM (it has nothing to finish).
+GRACEFUL = frozenset({"analyze", "demo", "gui", "notify", "prune", "bench", "queue", "plates", "snapshot"})
+EXIT_TERMINATED = 143
 
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
+
+class _Signals:
+    """Ctrl+C and SIGTERM (systemd, Docker, logout) stop the command the same way.
+
+    The first one sets the stop event (an analysis ends its run as incomplete, writes what it has
+    and exits 130 / 143); the second interrupts at once (the run is still closed as incomplete);
+    a third exits without any more clean-up (the next start marks the run incomplete).
+    """
+
+    def __init__(self, stop: threading.Event, command: str | None) -> None:
+        self.stop = stop
+        self.graceful = command in GRACEFUL
+        self.received: int | None = None
+        self.count = 0
+        self._old: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handle)
+
+    def restore(self) -> None:
+        """Put the old handlers back; after a stop signal, ignore more of them (the process is ending)."""
+        for sig, old in self._old.items():
+            signal.signal(sig, old if self.received is None else signal.SIG_IGN)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_TERMINATED if self.received == signal.SIGTERM else EXIT_INTERRUPTED
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.received is None or signum == signal.SIGTERM:
+            self.received = signum
+        name = "Ctrl+C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if self.count >= 3:
+            print(f"\nstoresight: {name} again: exiting now", file=sys.stderr)
+            os._exit(self.exit_code)
+        if self.count == 2 or (signum == signal.SIGTERM and not self.graceful):
+            self.stop.set()
             raise KeyboardInterrupt
-        print("\nstopping… (Ctrl+C again to abort)", file=sys.stderr)
-        stop.set()
-
-    old = signal.signal(signal.SIGINT, handler)
-    return lambda: signal.signal(signal.SIGINT, old)
+        print(f"\nstopping ({name})… (Ctrl+C again to abort)", file=sys.stderr)
+        self.stop.set()
 
 
 def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Namespace, threading.Event], int]:
@@ -175,6 +232,18 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import behaviour_cmd
 
         return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
+    if command == "bench" and getattr(args, "faces", None) is not None:
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_bench_faces
+    if command == "bench" and getattr(args, "ppe", False):
+        from app.cli import ppe_cmd
+
+        return ppe_cmd.cmd_bench_ppe
+    if command == "ppe":
+        from app.cli import ppe_cmd
+
+        return ppe_cmd.cmd_ppe
     if command == "bench" and getattr(args, "plates", False):
         from app.cli import plates_cmd
 
@@ -199,6 +268,14 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "faces":
+        from app.cli import faces_cmd
+
+        return faces_cmd.cmd_faces
+    if command in ("models", "train", "dataset"):
+        from app.modelhub import cli as modelhub_cli
+
+        return modelhub_cli.handler(command)
     if command == "doctor":
         from app.cli.doctor_cmd import cmd_doctor
 
@@ -238,20 +315,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         args = parser.parse_args(["gui"])
     stop = threading.Event()
-    restore = _install_sigint(stop)
+    signals = _Signals(stop, args.command)
+    signals.install()
     try:
-        return _handler(args.command, args)(args, stop)
+        if getattr(args, "db", None) is not None:
+            from app.store.db import user_db_url
+
+            args.db = user_db_url(args.db)
+        code = _handler(args.command, args)(args, stop)
+        if signals.received is not None and code in (0, EXIT_INCOMPLETE):
+            name = "Ctrl+C" if signals.received == signal.SIGINT else signal.Signals(signals.received).name
+            print(f"storesight: stopped by {name}; what was done so far is kept", file=sys.stderr)
+            return signals.exit_code
+        return code
     except UserError as e:
         print(f"storesight: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("storesight: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if signals.received == signal.SIGTERM:
+            print("storesight: terminated (SIGTERM)", file=sys.stderr)
+        else:
+            print("storesight: interrupted", file=sys.stderr)
+        return signals.exit_code
     except BrokenPipeError:  # output piped into `head` or a pager that quit: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as e:  # a database error no command expected: one line, never a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(e, SQLAlchemyError):
+            raise
+        from app.redaction import redact
+        from app.store.db import is_locked_error
+
+        if is_locked_error(e):
+            print("storesight: error: the database is locked by another program; try again", file=sys.stderr)
+        else:
+            text = str(getattr(e, "orig", None) or e).strip().splitlines()
+            print(
+                f"storesight: error: database: {redact(text[0] if text else type(e).__name__)}",
+                file=sys.stderr,
+            )
+        log.debug("database error", exc_info=True)
+        return 1
     finally:
-        restore()
+        signals.restore()
 
 
 if __name__ == "__main__":

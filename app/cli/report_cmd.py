@@ -13,6 +13,7 @@ counts the outbox.
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,8 @@ def cmd_report(args: argparse.Namespace, stop: threading.Event) -> int:
     finally:
         store.close()
     print(f"StoreSight report — {report.info.site}")
+    if report.info.warning:
+        print(report.info.warning, file=sys.stderr)
     print(f"period: {report.info.period} (times in {report.info.timezone}); cameras: {report.info.cameras}")
     print(f"built in {report.seconds:.2f} s: {', '.join(s.title for s in report.sheets)}")
     if args.xlsx is not None:

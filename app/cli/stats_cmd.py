@@ -25,13 +25,14 @@ import pandas as pd
 from app.errors import UserError
 from app.opening_hours import Week
 from app.opening_hours import describe as describe_hours
+from app.redaction import sanitize
 from app.store import stats
 from app.store.db import Store, open_store, parse_url
 from app.store.query import ROLE_WORDS as ROLE_WORDS
+from app.store.runs import partial_runs, partial_warning
 from app.store.stats import Role
 
 EXIT_BAD_ARGS = 2
-
 
 
 def parse_moment(text: str, tz: dt.tzinfo | None, *, end: bool = False, option: str = "--from") -> float:
@@ -79,7 +80,7 @@ def open_db(url: str | None) -> Store:
         path = Path(db).expanduser()
         if not path.is_file():
             raise UserError(f"--db: database file not found: {path}", EXIT_BAD_ARGS)
-    return open_store(parsed)
+    return open_store(parsed, read_only_ok=True)
 
 
 def data_folder(url: str | None, given: Path | None) -> Path:
@@ -256,7 +257,7 @@ def key_numbers_table(
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain text table: the first column left-aligned, the others right-aligned."""
-    cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
+    cells = [[sanitize(str(h)) for h in headers], *[[sanitize(str(c)) for c in r] for r in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
 
     def line(r: list[str]) -> str:
@@ -479,8 +480,11 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         entries = metrics.entrance_footfall(store, since, until, camera=args.camera, role=role, tz=tz)
         zones = metrics.zone_numbers(store, since, until, **kw)
         zone_visits = metrics.visit_numbers(store, since, until, **kw) if args.zone else None
+        partial = partial_runs(store, since, until, [c.config_id for c in cams])
     finally:
         store.close()
+    if partial:
+        print(partial_warning(partial), file=sys.stderr)
     empty = foot.empty and not dwell.stays.sum() and visits.empty and not occ.peak.sum()
     if args.json:
         body: dict[str, Any] = {
@@ -497,6 +501,9 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
                 ["hour", "camera", "line", "in", "out", "open"],
             ),
             "funnel": metrics.json_records(fun),
+            "partial_runs": [
+                {"run": r.id, "camera": r.camera, "status": r.status, "reason": r.reason} for r in partial
+            ],
         }
         if zone_visits is not None:
             body["zone_visits"] = {k: metrics.json_value(v) for k, v in zone_visits.items()}
@@ -504,8 +511,8 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         return 0
     many = len(cams) > 1
     sites = ", ".join(sorted({c.site for c in cams}))
-    print(f"StoreSight statistics — {sites}")
-    print(f"cameras: {', '.join(f'{c.config_id} ({c.label})' for c in cams)}")
+    print(f"StoreSight statistics — {sanitize(sites)}")
+    print(f"cameras: {sanitize(', '.join(f'{c.config_id} ({c.label})' for c in cams))}")
     print(f"period: {period}; times in {stats.timezone_name(tz)}")
     print(f"people: {ROLE_WORDS[role]}" + (f"; zone: {args.zone}" if args.zone else ""))
     if week is not None:
@@ -628,7 +635,11 @@ def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
             from app.store.metrics import json_value
 
             grid = stats.heatmap_grid(store, cam.config_id, since, until, role=args.role)
-            n_paths = len(stats.track_paths(store, cam.config_id, since, until, role=args.role)) if paths_png else None
+            n_paths = (
+                len(stats.track_paths(store, cam.config_id, since, until, role=args.role))
+                if paths_png
+                else None
+            )
             body = {
                 "camera": cam.config_id,
                 "no_data": grid is None or grid.seconds <= 0,
@@ -655,5 +666,7 @@ def cmd_heatmap(args: argparse.Namespace, stop: threading.Event) -> int:
         print(f"no data: {walked.note}")
     elif paths_png is not None and walked is not None and walked.image is not None:
         write_atomic(paths_png, encode_png(walked.image))
-        print(f"paths: {paths_png} ({walked.image.shape[1]}x{walked.image.shape[0]} px; {walked.count} tracks)")
+        print(
+            f"paths: {paths_png} ({walked.image.shape[1]}x{walked.image.shape[0]} px; {walked.count} tracks)"
+        )
     return 0

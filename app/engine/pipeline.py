@@ -19,10 +19,12 @@ import numpy as np
 
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
+from app.engine.faces_stage import FaceStage, make_face_stage
 from app.engine.faults import DEFAULT_LIMIT, FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.plates_stage import make_plate_stage
 from app.engine.pose_stage import PoseStage, make_pose_stage
+from app.engine.ppe_stage import make_ppe_stage, with_pose_for_ppe
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
@@ -265,14 +267,21 @@ class CameraPipeline:
         self.summary = RunSummary()
         #: Isolates a stage or module that raises (logged, counted, disabled after errors in a row).
         self.guard = FaultGuard(camera.id, limit=fault_limit)
-        self.pose: PoseStage | None = make_pose_stage(site, camera, detector, backend=pose_backend)
+        self.pose: PoseStage | None = make_pose_stage(
+            site, with_pose_for_ppe(camera), detector, backend=pose_backend
+        )
         self.summary.pose = self.pose.reason if self.pose is not None else ""
         self.roles: RoleStage | None = make_role_stage(
             site, camera, role_setup, lost_after=site.tracker.track_buffer
         )
         plates = make_plate_stage(site, camera, lost_after=site.tracker.track_buffer)
-        #: Per-frame steps after tracking, in order (pose places the torso for roles); see stages.py.
-        self.stages: list[Stage] = [s for s in (self.pose, self.roles, plates) if s is not None]
+        faces = make_face_stage(
+            site, camera, role_setup.faces if role_setup else None, lost_after=site.tracker.track_buffer
+        )
+        ppe = make_ppe_stage(site, camera, lost_after=site.tracker.track_buffer)
+        #: Per-frame steps after tracking, in order (pose places the torso for roles; faces identify
+        #: employees for roles and blur heads before any crop is cut); see stages.py.
+        self.stages: list[Stage] = [s for s in (self.pose, faces, self.roles, plates, ppe) if s is not None]
         self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
 
@@ -311,13 +320,15 @@ class CameraPipeline:
         for m in keep:
             m.ctx = ctx
         shared = self.pose.backend if self.pose is not None else None
-        self.pose = make_pose_stage(self.site, camera, self.detector, backend=shared)
+        self.pose = make_pose_stage(self.site, with_pose_for_ppe(camera), self.detector, backend=shared)
         if self.roles is not None:
             self.roles.replace_camera(camera)
         others = [s for s in self.stages if not isinstance(s, (PoseStage, RoleStage))]
         for st in others:
             st.replace_camera(camera)
-        self.stages = [s for s in (self.pose, self.roles) if s is not None] + others
+        faces = [s for s in others if isinstance(s, FaceStage)]
+        others = [s for s in others if not isinstance(s, FaceStage)]
+        self.stages = [s for s in (self.pose, *faces, self.roles) if s is not None] + others
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------

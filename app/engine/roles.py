@@ -11,7 +11,7 @@ of every open track, also those not in this frame). Per frame it
   ``roles.classifier_interval`` seconds, all due people in one batch;
 * counts time in the camera's ``staff_only`` zones, and in workstation zones assigned to one
   employee (which links a staff track to that employee);
-* asks an :class:`EmployeeMatcher` (face identification, later) when one is given.
+* asks an :class:`EmployeeMatcher` (the face stage's identifications) when one is given.
 
 :class:`analytics.roles.RoleResolver` turns that into a role per track. When a track ends the
 stage stores its decision as a ``roles`` / ``decision`` event (ts = first seen, ts_end = last seen;
@@ -73,7 +73,7 @@ CROP_INTERVAL = 3.0
 
 
 class EmployeeMatcher(Protocol):
-    """Identifies employees among a frame's people (face recognition will implement it).
+    """Identifies employees among a frame's people (the face stage's :class:`~app.engine.faces_stage.FaceDataMatcher`).
 
     Example:
         >>> class Nobody:
@@ -103,7 +103,8 @@ class RoleSetup:
         uniform: the staff uniform from every example, None without examples.
         classifier: the site's trained classifier, None without one.
         workstations: zones assigned to exactly one employee.
-        matcher: an employee identification hook, None for now.
+        matcher: an employee identification hook (the face stage's :class:`~app.engine.faces_stage.FaceDataMatcher`).
+        faces: the face backend and gallery when a camera identifies faces (:func:`app.engine.faces_stage.load_face_setup`).
         notes: one line per source, for the log and the CLI (``uniform: 5 examples …``).
 
     Example:
@@ -115,6 +116,7 @@ class RoleSetup:
     classifier: RoleClassifier | None = None
     workstations: tuple[Workstation, ...] = ()
     matcher: EmployeeMatcher | None = None
+    faces: Any = None
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -192,6 +194,12 @@ def load_role_setup(
     """
     cfg = site.roles
     setup = RoleSetup()
+    from app.engine.faces_stage import FaceDataMatcher, load_face_setup
+
+    setup.faces = load_face_setup(site, store=store, data_dir=data_dir)
+    if setup.faces is not None:
+        setup.matcher = FaceDataMatcher()
+        setup.notes.append(f"faces: {setup.faces.reason}")
     if not cfg.enabled:
         setup.notes.append("roles: off")
         return setup

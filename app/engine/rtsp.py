@@ -23,65 +23,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-_SECRET_QUERY = re.compile(r"(?i)([?&;](?:password|passwd|pass|pwd|token|auth|key)=)[^&;#]*")
+from app.redaction import redact_url, url_secrets
+
+__all__ = ["explain", "probe", "redact_url", "url_secrets"]
+
 _DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443, "rtmp": 1935}
-
-
-def redact_url(url: str) -> str:
-    """Hide the password (and password-like query values) in a URL.
-
-    ``rtsp://user:pass@host`` becomes ``rtsp://user:***@host``; a user-info part without a
-    password (which may itself be a token) becomes ``***@host``. Strings that are not URLs
-    are returned unchanged.
-
-    Args:
-        url: any source string.
-
-    Returns:
-        The URL safe to show in logs, errors and the GUI.
-
-    Example:
-        >>> redact_url("rtsp://token@cam/live?user=a&password=b")
-        'rtsp://***@cam/live?user=a&password=***'
-    """
-    if "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    userinfo, hostpart = _split_userinfo(rest)
-    if userinfo is not None:
-        user, sep, _pwd = userinfo.partition(":")
-        rest = f"{user}:***@{hostpart}" if sep and user else f"***@{hostpart}"
-    rest = _SECRET_QUERY.sub(r"\1***", rest)
-    return f"{scheme}://{rest}"
-
-
-def _split_userinfo(rest: str) -> tuple[str | None, str]:
-    """Split ``user:pass@host/path`` into user-info and the rest, erring towards hiding more.
-
-    A password may contain an unescaped ``/`` (``user:pa/ss@host``), so an ``@`` after the first
-    ``/`` still counts as the end of the user-info unless the text before it starts ``host:port/``.
-    """
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    if "@" in authority:
-        userinfo, _, host = authority.rpartition("@")
-        return userinfo, host + rest[len(authority) :]
-    head = re.split(r"[?#]", rest, maxsplit=1)[0]
-    if "@" in head and ":" in head.split("@", 1)[0] and not re.match(r"^[^:/@]+:\d+/", head):
-        userinfo, _, host = head.rpartition("@")
-        return userinfo, host + rest[len(head) :]
-    return None, rest
-
-
-def url_secrets(url: str) -> list[str]:
-    """The password of a URL in every spelling that might leak (raw, percent-decoded), for scrubbing."""
-    if "://" not in url:
-        return []
-    userinfo, _ = _split_userinfo(url.split("://", 1)[1])
-    if not userinfo:
-        return []
-    user, sep, pwd = userinfo.partition(":")
-    secret = pwd if sep else user
-    return sorted({s for s in (secret, unquote(secret)) if s}, key=len, reverse=True)
 
 
 class ProbeKind(StrEnum):

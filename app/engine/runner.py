@@ -8,6 +8,7 @@ is complete, so an interrupted or truncated analysis never looks finished.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from app.engine.pipeline import CameraPipeline, FrameResult, RunSummary
 from app.engine.roles import load_role_setup
 from app.engine.sources import make_source
 from app.errors import UserError
-from app.store.db import open_store
+from app.store.db import Store, open_store, retry_locked
+from app.store.runs import delete_runs, previous_runs
+from app.store.schema import AnalysisRun, RunStatus, utcnow
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter, WriterStats
 from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
@@ -121,6 +124,8 @@ def analyze(
     stop: threading.Event,
     on_frame: Callable[[FrameResult], None] | None = None,
     on_start: Callable[[BackendChoice, object], None] | None = None,
+    existing: str = "append",
+    failure: Callable[[], str | None] | None = None,
 ) -> AnalysisResult:
     """Analyse one camera's source to its end (files) or until ``stop`` (live).
 
@@ -132,6 +137,11 @@ def analyze(
         stop: set it to stop early; the run is then stored as incomplete.
         on_frame: per-frame callback (progress bar, MOT writer).
         on_start: called once with the detector choice and the opened source.
+        existing: what to do when the camera already has runs of the same file: ``refuse``
+            (a :class:`UserError`, exit code 2), ``replace`` (delete them with their rows and
+            files first) or ``append`` (keep both; their numbers add up). Live sources always append.
+        failure: asked after the pipeline ends; a line means the run failed for that reason
+            (e.g. the ``--mot`` file could not be written).
 
     Returns:
         The result; ``result.summary.status`` says whether the run is complete.
@@ -141,6 +151,7 @@ def analyze(
     """
     check_writable_dir(data_dir)
     source = make_source(camera, fail_fast=True)
+    store: Store | None = None
     try:
         source.open_check()
         choice = choose_detector(site, camera)
@@ -149,9 +160,17 @@ def analyze(
         store = open_store(db_url)
         # The camera as analysed (its source may come from the command line) is what the store records.
         others = [c for c in site.cameras if c.id != camera.id]
-        sync_site(store, site.model_copy(update={"cameras": [*others, camera]}))
+        site_now = site.model_copy(update={"cameras": [*others, camera]})
+        ids = retry_locked(lambda: sync_site(store, site_now), store.url, what="site config")
+        _check_previous(store, data_dir, ids[camera.id], camera, existing)
         role_setup = load_role_setup(site, store=store, data_dir=data_dir)
-        writer = StoreWriter(store, data_dir)
+        fatal: list[str] = []
+
+        def on_fatal(reason: str) -> None:
+            fatal.append(reason)
+            stop.set()
+
+        writer = StoreWriter(store, data_dir, on_fatal=on_fatal)
         writer.start()
         try:
             run_id = writer.start_run(camera.id, source_label(camera), choice.backend.description)
@@ -166,18 +185,20 @@ def analyze(
                 nominal_fps=float(getattr(source, "fps", 0.0) or 10.0),
                 role_setup=role_setup,
             )
-            summary = pipe.run(stop)
-            writer.finish_run(
-                run_id,
-                status=summary.status,
-                reason=summary.reason,
-                frames=summary.frames,
-                first_ts=summary.first_ts,
-                last_ts=summary.last_ts,
-            )
-            writer.flush()
+            try:
+                summary = pipe.run(stop)
+            except BaseException as e:  # a second Ctrl+C / SIGTERM, or a bug: the run must not stay running
+                s = pipe.summary
+                why = "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
+                _close_run(writer, store, run_id, RunStatus.INCOMPLETE, why, s)
+                raise
+            other = failure() if failure is not None else None
+            if fatal or other:
+                summary.status = RunStatus.FAILED.value
+                summary.reason = fatal[0] if fatal else str(other)
+            _close_run(writer, store, run_id, summary.status, summary.reason, summary)
         finally:
-            writer.close()
+            writer.close(timeout=CLOSE_TIMEOUT_S)
         stats = writer.stats()
         roles = role_setup.describe() if site.roles.enabled else "off"
         pose = pipe.pose.backend if pipe.pose is not None else None
@@ -186,6 +207,69 @@ def analyze(
         )
     finally:
         source.close()
+        if store is not None:
+            store.close()  # no connection (or open WAL file) outlives the analysis
+
+
+#: Seconds the end of an analysis waits for the store writer (it never waits without a limit).
+CLOSE_TIMEOUT_S = 60.0
+
+
+def _close_run(
+    writer: StoreWriter, store: Store, run_id: int, status: str, reason: str, s: RunSummary
+) -> None:
+    """Store the run's end through the writer; when the writer cannot, directly (best effort)."""
+    if writer.fatal is None:
+        writer.finish_run(run_id, status, reason, s.frames, s.first_ts, s.last_ts)
+        try:
+            writer.flush(timeout=CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            log.error("the database did not take the end of run %d within %.0f s", run_id, CLOSE_TIMEOUT_S)
+        else:
+            if writer.fatal is None:
+                return
+    try:  # the writer gave up (disk full…): one small UPDATE may still fit; else the next start closes it
+        from sqlalchemy import update
+
+        with store.session(write=True) as sess:
+            sess.execute(
+                update(AnalysisRun)
+                .where(AnalysisRun.id == run_id)
+                .values(status=status, reason=reason, frames=s.frames, finished_at=utcnow())
+            )
+    except Exception as e:
+        log.error("run %d could not be marked %s (%s); the next start marks it incomplete", run_id, status, e)
+
+
+def _check_previous(
+    store: Store, data_dir: Path, camera_row: int, camera: CameraConfig, existing: str
+) -> None:
+    """Refuse, replace or keep the camera's earlier runs of the same file (see :func:`analyze`)."""
+    if camera.kind != "file" or existing == "append":
+        return
+    runs = previous_runs(store, camera_row, source_label(camera))
+    if not runs:
+        return
+    if any(r.status == RunStatus.RUNNING.value for r in runs):
+        busy = next(r for r in runs if r.status == RunStatus.RUNNING.value)
+        raise UserError(
+            f"{busy.describe()} is analysing this file right now; wait for it or stop it first", 2
+        )
+    if existing == "replace":
+        gone = delete_runs(store, data_dir, [r.id for r in runs])
+        ids = ", ".join(str(r.id) for r in runs)
+        print(
+            f"replaced run {ids}: {gone.events} events and {gone.files} photo files deleted",
+            file=sys.stderr,
+        )
+        return
+    listed = "; ".join(r.describe() for r in runs[:3])
+    raise UserError(
+        f"camera {camera.id} already analysed {Path(camera.source).name} ({listed}); analysing it again "
+        "would count everything twice: add --replace-run to delete the old run and its photos first, or "
+        "--append to keep both",
+        2,
+    )
 
 
 def source_label(camera: CameraConfig) -> str:

@@ -192,6 +192,12 @@ class OffThreadStage(Stage):
         self._join(dets, frame.ts, results)
         return records
 
+    def join_latest(self, dets: Detections, ts: float) -> None:
+        """Join the newest results into ``dets`` without handing a frame over (a frame the stage skips)."""
+        with self._cond:
+            results = dict(self._results)
+        self._join(dets, ts, results)
+
     def _join(self, dets: Detections, ts: float, results: dict[int, tuple[float, dict[str, Any]]]) -> None:
         n = len(dets)
         for key in self.adds:

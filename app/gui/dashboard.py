@@ -32,6 +32,7 @@ from app.gui.period_picker import PeriodPicker, quick_range
 from app.gui.qt_util import run_async
 from app.store import stats
 from app.store.db import Store
+from app.store.runs import partial_runs, partial_warning
 
 ROLES = (("customer", "Customers"), ("staff", "Staff"), ("all", "Everyone"))
 
@@ -49,6 +50,8 @@ class _Loaded:
     span: Days | None
     days: Days | None
     data: Dashboard
+    #: Runs of the period that are running, incomplete or failed, in one line ("" when none).
+    warning: str = ""
 
 
 class DashboardPage(QWidget):
@@ -102,6 +105,11 @@ class DashboardPage(QWidget):
         )
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a6068;")
+        #: Runs of the period that are not complete (the numbers may be low); hidden when none.
+        self.warning = QLabel("")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.warning.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Camera"))
         bar.addWidget(self.camera_box)
@@ -119,7 +127,9 @@ class DashboardPage(QWidget):
             "visit_time": KpiCard("Typical time in store"),
             "peak": KpiCard("Busiest zone"),
             "dwell": KpiCard("Typical stay in a zone"),
+            "ppe": KpiCard("PPE compliance"),
         }
+        self.cards["ppe"].setVisible(False)  # shown where the PPE module ran
         cards = QHBoxLayout()
         for c in self.cards.values():
             cards.addWidget(c, 1)
@@ -142,6 +152,7 @@ class DashboardPage(QWidget):
         bl = QVBoxLayout(body)
         bl.addLayout(cards)
         bl.addWidget(self.note)
+        bl.addWidget(self.warning)
         bl.addLayout(grid, 1)
         for r in range(2):
             grid.setRowStretch(r, 1)
@@ -228,7 +239,9 @@ class DashboardPage(QWidget):
                 span = _days(stats.data_span(store), tz)
                 days = quick_range(key, span, today)
                 since, until = day_bounds(*days, tz)
-            return _Loaded(request, span, days, dashboard(store, since, until, camera=camera, role=role))
+            data = dashboard(store, since, until, camera=camera, role=role)
+            partial = partial_runs(store, since, until, [camera] if camera else None)
+            return _Loaded(request, span, days, data, partial_warning(partial))
 
         run_async(work, self._show, self._failed)
 
@@ -260,13 +273,27 @@ class DashboardPage(QWidget):
         self.cards["dwell"].set_value(
             fmt_duration(k["median_dwell_s"]), f"median of {k['stays']} stays" if k["stays"] else ""
         )
+        self._show_ppe(d)
         camera = self.camera_box.currentText()
         self.note.setText(
             f"{camera} · {self.period.text()} · {who} · times in {d.tz}"
             + ("" if d.has_data else " — nothing recorded in this period; try “All data”.")
         )
+        self.warning.setText(result.warning.replace("warning: ", "⚠ ", 1))
+        self.warning.setVisible(bool(result.warning))
         self._draw(d)
         self.loaded.emit()
+
+    def _show_ppe(self, d: Dashboard) -> None:
+        """The PPE card: compliance over the PPE zones (the catalogue's ``ppe_compliance``), if any ran."""
+        card, p = self.cards["ppe"], d.ppe
+        card.setVisible(not p.empty)
+        if p.empty:
+            return
+        told = int(p.ppe_checked.sum() - p.ppe_unknown.sum())
+        ok, viol = int(p.ppe_compliant.sum()), int(p.ppe_violations.sum())
+        card.set_value(f"{100 * ok / told:.0f} %" if told else "–",
+                       f"{told} checked · {viol} violation{'s' * (viol != 1)}")  # fmt: skip
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         """Redraw the funnel for the new width (its group names are shortened to fit)."""

@@ -183,6 +183,8 @@ class Dashboard:
     previous: dict[str, Any] = field(default_factory=dict)
     profile: pd.DataFrame = field(default_factory=pd.DataFrame)
     opening_hours: str = ""
+    #: Per PPE zone: :func:`app.store.metrics.ppe_numbers` (empty where the PPE module never ran).
+    ppe: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_data(self) -> bool:
@@ -314,6 +316,7 @@ def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, r
     return Dashboard(
         since, until, role, stats.timezone_name(tz), hourly, daily, occ, dwell, fun, vis, queues, kpis, qf,
         nums, previous, profile, describe_hours(week) if week is not None else "",
+        metrics.ppe_numbers(store, since, until, camera=camera),
     )  # fmt: skip
 
 

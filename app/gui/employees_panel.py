@@ -122,11 +122,17 @@ class EmployeesPanel(QWidget):
             self.table.setColumnWidth(col, width)
         self.add_button = QPushButton("Add employee…")
         self.edit_button = QPushButton("Edit…")
+        self.face_button = QPushButton("Enrol face from photos…")
+        self.face_button.setToolTip(
+            "Face identification: the selected employee's face from a few photos (needs their consent; "
+            "docs/privacy.md). Stored encrypted; erase with `storesight faces erase`."
+        )
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a6068;")
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
         bar.addWidget(self.edit_button)
+        bar.addWidget(self.face_button)
         bar.addWidget(self.note, 1)
 
         self.uniform_list = QListWidget()
@@ -160,6 +166,8 @@ class EmployeesPanel(QWidget):
 
         self.add_button.clicked.connect(lambda: self.open_dialog(None))
         self.edit_button.clicked.connect(lambda: self.open_dialog(self.selected()))
+        self.face_button.clicked.connect(lambda: self.enrol_faces())
+        self.enrolling = False
         self.table.doubleClicked.connect(lambda index: self.open_dialog(self._row(index.row())))
         self.table.itemSelectionChanged.connect(self._enable)
         self.uniform_list.itemSelectionChanged.connect(self._enable)
@@ -253,6 +261,64 @@ class EmployeesPanel(QWidget):
     def _row(self, index: int) -> EmployeeRow | None:
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
+    def enrol_faces(self, paths: list[Path] | None = None, basis: str | None = None) -> bool:
+        """Enrol the selected employee's face from photos (asks for the files and, once, the consent).
+
+        Args:
+            paths: the photos (None: a file dialog asks).
+            basis: the consent's basis when none is recorded yet (None: a dialog asks).
+
+        Returns:
+            Whether the enrolment was started (it runs on a worker thread; the note says how it went).
+        """
+        emp = self.selected()
+        if emp is None or self.store is None or self.enrolling:
+            return False
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        from app.faces.gallery import consent_of
+
+        if paths is None:
+            files, _ = QFileDialog.getOpenFileNames(
+                self, f"Photos of {emp.name}'s face", "", "Pictures (*.jpg *.jpeg *.png *.bmp *.webp)"
+            )
+            paths = [Path(f) for f in files]
+        if not paths:
+            return False
+        store, data_dir = self.store, self.data_dir
+        if basis is None and not consent_of(store, emp.id).given:
+            text, ok = QInputDialog.getText(
+                self, "Consent to face identification",
+                f"{emp.name} must consent to face identification first. On what basis "
+                "(e.g. 'signed consent form 2026-12-01')?",
+            )  # fmt: skip
+            if not ok or not text.strip():
+                self._say("Not enrolled: no consent recorded.", error=True)
+                return False
+            basis = text.strip()
+        self.enrolling = True
+        self.face_button.setEnabled(False)
+        self._say(f"Enrolling {emp.name}'s face from {len(paths)} photo(s)…")
+        run_async(lambda: _enrol(store, data_dir, emp.id, paths, basis), self._enrolled, self._enrol_failed)
+        return True
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.note.setText(text)
+        self.note.setStyleSheet("color: #b3261e;" if error else "color: #5a6068;")
+
+    def _enrolled(self, message: str) -> None:
+        self.enrolling = False
+        self._enable()
+        self._say(message)
+        self.changed.emit()
+        self.loaded.emit()
+
+    def _enrol_failed(self, message: str) -> None:
+        self.enrolling = False
+        self._enable()
+        self._say(f"Not enrolled: {message}", error=True)
+        self.loaded.emit()
+
     def selected(self) -> EmployeeRow | None:
         """The selected employee, if any."""
         rows = self.table.selectionModel().selectedRows()
@@ -262,6 +328,7 @@ class EmployeesPanel(QWidget):
         has = self.store is not None
         self.add_button.setEnabled(has)
         self.edit_button.setEnabled(has and self.selected() is not None)
+        self.face_button.setEnabled(has and self.selected() is not None and not self.enrolling)
         self.remove_button.setEnabled(has and bool(self.uniform_list.selectedItems()))
 
     def open_dialog(self, employee: EmployeeRow | None) -> EmployeeDialog | None:
@@ -301,3 +368,28 @@ class EmployeesPanel(QWidget):
             self.changed.emit()
             self.refresh()
         return done
+
+
+def _enrol(store: Store, data_dir: Path, employee_id: int, paths: list[Path], basis: str | None) -> str:
+    """Record the consent (when given) and enrol the photos — worker thread; returns what the note says."""
+    from app.engine.roles import read_image
+    from app.errors import UserError
+    from app.faces.gallery import enrol, record_consent
+    from models.faces.base import FacesUnavailable
+    from models.faces.registry import create_face_backend
+
+    pictures = [(str(p), img) for p in paths if (img := read_image(p)) is not None]
+    unreadable = len(paths) - len(pictures)
+    if not pictures:
+        raise UserError("none of the files is a readable picture")
+    try:
+        backend = create_face_backend("auto").backend
+    except FacesUnavailable as e:
+        raise UserError(str(e)) from None
+    if basis:
+        record_consent(store, employee_id, True, basis=basis)
+    res = enrol(store, data_dir, backend, employee_id, pictures)
+    skipped = len(res.skipped) + unreadable
+    tail = f"; {skipped} photo(s) without a usable face" if skipped else ""
+    return f"Enrolled {res.stored} face(s) ({backend.model}){tail}."
+

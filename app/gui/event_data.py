@@ -207,6 +207,24 @@ def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
     file the run analysed (files only: the run's first frame time gives the offset); the camera's
     background with the crop put back where it was cut. Returns ``image=None`` when none exists.
     """
+    image, box, note = scene_picture(store, event, data_dir)
+    if image is None:
+        return EventFrame(None, note)
+    if box is not None:
+        x1, y1, x2, y2 = (round(v) for v in box)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 0), 5, cv2.LINE_AA)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (32, 176, 255), 2, cv2.LINE_AA)
+    return EventFrame(image, note)
+
+
+def scene_picture(
+    store: Store, event: EventRow, data_dir: Path
+) -> tuple[np.ndarray | None, list[float] | None, str]:
+    """The whole camera picture at an event as it was (nothing drawn), the event's box, and a note.
+
+    As :func:`event_frame` finds it (also for the dataset builder: frames to label). The note says
+    where the picture came from, or why there is none.
+    """
     photo = next((p for p in event.photos if p.kind == "frame"), None)
     crop = next((p for p in event.photos if p.kind == "crop"), None)
     box = crop.box if crop is not None else None
@@ -244,10 +262,5 @@ def event_frame(store: Store, event: EventRow, data_dir: Path) -> EventFrame:
                         image[y1:y2, x1:x2] = cv2.resize(piece, (x2 - x1, y2 - y1))
                 note = "camera background with the person's photo put back (no full frame is stored for live cameras)"
     if image is None:
-        return EventFrame(None, "no picture of the whole scene is stored for this event")
-    note += where_note
-    if box is not None:
-        x1, y1, x2, y2 = (round(v) for v in box)
-        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 0), 5, cv2.LINE_AA)
-        cv2.rectangle(image, (x1, y1), (x2, y2), (32, 176, 255), 2, cv2.LINE_AA)
-    return EventFrame(image, note)
+        return None, box, "no picture of the whole scene is stored for this event"
+    return image, box, note + where_note

@@ -32,6 +32,7 @@ from app.gui.dashboard import DashboardPage
 from app.gui.engine_controller import EngineController
 from app.gui.event_browser import EventBrowser
 from app.gui.heatmap_view import HeatmapView
+from app.gui.models_page import ModelsPage, site_model_dir, use_for_person_detection
 from app.gui.period_picker import PeriodPicker, quick_range
 from app.gui.plates_page import PlatesPage
 from app.gui.settings_page import SettingsPage
@@ -173,6 +174,9 @@ class MainWindow(QMainWindow):
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
         self.plates = PlatesPage(store, self.data_dir)
+        self.models = ModelsPage(
+            site_model_dir(document.config), lambda e: use_for_person_detection(self.document, self.controller, e)
+        )
         self.settings = SettingsPage(document)
         self.settings.set_in_use(store.safe_url if store is not None else "none", str(self.data_dir))
         self.tabs = PageTabs()
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
             (self.events, "Events"),
             (self.staff, "Staff"),
             (self.plates, "Plates"),
+            (self.models, "Models"),
             (self.settings, "Settings"),
         ):
             self.tabs.add_page(page, title)
@@ -224,7 +229,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.alerts_button)
 
-        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.plates}
+        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.plates, self.models}
         self._wire()
         if store is not None:
             tz = stats.site_timezone(store)

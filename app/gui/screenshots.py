@@ -35,7 +35,7 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 
 #: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
 #: when the database has alerts), and the dialogs captured once.
-PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "settings")
+PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "models", "settings")
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
 #: The first-run wizard's pages (app.gui.first_run.WIZARD_SHOTS), captured once each.
 DIALOGS += (
@@ -262,6 +262,15 @@ def take_screenshots(
             win.plates.refresh()
             _wait(app, lambda: bool(plates_loaded), 60)
             save_sizes("plates")
+
+            # models: every capability's models in the site's model folder, the built-in detector selected
+            win.tabs.setCurrentWidget(win.models)
+            models_loaded: list[bool] = []
+            win.models.loaded.connect(lambda: models_loaded.append(True))
+            win.models.refresh()
+            _wait(app, lambda: bool(models_loaded), 60)
+            win.models.table.selectRow(0)
+            save_sizes("models")
 
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)

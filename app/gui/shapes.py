@@ -47,6 +47,7 @@ class Shape:
         type: a :class:`~app.config.ZoneType` value.
         points: vertices ``(x, y)`` in 0–1; a line has two, drawn so that crossing it from its
             left to its right side (looking from the first point to the second) is "in".
+        ppe_items: a PPE zone's required items (``helmet``, ``vest``); empty: the module's default.
 
     Example:
         >>> Shape("entrance", "Entrance", "entrance_line", ((0.5, 0.1), (0.5, 0.9))).is_line
@@ -57,6 +58,7 @@ class Shape:
     name: str
     type: str
     points: tuple[Point, ...]
+    ppe_items: tuple[str, ...] = ()
 
     @property
     def is_line(self) -> bool:
@@ -301,7 +303,13 @@ def slug(text: str) -> str:
 def shapes_from_camera(camera: CameraConfig) -> tuple[Shape, ...]:
     """The camera's zones and lines as shapes."""
     return tuple(
-        Shape(z.id, z.name, z.type.value, tuple((float(x), float(y)) for x, y in z.points))
+        Shape(
+            z.id,
+            z.name,
+            z.type.value,
+            tuple((float(x), float(y)) for x, y in z.points),
+            tuple(z.ppe_items or ()),
+        )
         for z in camera.zones
     )
 
@@ -321,6 +329,7 @@ def camera_with_shapes(camera: CameraConfig, shapes: Sequence[Shape]) -> CameraC
                     name=s.name,
                     type=ZoneType(s.type),
                     points=[(round(x, 4), round(y, 4)) for x, y in s.points],
+                    ppe_items=list(s.ppe_items) if s.ppe_items and s.type == ZoneType.PPE.value else None,
                 )
             )
         except ValidationError as e:
@@ -328,7 +337,7 @@ def camera_with_shapes(camera: CameraConfig, shapes: Sequence[Shape]) -> CameraC
         except ValueError as e:
             raise ConfigError(f"zone {i + 1} ({s.label}): {e}") from None
     data = camera.model_dump()
-    data["zones"] = [z.model_dump() for z in zones]
+    data["zones"] = [z.model_dump(exclude_none=True) for z in zones]
     if camera.password is not None:
         data["password"] = camera.password.get_secret_value()
     try:

@@ -126,11 +126,24 @@ class ZoneEditor(QWidget):
         self.name_edit.setPlaceholderText("e.g. Fresh fruit")
         self.name_edit.setToolTip("Name shown in the dashboards and reports.")
         self.type_box = QComboBox()
+        self.helmet_box = QCheckBox("Helmet")
+        self.vest_box = QCheckBox("Hi-vis vest")
+        self.ppe_row = QWidget()
+        pr = QHBoxLayout(self.ppe_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(self.helmet_box)
+        pr.addWidget(self.vest_box)
+        pr.addStretch(1)
+        self.ppe_row.setToolTip(
+            "What everyone inside this PPE zone must wear (none ticked: the PPE module's default)."
+        )
         props = QGroupBox("Selected zone")
         form = QFormLayout(props)
         form.addRow("Name", self.name_edit)
         form.addRow("Type", self.type_box)
         form.addRow("Id", self.id_edit)
+        form.addRow("Required", self.ppe_row)
+        self._ppe_label = form.labelForField(self.ppe_row)
         self.save_button = QPushButton("Save zones")
         self.save_button.setDefault(True)
         self.save_button.setToolTip(
@@ -176,6 +189,8 @@ class ZoneEditor(QWidget):
         self.name_edit.editingFinished.connect(self._apply_properties)
         self.id_edit.editingFinished.connect(self._apply_properties)
         self.type_box.activated.connect(lambda _i: self._apply_properties())
+        self.helmet_box.toggled.connect(lambda _on: self._apply_properties())
+        self.vest_box.toggled.connect(lambda _on: self._apply_properties())
         self.camera_box.activated.connect(lambda _i: self._pick_camera(self.camera_box.currentData()))
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.discard_changes)
@@ -347,7 +362,19 @@ class ZoneEditor(QWidget):
         else:
             self.name_edit.clear()
             self.id_edit.clear()
+        self._show_ppe(shapes[index] if has else None)
         self._update_buttons()
+
+    def _show_ppe(self, s: Shape | None) -> None:
+        """The required-items row: shown for a PPE zone only, ticked as the zone says."""
+        ppe = s is not None and s.type == "ppe"
+        self.ppe_row.setVisible(ppe)
+        if self._ppe_label is not None:
+            self._ppe_label.setVisible(ppe)
+        for box, item in ((self.helmet_box, "helmet"), (self.vest_box, "vest")):
+            box.blockSignals(True)
+            box.setChecked(ppe and s is not None and item in s.ppe_items)
+            box.blockSignals(False)
 
     def _list_row_changed(self, row: int) -> None:
         self.canvas.select(row)
@@ -370,8 +397,11 @@ class ZoneEditor(QWidget):
             if candidate and candidate not in {o.id for o in shapes if o is not s}:
                 zid = candidate
         kind = self.type_box.currentData() or s.type
-        self.canvas.replace_shape(index, Shape(zid, name, kind, s.points))
+        items = tuple(i for b, i in ((self.helmet_box, "helmet"), (self.vest_box, "vest")) if b.isChecked())
+        new = Shape(zid, name, kind, s.points, items if kind == "ppe" else ())
+        self.canvas.replace_shape(index, new)
         self.id_edit.setText(zid)
+        self._show_ppe(new)
 
     def rename_selected(self, name: str) -> None:
         """Give the selected zone this name (as typing it in the form does)."""

@@ -28,7 +28,7 @@ import base64
 from typing import Any, Protocol
 
 from app.config import TelegramConfig, WebhookConfig
-from app.notify.transport import Delivery, host_of, multipart, post, post_json
+from app.notify.transport import Delivery, host_of, multipart, post, post_json, redact
 
 
 class Channel(Protocol):
@@ -106,7 +106,7 @@ class TelegramChannel:
         transient = code in (0, 408, 429) or code >= 500
         text = desc if desc.startswith("HTTP") or d.status == 0 else f"Telegram: {desc}"
         return Delivery(
-            False, d.status or code, text.replace(self._token, "***"), not transient, retry_after, body
+            False, d.status or code, redact(text, [self._token]), not transient, retry_after, body
         )
 
 

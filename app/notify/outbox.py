@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.notify.message import Rule, render
+from app.redaction import redact
 from app.store import stats
 from app.store.db import Store
 from app.store.schema import Camera, Event, EventPhoto, NotifyCursor, NotifyOutbox, Site, Track, Zone, utcnow
@@ -311,7 +312,7 @@ def mark(
     values: dict[str, Any] = {
         "status": status,
         "attempts": NotifyOutbox.attempts + 1,
-        "last_error": error[:2000],
+        "last_error": redact(error)[:2000],  # channels redact with their secrets; this is a second net
     }
     if status == SENT:
         values["sent_at"] = utc(now)

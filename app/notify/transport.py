@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import http.client
 import json
@@ -23,9 +24,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from app import __version__
+from app.redaction import redact as redact_text
+from app.redaction import split_userinfo, url_secrets
 
 USER_AGENT = f"StoreSight/{__version__}"
 
@@ -52,16 +55,19 @@ class Delivery:
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret (of 4+ characters) replaced by ``***``."""
-    for s in secrets:
-        if s and len(s) >= 4:
-            text = text.replace(s, "***")
-    return text
+    """``text`` with every credential hidden: :func:`app.redaction.redact`.
+
+    Known secrets raw or percent-encoded, URLs' user-info and key-like query values, bot tokens.
+    """
+    return redact_text(text, secrets)
 
 
 def host_of(url: str) -> str:
     """Only the scheme and host of a URL (for logs: paths and queries may hold tokens)."""
     try:
+        if "://" in url:
+            scheme, rest = url.split("://", 1)
+            url = f"{scheme}://{split_userinfo(rest)[1]}"
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.hostname or '?'}" + (f":{parts.port}" if parts.port else "")
     except ValueError:
@@ -99,8 +105,11 @@ def post(
 
     The JSON answer (if any) is in ``body``; ``Retry-After`` becomes ``retry_after``.
     """
-    secrets = list(secrets)
+    secrets = [*secrets, *url_secrets(url)]
+    url, auth = _basic_auth(url)
     req = urllib.request.Request(url, data=body, method="POST")
+    if auth is not None:
+        req.add_header("Authorization", auth)
     req.add_header("Content-Type", content_type)
     req.add_header("User-Agent", USER_AGENT)
     for k, v in (headers or {}).items():
@@ -123,6 +132,26 @@ def post(
         reason = getattr(e, "reason", None) or e
         text = f"cannot reach {host_of(url)}: {reason}"
         return Delivery(False, 0, redact(text, secrets), False)
+
+
+def _basic_auth(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``user:password@`` and the matching ``Authorization: Basic`` header.
+
+    ``urllib`` cannot send user-info itself (it reads ``user:pw@host`` as a host with a port).
+
+    Example:
+        >>> _basic_auth("https://bob:p%40ss/1@hooks.example.com/x")
+        ('https://hooks.example.com/x', 'Basic Ym9iOnBAc3MvMQ==')
+    """
+    if "://" not in url:
+        return url, None
+    scheme, rest = url.split("://", 1)
+    userinfo, rest = split_userinfo(rest)
+    if userinfo is None:
+        return url, None
+    user, _, pwd = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(pwd)}".encode()).decode("ascii")
+    return f"{scheme}://{rest}", f"Basic {token}"
 
 
 def _json(raw: bytes) -> Any:

@@ -25,6 +25,7 @@ from app.reports import sheets as sh
 from app.reports.sheets import ROLE_WORDS, Scope, Sheet, SheetFn
 from app.store import stats
 from app.store.db import Store
+from app.store.runs import partial_runs, partial_warning
 from app.store.stats import Role
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class ReportInfo:
         made: when the report was built (local time of the site).
         since: start of the period (epoch seconds).
         until: end of the period (epoch seconds, exclusive).
+        warning: runs in the period that are running, incomplete or failed ("" when none):
+            the numbers may be low (:func:`app.store.runs.partial_warning`).
     """
 
     site: str
@@ -72,6 +75,7 @@ class ReportInfo:
     made: str
     since: float
     until: float
+    warning: str = ""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -154,6 +158,7 @@ def build_report(
         made=f"{dt.datetime.now(scope.tz):%Y-%m-%d %H:%M}",
         since=scope.since,
         until=scope.until,
+        warning=partial_warning(partial_runs(store, since, until, [c.config_id for c in scope.cameras])),
     )
     took = time.perf_counter() - t0
     log.info("report %s built in %.2f s (%d sheets)", info.period, took, len(out))

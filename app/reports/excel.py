@@ -255,6 +255,8 @@ def _summary(wb: Workbook, fmt: _Formats, report: Report, sheet: Sheet, names: d
         ("Times in", info.timezone),
         ("Made", f"{info.made} by StoreSight {__version__}"),
     ]
+    if info.warning:  # row 8, above the table at SUMMARY_HEADER_ROW
+        rows.append(("Warning", info.warning.removeprefix("warning: ")))
     for i, (label, value) in enumerate(rows, start=2):
         ws.write_string(i, 0, label, fmt.label)
         write_text(ws, i, 1, value, fmt)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, upd
 
 from app.store.photos import SavedPhoto
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
+from app.store.runs import owner
 from app.store.schema import (
     AnalysisRun,
     Background,
@@ -105,8 +106,10 @@ def write_batch(
             if it.kind == "start":
                 cam, label, backend, started_at = it.data
                 cam = _camera_row_id(conn, cam)
+                pid, host = owner()
                 row = {"camera_id": cam, "source_label": label, "backend": backend, "started_at": started_at,
-                       "status": "running", "frames": 0}  # fmt: skip
+                       "status": "running", "frames": 0, "pid": pid, "host": host,
+                       "heartbeat_at": started_at}  # fmt: skip
                 run_id = conn.execute(insert(RUNS).returning(RUNS.c.id), row).scalar_one()
                 res.started.append((cast(Future, it.future), run_id))
                 res.run_cameras[run_id] = cam

@@ -129,6 +129,31 @@ _DEFS = (
     MetricDef("staff_present_h", "Staff hours present", "hours", "site",
               "Sum over employees and days of the time between first and last sighting minus breaks "
               "(the timesheet's present time)."),
+    MetricDef("ppe_checked", "People checked for PPE", "count", "zone",
+              "Stays in a PPE zone (one person entering and leaving it) that began in the period."),
+    MetricDef("ppe_compliant", "Wore the required PPE", "count", "zone",
+              "Of those, stays where every required item was seen (voted \"yes\" over the stay) and no "
+              "violation was raised."),
+    MetricDef("ppe_compliance", "PPE compliance", "share", "zone",
+              "ppe_compliant / (stays where it could be told): stays whose items stayed unknown (too small, "
+              "head or torso never seen) are left out of both."),
+    MetricDef("ppe_violations", "PPE violations", "count", "zone",
+              "Violations that began in the period: a required item missing (voted \"no\") for the module's "
+              "`after` seconds while inside the zone."),
+    MetricDef("faces_identified", "Employees identified by face", "count", "site",
+              "Person tracks that began in the period and were identified as an enrolled, consenting employee "
+              "by face (two agreeing face shots, or one well within the match distance): `faces`/`identified`."),
+    MetricDef("faces_unknown", "Unknown faces in staff zones", "count", "site",
+              "Unknown-face alerts raised in the period: a person whose clear face shots match no enrolled "
+              "employee, inside a staff-only zone."),
+    MetricDef("visitors_seen", "Visitors recognised", "count", "site",
+              "Non-employee tracks that began in the period and were given a pseudonymous visitor id "
+              "(only on cameras with returning visitors on)."),
+    MetricDef("visitors_returning", "Of them returning", "count", "site",
+              "Of visitors_seen, tracks whose visitor id existed before the track (seen on an earlier track)."),
+    MetricDef("demographics_tracks", "People with age and gender", "count", "site",
+              "Non-employee tracks that began in the period whose age band and gender were voted over their "
+              "face shots (a backend with those models); counted per gender and per age band."),
 )  # fmt: skip
 
 #: Every catalogue number by key, in reading order.
@@ -318,6 +343,32 @@ def zone_numbers(
         sec = seconds.get((s.camera, s.zone), np.zeros(0))
         rows.append((s.camera, s.zone, s.label, s.type, len(sec), median(sec), p90(sec), s.peak))
     return pd.DataFrame(rows, columns=ZONE_COLUMNS)
+
+
+PPE_COLUMNS = ["camera", "zone", "ppe_checked", "ppe_compliant", "ppe_unknown", "ppe_compliance", "ppe_violations"]
+
+
+def ppe_numbers(
+    store: Store, since: Moment = None, until: Moment = None, *, camera: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Per PPE zone: ``ppe_checked``, ``ppe_compliant``, ``ppe_unknown``, ``ppe_compliance``, ``ppe_violations``.
+
+    From the ``ppe``/``check`` events (one per person's stay) and ``ppe``/``violation`` events that
+    began in the period.
+    """
+    from app.modules.ppe.events import PPE_CHECK, PPE_VIOLATION
+
+    f = EventFilter(since, until, camera)
+    ev = events(store, [PPE_CHECK, PPE_VIOLATION], f)
+    rows = []
+    if len(ev):
+        for (cam, zone), g in ev.groupby(["camera", "zone"], sort=True):
+            checks = g[g["type"] == PPE_CHECK.type]["payload"]
+            told = [p.get("compliant") for p in checks if p.get("compliant") is not None]
+            ok = sum(1 for c in told if c)
+            viol = int((g["type"] == PPE_VIOLATION.type).sum())
+            rows.append((cam, zone, len(checks), ok, len(checks) - len(told), share(ok, len(told)), viol))
+    return pd.DataFrame(rows, columns=PPE_COLUMNS)
 
 
 # --- checkouts ----------------------------------------------------------------------------------

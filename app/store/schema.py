@@ -187,6 +187,11 @@ class AnalysisRun(Base):
     first_ts: Mapped[float | None] = mapped_column(Double)
     last_ts: Mapped[float | None] = mapped_column(Double)
     backend: Mapped[str] = mapped_column(String(200), default="")
+    #: The process analysing the run (while ``running``): its PID and host, and when it last said
+    #: it is alive; a run whose process is gone is marked incomplete (:mod:`app.store.runs`).
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Track(Base):
@@ -423,3 +428,69 @@ class NotifyCursor(Base):
     channel: Mapped[str] = mapped_column(String(80), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FaceVisitor(Base):
+    """A returning visitor: a pseudonymous id (no name) linking a non-employee's visits by face.
+
+    Kept only while the site's ``faces.visitors`` setting is on and for ``faces.retention.visitor_days``
+    after the last visit (then erased with its embeddings, see :mod:`app.faces.store`).
+    """
+
+    __tablename__ = "face_visitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_ts: Mapped[float] = mapped_column(Double)
+    last_ts: Mapped[float] = mapped_column(Double)
+    visits: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FaceEmbedding(Base):
+    """One face embedding of an employee (enrolled) or a returning visitor — biometric data.
+
+    ``vector`` is encrypted (AES-GCM with the data folder's key, :mod:`app.faces.crypto`) and never
+    exported; ``model`` names the embedding model (vectors of two models are never compared).
+    ``crop_path`` (relative to the data folder) is the enrolment face picture, if one is kept.
+    """
+
+    __tablename__ = "face_embeddings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    visitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("face_visitors.id", ondelete="CASCADE"), index=True
+    )
+    model: Mapped[str] = mapped_column(String(40))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    crop_path: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FaceConsent(Base):
+    """The consent register: an employee's consent to face identification given or withdrawn (newest row counts)."""
+
+    __tablename__ = "face_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    given: Mapped[bool] = mapped_column(Boolean)
+    basis: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FaceAudit(Base):
+    """The audit log of face data: enrolments, erasures, retention runs, consent changes (no biometric data)."""
+
+    __tablename__ = "face_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100), default="")

@@ -19,9 +19,7 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -29,38 +27,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import opening_hours
 from app.config import CameraConfig, DetectionSettings, SiteConfig
+from app.redaction import plain_text, strip_credentials
 from app.store.db import Store
 from app.store.schema import Camera, CameraFunction, Site, Zone
 
 log = logging.getLogger(__name__)
 
-_SECRET_KEYS = re.compile(r"^(pass(word|wd)?|pwd|token|secret|key|auth|user(name)?|login)$", re.I)
-
-
 def redact_source(source: str) -> str:
-    """A camera source without credentials: user/password and password-like query values removed.
+    """A camera source as stored: no user-info, credential-like query values masked (:mod:`app.redaction`).
 
     Example:
         >>> redact_source("rtsp://admin:pw@10.0.0.5:554/Streaming?channel=1&password=pw")
         'rtsp://10.0.0.5:554/Streaming?channel=1&password=***'
     """
-    s = source.strip()
-    if "://" not in s:
-        return s
-    try:
-        parts = urlsplit(s)
-        host = parts.hostname or ""
-        if ":" in host:  # IPv6
-            host = f"[{host}]"
-        if parts.port:
-            host = f"{host}:{parts.port}"
-    except ValueError:
-        return re.sub(r"//[^/@]*@", "//", s)
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "***" if _SECRET_KEYS.match(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
+    return strip_credentials(source, mask_users=True)
 
 
 def module_settings(cfg: SiteConfig, cam: CameraConfig) -> dict[str, tuple[bool, dict[str, Any]]]:
@@ -89,7 +69,7 @@ def _sync_camera(s: Session, site: Site, cfg: SiteConfig, cc: CameraConfig, cam:
         cam = Camera(site=site, config_id=cc.id)
         s.add(cam)
     source = redact_source(cc.source)
-    _set(cam, name=cc.label, source_kind=cc.kind, source=source, enabled=cc.enabled, active=True)
+    _set(cam, name=plain_text(cc.label), source_kind=cc.kind, source=source, enabled=cc.enabled, active=True)
     zones = {z.config_id: z for z in cam.zones}
     for zc in cc.zones:
         zone = zones.pop(zc.id, None)
@@ -97,7 +77,7 @@ def _sync_camera(s: Session, site: Site, cfg: SiteConfig, cc: CameraConfig, cam:
             zone = Zone(camera=cam, config_id=zc.id)
             s.add(zone)
         points = [[float(x), float(y)] for x, y in zc.points]
-        _set(zone, name=zc.label, type=zc.type.value, points=points, active=True)
+        _set(zone, name=plain_text(zc.label), type=zc.type.value, points=points, active=True)
     for gone in zones.values():
         _set(gone, active=False)
     funcs = {f.module: f for f in cam.functions}

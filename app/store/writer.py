@@ -29,15 +29,18 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -45,7 +48,8 @@ from app.store.batch import BatchResult, WriteItem, write_batch
 from app.store.db import Store
 from app.store.photos import SavedPhoto, save_background, save_photo
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
-from app.store.schema import RunStatus, utcnow
+from app.store.runs import HEARTBEAT_S
+from app.store.schema import AnalysisRun, RunStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +118,45 @@ class _Control:
     future: Future[None] = field(default_factory=Future)
 
 
+#: Errors that waiting cannot cure (SQLite's texts; PostgreSQL's disk full is SQLSTATE 53100).
+_PERMANENT_TEXT = (
+    "database or disk is full",
+    "disk i/o error",
+    "readonly database",
+    "read-only",
+    "no such table",
+    "no such column",
+    "file is not a database",
+    "database disk image is malformed",
+    "no space left on device",
+    "could not extend file",
+    "disk quota exceeded",
+)
+_PERMANENT_ERRNO = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO}
+
+
+def permanent_reason(err: BaseException) -> str | None:
+    """One line when ``err`` is permanent (disk full, read-only, broken or foreign schema), else None.
+
+    Example:
+        >>> permanent_reason(OSError(28, "No space left on device"))
+        'No space left on device'
+    """
+    if isinstance(err, OSError) and err.errno in _PERMANENT_ERRNO:
+        return err.strerror or str(err)
+    orig = getattr(err, "orig", None) or err
+    text = _first_line(orig if isinstance(orig, BaseException) else err)
+    if getattr(orig, "sqlstate", None) in ("53100", "53200", "25006") or any(
+        t in text.lower() for t in _PERMANENT_TEXT
+    ):
+        return text
+    return None
+
+
 def _is_transient(err: BaseException) -> bool:
     """Errors worth retrying: locks, lost connections, a server restarting, pool exhaustion."""
+    if permanent_reason(err) is not None:
+        return False
     if isinstance(err, DBAPIError) and err.connection_invalidated:
         return True
     return isinstance(err, OperationalError | InterfaceError | PoolTimeoutError)
@@ -132,6 +173,11 @@ class StoreWriter:
         max_delay: seconds an item may wait for its batch to fill.
         queue_size: items buffered before ``put_*`` blocks (back-pressure instead of loss).
         tz: time zone of the photo day folders (None: the computer's).
+        retry_deadline: seconds a temporary database error (locked, server restarting) is retried
+            before it counts as permanent.
+        on_fatal: called once (on the writer thread) with one line when writing became impossible
+            (disk full, read-only, the database gone for longer than ``retry_deadline``); the
+            engine stops the analysis then. Everything queued afterwards is dropped at once.
 
     The thread starts with :meth:`start`, or by itself on first use.
 
@@ -148,6 +194,8 @@ class StoreWriter:
         max_delay: float = 0.2,
         queue_size: int = 20_000,
         tz: dt.tzinfo | None = None,
+        retry_deadline: float = 600.0,
+        on_fatal: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._data_dir = Path(data_dir)
@@ -164,6 +212,12 @@ class StoreWriter:
         self._zones: dict[int, dict[str, int]] = {}
         self._thread = threading.Thread(target=self._loop, name="store-writer", daemon=True)
         self._started = False
+        self._retry_deadline = retry_deadline
+        self._on_fatal = on_fatal
+        #: Why writing became impossible (one line), or None.
+        self.fatal: str | None = None
+        self._open_runs: set[int] = set()
+        self._last_beat = time.monotonic()
 
     # --- API used by the engine -------------------------------------------------------------
 
@@ -260,8 +314,13 @@ class StoreWriter:
             self._close_deadline = time.monotonic() + timeout
             if not self._started:
                 return
-        self._q.put(_Control(_STOP))
-        self._thread.join()
+        try:
+            self._q.put(_Control(_STOP), timeout=timeout)
+        except queue.Full:
+            log.error("store writer: still busy at close; %d item(s) not written", self._q.qsize())
+        self._thread.join(timeout + 5.0)
+        if self._thread.is_alive():
+            log.error("store writer: did not stop within %.0f s; what is queued is lost", timeout + 5.0)
 
     def __enter__(self) -> StoreWriter:
         return self.start()
@@ -298,11 +357,18 @@ class StoreWriter:
             self.start()
         if not self._thread.is_alive():
             raise RuntimeError("the store writer thread has stopped")
+        if self.fatal is not None and isinstance(item, WriteItem):
+            self._give_up([item], self.fatal)  # writing is impossible: the engine is stopping
+            return
         self._q.put(item)
 
     def _loop(self) -> None:
         while True:
-            first = self._q.get()
+            try:
+                first = self._q.get(timeout=max(1.0, HEARTBEAT_S - (time.monotonic() - self._last_beat)))
+            except queue.Empty:
+                self._beat()
+                continue
             batch: list[WriteItem | _Control] = [first]
             if isinstance(first, WriteItem) and first.kind != "start":
                 deadline = first.t + self._max_delay
@@ -317,12 +383,16 @@ class StoreWriter:
                         break
             items = [b for b in batch if isinstance(b, WriteItem)]
             try:
-                if items:
+                if items and self.fatal is not None:
+                    self._give_up(items, self.fatal)
+                elif items:
                     self._prepare_photos(items)
                     self._commit(items)
             except Exception:  # never let the thread die; a bug here must not stop recording
                 log.exception("store writer: unexpected error, %d item(s) lost", len(items))
                 self._n.dropped += len(items)
+            if time.monotonic() - self._last_beat >= HEARTBEAT_S:
+                self._beat()
             stop = False
             for b in batch:
                 if isinstance(b, _Control):
@@ -330,6 +400,33 @@ class StoreWriter:
                     stop = stop or b.kind == _STOP
             if stop:
                 return
+
+    def _fail(self, reason: str) -> None:
+        """Writing became impossible: remember why (once), tell the engine."""
+        if self.fatal is not None:
+            return
+        self.fatal = reason
+        log.error("store writer: cannot write any more: %s", reason)
+        if self._on_fatal is not None:
+            try:
+                self._on_fatal(reason)
+            except Exception:  # the callback must not kill the writer
+                log.exception("store writer: on_fatal failed")
+
+    def _beat(self) -> None:
+        """Tell other processes the open runs are alive (see :mod:`app.store.runs`)."""
+        self._last_beat = time.monotonic()
+        if not self._open_runs or self.fatal is not None:
+            return
+        try:
+            with self._store.session(write=True) as s:
+                s.execute(
+                    update(AnalysisRun)
+                    .where(AnalysisRun.id.in_(sorted(self._open_runs)))
+                    .values(heartbeat_at=utcnow())
+                )
+        except Exception as e:  # a missed heartbeat is harmless; the next batch retries
+            log.debug("store writer: heartbeat not written: %s", _first_line(e))
 
     def _prepare_photos(self, items: list[WriteItem]) -> None:
         """Write photo files (once, before any commit attempt) and remember them on the item."""
@@ -343,6 +440,8 @@ class StoreWriter:
                     where = self._data_dir
                     log.error("cannot write the background of camera %s in %s: %s", bg.camera_id, where, e)
                     it.photos = []
+                    if permanent_reason(e):
+                        self._fail(f"cannot write pictures in {where}: {permanent_reason(e)}")
                 continue
             if it.kind != "event" or not it.data.photos:
                 continue
@@ -353,22 +452,37 @@ class StoreWriter:
                     saved.append((save_photo(self._data_dir, ev.camera_id, ev.ts, ph.jpeg, self._tz), ph))
                 except OSError as e:
                     log.error("cannot write a photo of camera %s in %s: %s", ev.camera_id, self._data_dir, e)
+                    if permanent_reason(e):
+                        self._fail(f"cannot write pictures in {self._data_dir}: {permanent_reason(e)}")
             it.photos = saved
 
     def _commit(self, items: list[WriteItem]) -> None:
         """Commit ``items`` in one transaction, retrying transient errors; isolate bad items."""
         attempt = 0
+        first_failure = time.monotonic()
         while True:
             t0 = time.monotonic()
             try:
                 engine = self._store.engine
                 result = write_batch(engine, items, self._track_ids, self._run_cameras, self._zones)
             except Exception as e:  # bad data (e.g. a TypeError from JSON) is isolated below
+                permanent = permanent_reason(e)
+                if permanent is not None:
+                    self._fail(f"cannot write to the database: {permanent}")
+                    self._give_up(items, permanent, e)
+                    return
                 if _is_transient(e):
                     attempt += 1
                     self._n.retries += 1
+                    if attempt == 1:
+                        first_failure = time.monotonic()
                     if self._close_deadline is not None and time.monotonic() > self._close_deadline:
                         self._give_up(items, f"database still unavailable at close ({e.__class__.__name__})")
+                        return
+                    if time.monotonic() - first_failure > self._retry_deadline:
+                        why = f"the database stayed unavailable for {self._retry_deadline:.0f} s: {_first_line(e)}"
+                        self._fail(why)
+                        self._give_up(items, why, e)
                         return
                     if attempt == 1 or attempt % 20 == 0:
                         why = _first_line(e)
@@ -404,7 +518,11 @@ class StoreWriter:
             n.latency_s += now - it.t
             n.latency_n += 1
         for fut, run_id in result.started:
+            self._open_runs.add(run_id)
             fut.set_result(run_id)
+        for it in items:
+            if it.kind == "finish":
+                self._open_runs.discard(cast(int, it.run_id))
 
     def _give_up(self, items: list[WriteItem], why: str, exc: BaseException | None = None) -> None:
         log.error("store writer: dropping %d item(s) (%s): %s", len(items), items[0].kind, why)

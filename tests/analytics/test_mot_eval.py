@@ -41,6 +41,8 @@ def test_swap_of_two_people_at_a_crossing() -> None:
     assert m.idf1 == pytest.approx(0.5)
     assert m.mota == pytest.approx(1 - 2 / 12)
     assert m.fragmentations == 0
+    # each switch is listed: (frame, GT id, track before, track after)
+    assert m.switches == ((4, 1, 5, 6), (4, 2, 6, 5))
 
 
 def test_fragment_new_id_after_a_gap() -> None:

@@ -32,7 +32,7 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     before = counts()
     out = tmp_path / "shots"
     assert main(["gui", "--screenshot", str(out), "--db", demo_db.url]) == 0
-    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "settings"]
+    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "models", "settings"]
     dialogs = ["event-frame", "employee-dialog", "camera-dialog"]
     assert f"{2 * len(pages) + len(dialogs)} screenshots written" in capsys.readouterr().out
     names = sorted(p.stem for p in out.glob("*.png"))

@@ -182,7 +182,8 @@ def test_saving_keeps_the_users_file_and_the_undo_history(qtbot, editor, site_fi
     assert "name: Fruit and veg" in text and "name: Department A" not in text
     assert "id: bakery" in text
     diff = [
-        ln for ln in difflib.unified_diff(original.splitlines(), text.splitlines(), lineterm="", n=0)
+        ln
+        for ln in difflib.unified_diff(original.splitlines(), text.splitlines(), lineterm="", n=0)
         if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
     ]
     # the renamed zone's line, and the new zone with only what the user set (no defaults written out)
@@ -194,7 +195,33 @@ def test_saving_keeps_the_users_file_and_the_undo_history(qtbot, editor, site_fi
     # the undo history survives the save: undo brings the unsaved state back, redo too
     assert editor.canvas.can_undo()
     editor.act_undo.trigger()
-    assert "bakery" not in [s.id for s in editor.canvas.shapes()] or editor.canvas.shapes()[-1].name != "Bakery"
+    assert (
+        "bakery" not in [s.id for s in editor.canvas.shapes()] or editor.canvas.shapes()[-1].name != "Bakery"
+    )
     assert editor.dirty
     editor.act_redo.trigger()
     assert editor.canvas.shapes()[-1].name == "Bakery"
+
+
+def test_a_ppe_zone_with_its_required_items_is_saved_and_shown_again(qtbot, editor, site_file) -> None:  # type: ignore[no-untyped-def]
+    editor.act_polygon.trigger()
+    corners = [(0.55, 0.05), (0.95, 0.05), (0.95, 0.2)]
+    for x, y in [*corners, corners[0]]:
+        _click(qtbot, editor, x, y)
+    assert editor.ppe_row.isHidden()  # a new zone is a department: no PPE items to choose
+    qtbot.keyClicks(editor.name_edit, "Loading dock")
+    qtbot.keyClick(editor.name_edit, Qt.Key.Key_Return)
+    editor.type_box.setCurrentIndex(editor.type_box.findData("ppe"))
+    editor.type_box.activated.emit(editor.type_box.currentIndex())
+    assert editor.type_box.currentText() == "PPE required" and not editor.ppe_row.isHidden()
+    qtbot.mouseClick(editor.vest_box, Qt.MouseButton.LeftButton)
+    assert editor.canvas.shapes()[-1].ppe_items == ("vest",)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert not editor.dirty, editor.status.text()
+    zone = {z.id: z for z in load_config(site_file).cameras[0].zones}["loading_dock"]
+    assert zone.type.value == "ppe" and zone.ppe_items == ["vest"]
+    assert "ppe_items" not in site_file.read_text().split("loading_dock")[0]  # other zones untouched
+    editor.canvas.select(0)  # another zone: the row hides; back to the dock: ticked as saved
+    assert editor.ppe_row.isHidden()
+    editor.canvas.select(len(editor.canvas.shapes()) - 1)
+    assert editor.vest_box.isChecked() and not editor.helmet_box.isChecked()

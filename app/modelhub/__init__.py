@@ -1,0 +1,1 @@
+"""Models, training and datasets: the model catalogue's commands, training jobs, the dataset builder."""

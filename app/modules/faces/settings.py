@@ -1,0 +1,107 @@
+"""Settings of the faces module (``cameras[].modules.faces``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from app.modules.registry import ModuleSettings
+
+
+class FacesSettings(ModuleSettings):
+    """Faces of the camera's people: employee identification, blurring, (optionally) age and gender."""
+
+    enabled: bool = Field(
+        False,
+        title="Enabled",
+        description="Look for faces on this camera's people. Personal biometric data: read docs/privacy.md first.",
+    )
+    mode: Literal["identify", "anonymous"] = Field(
+        "identify",
+        title="Mode",
+        description="identify: match faces with enrolled employees (who consented). anonymous: store no face "
+        "data at all (no embeddings, no identification) and blur every face before anything is stored.",
+    )
+    blur: Literal["non_employees", "all", "none"] = Field(
+        "non_employees",
+        title="Blur faces",
+        description="Whose faces are blurred in the frames this camera stores (crops, photos, exports) and "
+        "shows: everyone except identified employees (default), everyone, or nobody. Anonymous mode blurs all.",
+    )
+    backend: Literal["auto", "deepface", "dlib"] = Field(
+        "auto",
+        title="Face backend",
+        description="auto: deepface when installed with its weights in ~/.deepface, else the built-in dlib models.",
+    )
+    every: int = Field(
+        3, ge=1, le=100, title="Every N-th frame", description="Look for faces on every N-th analysed frame."
+    )
+    min_face_px: int = Field(
+        40,
+        ge=20,
+        le=1000,
+        title="Smallest face (px)",
+        description="Narrower faces are not used (too few pixels).",
+    )
+    min_frontal: float = Field(
+        0.4, ge=0.0, le=1.0, title="Frontal at least",
+        description="0..1 from the eyes and nose: 1 straight on; turned faces below it are not used.",
+    )  # fmt: skip
+    shots_per_track: int = Field(
+        3, ge=1, le=20, title="Faces per person",
+        description="The best faces of each track that are compared (a few good shots, not every frame).",
+    )  # fmt: skip
+    tries_per_track: int = Field(
+        30, ge=1, le=1000, title="Tries per person",
+        description="Due frames a track is searched for a face before it is left alone (saves CPU).",
+    )  # fmt: skip
+    threshold: float | None = Field(
+        None, gt=0.0, lt=2.0, title="Match distance",
+        description="Distance at or below which a face is the employee (empty: the backend's, dlib 0.5, ArcFace 0.68).",
+    )  # fmt: skip
+    unknown_alert: bool = Field(
+        True, title="Alert: unknown face in staff-only zone",
+        description="Raise an alert when a clearly seen face that matches no employee is in a staff-only zone.",
+    )  # fmt: skip
+    demographics: bool = Field(
+        False, title="Age and gender",
+        description="Vote an age band and gender per person (deepface only; nothing about the face is stored).",
+    )  # fmt: skip
+    off_thread: bool = Field(
+        True, title="Run off the camera thread",
+        description="Faces run on their own thread so the camera keeps its frame rate (results join a few frames later).",
+    )  # fmt: skip
+    retention_days: int = Field(
+        30, ge=1, le=3650, title="Keep face events (days)",
+        description="Identifications, unknown-face alerts and their face photos older than this are deleted "
+        "(the site's storage.retention_days still applies to everything else).",
+    )  # fmt: skip
+    visitors: bool = Field(
+        False, title="Returning visitors",
+        description="Recognise returning non-employees under pseudonymous ids (no names): first seen, visits, "
+        "days since the last visit. Stores their face embeddings (encrypted) — needs a legal basis.",
+    )  # fmt: skip
+    visitors_basis: str = Field(
+        "", max_length=200, title="Legal basis for returning visitors",
+        description="Why the site may recognise returning visitors (e.g. 'loyalty programme consent'); required "
+        "to turn them on.",
+    )  # fmt: skip
+    visitor_days: int = Field(
+        30, ge=1, le=3650, title="Keep returning visitors (days)",
+        description="A visitor not seen for this many days is erased with their embeddings.",
+    )  # fmt: skip
+    visit_gap_minutes: float = Field(
+        30.0, ge=1.0, le=1440.0, title="New visit after (minutes)",
+        description="A returning visitor seen again after this long counts a new visit.",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _visitors_need_basis(self) -> FacesSettings:
+        if self.visitors and not self.visitors_basis.strip():
+            raise ValueError(
+                "visitors: needs visitors_basis (the legal basis for recognising returning visitors)"
+            )
+        if self.visitors and self.mode == "anonymous":
+            raise ValueError("visitors: not in anonymous mode (it stores no face data)")
+        return self
