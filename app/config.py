@@ -687,6 +687,20 @@ class CameraConfig(DetectionSettings):
         title="Detect every N-th frame",
         description="Run the detector on every N-th frame; the tracker predicts in between.",
     )
+    detect_fps: float | None = Field(
+        None,
+        gt=0,
+        le=120,
+        title="Detections per second",
+        description="Run the detector at most this many times per second (5 is plenty for people); the "
+        "tracker predicts in between. Empty: every stride-th frame.",
+    )
+    motion_gating: bool = Field(
+        False,
+        title="Detect only on motion",
+        description="Skip the detector on frames where nothing moved since the last detection (the last "
+        "detections stand; at least one detection every 2 s).",
+    )
     resolution: tuple[Annotated[int, Field(ge=32, le=8192)], Annotated[int, Field(ge=32, le=8192)]] | None = (
         Field(
             None,
@@ -792,6 +806,12 @@ class DetectorConfig(DetectionSettings):
     )
     input_size: int = Field(
         0, ge=0, le=1920, title="Input size", description="Network input side; 0 = model default."
+    )
+    precision: Literal["float", "int8"] = Field(
+        "float",
+        title="Precision",
+        description="int8: the built-in NanoDet's INT8 quantisation (about 1.5x faster on CPU; "
+        "accuracy in docs/scale.md). YOLO ignores it.",
     )
 
 

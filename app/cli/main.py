@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.serve_cmd import add_parser as add_serve_parser
+
+    add_serve_parser(sub, _add_common)
     from app.cli.faces_cmd import add_parser as add_faces_parser
 
     add_faces_parser(sub, _add_common)
@@ -274,6 +277,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "serve":
+        from app.cli.serve_cmd import cmd_serve
+
+        return cmd_serve
     if command == "faces":
         from app.cli import faces_cmd
 
