@@ -7,9 +7,10 @@ each track's reads are kept until the track has not been seen for ``lost_after``
 the source ends), then :func:`analytics.plates.vote` gives one text per passage, stored as a
 ``plates``/``read`` event with the vehicle and plate photos.
 
-Lists: a plate on the camera's deny list raises a ``plates``/``alert`` as soon as two of the
-track's reads agree on it (while the vehicle is still in view), ended when the passage ends; reads
-of plates on either list carry ``listed`` = ``deny``/``allow``. With ``hash_plates`` the text is
+Lists: a plate on the camera's deny or watch list raises a ``plates``/``alert`` (kind ``deny`` /
+``watch``, with the list note) as soon as two of the track's reads agree on it (while the vehicle
+is still in view), ended when the passage ends; reads of listed plates carry ``listed`` =
+``deny``/``watch``/``allow``. With ``hash_plates`` the text is
 stored as a keyed hash (lists are compared by hash too) and no photos are kept.
 """
 
@@ -112,11 +113,15 @@ class PlateStage(Stage):
 
     def _lists(self) -> None:
         self._deny = {normalize(t) for t in self.cfg.deny if normalize(t)}
+        self._watch = {normalize(t) for t in self.cfg.watch if normalize(t)}
         self._allow = {normalize(t) for t in self.cfg.allow if normalize(t)}
 
     def listed(self, text: str) -> str | None:
-        """``deny``, ``allow`` or None for a canonical plate text."""
-        return "deny" if text in self._deny else "allow" if text in self._allow else None
+        """``deny``, ``watch``, ``allow`` or None for a canonical plate text (the first list it is on)."""
+        for name, plates in (("deny", self._deny), ("watch", self._watch), ("allow", self._allow)):
+            if text in plates:
+                return name
+        return None
 
     def process(self, frame: Frame, dets: Detections) -> list[EventRecord]:
         """Read the due vehicles' plates; close passages of vehicles gone for ``lost_after`` seconds."""
@@ -157,7 +162,7 @@ class PlateStage(Stage):
                 v = vote(p.reads)
                 if v is not None and v.votes >= self.cfg.settle_after and v.votes >= 0.75 * v.reads:
                     p.settled = (v.text, v.confidence)
-            if self._deny and not self._alerts.is_raised(tid):
+            if (self._deny or self._watch) and not self._alerts.is_raised(tid):
                 alert = self._maybe_alert(tid, p, frame.ts)
                 if alert is not None:
                     records.append(alert)
@@ -198,7 +203,8 @@ class PlateStage(Stage):
 
     def _maybe_alert(self, tid: int, p: _Passage, ts: float) -> EventRecord | None:
         v = vote(p.reads)
-        if v is None or v.votes < 2 or self.listed(v.text) != "deny":
+        kind = self.listed(v.text) if v is not None and v.votes >= 2 else None
+        if v is None or kind not in ("deny", "watch"):
             return None
         best = p.reads[v.best_index]
         photos = self._photos(p, v.best_index)
@@ -206,12 +212,13 @@ class PlateStage(Stage):
         return self._alerts.raise_alert(
             tid,
             best.ts,
-            kind="deny",
+            kind=kind,
             track_id=tid,
             id_parts=(tid,),
             payload={
                 "text": shown,
-                "message": f"Deny-listed vehicle {shown} on camera {self.camera_id}",
+                "message": f"{kind.capitalize()}-listed vehicle {shown} on camera {self.camera_id}"
+                + (f": {note}" if (note := self.cfg.notes.get(v.text)) else ""),
                 "confidence": round(v.confidence, 4),
                 "votes": v.votes,
             },

@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
-        self.plates = PlatesPage(store, self.data_dir)
+        self.plates = PlatesPage(store, self.data_dir, document)
         self.models = ModelsPage(
             site_model_dir(document.config), lambda e: use_for_person_detection(self.document, self.controller, e)
         )

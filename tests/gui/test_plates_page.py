@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+from PySide6.QtCore import Qt
 import pytest
 
 from app.config import SiteConfig
@@ -56,3 +57,60 @@ def test_plates_page_search_photos_and_visits(qtbot, tmp_path: Path) -> None:  #
     page.search.setText("999")
     assert page.table.rowCount() == 0
     store.close()
+
+
+def test_plate_lists_are_edited_and_saved_to_the_site_yaml(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Add (Latin look-alikes typed), refuse an impossible plate, move, remove: the YAML follows."""
+    from ruamel.yaml import YAML
+
+    from app.gui.site_document import SiteDocument
+
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        "# my parking\nversion: 1\nsite:\n  name: Parking\ncameras:\n"
+        "  - id: lobby\n    source: lobby.mp4\n"
+        "  - id: gate  # the barrier\n    source: gate.mp4\n    modules:\n      plates:\n        enabled: true\n",
+        encoding="utf-8",
+    )
+    doc = SiteDocument.open(path)
+    page = PlatesPage(None, tmp_path, doc)
+    qtbot.addWidget(page)
+    page.show()
+    lists = page.lists
+    assert lists is not None and lists.camera.currentData() == "gate"  # plates-enabled camera first
+
+    def saved() -> dict:  # type: ignore[type-arg]
+        return YAML(typ="safe").load(path.read_text(encoding="utf-8"))["cameras"][1]["modules"]["plates"]
+
+    lists.plate.setText("a 123 bc 77")
+    lists.which.setCurrentText("deny")
+    lists.note.setText("drove off without paying")
+    qtbot.mouseClick(lists.add_button, Qt.MouseButton.LeftButton)
+    assert saved()["deny"] == ["А123ВС77"] and saved()["notes"] == {"А123ВС77": "drove off without paying"}
+    assert "# the barrier" in path.read_text(encoding="utf-8")  # the user's comments survive
+    assert lists.entries() == [("А123ВС77", "deny", "drove off without paying")]
+
+    before = path.read_text(encoding="utf-8")
+    for bad in ("A123BC00", "Q123QQ77", "hello"):  # unknown region, not a plate letter, nonsense
+        lists.plate.setText(bad)
+        lists.add()
+        assert "is not a Russian licence plate" in lists.message.text() and bad in lists.message.text()
+        assert path.read_text(encoding="utf-8") == before  # nothing written
+        assert lists.plate.text() == bad  # kept for correcting
+
+    lists.plate.setText("E777KX199")
+    lists.which.setCurrentText("watch")
+    lists.add()
+    lists.plate.setText("А123ВС77")  # move it from deny to allow, without a note
+    lists.which.setCurrentText("allow")
+    lists.add()
+    got = saved()
+    assert got["deny"] == [] and got["watch"] == ["Е777КХ199"] and got["allow"] == ["А123ВС77"]
+    assert got.get("notes", {}) == {}
+    assert doc.camera("gate").modules.plates.list_of("Е777КХ199") == "watch"
+
+    lists.table.selectRow([r[0] for r in lists.entries()].index("Е777КХ199"))
+    qtbot.mouseClick(lists.remove_button, Qt.MouseButton.LeftButton)
+    assert saved()["watch"] == [] and lists.table.rowCount() == 1
+    reloaded = SiteDocument.open(path).camera("gate").modules.plates
+    assert reloaded.allow == ["А123ВС77"] and reloaded.deny == reloaded.watch == []
