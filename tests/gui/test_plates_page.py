@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-from PySide6.QtCore import Qt
 import pytest
+from PySide6.QtCore import Qt
 
 from app.config import SiteConfig
 from app.gui.plates_page import PlatesPage
