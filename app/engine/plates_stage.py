@@ -28,7 +28,7 @@ from analytics.lines import LineCounter, LineCrossing
 from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
-from app.engine.stages import Cadence, Stage
+from app.engine.stages import Cadence, OffThreadStage, Stage
 from app.errors import UserError
 from app.events import AlertBook
 from app.modules.plates.events import PLATES_READ
@@ -279,8 +279,21 @@ class PlateStage(Stage):
         return out
 
 
-def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> PlateStage | None:
-    """The plate stage of a camera, or None when its plates module is off.
+def plates_off_thread(camera: CameraConfig) -> bool:
+    """Whether the camera's plate stage runs on its own thread (``modules.plates.off_thread``).
+
+    ``auto`` is off-thread for live sources (RTSP, USB): the camera keeps its frame rate while a
+    read runs. A video file is read inline: it has no frame rate to keep, and every due frame is
+    read, so a file gives the same reads on every run.
+    """
+    mode = camera.modules.plates.off_thread
+    return mode == "always" or (mode == "auto" and camera.kind != "file")
+
+
+def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> Stage | None:
+    """The plate stage of a camera (wrapped in :class:`OffThreadStage` when it runs off-thread), or None.
+
+    None when its plates module is off.
 
     Raises:
         UserError: the plate models cannot be loaded.
@@ -296,5 +309,7 @@ def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: floa
         reader = PlateReader(cfg.locator, models, cfg.precision)
     except (FileNotFoundError, RuntimeError) as e:
         raise UserError(f"plates: {e}") from None
-    log.info("camera %s plates: %s", camera.id, reader.choice.reason)
-    return PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera)
+    off = plates_off_thread(camera)
+    log.info("camera %s plates: %s%s", camera.id, reader.choice.reason, " (own thread)" if off else "")
+    stage = PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera)
+    return OffThreadStage(stage, max_age=max(2.0, lost_after)) if off else stage

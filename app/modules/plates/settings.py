@@ -71,6 +71,14 @@ class PlatesSettings(ModuleSettings):
         description="Once N of a vehicle's reads agree (and at least 3 in 4 of them do), stop reading it "
         "(saves CPU; its passage keeps that plate). 0: read it on every due frame.",
     )
+    off_thread: Literal["auto", "always", "never"] = Field(
+        "auto",
+        title="Read off the analysis thread",
+        description="Read plates on a thread of their own, so a slow read never lowers the camera's frame "
+        "rate (reads join the vehicles by track id a few frames later; frames arriving while a read runs "
+        "are not read). auto: on a live camera (RTSP, USB), not for video files (a file has no frame rate "
+        "to keep: every due frame is read, the same reads every run).",
+    )
     min_vehicle_px: int = Field(
         64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
     )
