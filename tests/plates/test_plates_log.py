@@ -71,5 +71,3 @@ def test_log_csv_to_an_unwritable_place(tmp_path, capsys):
     )
     assert code == 1 and "Traceback" not in err
     assert "error: cannot write" in one_error_line(err) and not (tmp_path / "no").exists()
-    code, _, err = run_cli(capsys, "plates", "log", "--db", db, "--list", "grey")
-    assert code == 2
