@@ -108,7 +108,7 @@ def cmd_plates(args: argparse.Namespace, stop: threading.Event) -> int:
 
 def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight plates log``: the stored ``plates``/``read`` events, oldest first."""
-    from analytics.plates import plate_matches
+    from analytics.plates import on_list, plate_matches
     from app.cli.stats_cmd import _when, open_db, resolve_period
     from app.store import queries, stats
 
@@ -127,7 +127,7 @@ def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
         text = str(p.get("text", ""))
         if args.plate and not (plate_matches(args.plate, text) or (p.get("hashed") and args.plate == text)):
             continue
-        if not _on_list(p.get("listed"), args.listed):
+        if not on_list(p.get("listed"), args.listed):
             continue
         n += 1
         seen = (p.get("last_ts", e.ts) or e.ts) - (p.get("first_ts", e.ts) or e.ts)
@@ -169,17 +169,6 @@ CSV_COLUMNS = (
     "time", "camera", "track", "plate", "plate_latin", "confidence", "uncertain", "direction",
     "seconds_in_view", "votes", "reads", "list",
 )  # fmt: skip
-
-
-def _on_list(listed: object, wanted: str | None) -> bool:
-    """Whether a read's ``listed`` value passes ``--list`` (None: every read)."""
-    if wanted is None:
-        return True
-    if wanted == "any":
-        return bool(listed)
-    if wanted == "none":
-        return not listed
-    return listed == wanted
 
 
 def _write_csv(path: Path, rows: list[list[object]]) -> None:

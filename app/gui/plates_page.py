@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analytics.plates import Passage, parking_stats, plate_matches
+from analytics.plates import Passage, on_list, parking_stats, plate_matches
 from app.config import format_validation_error
 from app.errors import UserError
 from app.gui.qt_util import run_async
@@ -49,6 +49,15 @@ from app.store.queries import EventRow
 LIMIT = 2000
 COLUMNS = ("Time", "Camera", "Plate", "Confidence", "Direction", "List")
 LIST_COLUMNS = ("Plate", "List", "Note")
+#: The list filter's choices: (label, value of ``plates log --list``; None: every read).
+LIST_FILTERS = (
+    ("All reads", None),
+    ("Deny list", "deny"),
+    ("Watch list", "watch"),
+    ("Allow list", "allow"),
+    ("On a list", "any"),
+    ("On no list", "none"),
+)
 
 
 class PlateListsPanel(QGroupBox):
@@ -222,11 +231,17 @@ class PlatesPage(QWidget):
         )
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
+        self.list_filter = QComboBox()
+        for label, value in LIST_FILTERS:
+            self.list_filter.addItem(label, value)
+        self.list_filter.setToolTip("Only reads of plates on this list (as it was when the plate was read)")
+        self.list_filter.currentIndexChanged.connect(self._filter)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.count_label = QLabel("")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.list_filter)
         top.addWidget(self.refresh_button)
         top.addWidget(self.count_label)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -293,7 +308,13 @@ class PlatesPage(QWidget):
 
     def _filter(self) -> None:
         q = self.search.text().strip()
-        self._shown = [r for r in self._rows if not q or plate_matches(q, str(r.payload.get("text", "")))]
+        wanted = self.list_filter.currentData()
+        self._shown = [
+            r
+            for r in self._rows
+            if (not q or plate_matches(q, str(r.payload.get("text", ""))))
+            and on_list(r.payload.get("listed"), wanted)
+        ]
         self.table.setRowCount(len(self._shown))
         for i, r in enumerate(self._shown):
             p = r.payload
@@ -308,7 +329,9 @@ class PlatesPage(QWidget):
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         n = len(self._shown)
-        self.count_label.setText(f"{n:,} read{'s' * (n != 1)}" + (f" of {len(self._rows):,}" if q else ""))
+        self.count_label.setText(
+            f"{n:,} read{'s' * (n != 1)}" + (f" of {len(self._rows):,}" if q or wanted else "")
+        )
 
     def selected_row(self) -> EventRow | None:
         """The read selected in the table."""

@@ -21,9 +21,11 @@ pytestmark = [pytest.mark.gui, pytest.mark.timeout(120)]
 SITE = {"site": {"name": "Parking"}, "cameras": [{"id": "gate", "source": "gate.mp4"}]}
 
 
-def _read(ts: float, text: str, direction: str, photo: bytes | None = None) -> EventRecord:
+def _read(
+    ts: float, text: str, direction: str, photo: bytes | None = None, listed: str | None = None
+) -> EventRecord:
     photos = (PhotoRecord(photo, "plate"),) if photo else ()
-    payload = {"text": text, "confidence": 0.93, "direction": direction, "uncertain": False, "listed": None}
+    payload = {"text": text, "confidence": 0.93, "direction": direction, "uncertain": False, "listed": listed}
     return EventRecord("gate", ts, "plates", "read", None, None, payload, photos)
 
 
@@ -37,7 +39,7 @@ def test_plates_page_search_photos_and_visits(qtbot, tmp_path: Path) -> None:  #
         run = w.start_run(ids["gate"], "gate.mp4")
         w.put_event(run, _read(t0, "А123ВС77", "in", jpeg))
         w.put_event(run, _read(t0 + 3600, "А123ВС77", "out"))
-        w.put_event(run, _read(t0 + 7200, "Е777КХ199", "in"))
+        w.put_event(run, _read(t0 + 7200, "Е777КХ199", "in", listed="watch"))
         w.flush()
     page = PlatesPage(store, tmp_path)
     qtbot.addWidget(page)
@@ -55,6 +57,14 @@ def test_plates_page_search_photos_and_visits(qtbot, tmp_path: Path) -> None:  #
     assert "2 visits" not in page.visits.text()  # one entry: one visit, parked an hour
     assert "1 visit (1 in, 1 out, parked 60 min in all)" in page.visits.text()
     page.search.setText("999")
+    assert page.table.rowCount() == 0
+    page.search.clear()
+    page.list_filter.setCurrentIndex(page.list_filter.findData("watch"))
+    assert page.table.rowCount() == 1 and page.table.item(0, 5).text() == "watch"
+    assert page.count_label.text() == "1 read of 3"
+    page.list_filter.setCurrentIndex(page.list_filter.findData("none"))
+    assert [page.table.item(i, 2).text() for i in range(page.table.rowCount())] == ["А123ВС77", "А123ВС77"]
+    page.list_filter.setCurrentIndex(page.list_filter.findData("deny"))
     assert page.table.rowCount() == 0
     store.close()
 
