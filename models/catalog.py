@@ -83,7 +83,7 @@ _CAPABILITIES: dict[str, Capability] = {
         Capability("plate_ocr", "Plate reading (OCR)", "ocr", (), "plates"),
         Capability("reid", "Re-identification (appearance)", "embed", (), "tracker"),
         Capability("faces", "Faces", "detect", ("face",), "faces"),
-        Capability("ppe", "PPE (helmets, vests, masks)", "detect", (), "ppe"),
+        Capability("ppe", "PPE (helmets, vests)", "detect", ("helmet", "no_helmet", "vest", "no_vest"), "ppe"),
         Capability("shelves", "Shelves / products", "detect", ("product", "gap"), "shelf"),
         Capability("staff_roles", "Staff / customer", "classify", ("staff", "customer"), "roles"),
     )
@@ -262,6 +262,16 @@ def builtin_entries(model_dir: Path | None) -> list[ModelEntry]:
             fmt="numpy", note="the tracker's appearance cue with the built-in detector",
         ),
         ModelEntry(
+            "ppe-colour", "ppe", "Built-in PPE colour classifier", "NumPy (logistic regressions)",
+            str(WEIGHTS / "ppe" / "colour.json"), "trained by models/ppe/train_colour.py on demo people with rendered PPE",
+            "AGPL-3.0-only (ours)", ("helmet", "vest"), "head / torso regions per person", "cpu", fmt="json",
+            metrics=_json_meta(WEIGHTS / "ppe" / "colour.json"), note="per person, on pose-placed regions",
+        ),
+        _yolo_entry(
+            model_dir, "ppe.pt", "ppe", "YOLO PPE detector", ("helmet", "no_helmet", "vest", "no_vest"),
+            "not in the model folder: import one (--map hardhat=helmet …) or train one",
+        ),
+        ModelEntry(
             "shelf-cells", "shelves", "Shelf cell logistic model", "NumPy", str(WEIGHTS / "shelf" / "cells.json"),
             "trained by scripts/train_shelf_cells.py on generated shelves", "AGPL-3.0-only (ours)",
             ("gap",), "per shelf cell", "cpu", fmt="json", note="benchmarked by storesight bench --shelf",
@@ -285,6 +295,15 @@ def builtin_entries(model_dir: Path | None) -> list[ModelEntry]:
         if e.fmt == "onnx" and e.path and not Path(e.path).is_file():
             out[out.index(e)] = replace(e, available=False, note=f"model file missing: {e.path}")
     return out
+
+
+def _json_meta(path: Path) -> dict[str, Any]:
+    """``{"accuracy": {class: value}}`` from a weights JSON's ``meta.tune_accuracy`` ({} if none)."""
+    try:
+        acc = json.loads(path.read_text(encoding="utf-8")).get("meta", {}).get("tune_accuracy")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"accuracy": acc} if isinstance(acc, dict) else {}
 
 
 def _plate_metrics(path: Path) -> dict[str, Any]:

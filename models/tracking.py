@@ -125,14 +125,15 @@ def _make_appearance_tracker_class() -> type:
         def init_track(self, results: Any, img: np.ndarray | None = None) -> list[Any]:
             if img is not None and img.ndim == 2:  # the detector's own features (YOLO ``data["reid"]``)
                 self.detector_features = True
-                return [
+                dets = [
                     BOTrack(xywh, s, c, f)
                     for xywh, s, c, f in zip(
                         parse_bboxes(results), results.conf, results.cls, img, strict=True
                     )
                 ]
-            dets = super().init_track(results, img)
-            for d, c in zip(dets, _crowded([d.xyxy for d in dets]), strict=True):
+            else:
+                dets = super().init_track(results, img)
+            for d, c in zip(dets, _crowded([d.xyxy for d in dets]), strict=True):  # for the occlusion order
                 d.crowded = bool(c)
             return dets
 

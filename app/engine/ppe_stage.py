@@ -229,7 +229,8 @@ class PpeStage(Stage):
         conf = [s.states[i][1] for i in missing if i in s.states]
         out.append(PPE_VIOLATION.record(
             self.camera.id, start, track_id=key[0], zone_id=s.zone, ts_end=ts,
-            payload={"missing": missing, "required": list(s.required), "duration": round(ts - start, 3),
+            payload={"message": f"No {' and no '.join(missing)} for {ts - start:.1f} s in zone {s.zone}",
+                     "missing": missing, "required": list(s.required), "duration": round(ts - start, 3),
                      "helmet": _stay_state(s.counts["helmet"]), "vest": _stay_state(s.counts["vest"]),
                      "confidence": round(min(conf), 4) if conf else None},
             photos=(PhotoRecord(s.photo[0], "crop", s.photo[1]),) if s.photo else (),
@@ -244,7 +245,9 @@ class PpeStage(Stage):
         compliant = False if s.violation or NO in req else (True if all(x == YES for x in req) else None)
         out.append(PPE_CHECK.record(
             self.camera.id, s.first_ts, track_id=key[0], zone_id=s.zone, ts_end=s.last_ts,
-            payload={"required": list(s.required), "helmet": items["helmet"], "vest": items["vest"],
+            payload={"message": f"helmet {items['helmet']}, vest {items['vest']}: "
+                                + {True: "compliant", False: "NOT compliant", None: "could not tell"}[compliant],
+                     "required": list(s.required), "helmet": items["helmet"], "vest": items["vest"],
                      "compliant": compliant, "violation": s.violation,
                      "seconds": round(s.last_ts - s.first_ts, 3), "observations": s.observations},
         ))  # fmt: skip

@@ -125,10 +125,20 @@ class ColourBackend(PpeBackend):
         for i, box in enumerate(np.asarray(boxes, np.float32).reshape(-1, 4)):
             kp = keypoints[i] if keypoints is not None and len(keypoints) > i else None
             r = ppe_regions(box, kp)
-            # the dome above the eyes only counts when keypoints placed it or the person is large
+            if not r.from_keypoints and (kp is not None or _at_edge(box, image.shape)):
+                # the pose model saw no head or torso (a partial or hidden person), or the box is cut
+                # by the frame's edge: its proportions would put the regions on something else
+                out.append(PersonPpe(None, None, r))
+                continue
             out.append(PersonPpe(self.model.helmet_prob(crop(image, r.head)),
                                  self.model.vest_prob(crop(image, r.torso)), r))  # fmt: skip
         return out
+
+
+def _at_edge(box: np.ndarray, shape: tuple[int, ...], margin: float = 2.0) -> bool:
+    """Whether the box touches the image's border (the person is cut by it)."""
+    h, w = shape[:2]
+    return bool(box[0] <= margin or box[1] <= margin or box[2] >= w - margin or box[3] >= h - margin)
 
 
 def _assign(box: np.ndarray, people: np.ndarray, lo: float, hi: float) -> int:

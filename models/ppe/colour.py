@@ -164,6 +164,21 @@ class ColourModel:
     vest: Logistic
     extra_hues: tuple[tuple[int, int], ...] = ()
     meta: dict = field(default_factory=dict)
+    #: Per item, the (no_below, yes_from) tuned on the training renders; probabilities are mapped so
+    #: that they fall on the usual 0.4 / 0.6 of :func:`analytics.ppe.decide`.
+    thresholds: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def calibrated(self, item: str, p: float) -> float:
+        """``p`` mapped piecewise-linearly so that the item's tuned thresholds become 0.4 and 0.6.
+
+        Example:
+            >>> m = ColourModel(None, None, thresholds={"vest": (0.2, 0.5)})  # type: ignore[arg-type]
+            >>> m.calibrated("vest", 0.5), m.calibrated("vest", 0.2), m.calibrated("helmet", 0.3)
+            (0.6, 0.4, 0.3)
+        """
+        lo, hi = self.thresholds.get(item, (0.4, 0.6))
+        xs, ys = [0.0, lo, hi, 1.0], [0.0, 0.4, 0.6, 1.0]
+        return round(float(np.interp(p, xs, ys)), 6)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ColourModel:
@@ -176,26 +191,29 @@ class ColourModel:
         p = Path(path) if path else DEFAULT_WEIGHTS
         try:
             d = json.loads(p.read_text())
-            return cls(Logistic.from_json(d["helmet"]), Logistic.from_json(d["vest"]), meta=d.get("meta", {}))
+            th = {k: (float(v[0]), float(v[1])) for k, v in d.get("thresholds", {}).items()}
+            return cls(Logistic.from_json(d["helmet"]), Logistic.from_json(d["vest"]), meta=d.get("meta", {}),
+                       thresholds=th)  # fmt: skip
         except (KeyError, TypeError, json.JSONDecodeError) as e:
             raise ValueError(f"{p.name} is not a PPE colour model ({e})") from None
 
     def save(self, path: str | Path) -> None:
         """Write the weights as JSON."""
-        d = {"helmet": self.helmet.to_json(), "vest": self.vest.to_json(), "meta": self.meta}
+        d = {"helmet": self.helmet.to_json(), "vest": self.vest.to_json(), "meta": self.meta,
+             "thresholds": {k: list(v) for k, v in self.thresholds.items()}}  # fmt: skip
         Path(path).write_text(json.dumps(d, indent=1))
 
     def helmet_prob(self, region: np.ndarray | None) -> float | None:
         """P(helmet) of a head region's pixels (None: too small to tell)."""
         if region is None:
             return None
-        return float(self.helmet.prob(helmet_features(region))[0])
+        return self.calibrated("helmet", float(self.helmet.prob(helmet_features(region))[0]))
 
     def vest_prob(self, region: np.ndarray | None) -> float | None:
         """P(vest) of a torso region's pixels (None: too small to tell)."""
         if region is None:
             return None
-        p = float(self.vest.prob(vest_features(region))[0])
+        p = self.calibrated("vest", float(self.vest.prob(vest_features(region))[0]))
         if self.extra_hues:  # a taught colour: its share counts like the built-in hi-vis colours
             share = float(hivis_mask(region, self.extra_hues).mean())
             p = max(p, float(np.clip(share * 2.0, 0.0, 1.0)) if share >= 0.25 else p)

@@ -38,6 +38,26 @@ def features(samples, keypoints) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return np.array(hx), np.array(hy, float), np.array(vx), np.array(vy, float)
 
 
+#: What a decision is worth when tuning the thresholds: a right one +1, "unknown" 0, a wrong one
+#: (a missed violation or a false one) -WRONG.
+WRONG = 2.0
+
+
+def tune_thresholds(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The (no_below, yes_from) pair scoring best on the training renders (right +1, wrong -WRONG)."""
+    best, pair = -np.inf, (0.4, 0.6)
+    grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    for lo in grid:
+        for hi in grid[grid >= lo]:
+            yes, no = p >= hi, p < lo
+            right = np.sum(yes & (y == 1)) + np.sum(no & (y == 0))
+            wrong = np.sum(yes & (y == 0)) + np.sum(no & (y == 1))
+            score = (right - WRONG * wrong) / len(y)
+            if score > best + 1e-9:
+                best, pair = score, (float(lo), float(hi))
+    return pair
+
+
 def main(argv: list[str] | None = None) -> int:
     """Train and write the weights; print the tuning accuracy."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -61,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         "samples": len(samples), "tune_accuracy": {"helmet": round(acc_h, 4), "vest": round(acc_v, 4)},
         "data": "demo video people (vtest.avi frames < 400) with rendered PPE; see docs/ppe.md",
     }  # fmt: skip
-    ColourModel(helmet, vest, meta=meta).save(args.out)
+    thresholds = {"helmet": tune_thresholds(helmet.prob(hx), hy), "vest": tune_thresholds(vest.prob(vx), vy)}
+    meta["thresholds_by"] = f"right +1, unknown 0, wrong -{WRONG:g} on the tuning renders"
+    ColourModel(helmet, vest, meta=meta, thresholds=thresholds).save(args.out)
+    print(f"thresholds (no below, yes from): {thresholds}")
     print(f"{len(people)} people, {len(samples)} renders; tuning accuracy helmet {acc_h:.3f} vest {acc_v:.3f}; "
           f"{time.perf_counter() - t0:.0f} s -> {args.out}")  # fmt: skip
     return 0

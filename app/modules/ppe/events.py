@@ -13,14 +13,14 @@ PPE_ALERT = EventType(
 PPE_ALERT_END = EventType("ppe", "alert_end", "PPE violation over", ("alert_id", "kind", "duration"))
 PPE_VIOLATION = EventType(
     "ppe", "violation", "Worked without PPE",
-    ("missing", "required", "duration", "helmet", "vest", "confidence"),
+    ("message", "missing", "required", "duration", "helmet", "vest", "confidence"),
     photo=True,
     description="One violation from its start to its end (items back on, or the person left the zone), "
     "with the person's crop, head and torso regions outlined.",
 )  # fmt: skip
 PPE_CHECK = EventType(
     "ppe", "check", "PPE checked",
-    ("required", "helmet", "vest", "compliant", "violation", "seconds", "observations"),
+    ("message", "required", "helmet", "vest", "compliant", "violation", "seconds", "observations"),
     description="One person's stay in a PPE zone: the items seen (voted over the stay) and whether they "
     "wore every required one (compliant: true / false / null when it could not be told).",
 )  # fmt: skip
