@@ -1348,6 +1348,10 @@ def load_config(path: str | Path) -> SiteConfig:
             f"{p}: version: this StoreSight reads config version {CONFIG_VERSION}, the file has {version!r}"
         )
     data, changed = _migrate(data)
+    from app import vault  # ${keyring:NAME} references: secrets kept out of the YAML (app/vault.py)
+
+    if vault.has_refs(data):
+        data = vault.resolve_refs(data)
     try:
         cfg = SiteConfig.model_validate(data)
     except ValidationError as e:
@@ -1387,7 +1391,10 @@ def save_config(cfg: SiteConfig, path: str | Path) -> None:
     """Write the config atomically (temp file + rename) so a crash never leaves half a file."""
     p = Path(path)
     tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    from app.vault import protect  # secrets from the vault go back as their ${keyring:NAME}
+
+    data = protect(config_to_dict(cfg))
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(p)
 
 

@@ -153,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
+    from app.cli.secrets_cmd import add_parser as add_secrets_parser
+
+    add_secrets_parser(sub, _add_common)
+    from app.cli.users_cmd import add_parsers as add_users_parsers
+
+    add_users_parsers(sub, _add_common)
     from app.modelhub.cli import add_parsers as add_model_parsers
 
     add_model_parsers(sub, _add_common)
@@ -287,6 +293,14 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.doctor_cmd import cmd_doctor
 
         return cmd_doctor
+    if command in ("users", "audit"):
+        from app.cli import users_cmd
+
+        return {"users": users_cmd.cmd_users, "audit": users_cmd.cmd_audit}[command]
+    if command == "secrets":
+        from app.cli.secrets_cmd import cmd_secrets
+
+        return cmd_secrets
     if command == "plates":
         from app.cli import plates_cmd
 

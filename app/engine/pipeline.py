@@ -267,8 +267,9 @@ class CameraPipeline:
             rate = min(camera.detect_fps, camera.fps or nominal_fps)
         self.tracker = Tracker(tracker_settings(site), rate=rate)
         ctx = CameraContext(
-            site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed
-        )
+            site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
+            data_dir=getattr(sink, "data_dir", None),
+        )  # fmt: skip
         self.modules: list[Module] = build_modules(ctx)
         self.summary = RunSummary()
         #: Isolates a stage or module that raises (logged, counted, disabled after errors in a row).
@@ -330,6 +331,7 @@ class CameraPipeline:
             detection=det,
             lost_after=self.site.tracker.track_buffer,
             feed=self.feed,
+            data_dir=getattr(self.sink, "data_dir", None),
         )
         for m in keep:
             m.ctx = ctx
