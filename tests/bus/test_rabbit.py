@@ -227,6 +227,10 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
             120,
             1.0,
         ), (bus["a"](), bus["b"]())
+    except BaseException:  # B is not left running when the test fails here
+        procs["b"].kill()
+        procs["b"].communicate(timeout=30)
+        raise
     finally:
         procs["a"].send_signal(signal.SIGTERM)  # A first: its outbox empties into the broker
         out_a, err_a = procs["a"].communicate(timeout=90)
