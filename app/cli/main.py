@@ -174,7 +174,7 @@ def _add_period(p: argparse.ArgumentParser, *, camera_required: bool = False, js
 
 #: Commands that watch the stop event and end cleanly on the first Ctrl+C / SIGTERM; any other
 #: command is interrupted at once by SIGTERM (it has nothing to finish).
-GRACEFUL = frozenset({"analyze", "demo", "gui", "notify", "prune", "bench", "queue", "plates", "snapshot"})
+GRACEFUL = frozenset({"analyze", "demo", "gui", "notify", "prune", "bench", "queue", "plates", "snapshot", "serve"})
 EXIT_TERMINATED = 143
 
 

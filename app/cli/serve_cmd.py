@@ -122,7 +122,14 @@ def cmd_serve(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError("--broker: expected an amqp:// or amqps:// URL", 2)
     svc = SiteService(cfg, db_url=db_url, data_dir=data_dir, broker=broker, node=args.node)
     # the port first: a port in use is refused before any camera starts (nothing half-written)
-    api: ApiServer | None = None if args.no_api else ApiServer(svc, host, port, token=token)
+    acc_store = None
+    if not args.no_api:  # accounts (app/store/accounts.py): with two or more, the API takes logins too
+        from app.store.db import open_store
+
+        acc_store = open_store(db_url)
+    api: ApiServer | None = (
+        None if args.no_api else ApiServer(svc, host, port, token=token, accounts=acc_store)
+    )
     try:
         svc.start()
     except BaseException:
@@ -146,6 +153,8 @@ def cmd_serve(args: argparse.Namespace, stop: threading.Event) -> int:
         print("stopping: ending every camera's run…", file=sys.stderr, flush=True)
         if api is not None:
             api.stop()
+        if acc_store is not None:
+            acc_store.close()
         svc.stop()
     final = {"cameras": [svc._camera(s) for s in svc.engine.snapshots().values()], "bus": svc.bus_status()}
     for line in _status_lines(final):

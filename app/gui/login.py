@@ -102,4 +102,8 @@ def apply_role(window: QWidget, user: accounts.User) -> list[str]:
             tabs.setCurrentIndex(i)
             break
     window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+    store = getattr(window, "store", None)
+    document = getattr(window, "document", None)
+    if store is not None and document is not None:  # setting changes go to the audit log, with who
+        document.on_saved = lambda what: accounts.audit(store, user.name, "setting", what)
     return shown

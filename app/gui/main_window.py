@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
-        self.plates = PlatesPage(store, self.data_dir)
+        self.plates = PlatesPage(store, self.data_dir, document)
         self.shelves = ShelvesPage(
             store, self.data_dir, config=lambda: self.document.config, live=self._live_frame
         )

@@ -16,7 +16,10 @@ Endpoints (JSON unless said otherwise):
 Authentication: with a token, every ``/api/`` request must carry ``Authorization: Bearer
 <token>`` (compared in constant time; 401 otherwise). :func:`check_listen` refuses to listen
 beyond the loopback interface without a token. The token is never logged or echoed; request
-logging goes to the ``storesight`` logger at DEBUG level without headers.
+logging goes to the ``storesight`` logger at DEBUG level without headers. Once the database has
+more than one StoreSight account (:mod:`app.store.accounts`), ``/api/`` also needs a login: the
+token, or HTTP Basic with an account (Argon2id, lock-out and audit log as in the window; a verified
+header is remembered for :data:`SESSION_S`), and the account's role must allow the path.
 
 Example:
     >>> api = ApiServer(service, "127.0.0.1", 0, token=None).start()  # doctest: +SKIP
@@ -27,12 +30,15 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import ipaddress
 import json
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -101,6 +107,21 @@ def check_listen(host: str, token: str | None) -> None:
         )
 
 
+#: Seconds a verified account login is remembered for the same Authorization header.
+SESSION_S = 300.0
+#: What an API path needs (app.store.accounts.PERMISSIONS).
+_PERMISSION = {"live": "live", "alerts": "alerts"}
+
+
+def _login_required(store: Any) -> bool:
+    from app.store.accounts import login_required
+
+    try:
+        return login_required(store)
+    except Exception:  # the accounts table cannot be read: fail closed
+        return True
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "StoreSight"
@@ -122,11 +143,50 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authorised(self) -> bool:
         token = self.server.token
-        if not token:
-            return True
         given = self.headers.get("Authorization", "")
-        expected = f"Bearer {token}"
-        return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+        if token and hmac.compare_digest(given.encode("utf-8"), f"Bearer {token}".encode()):
+            return True
+        store = self.server.accounts
+        if store is not None and _login_required(store):
+            return self._account_ok(store, given)
+        return not token
+
+    def _account_ok(self, store: Any, given: str) -> bool:
+        """HTTP Basic with a StoreSight account (app/store/accounts.py: Argon2id, lock-out, audit)."""
+        from app.store import accounts
+
+        key = hashlib.sha256(given.encode("utf-8")).hexdigest()
+        now = time.monotonic()
+        hit = self.server.sessions.get(key)
+        if hit is not None and hit[1] > now:
+            user = hit[0]
+        else:
+            if not given.startswith("Basic "):
+                self._deny = "log in with a StoreSight account (HTTP Basic) or the service token"
+                return False
+            try:
+                name, _, password = base64.b64decode(given[6:]).decode("utf-8").partition(":")
+                user = accounts.verify(store, name, password)
+            except accounts.LoginError as e:
+                self._deny = str(e)
+                return False
+            except (ValueError, UnicodeDecodeError):
+                self._deny = "bad Authorization header"
+                return False
+            self.server.sessions[key] = (user, now + SESSION_S)
+        needed = _PERMISSION.get(self._path_kind(), "settings")
+        if not user.can(needed):
+            self._deny = f"{user.role} may not use this ({needed})"
+            return False
+        return True
+
+    def _path_kind(self) -> str:
+        path = urlsplit(self.path).path.rstrip("/")
+        if path == "/api/alerts":
+            return "alerts"
+        if path == "/api/status" or path.endswith("/frame.jpg"):
+            return "live"
+        return "other"
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -137,8 +197,16 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith("/api"):
             self._json(404, {"error": "not found"})
             return
+        self._deny = ""
         if not self._authorised():
-            self._json(401, {"error": "missing or wrong token (Authorization: Bearer …)"})
+            why = self._deny or "missing or wrong token (Authorization: Bearer …)"
+            self.send_response(401)
+            body = json.dumps({"error": why}).encode("utf-8")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("WWW-Authenticate", 'Basic realm="StoreSight", charset="UTF-8"')
+            self.end_headers()
+            self.wfile.write(body)
             return
         state = self.server.state
         try:
@@ -170,11 +238,17 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], state: LiveState, token: str | None) -> None:
+    def __init__(
+        self, addr: tuple[str, int], state: LiveState, token: str | None, accounts: Any = None
+    ) -> None:
         if ":" in addr[0]:
             self.address_family = socket.AF_INET6
         super().__init__(addr, _Handler)
         self.state, self.token = state, token
+        #: The store holding the accounts (None: the token alone decides).
+        self.accounts = accounts
+        #: sha256(Authorization header) -> (user, monotonic expiry): Argon2 is not run on every request.
+        self.sessions: dict[str, tuple[Any, float]] = {}
 
 
 class ApiServer:
@@ -185,15 +259,19 @@ class ApiServer:
         host: interface to listen on (checked with :func:`check_listen`).
         port: TCP port (0: any free one; see :attr:`port`).
         token: bearer token required on ``/api/`` (None: none, loopback only).
+        accounts: the store with StoreSight's accounts; once it has more than one, ``/api/`` also
+            takes HTTP Basic with an account (the token still works) and checks the role.
 
     Raises:
         UserError: no token for a non-loopback host, or the port cannot be opened.
     """
 
-    def __init__(self, state: LiveState, host: str, port: int, *, token: str | None) -> None:
+    def __init__(
+        self, state: LiveState, host: str, port: int, *, token: str | None, accounts: Any = None
+    ) -> None:
         check_listen(host, token)
         try:
-            self._server = _Server((host, port), state, token)
+            self._server = _Server((host, port), state, token, accounts)
         except OSError as e:
             raise UserError(f"cannot listen on {host}:{port}: {e.strerror or e}", 2) from None
         self.host = host

@@ -61,3 +61,19 @@ def test_each_role_sees_only_its_tabs(
     assert "Settings" in every
     assert win.tabs.isTabVisible(win.tabs.currentIndex())
     assert f"{name} ({user.role})" in win.windowTitle()
+
+
+def test_a_setting_changed_in_the_window_is_audited_with_who(qtbot, setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.config import config_to_dict
+
+    user = accounts.verify(setup.store, "ana", "admin password 1")
+    win = build_window(setup, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    win.ask_unsaved = lambda parent, what: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(win)
+    apply_role(win, user)
+    data = config_to_dict(win.document.config)
+    data["site"]["region"] = "North"
+    win.document.update(data)
+    lines = [(e.user, e.action, e.detail) for e in accounts.audit_entries(setup.store, 5)]
+    assert ("ana", "setting", "site.yaml: site") in lines
+    assert "region: North" in (tmp_path / "site.yaml").read_text(encoding="utf-8")
