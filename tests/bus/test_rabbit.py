@@ -191,24 +191,31 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
     urls: dict[str, str] = {}
     env = {**os.environ, "PYTHONPATH": str(ROOT), "STORESIGHT_BROKER": broker.url,
            "STORESIGHT_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
-    for node, cam in (("b", till), ("a", door)):
+
+    def start(node: str, cam: dict[str, Any]) -> None:
         cfg = tmp_path / f"{node}.yaml"
         cfg.write_text(yaml.safe_dump(_site(node, cam)), encoding="utf-8")
-        procs[node] = subprocess.Popen(
+        p = procs[node] = subprocess.Popen(
             [sys.executable, "-m", "app.cli.main", "serve", "--config", str(cfg), "--node", node,
              "--db", f"sqlite:///{tmp_path / (node + '.db')}", "--listen", "127.0.0.1:0", "--status-every", "0"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        assert p.stdout is not None
+        line = ""
+        for _ in range(20):
+            line = p.stdout.readline()
+            if line.startswith("serving") or not line:
+                break
+        assert line.startswith("serving"), (node, line, p.stderr.read() if p.poll() is not None else "")
+        urls[node] = line.split("live state on ")[1].split()[0].rstrip(";")
+
+    bus = {n: (lambda n=n: _get(f"{urls[n]}/api/status")["bus"]) for n in ("a", "b")}
     try:
-        for node, p in procs.items():
-            assert p.stdout is not None
-            for _ in range(20):
-                line = p.stdout.readline()
-                if line.startswith("serving") or not line:
-                    break
-            assert line.startswith("serving"), (node, line, p.stderr.read() if p.poll() is not None else "")
-            urls[node] = line.split("live state on ")[1].split()[0].rstrip(";")
-        bus = {n: (lambda n=n: _get(f"{urls[n]}/api/status")["bus"]) for n in procs}
+        # B first, and A only once B's queue exists: a process's queue is made when it first connects,
+        # and what was sent before that is not kept for it (docs/scale.md)
+        start("b", till)
+        assert wait_until(lambda: bus["b"]()["connected"], 60, 0.5), bus["b"]()
+        start("a", door)
         # an entry seen by A feeds B's forecast
         assert wait_until(lambda: bus["b"]()["remote_entries"] >= 1, 120, 1.0), (bus["a"](), bus["b"]())
         assert bus["b"]()["forecast_entries"] >= 1
@@ -227,9 +234,15 @@ def test_two_services_share_entries_and_alerts_through_a_restarted_broker(
             120,
             1.0,
         ), (bus["a"](), bus["b"]())
+    except BaseException:  # B is not left running when the test fails here
+        if "b" in procs:
+            procs["b"].kill()
+            procs["b"].communicate(timeout=30)
+        raise
     finally:
-        procs["a"].send_signal(signal.SIGTERM)  # A first: its outbox empties into the broker
-        out_a, err_a = procs["a"].communicate(timeout=90)
+        if "a" in procs:
+            procs["a"].send_signal(signal.SIGTERM)  # A first: its outbox empties into the broker
+            out_a, err_a = procs["a"].communicate(timeout=90)
     try:
         assert procs["a"].returncode == 0, err_a[-2000:]
         final_a = [ln for ln in out_a.splitlines() if ln.startswith("bus a:")][-1]

@@ -138,6 +138,7 @@ def _serve(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_serve_rtsp_and_file_cameras_api_then_sigterm(
     tmp_path: Path, rtsp_people_server: Any, demo_video: Path
 ) -> None:
