@@ -51,6 +51,7 @@ ALERT_WORDS: dict[tuple[str, str], tuple[str, str]] = {
     ("queue", "wait"): ("Customer waiting too long", "Open another checkout or help at the till now."),
     ("queue", "forecast"): ("Queue expected to build up", "Open another checkout before the queue grows."),
     ("service", "unattended"): ("Customer without help", "Send a member of staff to the customer."),
+    ("ppe", "violation"): ("Working without PPE", "Ask them to put on the helmet or vest, or to leave."),
 }
 
 #: Status words of the history.
