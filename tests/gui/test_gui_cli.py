@@ -32,8 +32,11 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     before = counts()
     out = tmp_path / "shots"
     assert main(["gui", "--screenshot", str(out), "--db", demo_db.url]) == 0
-    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "models", "settings"]
-    dialogs = ["event-frame", "employee-dialog", "camera-dialog"]
+    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "shelves", "models",
+             "settings"]
+    from app.gui.first_run import WIZARD_SHOTS
+
+    dialogs = ["event-frame", "employee-dialog", "camera-dialog", *WIZARD_SHOTS]  # + the first-run wizard
     assert f"{2 * len(pages) + len(dialogs)} screenshots written" in capsys.readouterr().out
     names = sorted(p.stem for p in out.glob("*.png"))
     assert names == sorted(pages + [f"{p}-1024x700" for p in pages] + dialogs)
