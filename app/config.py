@@ -130,6 +130,8 @@ class ZoneConfig(_Model):
             raise ValueError(f"{self.type.value} needs exactly 2 points, got {len(self.points)}")
         if not self.type.is_line and len(self.points) < 3:
             raise ValueError(f"{self.type.value} polygon needs at least 3 points, got {len(self.points)}")
+        if self.ppe_items and self.type != ZoneType.PPE:
+            raise ValueError(f"ppe_items is for zones of type ppe, not {self.type.value}")
         return self
 
     @property

@@ -60,10 +60,11 @@ ALERT_WORDS: dict[tuple[str, str], tuple[str, str]] = {
         "Check the item and look for the person it came with (photos); follow the procedure for unattended items.",
     ),
     ("objects", "object_missing"): ("Item missing", "Check the watched place: something was taken away."),
+    ("ppe", "violation"): ("Working without PPE", "Ask them to put on the helmet or vest, or to leave."),
 }
 
 #: Modules whose alert cards show the alert's photos (the item and its owner, the empty segment).
-PHOTO_MODULES = frozenset({"objects", "shelf"})
+PHOTO_MODULES = frozenset({"objects", "shelf", "ppe"})
 
 #: Status words of the history.
 STATUS_WORDS = {

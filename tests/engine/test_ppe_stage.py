@@ -219,3 +219,10 @@ cameras:
     code, _, err = run_cli(capsys, "analyze", "dock", "--config", str(cfg), "--out", str(tmp_path / "o"))
     assert code == 2
     assert "ppe_items" in one_error_line(err)
+
+
+def test_ppe_items_on_another_zone_type_are_refused() -> None:
+    with pytest.raises(ValueError, match="ppe_items is for zones of type ppe"):
+        SiteConfig.model_validate({"version": 1, "site": {"name": "t"}, "cameras": [{
+            "id": "c", "source": "x.avi", "zones": [{"id": "a", "type": "department", "ppe_items": ["vest"],
+                                                     "points": [[0, 0], [1, 0], [1, 1]]}]}]})  # fmt: skip
