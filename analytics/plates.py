@@ -414,6 +414,22 @@ def plate_hash(text: str, key: str = "") -> str:
     return hmac.new(key.encode(), to_latin(text).encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def on_list(listed: object, wanted: str | None) -> bool:
+    """Whether a read's ``listed`` value passes a list filter (``deny``, …, ``any``, ``none``; None: all).
+
+    Example:
+        >>> on_list("deny", "any"), on_list(None, "none"), on_list("allow", "deny")
+        (True, True, False)
+    """
+    if wanted is None:
+        return True
+    if wanted == "any":
+        return bool(listed)
+    if wanted == "none":
+        return not listed
+    return listed == wanted
+
+
 def plate_matches(query: str, text: str) -> bool:
     """Whether a (partial) search matches a plate: look-alike letters are equal, spaces ignored.
 

@@ -687,6 +687,20 @@ class CameraConfig(DetectionSettings):
         title="Detect every N-th frame",
         description="Run the detector on every N-th frame; the tracker predicts in between.",
     )
+    detect_fps: float | None = Field(
+        None,
+        gt=0,
+        le=120,
+        title="Detections per second",
+        description="Run the detector at most this many times per second (5 is plenty for people); the "
+        "tracker predicts in between. Empty: every stride-th frame.",
+    )
+    motion_gating: bool = Field(
+        False,
+        title="Detect only on motion",
+        description="Skip the detector on frames where nothing moved since the last detection (the last "
+        "detections stand; at least one detection every 2 s).",
+    )
     resolution: tuple[Annotated[int, Field(ge=32, le=8192)], Annotated[int, Field(ge=32, le=8192)]] | None = (
         Field(
             None,
@@ -792,6 +806,12 @@ class DetectorConfig(DetectionSettings):
     )
     input_size: int = Field(
         0, ge=0, le=1920, title="Input size", description="Network input side; 0 = model default."
+    )
+    precision: Literal["float", "int8"] = Field(
+        "float",
+        title="Precision",
+        description="int8: the built-in NanoDet's INT8 quantisation (about 1.5x faster on CPU; "
+        "accuracy in docs/scale.md). YOLO ignores it.",
     )
 
 
@@ -1328,6 +1348,10 @@ def load_config(path: str | Path) -> SiteConfig:
             f"{p}: version: this StoreSight reads config version {CONFIG_VERSION}, the file has {version!r}"
         )
     data, changed = _migrate(data)
+    from app import vault  # ${keyring:NAME} references: secrets kept out of the YAML (app/vault.py)
+
+    if vault.has_refs(data):
+        data = vault.resolve_refs(data)
     try:
         cfg = SiteConfig.model_validate(data)
     except ValidationError as e:
@@ -1367,7 +1391,10 @@ def save_config(cfg: SiteConfig, path: str | Path) -> None:
     """Write the config atomically (temp file + rename) so a crash never leaves half a file."""
     p = Path(path)
     tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    from app.vault import protect  # secrets from the vault go back as their ${keyring:NAME}
+
+    data = protect(config_to_dict(cfg))
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(p)
 
 

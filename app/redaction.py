@@ -32,6 +32,14 @@ _USER_QUERY = re.compile(r"(?i)((?:^|[?&;])(?:user(?:name)?|login)=)[^&;#\s]*")
 _TELEGRAM = re.compile(r"(?i)(bot)\d{4,}(?::|%3a)[A-Za-z0-9_\-]{8,}")
 _URL = re.compile(r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s'\"<>]+")
 MASK = "***"
+#: Secrets this process knows (from the vault): hidden by every :func:`redact` call.
+_REGISTERED: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Hide ``value`` (4+ characters) in every later :func:`redact` call of this process."""
+    if value and len(value) >= 4:
+        _REGISTERED.add(value)
 
 
 def split_userinfo(rest: str) -> tuple[str | None, str]:
@@ -140,7 +148,7 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """
     if not text:
         return text
-    known = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    known = sorted({s for s in [*secrets, *_REGISTERED] if s and len(s) >= 4}, key=len, reverse=True)
     for s in known:
         if s in text:
             text = text.replace(s, MASK)

@@ -35,6 +35,7 @@ class DetectorSettings:
         model_name: weights file name or yaml to load for backends that need one.
         input_size: network input side in pixels (0 = backend default).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:0"`` or ``"auto"``.
+        precision: ``"float"`` or ``"int8"`` (a quantised model where the backend has one).
     """
 
     confidence: float = 0.35
@@ -45,6 +46,7 @@ class DetectorSettings:
     model_name: str | None = None
     input_size: int = 0
     device: str = "auto"
+    precision: str = "float"
 
 
 class DetectorBackend(ABC):

@@ -34,6 +34,8 @@ from models.runtime import ort_runtime, ort_session, ort_threads
 
 #: The converted model bundled with the package.
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "nanodet" / "nanodet.onnx"
+#: Its INT8 static quantisation (416 x 416 only), made by ``models/convert/quantize_nanodet.py``.
+INT8_MODEL_PATH = DEFAULT_MODEL_PATH.with_name("nanodet-int8.onnx")
 
 _NUM_CLASSES = 80
 _REG_MAX = 10  # 11 bins per box side
@@ -110,10 +112,16 @@ class NanoDetBackend(DetectorBackend):
     ) -> None:
         super().__init__(settings)
         del allow_download
-        path = Path(model_path).expanduser() if model_path else DEFAULT_MODEL_PATH
+        int8 = settings.precision == "int8" and not model_path
+        if int8 and settings.input_size not in (0, self.DEFAULT_INPUT_SIZE):
+            raise BackendUnavailable(
+                f"the INT8 NanoDet runs at {self.DEFAULT_INPUT_SIZE} px only (input_size {settings.input_size} asked for)"
+            )
+        path = Path(model_path).expanduser() if model_path else INT8_MODEL_PATH if int8 else DEFAULT_MODEL_PATH
         if not path.is_file():
             raise BackendUnavailable(f"NanoDet model file not found: {path}")
-        self._session = ort_session(path, settings.threads, what="NanoDet model")
+        self._session = ort_session(path, settings.threads, what="NanoDet model", device=settings.device)
+        self.provider_reason: str = getattr(self._session, "storesight_reason", "CPU")
 
         inp = self._session.get_inputs()[0]
         self._input_name = inp.name
@@ -124,8 +132,9 @@ class NanoDetBackend(DetectorBackend):
         first_s = time.perf_counter() - t0
         self._centers, self._cell_strides = self._make_grid(self.input_size)
         self.warmup_s = first_s + self.warm_up()  # the probe above and one whole frame
+        where = "CPU" if self.provider_reason.startswith("CPU") else self.provider_reason
         self.description = (
-            f"NanoDet (built-in COCO detector, {path.name}) on CPU via {self.runtime()}, "
+            f"NanoDet (built-in COCO detector, {path.name}) on {where} via {self.runtime()}, "
             f"{self.input_size}x{self.input_size} px"
         )
 

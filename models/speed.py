@@ -77,6 +77,17 @@ def runner_for(entry: ModelEntry, threads: int = 0, device: str = "auto") -> tup
 
         ppe = ColourBackend()
         return (lambda f, b: ppe.check(f, b)), "NumPy, per person (boxes' proportions, no keypoints)"
+    if entry.id in ("dlib-hog", "dlib-mmod", "dlib-resnet"):
+        from models.faces.base import FacesUnavailable
+        from models.faces.dlib_backend import DlibFaceBackend
+
+        try:
+            faces = DlibFaceBackend("mmod" if entry.id == "dlib-mmod" else "hog")
+        except FacesUnavailable as e:
+            raise BackendUnavailable(str(e)) from None
+        if entry.id == "dlib-resnet":  # detection and the descriptor of every face found
+            return (lambda f, b: faces.embed(f, faces.detect(f))), "dlib, detection + 128-D descriptors per frame"
+        return (lambda f, b: faces.detect(f)), "dlib, whole frame"
     if entry.id == "body-colours":
         from models.appearance import body_colour_features
 
@@ -92,7 +103,7 @@ def runner_for(entry: ModelEntry, threads: int = 0, device: str = "auto") -> tup
             return clf.predict(crops) if crops else None
 
         return classify, "PyTorch, the people of each frame in one batch"
-    if fmt in ("pytorch", "onnx", "openvino", "tensorrt") and entry.path:
+    if fmt in ("pytorch", "onnx", "openvino", "tensorrt") and entry.path and entry.kind != "built-in":
         from models.yolo import YoloBackend
 
         size = int(entry.input_size.split("x")[0]) if entry.input_size[:1].isdigit() else 0
@@ -112,6 +123,7 @@ def measure(
     device: str = "auto",
     runners: dict[str, Callable[[int, str], tuple[Runner, str]]] | None = None,
     on_result: Callable[[Speed], None] | None = None,
+    budget_s: float = 0.0,
 ) -> list[Speed]:
     """Time every entry on the frames.
 
@@ -124,6 +136,7 @@ def measure(
         runners: {model id: (threads, device) -> (runner, note)} for models this module does not know
             (a provider's); tried before the built-in ones.
         on_result: called as each model is done.
+        budget_s: stop timing a model after this many seconds (at least one frame; 0 = every frame).
     """
     out = []
     load = os.getloadavg()[0]
@@ -132,14 +145,17 @@ def measure(
             custom = (runners or {}).get(e.id)
             run, note = custom(threads, device) if custom else runner_for(e, threads, device)
             run(frames[0], people[0])  # warm-up, not counted
-            times = []
+            times: list[float] = []
             for f, b in zip(frames, people, strict=True):
                 t0 = time.perf_counter()
                 run(f, b)
                 times.append((time.perf_counter() - t0) * 1000)
+                if budget_s and sum(times) > budget_s * 1000:
+                    break
             arr = np.asarray(times)
+            cut = f"; {len(times)} of {len(frames)} frames (time budget)" if len(times) < len(frames) else ""
             s = Speed(e.id, float(arr.mean()), float(np.percentile(arr, 90)), len(times),
-                      f"{note}; load {load:.1f}")
+                      f"{note}; load {load:.1f}{cut}")
         except (BackendUnavailable, FileNotFoundError, RuntimeError, ValueError) as err:
             s = Speed(e.id, None, None, 0, str(err).splitlines()[0][:200])
         out.append(s)

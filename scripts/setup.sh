@@ -22,6 +22,8 @@ libxcb-xfixes0 libxcb-glx0"
 DEBS_TEST="postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base \
 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav \
 xvfb xauth"
+# RabbitMQ: tests/bus start a private broker (live signals between two services, a restart mid-run).
+DEBS_TEST="$DEBS_TEST rabbitmq-server"
 # Free fonts the synthetic licence-plate generator draws with (training fonts and held-out fonts).
 DEBS_TEST="$DEBS_TEST fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-opendin"
 # The installer tests: makensis compiles the Windows installer script (installer/windows/storesight.nsi);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -43,3 +45,13 @@ def vtest_clip(path: Path, frames: int = 30) -> Path:
     w.release()
     cap.release()
     return path
+
+
+def wait_until(cond: Callable[[], object], timeout: float, step: float = 0.1) -> bool:
+    """Poll ``cond`` until it is true or ``timeout`` seconds passed; whether it became true."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return False

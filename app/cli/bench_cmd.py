@@ -64,6 +64,9 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
     from app.cli.plates_cmd import add_bench_options
 
     add_bench_options(b)
+    from app.cli.bench_cameras import add_options as add_cameras_options
+
+    add_cameras_options(b)
     from app.cli.faces_cmd import add_bench_options as add_faces_bench_options
 
     add_faces_bench_options(b)
@@ -269,6 +272,10 @@ def cmd_bench(args: argparse.Namespace, stop: threading.Event) -> int:
         if args.episodes < 1 or args.minutes < 10:
             raise UserError("--episodes must be ≥ 1 and --minutes ≥ 10", 2)
         return cmd_bench_shelf(args, stop)
+    if args.cameras:
+        from app.cli.bench_cameras import run_cameras
+
+        return run_cameras(args, stop)
     rep = run_bench(args, stop)
     print_report(rep)
     if args.json:

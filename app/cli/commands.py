@@ -204,6 +204,9 @@ def _print_summary(r: AnalysisResult, name: str) -> None:
     fps = s.frames / s.wall_s if s.wall_s else 0.0
     print(f"analysed {name}: {s.frames} frames ({span:.1f} s of video) in {s.wall_s:.1f} s — {fps:.1f} fps")
     print(f"tracks: {s.tracks}, events: {s.events} (run {r.run_id}: {s.status})")
+    if s.analysed != s.frames or s.gated:
+        gated = f", {s.gated} skipped by motion gating (last detections kept)" if s.gated else ""
+        print(f"detector: {s.analysed - s.gated} of {s.frames} frames{gated}")
     if r.roles:
         print(f"staff/customer roles from: {r.roles}")
     if s.dropped:

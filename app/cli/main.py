@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.plates_cmd import add_parser as add_plates_parser
 
     add_plates_parser(sub, _add_common)
+    from app.cli.serve_cmd import add_parser as add_serve_parser
+
+    add_serve_parser(sub, _add_common)
     from app.cli.faces_cmd import add_parser as add_faces_parser
 
     add_faces_parser(sub, _add_common)
@@ -150,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     from app.shelves.cli import add_parser as add_shelf_parser
 
     add_shelf_parser(sub, _add_common)
+    from app.cli.secrets_cmd import add_parser as add_secrets_parser
+
+    add_secrets_parser(sub, _add_common)
+    from app.cli.users_cmd import add_parsers as add_users_parsers
+
+    add_users_parsers(sub, _add_common)
     from app.modelhub.cli import add_parsers as add_model_parsers
 
     add_model_parsers(sub, _add_common)
@@ -165,7 +174,7 @@ def _add_period(p: argparse.ArgumentParser, *, camera_required: bool = False, js
 
 #: Commands that watch the stop event and end cleanly on the first Ctrl+C / SIGTERM; any other
 #: command is interrupted at once by SIGTERM (it has nothing to finish).
-GRACEFUL = frozenset({"analyze", "demo", "gui", "notify", "prune", "bench", "queue", "plates", "snapshot"})
+GRACEFUL = frozenset({"analyze", "demo", "gui", "notify", "prune", "bench", "queue", "plates", "snapshot", "serve"})
 EXIT_TERMINATED = 143
 
 
@@ -268,6 +277,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli import staff_cmd
 
         return staff_cmd.handler(command)
+    if command == "serve":
+        from app.cli.serve_cmd import cmd_serve
+
+        return cmd_serve
     if command == "faces":
         from app.cli import faces_cmd
 
@@ -280,6 +293,14 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.doctor_cmd import cmd_doctor
 
         return cmd_doctor
+    if command in ("users", "audit"):
+        from app.cli import users_cmd
+
+        return {"users": users_cmd.cmd_users, "audit": users_cmd.cmd_audit}[command]
+    if command == "secrets":
+        from app.cli.secrets_cmd import cmd_secrets
+
+        return cmd_secrets
     if command == "plates":
         from app.cli import plates_cmd
 

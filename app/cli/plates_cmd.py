@@ -1,4 +1,8 @@
-"""``storesight plates read IMAGE…`` and ``storesight bench --plates``.
+"""``storesight plates read IMAGE…``, ``plates log`` and ``storesight bench --plates``.
+
+``plates log`` lists the stored passages (oldest first), filtered by camera, period, part of
+a plate and ``--list`` (the list the plate was on when read); ``--csv FILE`` also writes them
+to a CSV file.
 
 ``plates read`` prints one line per picture: its path, the plate text (canonical: Cyrillic
 letters, no spaces; ``-`` when no valid plate was read) and the confidence; ``--json`` prints
@@ -47,7 +51,19 @@ def add_parser(
     lg.add_argument(
         "--plate", help="only plates containing this text (look-alike Latin/Cyrillic letters are equal)"
     )
+    lg.add_argument(
+        "--list",
+        dest="listed",
+        choices=["deny", "watch", "allow", "any", "none"],
+        help="only reads of plates on this list when read (any: on a list; none: on no list)",
+    )
     lg.add_argument("--json", action="store_true", help="one JSON object per line")
+    lg.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write the listed reads to this CSV file (UTF-8, Excel-ready)",
+    )
     add_common(lg)
 
 
@@ -92,9 +108,9 @@ def cmd_plates(args: argparse.Namespace, stop: threading.Event) -> int:
 
 def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight plates log``: the stored ``plates``/``read`` events, oldest first."""
-    from analytics.plates import plate_matches
+    from analytics.plates import on_list, plate_matches
     from app.cli.stats_cmd import _when, open_db, resolve_period
-    from app.store import queries
+    from app.store import queries, stats
 
     store = open_db(args.db)
     try:
@@ -105,13 +121,32 @@ def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
     finally:
         store.close()
     n = 0
+    table: list[list[object]] = []
     for e in rows:
         p = e.payload
         text = str(p.get("text", ""))
         if args.plate and not (plate_matches(args.plate, text) or (p.get("hashed") and args.plate == text)):
             continue
+        if not on_list(p.get("listed"), args.listed):
+            continue
         n += 1
         seen = (p.get("last_ts", e.ts) or e.ts) - (p.get("first_ts", e.ts) or e.ts)
+        table.append(
+            [
+                stats.local_time(e.ts, tz).isoformat(timespec="seconds"),
+                e.camera,
+                e.tracker_id,
+                text,
+                p.get("text_latin") or "",
+                round(float(p.get("confidence", 0)), 4),
+                bool(p.get("uncertain")),
+                p.get("direction", ""),
+                round(seen, 1),
+                p.get("votes", 0),
+                p.get("reads", 0),
+                p.get("listed") or "",
+            ]
+        )
         if args.json:
             print(
                 json.dumps({"time": e.ts, "camera": e.camera, "track": e.tracker_id, **p}, ensure_ascii=False)
@@ -122,9 +157,38 @@ def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:
                 f"{_when(e.ts, tz)}\t{e.camera}\t{text}\t{float(p.get('confidence', 0)):.2f}\t"
                 f"{p.get('direction', '')}\t{seen:.1f}s\t{p.get('votes', 0)}/{p.get('reads', 0)} reads{flag}"
             )
+    if args.csv is not None:
+        _write_csv(args.csv, table)
     if not args.json:
-        print(f"{n} plate read(s)", file=sys.stderr)
+        print(f"{n} plate read(s)" + (f", written to {args.csv}" if args.csv else ""), file=sys.stderr)
     return 0
+
+
+#: Columns of ``plates log --csv``.
+CSV_COLUMNS = (
+    "time", "camera", "track", "plate", "plate_latin", "confidence", "uncertain", "direction",
+    "seconds_in_view", "votes", "reads", "list",
+)  # fmt: skip
+
+
+def _write_csv(path: Path, rows: list[list[object]]) -> None:
+    """Write the log to ``path`` atomically (a temporary file renamed), with a BOM for Excel.
+
+    Raises:
+        UserError: the file cannot be written (exit code 1; nothing half-written is left).
+    """
+    import csv
+
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(CSV_COLUMNS)
+            w.writerows(rows)
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {e.strerror or e.__class__.__name__}") from None
 
 
 def cmd_read(args: argparse.Namespace, stop: threading.Event) -> int:

@@ -71,6 +71,10 @@ def cmd_prune(args: argparse.Namespace, stop: threading.Event) -> int:
         verb = "would delete (dry run: nothing is changed)" if args.dry_run else "deleting"
         print(f"keeping {days} day(s): {verb} what ended before {cutoff:%Y-%m-%d %H:%M} UTC")
         res = prune(store, folder, cutoff, dry_run=args.dry_run, site=cfg, stop=stop)
+        if not args.dry_run:
+            from app.cli.users_cmd import audit_now
+
+            audit_now(store, "erase", f"prune: before {cutoff:%Y-%m-%d %H:%M} UTC: " + "; ".join(res.lines()))
     finally:
         store.close()
     print("would be deleted:" if args.dry_run else "deleted:")

@@ -117,6 +117,11 @@ def cmd_report(args: argparse.Namespace, stop: threading.Event) -> int:
         report = build_report(
             store, since, until, cams or None, role=args.role, tz=tz, compare=not args.no_compare
         )
+        if not store.read_only:
+            from app.cli.users_cmd import audit_now
+
+            where = ", ".join(str(p) for p in (args.xlsx, args.csv) if p is not None)
+            audit_now(store, "export", f"report {report.info.period} → {where}")
     finally:
         store.close()
     print(f"StoreSight report — {report.info.site}")

@@ -40,7 +40,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,11 @@ class CameraSnapshot:
         roles: role per tracker id (``customer``/``staff``/``unknown``) from the pipeline's role
             stage for the detections shown; empty when roles are off (people are drawn as unknown).
         faults: the camera's stages and modules that raised (one line; empty when none did).
+        latency_p95: 95th percentile of the last analysed frames' latency, seconds: from the frame's
+            timestamp (the wall clock when it was captured or due, for live cameras and real-time
+            playback) to its events handed to the writer. 0.0 before any.
+        frames: frames processed by this camera's current run.
+        gated: of those, frames the detector skipped because nothing moved (motion gating).
     """
 
     camera_id: str
@@ -113,6 +118,9 @@ class CameraSnapshot:
     seq: int
     roles: Mapping[int, str] = field(default_factory=dict)
     faults: str = ""
+    latency_p95: float = 0.0
+    frames: int = 0
+    gated: int = 0
 
     @property
     def status_text(self) -> str:
@@ -150,6 +158,7 @@ class _Worker:
     detections_ts: float | None = None
     seq: int = 0
     times: deque[float] = field(default_factory=lambda: deque(maxlen=300))
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=300))
     pending: tuple[CameraConfig, SiteConfig] | None = None
     summary: RunSummary | None = None
     roles: dict[int, str] = field(default_factory=dict)
@@ -202,6 +211,8 @@ class Engine:
         backoff_max: cap of the reconnect delay of live cameras, seconds.
         retention_interval: seconds between two passes of the retention
             (``storage.retention_days``; the first pass runs at start).
+        on_frame: called on each camera's analysis thread with its id and every processed frame
+            (benchmarks measure latency with it); keep it quick.
 
     Example:
         >>> engine = Engine(site, db_url="sqlite:///s.db", data_dir=Path("d"))  # doctest: +SKIP
@@ -219,6 +230,7 @@ class Engine:
         detector: BackendChoice | None = None,
         backoff_max: float = 30.0,
         retention_interval: float = DAY,
+        on_frame: Callable[[str, FrameResult], None] | None = None,
     ) -> None:
         self.site = site
         self.db_url = db_url
@@ -241,6 +253,7 @@ class Engine:
         self._lifecycle = threading.Lock()  # apply_site and stop do not interleave
         self._retention_interval = retention_interval
         self.retention: RetentionWorker | None = None
+        self._on_frame_hook = on_frame
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -258,6 +271,11 @@ class Engine:
     def detector(self) -> BackendChoice | None:
         """The loaded detector and the reason for it (reuse it for the next engine), None before start."""
         return self._choice
+
+    @property
+    def feed(self) -> SiteFeed | None:
+        """The site's shared signals (store entries), None before :meth:`start`."""
+        return self._feed
 
     def camera_ids(self) -> list[str]:
         """Cameras being analysed, in order of start."""
@@ -436,7 +454,11 @@ class Engine:
             w.faults = res.faults
             w.seq += 1
             w.times.append(now)
+            if res.analysed:
+                w.latencies.append(time.time() - res.frame.ts)
             pending, w.pending = w.pending, None
+        if self._on_frame_hook is not None:
+            self._on_frame_hook(w.camera.id, res)
         if pending is not None:
             self._apply(w, *pending, ts=res.frame.ts)
 
@@ -530,6 +552,30 @@ class Engine:
         log.info("site applied: %s", change.describe())
         return change
 
+    def restart_camera(self, camera_id: str, timeout: float = 15.0) -> bool:
+        """Start a camera again with a new run (its thread ended: source failed, analysis failed).
+
+        A running camera is stopped first. The other cameras go on.
+
+        Returns:
+            True if the camera was (re)started, False if it is not one of this engine's cameras.
+
+        Raises:
+            RuntimeError: the engine is not running.
+        """
+        if not self._started or self._store is None:
+            raise RuntimeError("the engine is not running")
+        with self._lifecycle:
+            w = self._workers.get(camera_id)
+            if w is None:
+                return False
+            self._stop_workers([w], timeout)
+            with self._sync_lock:
+                ids = sync_site(self._store, self.site)
+            self._start_camera(w.camera, ids[camera_id])  # replaces the ended worker: never missing
+        log.info("camera %s restarted", camera_id)
+        return True
+
     def snapshot(self, camera_id: str) -> CameraSnapshot | None:
         """The camera's latest state, or None if it is not running in this engine."""
         w = self._workers.get(camera_id)
@@ -540,6 +586,8 @@ class Engine:
             recent = [t for t in w.times if now - t <= FPS_WINDOW]
             span = now - recent[0] if len(recent) > 1 else 0.0
             fps = (len(recent) - 1) / span if span > 0 else 0.0
+            lat = float(np.percentile(np.fromiter(w.latencies, float), 95)) if w.latencies else 0.0
+            summary = w.pipe.summary if w.pipe is not None else None
             return CameraSnapshot(
                 camera_id=w.camera.id,
                 label=w.camera.label,
@@ -557,6 +605,9 @@ class Engine:
                 seq=w.seq,
                 roles=w.roles,
                 faults=w.faults,
+                latency_p95=lat,
+                frames=summary.frames if summary else 0,
+                gated=summary.gated if summary else 0,
             )
 
     def snapshots(self) -> dict[str, CameraSnapshot]:

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import cv2
@@ -41,6 +42,8 @@ class CameraContext:
         lost_after: seconds without a sighting after which a track is over.
         feed: the site's shared signals (store entries) — see :mod:`app.engine.site_feed`;
             None: modules that need it make a private one.
+        data_dir: the data folder the run writes to (modules that keep files there, e.g. the
+            shelf references); None: keep nothing on disk.
     """
 
     site: SiteConfig
@@ -48,6 +51,7 @@ class CameraContext:
     detection: DetectionSettings
     lost_after: float = 3.0
     feed: SiteFeed | None = None
+    data_dir: Path | None = None
 
 
 class Module(ABC):

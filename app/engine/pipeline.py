@@ -22,6 +22,7 @@ from app.config import CameraConfig, SiteConfig
 from app.engine.faces_stage import FaceStage, make_face_stage
 from app.engine.faults import DEFAULT_LIMIT, FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
+from app.engine.motion import MotionGate
 from app.engine.plates_stage import make_plate_stage
 from app.engine.pose_stage import PoseStage, make_pose_stage
 from app.engine.ppe_stage import make_ppe_stage, with_pose_for_ppe
@@ -81,7 +82,9 @@ class RunSummary:
             ``failed`` (could not run).
         reason: a sentence for the user when not complete.
         frames: frames decoded.
-        analysed: frames the detector ran on.
+        analysed: frames analysed (tracked, through the modules).
+        gated: of those, frames the detector was skipped on because nothing moved (motion gating:
+            the last detections stood).
         dropped: live frames dropped because analysis was busy.
         first_ts: timestamp of the first frame.
         last_ts: timestamp of the last frame.
@@ -97,6 +100,7 @@ class RunSummary:
     reason: str = ""
     frames: int = 0
     analysed: int = 0
+    gated: int = 0
     dropped: int = 0
     first_ts: float | None = None
     last_ts: float | None = None
@@ -259,10 +263,13 @@ class CameraPipeline:
         self.detection = det
         self.class_ids = camera_class_ids(detector, det.classes)
         rate = (camera.fps or nominal_fps) / camera.stride
+        if camera.detect_fps:
+            rate = min(camera.detect_fps, camera.fps or nominal_fps)
         self.tracker = Tracker(tracker_settings(site), rate=rate)
         ctx = CameraContext(
-            site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed
-        )
+            site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
+            data_dir=getattr(sink, "data_dir", None),
+        )  # fmt: skip
         self.modules: list[Module] = build_modules(ctx)
         self.summary = RunSummary()
         #: Isolates a stage or module that raises (logged, counted, disabled after errors in a row).
@@ -284,6 +291,10 @@ class CameraPipeline:
         self.stages: list[Stage] = [s for s in (self.pose, faces, self.roles, plates, ppe) if s is not None]
         self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
+        #: detect_fps: the next frame time the detector is due (None: the first frame).
+        self._next_detect: float | None = None
+        self.motion: MotionGate | None = MotionGate() if camera.motion_gating else None
+        self._last_raw: Detections | None = None
 
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
         """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
@@ -310,12 +321,17 @@ class CameraPipeline:
         det = self.site.effective(camera)
         self.camera, self.detection = camera, det
         self.class_ids = camera_class_ids(self.detector, det.classes)
+        if camera.motion_gating != (self.motion is not None):
+            self.motion, self._last_raw = (MotionGate() if camera.motion_gating else None), None
+        if camera.detect_fps != old.detect_fps:
+            self._next_detect = None
         ctx = CameraContext(
             site=self.site,
             camera=camera,
             detection=det,
             lost_after=self.site.tracker.track_buffer,
             feed=self.feed,
+            data_dir=getattr(self.sink, "data_dir", None),
         )
         for m in keep:
             m.ctx = ctx
@@ -364,9 +380,35 @@ class CameraPipeline:
             else:
                 self.sink.put_heatmap(self.run_id, r)
 
-    def _analyse(self, frame: Frame) -> Detections:
+    def _due(self, frame: Frame) -> bool:
+        """Whether this frame is analysed: every ``stride``-th frame, or ``detect_fps`` by timestamp."""
+        rate = self.camera.detect_fps
+        if not rate:
+            return (frame.index % self.camera.stride) == 0
+        if self._next_detect is not None and frame.ts < self._next_detect - 0.02:  # 20 ms of jitter
+            return False
+        step = 1.0 / rate
+        nxt = (self._next_detect or frame.ts) + step
+        self._next_detect = nxt if nxt > frame.ts else frame.ts + step  # after a gap: from now on
+        return True
+
+    def _detect(self, frame: Frame) -> Detections:
+        """The detector's output for the frame, or the last one when motion gating says nothing moved."""
+        gate = self.motion
+        if gate is not None and self._last_raw is not None and not gate.due(frame.image, frame.ts):
+            self.summary.gated += 1
+            return self._last_raw
         with self.timer.measure("detect"), self.detector_lock:
             dets = self.detector.predict(frame.image)
+        if gate is not None:
+            if self._last_raw is None:
+                gate.due(frame.image, frame.ts)
+            gate.detected(frame.image, frame.ts)
+            self._last_raw = dets
+        return dets
+
+    def _analyse(self, frame: Frame) -> Detections:
+        dets = self._detect(frame)
         dets = keep_camera_detections(dets, self.class_ids, self.detection.confidence or 0)
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
@@ -411,7 +453,7 @@ class CameraPipeline:
                 if s.first_ts is None:
                     s.first_ts = frame.ts
                 last_ts = frame.ts
-                analysed = (frame.index % self.camera.stride) == 0
+                analysed = self._due(frame)
                 dets = self._analyse(frame) if analysed else Detections.empty()
                 s.analysed += int(analysed)
                 if self.on_frame is not None:

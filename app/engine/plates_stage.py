@@ -7,9 +7,10 @@ each track's reads are kept until the track has not been seen for ``lost_after``
 the source ends), then :func:`analytics.plates.vote` gives one text per passage, stored as a
 ``plates``/``read`` event with the vehicle and plate photos.
 
-Lists: a plate on the camera's deny list raises a ``plates``/``alert`` as soon as two of the
-track's reads agree on it (while the vehicle is still in view), ended when the passage ends; reads
-of plates on either list carry ``listed`` = ``deny``/``allow``. With ``hash_plates`` the text is
+Lists: a plate on the camera's deny or watch list raises a ``plates``/``alert`` (kind ``deny`` /
+``watch``, with the list note) as soon as two of the track's reads agree on it (while the vehicle
+is still in view), ended when the passage ends; reads of listed plates carry ``listed`` =
+``deny``/``watch``/``allow``. With ``hash_plates`` the text is
 stored as a keyed hash (lists are compared by hash too) and no photos are kept.
 """
 
@@ -27,7 +28,7 @@ from analytics.lines import LineCounter, LineCrossing
 from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
-from app.engine.stages import Cadence, Stage
+from app.engine.stages import Cadence, OffThreadStage, Stage
 from app.errors import UserError
 from app.events import AlertBook
 from app.modules.plates.events import PLATES_READ
@@ -112,11 +113,15 @@ class PlateStage(Stage):
 
     def _lists(self) -> None:
         self._deny = {normalize(t) for t in self.cfg.deny if normalize(t)}
+        self._watch = {normalize(t) for t in self.cfg.watch if normalize(t)}
         self._allow = {normalize(t) for t in self.cfg.allow if normalize(t)}
 
     def listed(self, text: str) -> str | None:
-        """``deny``, ``allow`` or None for a canonical plate text."""
-        return "deny" if text in self._deny else "allow" if text in self._allow else None
+        """``deny``, ``watch``, ``allow`` or None for a canonical plate text (the first list it is on)."""
+        for name, plates in (("deny", self._deny), ("watch", self._watch), ("allow", self._allow)):
+            if text in plates:
+                return name
+        return None
 
     def process(self, frame: Frame, dets: Detections) -> list[EventRecord]:
         """Read the due vehicles' plates; close passages of vehicles gone for ``lost_after`` seconds."""
@@ -157,7 +162,7 @@ class PlateStage(Stage):
                 v = vote(p.reads)
                 if v is not None and v.votes >= self.cfg.settle_after and v.votes >= 0.75 * v.reads:
                     p.settled = (v.text, v.confidence)
-            if self._deny and not self._alerts.is_raised(tid):
+            if (self._deny or self._watch) and not self._alerts.is_raised(tid):
                 alert = self._maybe_alert(tid, p, frame.ts)
                 if alert is not None:
                     records.append(alert)
@@ -198,7 +203,8 @@ class PlateStage(Stage):
 
     def _maybe_alert(self, tid: int, p: _Passage, ts: float) -> EventRecord | None:
         v = vote(p.reads)
-        if v is None or v.votes < 2 or self.listed(v.text) != "deny":
+        kind = self.listed(v.text) if v is not None and v.votes >= 2 else None
+        if v is None or kind not in ("deny", "watch"):
             return None
         best = p.reads[v.best_index]
         photos = self._photos(p, v.best_index)
@@ -206,12 +212,13 @@ class PlateStage(Stage):
         return self._alerts.raise_alert(
             tid,
             best.ts,
-            kind="deny",
+            kind=kind,
             track_id=tid,
             id_parts=(tid,),
             payload={
                 "text": shown,
-                "message": f"Deny-listed vehicle {shown} on camera {self.camera_id}",
+                "message": f"{kind.capitalize()}-listed vehicle {shown} on camera {self.camera_id}"
+                + (f": {note}" if (note := self.cfg.notes.get(v.text)) else ""),
                 "confidence": round(v.confidence, 4),
                 "votes": v.votes,
             },
@@ -272,8 +279,21 @@ class PlateStage(Stage):
         return out
 
 
-def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> PlateStage | None:
-    """The plate stage of a camera, or None when its plates module is off.
+def plates_off_thread(camera: CameraConfig) -> bool:
+    """Whether the camera's plate stage runs on its own thread (``modules.plates.off_thread``).
+
+    ``auto`` is off-thread for live sources (RTSP, USB): the camera keeps its frame rate while a
+    read runs. A video file is read inline: it has no frame rate to keep, and every due frame is
+    read, so a file gives the same reads on every run.
+    """
+    mode = camera.modules.plates.off_thread
+    return mode == "always" or (mode == "auto" and camera.kind != "file")
+
+
+def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> Stage | None:
+    """The plate stage of a camera (wrapped in :class:`OffThreadStage` when it runs off-thread), or None.
+
+    None when its plates module is off.
 
     Raises:
         UserError: the plate models cannot be loaded.
@@ -289,5 +309,7 @@ def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: floa
         reader = PlateReader(cfg.locator, models, cfg.precision)
     except (FileNotFoundError, RuntimeError) as e:
         raise UserError(f"plates: {e}") from None
-    log.info("camera %s plates: %s", camera.id, reader.choice.reason)
-    return PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera)
+    off = plates_off_thread(camera)
+    log.info("camera %s plates: %s%s", camera.id, reader.choice.reason, " (own thread)" if off else "")
+    stage = PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera)
+    return OffThreadStage(stage, max_age=max(2.0, lost_after)) if off else stage

@@ -77,6 +77,7 @@ def detector_settings(site: SiteConfig, cameras: CameraConfig | list[CameraConfi
         model_name=d.yolo_model,
         input_size=d.input_size,
         device=d.device,
+        precision=d.precision,
     )
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -56,6 +57,9 @@ class SiteFeed:
         self._lock = threading.Lock()
         self.arrival_model: ArrivalModel | None = None
         self.covered_since: float | None = None
+        #: Called with ``("entry" | "alert" | "alert_end", event)`` for every store entry and alert
+        #: observed here (the service sends them to the other processes, :mod:`app.bus.rabbit`).
+        self.outbound: Callable[[str, EventRecord], None] | None = None
 
     def set_site(self, site: SiteConfig) -> None:
         """Take the entrance lines from a changed site config (zones edited while running)."""
@@ -86,6 +90,10 @@ class SiteFeed:
         """Take note of an event if it is a store entry (called by the pipelines for every event)."""
         if self.is_entry(event):
             self.add_entries([event.ts])
+            if self.outbound is not None:
+                self.outbound("entry", event)
+        elif self.outbound is not None and event.type in ("alert", "alert_end"):
+            self.outbound(event.type, event)
 
     def add_entries(self, times: list[float] | np.ndarray) -> None:
         """Add entry times (e.g. recent ones read from the database at start)."""

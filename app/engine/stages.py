@@ -265,5 +265,6 @@ class OffThreadStage(Stage):
         return [*records, *self.inner.close(ts)]
 
     def replace_camera(self, camera: CameraConfig) -> None:
-        """Pass the new camera config on to the inner stage."""
+        """Pass the new camera config on to the inner stage (its cadence may have changed)."""
         self.inner.replace_camera(camera)
+        self.cadence = self.inner.cadence

@@ -19,9 +19,11 @@ import datetime as dt
 import getpass
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -51,7 +53,17 @@ ALERT_WORDS: dict[tuple[str, str], tuple[str, str]] = {
     ("queue", "wait"): ("Customer waiting too long", "Open another checkout or help at the till now."),
     ("queue", "forecast"): ("Queue expected to build up", "Open another checkout before the queue grows."),
     ("service", "unattended"): ("Customer without help", "Send a member of staff to the customer."),
+    ("faces", "unknown_face"): ("Unknown person in a staff-only area", "Check who it is and ask them to leave if needed."),
+    ("shelf", "shelf_gap"): ("Shelf empty for too long", "Restock the segment outlined in the photo."),
+    ("objects", "object_left"): (
+        "Item left behind",
+        "Check the item and look for the person it came with (photos); follow the procedure for unattended items.",
+    ),
+    ("objects", "object_missing"): ("Item missing", "Check the watched place: something was taken away."),
 }
+
+#: Modules whose alert cards show the alert's photos (the item and its owner, the empty segment).
+PHOTO_MODULES = frozenset({"objects", "shelf"})
 
 #: Status words of the history.
 STATUS_WORDS = {
@@ -211,6 +223,20 @@ class AlertCard(QFrame):
         lay.addWidget(self.where)  # (on their own lines: side by side they squeezed each other)
         lay.addWidget(self.since)
         lay.addWidget(self.message)
+        self.thumbs: list[QLabel] = []
+        if alert.module in PHOTO_MODULES and panel.data_dir is not None and alert.photos:
+            row = QHBoxLayout()
+            for ph in alert.photos[:2]:
+                pix = QPixmap(str(panel.data_dir / ph.path))
+                if pix.isNull():
+                    continue
+                thumb = QLabel()
+                thumb.setPixmap(pix.scaled(140, 90, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+                self.thumbs.append(thumb)
+                row.addWidget(thumb)
+            row.addStretch(1)
+            lay.addLayout(row)
         lay.addWidget(self.todo)
         lay.addLayout(buttons)
 
@@ -251,6 +277,8 @@ class AlertsPanel(QWidget):
         super().__init__(parent)
         self.feed = feed
         self.names: Names = names or _ids
+        #: The data folder the alerts' photos are in (None: cards without photos).
+        self.data_dir: Path | None = None
         self.tz: dt.tzinfo | None = None
         self.alerts: list[AlertRow] = []
         self.snoozed: list[AlertRow] = []

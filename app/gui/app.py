@@ -209,6 +209,16 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
     setup = resolve_setup(config, db)
     app = make_application()
     log_to_file(setup.data_dir / "logs")
+    from app.store.accounts import login_required
+
+    user = None
+    if login_required(setup.store):  # more than one account: who is there (app/gui/login.py)
+        from app.gui.login import ask_login
+
+        user = ask_login(setup.store)
+        if user is None:
+            setup.store.close()
+            return 0
     windows: list = []
     stores = [setup.store]
 
@@ -218,6 +228,10 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
         windows.append(win)
         if old is not None:
             win.restoreGeometry(old.saveGeometry())
+        if user is not None:
+            from app.gui.login import apply_role
+
+            apply_role(win, user)
         win.show()
 
     def reopen(new_config: Path | None, new_db: str | None) -> None:

@@ -95,6 +95,12 @@ class CameraDialog(QDialog):
         self.fps_spin.setSpecialValueText("as the camera sends")
         self.stride_spin = QSpinBox()
         self.stride_spin.setRange(1, 100)
+        self.detect_fps_spin = QDoubleSpinBox()
+        self.detect_fps_spin.setRange(0, 120)
+        self.detect_fps_spin.setDecimals(1)
+        self.detect_fps_spin.setSpecialValueText("every N-th frame")
+        self.motion_box = QCheckBox(_field("motion_gating")[0])
+        self.motion_box.setToolTip(_field("motion_gating")[1])
         self.width_spin = QSpinBox()
         self.height_spin = QSpinBox()
         for s in (self.width_spin, self.height_spin):
@@ -131,6 +137,7 @@ class CameraDialog(QDialog):
             ("Source", self.source_stack, "source"),
             (_field("fps")[0], self.fps_spin, "fps"),
             (_field("stride")[0], self.stride_spin, "stride"),
+            (_field("detect_fps")[0], self.detect_fps_spin, "detect_fps"),
         ):
             if name:
                 widget.setToolTip(_field(name)[1])
@@ -145,6 +152,7 @@ class CameraDialog(QDialog):
         size.setContentsMargins(0, 0, 0, 0)
         size_w.setToolTip(_field("resolution")[1])
         form.addRow(_field("resolution")[0], size_w)
+        form.addRow("", self.motion_box)
         form.addRow("", self.enabled_box)
 
         self.test_button = QPushButton("Test connection")
@@ -201,6 +209,8 @@ class CameraDialog(QDialog):
             self.file_edit.setText(cam.source)
         self.fps_spin.setValue(cam.fps or 0)
         self.stride_spin.setValue(cam.stride)
+        self.detect_fps_spin.setValue(cam.detect_fps or 0)
+        self.motion_box.setChecked(cam.motion_gating)
         if cam.resolution:
             self.width_spin.setValue(cam.resolution[0])
             self.height_spin.setValue(cam.resolution[1])
@@ -220,7 +230,7 @@ class CameraDialog(QDialog):
         kind = self.kind_box.currentData()
         data: dict[str, Any] = (
             self._original.model_dump(
-                exclude={"source", "username", "password", "fps", "stride", "resolution"}
+                exclude={"source", "username", "password", "fps", "stride", "resolution", "detect_fps", "motion_gating"}
             )
             if self._original
             else {}
@@ -240,6 +250,8 @@ class CameraDialog(QDialog):
             data["source"] = self.file_edit.text().strip()
         data["fps"] = self.fps_spin.value() or None
         data["stride"] = self.stride_spin.value()
+        data["detect_fps"] = self.detect_fps_spin.value() or None
+        data["motion_gating"] = self.motion_box.isChecked()
         w, h = self.width_spin.value(), self.height_spin.value()
         data["resolution"] = [w, h] if w and h else None
         return data

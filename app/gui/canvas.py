@@ -117,6 +117,8 @@ class ZoneCanvas(QWidget):
         self.new_polygon_type = "department"
         self.new_line_type = "entrance_line"
         self.placeholder = "No picture from this camera yet"
+        #: Shelf zone id → (rows, segments per row): the segments drawn inside shelf zones of 4 corners.
+        self.shelf_grids: dict[str, tuple[int, int]] = {}
 
     # --- public API -----------------------------------------------------------------------
 
@@ -513,6 +515,27 @@ class ZoneCanvas(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(outline)
             p.drawPolygon(poly)
+            if s.type == "shelf" and len(pts) == 4:
+                self._paint_segments(p, s, color)
+
+    def _paint_segments(self, p: QPainter, s: Shape, color: QColor) -> None:
+        """The rows and segments of a shelf zone (corners TL, TR, BR, BL), as the shelf module cuts them."""
+        from models.shelf import ShelfGeometry
+
+        rows, cols = self.shelf_grids.get(s.id, (1, 4))
+        if rows * cols <= 1:
+            return
+        import cv2
+
+        try:
+            geo = ShelfGeometry(np.array([self._xy(q) for q in s.points], np.float32), rows=rows, columns=cols)
+        except (cv2.error, np.linalg.LinAlgError, ValueError):  # a degenerate quadrilateral being dragged
+            return
+        pen = QPen(color, 1.2, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        for i in range(geo.segments):
+            p.drawPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in geo.segment_polygon(i)]))
 
     def _paint_arrow(self, p: QPainter, s: Shape, color: QColor) -> None:
         a, b = self._xy(s.points[0]), self._xy(s.points[1])

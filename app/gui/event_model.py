@@ -51,6 +51,17 @@ def details(ev: EventRow) -> str:
         parts.append(str(p["role"]))
     if p.get("class") and p["class"] != "person":
         parts.append(str(p["class"]))
+    if ev.module == "shelf" and p.get("row") is not None:  # a shelf gap: where, how empty, restock, estimate
+        parts.append(f"row {p['row']} segment {p.get('column', '?')}, {float(p.get('fraction', 0.0)):.0%} empty")
+        if p.get("restock_s") is not None:
+            parts.append(f"restocked after {float(p['restock_s']) / 60:.0f} min")
+        if p.get("reached") is not None:
+            parts.append(f"{p['reached']} reached into it")
+        if (p.get("lost_sales") or {}).get("estimate") is not None:
+            parts.append(f"lost sales ≈ {float(p['lost_sales']['estimate']):,.2f} (estimate)")
+    if ev.module == "objects" and p.get("label"):  # an item left behind or missing
+        owner = f", owner track {p['owner_track']}" if p.get("owner_track") is not None else ""
+        parts.append(f"{p['label']}, still {float(p.get('still_s', 0.0)):.0f} s{owner}")
     return ", ".join(parts)
 
 

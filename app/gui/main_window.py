@@ -36,6 +36,7 @@ from app.gui.models_page import ModelsPage, site_model_dir, use_for_person_detec
 from app.gui.period_picker import PeriodPicker, quick_range
 from app.gui.plates_page import PlatesPage
 from app.gui.settings_page import SettingsPage
+from app.gui.shelves_page import ShelvesPage
 from app.gui.site_document import SiteDocument
 from app.gui.staff_page import StaffPage
 from app.gui.zone_editor import ZoneEditor
@@ -168,12 +169,15 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
 
         self.cameras = CamerasPage(document, controller.snapshots)
-        self.zones = ZoneEditor(document, snapshot=self.camera_picture)
+        self.zones = ZoneEditor(document, snapshot=self.camera_picture, data_dir=self.data_dir)
         self.dashboard = DashboardPage(store)
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
-        self.plates = PlatesPage(store, self.data_dir)
+        self.plates = PlatesPage(store, self.data_dir, document)
+        self.shelves = ShelvesPage(
+            store, self.data_dir, config=lambda: self.document.config, live=self._live_frame
+        )
         self.models = ModelsPage(
             site_model_dir(document.config), lambda e: use_for_person_detection(self.document, self.controller, e)
         )
@@ -189,12 +193,14 @@ class MainWindow(QMainWindow):
             (self.events, "Events"),
             (self.staff, "Staff"),
             (self.plates, "Plates"),
+            (self.shelves, "Shelves"),
             (self.models, "Models"),
             (self.settings, "Settings"),
         ):
             self.tabs.add_page(page, title)
         self.setCentralWidget(self.tabs)
         self.alerts = AlertsPanel(alerts, names=self.names)
+        self.alerts.data_dir = self.data_dir
         self.alerts_dock = QDockWidget("Alerts", self)
         self.alerts_dock.setObjectName("alertsDock")
         self.alerts_dock.setWidget(self.alerts)
@@ -217,7 +223,7 @@ class MainWindow(QMainWindow):
         self.dashboard.period.hide()
         self.heatmap.period.hide()
         self.events.hide_period()
-        self._period_pages = (self.dashboard, self.heatmap, self.events)
+        self._period_pages = (self.dashboard, self.heatmap, self.events, self.shelves)
         self._build_menus()
 
         bar = self.statusBar()
@@ -229,7 +235,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.alerts_button)
 
-        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.plates, self.models}
+        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.plates, self.shelves, self.models}
         self._wire()
         if store is not None:
             tz = stats.site_timezone(store)
@@ -238,6 +244,7 @@ class MainWindow(QMainWindow):
             self.heatmap.set_store(store, self.data_dir)
             self.events.set_store(store, self.data_dir)
             self.plates.set_store(store, self.data_dir)
+            self.shelves.set_store(store, self.data_dir)
             self._init_period(store)
         self._restore_settings()
         self.alerts.start()
@@ -447,6 +454,7 @@ class MainWindow(QMainWindow):
             page.period.set_data_span(self.period.span)
             page.period.set_range(first, last, quick=key)
         self.events.set_period(*self.period.bounds(self.period.tz))
+        self.shelves.set_period(*self.period.bounds(self.period.tz))
         for page in self._period_pages:
             if refresh and page is self.tabs.currentWidget() and self.store is not None:
                 page.refresh()
@@ -462,7 +470,8 @@ class MainWindow(QMainWindow):
                 self.period.set_range(*days, quick=key)
                 self.heatmap.period.set_range(*days, quick=key)
                 self.events.set_period(*self.period.bounds(self.period.tz))
-                self._stale |= {self.heatmap, self.events}
+                self.shelves.set_period(*self.period.bounds(self.period.tz))
+                self._stale |= {self.heatmap, self.events, self.shelves}
 
     # --- unsaved changes ------------------------------------------------------------------
 
@@ -535,7 +544,7 @@ class MainWindow(QMainWindow):
     def _engine_stopped(self) -> None:
         self.cameras.set_running(False, "Analysis stopped.")
         self.settings.set_running_backend("")
-        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff, self.plates}
+        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff, self.plates, self.shelves}
 
     def _engine_failed(self, message: str) -> None:
         self.cameras.set_running(False, f"Could not start: {message}")
@@ -551,6 +560,11 @@ class MainWindow(QMainWindow):
         else:
             self.notify(f"Zones of {camera.label} saved; they are used when the analysis starts.")
         self._stale |= {self.dashboard, self.heatmap, self.events}
+
+    def _live_frame(self, camera_id: str) -> np.ndarray | None:
+        """The running camera's latest frame (the Shelves page's picture), or None."""
+        snap = self.controller.snapshot(camera_id)
+        return snap.frame.image if snap is not None and snap.frame is not None else None
 
     def camera_picture(self, camera: CameraConfig) -> tuple[np.ndarray | None, str]:
         """A picture of a camera for the zone editor (worker thread).

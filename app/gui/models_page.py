@@ -192,11 +192,13 @@ class ModelsPage(QWidget):
         e = self.selected()
         usable = (
             e is not None and e.available and e.capability == "person_detection"
-            and (e.id == "nanodet" or e.fmt in ("pytorch", "onnx", "openvino"))
+            and (e.id == "nanodet" or (e.kind != "built-in" and e.fmt in ("pytorch", "onnx", "openvino")))
         )
         self.use_button.setEnabled(bool(usable and self.use_model is not None and not self.busy))
         self.remove_button.setEnabled(bool(e is not None and e.removable and not self.busy))
-        detector = e is not None and e.available and (e.id == "nanodet" or e.fmt in ("pytorch", "onnx", "openvino"))
+        detector = e is not None and e.available and (
+            e.id == "nanodet" or (e.kind != "built-in" and e.fmt in ("pytorch", "onnx", "openvino"))
+        )
         self.check_button.setEnabled(bool(detector and not self.busy))
         if e is None:
             return
@@ -238,7 +240,7 @@ class ModelsPage(QWidget):
 
     def benchmark(self) -> None:
         """Time every available model (``storesight models bench``) in a child process."""
-        self._run(["models", "bench", "--frames", "10", "--model-dir", str(self.model_dir)],
+        self._run(["models", "bench", "--frames", "10", "--max-seconds", "20", "--model-dir", str(self.model_dir)],
                   "Benchmarking every available model on 10 demo frames…", "Benchmark done: ms/frame updated.")
 
     def import_model(self, path: str | None = None) -> ImportDialog | None:

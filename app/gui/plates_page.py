@@ -5,6 +5,11 @@ matches part of a plate with Latin and Cyrillic look-alike letters equal (``a123
 ``А123ВС77``). Selecting a read shows its plate and vehicle photos and the vehicle's visits
 (:func:`analytics.plates.parking_stats` over the loaded reads — the same numbers as the report's
 Parking sheet).
+
+The "Lists" box edits the camera's deny / watch / allow lists (``cameras[].modules.plates``) with
+a note per plate, saved to the site config file through :class:`~app.gui.site_document.SiteDocument`.
+A typed plate is spelled as the reader spells it (Latin look-alikes → Cyrillic, no spaces); an
+impossible plate (format, region code) is refused with one line under the form.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,8 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analytics.plates import Passage, parking_stats, plate_matches
+from analytics.plates import Passage, on_list, parking_stats, plate_matches
+from app.config import format_validation_error
+from app.errors import UserError
 from app.gui.qt_util import run_async
+from app.gui.site_document import SiteDocument
+from app.modules.plates.settings import LISTS, PlatesSettings, list_plate
 from app.store import queries, stats
 from app.store.db import Store
 from app.store.queries import EventRow
@@ -36,6 +48,163 @@ from app.store.queries import EventRow
 #: Reads loaded at most (newest first).
 LIMIT = 2000
 COLUMNS = ("Time", "Camera", "Plate", "Confidence", "Direction", "List")
+LIST_COLUMNS = ("Plate", "List", "Note")
+#: The list filter's choices: (label, value of ``plates log --list``; None: every read).
+LIST_FILTERS = (
+    ("All reads", None),
+    ("Deny list", "deny"),
+    ("Watch list", "watch"),
+    ("Allow list", "allow"),
+    ("On a list", "any"),
+    ("On no list", "none"),
+)
+
+
+class PlateListsPanel(QGroupBox):
+    """One camera's deny / watch / allow plate lists with notes, saved to the site config.
+
+    Signals:
+        saved: the lists were written to the config file.
+
+    Args:
+        document: the site config (saved through it).
+
+    Example:
+        >>> panel = PlateListsPanel(doc); panel.plate.setText("a123bc77"); panel.add()  # doctest: +SKIP
+    """
+
+    saved = Signal()
+
+    def __init__(self, document: SiteDocument) -> None:
+        super().__init__("Lists (deny: alert, watch: alert, allow: known vehicles)")
+        self.document = document
+        self.camera = QComboBox()
+        self.camera.currentIndexChanged.connect(self._show)
+        self.table = QTableWidget(0, len(LIST_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(LIST_COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.plate = QLineEdit()
+        self.plate.setPlaceholderText("Plate, e.g. А123ВС77 or a123bc77")
+        self.plate.returnPressed.connect(self.add)
+        self.which = QComboBox()
+        self.which.addItems(list(LISTS))
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Note (why it is listed)")
+        self.note.returnPressed.connect(self.add)
+        self.add_button = QPushButton("Add")
+        self.add_button.clicked.connect(self.add)
+        self.remove_button = QPushButton("Remove selected")
+        self.remove_button.clicked.connect(self.remove)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        form = QHBoxLayout()
+        form.addWidget(QLabel("Camera"))
+        form.addWidget(self.camera)
+        form.addWidget(self.plate, 1)
+        form.addWidget(self.which)
+        form.addWidget(self.note, 2)
+        form.addWidget(self.add_button)
+        form.addWidget(self.remove_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.message)
+        document.changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        """Show the config's cameras (plates-enabled first) and the selected camera's lists."""
+        current = self.camera.currentData()
+        cams = sorted(self.document.config.cameras, key=lambda c: not c.modules.plates.enabled)
+        self.camera.blockSignals(True)
+        self.camera.clear()
+        for c in cams:
+            self.camera.addItem(c.id + ("" if c.modules.plates.enabled else " (plates off)"), c.id)
+        i = self.camera.findData(current)
+        self.camera.setCurrentIndex(max(i, 0) if cams else -1)
+        self.camera.blockSignals(False)
+        for w in (self.plate, self.note, self.add_button, self.remove_button):
+            w.setEnabled(bool(cams))
+        self._show()
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        """The selected camera's listed plates: (plate, list, note)."""
+        cfg = self._settings()
+        if cfg is None:
+            return []
+        return [(p, name, cfg.notes.get(p, "")) for name in LISTS for p in getattr(cfg, name)]
+
+    def _settings(self) -> PlatesSettings | None:
+        cam = self.document.camera(self.camera.currentData() or "")
+        return cam.modules.plates if cam is not None else None
+
+    def _show(self) -> None:
+        rows = self.entries()
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        if not self.document.config.cameras:
+            self._say("Add a camera first (Cameras tab): lists belong to a camera.", error=False)
+
+    def _say(self, text: str, *, error: bool) -> None:
+        self.message.setStyleSheet("color: #c62828;" if error else "")
+        self.message.setText(text)
+
+    def add(self) -> None:
+        """Put the typed plate on the chosen list (off any other list) with its note, and save."""
+        try:
+            plate = list_plate(self.plate.text())
+        except ValueError as e:
+            self._say(str(e), error=True)
+            return
+        which = self.which.currentText()
+        note = self.note.text().strip()
+        if self._save(plate, which, note):
+            self._say(f"{plate} is on the {which} list of {self.camera.currentData()} (saved).", error=False)
+            self.plate.clear()
+            self.note.clear()
+
+    def remove(self) -> None:
+        """Take the selected plates off their lists and save."""
+        picked = {self.table.item(ix.row(), 0).text() for ix in self.table.selectionModel().selectedRows()}
+        if not picked:
+            self._say("Select a plate in the list to remove it.", error=True)
+            return
+        if self._save(picked, None, ""):
+            self._say(f"Removed {', '.join(sorted(picked))} (saved).", error=False)
+
+    def _save(self, plates: str | set[str], which: str | None, note: str) -> bool:
+        cam = self.document.camera(self.camera.currentData() or "")
+        if cam is None:
+            self._say("No camera to list plates for.", error=True)
+            return False
+        gone = {plates} if isinstance(plates, str) else plates
+        cfg = cam.modules.plates
+        data = cfg.model_dump()
+        for name in LISTS:
+            data[name] = [p for p in getattr(cfg, name) if p not in gone]
+        data["notes"] = {p: n for p, n in cfg.notes.items() if p not in gone}
+        if which is not None:
+            (plate,) = gone
+            data[which].append(plate)
+            if note:
+                data["notes"][plate] = note
+        try:
+            new = PlatesSettings.model_validate(data)
+            modules = cam.modules.model_copy(update={"plates": new})
+            self.document.replace_camera(cam.model_copy(update={"modules": modules}))
+        except ValidationError as e:
+            self._say(f"Not saved: {format_validation_error(e)}", error=True)
+            return False
+        except UserError as e:
+            self._say(f"Not saved: {e}", error=True)
+            return False
+        self.saved.emit()
+        return True
 
 
 class PlatesPage(QWidget):
@@ -44,11 +213,12 @@ class PlatesPage(QWidget):
     Args:
         store: the database (None: nothing to show until :meth:`set_store`).
         data_dir: the data folder (photos are relative to it).
+        document: the site config (its plate lists are edited here); None: no list editor.
     """
 
     loaded = Signal()
 
-    def __init__(self, store: Store | None, data_dir: Path) -> None:
+    def __init__(self, store: Store | None, data_dir: Path, document: SiteDocument | None = None) -> None:
         super().__init__()
         self.store, self.data_dir = store, data_dir
         self.tz: dt.tzinfo | None = None
@@ -61,11 +231,17 @@ class PlatesPage(QWidget):
         )
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
+        self.list_filter = QComboBox()
+        for label, value in LIST_FILTERS:
+            self.list_filter.addItem(label, value)
+        self.list_filter.setToolTip("Only reads of plates on this list (as it was when the plate was read)")
+        self.list_filter.currentIndexChanged.connect(self._filter)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.count_label = QLabel("")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.list_filter)
         top.addWidget(self.refresh_button)
         top.addWidget(self.count_label)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -95,7 +271,10 @@ class PlatesPage(QWidget):
         body.addLayout(side, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addLayout(body, 1)
+        lay.addLayout(body, 3)
+        self.lists = PlateListsPanel(document) if document is not None else None
+        if self.lists is not None:
+            lay.addWidget(self.lists, 2)
 
     def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
         """Show another database (read on the next :meth:`refresh`)."""
@@ -129,7 +308,13 @@ class PlatesPage(QWidget):
 
     def _filter(self) -> None:
         q = self.search.text().strip()
-        self._shown = [r for r in self._rows if not q or plate_matches(q, str(r.payload.get("text", "")))]
+        wanted = self.list_filter.currentData()
+        self._shown = [
+            r
+            for r in self._rows
+            if (not q or plate_matches(q, str(r.payload.get("text", ""))))
+            and on_list(r.payload.get("listed"), wanted)
+        ]
         self.table.setRowCount(len(self._shown))
         for i, r in enumerate(self._shown):
             p = r.payload
@@ -144,7 +329,9 @@ class PlatesPage(QWidget):
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         n = len(self._shown)
-        self.count_label.setText(f"{n:,} read{'s' * (n != 1)}" + (f" of {len(self._rows):,}" if q else ""))
+        self.count_label.setText(
+            f"{n:,} read{'s' * (n != 1)}" + (f" of {len(self._rows):,}" if q or wanted else "")
+        )
 
     def selected_row(self) -> EventRow | None:
         """The read selected in the table."""

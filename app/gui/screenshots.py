@@ -35,7 +35,8 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 
 #: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
 #: when the database has alerts), and the dialogs captured once.
-PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "models", "settings")
+PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "shelves", "models",
+         "settings")
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
 #: The first-run wizard's pages (app.gui.first_run.WIZARD_SHOTS), captured once each.
 DIALOGS += (
@@ -262,6 +263,14 @@ def take_screenshots(
             win.plates.refresh()
             _wait(app, lambda: bool(plates_loaded), 60)
             save_sizes("plates")
+
+            # shelves: each shelf zone now, its gaps and numbers (the demo's walkway has none: how to set one up)
+            win.tabs.setCurrentWidget(win.shelves)
+            shelves_loaded: list[bool] = []
+            win.shelves.loaded.connect(lambda: shelves_loaded.append(True))
+            win.shelves.refresh()
+            _wait(app, lambda: bool(shelves_loaded), 60)
+            save_sizes("shelves")
 
             # models: every capability's models in the site's model folder, the built-in detector selected
             win.tabs.setCurrentWidget(win.models)

@@ -127,6 +127,9 @@ class SettingsPage(QWidget):
         # detector internals: under "Advanced", out of a manager's way
         self.advanced = QGroupBox("Advanced: detector internals")
         af = QFormLayout(self.advanced)
+        self.precision = QComboBox()
+        self.precision.addItems(["float", "int8"])
+        af.addRow(_label(DetectorConfig, "precision", self.precision), self.precision)
         af.addRow(_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
         af.addRow(_label(DetectorConfig, "iou", self.iou), self.iou)
         self.advanced.hide()
@@ -270,6 +273,7 @@ class SettingsPage(QWidget):
         self.confidence.setValue(d.confidence if d.confidence is not None else 0.35)
         self.classes.setText(", ".join(d.classes or ["person"]))
         self.box_expand.setValue(d.box_expand if d.box_expand is not None else 0.1)
+        self.precision.setCurrentText(d.precision)
         self.iou.setValue(d.iou)
         self.data_dir.setText(cfg.storage.data_dir or "")
         self.db_url.setText(cfg.storage.db_url or "")
@@ -346,6 +350,7 @@ class SettingsPage(QWidget):
             classes=classes or None,
             box_expand=round(self.box_expand.value(), 3),
             iou=round(self.iou.value(), 3),
+            precision=self.precision.currentText(),
         )
         data["storage"].update(
             data_dir=self.data_dir.text().strip() or None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,9 @@ class SiteDocument(QObject):
 
     changed = Signal()
     cameraChanged = Signal(str)
+
+    #: Called with a one-line summary before every save (the window sets it to write the audit log).
+    on_saved: Callable[[str], None] | None = None
 
     def __init__(self, path: Path, config: SiteConfig, *, saved: bool = True) -> None:
         super().__init__()
@@ -138,6 +142,11 @@ class SiteDocument(QObject):
 
     def _write(self, cfg: SiteConfig, old: SiteConfig | None = None) -> None:
         """Save ``cfg``: as a change from ``old`` into the user's file (comments survive), or whole."""
+        if self.on_saved is not None:  # the audit log (app/gui/login.py): which top-level parts changed
+            before = self._file_dict(old) if old is not None else {}
+            after = self._file_dict(cfg)
+            parts = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
+            self.on_saved(f"{self.path.name}: {', '.join(parts) or 'saved unchanged'}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if old is not None and self.path.is_file():
@@ -161,7 +170,9 @@ class SiteDocument(QObject):
         return cfg.model_copy(update={"cameras": cams})
 
     def _file_dict(self, cfg: SiteConfig) -> dict[str, Any]:
-        return config_to_dict(self._file_config(cfg))
+        from app.vault import protect  # secrets from the vault stay ${keyring:NAME} in the file
+
+        return protect(config_to_dict(self._file_config(cfg)))
 
 
 def _trimmer(cfg: SiteConfig):  # type: ignore[no-untyped-def]

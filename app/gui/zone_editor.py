@@ -3,11 +3,18 @@
 Saving validates the zones like the config file does, writes the site config and emits
 :attr:`ZoneEditor.saved`; the main window hands the camera to the running engine, which applies
 the zones between two frames without a restart.
+
+A **shelf** zone (4 corners: top-left, top-right, bottom-right, bottom-left) shows its rows and
+segments as the shelf module cuts them; the "Shelf" box sets them, turns the camera's shelf module
+on, and captures the picture shown as the zone's full reference (kept in the data folder,
+:mod:`app.shelves.references`; a running analysis measures against it from its next measurement).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -43,6 +51,7 @@ from app.gui.shapes import (
     slug,
 )
 from app.gui.site_document import SiteDocument
+from app.shelves import references
 
 #: Returns a picture of a camera (BGR) and where it came from; runs on a worker thread.
 SnapshotProvider = Callable[[CameraConfig], tuple[np.ndarray | None, str]]
@@ -67,6 +76,7 @@ class ZoneEditor(QWidget):
         document: the open site config.
         snapshot: fetches a camera picture (latest live frame, a stored background, or one frame
             read from the camera); called on a worker thread.
+        data_dir: the data folder shelf references are kept in (None: no capture).
 
     Example:
         >>> editor = ZoneEditor(doc, snapshot=lambda cam: (None, "no picture"))  # doctest: +SKIP
@@ -75,10 +85,16 @@ class ZoneEditor(QWidget):
 
     saved = Signal(object)
 
-    def __init__(self, document: SiteDocument, *, snapshot: SnapshotProvider | None = None) -> None:
+    def __init__(
+        self, document: SiteDocument, *, snapshot: SnapshotProvider | None = None, data_dir: Path | None = None
+    ) -> None:
         super().__init__()
         self.document = document
         self.snapshot = snapshot
+        self.data_dir = data_dir
+        self._layouts: dict[str, tuple[int, int]] = {}  # shelf zone id → rows, segments (unsaved edits)
+        self._shelf_on = False
+        self._picture_notes: dict[str, str] = {}
         self.camera_id: str | None = None
         self._loading = False
         self._dirty = False
@@ -144,6 +160,29 @@ class ZoneEditor(QWidget):
         form.addRow("Id", self.id_edit)
         form.addRow("Required", self.ppe_row)
         self._ppe_label = form.labelForField(self.ppe_row)
+        self.shelf_box = QGroupBox("Shelf")
+        self.rows_spin = QSpinBox()
+        self.rows_spin.setRange(1, 12)
+        self.rows_spin.setToolTip("Shelf boards inside the zone, top to bottom.")
+        self.columns_spin = QSpinBox()
+        self.columns_spin.setRange(1, 24)
+        self.columns_spin.setToolTip("Segments (facings) each row is split into; gaps are found per segment.")
+        self.shelf_on = QCheckBox("Measure shelf gaps on this camera")
+        self.shelf_on.setToolTip("Turns the camera's shelf module on (gaps, restock time, alerts, lost sales).")
+        self.capture_button = QPushButton("Capture full reference")
+        self.capture_button.setToolTip(
+            "Keep the picture shown as this shelf's full reference: the shelf full and nobody in front."
+        )
+        self.reference_note = QLabel()
+        self.reference_note.setWordWrap(True)
+        self.reference_note.setStyleSheet("color: #555;")
+        sform = QFormLayout(self.shelf_box)
+        sform.addRow("Rows", self.rows_spin)
+        sform.addRow("Segments per row", self.columns_spin)
+        sform.addRow(self.shelf_on)
+        sform.addRow(self.capture_button)
+        sform.addRow(self.reference_note)
+        self.shelf_box.setVisible(False)
         self.save_button = QPushButton("Save zones")
         self.save_button.setDefault(True)
         self.save_button.setToolTip(
@@ -158,6 +197,7 @@ class ZoneEditor(QWidget):
         sl.addWidget(QLabel("Zones and lines"))
         sl.addWidget(self.zone_list, 1)
         sl.addWidget(props)
+        sl.addWidget(self.shelf_box)
         row = QHBoxLayout()
         row.addWidget(self.revert_button)
         row.addWidget(self.save_button)
@@ -192,6 +232,10 @@ class ZoneEditor(QWidget):
         self.helmet_box.toggled.connect(lambda _on: self._apply_properties())
         self.vest_box.toggled.connect(lambda _on: self._apply_properties())
         self.camera_box.activated.connect(lambda _i: self._pick_camera(self.camera_box.currentData()))
+        self.rows_spin.valueChanged.connect(lambda _v: self._layout_changed())
+        self.columns_spin.valueChanged.connect(lambda _v: self._layout_changed())
+        self.shelf_on.toggled.connect(self._shelf_toggled)
+        self.capture_button.clicked.connect(self.capture_reference)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.discard_changes)
         self.refresh_button.clicked.connect(lambda: self.load_picture(force=True))
@@ -278,6 +322,10 @@ class ZoneEditor(QWidget):
         self.camera_id = camera_id
         ids = [c.id for c in self.document.config.cameras]
         self.camera_box.setCurrentIndex(ids.index(camera_id))
+        shelf = cam.modules.shelf  # type: ignore[attr-defined]
+        self._layouts = {zid: (z.rows, z.columns) for zid, z in shelf.zones.items()}
+        self._shelf_on = bool(shelf.enabled)
+        self.canvas.shelf_grids = self._layouts
         self._loading = True
         self.canvas.set_shapes(shapes_from_camera(cam))
         self._loading = False
@@ -293,9 +341,11 @@ class ZoneEditor(QWidget):
         """Show ``image`` under this camera's zones (and remember it)."""
         if image is not None:
             self._pictures[camera_id] = image
+        self._picture_notes[camera_id] = note
         if camera_id == self.camera_id:
             self.canvas.set_image(image)
             self.picture_note.setText(note)
+            self._show_shelf(self.canvas.selected())
 
     def load_picture(self, *, force: bool = False) -> None:
         """Fetch a picture of the current camera on a worker thread."""
@@ -362,6 +412,7 @@ class ZoneEditor(QWidget):
         else:
             self.name_edit.clear()
             self.id_edit.clear()
+        self._show_shelf(index)
         self._show_ppe(shapes[index] if has else None)
         self._update_buttons()
 
@@ -375,6 +426,94 @@ class ZoneEditor(QWidget):
             box.blockSignals(True)
             box.setChecked(ppe and s is not None and item in s.ppe_items)
             box.blockSignals(False)
+
+    # --- shelf zones ----------------------------------------------------------------------
+
+    def _selected_shelf(self, index: int | None = None) -> Shape | None:
+        shapes = self.canvas.shapes()
+        i = self.canvas.selected() if index is None else index
+        return shapes[i] if 0 <= i < len(shapes) and shapes[i].type == "shelf" else None
+
+    def _show_shelf(self, index: int) -> None:
+        s = self._selected_shelf(index)
+        self.shelf_box.setVisible(s is not None)
+        if s is None:
+            return
+        rows, cols = self._layouts.get(s.id, (1, 4))
+        for spin, v in ((self.rows_spin, rows), (self.columns_spin, cols)):
+            spin.blockSignals(True)
+            spin.setValue(v)
+            spin.blockSignals(False)
+        self.shelf_on.blockSignals(True)
+        self.shelf_on.setChecked(self._shelf_on)
+        self.shelf_on.blockSignals(False)
+        self.capture_button.setEnabled(self.data_dir is not None and self.canvas.has_image() and len(s.points) == 4)
+        self.reference_note.setText(
+            self.reference_text(s.id) if len(s.points) == 4 else
+            f"A shelf zone needs exactly 4 corners (top-left, top-right, bottom-right, bottom-left); this one has "
+            f"{len(s.points)}."
+        )  # fmt: skip
+
+    def reference_text(self, zone_id: str) -> str:
+        """What the selected shelf zone is measured against, in one or two sentences."""
+        if self.camera_id is None or self.data_dir is None:
+            return "No data folder: the reference is captured automatically when the analysis starts."
+        cam = self.document.camera(self.camera_id)
+        configured = cam.modules.shelf.zones.get(zone_id) if cam is not None else None  # type: ignore[attr-defined]
+        if configured is not None and configured.reference:
+            return f"Measured against the configured picture {configured.reference}."
+        try:
+            info = references.reference_info(self.data_dir, self.camera_id, zone_id)
+        except UserError as e:
+            return str(e)
+        if info is None:
+            return ("No full reference yet: captured automatically from the first frame with nobody in front "
+                    "of the shelf, or capture it now.")  # fmt: skip
+        when = dt.datetime.fromtimestamp(info.captured_at).strftime("%Y-%m-%d %H:%M")
+        how = {"auto": "automatically"}.get(info.source, f"from the {info.source}")
+        return f"Full reference captured {when} ({how}), {info.width}×{info.height}."
+
+    def _layout_changed(self) -> None:
+        s = self._selected_shelf()
+        if s is None:
+            return
+        self._layouts[s.id] = (self.rows_spin.value(), self.columns_spin.value())
+        self.canvas.update()
+        self._changed()
+
+    def _shelf_toggled(self, on: bool) -> None:
+        self._shelf_on = on
+        self._changed()
+
+    def _changed(self) -> None:
+        if not self._loading:
+            self._dirty = True
+            self.status.setText("Unsaved changes.")
+            self._update_buttons()
+
+    def capture_reference(self) -> bool:
+        """Keep the picture shown as the selected shelf zone's full reference (in the data folder).
+
+        Returns:
+            True if stored; otherwise the reason is shown under the Save button.
+        """
+        s = self._selected_shelf()
+        image = self._pictures.get(self.camera_id or "")
+        if s is None or self.camera_id is None or self.data_dir is None or image is None:
+            self.status.setText("Select a shelf zone of a camera with a picture first.")
+            return False
+        note = self._picture_notes.get(self.camera_id, "") or "zone editor"
+        try:
+            references.save_reference(self.data_dir, self.camera_id, s.id, image, source=f"zone editor, {note}")
+        except UserError as e:
+            self.status.setText(f"<span style='color:#d03030'>Reference not captured: {e}</span>")
+            return False
+        self.reference_note.setText(self.reference_text(s.id))
+        self.status.setText(
+            f"Full reference of {s.label} captured; a running analysis measures against it from its next "
+            "measurement. Capture again whenever the shelf is full and nobody stands in front."
+        )
+        return True
 
     def _list_row_changed(self, row: int) -> None:
         self.canvas.select(row)
@@ -397,6 +536,8 @@ class ZoneEditor(QWidget):
             if candidate and candidate not in {o.id for o in shapes if o is not s}:
                 zid = candidate
         kind = self.type_box.currentData() or s.type
+        if zid != s.id and s.id in self._layouts:
+            self._layouts[zid] = self._layouts.pop(s.id)
         items = tuple(i for b, i in ((self.helmet_box, "helmet"), (self.vest_box, "vest")) if b.isChecked())
         new = Shape(zid, name, kind, s.points, items if kind == "ppe" else ())
         self.canvas.replace_shape(index, new)
@@ -421,7 +562,7 @@ class ZoneEditor(QWidget):
         if cam is None:
             return False
         try:
-            new = camera_with_shapes(cam, self.canvas.shapes())
+            new = self._with_shelves(camera_with_shapes(cam, self.canvas.shapes()))
             self._saving = True
             self.document.replace_camera(new)
         except UserError as e:
@@ -442,6 +583,22 @@ class ZoneEditor(QWidget):
         self._update_buttons()
         self.saved.emit(new)
         return True
+
+    def _with_shelves(self, camera: CameraConfig) -> CameraConfig:
+        """The camera with the shelf zones' rows and segments and the shelf module's switch as edited."""
+        from app.shelves.settings import ShelfZoneSettings
+
+        shelf = camera.modules.shelf  # type: ignore[attr-defined]
+        ids = [z.id for z in camera.zones if z.type.value == "shelf"]
+        zones = {}
+        for zid in ids:
+            if zid in self._layouts or zid in shelf.zones:  # (the defaults are not written out)
+                rows, cols = self._layouts.get(zid, (1, 4))
+                zones[zid] = shelf.zones.get(zid, ShelfZoneSettings()).model_copy(update={"rows": rows, "columns": cols})
+        if zones == shelf.zones and self._shelf_on == shelf.enabled:
+            return camera
+        new_shelf = shelf.model_copy(update={"zones": zones, "enabled": self._shelf_on})
+        return camera.model_copy(update={"modules": camera.modules.model_copy(update={"shelf": new_shelf})})
 
     @property
     def dirty(self) -> bool:

@@ -68,6 +68,8 @@ def add_parsers(sub: argparse._SubParsersAction, add_common: Any) -> None:  # ty
     be.add_argument("--frames", type=int, default=20, help="frames to time per model (default 20)")
     be.add_argument("--threads", type=int, default=0, help="CPU threads per model (0 = the cores available)")
     be.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (Ultralytics models)")
+    be.add_argument("--max-seconds", type=float, default=60.0,
+                    help="stop timing a model after this long (at least one frame; default 60, 0 = no limit)")
     folder_opts(be)
 
     ex = ms.add_parser("export", help="export a YOLO .pt to ONNX, OpenVINO (FP32/INT8) or TensorRT, and register it")
@@ -365,7 +367,8 @@ def _bench(args: argparse.Namespace, folder: Path, stop: threading.Event) -> int
     for e in chosen:
         if stop.is_set():
             break
-        results += measure([e], frames, people, threads=args.threads, device=args.device, on_result=show)
+        results += measure([e], frames, people, threads=args.threads, device=args.device, on_result=show,
+                           budget_s=args.max_seconds)
     done = {s.model_id: {"ms": round(s.ms, 2), "p90_ms": round(s.p90_ms or 0, 2), "frames": s.frames,
                          "note": s.note, "when": time.strftime("%Y-%m-%d %H:%M")}
             for s in results if s.ms is not None}
@@ -492,6 +495,8 @@ def _check(args: argparse.Namespace, folder: Path) -> int:
         ds = load_dataset(args.data)
     except (KeyError, ValueError) as e:
         raise UserError(str(e).strip("'\""), EXIT_BAD_ARGS) from None
+    if entry.id != "nanodet" and (entry.kind == "built-in" or entry.fmt not in ("pytorch", "onnx", "openvino", "tensorrt")):
+        raise UserError(f"{entry.id} is not an Ultralytics detector: the accuracy check scores those and nanodet", EXIT_BAD_ARGS)
     if capability(entry.capability).task != "detect":
         raise UserError(f"{entry.id} is a {entry.capability} model: the accuracy check scores detectors", EXIT_BAD_ARGS)
     cmap = {}

@@ -137,7 +137,7 @@ class ObjectsModule(Module):
             "message": f"{ev.label} {what} for {ev.ts - ev.since:.0f} s",
             **payload,
         }
-        return [rec, EventRecord(cam, ev.ts, NAME, "alert", ev.owner_track, ev.zone, alert, tuple(photos[:1]))]
+        return [rec, EventRecord(cam, ev.ts, NAME, "alert", ev.owner_track, ev.zone, alert, tuple(photos[:2]))]  # the object and its owner
 
 
 def build(ctx: CameraContext) -> list[Module]:

@@ -45,6 +45,25 @@ def add_parser(sub: argparse._SubParsersAction, add_common) -> None:  # type: ig
     r.add_argument("--from", dest="since", metavar="DATE", help="start: YYYY-MM-DD[THH:MM], site time")
     r.add_argument("--to", dest="until", metavar="DATE", help="end, exclusive; a date alone means the end of that day")
     add_common(r)
+    f = ps.add_parser(
+        "reference",
+        help="capture the full-shelf reference of a shelf zone (kept in the data folder), list or forget it",
+        description="Store the picture a shelf zone is measured against: the shelf full, nobody in front. "
+        "Without --image one frame is read from the camera. It is kept in the data folder "
+        "(shelves/CAMERA/ZONE.png), survives restarts, and a running analysis measures against a new one "
+        "from its next measurement.",
+    )
+    f.add_argument("--config", required=True, type=Path, help="the site config (YAML)")
+    f.add_argument("--zone", help="the shelf zone's id")
+    f.add_argument("--camera", help="the camera's id (needed when several cameras have that zone)")
+    f.add_argument("--image", type=Path, metavar="FULL.png", help="use this picture instead of the camera's")
+    f.add_argument("--data-dir", type=Path, help="data folder (default: the config's storage.data_dir, else the "
+                   "per-user one)")  # fmt: skip
+    f.add_argument("--list", action="store_true", help="list the stored references")
+    f.add_argument("--clear", action="store_true", help="forget the stored reference (captured again automatically)")
+    f.add_argument("--force", action="store_true", help="store it even with a person in front of the shelf")
+    f.add_argument("--no-people", action="store_true", help="do not look for people in front (faster)")
+    add_common(f)
 
 
 def parse_zone(text: str, width: int, height: int) -> np.ndarray:
@@ -85,8 +104,10 @@ def cmd_shelf(args: argparse.Namespace, stop: threading.Event) -> int:
     action = getattr(args, "shelf_command", None)
     if action == "report":
         return cmd_report(args)
+    if action == "reference":
+        return cmd_reference(args)
     if action != "check":
-        raise UserError("shelf: choose an action: check or report", EXIT_BAD_ARGS)
+        raise UserError("shelf: choose an action: check, report or reference", EXIT_BAD_ARGS)
     if args.rows < 1 or args.columns < 1 or args.rows > 12 or args.columns > 24:
         raise UserError("--rows must be 1–12 and --columns 1–24", EXIT_BAD_ARGS)
     from models.shelf import ClassicalShelfMeter, ShelfGeometry
@@ -156,10 +177,86 @@ def cmd_report(args: argparse.Namespace) -> int:
             else f"≈ {z.lost_value:,.2f} (from {z.shoppers} shoppers, conversion {z.conversion:.0%}, "
             f"purchase {z.basket_value:,.2f})"
         )  # fmt: skip
-        body.append([z.camera, z.zone, z.gaps, z.open_gaps, f"{z.gap_hours:.2f}", fmt_duration(z.restock_median_s), est])
-    print(table(["camera", "shelf", "gaps", "not refilled", "gap hours", "restock (median)", "lost sales (estimate)"], body))
+        body.append([z.camera, z.zone, z.gaps, z.open_gaps, z.open_now, f"{z.gap_hours:.2f}",
+                     fmt_duration(z.restock_median_s), est])  # fmt: skip
+    print(table(["camera", "shelf", "gaps", "not refilled", "open now", "gap hours", "restock (median)",
+                 "lost sales (estimate)"], body))  # fmt: skip
     print("gap hours: segment-hours (one segment empty for 1 h = 1). Lost sales is an estimate from your conversion "
           "and purchase value, per gap: gap's share of the shelf × shoppers at the shelf during it.")  # fmt: skip
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    """``storesight shelf reference``: capture (from the camera or --image), list or forget a zone's reference."""
+    import datetime as dt
+
+    from app.config import ZoneType, load_config
+    from app.paths import data_dir
+    from app.shelves import references as refs
+
+    cfg = load_config(args.config)
+    folder = Path(args.data_dir).expanduser() if args.data_dir else data_dir(cfg.storage.data_dir)
+    if args.list:
+        rows = refs.list_references(folder, args.camera)
+        if not rows:
+            print(f"no shelf references stored in {folder / refs.FOLDER}")
+        for r in rows:
+            when = dt.datetime.fromtimestamp(r.captured_at).astimezone().strftime("%Y-%m-%d %H:%M")
+            print(f"{r.camera}/{r.zone}: {r.width}×{r.height}, captured {when} ({r.source or '?'})  {r.path}")
+        return 0
+    if not args.zone:
+        raise UserError("shelf reference: give --zone (or --list)", EXIT_BAD_ARGS)
+    cams = [c for c in cfg.cameras if (args.camera is None or c.id == args.camera)
+            and any(z.id == args.zone for z in c.zones)]  # fmt: skip
+    if not cams:
+        where = f"camera {args.camera}" if args.camera else "any camera"
+        raise UserError(f"--zone {args.zone}: no such zone on {where} of {args.config}", EXIT_BAD_ARGS)
+    if len(cams) > 1:
+        raise UserError(f"--zone {args.zone} is on cameras {', '.join(c.id for c in cams)}: give --camera", EXIT_BAD_ARGS)
+    cam = cams[0]
+    zone = next(z for z in cam.zones if z.id == args.zone)
+    if zone.type != ZoneType.SHELF:
+        raise UserError(f"--zone {args.zone} is a {zone.type.label} zone, not a shelf zone", EXIT_BAD_ARGS)
+    if args.clear:
+        gone = refs.delete_reference(folder, cam.id, zone.id)
+        print(f"{cam.id}/{zone.id}: " + ("reference forgotten; the next run captures a new one"
+                                          if gone else "no stored reference"))  # fmt: skip
+        return 0
+    if args.image is not None:
+        image, source = _read(args.image, "--image"), f"image {args.image.name}"
+    else:
+        from app.engine.engine import probe_camera
+
+        probe = probe_camera(cam)
+        if not probe.ok or probe.image is None:
+            raise UserError(f"camera {cam.id}: {probe.message}", 3)
+        image, source = probe.image, "camera"
+    if len(zone.points) != 4:
+        raise UserError(f"shelf zone {zone.id} needs 4 corners (TL, TR, BR, BL), has {len(zone.points)}", EXIT_BAD_ARGS)
+    if not args.no_people:
+        detector = _people_detector()
+        if detector is not None:
+            from analytics.geometry import to_pixels
+
+            h, w = image.shape[:2]
+            pts = to_pixels(zone.points, w, h)
+            (x1, y1), (x2, y2) = pts.min(axis=0), pts.max(axis=0)
+            d = detector.predict(image)
+            boxes = d.xyxy[d.is_class("person")]
+            hidden = int(sum(1 for b in boxes if b[0] < x2 and b[2] > x1 and b[1] < y2 and b[3] > y1))
+            if hidden and not args.force:
+                raise UserError(
+                    f"{hidden} person{'s' * (hidden > 1)} in front of shelf {zone.id}: not stored (capture again "
+                    "when nobody stands there, or --force)", 1,
+                )  # fmt: skip
+    path = refs.save_reference(folder, cam.id, zone.id, image, source=source)
+    print(f"{cam.id}/{zone.id}: full reference stored ({image.shape[1]}×{image.shape[0]}, from the {source}) in {path}")
+    zcfg = cam.modules.shelf.zones.get(zone.id)  # type: ignore[attr-defined]
+    if zcfg is not None and zcfg.reference:
+        print(f"storesight: warning: the config names reference {zcfg.reference} for this zone; it is used instead "
+              "of the stored one until you remove it", file=sys.stderr)  # fmt: skip
+    if not cam.modules.shelf.enabled:  # type: ignore[attr-defined]
+        print(f"note: the shelf module is off on camera {cam.id} (modules: shelf: enabled: true)", file=sys.stderr)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.events import EventType
 
 SHELF_REFERENCE = EventType(
-    "shelf", "reference", "Shelf reference captured", ("rows", "columns", "captured"), photo=True,
+    "shelf", "reference", "Shelf reference captured", ("rows", "columns", "captured", "source"), photo=True,
     description="The full-shelf picture a shelf zone is measured against (captured when nobody stood in front).",
 )  # fmt: skip
 SHELF_GAP_START = EventType(
@@ -20,7 +20,7 @@ SHELF_ALERT = EventType(
 SHELF_ALERT_END = EventType("shelf", "alert_end", "Shelf refilled (alert cleared)", ("alert_id", "kind", "duration"))
 SHELF_GAP = EventType(
     "shelf", "gap", "Shelf gap (refilled)", ("segment", "row", "column", "fraction", "duration", "restock_s",
-                                             "refilled", "shoppers", "lost_sales"),
+                                             "refilled", "shoppers", "reached", "lost_sales"),
     photo=True, description="A whole gap: start to refilled (or to the end of the run), with the lost-sales estimate.",
 )  # fmt: skip
 EVENTS = (SHELF_REFERENCE, SHELF_GAP_START, SHELF_ALERT, SHELF_ALERT_END, SHELF_GAP)

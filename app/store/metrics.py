@@ -38,8 +38,8 @@ from app.store import stats
 from app.store.db import Store
 from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask
 
-Unit = Literal["count", "people", "seconds", "share", "hours", "text"]
-Scope = Literal["site", "zone", "checkout"]
+Unit = Literal["count", "people", "seconds", "share", "hours", "text", "money"]
+Scope = Literal["site", "zone", "checkout", "shelf"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +49,10 @@ class MetricDef:
     Attributes:
         key: its name in ``--json`` outputs, tables and tests.
         name: the words a person reads next to it.
-        unit: ``count``, ``people``, ``seconds``, ``share`` (0–1), ``hours`` or ``text``.
-        scope: ``site`` (one per period), ``zone`` (per polygon zone) or ``checkout`` (per queue).
+        unit: ``count``, ``people``, ``seconds``, ``share`` (0–1), ``hours``, ``text`` or ``money``
+            (in the user's currency, an estimate).
+        scope: ``site`` (one per period), ``zone`` (per polygon zone), ``checkout`` (per queue) or
+            ``shelf`` (per shelf zone).
         definition: what it counts, exactly.
     """
 
@@ -154,6 +156,32 @@ _DEFS = (
     MetricDef("demographics_tracks", "People with age and gender", "count", "site",
               "Non-employee tracks that began in the period whose age band and gender were voted over their "
               "face shots (a backend with those models); counted per gender and per age band."),
+    MetricDef("shelf_gaps", "Shelf gaps", "count", "shelf",
+              "Gaps that started in the period and have ended (refilled, or the run ended): a segment whose "
+              "median empty fraction over a minute stayed ≥ gap_on for the confirm time, counted once per "
+              "segment and gap (shelf module)."),
+    MetricDef("shelf_open_now", "Gaps open now", "count", "shelf",
+              "Gaps open at the end of the period (now, for a period not over yet): confirmed before it, "
+              "whenever they began, and not refilled (or their run ended) before it."),
+    MetricDef("shelf_gap_hours", "Gap hours", "hours", "shelf",
+              "Segment-hours of the ended gaps: each gap's start (backdated to the first empty reading) to its "
+              "end, summed (one segment empty for 1 h = 1)."),
+    MetricDef("shelf_restock_median_s", "Restock time (median)", "seconds", "shelf",
+              "Median of the refilled gaps' start → refilled (first reading ≤ gap_off, confirmed for the "
+              "clear time)."),
+    MetricDef("shelf_shoppers", "Shoppers at gaps", "people", "shelf",
+              "Person tracks whose box overlapped the shelf zone while one of its gaps was open, summed "
+              "over gaps."),
+    MetricDef("shelf_lost_sales", "Lost sales (estimate)", "money", "shelf",
+              "Sum over ended gaps of gap hours × shoppers at the shelf per hour of the gap × the zone's "
+              "conversion × purchase value (both entered by the user): an estimate, always shown with "
+              "those inputs; none for zones without them."),
+    MetricDef("objects_left", "Items left behind", "count", "site",
+              "objects/left events in the period: an object still for left_after seconds whose owner "
+              "(the person track it came with) was away owner_gone seconds."),
+    MetricDef("objects_missing", "Items missing", "count", "site",
+              "objects/missing events in the period: something taken from a watch zone that stayed "
+              "missing for left_after seconds."),
 )  # fmt: skip
 
 #: Every catalogue number by key, in reading order.
@@ -668,6 +696,43 @@ def json_records(df: pd.DataFrame, columns: Sequence[str] | None = None) -> list
     return [
         {c: json_value(v) for c, v in zip(cols, row, strict=True)} for row in df[cols].itertuples(index=False)
     ]
+
+
+SHELF_COLUMNS = ["camera", "zone", "shelf_gaps", "shelf_open_now", "shelf_gap_hours", "shelf_restock_median_s",
+                 "shelf_shoppers", "shelf_lost_sales", "conversion", "basket_value"]  # fmt: skip
+
+
+def shelf_numbers(
+    store: Store, since: float | None = None, until: float | None = None, *, camera: str | None = None
+) -> pd.DataFrame:
+    """Per shelf zone with gaps in [since, until): the ``shelf_*`` numbers and the estimate's inputs.
+
+    ``shelf_restock_median_s`` is NaN without refilled gaps; ``shelf_lost_sales``, ``conversion``
+    and ``basket_value`` are NaN for zones without a purchase value and conversion.
+    """
+    from app.shelves.stats import shelf_summary
+
+    nan = float("nan")
+    rows = [
+        (z.camera, z.zone, z.gaps, z.open_now, z.gap_hours,
+         nan if z.restock_median_s is None else z.restock_median_s, z.shoppers,
+         nan if z.lost_value is None else z.lost_value, nan if z.conversion is None else z.conversion,
+         nan if z.basket_value is None else z.basket_value)
+        for z in shelf_summary(store, camera=camera, since=since, until=until)
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=SHELF_COLUMNS)
+
+
+def object_numbers(
+    store: Store, since: float | None = None, until: float | None = None, *, camera: str | None = None
+) -> dict[str, int]:
+    """``objects_left`` and ``objects_missing`` in [since, until)."""
+    from app.store import queries
+
+    return {
+        f"objects_{t}": len(queries.events(store, camera, module="objects", type=t, since=since, until=until, limit=None))
+        for t in ("left", "missing")
+    }
 
 
 def catalogue_markdown() -> str:

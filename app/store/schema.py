@@ -12,7 +12,7 @@ they are marked ``active = False`` when they leave the config.
 
 Example:
     >>> sorted(Base.metadata.tables)[:3]
-    ['alerts', 'analysis_runs', 'backgrounds']
+    ['alerts', 'analysis_runs', 'audit_log']
 """
 
 from __future__ import annotations
@@ -428,6 +428,39 @@ class NotifyCursor(Base):
     channel: Mapped[str] = mapped_column(String(80), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class UserAccount(Base):
+    """A person who may use the window and the service's API (:mod:`app.store.accounts`).
+
+    ``role`` is ``admin`` (cameras, settings, erase), ``manager`` (reports, dashboards, staff) or
+    ``operator`` (live view, alerts); ``password_hash`` is Argon2id. ``failed`` counts wrong
+    passwords in a row; ``locked_until`` is set after too many.
+    """
+
+    __tablename__ = "user_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One line of the audit log: logins (and failures, lock-outs), exports, erasures, setting changes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user: Mapped[str | None] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class FaceVisitor(Base):

@@ -219,6 +219,11 @@ class StoreWriter:
         self._open_runs: set[int] = set()
         self._last_beat = time.monotonic()
 
+    @property
+    def data_dir(self) -> Path:
+        """The data folder photos and backgrounds go to."""
+        return self._data_dir
+
     # --- API used by the engine -------------------------------------------------------------
 
     def start(self) -> StoreWriter:

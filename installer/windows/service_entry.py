@@ -1,11 +1,11 @@
-"""``storesight-service.exe``: the StoreSight Windows service, which runs ``storesight serve`` at boot.
+r"""``storesight-service.exe``: the StoreSight Windows service, which runs ``storesight serve`` at boot.
 
 Built into the Windows bundle by ``installer/storesight.spec`` (needs ``pywin32``); registered by the
 NSIS installer (``storesight-service.exe --startup auto install``, then ``start``) and removed by its
 uninstaller (``stop``, ``remove``). Without arguments the Service Control Manager starts it.
 
 The service runs as LocalSystem, so its data folder is not a user's: it is ``$STORESIGHT_DATA_DIR``
-(the installer sets it machine-wide to ``%ProgramData%\\StoreSight``, shared with the window), else
+(the installer sets it machine-wide to ``%ProgramData%\StoreSight``, shared with the window), else
 :func:`app.paths.machine_data_dir`. It analyses the site of ``site.yaml`` there — written by the
 window's first-run wizard — and waits (checking every 30 s) until that file exists. Stopping the
 service sets the stop event ``storesight serve`` watches: every camera's run ends cleanly.
@@ -41,12 +41,12 @@ class StoreSightService(win32serviceutil.ServiceFramework):  # type: ignore[misc
         super().__init__(args)
         self.stop = threading.Event()
 
-    def SvcStop(self) -> None:  # noqa: N802 (pywin32's name)
+    def SvcStop(self) -> None:
         """Ask ``serve`` to end every camera's run and return."""
         self.ReportServiceStatus(win32service.SERVICE_STOP_PENDING)
         self.stop.set()
 
-    def SvcDoRun(self) -> None:  # noqa: N802
+    def SvcDoRun(self) -> None:
         """Run ``storesight serve --config <data folder>/site.yaml`` until stopped."""
         from app import paths
         from app.errors import UserError

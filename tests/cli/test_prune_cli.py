@@ -76,7 +76,7 @@ def test_config_gives_the_days_the_data_folder_and_the_cameras(
     [
         (["--days", "0"], "--days must be at least 1", 2),
         (["--db", "sqlite:////nonexistent/folder/x.db"], "database file not found", 2),
-        (["--db", "mysql://x/y"], "unsupported database", 1),
+        (["--db", "mysql://x/y"], "unsupported database", 2),  # a bad --db is a bad argument (issue 19)
         (["--config", "/nonexistent/site.yaml"], "site.yaml", 2),
     ],
 )

@@ -122,6 +122,6 @@ def test_every_alert_type_has_words_and_an_action() -> None:
     for (module, kind), (what, todo) in ALERT_WORDS.items():
         row = AlertRow(1, 0.0, None, "c", None, module, kind, "", {}, (), "open", None, "", None)
         assert alert_words(row) == (what, todo) and what and todo.endswith(".")
-    odd = AlertRow(1, 0.0, None, "c", None, "ppe", "helmet", "", {}, (), "open", None, "", None)
+    odd = AlertRow(1, 0.0, None, "c", None, "doorbell", "ring", "", {}, (), "open", None, "", None)
     what, todo = alert_words(odd)
-    assert what == "Ppe alert (helmet)" and todo  # (a module the event catalogue does not know)
+    assert what == "Doorbell alert (ring)" and todo  # (a module the event catalogue does not know)

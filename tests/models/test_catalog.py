@@ -237,3 +237,5 @@ def test_a_sites_staff_classifier_is_listed_and_timed(tmp_path: Path) -> None:
     frame = np.zeros((200, 200, 3), np.uint8)
     (s,) = measure([entry], [frame, frame], [np.array([[10, 10, 50, 90], [100, 20, 140, 100]])] * 2, threads=1)
     assert s.ms is not None and s.frames == 2 and "PyTorch" in s.note
+    (s,) = measure([entry], [frame] * 3, [np.zeros((0, 4))] * 3, threads=1, budget_s=1e-9)  # a slow model
+    assert s.frames == 1 and s.note.endswith("1 of 3 frames (time budget)")

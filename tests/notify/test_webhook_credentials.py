@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,20 +18,6 @@ pytestmark = pytest.mark.timeout(120)
 #: A password with the characters that break naive URL parsing: ``/``, ``#``, ``?`` and ``@``.
 PASSWORD = "Hook/Pw#99?x@y"
 QUOTED = "Hook%2FPw%2399%3Fx%40y"
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    a = FakeBotApi().start()
-    yield a
-    a.stop()
-
-
-@pytest.fixture
-def sqlite_shop(tmp_path: Path) -> Iterator[Shop]:
-    s = Shop(f"sqlite:///{tmp_path / 'n.db'}", tmp_path / "data")
-    yield s
-    s.close()
 
 
 def _cfg(url: str) -> NotificationsConfig:

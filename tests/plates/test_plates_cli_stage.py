@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from analytics.types import Detections, Frame
 from app.engine.plates_stage import PlateStage
@@ -202,3 +203,31 @@ def test_a_settled_vehicle_is_not_read_again():
         if settle:
             assert texts[-1] == clip[0].text  # settled frames still carry the plate
     assert counts[2] < counts[0]
+
+
+def test_watch_list_alerts_with_its_note_and_lists_refuse_impossible_plates():
+    import pydantic
+
+    from analytics.plates import to_latin
+
+    rng = np.random.default_rng(11)
+    clip = render_clip(rng, 8)
+    plate = clip[0].text
+    cfg = PlatesSettings(enabled=True, watch=[to_latin(plate)], notes={to_latin(plate): "fuel supplier"})
+    assert cfg.watch == [plate] and cfg.notes == {plate: "fuel supplier"} and cfg.list_of(plate) == "watch"
+    stage = PlateStage("gate", cfg, PlateReader("haar"))
+    raised = []
+    for i, s in enumerate(clip):
+        raised += stage.process(
+            Frame("gate", i, 50.0 + i * 0.2, s.image), Detections([s.car_box], [0.9], [2], [3])
+        )
+    (alert,) = raised
+    assert alert.payload["kind"] == "watch" and alert.payload["message"].endswith(
+        f"{plate} on camera gate: fuel supplier"
+    )
+    read, _end = stage.close(60.0)
+    assert read.payload["listed"] == "watch"
+    with pytest.raises(pydantic.ValidationError, match="'A123BC00' is not a Russian licence plate"):
+        PlatesSettings(deny=["A123BC00"])
+    with pytest.raises(pydantic.ValidationError, match="notes: А123ВС77 is on no list"):
+        PlatesSettings(allow=["Е777КХ199"], notes={"a123bc77": "gone"})

@@ -4,4 +4,7 @@ from app.modules.registry import ModulePackage
 from app.objects.events import EVENTS
 from app.objects.settings import ObjectsSettings
 
-PACKAGE = ModulePackage("objects", "Left and missing items", ObjectsSettings, "app.objects.module:build", EVENTS, order=85)
+PACKAGE = ModulePackage(
+    "objects", "Left and missing items", ObjectsSettings, "app.objects.module:build", EVENTS,
+    sheets=("app.shelves.sheets:left_items",), order=85,
+)  # fmt: skip

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
+from analytics.plates import normalize, plate_format
 from app.modules.registry import ModuleSettings
+
+#: The plate lists, strongest first: a plate on several lists is reported as the first.
+LISTS = ("deny", "watch", "allow")
+
+
+def list_plate(text: str) -> str:
+    """The canonical spelling of a plate typed for a list (Latin look-alikes → Cyrillic, no spaces).
+
+    Raises:
+        ValueError: not a Russian plate (format or region code), in one line.
+
+    Example:
+        >>> list_plate("a 123 bc 77")
+        'А123ВС77'
+    """
+    plate = normalize(text)
+    if not plate or plate_format(plate) is None:
+        raise ValueError(
+            f"{text.strip()!r} is not a Russian licence plate (e.g. А123ВС77, А123ВС777, АВ12377; "
+            "letters АВЕКМНОРСТУХ or their Latin look-alikes, a known region code)"
+        )
+    return plate
 
 
 class PlatesSettings(ModuleSettings):
@@ -48,6 +71,14 @@ class PlatesSettings(ModuleSettings):
         description="Once N of a vehicle's reads agree (and at least 3 in 4 of them do), stop reading it "
         "(saves CPU; its passage keeps that plate). 0: read it on every due frame.",
     )
+    off_thread: Literal["auto", "always", "never"] = Field(
+        "auto",
+        title="Read off the analysis thread",
+        description="Read plates on a thread of their own, so a slow read never lowers the camera's frame "
+        "rate (reads join the vehicles by track id a few frames later; frames arriving while a read runs "
+        "are not read). auto: on a live camera (RTSP, USB), not for video files (a file has no frame rate "
+        "to keep: every due frame is read, the same reads every run).",
+    )
     min_vehicle_px: int = Field(
         64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
     )
@@ -73,3 +104,43 @@ class PlatesSettings(ModuleSettings):
         title="Allow list",
         description="Known plates (staff, residents): their reads are marked 'allow'.",
     )
+    watch: list[str] = Field(
+        default_factory=list,
+        title="Watch list",
+        description="Plates to be told about (an alert like the deny list's, kind 'watch'), e.g. a "
+        "supplier's truck or a vehicle to look out for.",
+    )
+    notes: dict[str, str] = Field(
+        default_factory=dict,
+        title="List notes",
+        description="A note per listed plate (why it is listed), keyed by the plate.",
+    )
+
+    @field_validator("deny", "allow", "watch")
+    @classmethod
+    def _plates(cls, plates: list[str]) -> list[str]:
+        """Each listed plate in its canonical spelling, once; an impossible plate is refused."""
+        out: list[str] = []
+        for t in plates:
+            p = list_plate(t)
+            if p not in out:
+                out.append(p)
+        return out
+
+    @field_validator("notes")
+    @classmethod
+    def _note_keys(cls, notes: dict[str, str]) -> dict[str, str]:
+        return {normalize(k): v for k, v in notes.items() if v.strip()}
+
+    @model_validator(mode="after")
+    def _notes_of_listed(self) -> PlatesSettings:
+        """A note belongs to a listed plate (notes of removed plates are refused, not kept silently)."""
+        listed = {p for name in LISTS for p in getattr(self, name)}
+        stray = sorted(set(self.notes) - listed)
+        if stray:
+            raise ValueError(f"notes: {', '.join(stray)} is on no list (deny, watch, allow)")
+        return self
+
+    def list_of(self, plate: str) -> str | None:
+        """The list a canonical plate is on (``deny`` before ``watch`` before ``allow``), or None."""
+        return next((name for name in LISTS if plate in getattr(self, name)), None)

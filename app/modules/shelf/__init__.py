@@ -4,4 +4,7 @@ from app.modules.registry import ModulePackage
 from app.shelves.events import EVENTS
 from app.shelves.settings import ShelfSettings
 
-PACKAGE = ModulePackage("shelf", "Shelf gaps", ShelfSettings, "app.shelves.module:build", EVENTS, order=80)
+PACKAGE = ModulePackage(
+    "shelf", "Shelf gaps", ShelfSettings, "app.shelves.module:build", EVENTS,
+    sheets=("app.shelves.sheets:shelf_gaps", "app.shelves.sheets:shelf_gap_list"), order=80,
+)  # fmt: skip

@@ -1,0 +1,1 @@
+"""Live signals between StoreSight processes (RabbitMQ): :mod:`app.bus.rabbit`."""

@@ -1,0 +1,1 @@
+"""The headless service: ``storesight serve`` (supervisor, live state over HTTP)."""
