@@ -98,7 +98,9 @@ for ED in "${EDITIONS[@]}"; do
   install -m 0755 installer/linux/postinst "$STAGE/DEBIAN/postinst"
   install -m 0755 installer/linux/postrm "$STAGE/DEBIAN/postrm"
   DEB="dist/${PKG}_${VERSION}_amd64.deb"
-  dpkg-deb --build --root-owner-group -Zzstd -z10 "$STAGE" "$DEB" >/dev/null
+  # zstd needs dpkg >= 1.21.18 on the target (Debian 12, Ubuntu 22.04+); DEB_COMPRESS=xz for older ones
+  COMP="${DEB_COMPRESS:-zstd}"; LEVEL=6; [ "$COMP" = zstd ] && LEVEL=10
+  dpkg-deb --build --root-owner-group "-Z$COMP" "-z$LEVEL" "$STAGE" "$DEB" >/dev/null
   echo "[build] $DEB: $(du -h "$DEB" | cut -f1)"
   [ $TAR = 1 ] && echo "[build] dist/storesight-$VERSION-linux-x86_64-$ED.tar.zst: $(du -h "dist/storesight-$VERSION-linux-x86_64-$ED.tar.zst" | cut -f1)"
 done

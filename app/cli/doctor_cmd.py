@@ -33,11 +33,16 @@ def cmd_doctor(args: argparse.Namespace, stop: threading.Event) -> int:
     Raises:
         UserError: the given config cannot be read.
     """
+    import contextlib
+    import sys
     from dataclasses import asdict
 
     from app.doctor import diagnose, worst
 
-    checks = diagnose(args.config, args.db)
+    # libraries imported while checking (Ultralytics, PyTorch) print banners and warnings to
+    # stdout: they go to stderr, so stdout is the report alone (--json stays parseable)
+    with contextlib.redirect_stdout(sys.stderr):
+        checks = diagnose(args.config, args.db)
     status = worst(checks)
     if args.json:
         print(json.dumps({"status": status, "checks": [asdict(c) for c in checks]}, indent=2, ensure_ascii=False))

@@ -217,7 +217,7 @@ class CameraPage(QWizardPage):
             box.hide()  # the wizard's buttons move on
         self.form.id_edit.setText("entrance")
         self.form.name_edit.setText("Entrance")
-        self.later = QCheckBox("No camera yet: I will add cameras later (Cameras tab)")
+        self.later = QCheckBox("No camera yet: I will add cameras later (Live tab, Add…)")
         self.later.toggled.connect(lambda on: self.form.setEnabled(not on))
         lay = QVBoxLayout(self)
         lay.addWidget(self.form, 1)

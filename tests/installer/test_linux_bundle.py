@@ -84,8 +84,10 @@ def test_bundled_program_runs(installed: Path, tmp_path: Path) -> None:
     assert doc.returncode == 0, doc.stdout + doc.stderr
     checks = {c["name"]: c for c in json.loads(doc.stdout)["checks"]}
     assert checks["versions"]["data"]["edition"] == "cpu"
-    assert checks["versions"]["data"]["libraries"]["torch"] is None  # degraded cleanly, not crashed
+    assert checks["versions"]["data"]["libraries"]["torch"].endswith("+cpu")  # the CPU build, for the tracker
     assert checks["backend"]["data"]["runs"] == "nanodet"
+    yolo = next(b for b in checks["backend"]["data"]["backends"] if b["key"] == "yolo")
+    assert not yolo["available"] and "torchvision" in yolo["detail"]  # degraded cleanly, not crashed
 
     demo = subprocess.run(
         [str(exe), "demo", "--out", str(tmp_path / "demo"), "--no-progress"],
