@@ -75,7 +75,12 @@ def test_red_jackets_are_staff_on_the_demo_video(
         x, y, w, h = (float(r[c]) for c in ("x", "y", "w", "h"))
         boxes = np.column_stack([rows[:, 2], rows[:, 3], rows[:, 2] + rows[:, 4], rows[:, 3] + rows[:, 5]])
         overlap = iou(np.array([x, y, x + w, y + h]), boxes)
-        if overlap.size == 0 or overlap.max() <= 0.7:
+        ranked = np.sort(overlap)[::-1] if overlap.size else np.zeros(1)
+        second = ranked[1] if ranked.size > 1 else 0.0
+        # the track's box is the tracker's estimate: in a crossing it may sit a few pixels off a small
+        # person's detection (IoU 0.45 for a 26-px-wide man at frame 662), so a clear best overlap
+        # (≥ 0.4, no other box near it) also names the track; its role is checked the same way
+        if overlap.size == 0 or not (ranked[0] > 0.7 or (ranked[0] >= 0.4 and second < 0.1)):
             # a sliver of a person at the frame's edge may get no track at all (a track starts on a
             # confident detection); a few such sightings are allowed, not many
             unmatched.append(r)
