@@ -53,11 +53,12 @@ from analytics.roles import (
 )
 from analytics.tracks import UNKNOWN_ROLE
 from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
-from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
+from app.config import CameraConfig, SiteConfig, ZoneType
 from app.engine.modules import Record, encode_crop
 from app.engine.stages import Stage
 from app.errors import UserError
 from app.modules.roles.events import ROLE_DECISION
+from app.modules.roles.settings import RolesConfig
 from app.store.records import EventRecord, PhotoRecord
 
 if TYPE_CHECKING:
