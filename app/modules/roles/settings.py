@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import StrictModel
+from app.modules.stage_settings import StageSettings, every_field
 
 
-class RolesConfig(StrictModel):
-    """Staff or customer: how every tracked person's role is decided (cues are optional)."""
+class RolesConfig(StageSettings):
+    """Staff or customer: how every tracked person's role is decided (cues are optional).
+
+    ``every`` and ``off_thread`` are the stage settings every stage has; they apply to every camera.
+    """
 
     enabled: bool = Field(True, title="Enabled", description="Decide staff / customer for every person.")
+    every: int = every_field(
+        1,
+        "Gather evidence (uniform colours, classifier, faces) on every N-th analysed frame; the roles "
+        "decided so far are on every frame.",
+    )
     uniform_dir: str | None = Field(
         None,
         title="Uniform examples folder",
