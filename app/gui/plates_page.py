@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
@@ -44,6 +45,9 @@ from app.modules.plates.settings import LISTS, PlatesSettings, list_plate
 from app.store import queries, stats
 from app.store.db import Store
 from app.store.queries import EventRow
+
+if TYPE_CHECKING:
+    from app.gui.panels import PanelContext
 
 #: Reads loaded at most (newest first).
 LIMIT = 2000
@@ -363,3 +367,10 @@ class PlatesPage(QWidget):
             f"first {stats.local_time(v.first_ts, self.tz):%Y-%m-%d %H:%M}, "
             f"last {stats.local_time(v.last_ts, self.tz):%Y-%m-%d %H:%M}"
         )
+
+
+def panel(ctx: PanelContext) -> PlatesPage:
+    """The plates package's panel (``ModulePackage.panel``): the Plates tab of the main window."""
+    page = PlatesPage(ctx.store, ctx.data_dir, ctx.document)
+    page.setWindowTitle("Plates")
+    return page
