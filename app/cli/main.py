@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the desktop window (also: storesight alone, on a display)")
     g.add_argument("--config", type=Path, help="site config YAML (default: site.yaml in the data folder)")
     g.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    g.add_argument("--service", metavar="URL", help="show this running `storesight serve` (token: $STORESIGHT_TOKEN) "
+                   "instead of analysing in the window (default: the local one at http://127.0.0.1:8765 if it answers)")
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )

@@ -192,8 +192,27 @@ def log_to_file(folder: Path) -> Path | None:
     return path
 
 
-def run(config: Path | None, db: str | None, *, stop: threading.Event | None = None) -> int:
-    """Open the window and run until it is closed (or ``stop`` is set, e.g. by Ctrl+C)."""
+#: Where ``storesight serve`` listens by default: the window attaches to it when it answers there.
+LOCAL_SERVICE = "http://127.0.0.1:8765"
+
+
+def find_service(service: str | None) -> str | None:
+    """The service the window should show: ``service`` if given, else the local one if it answers."""
+    if service:
+        return service
+    from app.serve.client import ServiceClient
+
+    return LOCAL_SERVICE if ServiceClient(LOCAL_SERVICE, timeout=0.5).healthy() else None
+
+
+def run(
+    config: Path | None, db: str | None, *, stop: threading.Event | None = None, service: str | None = None
+) -> int:
+    """Open the window and run until it is closed (or ``stop`` is set, e.g. by Ctrl+C).
+
+    With ``service`` (or a service answering on :data:`LOCAL_SERVICE`) the window shows that
+    running service's cameras and alerts instead of analysing itself.
+    """
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QMessageBox
 
@@ -248,6 +267,9 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
             windows.pop().close()
 
     open_window(setup)
+    attach = find_service(service)
+    if attach:
+        windows[-1].attach_service(attach, os.environ.get("STORESIGHT_TOKEN") or None)
     if os.environ.get(QUIT_WHEN_SHOWN_ENV) == "1":  # benchmarks/startup_time.py: time to a drawn window
         QTimer.singleShot(0, app.quit)
     if stop is not None:
