@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.serve_cmd import add_parser as add_serve_parser
 
     add_serve_parser(sub, _add_common)
+    from app.cli.stores_cmd import add_parser as add_stores_parser
+
+    add_stores_parser(sub, _add_common)
     from app.cli.faces_cmd import add_parser as add_faces_parser
 
     add_faces_parser(sub, _add_common)
@@ -283,6 +286,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.serve_cmd import cmd_serve
 
         return cmd_serve
+    if command == "stores":
+        from app.cli.stores_cmd import cmd_stores
+
+        return cmd_stores
     if command == "faces":
         from app.cli import faces_cmd
 
