@@ -68,12 +68,9 @@ class StoreRef(BaseModel):
     @property
     def safe_db(self) -> str:
         """The database URL without its password (for tables and the window)."""
-        from sqlalchemy.engine import make_url
+        from app.store.db import safe_url
 
-        try:
-            return make_url(self.db).render_as_string(hide_password=True)
-        except Exception:
-            return "(bad database URL)"
+        return safe_url(self.db)
 
 
 def _expand(value: str, where: str) -> str:

@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
     g.add_argument("--service", metavar="URL", help="show this running `storesight serve` (token: $STORESIGHT_TOKEN) "
                    "instead of analysing in the window (default: the local one at http://127.0.0.1:8765 if it answers)")
+    g.add_argument("--stores", type=Path, help="head office: a chain's stores file to switch between (docs/head-office.md)")
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )
