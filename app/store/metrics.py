@@ -741,3 +741,46 @@ def catalogue_markdown() -> str:
     for m in CATALOGUE.values():
         lines.append(f"| `{m.key}` | {m.name} | {m.unit} | {m.scope} | {m.definition} |")
     return "\n".join(lines)
+
+
+# --- several stores (head office) ----------------------------------------------------------------
+
+#: Site numbers of several stores that are the largest of the stores' values (peaks, maxima).
+_COMBINED_MAX = frozenset({"zone_occupancy_peak", "queue_length_max", "wait_max_s"})
+#: Site numbers of several stores that are sums (also the mean and current queue lengths: people in queues).
+_COMBINED_SUM_PEOPLE = frozenset({"queue_length_mean", "queue_length_now"})
+
+
+def combine_site_numbers(per_store: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The "all stores" row of a chain from each store's :func:`key_numbers`.
+
+    Counts, hours and money add up; peaks and maxima are the largest store's; shares are computed
+    again from the summed counts (``conversion`` = went to checkout ÷ came in, ``abandon_rate``);
+    medians, percentiles and means of durations are **not** combined (NaN): they need every
+    store's events pooled, and an average of medians would be a different number.
+
+    Example:
+        >>> n = combine_site_numbers([{"footfall_in": 3, "came_in": 2, "went_to_checkout": 1, "visit_median_s": 60.0},
+        ...                           {"footfall_in": 5, "came_in": 2, "went_to_checkout": 2, "visit_median_s": 90.0}])
+        >>> n["footfall_in"], n["conversion"], math.isnan(n["visit_median_s"])
+        (8, 0.75, True)
+    """
+    keys = list(dict.fromkeys(k for d in per_store for k in d))
+    out: dict[str, Any] = {}
+    for key in keys:
+        values = [d[key] for d in per_store if key in d]
+        nums = [v for v in values if isinstance(v, int | float) and not (isinstance(v, float) and math.isnan(v))]
+        m = CATALOGUE.get(key)
+        if m is None or m.unit == "text":
+            continue
+        if key in _COMBINED_MAX:
+            out[key] = max(nums) if nums else math.nan
+        elif m.unit in ("count", "hours", "money") or key in _COMBINED_SUM_PEOPLE:
+            out[key] = sum(nums) if nums else 0
+        else:
+            out[key] = math.nan
+    if "came_in" in out:
+        out["conversion"] = share(out.get("went_to_checkout", 0), out["came_in"])
+    if "queue_served" in out:
+        out["abandon_rate"] = abandon_rate(out["queue_served"], out.get("queue_abandoned", 0))
+    return out
