@@ -15,7 +15,6 @@ import numpy as np
 from analytics.mot_eval import iou_matrix
 from analytics.types import Detections
 
-
 #: IoU between two boxes that puts them in one crowd (see :data:`CROWD_IOU`).
 CROWD_IOU_DEFAULT = 0.3
 
