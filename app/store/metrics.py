@@ -36,7 +36,7 @@ import pandas as pd
 from app.modules.queue.events import QUEUE_ALERT, QUEUE_SERVICE
 from app.store import stats
 from app.store.db import Store
-from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask
+from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, segment_roles, where_camera
 
 Unit = Literal["count", "people", "seconds", "share", "hours", "text", "money"]
 Scope = Literal["site", "zone", "checkout", "shelf"]
@@ -69,6 +69,11 @@ _DEFS = (
               "the camera has no entrance line)."),
     MetricDef("footfall_out", "Exits (people out)", "count", "site",
               "Crossings of the same lines in the \"out\" direction in the period."),
+    MetricDef("people_seen", "People seen", "people", "site",
+              "Person tracks first seen in the period, one per role segment: where the role stage split a "
+              "track because the person's look changed abruptly (an ID switch), each segment is one person "
+              "with its own role (and every event of the track takes the role of the segment it happened "
+              "in). Tracks shorter than the tracks module's min_frames are not stored, so not counted."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
               "the first sighting, on a camera without an entrance line) to leaving or the last sighting; "
@@ -591,6 +596,7 @@ def _key_numbers(
         "footfall_in": int(sum(int(f["in"].sum()) for f in foot if len(f))),
         "footfall_out": int(sum(int(f["out"].sum()) for f in foot if len(f))),
     }
+    out["people_seen"] = sum(people_seen(store, since, until, camera=c, role=role) for c in cams)
     visit_sec: list[np.ndarray] = []
     came = went = 0
     zones: list[pd.DataFrame] = []
@@ -630,6 +636,54 @@ def _key_numbers(
     if staff:
         out["staff_present_h"] = staff_present_hours(store, since, until)
     return out
+
+
+def people_seen(
+    store: Store, since: Moment = None, until: Moment = None, *, camera: str | None = None, role: Role = "customer"
+) -> int:
+    """``people_seen``: person tracks first seen in the period, one per role segment, of ``role``.
+
+    Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: a camera's config id, or None for every camera.
+        role: ``customer`` (everyone not staff), ``staff`` or ``all``.
+    """
+    from sqlalchemy import select
+
+    from analytics.types import PERSON
+    from app.store.schema import Camera, Track
+
+    lo, hi = epoch(since), epoch(until)
+    q = (
+        select(Camera.config_id, Track.run_id, Track.tracker_id, Track.first_ts, Track.role)
+        .join(Camera, Track.camera_id == Camera.id)
+        .where(Track.class_id == PERSON)
+    )
+    q = where_camera(q, camera)
+    if hi is not None:
+        q = q.where(Track.first_ts < hi)
+    with store.session() as s:
+        tracks = s.execute(q).all()
+    segs = segment_roles(store, camera, lo, hi)
+    starts: list[float] = []
+    roles: list[str] = []
+    for cam, run, tracker, first, track_role in tracks:
+        seg = segs.get((cam, run, tracker))
+        if seg is None:
+            starts.append(float(first))
+            roles.append(track_role or "unknown")
+        else:  # the first segment starts with the track
+            starts += [float(first), *seg.starts[1:]]
+            roles += list(seg.roles)
+    t = np.asarray(starts, np.float64)
+    keep = np.ones(len(t), bool)
+    if lo is not None:
+        keep &= t >= lo
+    if hi is not None:
+        keep &= t < hi
+    return int((keep & role_mask(pd.Series(roles, dtype=object), role).to_numpy(bool)).sum())
 
 
 def site_checkout_numbers(
