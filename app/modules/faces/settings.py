@@ -66,7 +66,7 @@ class FacesSettings(ModuleSettings):
     )  # fmt: skip
     demographics: bool = Field(
         False, title="Age and gender",
-        description="Vote an age band and gender per person (deepface only; nothing about the face is stored).",
+        description="Vote an age band and gender per person (both backends: deepface, or the embedded face-api model with dlib; nothing about the face is stored).",
     )  # fmt: skip
     off_thread: bool = Field(
         True, title="Run off the camera thread",
