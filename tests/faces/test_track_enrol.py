@@ -104,3 +104,23 @@ def test_unblurred_crops_are_used_when_the_video_is_gone(tmp_path: Path, dlib_ba
     found = track_face_pictures(store, data, dlib_backend, track_id)
     assert found.source == "stored crops" and found.looked == 1 and len(found.pictures) == 1
     store.close()
+
+
+def test_cli_enrol_from_a_track(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.cli_support import run_cli
+
+    monkeypatch.setenv("DEEPFACE_HOME", str(tmp_path))  # the built-in backend
+    store, data, _track_id, video = _build(tmp_path, blurred_crop=True)
+    store.close()
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert run_cli(capsys, "employees", "add", "--db", db, "--name", "Barack Obama")[0] == 0
+    base = ("faces", "enrol", "--db", db, "--data-dir", str(data), "--employee", "1")
+    code, _out, err = run_cli(capsys, *base, "--track", "door:1")
+    assert code == 2 and "no recorded consent" in err
+    code, _out, err = run_cli(capsys, *base, "--track", "door:1", str(video))
+    assert code == 2 and "not both" in err
+    code, out, err = run_cli(capsys, *base, "--consent", "signed form", "--track", "door:1")
+    assert code == 0, err
+    assert "from the video file door.avi" in out and "linked to Barack Obama" in out
+    code, _out, err = run_cli(capsys, *base, "--track", "door:7")
+    assert code == 2 and "no track 7" in err and "Traceback" not in err
