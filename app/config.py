@@ -279,7 +279,9 @@ class TrackerConfig(_Model):
         0.35, ge=0.0, le=1.0, title="High threshold", description="First association score."
     )
     track_low_thresh: float = Field(
-        0.1, ge=0.0, le=1.0, title="Low threshold", description="Second association score."
+        0.2, ge=0.0, le=1.0, title="Low threshold",
+        description="Detections from this score up to the detection confidence only continue people "
+        "already followed (second association): a half-hidden person keeps their track and role evidence.",
     )
     new_track_thresh: float = Field(
         0.4, ge=0.0, le=1.0, title="New track threshold", description="Score to start a track."

@@ -273,7 +273,7 @@ class FaceIdentifier(Stage):
         self.attributes = bool(self.cfg.demographics and setup.backend.has_attributes)
         if self.cfg.demographics and not self.attributes:
             log.warning(
-                "camera %s faces: demographics need a backend with age/gender models (deepface); off",
+                "camera %s faces: demographics need a backend with age/gender models; off",
                 camera.id,
             )
 

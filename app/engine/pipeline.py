@@ -186,12 +186,29 @@ def keep_camera_detections(dets: Detections, class_ids: np.ndarray, confidence: 
     return dets[np.isin(dets.class_id, class_ids) & (dets.confidence >= confidence)]
 
 
-def tracker_settings(site: SiteConfig) -> TrackerSettings:
-    """Tracker settings from the site config."""
+def tracking_floor(site: SiteConfig, confidence: float | None) -> float:
+    """The lowest detection score a camera's tracker is given.
+
+    That is the camera's confidence, or the tracker's low threshold when lower: boxes between the
+    two only continue people already followed (the tracker's second association).
+    """
+    return min(confidence or 0.0, site.tracker.track_low_thresh)
+
+
+def tracker_settings(site: SiteConfig, confidence: float | None = None) -> TrackerSettings:
+    """Tracker settings from the site config.
+
+    Args:
+        site: the site config.
+        confidence: the camera's detection confidence. Detections at or above it are people (first
+            association, new tracks); those from ``tracker.track_low_thresh`` up to it only continue
+            people already followed (ByteTrack's second association). None: the tracker's own
+            thresholds as configured.
+    """
     t = site.tracker
     return TrackerSettings(
         type=t.type,
-        track_high_thresh=t.track_high_thresh,
+        track_high_thresh=max(t.track_high_thresh, confidence or 0.0),
         track_low_thresh=t.track_low_thresh,
         new_track_thresh=t.new_track_thresh,
         track_buffer=t.track_buffer,
@@ -266,7 +283,8 @@ class CameraPipeline:
         rate = (camera.fps or nominal_fps) / camera.stride
         if camera.detect_fps:
             rate = min(camera.detect_fps, camera.fps or nominal_fps)
-        self.tracker = Tracker(tracker_settings(site), rate=rate)
+        self.tracker = Tracker(tracker_settings(site, det.confidence), rate=rate)
+        self._keep_from = tracking_floor(site, det.confidence)
         ctx = CameraContext(
             site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
             data_dir=getattr(sink, "data_dir", None),
@@ -436,7 +454,7 @@ class CameraPipeline:
 
     def _analyse(self, frame: Frame) -> Detections:
         dets = self._detect(frame)
-        dets = keep_camera_detections(dets, self.class_ids, self.detection.confidence or 0)
+        dets = keep_camera_detections(dets, self.class_ids, self._keep_from)
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
         records: list[Record] = []

@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.reopen = reopen
         self.ask_unsaved: AskUnsaved = ask_unsaved
         self._tab_index = 0
+        self.service = None  # a ServiceAttachment while attached to a running `storesight serve`
         self._closing_checked = False
         self.setWindowTitle(f"StoreSight — {document.config.site.name}")
         self.resize(1440, 900)
@@ -308,6 +309,9 @@ class MainWindow(QMainWindow):
         self.act_fullscreen = self._action(view, "&Full screen", self._toggle_full_screen, std.FullScreen)
 
         helpm = bar.addMenu("&Help")
+        self.act_attach = self._action(view, "Attach to a running &service…", self.ask_attach_service)
+        self.act_detach = self._action(view, "&Detach from the service", self.detach_service)
+        self.act_detach.setEnabled(False)
         self._action(helpm, "Open &logs folder", self.open_logs_folder)
         self._action(helpm, "Open data &folder", lambda: self._open_folder(self.data_dir))
         helpm.addSeparator()
@@ -527,6 +531,40 @@ class MainWindow(QMainWindow):
             lambda: self.setWindowTitle(f"StoreSight — {self.document.config.site.name}")
         )
 
+    # --- a running service (app/gui/service_link.py) ----------------------------------------
+
+    def attach_service(self, url: str, token: str | None = None) -> bool:
+        """Show a running ``storesight serve`` instead of running an engine here; False if one runs here."""
+        from app.gui.service_link import ServiceAttachment, ServiceLink
+
+        if self.controller.running or self.controller.busy:
+            self.notify("Stop the analysis running in this window before attaching to a service.", 10000)
+            return False
+        self.detach_service()
+        cams = lambda: {c.id: c for c in self.document.config.cameras}  # noqa: E731
+        self.service = ServiceAttachment(self, ServiceLink(url, token=token, cameras=cams).start())
+        self.act_detach.setEnabled(True)
+        return True
+
+    def detach_service(self) -> None:
+        """Run the cameras in this window again (the service keeps running)."""
+        if getattr(self, "service", None) is not None:
+            self.service.detach()
+            self.service = None
+            self.act_detach.setEnabled(False)
+
+    def ask_attach_service(self) -> None:
+        """Ask for the service's address (the token comes from $STORESIGHT_TOKEN)."""
+        import os
+
+        from PySide6.QtWidgets import QInputDialog
+
+        url, ok = QInputDialog.getText(self, "Attach to a running service",
+                                       "Address of the service (storesight serve --listen):",
+                                       text="http://127.0.0.1:8765")  # fmt: skip
+        if ok and url.strip():
+            self.attach_service(url.strip(), os.environ.get("STORESIGHT_TOKEN") or None)
+
     # --- the engine -----------------------------------------------------------------------
 
     def _engine_busy(self, busy: bool) -> None:
@@ -678,6 +716,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.alerts.timer.stop()
         self.cameras.grid.stop()
+        self.detach_service()
         self.controller.wait_idle()  # a start in progress finishes, then everything stops
         self.controller.stop_blocking()
         super().closeEvent(event)

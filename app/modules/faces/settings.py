@@ -64,7 +64,7 @@ class FacesSettings(StageSettings):
     )  # fmt: skip
     demographics: bool = Field(
         False, title="Age and gender",
-        description="Vote an age band and gender per person (deepface only; nothing about the face is stored).",
+        description="Vote an age band and gender per person (both backends: deepface, or the embedded face-api model with dlib; nothing about the face is stored).",
     )  # fmt: skip
     off_thread: OffThread = off_thread_field(
         "always",
