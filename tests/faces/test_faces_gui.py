@@ -82,3 +82,45 @@ def test_enrol_face_from_a_tracked_person_in_the_staff_panel(qtbot, tmp_path: Pa
     with store.session() as s:
         assert s.scalar(select(Track.employee_id).where(Track.id == track_id)) == emp.id
     store.close()
+
+
+def test_dashboard_shows_returning_visitors_and_demographics(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Cards and charts from the catalogue's face numbers; hidden on a site without the faces module."""
+    from app.gui.dashboard import DashboardPage
+    from tests.fixtures_faces import face_metrics_store
+
+    store = face_metrics_store(tmp_path)
+    page = DashboardPage(store)
+    qtbot.addWidget(page)
+    page.resize(1400, 1000)
+    page.show()
+    page.set_store(store)  # the period moves to the newest data
+    with qtbot.waitSignal(page.loaded, timeout=60000):
+        page.refresh()
+    assert page.cards["returning"].isVisible() and page.cards["women"].isVisible()
+    assert page.cards["returning"].value.text() == "50 %"
+    assert page.cards["returning"].note.text() == "1 of 2 recognised visitors"
+    assert page.cards["women"].value.text() == "60 % women"
+    assert page.cards["women"].note.text() == "5 people · most 25-34"
+    assert all(w.isVisible() for w in page.face_charts)
+
+    def bars(w):  # type: ignore[no-untyped-def]
+        return [i for i in w.getPlotItem().items if type(i).__name__ == "BarGraphItem"]
+
+    [women, men] = bars(page.departments)
+    assert list(women.opts["height"]) == [0, 2, 2] and list(men.opts["height"]) == [1, 0, 1]  # floor, Shoes, Toys
+    [ages] = bars(page.ages)
+    assert sum(ages.opts["height"]) == 5
+    new, back = bars(page.visitors)
+    assert sum(new.opts["height"]) == 1 and sum(back.opts["height"]) == 1
+    store.close()
+    # a database without face events: no face cards, no face charts
+    from app.store.db import open_store
+
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    page.set_store(other)
+    with qtbot.waitSignal(page.loaded, timeout=60000):
+        page.refresh()
+    assert not page.cards["returning"].isVisible() and not page.cards["women"].isVisible()
+    assert not any(w.isVisible() for w in page.face_charts)
+    other.close()
