@@ -36,7 +36,7 @@ import pandas as pd
 from app.modules.queue.events import QUEUE_ALERT, QUEUE_SERVICE
 from app.store import stats
 from app.store.db import Store
-from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask
+from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, segment_roles, where_camera
 
 Unit = Literal["count", "people", "seconds", "share", "hours", "text", "money"]
 Scope = Literal["site", "zone", "checkout", "shelf"]
@@ -69,6 +69,11 @@ _DEFS = (
               "the camera has no entrance line)."),
     MetricDef("footfall_out", "Exits (people out)", "count", "site",
               "Crossings of the same lines in the \"out\" direction in the period."),
+    MetricDef("people_seen", "People seen", "people", "site",
+              "Person tracks first seen in the period, one per role segment: where the role stage split a "
+              "track because the person's look changed abruptly (an ID switch), each segment is one person "
+              "with its own role (and every event of the track takes the role of the segment it happened "
+              "in). Tracks shorter than the tracks module's min_frames are not stored, so not counted."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
               "the first sighting, on a camera without an entrance line) to leaving or the last sighting; "
@@ -599,6 +604,7 @@ def _key_numbers(
         "footfall_in": int(sum(int(f["in"].sum()) for f in foot if len(f))),
         "footfall_out": int(sum(int(f["out"].sum()) for f in foot if len(f))),
     }
+    out["people_seen"] = sum(people_seen(store, since, until, camera=c, role=role) for c in cams)
     visit_sec: list[np.ndarray] = []
     came = went = 0
     zones: list[pd.DataFrame] = []
@@ -640,6 +646,54 @@ def _key_numbers(
     if staff:
         out["staff_present_h"] = staff_present_hours(store, since, until)
     return out
+
+
+def people_seen(
+    store: Store, since: Moment = None, until: Moment = None, *, camera: str | None = None, role: Role = "customer"
+) -> int:
+    """``people_seen``: person tracks first seen in the period, one per role segment, of ``role``.
+
+    Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: a camera's config id, or None for every camera.
+        role: ``customer`` (everyone not staff), ``staff`` or ``all``.
+    """
+    from sqlalchemy import select
+
+    from analytics.types import PERSON
+    from app.store.schema import Camera, Track
+
+    lo, hi = epoch(since), epoch(until)
+    q = (
+        select(Camera.config_id, Track.run_id, Track.tracker_id, Track.first_ts, Track.role)
+        .join(Camera, Track.camera_id == Camera.id)
+        .where(Track.class_id == PERSON)
+    )
+    q = where_camera(q, camera)
+    if hi is not None:
+        q = q.where(Track.first_ts < hi)
+    with store.session() as s:
+        tracks = s.execute(q).all()
+    segs = segment_roles(store, camera, lo, hi)
+    starts: list[float] = []
+    roles: list[str] = []
+    for cam, run, tracker, first, track_role in tracks:
+        seg = segs.get((cam, run, tracker))
+        if seg is None:
+            starts.append(float(first))
+            roles.append(track_role or "unknown")
+        else:  # the first segment starts with the track
+            starts += [float(first), *seg.starts[1:]]
+            roles += list(seg.roles)
+    t = np.asarray(starts, np.float64)
+    keep = np.ones(len(t), bool)
+    if lo is not None:
+        keep &= t >= lo
+    if hi is not None:
+        keep &= t < hi
+    return int((keep & role_mask(pd.Series(roles, dtype=object), role).to_numpy(bool)).sum())
 
 
 def site_checkout_numbers(
@@ -890,3 +944,46 @@ def catalogue_markdown() -> str:
     for m in CATALOGUE.values():
         lines.append(f"| `{m.key}` | {m.name} | {m.unit} | {m.scope} | {m.definition} |")
     return "\n".join(lines)
+
+
+# --- several stores (head office) ----------------------------------------------------------------
+
+#: Site numbers of several stores that are the largest of the stores' values (peaks, maxima).
+_COMBINED_MAX = frozenset({"zone_occupancy_peak", "queue_length_max", "wait_max_s"})
+#: Site numbers of several stores that are sums (also the mean and current queue lengths: people in queues).
+_COMBINED_SUM_PEOPLE = frozenset({"queue_length_mean", "queue_length_now"})
+
+
+def combine_site_numbers(per_store: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The "all stores" row of a chain from each store's :func:`key_numbers`.
+
+    Counts, hours and money add up; peaks and maxima are the largest store's; shares are computed
+    again from the summed counts (``conversion`` = went to checkout ÷ came in, ``abandon_rate``);
+    medians, percentiles and means of durations are **not** combined (NaN): they need every
+    store's events pooled, and an average of medians would be a different number.
+
+    Example:
+        >>> n = combine_site_numbers([{"footfall_in": 3, "came_in": 2, "went_to_checkout": 1, "visit_median_s": 60.0},
+        ...                           {"footfall_in": 5, "came_in": 2, "went_to_checkout": 2, "visit_median_s": 90.0}])
+        >>> n["footfall_in"], n["conversion"], math.isnan(n["visit_median_s"])
+        (8, 0.75, True)
+    """
+    keys = list(dict.fromkeys(k for d in per_store for k in d))
+    out: dict[str, Any] = {}
+    for key in keys:
+        values = [d[key] for d in per_store if key in d]
+        nums = [v for v in values if isinstance(v, int | float) and not (isinstance(v, float) and math.isnan(v))]
+        m = CATALOGUE.get(key)
+        if m is None or m.unit == "text":
+            continue
+        if key in _COMBINED_MAX:
+            out[key] = max(nums) if nums else math.nan
+        elif m.unit in ("count", "hours", "money") or key in _COMBINED_SUM_PEOPLE:
+            out[key] = sum(nums) if nums else 0
+        else:
+            out[key] = math.nan
+    if "came_in" in out:
+        out["conversion"] = share(out.get("went_to_checkout", 0), out["came_in"])
+    if "queue_served" in out:
+        out["abandon_rate"] = abandon_rate(out["queue_served"], out.get("queue_abandoned", 0))
+    return out
