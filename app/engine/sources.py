@@ -579,6 +579,8 @@ class RtspSource(_LiveSource):
             stream is noticed after about 2-3 x this.
         backoff_initial: first reconnect delay in seconds (doubles after every failed attempt).
         backoff_max: cap of the reconnect delay in seconds.
+        main_url: the camera's main stream when ``url`` is its substream: read alongside for event
+            photos (:mod:`app.engine.mainstream`) while frames are read.
     """
 
     def __init__(
@@ -586,6 +588,7 @@ class RtspSource(_LiveSource):
         camera_id: str,
         url: str,
         *,
+        main_url: str | None = None,
         resolution: tuple[int, int] | None = None,
         fps: float | None = None,
         fail_fast: bool = False,
@@ -599,13 +602,29 @@ class RtspSource(_LiveSource):
             backoff_initial=backoff_initial, backoff_max=backoff_max,
         )  # fmt: skip
         self._url = url
-        self._secrets = url_secrets(url)
+        self._secrets = url_secrets(url) + (url_secrets(main_url) if main_url else [])
         self.open_timeout = open_timeout
         self.read_timeout = read_timeout
+        self.main_url = main_url
 
     def describe(self) -> str:
-        """The URL with the password hidden."""
-        return redact_url(self._url)
+        """The URL with the password hidden (and the main stream for photos, with a substream)."""
+        text = redact_url(self._url)
+        return f"{text} (photos from {redact_url(self.main_url)})" if self.main_url else text
+
+    def frames(self, stop: threading.Event) -> Iterator[Frame]:
+        """The stream's frames (see :class:`_LiveSource`); with a main stream it is read alongside."""
+        if self.main_url is None:
+            yield from super().frames(stop)
+            return
+        from app.engine.mainstream import MainStream
+
+        main = MainStream(self.camera_id, self.main_url, open_timeout=self.open_timeout,
+                          read_timeout=self.read_timeout).start()  # fmt: skip
+        try:
+            yield from super().frames(stop)
+        finally:
+            main.stop()
 
     def _open_capture(self) -> cv2.VideoCapture:
         params = [
@@ -703,6 +722,9 @@ def make_source(
     """
     res = tuple(camera.resolution) if camera.resolution else None
     live = {"fail_fast": fail_fast, "backoff_initial": backoff_initial, "backoff_max": backoff_max}
+    if camera.kind == "rtsp" and camera.detect_source:  # analyse the substream, photos from the main stream
+        sub = camera.detect_source_url() or ""
+        return RtspSource(camera.id, sub, resolution=res, fps=camera.fps, main_url=camera.source_url(), **live)
     if camera.kind == "rtsp":
         return RtspSource(camera.id, camera.source_url(), resolution=res, fps=camera.fps, **live)
     if camera.kind == "usb":
