@@ -353,6 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.store.db import user_db_url
 
             args.db = user_db_url(args.db)
+        from app.cli.access import check_command
+
+        check_command(args)  # a login and the role's permission, once the database has accounts
         code = _handler(args.command, args)(args, stop)
         if signals.received is not None and code in (0, EXIT_INCOMPLETE):
             name = "Ctrl+C" if signals.received == signal.SIGINT else signal.Signals(signals.received).name
