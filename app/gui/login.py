@@ -102,6 +102,7 @@ def apply_role(window: QWidget, user: accounts.User) -> list[str]:
             tabs.setCurrentIndex(i)
             break
     window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+    window.current_user = user  # type: ignore[attr-defined]  # what it may do (e.g. replace a run)
     store = getattr(window, "store", None)
     document = getattr(window, "document", None)
     if store is not None and document is not None:  # setting changes go to the audit log, with who
