@@ -83,6 +83,20 @@ def ort_providers(device: str = "cpu", available: list[str] | None = None) -> tu
     )
 
 
+def _preload_cuda() -> None:
+    """Load the CUDA/cuDNN libraries through PyTorch before ONNX Runtime's CUDA provider needs them.
+
+    onnxruntime-gpu links against the same CUDA major as the PyTorch build it ships with, and finds
+    those libraries already loaded when ``torch`` was imported first (its documented way; in the
+    bundled program the nvidia libraries live under PyTorch's folders, not on the library path).
+    Without PyTorch nothing happens and ONNX Runtime looks on its own.
+    """
+    try:
+        import torch  # noqa: F401
+    except Exception:  # no torch, or a broken one: onnxruntime tries by itself
+        pass
+
+
 def ort_session(path: Path, threads: int, *, what: str, device: str = "cpu") -> Any:
     """An ONNX Runtime session with ``threads`` intra-op threads (0 = automatic).
 
@@ -116,6 +130,8 @@ def ort_session(path: Path, threads: int, *, what: str, device: str = "cpu") -> 
     opts.log_severity_level = 3
     try:
         providers, reason = ort_providers(device)
+        if any("CUDAExecutionProvider" in p for p in providers):
+            _preload_cuda()
         session = ort.InferenceSession(str(path), opts, providers=providers)
     except Exception as e:  # onnxruntime raises its own exception types (a corrupt or foreign file)
         raise BackendUnavailable(f"cannot load {what} {path.name}: {e}") from None

@@ -31,6 +31,9 @@ DEBS_TEST="$DEBS_TEST fonts-dejavu-core fonts-dejavu-extra fonts-liberation font
 # The installer tests: makensis compiles the Windows installer script (installer/windows/storesight.nsi);
 # zstd compresses the Linux bundle (installer/build-linux.sh).
 DEBS_TEST="$DEBS_TEST nsis zstd"
+# ... and runs it under 64-bit Wine around a stand-in payload cross-compiled with mingw-w64
+# (tests/installer/test_wine_install.py; ~100 MB download).
+DEBS_TEST="$DEBS_TEST wine wine64 gcc-mingw-w64-x86-64-win32"
 debs="$DEBS_RUNTIME"
 [ $want_test = 1 ] && debs="$debs $DEBS_TEST"
 missing=""

@@ -62,15 +62,17 @@ class AnalysisResult:
 def detector_settings(site: SiteConfig, cameras: CameraConfig | list[CameraConfig]) -> DetectorSettings:
     """The settings of a detector shared by ``cameras`` (one camera or several).
 
-    The model keeps every class and the lowest confidence any of the cameras asks for; each
-    camera's pipeline then keeps its own classes and confidence (a people camera and a parking
-    camera share one model and each gets what it asked for).
+    The model keeps every class and the lowest confidence any of the cameras asks for (or the
+    tracker's low threshold, whichever is lower); each camera's pipeline then keeps its own classes
+    and confidence (a people camera and a parking camera share one model and each gets what it asked
+    for).
     """
     cams = [cameras] if isinstance(cameras, CameraConfig) else list(cameras)
     d = site.detector
     confidences = [site.effective(c).confidence or 0.35 for c in cams] or [d.confidence or 0.35]
     return DetectorSettings(
-        confidence=min(confidences),
+        # the tracker's second association takes boxes down to track_low_thresh (see tracking_floor)
+        confidence=min(min(confidences), site.tracker.track_low_thresh),
         classes=(),
         iou=d.iou,
         threads=d.threads,  # 0: the backend takes the cores available to this process

@@ -14,7 +14,9 @@
 ; Silent uninstall (keeps data):          "C:\Program Files\StoreSight\uninstall.exe" /S
 ; ... and delete the data too:            "C:\Program Files\StoreSight\uninstall.exe" /S /DELETEDATA
 
-Unicode true
+; a 64-bit installer for the 64-bit program: no WOW64 file/registry redirection (and it runs
+; under 64-bit-only Wine, where tests/installer/test_wine_install.py installs and uninstalls it)
+Target amd64-unicode
 SetCompressor /SOLID lzma
 
 !ifndef VERSION
