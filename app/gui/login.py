@@ -9,6 +9,8 @@ an admin everything, with the zones and settings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -84,6 +86,21 @@ def ask_login(store: Store) -> accounts.User | None:
     """The logged-in user; None when cancelled. Only call when :func:`accounts.login_required`."""
     dlg = LoginDialog(store)
     return dlg.user if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+def login_for(
+    store: Store, asker: Callable[[Store], accounts.User | None] | None = None
+) -> tuple[bool, accounts.User | None]:
+    """Who may open ``store``: asked whenever it has two or more accounts (also on File → Open).
+
+    Returns:
+        ``(True, None)``: no login needed (no or one account); ``(True, user)``: logged in;
+        ``(False, None)``: cancelled — the database must not be shown.
+    """
+    if not accounts.login_required(store):
+        return True, None
+    user = (asker or ask_login)(store)
+    return user is not None, user
 
 
 def apply_role(window: QWidget, user: accounts.User) -> list[str]:
