@@ -152,7 +152,7 @@ def run(
     pr = {}
     for kind, (tp, fp, fn) in counts.items():
         pr[kind] = (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0, tp, fp, fn)
-    return {"m": m, "pr": pr, "track_ms": 1000 * t_track / max(len(hyp), 1)}
+    return {"m": m, "pr": pr, "hyp": hyp, "track_ms": 1000 * t_track / max(len(hyp), 1)}
 
 
 def main() -> None:

@@ -21,8 +21,9 @@ import numpy as np
 from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
-from app.config import CameraConfig, DetectionSettings, SiteConfig, TracksSettings
+from app.config import CameraConfig, DetectionSettings, SiteConfig
 from app.modules.tracks.events import TRACK_END, TRACK_START
+from app.modules.tracks.settings import TracksSettings
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from app.modules.registry import ModuleSettings
+from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
 
 
-class FacesSettings(ModuleSettings):
+class FacesSettings(StageSettings):
     """Faces of the camera's people: employee identification, blurring, (optionally) age and gender."""
 
     enabled: bool = Field(
@@ -34,9 +34,7 @@ class FacesSettings(ModuleSettings):
         title="Face backend",
         description="auto: deepface when installed with its weights in ~/.deepface, else the built-in dlib models.",
     )
-    every: int = Field(
-        3, ge=1, le=100, title="Every N-th frame", description="Look for faces on every N-th analysed frame."
-    )
+    every: int = every_field(3, "Look for faces on every N-th analysed frame.")
     min_face_px: int = Field(
         40,
         ge=20,
@@ -66,12 +64,14 @@ class FacesSettings(ModuleSettings):
     )  # fmt: skip
     demographics: bool = Field(
         False, title="Age and gender",
-        description="Vote an age band and gender per person (deepface only; nothing about the face is stored).",
+        description="Vote an age band and gender per person (both backends: deepface, or the embedded face-api model with dlib; nothing about the face is stored).",
     )  # fmt: skip
-    off_thread: bool = Field(
-        True, title="Run off the camera thread",
-        description="Faces run on their own thread so the camera keeps its frame rate (results join a few frames later).",
-    )  # fmt: skip
+    off_thread: OffThread = off_thread_field(
+        "always",
+        "Look for faces on a thread of their own so the camera keeps its frame rate (identifications join a "
+        "few frames later; blurring stays on the camera's thread). auto: only on a live camera; true/false "
+        "mean always/never.",
+    )
     retention_days: int = Field(
         30, ge=1, le=3650, title="Keep face events (days)",
         description="Identifications, unknown-face alerts and their face photos older than this are deleted "

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.modules.registry import ModuleSettings
+from app.modules.stage_settings import StageSettings, every_field
 
 
-class PpeSettings(ModuleSettings):
+class PpeSettings(StageSettings):
     """Helmet and hi-vis vest checks of the people inside the camera's PPE zones."""
 
     enabled: bool = Field(
@@ -44,9 +44,7 @@ class PpeSettings(ModuleSettings):
         title="Required items",
         description="Items required in a PPE zone that does not list its own.",
     )
-    every: int = Field(
-        2, ge=1, le=100, title="Every N-th frame", description="Check people on every N-th analysed frame."
-    )
+    every: int = every_field(2, "Check people on every N-th analysed frame.")
     after: float = Field(
         10.0,
         ge=0.0,
