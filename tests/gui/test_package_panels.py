@@ -42,8 +42,11 @@ def _titles(win) -> list[str]:  # type: ignore[no-untyped-def]
 def test_the_plates_tab_is_the_plates_package_panel(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert registry.packages()["plates"].panel == "app.gui.plates_page:panel"
     win = _window(qtbot, tmp_path)
-    assert list(win.panels) == ["plates"] and win.panels["plates"] is win.plates
-    assert _titles(win)[5:8] == ["Staff", "Plates", "Shelves"]
+    names = [n for n, p in registry.packages().items() if p.panel]
+    assert list(win.panels) == names and names[0] == "plates" and win.panels["plates"] is win.plates
+    titles = _titles(win)
+    assert titles[5:7] == ["Staff", "Plates"]  # the package panels sit between Staff and Shelves
+    assert titles.index("Shelves") == 6 + len(names)
     assert win.plates in win._stale  # read when its tab is first shown, like every page
 
 
@@ -56,7 +59,8 @@ def test_a_plugin_panel_plugs_in_and_a_broken_one_is_shown_as_such(
     found = registry.packages()
     assert found["headcount"].panel == "headcount.panel:panel"
     win = _window(qtbot, tmp_path)
-    assert "Head count" in _titles(win) and list(win.panels) == ["plates", "headcount"]
+    assert "Head count" in _titles(win) and list(win.panels)[0] == "plates"
+    assert list(win.panels)[-1] == "headcount"  # order 100: after the built-in ones
     page = win.panels["headcount"]
     win.tabs.setCurrentWidget(page)  # shown: the window calls its refresh()
     assert page.label.text() == "No head count yet"
