@@ -60,12 +60,35 @@ cpu_python() {
   echo "$bv/bin/python"
 }
 
+# The CUDA edition runs the ONNX models (NanoDet, MoveNet) on the GPU too: onnxruntime-gpu (same
+# version as the venv's CPU onnxruntime, built for the same CUDA major as the venv's torch) and the
+# one CUDA library it needs that torch does not bring (cuRAND), layered the same way into
+# build/venv-cuda; the venv keeps its CPU onnxruntime.
+ORT_GPU_SPEC="${ORT_GPU_SPEC:-onnxruntime-gpu==$("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)' 2>/dev/null || echo 1.31.1)}"
+CURAND_SPEC="${CURAND_SPEC:-nvidia-curand~=10.4.0}"
+cuda_python() {
+  local bv="$ROOT/build/venv-cuda"
+  if [ ! -x "$bv/bin/python" ] || ! "$bv/bin/python" -c "import onnxruntime as o, sys; sys.exit('CUDAExecutionProvider' not in o.get_available_providers())" 2>/dev/null; then
+    echo "[build] $ORT_GPU_SPEC and $CURAND_SPEC for the CUDA edition into build/venv-cuda" >&2
+    rm -rf "$bv"
+    "$PY" -m venv --without-pip "$bv"
+    local base own
+    base="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    own="$("$bv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    echo "$base" > "$own/storesight-base.pth"
+    "$bv/bin/python" -m pip install -q --no-cache-dir --no-deps --target "$own" "$ORT_GPU_SPEC" "$CURAND_SPEC" >&2 \
+      || { echo "build-linux.sh: cannot install $ORT_GPU_SPEC $CURAND_SPEC" >&2; exit 2; }
+  fi
+  echo "$bv/bin/python"
+}
+
 for ED in "${EDITIONS[@]}"; do
   BPY="$PY"
-  if [ "$ED" = cuda ] && ! "$PY" -c "import torch, ultralytics" 2>/dev/null; then
-    echo "build-linux.sh: the CUDA edition needs torch and ultralytics in $PY" >&2; exit 2
+  if [ "$ED" = cuda ] && ! "$PY" -c "import torch, ultralytics, sys; sys.exit(not torch.version.cuda)" 2>/dev/null; then
+    echo "build-linux.sh: the CUDA edition needs the CUDA build of torch and ultralytics in $PY" >&2; exit 2
   fi
   [ "$ED" = cpu ] && BPY="$(cpu_python)"
+  [ "$ED" = cuda ] && BPY="$(cuda_python)"
   echo "[build] $ED edition: PyInstaller (a few minutes)"
   start=$(date +%s)
   STORESIGHT_EDITION="$ED" "$BPY" -m PyInstaller --noconfirm --log-level WARN \
@@ -86,7 +109,8 @@ for ED in "${EDITIONS[@]}"; do
   rm -rf "$STAGE"
   mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
     "$STAGE/usr/share/icons/hicolor/256x256/apps" "$STAGE/usr/share/doc/$PKG"
-  cp -a "$APPDIR" "$STAGE/opt/storesight"
+  # hard links (same file system): staging a 5 GB CUDA folder must not need another 5 GB
+  cp -al "$APPDIR" "$STAGE/opt/storesight" 2>/dev/null || cp -a "$APPDIR" "$STAGE/opt/storesight"
   ln -s /opt/storesight/storesight "$STAGE/usr/bin/storesight"
   cp installer/linux/storesight.desktop "$STAGE/usr/share/applications/storesight.desktop"
   cp installer/linux/storesight.png "$STAGE/usr/share/icons/hicolor/256x256/apps/storesight.png"
@@ -101,6 +125,7 @@ for ED in "${EDITIONS[@]}"; do
   # zstd needs dpkg >= 1.21.18 on the target (Debian 12, Ubuntu 22.04+); DEB_COMPRESS=xz for older ones
   COMP="${DEB_COMPRESS:-zstd}"; LEVEL=6; [ "$COMP" = zstd ] && LEVEL=10
   dpkg-deb --build --root-owner-group "-Z$COMP" "-z$LEVEL" "$STAGE" "$DEB" >/dev/null
+  rm -rf "$STAGE"
   echo "[build] $DEB: $(du -h "$DEB" | cut -f1)"
   [ $TAR = 1 ] && echo "[build] dist/storesight-$VERSION-linux-x86_64-$ED.tar.zst: $(du -h "dist/storesight-$VERSION-linux-x86_64-$ED.tar.zst" | cut -f1)"
 done

@@ -43,7 +43,7 @@ from analytics.roles import EmployeeMatch
 from analytics.types import PERSON_CLASS, Detections, Frame
 from app.config import CameraConfig, SiteConfig, ZoneType
 from app.engine.modules import Record, encode_crop
-from app.engine.stages import Cadence, OffThreadStage, Stage
+from app.engine.stages import Cadence, OffThreadStage, Stage, run_as_configured
 from app.events import AlertBook
 from app.modules.faces.events import FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
 from app.modules.faces.settings import FacesSettings
@@ -273,7 +273,7 @@ class FaceIdentifier(Stage):
         self.attributes = bool(self.cfg.demographics and setup.backend.has_attributes)
         if self.cfg.demographics and not self.attributes:
             log.warning(
-                "camera %s faces: demographics need a backend with age/gender models (deepface); off",
+                "camera %s faces: demographics need a backend with age/gender models; off",
                 camera.id,
             )
 
@@ -548,7 +548,7 @@ def make_face_stage(
         if cfg.mode == "identify":
             log.warning("camera %s faces: no face backend loaded; blurring only", camera.id)
         return FaceStage(camera, None)
-    ident: Stage = FaceIdentifier(camera, setup, lost_after=lost_after)
-    if cfg.off_thread:
-        ident = OffThreadStage(ident, max_age=max(2.0, lost_after))
+    ident = run_as_configured(
+        FaceIdentifier(camera, setup, lost_after=lost_after), cfg, camera, lost_after=lost_after
+    )
     return FaceStage(camera, ident)

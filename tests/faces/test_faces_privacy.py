@@ -327,13 +327,13 @@ def test_returning_visitors_pseudonymous_and_erasable(
         for r in records:
             w.put_event(run, r)
         w.flush()
-    # the report's Faces sheet counts them per hour and camera
+    # the report's Faces sheet counts them per hour and department (none here: the camera)
     from app.reports.faces_sheets import faces
     from app.reports.sheets import Scope
 
     sheet = faces(Scope.make(store, T0 - 3600, T0 + 3 * day))
     assert sheet is not None and sheet.df["visitors"].sum() == 3 and sheet.df["returning"].sum() == 1
-    assert set(sheet.df["camera"]) == {"door"} and len(sheet.df) == 2  # two hours with visitors
+    assert set(sheet.df["department"]) == {"door (no department)"} and len(sheet.df) == 2  # two hours
     vid = seen[1]["visitor_id"]
     assert (
         _count(store, select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.visitor_id == vid))
