@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
 from analytics.faces import AGE_BANDS
 from app.modules.faces.events import FACES_ALERT, FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
@@ -23,12 +22,11 @@ from app.reports.sheets import Column, Scope, Sheet
 from app.store import stats
 from app.store.metrics import CATALOGUE
 from app.store.query import EventFilter, events
-from app.store.schema import Event
 
 
 def faces_by_hour(scope: Scope) -> pd.DataFrame:
     """One row per local hour and camera with any face event; counts per kind, age band and gender."""
-    cams = None if scope.all_cameras else [c.config_id for c in scope.cameras]
+    cams = scope.camera_ids
     df = events(scope.store, [FACES_IDENTIFIED, FACES_ALERT, FACES_VISITOR, FACES_DEMOGRAPHICS],
                 EventFilter(scope.since, scope.until, cams, role="all"))  # fmt: skip
     bands = [b for b, _, _ in AGE_BANDS]
@@ -57,12 +55,7 @@ def faces_by_hour(scope: Scope) -> pd.DataFrame:
 
 def faces(scope: Scope) -> Sheet | None:
     """The Faces sheet, None when no camera ever ran the faces module."""
-
-    def probe() -> bool:
-        with scope.store.session() as s:
-            return s.execute(select(Event.id).where(Event.module == "faces").limit(1)).first() is not None
-
-    if not scope.cached("faces_used", probe):
+    if not scope.has_events("faces"):
         return None
     df = faces_by_hour(scope)
     name = {
