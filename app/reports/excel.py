@@ -120,13 +120,13 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, kind: ColumnKind,
     """Write one value of a kind with its number format (blank for None/NaN/NaT)."""
     if kind == "text":
         if is_blank(value):
-            ws.writeis_blank(row, col, None, fmt.text)
+            ws.write_blank(row, col, None, fmt.text)
         else:
             write_text(ws, row, col, value, fmt)
         return
     style = style or fmt.kinds[kind]
     if is_blank(value):
-        ws.writeis_blank(row, col, None, style)
+        ws.write_blank(row, col, None, style)
     elif kind in ("datetime", "hour", "date"):
         v = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         ws.write_datetime(row, col, v, style)
@@ -266,7 +266,7 @@ def _summary(wb: Workbook, fmt: _Formats, report: Report, sheet: Sheet, names: d
             change = row.change * (100.0 if kind == "share" else 1.0)
             ws.write_number(i, 3, float(change), fmt.changes[kind])
         else:
-            ws.writeis_blank(i, 3, None, fmt.text)
+            ws.write_blank(i, 3, None, fmt.text)
         write_value(ws, i, 4, row.change_share, "share", fmt, fmt.change_share)
         write_value(ws, i, 5, row.note, "text", fmt)
     ws.freeze_panes(r0 + 1, 0)
