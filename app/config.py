@@ -16,15 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -33,76 +30,22 @@ from pydantic import (
     model_validator,
 )
 
+# The shared building blocks (re-exported: the app reads ZoneType, DetectionSettings… from here).
+from app.config_types import ZONE_TYPE_LOOK as ZONE_TYPE_LOOK
+from app.config_types import Coord as Coord
+from app.config_types import DetectionSettings as DetectionSettings
+from app.config_types import Ident as Ident
+from app.config_types import Point as Point
+from app.config_types import StrictModel as _Model
+from app.config_types import ZoneType as ZoneType
 from app.errors import ConfigError
+from app.modules.pose.settings import PoseConfig
+from app.modules.roles.settings import RolesConfig
+
+if TYPE_CHECKING:
+    from app.modules.queue.settings import CheckoutConfig
 
 CONFIG_VERSION = 1
-
-Coord = Annotated[float, Field(ge=0.0, le=1.0)]
-Point = tuple[Coord, Coord]
-Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class ZoneType(StrEnum):
-    """What a zone or line means to the store."""
-
-    ENTRANCE_LINE = "entrance_line"
-    LINE = "line"
-    DEPARTMENT = "department"
-    QUEUE = "queue"
-    COUNTER = "counter"
-    SHELF = "shelf"
-    WATCH = "watch"
-    STAFF_ONLY = "staff_only"
-    WORKSTATION = "workstation"
-    PARKING = "parking"
-    PPE = "ppe"
-
-    @property
-    def is_line(self) -> bool:
-        """True for zone types drawn as a directed line rather than a polygon."""
-        return self in (ZoneType.ENTRANCE_LINE, ZoneType.LINE)
-
-    @property
-    def label(self) -> str:
-        """The type in a store's words (zone editor, reports)."""
-        return ZONE_TYPE_LOOK[self][0]
-
-    @property
-    def color(self) -> str:
-        """Its outline colour, RGB hex (the GUI; the pictures use :attr:`bgr`)."""
-        return ZONE_TYPE_LOOK[self][1]
-
-    @property
-    def bgr(self) -> tuple[int, int, int]:
-        """Its outline colour as an OpenCV BGR tuple.
-
-        Example:
-            >>> ZoneType.QUEUE.label, ZoneType.QUEUE.color, ZoneType.QUEUE.bgr
-            ('Checkout queue', '#ffd700', (0, 215, 255))
-        """
-        h = self.color.lstrip("#")
-        r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-        return (b, g, r)
-
-
-#: The one table of zone types: words people read and outline colour (RGB hex), in menu order.
-ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
-    ZoneType.ENTRANCE_LINE: ("Entrance line", "#3ce63c"),
-    ZoneType.LINE: ("Counting line", "#3cc8e6"),
-    ZoneType.DEPARTMENT: ("Department", "#ffffff"),
-    ZoneType.QUEUE: ("Checkout queue", "#ffd700"),
-    ZoneType.COUNTER: ("Counter", "#ffa500"),
-    ZoneType.SHELF: ("Shelf", "#a0ffff"),
-    ZoneType.STAFF_ONLY: ("Staff only", "#ff5050"),
-    ZoneType.WORKSTATION: ("Workstation", "#ffa0ff"),
-    ZoneType.PARKING: ("Parking", "#c8c8c8"),
-    ZoneType.WATCH: ("Watched items", "#ff8c00"),
-    ZoneType.PPE: ("PPE required", "#e6ff00"),
-}
 
 
 class ZoneConfig(_Model):
@@ -140,524 +83,29 @@ class ZoneConfig(_Model):
         return self.name or self.id
 
 
-class DetectionSettings(_Model):
-    """Thresholds shared by detection modules (the seeds' config.ini keys)."""
+def _modules_config() -> type[_Model]:
+    """The ``modules`` section of a camera: one field per section of the module packages.
 
-    confidence: float | None = Field(
-        None,
-        ge=0.01,
-        le=1.0,
-        title="Detection confidence",
-        description="Minimum detector score (seeds: confidence_ratio). Higher: fewer false alarms, more misses.",
-    )
-    classes: list[str] | None = Field(
-        None,
-        title="Classes",
-        description="Class names of the detector to look for (seeds: class_list), e.g. [person, car].",
-    )
-    box_expand: float | None = Field(
-        None,
-        ge=0.0,
-        le=1.0,
-        title="Box expansion",
-        description="Grow each box by this share of its size on every side before cropping (seeds: BoundingBox).",
-    )
-
-    @field_validator("classes")
-    @classmethod
-    def _known_classes(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
-        if not v:
-            raise ValueError("class list is empty")
-        return v
-
-
-class TracksSettings(DetectionSettings):
-    """Records every track (first/last seen, path) and its start/end events with a crop."""
-
-    enabled: bool = Field(True, title="Enabled", description="Record tracks and their crops.")
-    min_frames: int = Field(
-        3,
-        ge=1,
-        le=1000,
-        title="Minimum frames",
-        description="A track seen in fewer frames is treated as noise and not stored.",
-    )
-    save_crops: bool = Field(True, title="Save crops", description="Store a JPEG crop of each track.")
-    path_interval: float = Field(
-        0.5,
-        ge=0.0,
-        le=60.0,
-        title="Path sample interval (s)",
-        description="Store the track's position at most this often (seconds).",
-    )
-
-
-class FootfallSettings(_Model):
-    """In/out counts on the camera's lines (entrance lines and counting lines)."""
-
-    enabled: bool = Field(True, title="Enabled", description="Count line crossings.")
-    min_distance: float = Field(
-        0.02,
-        ge=0.0,
-        le=0.5,
-        title="Side distance",
-        description="How far from the line (share of the frame height) a person must be to count as on a side; "
-        "jitter on the line never counts.",
-    )
-    min_frames: int = Field(
-        2,
-        ge=1,
-        le=100,
-        title="Confirm frames",
-        description="Consecutive frames on the new side before a crossing counts.",
-    )
-    save_crops: bool = Field(
-        True, title="Save crops", description="Attach a photo of the person to each crossing."
-    )
-
-
-class ZonesSettings(_Model):
-    """Enter/exit, occupancy and dwell time in the camera's polygon zones."""
-
-    enabled: bool = Field(True, title="Enabled", description="Track presence in zones.")
-    min_frames: int = Field(
-        3,
-        ge=1,
-        le=100,
-        title="Inertia (frames)",
-        description="Consecutive frames inside (outside) before an enter (exit) counts, so a flickering box "
-        "does not double count.",
-    )
-    min_seconds: float = Field(
-        0.0, ge=0.0, le=60.0, title="Inertia (s)", description="Minimum time span of those frames."
-    )
-    lost_timeout: float = Field(
-        2.0,
-        gt=0.0,
-        le=120.0,
-        title="Lost after (s)",
-        description="A person unseen this long has left the zone.",
-    )
-
-
-class VisitsSettings(_Model):
-    """Store visits: entering to leaving, time in store, zones in order."""
-
-    enabled: bool = Field(True, title="Enabled", description="Build visits from tracks.")
-    join_seconds: float = Field(
-        2.0,
-        ge=0.0,
-        le=60.0,
-        title="Join gap (s)",
-        description="Longest gap of an ID switch that is joined into one visit.",
-    )
-    join_distance: float = Field(
-        0.15,
-        ge=0.0,
-        le=1.0,
-        title="Join distance",
-        description="Farthest jump (share of the frame height) of an ID switch that is joined.",
-    )
-    min_duration: float = Field(
-        1.0, ge=0.0, le=3600.0, title="Minimum visit (s)", description="Shorter visits are noise."
-    )
-
-
-class HeatmapSettings(_Model):
-    """Time spent per place, accumulated per hour."""
-
-    enabled: bool = Field(True, title="Enabled", description="Accumulate a heatmap.")
-    cell: int = Field(
-        8, ge=2, le=64, title="Cell (px)", description="Grid cell side in pixels of the analysed frame."
-    )
-    max_dt: float = Field(
-        1.0, gt=0.0, le=10.0, title="Max step (s)", description="A gap longer than this adds no more time."
-    )
-
-
-class CheckoutConfig(_Model):
-    """One checkout: a queue zone and the counter zones it feeds."""
-
-    queue: Ident = Field(title="Queue zone", description="Id of the camera's zone of type 'queue'.")
-    counters: list[Ident] = Field(
-        default_factory=list,
-        title="Counter zones",
-        description="Ids of the zones of type 'counter' this queue feeds. Empty: every counter zone of the camera.",
-    )
-    name: str = Field(
-        "", title="Name", max_length=120, description="Name in alerts; empty: the queue zone's."
-    )
-    counters_open: int | None = Field(
-        None,
-        ge=0,
-        le=50,
-        title="Open counters",
-        description="A fixed number of open counters. Empty: counted from staff at the counters, "
-        "else from counters that served somebody in the last minutes.",
-    )
-
-
-class QueueSettings(_Model):
-    """Checkout queues: live length and wait, a 5–15 minute forecast and alerts."""
-
-    enabled: bool = Field(True, title="Enabled", description="Watch the camera's checkout queues.")
-    checkouts: list[CheckoutConfig] = Field(
-        default_factory=list,
-        title="Checkouts",
-        description="Queue zones paired with their counter zones. Empty: each queue zone of the camera "
-        "with every counter zone of the camera.",
-    )
-    min_frames: int = Field(
-        3, ge=1, le=100, title="Inertia (frames)", description="Frames inside/outside before joining/leaving."
-    )
-    min_wait: float = Field(
-        5.0,
-        ge=0.0,
-        le=600.0,
-        title="Passer-by under (s)",
-        description="A shorter stay in the queue that reaches no counter is a passer-by, not an abandonment.",
-    )
-    handoff_seconds: float = Field(
-        5.0,
-        ge=0.0,
-        le=120.0,
-        title="Queue → counter gap (s)",
-        description="Reaching a counter this soon after leaving the queue zone counts as served.",
-    )
-    min_service: float = Field(
-        5.0,
-        ge=0.0,
-        le=600.0,
-        title="Minimum service (s)",
-        description="A shorter stay at a counter is no sale.",
-    )
-    smoothing: float = Field(
-        10.0, ge=0.0, le=600.0, title="Smoothing (s)", description="Time constant of the shown queue length."
-    )
-    snapshot_interval: float = Field(
-        10.0,
-        ge=1.0,
-        le=3600.0,
-        title="Record every (s)",
-        description="How often the queue's length, wait and forecast are stored.",
-    )
-    service_window: float = Field(
-        600.0,
-        ge=60.0,
-        le=7200.0,
-        title="Service window (s)",
-        description="Recent period for the service rate, service time and recent wait.",
-    )
-    alert_length: int | None = Field(
-        5, ge=1, le=500, title="Alert at length", description="Alert when this many people wait. Empty: off."
-    )
-    alert_wait: float | None = Field(
-        300.0,
-        ge=1.0,
-        le=7200.0,
-        title="Alert at wait (s)",
-        description="Alert when somebody has waited this long. Empty: off.",
-    )
-    forecast_alert: bool = Field(
-        True,
-        title="Forecast alert",
-        description="Warn ahead ('open another checkout in ~N minutes') when the forecast reaches the alert length.",
-    )
-    forecast_minutes: int = Field(
-        15, ge=1, le=60, title="Forecast horizon (min)", description="How far ahead the forecast looks."
-    )
-    hysteresis: float = Field(
-        1.5,
-        ge=0.0,
-        le=100.0,
-        title="Hysteresis (people)",
-        description="An alert clears only once the length is this far below its threshold.",
-    )
-    wait_hysteresis: float = Field(
-        60.0, ge=0.0, le=3600.0, title="Hysteresis (s)", description="The same for the wait alert."
-    )
-    raise_seconds: float = Field(
-        10.0,
-        ge=0.0,
-        le=600.0,
-        title="Raise after (s)",
-        description="A condition must hold this long to alert.",
-    )
-    clear_seconds: float = Field(
-        30.0, ge=0.0, le=3600.0, title="Clear after (s)", description="Calm must hold this long to clear."
-    )
-    cooldown: float = Field(
-        300.0,
-        ge=0.0,
-        le=86400.0,
-        title="Cooldown (s)",
-        description="After an alert clears, the same alert waits this long before it may come again.",
-    )
-    visit_minutes: float = Field(
-        12.0,
-        gt=0.0,
-        le=240.0,
-        title="Typical entry → checkout (min)",
-        description="Assumed time from entering the store to joining the queue, until it is learnt.",
-    )
-    checkout_share: float = Field(
-        0.6,
-        ge=0.0,
-        le=1.0,
-        title="Share who buy",
-        description="Assumed share of entrants who go to a checkout, until it is learnt.",
-    )
-    service_seconds: float = Field(
-        60.0,
-        gt=0.0,
-        le=3600.0,
-        title="Typical service (s)",
-        description="Assumed service time at a counter, until it is measured.",
-    )
-    save_snapshots: bool = Field(
-        True, title="Alert photos", description="Attach the frame and a crop of the queue to each alert."
-    )
-
-
-class PoseStageSettings(_Model):
-    """Pose keypoints (COCO-17) of the camera's tracked people; the behaviour module needs them."""
-
-    enabled: bool = Field(
-        False,
-        title="Enabled",
-        description="Estimate body keypoints of tracked people (the built-in model costs about 6-12 ms "
-        "per person per frame on a CPU).",
-    )
-    every: int = Field(
-        1,
-        ge=1,
-        le=100,
-        title="Every N-th frame",
-        description="Estimate a person's keypoints every N-th analysed frame (people take turns); in "
-        "between the last keypoints move with the person's box.",
-    )
-    zone_types: list[ZoneType] = Field(
-        default_factory=list,
-        title="Only near zones of type",
-        description="Estimate only for people near a zone of these types, e.g. [shelf]. Empty: everyone "
-        "(needed for posture everywhere).",
-    )
-    zone_margin: float = Field(
-        0.5,
-        ge=0.0,
-        le=5.0,
-        title="Near (box heights)",
-        description="How close to such a zone (in the person's box heights) counts as near.",
-    )
-    smoothing: float = Field(
-        0.15,
-        ge=0.0,
-        le=2.0,
-        title="Smoothing (s)",
-        description="Time constant of the keypoint smoothing; 0 turns it off.",
-    )
-    min_score: float = Field(
-        0.3,
-        ge=0.01,
-        le=1.0,
-        title="Keypoint score",
-        description="Keypoints scoring less count as not seen.",
-    )
-
-
-class PostureSettings(_Model):
-    """Standing / walking / sitting / bending intervals per person."""
-
-    enabled: bool = Field(True, title="Enabled", description="Store each person's posture intervals.")
-    min_seconds: float = Field(
-        0.6,
-        ge=0.0,
-        le=30.0,
-        title="Hold (s)",
-        description="A new posture must hold this long before it counts.",
-    )
-    min_interval: float = Field(
-        1.0,
-        ge=0.0,
-        le=600.0,
-        title="Store from (s)",
-        description="Shorter posture intervals are not stored.",
-    )
-    walk_speed: float = Field(
-        0.25,
-        gt=0.0,
-        le=5.0,
-        title="Walking from (heights/s)",
-        description="Floor speed, in body heights per second, from which a person walks.",
-    )
-    bend_tilt: float = Field(
-        40.0,
-        ge=5.0,
-        le=90.0,
-        title="Bending from (°)",
-        description="Torso tilt from vertical from which a person is bending.",
-    )
-    sit_leg_ratio: float = Field(
-        0.9,
-        ge=0.1,
-        le=3.0,
-        title="Sitting below (leg/torso)",
-        description="Ankles less than this many torso lengths below the hips (torso upright): sitting.",
-    )
-    crouch_leg_ratio: float = Field(
-        0.6,
-        ge=0.0,
-        le=3.0,
-        title="Crouching below (leg/torso)",
-        description="Ankles less than this many torso lengths below the hips: crouching.",
-    )
-
-
-class ReachSettings(_Model):
-    """Interaction with goods: a hand in a shelf zone."""
-
-    enabled: bool = Field(True, title="Enabled", description="Detect reaches into the camera's shelf zones.")
-    min_seconds: float = Field(
-        1.0,
-        ge=0.0,
-        le=60.0,
-        title="Minimum reach (s)",
-        description="A wrist must stay in a shelf zone this long to count as a reach.",
-    )
-    gap: float = Field(
-        0.5,
-        ge=0.0,
-        le=10.0,
-        title="Allowed gap (s)",
-        description="A wrist may leave (or be unseen) this long without ending the reach.",
-    )
-    near: float = Field(
-        0.75,
-        ge=0.0,
-        le=5.0,
-        title="Near (box heights)",
-        description="The person's feet must be this close to the shelf zone, in box heights (passers-by "
-        "in front of the shelf are not counted).",
-    )
-    min_extension: float = Field(
-        0.5,
-        ge=0.0,
-        le=3.0,
-        title="Arm out (torso lengths)",
-        description="The wrist must be this far from the hip, in torso lengths (a hanging hand is about "
-        "0.3); 0 accepts any wrist.",
-    )
-    save_crops: bool = Field(
-        True, title="Save photos", description="Attach a photo (with the skeleton drawn) to each reach."
-    )
-
-
-class ContactSettings(_Model):
-    """Staff–customer contact (consultation)."""
-
-    enabled: bool = Field(
-        True, title="Enabled", description="Detect consultations (needs staff/customer roles)."
-    )
-    distance: float = Field(
-        1.0,
-        gt=0.0,
-        le=10.0,
-        title="Closer than (box heights)",
-        description="Floor points closer than this many box heights are in contact.",
-    )
-    min_seconds: float = Field(
-        5.0,
-        ge=0.0,
-        le=3600.0,
-        title="Minimum contact (s)",
-        description="They must stay close this long to count as a consultation.",
-    )
-    gap: float = Field(
-        1.5,
-        ge=0.0,
-        le=60.0,
-        title="Allowed gap (s)",
-        description="They may be apart (or one unseen) this long without ending it.",
-    )
-    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of both people.")
-
-
-class BehaviourSettings(_Model):
-    """Behaviour from pose keypoints: posture, reaching into shelves, staff–customer contact."""
-
-    enabled: bool = Field(
-        True,
-        title="Enabled",
-        description="Posture and reaches need the pose module; contacts need staff/customer roles.",
-    )
-    posture: PostureSettings = Field(default_factory=PostureSettings, title="Posture")
-    reach: ReachSettings = Field(default_factory=ReachSettings, title="Reaching into shelves")
-    contact: ContactSettings = Field(default_factory=ContactSettings, title="Staff–customer contact")
-
-
-class ServiceSettings(_Model):
-    """Customer service: a customer left alone in a department for too long (needs staff/customer roles)."""
-
-    enabled: bool = Field(
-        True, title="Enabled", description="Alert when a customer waits in a department with no staff near."
-    )
-    unattended_seconds: float = Field(
-        120.0,
-        ge=5.0,
-        le=3600.0,
-        title="Unattended after (s)",
-        description="A customer in a department this long with no staff near raises an 'unattended' alert.",
-    )
-    staff_distance: float = Field(
-        3.0,
-        gt=0.0,
-        le=50.0,
-        title="Staff near (box heights)",
-        description="Staff closer than this many box heights (≈ 1.7 m each) attend the customer.",
-    )
-    zone_types: list[Literal["department", "shelf", "counter", "queue", "workstation"]] = Field(
-        default_factory=lambda: ["department"],
-        title="Zone types",
-        description="Zones where customers are watched.",
-    )
-    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
-
-
-class _BuiltinModules(_Model):
-    """Analytics modules of one camera and their thresholds."""
-
-    tracks: TracksSettings = Field(default_factory=TracksSettings, title="Tracks")
-    footfall: FootfallSettings = Field(default_factory=FootfallSettings, title="Footfall")
-    zones: ZonesSettings = Field(default_factory=ZonesSettings, title="Zones")
-    visits: VisitsSettings = Field(default_factory=VisitsSettings, title="Visits")
-    heatmap: HeatmapSettings = Field(default_factory=HeatmapSettings, title="Heatmap")
-    queue: QueueSettings = Field(default_factory=QueueSettings, title="Checkout queues")
-    pose: PoseStageSettings = Field(default_factory=PoseStageSettings, title="Pose keypoints")
-    behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings, title="Behaviour")
-    service: ServiceSettings = Field(default_factory=ServiceSettings, title="Customer service")
-
-
-
-def _modules_config() -> type[_BuiltinModules]:
-    """The ``modules`` section: the built-in modules plus one field per module package with settings.
-
-    A package found by :mod:`app.modules.registry` (its own folder, an entry point, or
-    ``STORESIGHT_MODULES``) adds its section here without any edit to this file.
+    Every section comes from a package found by :mod:`app.modules.registry` (the built-in ones in
+    ``app/modules/<name>/settings.py``, a plug-in's own folder, an entry point or
+    ``STORESIGHT_MODULES``), so a new module adds its section without any edit to this file.
     """
-    from app.modules.registry import plugin_settings
+    from app.modules.registry import config_sections
 
     fields: dict[str, Any] = {
-        name: (pkg.settings, Field(default_factory=pkg.settings, title=pkg.title))
-        for name, pkg in plugin_settings().items()
+        sec.key: (sec.model, Field(default_factory=sec.model, title=sec.title)) for sec in config_sections()
     }
     return create_model(  # type: ignore[no-any-return, call-overload]
-        "ModulesConfig", __base__=_BuiltinModules, __module__=__name__, **fields
+        "ModulesConfig",
+        __base__=_Model,
+        __module__=__name__,
+        __doc__="Analytics modules of one camera and their thresholds.",
+        **fields,
     )
 
 
 ModulesConfig = _modules_config()
+
 
 class CameraConfig(DetectionSettings):
     """One camera: where frames come from, how often to analyse them, its zones and modules."""
@@ -675,6 +123,12 @@ class CameraConfig(DetectionSettings):
     )
     username: str | None = Field(None, title="User", description="RTSP user, if not in the URL.")
     password: SecretStr | None = Field(None, title="Password", description="RTSP password; never logged.")
+    detect_source: str | None = Field(
+        None,
+        title="Substream for analysis",
+        description="The camera's low-resolution stream (rtsp://…) to analyse; the main Source is then read "
+        "only for event photos. Same user and password. Empty: analyse the Source.",
+    )
     fps: float | None = Field(
         None,
         gt=0,
@@ -728,27 +182,17 @@ class CameraConfig(DetectionSettings):
         return self
 
     @model_validator(mode="after")
-    def _checkout_zones_exist(self) -> CameraConfig:
-        types = {z.id: z.type for z in self.zones}
-        for i, co in enumerate(self.modules.queue.checkouts):
-            where = f"modules.queue.checkouts[{i}]"
-            if types.get(co.queue) is not ZoneType.QUEUE:
-                raise ValueError(f"{where}.queue: {co.queue!r} is not a zone of type 'queue' on this camera")
-            for c in co.counters:
-                if types.get(c) is not ZoneType.COUNTER:
-                    raise ValueError(
-                        f"{where}.counters: {c!r} is not a zone of type 'counter' on this camera"
-                    )
+    def _modules_agree_with_the_camera(self) -> CameraConfig:
+        """Each module section that checks itself against the camera (the queue's checkouts) does so."""
+        for key in type(self.modules).model_fields:
+            check = getattr(getattr(self.modules, key), "check_camera", None)
+            if check is not None:
+                check(self)
         return self
 
     def checkouts(self) -> list[CheckoutConfig]:
         """The camera's checkouts: as configured, or each queue zone with every counter zone."""
-        m = self.modules.queue
-        if m.checkouts:
-            counters = [z.id for z in self.zones if z.type is ZoneType.COUNTER]
-            return [co if co.counters else co.model_copy(update={"counters": counters}) for co in m.checkouts]
-        counters = [z.id for z in self.zones if z.type is ZoneType.COUNTER]
-        return [CheckoutConfig(queue=z.id, counters=counters) for z in self.zones if z.type is ZoneType.QUEUE]
+        return self.modules.queue.checkouts_of(self)  # type: ignore[no-any-return]
 
     @property
     def label(self) -> str:
@@ -765,11 +209,26 @@ class CameraConfig(DetectionSettings):
             return "usb"
         return "file"
 
+    @model_validator(mode="after")
+    def _substream_of_a_network_camera(self) -> CameraConfig:
+        if self.detect_source is not None and (
+            self.kind != "rtsp" or not re.match(r"^(rtsps?|rtmp|http|https)://", self.detect_source.strip(), re.I)
+        ):
+            raise ValueError("detect_source: a substream (rtsp://…) goes with a network camera's rtsp:// source")
+        return self
+
+    def detect_source_url(self) -> str | None:
+        """The substream with credentials filled in (for opening only), or None."""
+        return self._with_credentials(self.detect_source) if self.detect_source else None
+
     def source_url(self) -> str:
         """The source with credentials filled in — for opening only, never for logs."""
+        return self._with_credentials(self.source)
+
+    def _with_credentials(self, source: str) -> str:
         if self.kind != "rtsp" or not (self.username or self.password):
-            return self.source
-        parts = urlsplit(self.source)
+            return source
+        parts = urlsplit(source)
         user = quote(self.username or parts.username or "", safe="")
         pwd = quote(self.password.get_secret_value() if self.password else (parts.password or ""), safe="")
         host = parts.hostname or ""
@@ -817,6 +276,20 @@ class DetectorConfig(DetectionSettings):
     )
 
 
+class EngineConfig(_Model):
+    """How every camera's analysis copes with a failing module or stage."""
+
+    fault_limit: int = Field(
+        5,
+        ge=1,
+        le=10000,
+        title="Disable after errors in a row",
+        description="A module or stage (plates, faces, a plug-in…) that fails on this many frames in a row is "
+        "turned off for the rest of the run; the camera and the other modules go on, and the camera's "
+        "status says which one failed.",
+    )
+
+
 class TrackerConfig(_Model):
     """Multi-object tracker (Ultralytics ByteTrack / BoT-SORT) settings."""
 
@@ -827,7 +300,9 @@ class TrackerConfig(_Model):
         0.35, ge=0.0, le=1.0, title="High threshold", description="First association score."
     )
     track_low_thresh: float = Field(
-        0.1, ge=0.0, le=1.0, title="Low threshold", description="Second association score."
+        0.2, ge=0.0, le=1.0, title="Low threshold",
+        description="Detections from this score up to the detection confidence only continue people "
+        "already followed (second association): a half-hidden person keeps their track and role evidence.",
     )
     new_track_thresh: float = Field(
         0.4, ge=0.0, le=1.0, title="New track threshold", description="Score to start a track."
@@ -868,23 +343,6 @@ class TrackerConfig(_Model):
         title="Re-find threshold",
         description="Appearance distance below which a lost person is re-found near where they were lost.",
     )
-
-
-class PoseConfig(_Model):
-    """Which pose model gives people's keypoints (for cameras with the pose module on)."""
-
-    backend: Literal["auto", "movenet", "yolo"] = Field(
-        "auto",
-        title="Backend",
-        description="auto: YOLO-pose when its weights are in the model folder, else the built-in MoveNet "
-        "(CPU). A YOLO-pose detector (detector.yolo_model: yolo11n-pose.pt) gives keypoints itself.",
-    )
-    yolo_model: str = Field(
-        "yolo11n-pose.pt",
-        title="YOLO-pose weights",
-        description="File name (or .yaml) of the YOLO-pose model.",
-    )
-    threads: int = Field(0, ge=0, le=64, title="CPU threads", description="Inference threads; 0 = automatic.")
 
 
 class StorageConfig(_Model):
@@ -1101,68 +559,6 @@ class SiteInfo(_Model):
         return v or None
 
 
-class RolesConfig(_Model):
-    """Staff or customer: how every tracked person's role is decided (cues are optional)."""
-
-    enabled: bool = Field(True, title="Enabled", description="Decide staff / customer for every person.")
-    uniform_dir: str | None = Field(
-        None,
-        title="Uniform examples folder",
-        description="Folder of example pictures (JPEG/PNG crops of a whole person) of staff in uniform, "
-        "relative to this config file. Examples added in the database (employees) are used too.",
-    )
-    uniform_threshold: float = Field(
-        0.4,
-        ge=0.05,
-        le=0.95,
-        title="Uniform similarity",
-        description="Share of the uniform's colours a torso must show to count for staff; below it counts "
-        "for customer.",
-    )
-    uniform_weight: float = Field(
-        4.0, ge=0.0, le=20.0, title="Uniform weight", description="Weight of the uniform cue (log-odds)."
-    )
-    classifier: bool = Field(
-        True,
-        title="Use trained classifier",
-        description="Use the site's classifier trained from labelled crops (storesight roles train) when there is one.",
-    )
-    classifier_interval: float = Field(
-        2.0,
-        ge=0.2,
-        le=60.0,
-        title="Classify every (s)",
-        description="Run the classifier on a person at most this often.",
-    )
-    classifier_weight: float = Field(
-        3.0, ge=0.0, le=20.0, title="Classifier weight", description="Weight of the classifier (log-odds)."
-    )
-    staff_zone_seconds: float = Field(
-        2.0,
-        ge=0.0,
-        le=600.0,
-        title="Staff zone after (s)",
-        description="A person this long in a staff-only zone (behind the counter, staff room) is staff.",
-    )
-    decide_confidence: float = Field(
-        0.8,
-        gt=0.5,
-        lt=1.0,
-        title="Decide at",
-        description="Probability at which a person is called staff or customer; below it the role stays unknown.",
-    )
-    sample_interval: float = Field(
-        0.5, ge=0.05, le=10.0, title="Sample every (s)", description="How often a person's look is sampled."
-    )
-    crops_per_track: int = Field(
-        4,
-        ge=0,
-        le=20,
-        title="Crops per person",
-        description="Photos kept per track for labelling and training the classifier.",
-    )
-
-
 class SiteConfig(_Model):
     """The whole site config file."""
 
@@ -1175,6 +571,7 @@ class SiteConfig(_Model):
         default_factory=lambda: DetectorConfig(confidence=0.35, classes=["person"])
     )
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, title="Tracker")
+    engine: EngineConfig = Field(default_factory=EngineConfig, title="Analysis engine")
     roles: RolesConfig = Field(default_factory=RolesConfig, title="Staff and customers")
     pose: PoseConfig = Field(default_factory=PoseConfig, title="Pose")
     cameras: list[CameraConfig] = Field(default_factory=list, title="Cameras")
@@ -1398,16 +795,3 @@ def save_config(cfg: SiteConfig, path: str | Path) -> None:
     data = protect(config_to_dict(cfg))
     tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(p)
-
-
-# Old names of the module settings (they clashed with the engine's module classes); kept so code
-# written against them still imports. New code uses the *Settings names.
-TracksModule = TracksSettings
-FootfallModule = FootfallSettings
-ZonesModule = ZonesSettings
-VisitsModule = VisitsSettings
-HeatmapModule = HeatmapSettings
-QueueModule = QueueSettings
-PoseModule = PoseStageSettings
-BehaviourModule = BehaviourSettings
-ServiceModule = ServiceSettings

@@ -53,7 +53,7 @@ class Check:
     """One line of the doctor's report.
 
     Attributes:
-        name: what was checked (``versions``, ``backend``, ``gpu``, ``paths``, ``database``, ``disk``).
+        name: what was checked (``versions``, ``backend``, ``gpu``, ``paths``, ``models``, ``database``, ``disk``).
         status: ``ok``, ``warn`` or ``fail``.
         detail: one sentence for people.
         data: the facts behind it, for ``--json``.
@@ -175,10 +175,49 @@ def check_gpu() -> Check:
             torch_says = f"GPU check failed: {e.__class__.__name__}"
     else:
         torch_says = "PyTorch is not installed (CPU edition): YOLO cannot run, the built-in detector uses the CPU"
-    data = {"nvidia_smi": gpus, "torch": torch_says}
+    ort_says, ort_gpu = onnx_gpu_status()
+    data = {"nvidia_smi": gpus, "torch": torch_says, "onnxruntime": ort_says, "edition": edition()}
     seen = f"driver sees {'; '.join(gpus)}" if gpus else "no NVIDIA driver/GPU found"
     status = "warn" if gpus and not torch_says.startswith("GPU:") else "ok"
-    return Check("gpu", status, f"{seen}; {torch_says}", data)
+    detail = f"{seen}; PyTorch: {torch_says}; ONNX Runtime: {ort_says}"
+    if edition() == "cuda" and not torch_says.startswith("GPU:") and not ort_gpu:
+        status = "warn"  # it works, on the CPU: say so plainly
+        detail = (
+            "CUDA edition without a usable NVIDIA GPU: everything runs on the CPU (it works; the CPU edition "
+            f"is the smaller install for this computer). {detail}"
+        )
+    return Check("gpu", status, detail, data)
+
+
+def onnx_gpu_status() -> tuple[str, bool]:
+    """Whether ONNX Runtime can run the built-in models on a GPU, tried for real; and whether it does.
+
+    When this onnxruntime build has a GPU provider (``onnxruntime-gpu``: the CUDA edition), the
+    built-in NanoDet model is loaded with ``device=auto`` exactly as a camera would load it
+    (:func:`models.runtime.ort_session`), and the provider the session ends up with is reported:
+    without an NVIDIA driver the CUDA provider cannot start and ONNX Runtime runs on the CPU.
+
+    Returns:
+        (one line, True when a GPU provider is in use).
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return "not installed", False
+    providers = list(ort.get_available_providers())
+    gpu = [p for p in providers if p in ("CUDAExecutionProvider", "TensorrtExecutionProvider")]
+    if not gpu:
+        return f"{ort.__version__}, CPU build ({', '.join(providers)})", False
+    from models.catalog import WEIGHTS
+    from models.runtime import ort_session
+
+    try:
+        session = ort_session(WEIGHTS / "nanodet" / "nanodet.onnx", 1, what="NanoDet model", device="auto")
+    except Exception as e:  # reported, not raised
+        return f"{ort.__version__}, GPU build ({', '.join(gpu)}); test session failed: {e}", False
+    used = session.get_providers()
+    on_gpu = bool(used) and used[0] != "CPUExecutionProvider"
+    return f"{ort.__version__}, GPU build ({', '.join(gpu)}); the built-in models run on {session.storesight_reason}", on_gpu
 
 
 def check_paths(config_path: Path | None, data_dir: Path, db_url: str, model_dir: Path) -> Check:
@@ -204,6 +243,28 @@ def check_paths(config_path: Path | None, data_dir: Path, db_url: str, model_dir
         f"models {model_dir}"
     )
     return Check("paths", status, detail, data)
+
+
+def check_models(model_dir: Path) -> Check:
+    """Official weights in the model folder (``yolo11n.pt``…): present, and the whole undamaged file?
+
+    Each is compared with its pinned size and SHA-256 (:data:`models.checksums.PINNED`); a partial
+    or damaged copy is a warning (the built-in detector runs instead) naming what to do.
+    """
+    from models.checksums import PINNED, check_pinned
+
+    found, problems = [], []
+    for name in PINNED:
+        path = model_dir / name
+        if path.is_file():
+            problem = check_pinned(path)
+            (problems.append(problem) if problem else found.append(f"{name} (checksum verified)"))
+    data = {"model_dir": str(model_dir), "verified": found, "problems": problems}
+    if problems:
+        return Check("models", "warn", "; ".join(problems), data)
+    if found:
+        return Check("models", "ok", f"{', '.join(found)} in {model_dir}", data)
+    return Check("models", "ok", f"no YOLO weights in {model_dir}: the built-in detector runs", data)
 
 
 def check_database(db_url: str) -> Check:
@@ -309,6 +370,7 @@ def diagnose(config: Path | None = None, db: str | None = None) -> list[Check]:
         check_backends(site),
         check_gpu(),
         check_paths(config_path, data_dir, db_url, model_dir),
+        check_models(model_dir),
         check_database(db_url),
         check_disk(data_dir),
     ]

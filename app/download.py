@@ -7,9 +7,10 @@ StoreSight downloads by itself at run time; the built-in NanoDet needs no downlo
   rest (HTTP ``Range``) and appends, or starts over when the server sends the whole file.
 * The finished file must match its SHA-256, else it is deleted and :class:`DownloadError` says so;
   only then is it renamed into place (atomic), so the model folder never holds a broken file.
-* The expected SHA-256 is pinned in :data:`WEIGHTS` when known; else it is read from the GitHub
-  release's published asset digest (``"digest": "sha256:…"`` of the release API). A file whose
-  checksum cannot be learnt is not downloaded.
+* The expected SHA-256 is pinned in :data:`WEIGHTS` (from :data:`models.checksums.PINNED`); an
+  entry without one may name a GitHub release whose published asset digest
+  (``"digest": "sha256:…"`` of the release API) is read instead. A file whose checksum cannot be
+  learnt is not downloaded.
 
 Example:
     >>> WEIGHTS["yolo11n.pt"].file
@@ -18,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -27,6 +27,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.checksums import PINNED, check_file, sha256_of
 
 CHUNK = 256 * 1024
 TIMEOUT_S = 20.0
@@ -62,15 +64,17 @@ class WeightsFile:
     release_api: str | None = None
 
 
-#: The downloadable weights. The official Ultralytics assets (AGPL-3.0, as StoreSight).
-#: Their SHA-256 is not pinned here: this project is built offline; it is read from the GitHub
-#: release's asset digest at download time.
+_YOLO11N = PINNED["yolo11n.pt"]
+#: The downloadable weights. The official Ultralytics assets (AGPL-3.0, as StoreSight), with the
+#: size and SHA-256 pinned once in :data:`models.checksums.PINNED` (the YOLO backend checks the
+#: same values before loading a copy that reached the model folder some other way).
 WEIGHTS: dict[str, WeightsFile] = {
     "yolo11n.pt": WeightsFile(
-        "yolo11n.pt",
+        _YOLO11N.file,
         "Ultralytics YOLO11n (people and objects; faster and more accurate on a GPU)",
-        "https://github.com/ultralytics/assets/releases/download/v8.3.0/yolo11n.pt",
-        release_api="https://api.github.com/repos/ultralytics/assets/releases/tags/v8.3.0",
+        _YOLO11N.url,
+        size=_YOLO11N.size,
+        sha256=_YOLO11N.sha256,
     ),
 }
 
@@ -117,15 +121,6 @@ def _reason(e: BaseException) -> str:
     if isinstance(e, urllib.error.URLError):
         return str(e.reason)
     return str(e) or type(e).__name__
-
-
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, hex."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1024 * 1024), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def download(
@@ -228,6 +223,9 @@ def fetch_weights(
         if entry.release_api is None:
             raise DownloadError(f"no checksum known for {entry.file}: not downloaded")
         sha = release_digest(entry.release_api, entry.file)
-    if dest.is_file() and sha256_of(dest) == sha:
-        return dest
+    if dest.is_file() and check_file(dest, entry.size, sha) is None:
+        return dest  # already there and verified (a damaged copy is replaced by the download)
+    part = dest.with_name(dest.name + ".part")
+    if entry.size and part.is_file() and part.stat().st_size > entry.size:
+        part.unlink()  # longer than the file can be: not a part of it, start over
     return download(entry.url, dest, sha, progress=progress, stop=stop)

@@ -3,7 +3,7 @@
 The file is read with ``ruamel.yaml``'s round-trip loader, and only what changed between the
 config as it was loaded (``old``) and the config being saved (``new``) is written into that tree:
 a changed value is replaced, a removed key or list item is deleted, a new list item (a zone, a
-camera) is added with only the values that differ from the defaults. Everything else — comments,
+camera) — or a section the file left out — is added with only the values that differ from the defaults. Everything else — comments,
 key order, flow-style lists, values the user never set — stays as the user wrote it.
 
 Example:
@@ -47,7 +47,8 @@ def _merge(tree: Any, old: Any, new: Any, path: tuple[str | int, ...], trim: Tri
             if key in tree:
                 tree[key] = _merge(tree[key], old.get(key), value, (*path, key), trim)
             elif old.get(key, _MISSING) != value:
-                tree[key] = _plain(value)
+                # A key the file leaves out held defaults: write only what now differs from them.
+                tree[key] = _plain(_changed(old[key], value) if _both_dicts(old.get(key), value) else value)
         return tree
     if isinstance(new, list) and isinstance(old, list) and isinstance(tree, list) and len(tree) == len(old):
         keys_old = [_key_of(o) for o in old]
@@ -74,6 +75,19 @@ def _merge(tree: Any, old: Any, new: Any, path: tuple[str | int, ...], trim: Tri
 
 
 _MISSING = object()
+
+
+def _both_dicts(a: Any, b: Any) -> bool:
+    return isinstance(a, dict) and isinstance(b, dict)
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``new`` that differs from ``old`` (recursively for nested mappings)."""
+    return {
+        k: _changed(old[k], v) if _both_dicts(old.get(k), v) else v
+        for k, v in new.items()
+        if old.get(k, _MISSING) != v
+    }
 
 
 def _moved_comments(src: CommentedSeq, keep: list[Any]) -> dict[int, Any]:

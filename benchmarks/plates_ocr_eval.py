@@ -10,7 +10,7 @@ PP-OCRv4 (``rapidocr-onnxruntime``, benchmark only: the ``[bench]`` extra, not i
 setup.sh) gets the same crops in colour, two-row plates as their rows side by side like
 ours; its text is normalised (Latin look-alikes → Cyrillic, "RUS" and separators dropped).
 
-Usage: PYTHONPATH=. python benchmarks/plates_ocr_eval.py [--n 1500] [--hard] [--no-ppocr] [--json out.json]
+Usage: PYTHONPATH=. python benchmarks/plates_ocr_eval.py [--n 1500] [--hard] [--no-ppocr] [--weights DIR] [--json out.json]
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.plates import _greedy, decode, edit_distance, normalize
-from models.plates.ocr import PlateOCR
+from analytics.plates import FORMATS, _greedy, decode, edit_distance, normalize
+from models.plates.ocr import MODEL_FILES, PlateOCR
 from models.plates.synth import Style, find_fonts, make_sample
 
 SEED = 20261205
@@ -81,6 +81,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--no-ppocr", action="store_true")
     ap.add_argument(
+        "--weights",
+        type=Path,
+        help="folder with plate_ocr.onnx / plate_ocr_int8.onnx (default: the shipped ones)",
+    )
+    ap.add_argument(
         "--hard", action="store_true", help="Style.heldout_hard(): beyond the training's severity"
     )
     args = ap.parse_args()
@@ -97,7 +102,8 @@ def main() -> None:
     results: dict[str, dict] = {}
 
     for precision in ("fp32", "int8"):
-        ocr = PlateOCR(precision, threads=2)
+        path = args.weights / MODEL_FILES[precision] if args.weights else None
+        ocr = PlateOCR(precision, threads=2, path=path)
         probs = np.concatenate([ocr.probs(lines[i : i + 256]) for i in range(0, len(lines), 256)])
         raw = [_greedy(p)[0] for p in probs]
         gram = [decode(p, rows=int(r)).text for p, r in zip(probs, rows, strict=True)]
@@ -116,7 +122,7 @@ def main() -> None:
             results["_int8_grammar_preds"] = gram
         results[f"ours {precision} + grammar"]["ms_per_plate_2threads"] = time_per_plate(ocr, lines, rows)
         results[f"ours {precision} + grammar"]["ms_per_plate_1thread"] = time_per_plate(
-            PlateOCR(precision, threads=1), lines, rows
+            PlateOCR(precision, threads=1, path=path), lines, rows
         )
         print(precision, json.dumps(results[f"ours {precision} + grammar"]), flush=True)
 
@@ -179,6 +185,28 @@ def main() -> None:
         label = f"{lo}–{hi}" if hi < 10_000 else f"≥ {lo}"
         print(
             f"| {label} | {int(m.sum())} | {cells[0][0]:.2%} | {cells[1][0]:.2%} | {cells[2][0]:.2%} | {cells[2][1]:.2%} |"
+        )
+    # Where the wrong reads go wrong: the series/number part, the region code, both, or the length.
+    series_len = {name: len(series) for name, series, _ in FORMATS}
+    print("\nours int8 + grammar, wrong reads by the part that is wrong:")
+    print("| plates | wrong | series/number only | region code only | both | length differs |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, r in (("one-row", 1), ("two-row", 2)):
+        kinds = {"body": 0, "region": 0, "both": 0, "len": 0}
+        for s, p in zip(samples, preds, strict=True):
+            if s.rows != r or p == s.text:
+                continue
+            n = series_len[s.kind]
+            if len(p) != len(s.text):
+                kinds["len"] += 1
+            elif p[:n] == s.text[:n]:
+                kinds["region"] += 1
+            elif p[n:] == s.text[n:]:
+                kinds["body"] += 1
+            else:
+                kinds["both"] += 1
+        print(
+            f"| {label} | {sum(kinds.values())} | {kinds['body']} | {kinds['region']} | {kinds['both']} | {kinds['len']} |"
         )
     results.pop("_int8_grammar_preds")
     if args.json:

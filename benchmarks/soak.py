@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                 st = engine.writer_stats()
                 frames = sum(s.frames for s in snaps)
                 samples.append((el, rss))
-                print(f"{el / 60:6.1f} min  RSS {rss:7.1f} MB  frames {frames:7d}  events {st.events if st else 0:7d}",
-                      flush=True)  # fmt: skip
+                print(f"{el / 60:6.1f} min  RSS {rss:7.1f} MB  per camera {(rss - base) / args.cameras:6.1f} MB  "
+                      f"frames {frames:7d}  events {st.events if st else 0:7d}", flush=True)  # fmt: skip
         except KeyboardInterrupt:
             pass
         finally:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.types import COCO_CLASSES
+from models.checksums import check_pinned
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,10 @@ def _yolo_entry(
 ) -> ModelEntry:
     path = model_dir / name if model_dir else None
     here = path is not None and path.is_file()
+    if here:
+        problem = check_pinned(path)  # a partial or damaged copy of an official file is not usable
+        if problem:
+            here, note = False, problem
     return ModelEntry(
         id=name,
         capability=cap,

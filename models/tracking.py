@@ -15,6 +15,9 @@ import numpy as np
 from analytics.mot_eval import iou_matrix
 from analytics.types import Detections
 
+#: IoU between two boxes that puts them in one crowd (see :data:`CROWD_IOU`).
+CROWD_IOU_DEFAULT = 0.3
+
 
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
@@ -44,6 +47,11 @@ class TrackerSettings:
         drop_exited: (appearance tracker) a lost track whose predicted centre has left the picture is
             ended: that pass through the view is over, and someone entering at the same edge later is
             someone new (not re-found as that track).
+        new_clear: (appearance tracker) a detection left over after association does not start a new
+            track while it overlaps (IoU above this) the predicted box of a person being followed: in a
+            crowd the detector's box of the person in front, or a box two people share, is left over
+            when the followed track was kept off it for a frame (mixed colours); a new id there would
+            be an ID switch, and the person is counted once they stand clear (0 = off).
     """
 
     type: str = "bytetrack"
@@ -59,6 +67,7 @@ class TrackerSettings:
     relink_thresh: float = 0.1
     depth_weight: float = 0.5
     drop_exited: bool = True
+    new_clear: float = CROWD_IOU_DEFAULT
 
 
 class _BoxesView:
@@ -164,6 +173,7 @@ def _make_appearance_tracker_class() -> type:
         def _pre_first_associate(self, strack_pool, unconfirmed, img, results_high) -> None:
             """End lost tracks predicted outside the picture (they left), before any association."""
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
+            self._followed = [t.xyxy.copy() for t in strack_pool if t.state == TrackState.Tracked]
             if img is not None and img.ndim == 3:
                 self.frame_size = img.shape[1], img.shape[0]
             size = getattr(self, "frame_size", None)
@@ -178,6 +188,17 @@ def _make_appearance_tracker_class() -> type:
                 else:
                     keep.append(t)
             strack_pool[:] = keep
+
+        def _init_new_tracks(self, u_detection, detections, activated, refind=None) -> None:
+            """Start new tracks, but not inside the predicted box of a person being followed."""
+            thr = self.settings.new_clear
+            if thr > 0 and len(getattr(self, "_followed", ())) and len(u_detection):
+                ov = iou_matrix(
+                    np.asarray([detections[i].xyxy for i in u_detection], np.float64),
+                    np.asarray(self._followed, np.float64),
+                )
+                u_detection = [i for i, o in zip(u_detection, ov.max(1), strict=True) if o <= thr]
+            super()._init_new_tracks(u_detection, detections, activated, refind)
 
         def _remove_stale_lost(self, removed: list[Any]) -> None:
             for t in self.lost_stracks:
@@ -222,7 +243,7 @@ DETECTOR_FEATURE_RELINK = 0.2
 
 
 #: IoU between two boxes (two tracks' predictions or two detections) that makes them a crowd.
-CROWD_IOU = 0.3
+CROWD_IOU = CROWD_IOU_DEFAULT
 
 
 def _crowded(boxes: list[np.ndarray], thresh: float = CROWD_IOU) -> np.ndarray:

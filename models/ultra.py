@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from models.base import BackendUnavailable
+from models.checksums import check_pinned
 from models.runtime import ort_runtime, ort_session, ort_threads, resolve_threads
 
 
@@ -33,7 +34,8 @@ def find_weights(model_name: str | None, model_dir: str | None, *, allow_downloa
         A path (or a name Ultralytics resolves itself).
 
     Raises:
-        BackendUnavailable: the weights are not present and may not be downloaded.
+        BackendUnavailable: the weights are not present and may not be downloaded, or an official
+            file (:data:`models.checksums.PINNED`) is partial or damaged.
     """
     name = model_name or "yolo11n.pt"
     if name.endswith((".yaml", ".yml")):
@@ -43,6 +45,9 @@ def find_weights(model_name: str | None, model_dir: str | None, *, allow_downloa
         candidates.insert(0, Path(model_dir).expanduser() / name)
     for c in candidates:
         if c.is_file() or (c.is_dir() and any(c.glob("*.xml"))):  # a file, or an OpenVINO model folder
+            problem = check_pinned(c)  # an official file (yolo11n.pt) must be the whole, undamaged file
+            if problem:
+                raise BackendUnavailable(problem)
             return str(c)
     if allow_download:
         return name

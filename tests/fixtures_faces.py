@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -87,3 +88,103 @@ def portrait_video(
             out.write(np.full((480, 640, 3), 120, np.uint8))
     out.release()
     return path
+
+
+T0 = 1_750_000_000.0
+FPS = 10
+
+
+def door_track_store(tmp_path: Path, *, blurred_crop: bool) -> tuple[Any, Path, int, Path]:
+    """A store with one run over a door clip (Obama, then Biden) and Obama's track with one crop.
+
+    Returns the store, the data folder, the track's row id and the video file.
+    """
+    from app.config import SiteConfig
+    from app.engine.faces_stage import blur_region
+    from app.store.db import open_store
+    from app.store.schema import AnalysisRun, Event, EventPhoto, RunStatus, Track
+    from app.store.sync import sync_site
+
+    video = portrait_video(tmp_path / "door.avi", names=("obama2", "biden"), seconds=3.0, fps=FPS)
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    site = SiteConfig.model_validate({"site": {"name": "Door"}, "cameras": [{"id": "door", "source": str(video)}]})
+    cam = sync_site(store, site)["door"]
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 5)
+    _ok, frame = cap.read()
+    cap.release()
+    cols = np.flatnonzero((np.abs(frame.astype(int) - 120).sum(axis=2) > 0).any(axis=0))
+    box = [float(cols[0]), 20.0, float(cols[-1] + 1), 460.0]
+    crop = frame[20:460, int(box[0]) : int(box[2])].copy()
+    if blurred_crop:
+        blur_region(crop, np.array([0, 0, crop.shape[1], crop.shape[0] * 0.6], np.float32))
+    data = tmp_path / "data"
+    rel = "crops/door/track1.jpg"
+    (data / "crops/door").mkdir(parents=True)
+    cv2.imwrite(str(data / rel), crop)
+    cx = (box[0] + box[2]) / 2
+    with store.session(write=True) as s:
+        run = AnalysisRun(camera_id=cam, source_label=str(video), status=RunStatus.COMPLETE.value,
+                          first_ts=T0, last_ts=T0 + 8.0)  # fmt: skip
+        s.add(run)
+        s.flush()
+        t = Track(run_id=run.id, camera_id=cam, tracker_id=1, class_id=0, first_ts=T0, last_ts=T0 + 2.9,
+                  frames=30, path=[[T0, cx, 460.0], [T0 + 2.9, cx, 460.0]])  # fmt: skip
+        s.add(t)
+        s.flush()
+        ev = Event(ts=T0 + 0.5, camera_id=cam, module="tracks", type="start", track_id=t.id, run_id=run.id,
+                   payload={})  # fmt: skip
+        s.add(ev)
+        s.flush()
+        s.add(EventPhoto(event_id=ev.id, path=rel, bytes=(data / rel).stat().st_size, sha256="0", box=box))
+        track_id = t.id
+    return store, data, track_id, video
+
+
+FACE_T0 = 1_764_921_600.0  # 2025-12-05 08:00 UTC
+_SQUARE = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]
+_FACE_SITE: dict[str, Any] = {
+    "site": {"name": "Demo", "timezone": "UTC"},
+    "cameras": [{"id": "floor", "name": "Sales floor", "source": "floor.mp4",
+                 "zones": [{"id": "shoes", "name": "Shoes", "type": "department", "points": _SQUARE},
+                           {"id": "toys", "name": "Toys", "type": "department",
+                            "points": [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]}]}],
+}  # fmt: skip
+
+
+def face_metrics_store(tmp_path: Path) -> Any:
+    """A store where five people crossed a floor with two departments: ages, genders, two visitors, one employee."""
+    from app.config import SiteConfig
+    from app.modules.faces.events import FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
+    from app.modules.retail.events import ZONE_DWELL
+    from app.store.db import open_store
+    from app.store.sync import sync_site
+    from app.store.writer import StoreWriter
+
+    site = SiteConfig.model_validate(_FACE_SITE)
+    st = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    cams = sync_site(st, site)
+    people = [  # track, minutes after T0, gender, band, departments
+        (1, 0, "female", "25-34", ["shoes"]),
+        (2, 10, "female", "25-34", ["shoes", "toys"]),
+        (3, 20, "male", "35-44", ["toys"]),
+        (4, 70, "male", "65+", []),
+        (5, 75, "female", "<18", ["toys"]),
+    ]
+    recs = []
+    for tid, minute, gender, band, depts in people:
+        ts = FACE_T0 + 60 * minute
+        recs.append(FACES_DEMOGRAPHICS.record("floor", ts, track_id=tid, ts_end=ts + 50,
+                                              payload={"age_band": band, "gender": gender, "faces": 3}))  # fmt: skip
+        for k, d in enumerate(depts):
+            recs.append(ZONE_DWELL.record("floor", ts + 5 + k, track_id=tid, zone_id=d, ts_end=ts + 20 + k,
+                                          payload={"duration": 15.0}))  # fmt: skip
+    recs.append(FACES_VISITOR.record("floor", FACE_T0, track_id=1, payload={"visitor_id": 7, "new_visitor": True}))
+    recs.append(FACES_VISITOR.record("floor", FACE_T0 + 600, track_id=2, payload={"visitor_id": 3, "new_visitor": False}))
+    recs.append(FACES_IDENTIFIED.record("floor", FACE_T0 + 1800, track_id=9, payload={"employee_id": 1}))
+    with StoreWriter(st, tmp_path) as w:
+        run = w.start_run(cams["floor"], "floor.mp4")
+        for r in recs:
+            w.put_event(run, r)
+        w.flush()
+    return st

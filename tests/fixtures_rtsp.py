@@ -6,14 +6,17 @@ Fixtures (function scope, the server process is always killed afterwards):
     rtsp_server_factory: ``make(user=None, password=None, digest=False, path="stream")`` for others.
 
 Each yields an :class:`RtspTestServer` with ``.url``, ``.url_with_credentials``, ``.stop()`` (kill the
-process) and ``.start()`` (start it again on the same port). When the GStreamer Python bindings are
+process), ``.start()`` (start it again on the same port) and ``.freeze()`` / ``.thaw()`` (SIGSTOP /
+SIGCONT: a camera that hangs with its connections open, sending nothing, then recovers). When the GStreamer Python bindings are
 missing the fixtures FAIL with the apt-get line to run; they never skip.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import signal
 import subprocess
 import tempfile
 import threading
@@ -56,9 +59,11 @@ class RtspTestServer:
         password: str | None = None,
         digest: bool = False,
         jpegs: str | None = None,
+        size: str = "320x240",
+        fps: int = 10,
     ) -> None:
         self.path, self.user, self.password, self.digest = path, user, password, digest
-        self.jpegs = jpegs
+        self.jpegs, self.size, self.fps = jpegs, size, fps
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
         self._log = tempfile.NamedTemporaryFile(prefix="rtsp-server-", suffix=".log", delete=False)  # noqa: SIM115
@@ -106,6 +111,7 @@ class RtspTestServer:
                 cmd.append("--digest")
         if self.jpegs:
             cmd += ["--jpegs", self.jpegs]
+        cmd += ["--size", self.size, "--fps", str(self.fps)]
         self._log.seek(0)
         self._log.truncate()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1)
@@ -142,10 +148,22 @@ class RtspTestServer:
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGCONT)  # a frozen process dies only once it runs again
         if proc is not None:
             proc.wait(timeout=10)
             if proc.stdout is not None:
                 proc.stdout.close()
+
+    def freeze(self) -> None:
+        """Stop the process (SIGSTOP): its sockets stay open, nothing is sent or answered."""
+        assert self._proc is not None and self.running, "the server is not running"
+        os.kill(self._proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen server go on (SIGCONT)."""
+        if self._proc is not None:
+            os.kill(self._proc.pid, signal.SIGCONT)
 
     def close(self) -> None:
         """Stop the server and remove its log file."""

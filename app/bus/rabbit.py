@@ -6,9 +6,10 @@ travel *live* between them goes through a RabbitMQ broker (the one seed 000 uses
 * **store entries** (``entry``): the entrance camera's process tells every other one, whose
   checkout forecast needs them (they go into its :class:`~app.engine.site_feed.SiteFeed`);
 * **alerts** (``alert`` / ``alert_end``): raised on one machine, shown on every window;
-* **notifications** (``notify``): each alert is also put on one shared work queue that every
-  process consumes from; the broker gives each message to exactly one of them, so the Telegram
-  message or webhook is sent once, not once per machine.
+* **notifications** (``notify``): each alert is also put on one shared work queue; the notifier
+  processes (``storesight notify run --broker …``, :mod:`app.notify.bus_feed`) consume from it and
+  the broker gives each message to exactly one of them, so the Telegram message or webhook is sent
+  once, not once per machine. Camera services only publish to it.
 
 How nothing is lost:
 
@@ -166,8 +167,13 @@ class Bus:
         outbox: the outbox file.
         on_message: called on the consumer thread with every broadcast from another process
             (``{"id", "kind", "origin", "site", "camera", "body", "sent"}``).
-        on_notify: called for each notification message this process got from the shared queue.
+        on_notify: called for each notification message this process got from the shared queue
+            (it is acknowledged only when this returns: raise to have it delivered again).
         retry_max: longest wait between two connection attempts, seconds.
+        broadcasts: have a queue of this process's own and take the broadcasts (``entry``, ``alert``…);
+            False for a notifier, which only takes from the shared notification queue.
+        notify: take messages from the shared notification queue (False: a camera service that
+            only publishes there and leaves them to the notifier).
     """
 
     def __init__(
@@ -179,6 +185,8 @@ class Bus:
         on_message: Callable[[dict[str, Any]], None] | None = None,
         on_notify: Callable[[dict[str, Any]], None] | None = None,
         retry_max: float = 5.0,
+        broadcasts: bool = True,
+        notify: bool = True,
     ) -> None:
         try:
             import pika  # noqa: F401
@@ -191,6 +199,7 @@ class Bus:
         self.outbox = Outbox(outbox)
         self.on_message, self.on_notify = on_message, on_notify
         self.retry_max = retry_max
+        self.broadcasts, self.notify = broadcasts, notify
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -272,9 +281,10 @@ class Bus:
 
     def _declare(self, ch: Any) -> None:
         ch.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
-        ch.queue_declare(self.queue, durable=True)
-        for kind in BROADCAST_KINDS:
-            ch.queue_bind(self.queue, EXCHANGE, routing_key=f"{kind}.#")
+        if self.broadcasts:
+            ch.queue_declare(self.queue, durable=True)
+            for kind in BROADCAST_KINDS:
+                ch.queue_bind(self.queue, EXCHANGE, routing_key=f"{kind}.#")
         ch.queue_declare(NOTIFY_QUEUE, durable=True)
         ch.queue_bind(NOTIFY_QUEUE, EXCHANGE, routing_key=f"{NOTIFY_KIND}.#")
 
@@ -357,22 +367,28 @@ class Bus:
         msg_id = str(msg.get("id", ""))
         with self._lock:
             dup = msg_id in self._seen
-            if not dup:
-                self._seen[msg_id] = None
-                while len(self._seen) > 100_000:
-                    self._seen.popitem(last=False)
         if dup:
             with self._lock:
                 self._duplicates += 1
-        elif notify:
-            if self.on_notify is not None:
-                self.on_notify(msg)
-            with self._lock:
+            ch.basic_ack(method.delivery_tag)
+            return
+        handler = self.on_notify if notify else (self.on_message if msg.get("origin") != self.node else None)
+        try:
+            if handler is not None:
+                handler(msg)
+        except Exception as e:  # not handled: the broker delivers it again (to this or another process)
+            log.warning("bus: a %s message could not be handled (%s); it will be delivered again",
+                        msg.get("kind"), e.__class__.__name__)  # fmt: skip
+            ch.basic_nack(method.delivery_tag, requeue=True)
+            self._stop.wait(1.0)
+            return
+        with self._lock:
+            self._seen[msg_id] = None
+            while len(self._seen) > 100_000:
+                self._seen.popitem(last=False)
+            if notify:
                 self._notified += 1
-        elif msg.get("origin") != self.node:
-            if self.on_message is not None:
-                self.on_message(msg)
-            with self._lock:
+            elif msg.get("origin") != self.node:
                 self._received += 1
         ch.basic_ack(method.delivery_tag)
 
@@ -383,8 +399,10 @@ class Bus:
         ch = conn.channel()
         self._declare(ch)
         ch.basic_qos(prefetch_count=100)
-        ch.basic_consume(self.queue, lambda c, m, p, b: self._handle(c, m, b, False))
-        ch.basic_consume(NOTIFY_QUEUE, lambda c, m, p, b: self._handle(c, m, b, True))
+        if self.broadcasts:
+            ch.basic_consume(self.queue, lambda c, m, p, b: self._handle(c, m, b, False))
+        if self.notify:
+            ch.basic_consume(NOTIFY_QUEUE, lambda c, m, p, b: self._handle(c, m, b, True))
         self._sub_ok = True
         while not self._stop.is_set():
             conn.process_data_events(time_limit=0.5)

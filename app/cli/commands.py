@@ -232,6 +232,10 @@ def cmd_analyze(args: argparse.Namespace, stop: threading.Event) -> int:
     camera = resolve_camera(cfg, args.source, args.camera)
     db_url, data_dir = _db_and_data(cfg, args.db, args.out)
     existing = "replace" if args.replace_run else "append" if args.append else "refuse"
+    if args.replace_run:  # deletes the old run's rows and photos: an erasure
+        from app.cli.access import require
+
+        require(db_url, "erase", "analyze --replace-run")
     r = _run(
         cfg,
         camera,

@@ -71,7 +71,13 @@ def add_parser(
         "--employee", required=True, metavar="ID", help="employee id, personnel code or exact name"
     )
     e.add_argument(
-        "images", nargs="+", type=Path, metavar="IMAGE", help="pictures showing the employee's face"
+        "images", nargs="*", type=Path, metavar="IMAGE", help="pictures showing the employee's face"
+    )
+    e.add_argument(
+        "--track",
+        metavar="CAMERA:ID[@RUN]",
+        help="enrol from a tracked person instead (CAMERA:TRACKER_ID in the latest run, @RUN for another, "
+        "or #ROW_ID): frames of the run's video file, else the track's unblurred crops; links the track",
     )
     e.add_argument(
         "--consent",
@@ -243,6 +249,9 @@ def cmd_enrol(args: argparse.Namespace, stop: threading.Event) -> int:
     """``faces enrol --employee ID IMAGE…``."""
     from app.faces.gallery import consent_of, enrol, record_consent
 
+    if bool(args.images) == bool(args.track):
+        raise UserError("faces enrol: give either pictures or --track CAMERA:ID, not both (nor neither)",
+                        EXIT_BAD_ARGS)  # fmt: skip
     pictures, bad = [], []
     for path in args.images:
         img = _read(path)
@@ -262,7 +271,17 @@ def cmd_enrol(args: argparse.Namespace, stop: threading.Event) -> int:
                 f"employee {emp.id} ({emp.name}) has no recorded consent to face identification: add "
                 "--consent 'BASIS' (e.g. 'signed form 2026-12-01') once it is given", EXIT_BAD_ARGS)  # fmt: skip
         choice = _backend(args)
-        res = enrol(store, data_dir, choice.backend, emp.id, pictures, keep_crops=not args.no_crops)
+        if args.track:
+            from app.faces.track_enrol import enrol_from_track
+            from app.store.roles import parse_track_ref
+
+            track_id = parse_track_ref(store, args.track)
+            res, found = enrol_from_track(store, data_dir, choice.backend, emp.id, track_id,
+                                          keep_crops=not args.no_crops)  # fmt: skip
+            print(f"track #{track_id}: {len(found.pictures)} face picture(s) chosen of {found.looked} from the "
+                  f"{found.source}; the track is now linked to {emp.name}")  # fmt: skip
+        else:
+            res = enrol(store, data_dir, choice.backend, emp.id, pictures, keep_crops=not args.no_crops)
     finally:
         store.close()
     for s in res.skipped:

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the desktop window (also: storesight alone, on a display)")
     g.add_argument("--config", type=Path, help="site config YAML (default: site.yaml in the data folder)")
     g.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    g.add_argument("--service", metavar="URL", help="show this running `storesight serve` (token: $STORESIGHT_TOKEN) "
+                   "instead of analysing in the window (default: the local one at http://127.0.0.1:8765 if it answers)")
+    g.add_argument("--stores", type=Path, help="head office: a chain's stores file to switch between (docs/head-office.md)")
     g.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every main screen into PNGs in DIR and exit"
     )
@@ -130,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.serve_cmd import add_parser as add_serve_parser
 
     add_serve_parser(sub, _add_common)
+    from app.cli.stores_cmd import add_parser as add_stores_parser
+
+    add_stores_parser(sub, _add_common)
     from app.cli.faces_cmd import add_parser as add_faces_parser
 
     add_faces_parser(sub, _add_common)
@@ -281,6 +287,10 @@ def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Names
         from app.cli.serve_cmd import cmd_serve
 
         return cmd_serve
+    if command == "stores":
+        from app.cli.stores_cmd import cmd_stores
+
+        return cmd_stores
     if command == "faces":
         from app.cli import faces_cmd
 
@@ -343,6 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.store.db import user_db_url
 
             args.db = user_db_url(args.db)
+        from app.cli.access import check_command
+
+        check_command(args)  # a login and the role's permission, once the database has accounts
         code = _handler(args.command, args)(args, stop)
         if signals.received is not None and code in (0, EXIT_INCOMPLETE):
             name = "Ctrl+C" if signals.received == signal.SIGINT else signal.Signals(signals.received).name

@@ -1,6 +1,7 @@
-"""``storesight plates read IMAGE…``, ``plates log`` and ``storesight bench --plates``.
+"""``storesight plates read IMAGE…``, ``plates log``, ``plates list`` and ``storesight bench --plates``.
 
-``plates log`` lists the stored passages (oldest first), filtered by camera, period, part of
+``plates list show|add|remove`` shows and edits a camera's deny / watch / allow lists in the
+site config (the lists of the Plates tab). ``plates log`` lists the stored passages (oldest first), filtered by camera, period, part of
 a plate and ``--list`` (the list the plate was on when read); ``--csv FILE`` also writes them
 to a CSV file.
 
@@ -65,6 +66,33 @@ def add_parser(
         help="also write the listed reads to this CSV file (UTF-8, Excel-ready)",
     )
     add_common(lg)
+    _add_list_parser(psub, add_common)
+
+
+def _add_list_parser(
+    psub: argparse._SubParsersAction, add_common: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    """``plates list show|add|remove``: the deny / watch / allow lists of the site config."""
+    ls = psub.add_parser(
+        "list", help="show or edit a camera's plate lists (deny, watch, allow) in the site config"
+    )
+    lsub = ls.add_subparsers(dest="list_command", metavar="ACTION")
+    show = lsub.add_parser("show", help="print the listed plates: camera, plate, list, note")
+    show.add_argument("--json", action="store_true", help="one JSON object per line")
+    add = lsub.add_parser("add", help="put a plate on a list (moves it off another list)")
+    add.add_argument("which", choices=["deny", "watch", "allow"], metavar="LIST", help="deny, watch or allow")
+    add.add_argument("plate", help="the plate, e.g. А123ВС77 or a123bc77 (spaces allowed when quoted)")
+    add.add_argument("--note", default="", help="why it is listed (shown with its alerts)")
+    rm = lsub.add_parser("remove", help="take plates off their lists")
+    rm.add_argument("plates", nargs="+", metavar="PLATE", help="plates to take off")
+    for q in (show, add, rm):
+        q.add_argument("--config", type=Path, help="site config YAML (default: site.yaml in the data folder)")
+        q.add_argument(
+            "--camera",
+            help="camera id, or 'all' for every camera that reads plates (default: the only camera "
+            "reading plates, or the only camera)",
+        )
+        add_common(q)
 
 
 def _add_backend_options(p: argparse.ArgumentParser) -> None:
@@ -103,7 +131,94 @@ def cmd_plates(args: argparse.Namespace, stop: threading.Event) -> int:
         return cmd_read(args, stop)
     if args.plates_command == "log":
         return cmd_log(args, stop)
-    raise UserError("storesight plates: give an action: read or log", 2)
+    if args.plates_command == "list":
+        return cmd_list(args)
+    raise UserError("storesight plates: give an action: read, log or list", 2)
+
+
+def _list_cameras(config, wanted: str | None, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """The camera ids a ``plates list`` command applies to (see ``--camera``)."""
+    ids = [c.id for c in config.cameras]
+    reading = [c.id for c in config.cameras if c.modules.plates.enabled]
+    if not ids:
+        raise UserError(f"{path} has no cameras: plate lists belong to a camera", 2)
+    if wanted == "all":
+        if not reading:
+            raise UserError(f"no camera of {path} reads plates (modules.plates.enabled)", 2)
+        return reading
+    if wanted is not None:
+        if wanted not in ids:
+            raise UserError(f"no camera {wanted!r} in {path} (cameras: {', '.join(ids)})", 2)
+        return [wanted]
+    if len(reading) == 1:
+        return reading
+    if len(ids) == 1:
+        return ids
+    raise UserError(f"give --camera: one of {', '.join(ids)}, or all", 2)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``storesight plates list show|add|remove``: the plate lists in the site config.
+
+    Saved like the Plates tab saves them: only the change is written into the file (comments
+    and order survive). A plate that is not a Russian plate is refused (exit 2), nothing written.
+    """
+    from app import paths
+    from app.config import load_config
+    from app.modules.plates.lists import edit_lists, entries, save_lists
+    from app.modules.plates.settings import list_plate
+
+    if args.list_command is None:
+        raise UserError("storesight plates list: give an action: show, add or remove", 2)
+    path = args.config or paths.data_dir() / "site.yaml"
+    config = load_config(path)
+    cams = _list_cameras(config, args.camera, path)
+    by_id = {c.id: c for c in config.cameras}
+    if args.list_command == "show":
+        n = 0
+        for cid in cams:
+            for plate, which, note in entries(by_id[cid].modules.plates):
+                n += 1
+                if args.json:
+                    row = {"camera": cid, "plate": plate, "list": which, "note": note}
+                    print(json.dumps(row, ensure_ascii=False))
+                else:
+                    print(f"{cid}\t{plate}\t{which}\t{note}".rstrip("\t"))
+        if not args.json:
+            print(f"{n} listed plate(s)", file=sys.stderr)
+        return 0
+    try:
+        plates = [list_plate(p) for p in ([args.plate] if args.list_command == "add" else args.plates)]
+    except ValueError as e:
+        raise UserError(str(e), 2) from None
+    changed = []
+    for cid in cams:
+        cfg = by_id[cid].modules.plates
+        if args.list_command == "remove":
+            listed = {p for p, _, _ in entries(cfg)}
+            gone = set(plates) & listed
+            if not gone:
+                continue
+            new = edit_lists(cfg, gone, None)
+            changed.append(f"{cid}: removed {', '.join(p for p in plates if p in gone)}")
+        else:
+            new = edit_lists(cfg, {plates[0]}, args.which, args.note)
+            if new == cfg:
+                continue
+            changed.append(f"{cid}: {plates[0]} on the {args.which} list")
+        config = save_lists(path, config, cid, new)
+        by_id = {c.id: c for c in config.cameras}
+    if not changed:
+        what = "on no list" if args.list_command == "remove" else f"already on the {args.which} list"
+        raise UserError(f"nothing changed: {', '.join(plates)} {what} of {', '.join(cams)}", 1)
+    for line in changed:
+        print(line)
+    if args.list_command == "remove":
+        unlisted = [p for p in plates if not any(p in line for line in changed)]
+        if unlisted:
+            print(f"on no list of {', '.join(cams)}: {', '.join(unlisted)}", file=sys.stderr)
+    print(f"saved {path}", file=sys.stderr)
+    return 0
 
 
 def cmd_log(args: argparse.Namespace, stop: threading.Event) -> int:

@@ -69,6 +69,12 @@ def add_parsers(sub: Any, add_common: Any) -> None:
         if name == "run":
             p.add_argument("--data-dir", type=Path, help="data folder with the event photos (crops/)")
             p.add_argument("--once", action="store_true", help="one round: queue, send what is due, exit")
+            p.add_argument(
+                "--broker",
+                help="take the alerts of every camera process from this RabbitMQ broker's shared queue "
+                "(amqp://user:pw@host:5672/%%2F; default: $STORESIGHT_BROKER) instead of the database's events",
+            )
+            p.add_argument("--node", help="this notifier's name on the broker (default: notifier-<host name>)")
         add_common(p)
 
 
@@ -185,10 +191,30 @@ def _notify_run(args: argparse.Namespace, stop: threading.Event) -> int:
 
     cfg, url, data = _site(args)
     channels = _channels_or_fail(cfg)
-    store = open_db(url)
+    broker = _broker(args)
+    if broker and args.once:
+        raise UserError("--once reads the database's events; it cannot be used with --broker", 2)
+    if broker:  # the notifier's own outbox: a new database is fine (no events are read from it)
+        from app.store.db import open_store
+
+        data.mkdir(parents=True, exist_ok=True)
+        store = open_store(url)
+    else:
+        store = open_db(url)
+    feed = None
     try:
-        worker = NotifyWorker(store, cfg.notifications, data_dir=data, channels=channels)
+        worker = NotifyWorker(store, cfg.notifications, data_dir=data, channels=channels, feed_events=not broker)
         names = ", ".join(ch.describe() for ch in channels.values())
+        if broker:
+            import socket
+
+            from app.bus.rabbit import redact_broker_url
+            from app.notify.bus_feed import BusFeed
+
+            node = args.node or f"notifier-{socket.gethostname()}"
+            feed = BusFeed(store, cfg.notifications, worker, url=broker, node=node,
+                           outbox_file=data / f"outbox-{node}.sqlite")  # fmt: skip
+            print(f"alerts of every camera process from {redact_broker_url(broker)} (shared queue)", flush=True)
         if args.once:
             r = worker.run_once()
             print(f"notify: {names}")
@@ -196,15 +222,33 @@ def _notify_run(args: argparse.Namespace, stop: threading.Event) -> int:
                 f"queued {r.queued}, sent {r.sent}, waiting to retry {r.retried}, failed {r.failed}, expired {r.expired}"
             )
             return 0
-        print(f"sending notifications to {names}; Ctrl+C to stop")
+        print(f"sending notifications to {names}; Ctrl+C to stop", flush=True)
         worker.start()
+        if feed is not None:
+            feed.start()
         while not stop.wait(0.5):
             if not worker.running:
                 raise UserError("the notification worker stopped unexpectedly (see the log)")
+        if feed is not None:
+            feed.stop()
+            print(f"from the broker: {feed.queued} queued, {feed.repeated} delivered again (not queued twice), "
+                  f"{feed.unmatched} not wanted by any channel", flush=True)  # fmt: skip
+            feed = None
         worker.stop()
     finally:
+        if feed is not None:
+            feed.stop()
         store.close()
     return 0
+
+
+def _broker(args: argparse.Namespace) -> str | None:
+    import os
+
+    broker = getattr(args, "broker", None) or os.environ.get("STORESIGHT_BROKER", "").strip() or None
+    if broker and not broker.startswith(("amqp://", "amqps://")):
+        raise UserError("--broker: expected an amqp:// or amqps:// URL", 2)
+    return broker
 
 
 def _notify_test(args: argparse.Namespace, stop: threading.Event) -> int:

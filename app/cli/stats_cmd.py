@@ -479,6 +479,11 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
                 )
         entries = metrics.entrance_footfall(store, since, until, camera=args.camera, role=role, tz=tz)
         zones = metrics.zone_numbers(store, since, until, **kw)
+        faces = (
+            metrics.face_numbers(store, since, until, camera=args.camera, by=("hour", "department"), tz=tz)
+            if "demographics_tracks" in nums
+            else None
+        )
         zone_visits = metrics.visit_numbers(store, since, until, **kw) if args.zone else None
         partial = partial_runs(store, since, until, [c.config_id for c in cams])
     finally:
@@ -507,6 +512,8 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
         }
         if zone_visits is not None:
             body["zone_visits"] = {k: metrics.json_value(v) for k, v in zone_visits.items()}
+        if faces is not None:
+            body["faces_by_hour_department"] = metrics.json_records(faces)
         print_json("stats", since, until, tz, role, body)
         return 0
     many = len(cams) > 1
@@ -567,9 +574,26 @@ def cmd_stats(args: argparse.Namespace, stop: threading.Event) -> int:
             funnel_table(fun, many),
         ),
     ]
+    if faces is not None and len(faces):
+        sections.append(
+            (
+                "Faces per department (a person counts in each department zone they stayed in; docs/metrics.md)",
+                faces_table(faces),
+            )
+        )
     for title, body_text in sections:
         print(f"\n{title}\n{body_text}")
     return 0
+
+
+def faces_table(df: Any) -> str:
+    """Face numbers per department over the period: visitors, returning, women, men, age bands."""
+    from analytics.faces import AGE_BANDS
+
+    bands = [b for b, _, _ in AGE_BANDS if df[b].any()]
+    per = df.groupby("department", sort=True)[["visitors", "returning", "demographics", "female", "male", *bands]].sum()
+    rows = [[d, *(int(v) for v in r)] for d, r in per.iterrows()]
+    return table(["department", "visitors", "returning", "with age/gender", "women", "men", *bands], rows)
 
 
 def describe_length(seconds: float) -> str:

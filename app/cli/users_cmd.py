@@ -38,7 +38,11 @@ def add_parsers(sub: Any, add_common: Callable[[argparse.ArgumentParser], None])
 
 
 def cli_user() -> str:
-    """Who runs this command, for the audit log (the computer's user)."""
+    """Who runs this command, for the audit log (the account logged in, else the computer's user)."""
+    from app.cli.access import current_user
+
+    if (user := current_user()) is not None:
+        return user.name
     try:
         return f"cli:{getpass.getuser()}"
     except Exception:

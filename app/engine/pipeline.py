@@ -20,7 +20,7 @@ import numpy as np
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
 from app.engine.faces_stage import FaceStage, make_face_stage
-from app.engine.faults import DEFAULT_LIMIT, FaultGuard
+from app.engine.faults import FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
 from app.engine.motion import MotionGate
 from app.engine.plates_stage import make_plate_stage
@@ -29,7 +29,7 @@ from app.engine.ppe_stage import make_ppe_stage, with_pose_for_ppe
 from app.engine.roles import RoleSetup, RoleStage, make_role_stage
 from app.engine.site_feed import SiteFeed
 from app.engine.sources import Source
-from app.engine.stages import Stage
+from app.engine.stages import OffThreadStage, Stage, inner, run_as_configured
 from app.engine.timing import StageStats, StageTimer
 from app.errors import SourceError, UserError
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
@@ -186,12 +186,29 @@ def keep_camera_detections(dets: Detections, class_ids: np.ndarray, confidence: 
     return dets[np.isin(dets.class_id, class_ids) & (dets.confidence >= confidence)]
 
 
-def tracker_settings(site: SiteConfig) -> TrackerSettings:
-    """Tracker settings from the site config."""
+def tracking_floor(site: SiteConfig, confidence: float | None) -> float:
+    """The lowest detection score a camera's tracker is given.
+
+    That is the camera's confidence, or the tracker's low threshold when lower: boxes between the
+    two only continue people already followed (the tracker's second association).
+    """
+    return min(confidence or 0.0, site.tracker.track_low_thresh)
+
+
+def tracker_settings(site: SiteConfig, confidence: float | None = None) -> TrackerSettings:
+    """Tracker settings from the site config.
+
+    Args:
+        site: the site config.
+        confidence: the camera's detection confidence. Detections at or above it are people (first
+            association, new tracks); those from ``tracker.track_low_thresh`` up to it only continue
+            people already followed (ByteTrack's second association). None: the tracker's own
+            thresholds as configured.
+    """
     t = site.tracker
     return TrackerSettings(
         type=t.type,
-        track_high_thresh=t.track_high_thresh,
+        track_high_thresh=max(t.track_high_thresh, confidence or 0.0),
         track_low_thresh=t.track_low_thresh,
         new_track_thresh=t.new_track_thresh,
         track_buffer=t.track_buffer,
@@ -221,7 +238,8 @@ class CameraPipeline:
             pipeline of a site the same one. None: a private one (this camera's entrances only).
         pose_backend: a pose backend shared between cameras (its calls are serialised by its own
             lock); None: one is loaded when the camera's pose module is on.
-        fault_limit: errors in a row after which a stage or module is disabled for the run.
+        fault_limit: errors in a row after which a stage or module is disabled for the run;
+            None: the config's ``engine.fault_limit``.
         role_setup: uniform examples, trained classifier and workstations for the role stage
             (:func:`app.engine.roles.load_role_setup`, shared by a site's cameras); None: the
             config's uniform folder and the data folder's classifier.
@@ -247,7 +265,7 @@ class CameraPipeline:
         site_feed: SiteFeed | None = None,
         pose_backend: PoseBackend | None = None,
         role_setup: RoleSetup | None = None,
-        fault_limit: int = DEFAULT_LIMIT,
+        fault_limit: int | None = None,
     ) -> None:
         self.site = site
         self.feed = site_feed if site_feed is not None else SiteFeed(site)
@@ -265,7 +283,8 @@ class CameraPipeline:
         rate = (camera.fps or nominal_fps) / camera.stride
         if camera.detect_fps:
             rate = min(camera.detect_fps, camera.fps or nominal_fps)
-        self.tracker = Tracker(tracker_settings(site), rate=rate)
+        self.tracker = Tracker(tracker_settings(site, det.confidence), rate=rate)
+        self._keep_from = tracking_floor(site, det.confidence)
         ctx = CameraContext(
             site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
             data_dir=getattr(sink, "data_dir", None),
@@ -273,7 +292,9 @@ class CameraPipeline:
         self.modules: list[Module] = build_modules(ctx)
         self.summary = RunSummary()
         #: Isolates a stage or module that raises (logged, counted, disabled after errors in a row).
-        self.guard = FaultGuard(camera.id, limit=fault_limit)
+        self.guard = FaultGuard(
+            camera.id, limit=fault_limit if fault_limit is not None else site.engine.fault_limit
+        )
         self.pose: PoseStage | None = make_pose_stage(
             site, with_pose_for_ppe(camera), detector, backend=pose_backend
         )
@@ -287,14 +308,34 @@ class CameraPipeline:
         )
         ppe = make_ppe_stage(site, camera, lost_after=site.tracker.track_buffer)
         #: Per-frame steps after tracking, in order (pose places the torso for roles; faces identify
-        #: employees for roles and blur heads before any crop is cut); see stages.py.
-        self.stages: list[Stage] = [s for s in (self.pose, faces, self.roles, plates, ppe) if s is not None]
+        #: employees for roles and blur heads before any crop is cut); see stages.py. Each runs on
+        #: the camera's thread or its own, as its settings' ``off_thread`` says.
+        self.stages: list[Stage] = [
+            s
+            for s in (self._configured_pose(), faces, self._configured_roles(), plates, ppe)
+            if s is not None
+        ]
         self._analysed_n = 0
         self._roles: Mapping[int, str] = {}
         #: detect_fps: the next frame time the detector is due (None: the first frame).
         self._next_detect: float | None = None
         self.motion: MotionGate | None = MotionGate() if camera.motion_gating else None
         self._last_raw: Detections | None = None
+
+    def _configured_pose(self) -> Stage | None:
+        """The pose stage as ``modules.pose.off_thread`` says (inline or on its own thread)."""
+        if self.pose is None:
+            return None
+        pose_cfg = with_pose_for_ppe(self.camera).modules.pose
+        return run_as_configured(self.pose, pose_cfg, self.camera, lost_after=self.site.tracker.track_buffer)
+
+    def _configured_roles(self) -> Stage | None:
+        """The role stage as the site's ``roles.off_thread`` says."""
+        if self.roles is None:
+            return None
+        return run_as_configured(
+            self.roles, self.site.roles, self.camera, lost_after=self.site.tracker.track_buffer
+        )
 
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
         """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
@@ -336,15 +377,19 @@ class CameraPipeline:
         for m in keep:
             m.ctx = ctx
         shared = self.pose.backend if self.pose is not None else None
+        old_pose = next((s for s in self.stages if isinstance(inner(s), PoseStage)), None)
+        if isinstance(old_pose, OffThreadStage):
+            self._emit(old_pose.close(ts))
         self.pose = make_pose_stage(self.site, with_pose_for_ppe(camera), self.detector, backend=shared)
-        if self.roles is not None:
-            self.roles.replace_camera(camera)
-        others = [s for s in self.stages if not isinstance(s, (PoseStage, RoleStage))]
+        roles = next((s for s in self.stages if isinstance(inner(s), RoleStage)), None)
+        if roles is not None:
+            roles.replace_camera(camera)
+        others = [s for s in self.stages if not isinstance(inner(s), (PoseStage, RoleStage))]
         for st in others:
             st.replace_camera(camera)
         faces = [s for s in others if isinstance(s, FaceStage)]
         others = [s for s in others if not isinstance(s, FaceStage)]
-        self.stages = [s for s in (self.pose, *faces, self.roles) if s is not None] + others
+        self.stages = [s for s in (self._configured_pose(), *faces, roles) if s is not None] + others
         self.modules = [*keep, *(m for m in build_modules(ctx) if m.name not in {k.name for k in keep})]
 
     # --- threads -------------------------------------------------------------------------
@@ -409,7 +454,7 @@ class CameraPipeline:
 
     def _analyse(self, frame: Frame) -> Detections:
         dets = self._detect(frame)
-        dets = keep_camera_detections(dets, self.class_ids, self.detection.confidence or 0)
+        dets = keep_camera_detections(dets, self.class_ids, self._keep_from)
         with self.timer.measure("track"):
             tracked = self.tracker.update(dets, frame.image)
         records: list[Record] = []
@@ -417,6 +462,8 @@ class CameraPipeline:
         self._analysed_n += 1
         for stage in self.stages:
             if not stage.cadence.due(n):
+                if isinstance(stage, OffThreadStage):  # its newest results still join this frame
+                    stage.join_latest(tracked, frame.ts)
                 continue
             with self.timer.measure(stage.name):
                 records.extend(self.guard.run(stage.name, stage.process, frame, tracked))
@@ -427,6 +474,14 @@ class CameraPipeline:
         with self.timer.measure("store"):
             self._emit(records)
         return tracked
+
+    def _skipped(self, frame: Frame) -> Detections:
+        """A frame not analysed: stages that change the picture (face blurring) still see it."""
+        for stage in self.stages:
+            hook = getattr(stage, "on_skipped_frame", None)
+            if hook is not None:
+                self.guard.run(stage.name, hook, frame)
+        return Detections.empty()
 
     def run(self, stop: threading.Event) -> RunSummary:
         """Process the source until it ends or ``stop`` is set.
@@ -454,7 +509,7 @@ class CameraPipeline:
                     s.first_ts = frame.ts
                 last_ts = frame.ts
                 analysed = self._due(frame)
-                dets = self._analyse(frame) if analysed else Detections.empty()
+                dets = self._analyse(frame) if analysed else self._skipped(frame)
                 s.analysed += int(analysed)
                 if self.on_frame is not None:
                     self.on_frame(FrameResult(frame, dets, analysed, self._roles, self.guard.status()))

@@ -28,7 +28,7 @@ from analytics.lines import LineCounter, LineCrossing
 from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
-from app.engine.stages import Cadence, OffThreadStage, Stage
+from app.engine.stages import Cadence, OffThreadStage, Stage, run_as_configured
 from app.errors import UserError
 from app.events import AlertBook
 from app.modules.plates.events import PLATES_READ
@@ -286,8 +286,7 @@ def plates_off_thread(camera: CameraConfig) -> bool:
     read runs. A video file is read inline: it has no frame rate to keep, and every due frame is
     read, so a file gives the same reads on every run.
     """
-    mode = camera.modules.plates.off_thread
-    return mode == "always" or (mode == "auto" and camera.kind != "file")
+    return camera.modules.plates.runs_off_thread(camera.kind)  # type: ignore[no-any-return]
 
 
 def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> Stage | None:
@@ -309,7 +308,12 @@ def make_plate_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: floa
         reader = PlateReader(cfg.locator, models, cfg.precision)
     except (FileNotFoundError, RuntimeError) as e:
         raise UserError(f"plates: {e}") from None
-    off = plates_off_thread(camera)
-    log.info("camera %s plates: %s%s", camera.id, reader.choice.reason, " (own thread)" if off else "")
-    stage = PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera)
-    return OffThreadStage(stage, max_age=max(2.0, lost_after)) if off else stage
+    stage = run_as_configured(
+        PlateStage(camera.id, cfg, reader, lost_after=lost_after, camera=camera),
+        cfg,
+        camera,
+        lost_after=lost_after,
+    )
+    own = " (own thread)" if isinstance(stage, OffThreadStage) else ""
+    log.info("camera %s plates: %s%s", camera.id, reader.choice.reason, own)
+    return stage

@@ -31,9 +31,10 @@ import numpy as np
 from analytics.geometry import to_pixels
 from analytics.pose import KeypointSmoother
 from analytics.types import PERSON_CLASS, Detections, Frame
-from app.config import CameraConfig, PoseStageSettings, SiteConfig
+from app.config import CameraConfig, SiteConfig
 from app.engine.stages import Cadence, Stage
 from app.errors import UserError
+from app.modules.pose.settings import PoseStageSettings
 from models.base import BackendUnavailable, DetectorBackend
 from models.pose import PoseBackend, PoseSettings, create_pose_backend
 

@@ -30,7 +30,7 @@ from analytics.geometry import points_in_polygon, to_pixels
 from analytics.ppe import ITEMS, NO, UNKNOWN, YES, ItemVote, ViolationClock
 from analytics.types import PERSON_CLASS, Detections, Frame
 from app.config import CameraConfig, SiteConfig, ZoneType
-from app.engine.stages import Cadence, Stage
+from app.engine.stages import Cadence, Stage, run_as_configured
 from app.errors import UserError
 from app.events import AlertBook
 from app.modules.ppe.events import PPE_CHECK, PPE_VIOLATION
@@ -302,7 +302,7 @@ def make_ppe_backend(site: SiteConfig, cfg: PpeSettings):
         raise UserError(f"ppe: {e}") from None
 
 
-def make_ppe_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> PpeStage | None:
+def make_ppe_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float = 3.0) -> Stage | None:
     """The PPE stage of a camera, or None when its PPE module is off (or it has no PPE zone).
 
     Raises:
@@ -315,7 +315,8 @@ def make_ppe_stage(site: SiteConfig, camera: CameraConfig, *, lost_after: float 
         log.warning("camera %s: the PPE module is on but the camera has no zone of type 'ppe'", camera.id)
     choice = make_ppe_backend(site, cfg)
     log.info("camera %s ppe: %s", camera.id, choice.reason)
-    return PpeStage(camera, choice.backend, lost_after=lost_after, reason=choice.reason)
+    stage = PpeStage(camera, choice.backend, lost_after=lost_after, reason=choice.reason)
+    return run_as_configured(stage, cfg, camera, lost_after=lost_after)
 
 
 def with_pose_for_ppe(camera: CameraConfig) -> CameraConfig:

@@ -42,7 +42,6 @@ from analytics.forecast import ArrivalKernel, QueueForecast, QueueModel, QueueSt
 from analytics.queue_alerts import QueueAlert, QueueAlerter
 from analytics.queues import QueueMonitor, QueueSnapshot
 from analytics.types import PERSON_CLASS, Detections, Frame
-from app.config import CheckoutConfig, QueueSettings
 from app.engine.modules import CameraContext, Module, Record, encode_crop
 from app.engine.site_feed import SiteFeed
 from app.events import AlertBook
@@ -51,6 +50,7 @@ from app.modules.queue.events import (
     QUEUE_SERVICE,
     QUEUE_SNAPSHOT,
 )
+from app.modules.queue.settings import CheckoutConfig, QueueSettings
 from app.store.records import EventRecord, PhotoRecord
 
 #: Seconds the entrances must have been watched before entries drive the forecast.

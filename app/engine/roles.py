@@ -52,11 +52,12 @@ from analytics.roles import (
 )
 from analytics.tracks import UNKNOWN_ROLE
 from analytics.types import PERSON_CLASS, Detections, Frame, expand_boxes
-from app.config import CameraConfig, RolesConfig, SiteConfig, ZoneType
+from app.config import CameraConfig, SiteConfig, ZoneType
 from app.engine.modules import Record, encode_crop
 from app.engine.stages import Stage
 from app.errors import UserError
 from app.modules.roles.events import ROLE_DECISION
+from app.modules.roles.settings import RolesConfig
 from app.store.photos import read_image as read_image  # (re-exported: the GUI and CLI read pictures here)
 from app.store.records import EventRecord, PhotoRecord
 
@@ -278,6 +279,7 @@ class RoleStage(Stage):
 
     name = "roles"
     adds = ("role", "role_confidence", "employee_id")
+    carries = ("roles",)
 
     def __init__(
         self,
@@ -295,6 +297,8 @@ class RoleStage(Stage):
         self.resolver = RoleResolver(role_settings(self.cfg, lost_after), uniform=self.setup.uniform)
         self._size: tuple[int, int] | None = None
         self._seen: dict[int, _Seen] = {}
+        self._n = 0  # analysed frames so far (``roles.every``: evidence on every N-th)
+        self._last: RoleMap | None = None
 
     @property
     def active(self) -> bool:
@@ -320,7 +324,16 @@ class RoleStage(Stage):
         self._size = (width, height)
 
     def process(self, frame: Frame, dets: Detections) -> list[Record]:
-        """Add one frame's evidence and the roles to ``dets``; return the ended tracks' events."""
+        """Add one frame's evidence and the roles to ``dets``; return the ended tracks' events.
+
+        With ``roles.every`` = N only every N-th frame adds evidence; the frames in between get the
+        roles decided so far.
+        """
+        due = self._n % max(1, self.cfg.every) == 0
+        self._n += 1
+        if not due and self._last is not None:
+            attach_roles(dets, self._last)
+            return []
         if self._size != (frame.width, frame.height):
             self._build(frame.width, frame.height)
         ts = frame.ts
@@ -335,6 +348,7 @@ class RoleStage(Stage):
             r for tr in update.ended if (r := self._decision(frame.camera_id, tr)) is not None
         ]
         attach_roles(dets, update.roles)
+        self._last = update.roles
         return records
 
     def close(self, ts: float) -> list[Record]:

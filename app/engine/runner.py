@@ -20,6 +20,7 @@ from app.engine.roles import load_role_setup
 from app.engine.sources import make_source
 from app.errors import UserError
 from app.store.db import Store, open_store, retry_locked
+from app.store.reserve import SpaceReserve
 from app.store.runs import delete_runs, previous_runs
 from app.store.schema import AnalysisRun, RunStatus, utcnow
 from app.store.sync import sync_site
@@ -61,15 +62,17 @@ class AnalysisResult:
 def detector_settings(site: SiteConfig, cameras: CameraConfig | list[CameraConfig]) -> DetectorSettings:
     """The settings of a detector shared by ``cameras`` (one camera or several).
 
-    The model keeps every class and the lowest confidence any of the cameras asks for; each
-    camera's pipeline then keeps its own classes and confidence (a people camera and a parking
-    camera share one model and each gets what it asked for).
+    The model keeps every class and the lowest confidence any of the cameras asks for (or the
+    tracker's low threshold, whichever is lower); each camera's pipeline then keeps its own classes
+    and confidence (a people camera and a parking camera share one model and each gets what it asked
+    for).
     """
     cams = [cameras] if isinstance(cameras, CameraConfig) else list(cameras)
     d = site.detector
     confidences = [site.effective(c).confidence or 0.35 for c in cams] or [d.confidence or 0.35]
     return DetectorSettings(
-        confidence=min(confidences),
+        # the tracker's second association takes boxes down to track_low_thresh (see tracking_floor)
+        confidence=min(min(confidences), site.tracker.track_low_thresh),
         classes=(),
         iou=d.iou,
         threads=d.threads,  # 0: the backend takes the cores available to this process
@@ -171,6 +174,7 @@ def analyze(
             fatal.append(reason)
             stop.set()
 
+        reserve = SpaceReserve.for_sqlite(store.sqlite_path)
         writer = StoreWriter(store, data_dir, on_fatal=on_fatal)
         writer.start()
         try:
@@ -191,15 +195,19 @@ def analyze(
             except BaseException as e:  # a second Ctrl+C / SIGTERM, or a bug: the run must not stay running
                 s = pipe.summary
                 why = "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
-                _close_run(writer, store, run_id, RunStatus.INCOMPLETE, why, s)
+                _close_run(writer, store, run_id, RunStatus.INCOMPLETE, why, s, reserve)
                 raise
+            failed_during_run = bool(fatal)  # the writer stopped the analysis (not only its last rows)
             other = failure() if failure is not None else None
-            if fatal or other:
+            if failed_during_run or other:
                 summary.status = RunStatus.FAILED.value
                 summary.reason = fatal[0] if fatal else str(other)
-            _close_run(writer, store, run_id, summary.status, summary.reason, summary)
+            summary.status, summary.reason = _close_run(
+                writer, store, run_id, summary.status, summary.reason, summary, reserve
+            )
         finally:
             writer.close(timeout=CLOSE_TIMEOUT_S)
+            reserve.release()
         stats = writer.stats()
         roles = role_setup.describe() if site.roles.enabled else "off"
         pose = pipe.pose.backend if pipe.pose is not None else None
@@ -217,9 +225,24 @@ CLOSE_TIMEOUT_S = 60.0
 
 
 def _close_run(
-    writer: StoreWriter, store: Store, run_id: int, status: str, reason: str, s: RunSummary
-) -> None:
-    """Store the run's end through the writer; when the writer cannot, directly (best effort)."""
+    writer: StoreWriter,
+    store: Store,
+    run_id: int,
+    status: str,
+    reason: str,
+    s: RunSummary,
+    reserve: SpaceReserve | None = None,
+) -> tuple[str, str]:
+    """Store the run's end through the writer; when the writer cannot, directly (best effort).
+
+    The rows queued last (the final events, the open heatmap hour, the background) go in the
+    writer's last batches. If those cannot be written (the disk filled up at the very end), the run
+    is stored ``incomplete`` — everything up to them is sound, they are missing — never
+    ``complete``. The space reserve is released first, so this one small UPDATE fits.
+
+    Returns:
+        The (status, reason) the run ended with.
+    """
     if writer.fatal is None:
         writer.finish_run(run_id, status, reason, s.frames, s.first_ts, s.last_ts)
         try:
@@ -228,7 +251,12 @@ def _close_run(
             log.error("the database did not take the end of run %d within %.0f s", run_id, CLOSE_TIMEOUT_S)
         else:
             if writer.fatal is None:
-                return
+                return status, reason
+        if writer.fatal is not None and status == RunStatus.COMPLETE.value:
+            status = RunStatus.INCOMPLETE.value
+            reason = f"analysed to the end, but the last rows could not be stored: {writer.fatal}"
+    if reserve is not None:
+        reserve.release()
     try:  # the writer gave up (disk full…): one small UPDATE may still fit; else the next start closes it
         from sqlalchemy import update
 
@@ -240,6 +268,7 @@ def _close_run(
             )
     except Exception as e:
         log.error("run %d could not be marked %s (%s); the next start marks it incomplete", run_id, status, e)
+    return status, reason
 
 
 def _check_previous(

@@ -22,16 +22,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import random
 import sys
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import cv2
 import numpy as np
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "Backoff",
     "CameraState",
     "CameraStatus",
     "FileSource",
@@ -435,6 +437,53 @@ class FileSource(Source):
 # -- live sources -----------------------------------------------------------------------------
 
 
+class Backoff:
+    """Reconnect delays: ``initial``, doubling after every failed attempt, capped at ``maximum``.
+
+    Each delay is spread by up to ``± jitter`` (a fraction), never above ``maximum``, so cameras that
+    lost the same switch do not all knock again in the same second. :meth:`reset` starts over
+    (frames flow again).
+
+    Args:
+        initial: the first delay in seconds.
+        maximum: the cap in seconds.
+        jitter: relative spread of each delay, 0 for none.
+        rng: the random source (a seeded :class:`random.Random` in tests).
+
+    Example:
+        >>> b = Backoff(1.0, 60.0, jitter=0.0)
+        >>> [b.next() for _ in range(8)]
+        [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    """
+
+    def __init__(
+        self, initial: float, maximum: float, jitter: float = 0.2, rng: random.Random | None = None
+    ) -> None:
+        if not 0 < initial <= maximum:
+            raise ValueError("need 0 < backoff_initial <= backoff_max")
+        if not 0 <= jitter < 1:
+            raise ValueError("jitter must be in [0, 1)")
+        self.initial, self.maximum, self.jitter = initial, maximum, jitter
+        self._rng = rng or random.Random()
+        self._base = initial
+
+    @property
+    def upcoming(self) -> float:
+        """The delay before jitter that :meth:`next` will spread."""
+        return self._base
+
+    def next(self) -> float:
+        """The next delay in seconds (and double the following one, up to the cap)."""
+        spread = 1.0 + self._rng.uniform(-self.jitter, self.jitter) if self.jitter else 1.0
+        delay = min(self._base * spread, self.maximum)
+        self._base = min(self._base * 2, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        """Start again from ``initial``."""
+        self._base = self.initial
+
+
 class _LiveSource(Source):
     """Shared reconnect loop of RTSP and USB sources."""
 
@@ -449,15 +498,25 @@ class _LiveSource(Source):
         fail_fast: bool = False,
         backoff_initial: float = 1.0,
         backoff_max: float = 60.0,
+        backoff_jitter: float = 0.2,
+        stall_timeout: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[threading.Event, float], None] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         super().__init__(camera_id, resolution=resolution, fps=fps)
-        if not 0 < backoff_initial <= backoff_max:
-            raise ValueError("need 0 < backoff_initial <= backoff_max")
+        self.backoff = Backoff(backoff_initial, backoff_max, backoff_jitter, rng)
         self.fail_fast = fail_fast
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.stall_timeout = stall_timeout
+        self._clock = clock
+        self._sleep = sleep
+        #: Clock times of the last connection attempts (``clock``), for diagnostics and tests.
+        self.attempt_times: deque[float] = deque(maxlen=64)
         self._next_index = 0  # frame numbers keep counting across reconnects
         self._last_ts = 0.0
+        self._last_grab: float | None = None  # time.monotonic() of the last frame read (the watchdog's)
 
     def _count_reconnect(self) -> None:
         with self._lock:
@@ -484,19 +543,49 @@ class _LiveSource(Source):
             old.release()
 
     def _wait(self, stop: threading.Event, seconds: float) -> None:
+        if self._sleep is not None:  # an injected clock (tests): no real waiting
+            self._sleep(stop, seconds)
+            return
         end = time.monotonic() + seconds
         while not self._stopping(stop) and (left := end - time.monotonic()) > 0:
             stop.wait(min(left, 0.1))
 
+    def _watchdog(self, done: threading.Event) -> None:
+        """Say within ``stall_timeout`` that a connected stream stopped sending frames.
+
+        A frozen camera (the socket open, nothing arriving) keeps the reading thread inside one
+        read until FFmpeg's read timeout gives up, which takes a few times ``read_timeout``; the
+        state must not say "live" meanwhile. The read then fails and the loop reconnects.
+        """
+        limit = cast(float, self.stall_timeout)
+        while not done.wait(min(0.25, limit / 4)):
+            last = self._last_grab
+            if last is None or self.state.status != CameraStatus.LIVE:
+                continue
+            quiet = time.monotonic() - last
+            if quiet >= limit:
+                self._set_status(
+                    CameraStatus.RECONNECTING,
+                    f"no frame from {self.describe()} for {quiet:.0f} s (the stream froze); reconnecting",
+                )
+
     def frames(self, stop: threading.Event) -> Iterator[Frame]:
         """Yield frames until ``stop`` is set, reconnecting with backoff 1 s, 2 s, 4 s … capped.
 
-        With ``fail_fast`` a failure of the very first connection raises :class:`SourceError`
-        instead of retrying; later losses are always retried.
+        The delays carry a random jitter (see :class:`Backoff`). With ``fail_fast`` a failure of the
+        very first connection raises :class:`SourceError` instead of retrying; later losses are
+        always retried. With ``stall_timeout`` a watchdog reports a frozen stream within that time.
         """
         self._begin()
         cap: cv2.VideoCapture | None = self._take_cap()
-        delay, attempts = self.backoff_initial, int(cap is not None)
+        attempts = int(cap is not None)
+        if cap is not None:
+            self.attempt_times.append(self._clock())
+        self.backoff.reset()
+        done = threading.Event()
+        if self.stall_timeout:
+            name = f"watchdog-{self.camera_id}"
+            threading.Thread(target=self._watchdog, args=(done,), name=name, daemon=True).start()
         try:
             while not self._stopping(stop):
                 if cap is None:
@@ -505,29 +594,32 @@ class _LiveSource(Source):
                     else:
                         self._count_reconnect()
                     attempts += 1
+                    self.attempt_times.append(self._clock())
                     try:
                         cap = self._open_capture()
                     except SourceError as exc:
                         if attempts == 1 and self.fail_fast:
                             raise self._fail(str(exc)) from None
-                        self._set_status(CameraStatus.RECONNECTING, f"{exc}; retrying in {delay:g} s")
+                        delay = self.backoff.next()
+                        self._set_status(CameraStatus.RECONNECTING, f"{exc}; retrying in {delay:.1f} s")
                         self._wait(stop, delay)
-                        delay = min(delay * 2, self.backoff_max)
                         continue
                 self._set_status(CameraStatus.LIVE, f"connected to {self.describe()}")
                 for frame in self._read(cap, stop):
-                    delay = self.backoff_initial  # frames flow again: the next loss starts over
+                    self.backoff.reset()  # frames flow again: the next loss starts over
                     yield frame
                 cap.release()
                 cap = None
+                self._last_grab = None
                 if self._stopping(stop):
                     break
+                delay = self.backoff.next()
                 lost = f"stream lost from {self.describe()} (closed, or no frame within the read timeout)"
-                self._set_status(CameraStatus.RECONNECTING, f"{lost}; reconnecting in {delay:g} s")
+                self._set_status(CameraStatus.RECONNECTING, f"{lost}; reconnecting in {delay:.1f} s")
                 self._wait(stop, delay)
-                delay = min(delay * 2, self.backoff_max)
             self._set_status(CameraStatus.ENDED, "stopped")
         finally:
+            done.set()
             self._end(cap)
 
     def _read(self, cap: cv2.VideoCapture, stop: threading.Event) -> Iterator[Frame]:
@@ -542,6 +634,11 @@ class _LiveSource(Source):
             if not cap.grab():
                 return
             now = time.monotonic()
+            if self.stall_timeout and not catching_up and now - t0 >= self.stall_timeout:
+                # The read hung and FFmpeg's timeout let a stale packet through: the stream froze.
+                # Its frame would be stamped "now" although it is old; reconnect instead.
+                return
+            self._last_grab = now
             index = self._next_index
             self._next_index += 1
             # FFmpeg buffers a few seconds of video while probing the stream at open; those frames
@@ -579,6 +676,11 @@ class RtspSource(_LiveSource):
             stream is noticed after about 2-3 x this.
         backoff_initial: first reconnect delay in seconds (doubles after every failed attempt).
         backoff_max: cap of the reconnect delay in seconds.
+        stall_timeout: seconds without a frame after which the watchdog reports the stream frozen
+            (``None``: half of ``read_timeout``, at least 1 s).
+        main_url: the camera's main stream when ``url`` is its substream: read alongside for event
+            photos (:mod:`app.engine.mainstream`) while frames are read.
+        **live: ``backoff_jitter``, ``clock``, ``sleep``, ``rng`` of the reconnect loop (tests).
     """
 
     def __init__(
@@ -586,6 +688,7 @@ class RtspSource(_LiveSource):
         camera_id: str,
         url: str,
         *,
+        main_url: str | None = None,
         resolution: tuple[int, int] | None = None,
         fps: float | None = None,
         fail_fast: bool = False,
@@ -593,19 +696,38 @@ class RtspSource(_LiveSource):
         read_timeout: float = 5.0,
         backoff_initial: float = 1.0,
         backoff_max: float = 60.0,
+        stall_timeout: float | None = None,
+        **live: Any,
     ) -> None:
         super().__init__(
             camera_id, resolution=resolution, fps=fps, fail_fast=fail_fast,
             backoff_initial=backoff_initial, backoff_max=backoff_max,
+            stall_timeout=stall_timeout or max(1.0, read_timeout / 2), **live,
         )  # fmt: skip
         self._url = url
-        self._secrets = url_secrets(url)
+        self._secrets = url_secrets(url) + (url_secrets(main_url) if main_url else [])
         self.open_timeout = open_timeout
         self.read_timeout = read_timeout
+        self.main_url = main_url
 
     def describe(self) -> str:
-        """The URL with the password hidden."""
-        return redact_url(self._url)
+        """The URL with the password hidden (and the main stream for photos, with a substream)."""
+        text = redact_url(self._url)
+        return f"{text} (photos from {redact_url(self.main_url)})" if self.main_url else text
+
+    def frames(self, stop: threading.Event) -> Iterator[Frame]:
+        """The stream's frames (see :class:`_LiveSource`); with a main stream it is read alongside."""
+        if self.main_url is None:
+            yield from super().frames(stop)
+            return
+        from app.engine.mainstream import MainStream
+
+        main = MainStream(self.camera_id, self.main_url, open_timeout=self.open_timeout,
+                          read_timeout=self.read_timeout).start()  # fmt: skip
+        try:
+            yield from super().frames(stop)
+        finally:
+            main.stop()
 
     def _open_capture(self) -> cv2.VideoCapture:
         params = [
@@ -703,6 +825,9 @@ def make_source(
     """
     res = tuple(camera.resolution) if camera.resolution else None
     live = {"fail_fast": fail_fast, "backoff_initial": backoff_initial, "backoff_max": backoff_max}
+    if camera.kind == "rtsp" and camera.detect_source:  # analyse the substream, photos from the main stream
+        sub = camera.detect_source_url() or ""
+        return RtspSource(camera.id, sub, resolution=res, fps=camera.fps, main_url=camera.source_url(), **live)
     if camera.kind == "rtsp":
         return RtspSource(camera.id, camera.source_url(), resolution=res, fps=camera.fps, **live)
     if camera.kind == "usb":

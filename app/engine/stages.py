@@ -119,6 +119,8 @@ class Stage(ABC):
     name: ClassVar[str] = ""
     #: Arrays this stage adds to ``dets.data`` (what an off-thread run joins back by track id).
     adds: ClassVar[tuple[str, ...]] = ()
+    #: Keys this stage puts in ``dets.metadata`` (an off-thread run copies its newest values).
+    carries: ClassVar[tuple[str, ...]] = ()
     cadence: Cadence = Cadence()
 
     @abstractmethod
@@ -163,6 +165,8 @@ class OffThreadStage(Stage):
         self.inner = inner
         self.name = inner.name  # type: ignore[misc]  # the timing line is the inner stage's
         self.adds = inner.adds  # type: ignore[misc]
+        self.carries = inner.carries  # type: ignore[misc]
+        self._carried: dict[str, Any] = {}
         self.cadence = inner.cadence
         self.max_age = max_age
         self._cond = threading.Condition()
@@ -200,6 +204,8 @@ class OffThreadStage(Stage):
 
     def _join(self, dets: Detections, ts: float, results: dict[int, tuple[float, dict[str, Any]]]) -> None:
         n = len(dets)
+        with self._cond:
+            dets.metadata.update(self._carried)
         for key in self.adds:
             template = self._templates.get(key)
             if template is None:
@@ -239,7 +245,9 @@ class OffThreadStage(Stage):
                 for i, tid in enumerate(dets.tracker_id.tolist()):
                     if tid >= 0:
                         rows.setdefault(tid, (frame.ts, {}))[1][key] = arr[i]
+            carried = {k: dets.metadata[k] for k in self.carries if k in dets.metadata}
             with self._cond:
+                self._carried.update(carried)
                 self._results.update(rows)
                 for tid in [t for t, (made, _) in self._results.items() if frame.ts - made > self.max_age]:
                     del self._results[tid]
@@ -268,3 +276,34 @@ class OffThreadStage(Stage):
         """Pass the new camera config on to the inner stage (its cadence may have changed)."""
         self.inner.replace_camera(camera)
         self.cadence = self.inner.cadence
+
+
+def run_as_configured(stage: Stage, settings: Any, camera: CameraConfig, *, lost_after: float = 3.0) -> Stage:
+    """The stage as its settings say: itself, or wrapped in :class:`OffThreadStage`.
+
+    Args:
+        stage: the stage, built inline.
+        settings: its :class:`~app.modules.stage_settings.StageSettings` (``off_thread``).
+        camera: the camera (``auto`` runs off-thread on a live camera only).
+        lost_after: seconds a track may be unseen; a result stays valid at least 2 s and this long.
+
+    Example:
+        >>> from app.modules.stage_settings import StageSettings
+        >>> class Noop(Stage):
+        ...     name = "noop"
+        ...     def process(self, frame, dets):
+        ...         return []
+        >>> cam = type("Cam", (), {"kind": "rtsp"})()
+        >>> off = run_as_configured(Noop(), StageSettings(off_thread="auto"), cam)
+        >>> type(off).__name__, off.name, type(run_as_configured(Noop(), StageSettings(), cam)).__name__
+        ('OffThreadStage', 'noop', 'Noop')
+        >>> _ = off.close(0.0)
+    """
+    if not settings.runs_off_thread(camera.kind):
+        return stage
+    return OffThreadStage(stage, max_age=max(2.0, lost_after))
+
+
+def inner(stage: Stage) -> Stage:
+    """The stage itself, or the one an :class:`OffThreadStage` runs."""
+    return stage.inner if isinstance(stage, OffThreadStage) else stage

@@ -192,8 +192,40 @@ def log_to_file(folder: Path) -> Path | None:
     return path
 
 
-def run(config: Path | None, db: str | None, *, stop: threading.Event | None = None) -> int:
-    """Open the window and run until it is closed (or ``stop`` is set, e.g. by Ctrl+C)."""
+#: Where ``storesight serve`` listens by default: the window attaches to it when it answers there.
+LOCAL_SERVICE = "http://127.0.0.1:8765"
+
+
+def find_service(service: str | None) -> str | None:
+    """The service the window should show: ``service`` if given, else the local one if it answers."""
+    if service:
+        return service
+    from app.serve.client import ServiceClient
+
+    return LOCAL_SERVICE if ServiceClient(LOCAL_SERVICE, timeout=0.5).healthy() else None
+
+
+def run(
+    config: Path | None,
+    db: str | None,
+    *,
+    stop: threading.Event | None = None,
+    service: str | None = None,
+    stores: Path | None = None,
+) -> int:
+    """Open the window and run until it is closed (or ``stop`` is set, e.g. by Ctrl+C).
+
+    With ``service`` (or a service answering on :data:`LOCAL_SERVICE`) the window shows that
+    running service's cameras and alerts instead of analysing itself. With a ``stores`` file (or
+    ``$STORESIGHT_STORES``) the window can switch between the chain's stores (:mod:`app.gui.stores_panel`).
+    """
+    from app.chain import STORES_ENV, load_stores
+
+    stores = stores or (Path(os.environ[STORES_ENV]) if os.environ.get(STORES_ENV) else None)
+    refs = load_stores(stores) if stores else []
+    if refs and config is None and db is None:  # a head office opens its first store
+        config, db = refs[0].config, refs[0].db
+        service = service or refs[0].service
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QMessageBox
 
@@ -209,18 +241,14 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
     setup = resolve_setup(config, db)
     app = make_application()
     log_to_file(setup.data_dir / "logs")
-    from app.store.accounts import login_required
+    from app.gui.login import login_for
 
-    user = None
-    if login_required(setup.store):  # more than one account: who is there (app/gui/login.py)
-        from app.gui.login import ask_login
-
-        user = ask_login(setup.store)
-        if user is None:
-            setup.store.close()
-            return 0
+    ok, user = login_for(setup.store)  # more than one account: who is there (app/gui/login.py)
+    if not ok:
+        setup.store.close()
+        return 0
     windows: list = []
-    stores = [setup.store]
+    opened = [setup.store]
 
     def open_window(s: GuiSetup, old=None) -> None:  # type: ignore[no-untyped-def]
         win = build_window(s, reopen=reopen)
@@ -232,9 +260,16 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
             from app.gui.login import apply_role
 
             apply_role(win, user)
+        if refs:
+            from app.gui.stores_panel import install_store_switcher
+
+            shown = s.store.safe_url if s.store is not None else None
+            current = next((r for r in refs if r.safe_db == shown), None)
+            install_store_switcher(win, refs, current, lambda ref: reopen(ref.config, ref.db, ref.service))
         win.show()
 
-    def reopen(new_config: Path | None, new_db: str | None) -> None:
+    def reopen(new_config: Path | None, new_db: str | None, new_service: str | None = None) -> None:
+        nonlocal user
         old = windows[-1] if windows else None
         try:
             s = resolve_setup(new_config, new_db)
@@ -242,12 +277,22 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
             if old is not None:
                 QMessageBox.warning(old, "Cannot open", str(e))
             return
-        stores.append(s.store)
+        ok, who = login_for(s.store)  # another database has its own accounts: who is there, again
+        if not ok:
+            s.store.close()
+            return
+        user = who
+        opened.append(s.store)
         open_window(s, old)  # shown before the old one closes (the last window closing quits)
         if old is not None and not old.close():
             windows.pop().close()
+        elif new_service:
+            windows[-1].attach_service(new_service, os.environ.get("STORESIGHT_TOKEN") or None)
 
     open_window(setup)
+    attach = find_service(service)
+    if attach:
+        windows[-1].attach_service(attach, os.environ.get("STORESIGHT_TOKEN") or None)
     if os.environ.get(QUIT_WHEN_SHOWN_ENV) == "1":  # benchmarks/startup_time.py: time to a drawn window
         QTimer.singleShot(0, app.quit)
     if stop is not None:
@@ -255,6 +300,6 @@ def run(config: Path | None, db: str | None, *, stop: threading.Event | None = N
         timer.timeout.connect(lambda: windows[-1].close() if stop.is_set() else None)
         timer.start(250)
     code = app.exec()
-    for store in stores:
+    for store in opened:
         store.close()
     return int(code)

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import CameraConfig, SiteConfig, format_validation_error, save_config
-from app.download import WEIGHTS, WeightsFile, fetch_weights, is_online
+from app.download import WEIGHTS, WeightsFile, check_file, fetch_weights, is_online
 from app.gui.camera_dialog import CameraDialog
 from app.gui.canvas import Mode, ZoneCanvas
 from app.gui.qt_util import run_async
@@ -396,6 +396,7 @@ class DetectorPage(QWizardPage):
         self.is_online: bool | None = None
         self.downloading = False
         self.downloaded: Path | None = None
+        self.damaged = ""  # why a weights file already in the model folder cannot be used
         self._stop = threading.Event()
 
     def initializePage(self) -> None:
@@ -406,10 +407,14 @@ class DetectorPage(QWizardPage):
 
         self.model_dir = paths.model_dir(wiz.data_page.folder())
         self.yolo.setText(YOLO_TEXT.format(file=self.weights.file, folder=self.model_dir))
-        if (self.model_dir / self.weights.file).is_file():
-            self.is_online = None
-            self.status.setText(f"{self.weights.file} is already in the model folder: YOLO will be used.")
-            return
+        have = self.model_dir / self.weights.file
+        if have.is_file():
+            problem = check_file(have, self.weights.size, self.weights.sha256)
+            if problem is None:
+                self.is_online = None
+                self.status.setText(f"{self.weights.file} is already in the model folder (verified): YOLO will be used.")
+                return
+            self.damaged = problem  # shown with the online check; a download replaces the file
         if self.is_online is None:
             url = self.weights.url
             run_async(lambda: self._online(url), self._checked, lambda m: self._checked(False))
@@ -417,17 +422,18 @@ class DetectorPage(QWizardPage):
     def _checked(self, online: bool) -> None:
         self.is_online = bool(online)
         self.download_row.setVisible(self.is_online)
+        first = f"{self.damaged}. " if self.damaged else ""
         if self.is_online:
             self.download_button.setEnabled(True)
             self.status.setText(
-                "This computer is online: you can download the YOLO weights now (checked against their "
-                "published SHA-256; an interrupted download resumes), or keep the built-in detector."
+                first + "This computer is online: you can download the YOLO weights now (checked against their "
+                "pinned SHA-256; an interrupted download resumes), or keep the built-in detector."
             )
         else:
             self.download_button.setEnabled(False)
             self.status.setText(
-                "This computer is offline (the download server does not answer): StoreSight uses the built-in "
-                f"detector. To use YOLO later, copy {self.weights.file} into {self.model_dir} and restart."
+                first + "This computer is offline (the download server does not answer): StoreSight uses the "
+                f"built-in detector. To use YOLO later, copy {self.weights.file} into {self.model_dir} and restart."
             )
 
     def start_download(self) -> None:

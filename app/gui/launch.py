@@ -69,7 +69,8 @@ def cmd_gui(args: argparse.Namespace, stop: threading.Event) -> int:
             raise UserError(check.message)
     from app.gui.app import run
 
-    return run(args.config, args.db, stop=stop)
+    return run(args.config, args.db, stop=stop, service=getattr(args, "service", None),
+               stores=getattr(args, "stores", None))
 
 
 def _check(args: argparse.Namespace) -> int:

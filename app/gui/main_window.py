@@ -33,8 +33,9 @@ from app.gui.engine_controller import EngineController
 from app.gui.event_browser import EventBrowser
 from app.gui.heatmap_view import HeatmapView
 from app.gui.models_page import ModelsPage, site_model_dir, use_for_person_detection
+from app.gui.panels import PanelContext, package_panels
 from app.gui.period_picker import PeriodPicker, quick_range
-from app.gui.plates_page import PlatesPage
+from app.gui.rerun import start_asking
 from app.gui.settings_page import SettingsPage
 from app.gui.shelves_page import ShelvesPage
 from app.gui.site_document import SiteDocument
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         self.reopen = reopen
         self.ask_unsaved: AskUnsaved = ask_unsaved
         self._tab_index = 0
+        self.service = None  # a ServiceAttachment while attached to a running `storesight serve`
         self._closing_checked = False
         self.setWindowTitle(f"StoreSight — {document.config.site.name}")
         self.resize(1440, 900)
@@ -174,7 +176,13 @@ class MainWindow(QMainWindow):
         self.heatmap = HeatmapView(store, self.data_dir)
         self.events = EventBrowser(store, self.data_dir)
         self.staff = StaffPage(store, self.data_dir, document)
-        self.plates = PlatesPage(store, self.data_dir, document)
+        #: the module packages' panels (ModulePackage.panel): package name → page
+        found = package_panels(PanelContext(store, self.data_dir, document, live=self._live_frame))
+        self.panels: dict[str, QWidget] = {name: page for name, _, page in found}
+        for page in self.panels.values():  # a panel that saves camera settings: apply them while running
+            if hasattr(page, "cameraSaved"):
+                page.cameraSaved.connect(self._panel_camera_saved)
+        self.plates = self.panels["plates"]
         self.shelves = ShelvesPage(
             store, self.data_dir, config=lambda: self.document.config, live=self._live_frame
         )
@@ -192,7 +200,7 @@ class MainWindow(QMainWindow):
             (self.heatmap, "Heatmap"),
             (self.events, "Events"),
             (self.staff, "Staff"),
-            (self.plates, "Plates"),
+            *((page, title) for _, title, page in found),
             (self.shelves, "Shelves"),
             (self.models, "Models"),
             (self.settings, "Settings"),
@@ -223,7 +231,9 @@ class MainWindow(QMainWindow):
         self.dashboard.period.hide()
         self.heatmap.period.hide()
         self.events.hide_period()
-        self._period_pages = (self.dashboard, self.heatmap, self.events, self.shelves)
+        self._period_pages = (
+            self.dashboard, self.heatmap, self.events, self.shelves, *self._panel_pages("set_period")
+        )
         self._build_menus()
 
         bar = self.statusBar()
@@ -235,7 +245,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.alerts_button)
 
-        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.plates, self.shelves, self.models}
+        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.shelves, self.models}
+        self._stale |= set(self.panels.values())
         self._wire()
         if store is not None:
             tz = stats.site_timezone(store)
@@ -243,11 +254,16 @@ class MainWindow(QMainWindow):
             self.dashboard.set_store(store)
             self.heatmap.set_store(store, self.data_dir)
             self.events.set_store(store, self.data_dir)
-            self.plates.set_store(store, self.data_dir)
+            for page in self._panel_pages("set_store"):
+                page.set_store(store, self.data_dir)  # type: ignore[attr-defined]
             self.shelves.set_store(store, self.data_dir)
             self._init_period(store)
         self._restore_settings()
         self.alerts.start()
+
+    def _panel_pages(self, method: str) -> list[QWidget]:
+        """The module packages' panels that have ``method`` (``set_store``, ``set_period``)."""
+        return [p for p in self.panels.values() if callable(getattr(p, method, None))]
 
     # --- menus ----------------------------------------------------------------------------
 
@@ -297,6 +313,9 @@ class MainWindow(QMainWindow):
         self.act_fullscreen = self._action(view, "&Full screen", self._toggle_full_screen, std.FullScreen)
 
         helpm = bar.addMenu("&Help")
+        self.act_attach = self._action(view, "Attach to a running &service…", self.ask_attach_service)
+        self.act_detach = self._action(view, "&Detach from the service", self.detach_service)
+        self.act_detach.setEnabled(False)
         self._action(helpm, "Open &logs folder", self.open_logs_folder)
         self._action(helpm, "Open data &folder", lambda: self._open_folder(self.data_dir))
         helpm.addSeparator()
@@ -455,6 +474,8 @@ class MainWindow(QMainWindow):
             page.period.set_range(first, last, quick=key)
         self.events.set_period(*self.period.bounds(self.period.tz))
         self.shelves.set_period(*self.period.bounds(self.period.tz))
+        for page in self._panel_pages("set_period"):
+            page.set_period(*self.period.bounds(self.period.tz))  # type: ignore[attr-defined]
         for page in self._period_pages:
             if refresh and page is self.tabs.currentWidget() and self.store is not None:
                 page.refresh()
@@ -490,7 +511,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         c = self.controller
-        self.cameras.startRequested.connect(lambda: c.start(self.document.config))
+        self.cameras.startRequested.connect(lambda: start_asking(self, c, self.document.config))
         self.cameras.stopRequested.connect(c.stop)
         self.cameras.camerasEdited.connect(self._cameras_edited)
         c.busyChanged.connect(self._engine_busy)
@@ -513,6 +534,40 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(
             lambda: self.setWindowTitle(f"StoreSight — {self.document.config.site.name}")
         )
+
+    # --- a running service (app/gui/service_link.py) ----------------------------------------
+
+    def attach_service(self, url: str, token: str | None = None) -> bool:
+        """Show a running ``storesight serve`` instead of running an engine here; False if one runs here."""
+        from app.gui.service_link import ServiceAttachment, ServiceLink
+
+        if self.controller.running or self.controller.busy:
+            self.notify("Stop the analysis running in this window before attaching to a service.", 10000)
+            return False
+        self.detach_service()
+        cams = lambda: {c.id: c for c in self.document.config.cameras}  # noqa: E731
+        self.service = ServiceAttachment(self, ServiceLink(url, token=token, cameras=cams).start())
+        self.act_detach.setEnabled(True)
+        return True
+
+    def detach_service(self) -> None:
+        """Run the cameras in this window again (the service keeps running)."""
+        if getattr(self, "service", None) is not None:
+            self.service.detach()
+            self.service = None
+            self.act_detach.setEnabled(False)
+
+    def ask_attach_service(self) -> None:
+        """Ask for the service's address (the token comes from $STORESIGHT_TOKEN)."""
+        import os
+
+        from PySide6.QtWidgets import QInputDialog
+
+        url, ok = QInputDialog.getText(self, "Attach to a running service",
+                                       "Address of the service (storesight serve --listen):",
+                                       text="http://127.0.0.1:8765")  # fmt: skip
+        if ok and url.strip():
+            self.attach_service(url.strip(), os.environ.get("STORESIGHT_TOKEN") or None)
 
     # --- the engine -----------------------------------------------------------------------
 
@@ -544,7 +599,8 @@ class MainWindow(QMainWindow):
     def _engine_stopped(self) -> None:
         self.cameras.set_running(False, "Analysis stopped.")
         self.settings.set_running_backend("")
-        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff, self.plates, self.shelves}
+        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff, self.shelves}
+        self._stale |= set(self.panels.values())
 
     def _engine_failed(self, message: str) -> None:
         self.cameras.set_running(False, f"Could not start: {message}")
@@ -560,6 +616,11 @@ class MainWindow(QMainWindow):
         else:
             self.notify(f"Zones of {camera.label} saved; they are used when the analysis starts.")
         self._stale |= {self.dashboard, self.heatmap, self.events}
+
+    def _panel_camera_saved(self, camera: CameraConfig) -> None:
+        """A module package's panel saved a camera's settings: the running camera picks them up."""
+        if self.controller.update_camera(camera):
+            self.notify(f"Settings of {camera.label} saved and applied to the running camera.")
 
     def _live_frame(self, camera_id: str) -> np.ndarray | None:
         """The running camera's latest frame (the Shelves page's picture), or None."""
@@ -664,6 +725,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.alerts.timer.stop()
         self.cameras.grid.stop()
+        self.detach_service()
         self.controller.wait_idle()  # a start in progress finishes, then everything stops
         self.controller.stop_blocking()
         super().closeEvent(event)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
@@ -39,10 +40,15 @@ from app.config import format_validation_error
 from app.errors import UserError
 from app.gui.qt_util import row_table, run_async
 from app.gui.site_document import SiteDocument
+from app.modules.plates.lists import edit_lists
+from app.modules.plates.lists import entries as list_entries
 from app.modules.plates.settings import LISTS, PlatesSettings, list_plate
 from app.store import queries, stats
 from app.store.db import Store
 from app.store.queries import EventRow
+
+if TYPE_CHECKING:
+    from app.gui.panels import PanelContext
 
 #: Reads loaded at most (newest first).
 LIMIT = 2000
@@ -132,9 +138,7 @@ class PlateListsPanel(QGroupBox):
     def entries(self) -> list[tuple[str, str, str]]:
         """The selected camera's listed plates: (plate, list, note)."""
         cfg = self._settings()
-        if cfg is None:
-            return []
-        return [(p, name, cfg.notes.get(p, "")) for name in LISTS for p in getattr(cfg, name)]
+        return [] if cfg is None else list_entries(cfg)
 
     def _settings(self) -> PlatesSettings | None:
         cam = self.document.camera(self.camera.currentData() or "")
@@ -182,18 +186,8 @@ class PlateListsPanel(QGroupBox):
             self._say("No camera to list plates for.", error=True)
             return False
         gone = {plates} if isinstance(plates, str) else plates
-        cfg = cam.modules.plates
-        data = cfg.model_dump()
-        for name in LISTS:
-            data[name] = [p for p in getattr(cfg, name) if p not in gone]
-        data["notes"] = {p: n for p, n in cfg.notes.items() if p not in gone}
-        if which is not None:
-            (plate,) = gone
-            data[which].append(plate)
-            if note:
-                data["notes"][plate] = note
         try:
-            new = PlatesSettings.model_validate(data)
+            new = edit_lists(cam.modules.plates, gone, which, note)
             modules = cam.modules.model_copy(update={"plates": new})
             self.document.replace_camera(cam.model_copy(update={"modules": modules}))
         except ValidationError as e:
@@ -354,3 +348,10 @@ class PlatesPage(QWidget):
             f"first {stats.local_time(v.first_ts, self.tz):%Y-%m-%d %H:%M}, "
             f"last {stats.local_time(v.last_ts, self.tz):%Y-%m-%d %H:%M}"
         )
+
+
+def panel(ctx: PanelContext) -> PlatesPage:
+    """The plates package's panel (``ModulePackage.panel``): the Plates tab of the main window."""
+    page = PlatesPage(ctx.store, ctx.data_dir, ctx.document)
+    page.setWindowTitle("Plates")
+    return page

@@ -159,6 +159,7 @@ class RolesPanel(QWidget):
         uniformAdded(int): uniform pictures were stored (how many).
         trained(object): a classifier was trained and saved (:class:`~app.engine.role_training.TrainResult`).
         trainFailed(str): training failed (the message is also shown).
+        faceEnrolled(int, int): an employee's face was enrolled from a track (track row id, employee id).
 
     Args:
         store: the database (None: the panel stays empty).
@@ -174,6 +175,7 @@ class RolesPanel(QWidget):
     uniformAdded = Signal(int)
     trained = Signal(object)
     trainFailed = Signal(str)
+    faceEnrolled = Signal(int, int)
     _progressed = Signal(float)
 
     def __init__(
@@ -272,6 +274,12 @@ class RolesPanel(QWidget):
             f"Store {UNIFORM_CROPS} crops of this person as pictures of the staff uniform (of the chosen "
             "employee, or of all staff); used from the next analysis on."
         )
+        self.face_button = QPushButton("Enrol face from this person")
+        self.face_button.setToolTip(
+            "Face identification: enrol the chosen employee's face from this tracked person (frames of the "
+            "analysed video file, else the person's unblurred crops). Needs the employee's consent "
+            "(docs/privacy.md); links this person to the employee."
+        )
         self.action_label = QLabel("")
         self.action_label.setWordWrap(True)
 
@@ -283,6 +291,7 @@ class RolesPanel(QWidget):
         who.addWidget(QLabel("Employee (for staff)"))
         who.addWidget(self.employee_box)
         who.addWidget(self.uniform_button)
+        who.addWidget(self.face_button)
         who.addStretch(1)
 
         # --- training
@@ -355,6 +364,7 @@ class RolesPanel(QWidget):
         self.skip_button.clicked.connect(self.skip)
         self.clear_button.clicked.connect(self.clear)
         self.uniform_button.clicked.connect(self.add_uniform)
+        self.face_button.clicked.connect(lambda: self.enrol_face())
         self.train_button.clicked.connect(self.train)
         self._progressed.connect(self._on_progress)
         self._show_current()
@@ -473,6 +483,7 @@ class RolesPanel(QWidget):
         for b in (self.staff_button, self.customer_button, self.skip_button, self.clear_button):
             b.setEnabled(has and not self.busy)
         self.uniform_button.setEnabled(has and not self.busy and bool(r and r.photos))
+        self.face_button.setEnabled(has and not self.busy)
         self.clear_button.setEnabled(has and not self.busy and bool(r and r.label))
         self.train_button.setEnabled(self.store is not None and not self.training)
         if r is None:
@@ -653,6 +664,51 @@ class RolesPanel(QWidget):
 
         return self._write(write, done)
 
+    def enrol_face(self, basis: str | None = None) -> bool:
+        """Enrol the chosen employee's face from the selected person (worker thread).
+
+        Args:
+            basis: the consent's basis when none is recorded yet (None: a dialog asks).
+
+        Returns:
+            Whether the enrolment started (the note below the buttons says how it went).
+        """
+        r = self.current()
+        if r is None or self.store is None or self.busy:
+            return False
+        emp = self.employee_box.currentData()
+        if emp is None:
+            self._say("Choose the employee this person is first (Employee box), then enrol the face.", ERROR_STYLE)
+            return False
+        from app.faces.gallery import consent_of
+
+        store, folder = self.store, self.data_dir
+        name = self.employee_box.currentText()
+        if basis is None and not consent_of(store, emp).given:
+            from PySide6.QtWidgets import QInputDialog
+
+            text, ok = QInputDialog.getText(
+                self, "Consent to face identification",
+                f"{name} must consent to face identification first. On what basis "
+                "(e.g. 'signed consent form 2026-12-01')?",
+            )  # fmt: skip
+            if not ok or not text.strip():
+                self._say("Not enrolled: no consent recorded.", ERROR_STYLE)
+                return False
+            basis = text.strip()
+        self._say(f"Looking for {name}'s face along person #{r.tracker_id}…")
+
+        def write() -> tuple[str, TrackRow]:
+            return _enrol_track(store, folder, emp, r.id, basis), track_of(store, r.id)
+
+        def done(result: tuple[str, TrackRow]) -> None:
+            message, row = result
+            self._replace(row)
+            self._say(message, OK_STYLE)
+            self.faceEnrolled.emit(row.id, emp)
+
+        return self._write(write, done)
+
     # --- training -------------------------------------------------------------------------
 
     def train(self, *, epochs: int = EPOCHS) -> bool:
@@ -703,3 +759,31 @@ class RolesPanel(QWidget):
         self.train_result.setStyleSheet(ERROR_STYLE)
         self.train_result.setText(f"Not trained: {message}")
         self.trainFailed.emit(message)
+
+
+def track_of(store: Store, track_id: int) -> TrackRow:
+    """The track's row as the list shows it (worker thread)."""
+    from app.store.roles import track
+
+    return track(store, track_id)
+
+
+def _enrol_track(store: Store, data_dir: Path, employee_id: int, track_id: int, basis: str | None) -> str:
+    """Record the consent (when given) and enrol from the track — worker thread; returns the note."""
+    from app.errors import UserError
+    from app.faces.gallery import record_consent
+    from app.faces.track_enrol import enrol_from_track
+    from models.faces.base import FacesUnavailable
+    from models.faces.registry import create_face_backend
+
+    try:
+        backend = create_face_backend("auto").backend
+    except FacesUnavailable as e:
+        raise UserError(str(e)) from None
+    if basis:
+        record_consent(store, employee_id, True, basis=basis)
+    res, found = enrol_from_track(store, data_dir, backend, employee_id, track_id)
+    return (
+        f"Enrolled {res.stored} face(s) ({backend.model}) from {len(found.pictures)} of {found.looked} "
+        f"pictures ({found.source}); this person is now linked to the employee."
+    )

@@ -7,6 +7,7 @@ plug-in) has in its ``__init__.py`` one :class:`ModulePackage`::
         name="headcount",                       # its section: cameras[].modules.headcount
         title="Head count",
         settings=HeadcountSettings,             # a ModuleSettings model (extra="forbid")
+        sections=(),                            # more config sections it owns (retail: footfall…)
         build="headcount.module:build",         # ctx -> list[Module], imported when a camera starts
         events=(HEADCOUNT_PEAK,),               # its catalogue entries (app.events.EventType)
         sheets=("headcount.sheets:peaks",),     # report sheets: scope -> Sheet | None
@@ -17,11 +18,11 @@ Packages are found without editing anything: the subpackages of :mod:`app.module
 ``STORESIGHT_MODULES`` environment variable (comma-separated; a folder of your own on
 ``PYTHONPATH``). The config's ``modules`` section gets one field per package (its settings model,
 ``extra="forbid"``: one-line errors name the field), the pipeline builds each camera's modules
-from :func:`build_modules`, the report builder appends the packages' sheets, and the event
-catalogue knows their events.
+from :func:`build_modules`, the report builder appends the packages' sheets, the event
+catalogue knows their events and the main window shows their panels (:func:`panels`).
 
-The built-in modules still keep their settings in :mod:`app.config` (``settings=None`` here);
-they are built from their packages in the order listed.
+The built-in modules are packages like any other: their settings are in
+``app/modules/<name>/settings.py``; :mod:`app.config` keeps the site, cameras, storage and core.
 
 Example:
     >>> [p.name for p in packages().values()][:3]
@@ -39,8 +40,9 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from app.config_types import StrictModel
 from app.events import EventType
 
 if TYPE_CHECKING:
@@ -52,16 +54,38 @@ ENV_VAR = "STORESIGHT_MODULES"
 ENTRY_POINTS = "storesight.modules"
 
 
-class ModuleSettings(BaseModel):
+class ModuleSettings(StrictModel):
     """Base of a module package's settings (one section under ``cameras[].modules``).
 
     Unknown keys are refused (``extra="forbid"``); field titles and descriptions are what the
-    GUI shows as labels and tooltips.
+    GUI shows as labels and tooltips. A section that must agree with the camera (its zones)
+    overrides :meth:`check_camera`.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
     enabled: bool = Field(False, title="Enabled", description="Run this module on the camera.")
+
+    def check_camera(self, camera: Any) -> None:
+        """Check this section against its camera (a :class:`~app.config.CameraConfig`).
+
+        Raises:
+            ValueError: one line, starting with the section's field path (``modules.queue…``).
+        """
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A config section under ``cameras[].modules`` that a package owns besides its own.
+
+    Attributes:
+        key: its key (``footfall``).
+        title: its name for people.
+        model: its settings model.
+    """
+
+    key: str
+    title: str
+    model: type[BaseModel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,24 +95,28 @@ class ModulePackage:
     Attributes:
         name: its config key under ``cameras[].modules`` (and the engine module's name).
         title: its name for people (the config's field title, the GUI).
-        settings: its settings model; None for a built-in module whose settings are in app.config.
+        settings: its settings model (the section ``cameras[].modules.<name>``); None for a
+            package without settings of its own.
         build: ``"package.module:function"``: ``function(ctx) -> list[Module]`` for one camera
             (an empty list when the module is off there); None for a package without a module
             (the role stage's events).
         events: its event types (declared in the catalogue by importing them).
         sheets: ``"package.module:function"`` report sheets, ``function(scope) -> Sheet | None``.
         panel: ``"package.module:function"`` making its GUI panel (optional).
-        order: where it runs among the modules (lower first).
+        order: where it runs among the modules (lower first; also the sections' order).
+        sections: further sections under ``cameras[].modules`` it owns (the retail package:
+            ``footfall``, ``zones``, ``visits``, ``heatmap``), after its own.
     """
 
     name: str
     title: str
-    settings: type[ModuleSettings] | None
+    settings: type[BaseModel] | None
     build: str | None
     events: tuple[EventType, ...] = ()
     sheets: tuple[str, ...] = ()
     panel: str | None = None
     order: int = 100
+    sections: tuple[Section, ...] = ()
 
 
 def _load(path: str) -> Any:
@@ -132,6 +160,27 @@ def packages() -> dict[str, ModulePackage]:
 def plugin_settings() -> dict[str, ModulePackage]:
     """The packages that bring their own settings model (their config sections)."""
     return {n: p for n, p in packages().items() if p.settings is not None}
+
+
+def config_sections() -> list[Section]:
+    """Every section of ``cameras[].modules``, in running order: each package's own, then its others.
+
+    Raises:
+        ValueError: two packages claim the same section.
+    """
+    out: dict[str, Section] = {}
+    for pkg in packages().values():
+        own = [Section(pkg.name, pkg.title, pkg.settings)] if pkg.settings is not None else []
+        for sec in (*own, *pkg.sections):
+            if sec.key in out:
+                raise ValueError(f"config section modules.{sec.key} is declared twice ({pkg.name})")
+            out[sec.key] = sec
+    return list(out.values())
+
+
+def panels() -> list[tuple[ModulePackage, Callable[..., Any]]]:
+    """The packages' GUI panel makers (``panel=``), in running order, imported now."""
+    return [(p, _load(p.panel)) for p in packages().values() if p.panel]
 
 
 def build_modules(ctx: CameraContext) -> list[Module]:

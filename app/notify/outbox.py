@@ -247,6 +247,31 @@ def enqueue_message(store: Store, channel: str, message: dict[str, Any], now: fl
         return int(conn.execute(insert(NotifyOutbox).values(values).returning(NotifyOutbox.id)).scalar_one())
 
 
+def enqueue_once(store: Store, channel: str, message: dict[str, Any], key: str, now: float, *,
+                 window_s: float = 3 * 86400.0) -> int | None:  # fmt: skip
+    """Queue a message that came from elsewhere (the broker) unless one with the same ``key`` is queued.
+
+    The key (the broker message's id) is kept in the message as ``bus_id``: a message delivered
+    again — the notifier stopped after storing it and before acknowledging it — is recognised and
+    not queued twice. Messages older than ``window_s`` are not looked at.
+
+    Returns:
+        The new row's id, or None when the message was already queued.
+    """
+    since = utc(now - window_s)
+    with _write(store) as conn:
+        for (old,) in conn.execute(
+            select(NotifyOutbox.message).where(
+                NotifyOutbox.channel == channel, NotifyOutbox.event_id.is_(None), NotifyOutbox.created_at >= since
+            )
+        ):
+            if isinstance(old, dict) and old.get("bus_id") == key:
+                return None
+        values = {"channel": channel, "event_id": None, "created_at": utc(now), "status": PENDING, "attempts": 0,
+                  "next_at": utc(now), "last_error": "", "message": {**message, "bus_id": key}}  # fmt: skip
+        return int(conn.execute(insert(NotifyOutbox).values(values).returning(NotifyOutbox.id)).scalar_one())
+
+
 def due(store: Store, channel: str, now: float, limit: int = 20) -> list[int]:
     """Ids of the channel's rows that may be sent now (pending and due, or claimed with a lapsed lease), oldest first."""
     at = utc(now)

@@ -93,6 +93,8 @@ class NotifyWorker:
         channels: override the channels (tests); default from ``cfg``.
         clock: wall-clock epoch seconds (tests pass a fake).
         tz: the site's time zone for message times; ``"site"`` reads it from the database.
+        feed_events: queue the database's new events (False: messages come from the broker's
+            shared notification queue, :class:`~app.notify.bus_feed.BusFeed`).
 
     Example:
         >>> # worker = NotifyWorker(store, cfg.notifications, data_dir=data).start() … worker.stop()
@@ -107,13 +109,15 @@ class NotifyWorker:
         channels: Mapping[str, Channel] | None = None,
         clock: Callable[[], float] = time.time,
         tz: dt.tzinfo | str | None = "site",
+        feed_events: bool = True,
     ) -> None:
         self.store = store
         self.cfg = cfg
         self.data_dir = Path(data_dir).expanduser().resolve()
         self.channels = dict(channels) if channels is not None else make_channels(cfg)
         active = [r for r in rules(cfg) if r.channel in self.channels]
-        self.feeder = outbox.Feeder(store, active, tz=tz)
+        # fed by the broker instead (app/notify/bus_feed.py): the database's events are not read
+        self.feeder = outbox.Feeder(store, active if feed_events else [], tz=tz)
         self.clock = clock
         self._paused: dict[str, float] = {}
         self._last_sent: dict[str, float] = {}

@@ -115,7 +115,6 @@ class SiteService:
         self._remote_lock = threading.Lock()
         self._remote_alerts: dict[str, dict[str, Any]] = {}
         self.remote_entries = 0
-        self.notifications: list[dict[str, Any]] = []
 
     def start(self) -> None:
         """Start the engine (every enabled camera) and the supervisor.
@@ -151,8 +150,9 @@ class SiteService:
         from app.bus.rabbit import Bus
 
         outbox = self.data_dir / f"outbox-{self.node}.sqlite"
+        # alerts' notifications are only published: the notifier (`storesight notify run --broker`) sends them
         self.bus = Bus(self.broker or "", node=self.node, outbox=outbox, on_message=self._remote,
-                       on_notify=self._notify).start()  # fmt: skip
+                       notify=False).start()  # fmt: skip
         feed = self.engine.feed
         if feed is not None:
             feed.outbound = self._outbound
@@ -183,17 +183,6 @@ class SiteService:
                 }  # fmt: skip
             elif kind == "alert_end":
                 self._remote_alerts.pop(alert_id, None)
-
-    def _notify(self, msg: dict[str, Any]) -> None:
-        """This process was given the notification of an alert (exactly one process is)."""
-        payload = msg.get("body", {}).get("payload", {})
-        log.warning(
-            "notification for %s/%s: %s", msg.get("origin"), msg.get("camera"), payload.get("message", "")
-        )
-        with self._remote_lock:
-            self.notifications.append({"id": msg.get("id"), "origin": msg.get("origin"),
-                                       "message": payload.get("message", "")})  # fmt: skip
-            del self.notifications[:-200]
 
     def bus_status(self) -> dict[str, Any] | None:
         """The broker link's counters, None without a broker."""

@@ -297,6 +297,11 @@ class Store:
         return self.engine.dialect.name
 
     @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file (``None`` for PostgreSQL or an in-memory database)."""
+        return _sqlite_file(self.url) if self.dialect == "sqlite" else None
+
+    @property
     def safe_url(self) -> str:
         """The URL without the password (for messages and logs)."""
         return safe_url(self.url)

@@ -36,7 +36,17 @@ import pandas as pd
 from app.modules.queue.events import QUEUE_ALERT, QUEUE_SERVICE
 from app.store import stats
 from app.store.db import Store
-from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, takes_filter
+from app.store.query import (
+    EventFilter,
+    Moment,
+    Role,
+    epoch,
+    events,
+    role_mask,
+    segment_roles,
+    takes_filter,
+    where_camera,
+)
 
 Unit = Literal["count", "people", "seconds", "share", "hours", "text", "money"]
 Scope = Literal["site", "zone", "checkout", "shelf"]
@@ -69,6 +79,13 @@ _DEFS = (
               "the camera has no entrance line)."),
     MetricDef("footfall_out", "Exits (people out)", "count", "site",
               "Crossings of the same lines in the \"out\" direction in the period."),
+    MetricDef("people_seen", "People seen", "people", "site",
+              "Person tracks first seen in the period, one per role segment: where the role stage split a "
+              "track because the person's look changed abruptly (an ID switch) and decided different roles "
+              "for the parts (customer, then staff), each part is one person with its own role, and every "
+              "event of the track takes the role of the part it happened in. Parts of one role, or "
+              "undecided, count once. Tracks shorter than the tracks module's min_frames are not stored, "
+              "so not counted."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
               "the first sighting, on a camera without an entrance line) to leaving or the last sighting; "
@@ -155,7 +172,15 @@ _DEFS = (
               "Of visitors_seen, tracks whose visitor id existed before the track (seen on an earlier track)."),
     MetricDef("demographics_tracks", "People with age and gender", "count", "site",
               "Non-employee tracks that began in the period whose age band and gender were voted over their "
-              "face shots (a backend with those models); counted per gender and per age band."),
+              "face shots (a backend with those models); counted per gender and per age band. Per department "
+              "(`face_numbers`): a track counts in every department zone it stayed in (`zones`/`dwell` of the "
+              "same run and track), else under its camera (\"no department\")."),
+    MetricDef("visitors_returning_share", "Returning visitors", "share", "site",
+              "visitors_returning / visitors_seen (NaN without visitors)."),
+    MetricDef("demographics_women_share", "Women (of people with age and gender)", "share", "site",
+              "Tracks voted female / tracks with a gender vote, among demographics_tracks (NaN without any)."),
+    MetricDef("demographics_top_band", "Most common age band", "text", "site",
+              "The age band (analytics.faces.AGE_BANDS) with the most demographics_tracks; \"\" without any."),
     MetricDef("shelf_gaps", "Shelf gaps", "count", "shelf",
               "Gaps that started in the period and have ended (refilled, or the run ended): a segment whose "
               "median empty fraction over a minute stayed ≥ gap_on for the confirm time, counted once per "
@@ -572,6 +597,7 @@ def _key_numbers(
         "footfall_in": int(sum(int(f["in"].sum()) for f in foot if len(f))),
         "footfall_out": int(sum(int(f["out"].sum()) for f in foot if len(f))),
     }
+    out["people_seen"] = sum(people_seen(store, since, until, camera=c, role=role) for c in cams)
     visit_sec: list[np.ndarray] = []
     came = went = 0
     zones: list[pd.DataFrame] = []
@@ -608,9 +634,59 @@ def _key_numbers(
     q = [d for d in q if len(d)]
     if q:
         out |= site_checkout_numbers(store, pd.concat(q, ignore_index=True), since, until, cams, role)
+    if faces_used(store):  # a site that never ran the faces module shows none of its numbers
+        out |= face_key_numbers(store, since, until, camera=[c for c in cams if c is not None] or None)
     if staff:
         out["staff_present_h"] = staff_present_hours(store, since, until)
     return out
+
+
+def people_seen(
+    store: Store, since: Moment = None, until: Moment = None, *, camera: str | None = None, role: Role = "customer"
+) -> int:
+    """``people_seen``: person tracks first seen in the period, one per role segment, of ``role``.
+
+    Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: a camera's config id, or None for every camera.
+        role: ``customer`` (everyone not staff), ``staff`` or ``all``.
+    """
+    from sqlalchemy import select
+
+    from analytics.types import PERSON
+    from app.store.schema import Camera, Track
+
+    lo, hi = epoch(since), epoch(until)
+    q = (
+        select(Camera.config_id, Track.run_id, Track.tracker_id, Track.first_ts, Track.role)
+        .join(Camera, Track.camera_id == Camera.id)
+        .where(Track.class_id == PERSON)
+    )
+    q = where_camera(q, camera)
+    if hi is not None:
+        q = q.where(Track.first_ts < hi)
+    with store.session() as s:
+        tracks = s.execute(q).all()
+    segs = segment_roles(store, camera, lo, hi)
+    starts: list[float] = []
+    roles: list[str] = []
+    for cam, run, tracker, first, track_role in tracks:
+        seg = segs.get((cam, run, tracker))
+        if seg is None:
+            starts.append(float(first))
+            roles.append(track_role or "unknown")
+        else:  # the first segment starts with the track
+            starts += [float(first), *seg.starts[1:]]
+            roles += list(seg.roles)
+    t = np.asarray(starts, np.float64)
+    keep = np.ones(len(t), bool)
+    if lo is not None:
+        keep &= t >= lo
+    if hi is not None:
+        keep &= t < hi
+    return int((keep & role_mask(pd.Series(roles, dtype=object), role).to_numpy(bool)).sum())
 
 
 def site_checkout_numbers(
@@ -683,6 +759,145 @@ SHELF_COLUMNS = ["camera", "zone", "shelf_gaps", "shelf_open_now", "shelf_gap_ho
                  "shelf_shoppers", "shelf_lost_sales", "conversion", "basket_value"]  # fmt: skip
 
 
+#: Count columns of :func:`face_numbers` besides the age bands, and the catalogue key each one counts.
+FACE_COUNTS = {
+    "identified": "faces_identified",
+    "unknown": "faces_unknown",
+    "visitors": "visitors_seen",
+    "returning": "visitors_returning",
+    "demographics": "demographics_tracks",
+    "female": "demographics_tracks",
+    "male": "demographics_tracks",
+}
+#: What :func:`face_numbers` can group by.
+FaceGroup = Literal["hour", "camera", "department"]
+
+
+def _track_departments(store: Store, since: Moment, until: Moment, cams: list[str] | None) -> dict[tuple[Any, Any], list[str]]:
+    """(run, tracker id) → labels of the department zones the track stayed in (``zones``/``dwell``)."""
+    from app.modules.retail.events import ZONE_DWELL
+
+    names = {
+        (c.config_id, z.config_id): z.label
+        for c in stats.cameras(store)
+        for z in c.zones
+        if z.type == "department"
+    }
+    if not names:
+        return {}
+    # a stay may begin a little before the face event's track start: read the day around the period
+    lo = epoch(since)
+    hi = epoch(until)
+    df = events(store, [ZONE_DWELL], EventFilter(None if lo is None else lo - 86400.0,
+                                                 None if hi is None else hi + 86400.0, cams, role="all"))  # fmt: skip
+    out: dict[tuple[Any, Any], list[str]] = {}
+    for run, tid, cam, zone in zip(df["run"], df["tracker_id"], df["camera"], df["zone"], strict=True):
+        label = names.get((cam, zone))
+        if label is not None:
+            lst = out.setdefault((run, tid), [])
+            if label not in lst:
+                lst.append(label)
+    return out
+
+
+def face_numbers(
+    store: Store,
+    since: Moment = None,
+    until: Moment = None,
+    *,
+    camera: str | Sequence[str] | None = None,
+    by: Sequence[FaceGroup] = ("hour", "department"),
+    tz: dt.tzinfo | None = None,
+) -> pd.DataFrame:
+    """The faces module's numbers per local hour, camera and/or department (the catalogue's face keys).
+
+    Counts the period's ``faces`` events (by their track's start): ``identified``
+    (faces_identified), ``unknown`` (faces_unknown), ``visitors`` / ``returning`` (visitors_seen /
+    visitors_returning), ``demographics`` (demographics_tracks) split into ``female`` / ``male`` and
+    one column per age band (:data:`analytics.faces.AGE_BANDS`). ``department``: each department
+    zone the track stayed in (a track counts in each), else ``<camera> (no department)``.
+
+    Args:
+        store: the database.
+        since: start of the period (inclusive).
+        until: end of the period (exclusive).
+        camera: a config id, several, or None for every camera.
+        by: the grouping columns (``()`` for one row of totals).
+        tz: the time zone of ``hour`` (None: the computer's).
+
+    Returns:
+        One row per group with any face event, columns ``by`` + counts (bands always present).
+    """
+    from analytics.faces import AGE_BANDS
+    from app.modules.faces.events import FACES_ALERT, FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
+
+    bands = [b for b, _, _ in AGE_BANDS]
+    keys = [*FACE_COUNTS, *bands]
+    cams = _cameras(camera)
+    cam_list = None if cams == [None] else [c for c in cams if c is not None]
+    df = events(store, [FACES_IDENTIFIED, FACES_ALERT, FACES_VISITOR, FACES_DEMOGRAPHICS],
+                EventFilter(since, until, cam_list, role="all"))  # fmt: skip
+    by = list(by)
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in keys else "object") for c in [*by, *keys]})
+    depts = _track_departments(store, since, until, cam_list) if "department" in by else {}
+    labels = {c.config_id: c.label for c in stats.cameras(store)}
+    rows: dict[tuple[Any, ...], dict[str, int]] = {}
+    for ts, typ, cam, run, tid, p in zip(df["ts"], df["type"], df["camera"], df["run"], df["tracker_id"],
+                                         df["payload"], strict=True):  # fmt: skip
+        where = depts.get((run, tid)) or [f"{labels.get(cam, cam)} (no department)"]
+        hour = stats.local_time(ts, tz).replace(minute=0, second=0, microsecond=0)
+        for dept in where if "department" in by else [None]:
+            key = tuple({"hour": hour, "camera": cam, "department": dept}[g] for g in by)
+            r = rows.setdefault(key, dict.fromkeys(keys, 0))
+            if typ == "identified":
+                r["identified"] += 1
+            elif typ == "alert":
+                r["unknown"] += 1
+            elif typ == "visitor":
+                r["visitors"] += 1
+                r["returning"] += 0 if p.get("new_visitor") else 1
+            elif typ == "demographics":
+                r["demographics"] += 1
+                if p.get("gender") in ("female", "male"):
+                    r[p["gender"]] += 1
+                if p.get("age_band") in bands:
+                    r[p["age_band"]] += 1
+    return pd.DataFrame([{**dict(zip(by, k, strict=True)), **v} for k, v in sorted(rows.items(), key=str)])
+
+
+def faces_used(store: Store) -> bool:
+    """Whether the faces module ever stored an event here (its numbers are shown only then)."""
+    from sqlalchemy import select
+
+    from app.store.schema import Event
+
+    with store.session() as s:
+        return s.execute(select(Event.id).where(Event.module == "faces").limit(1)).first() is not None
+
+
+def face_key_numbers(
+    store: Store, since: Moment = None, until: Moment = None, *, camera: str | Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The catalogue's site-scope face numbers for the period (zeros / NaN / "" without face events)."""
+    from analytics.faces import AGE_BANDS
+
+    t = face_numbers(store, since, until, camera=camera, by=())
+    tot = {k: int(t[k].sum()) for k in t.columns} if len(t) else {k: 0 for k in t.columns}
+    bands = [b for b, _, _ in AGE_BANDS]
+    counts = [tot.get(b, 0) for b in bands]
+    return {
+        "faces_identified": tot["identified"],
+        "faces_unknown": tot["unknown"],
+        "visitors_seen": tot["visitors"],
+        "visitors_returning": tot["returning"],
+        "visitors_returning_share": share(tot["returning"], tot["visitors"]),
+        "demographics_tracks": tot["demographics"],
+        "demographics_women_share": share(tot["female"], tot["female"] + tot["male"]),
+        "demographics_top_band": bands[int(np.argmax(counts))] if any(counts) else "",
+    }
+
+
 def shelf_numbers(
     store: Store, since: float | None = None, until: float | None = None, *, camera: str | None = None
 ) -> pd.DataFrame:
@@ -722,3 +937,46 @@ def catalogue_markdown() -> str:
     for m in CATALOGUE.values():
         lines.append(f"| `{m.key}` | {m.name} | {m.unit} | {m.scope} | {m.definition} |")
     return "\n".join(lines)
+
+
+# --- several stores (head office) ----------------------------------------------------------------
+
+#: Site numbers of several stores that are the largest of the stores' values (peaks, maxima).
+_COMBINED_MAX = frozenset({"zone_occupancy_peak", "queue_length_max", "wait_max_s"})
+#: Site numbers of several stores that are sums (also the mean and current queue lengths: people in queues).
+_COMBINED_SUM_PEOPLE = frozenset({"queue_length_mean", "queue_length_now"})
+
+
+def combine_site_numbers(per_store: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The "all stores" row of a chain from each store's :func:`key_numbers`.
+
+    Counts, hours and money add up; peaks and maxima are the largest store's; shares are computed
+    again from the summed counts (``conversion`` = went to checkout ÷ came in, ``abandon_rate``);
+    medians, percentiles and means of durations are **not** combined (NaN): they need every
+    store's events pooled, and an average of medians would be a different number.
+
+    Example:
+        >>> n = combine_site_numbers([{"footfall_in": 3, "came_in": 2, "went_to_checkout": 1, "visit_median_s": 60.0},
+        ...                           {"footfall_in": 5, "came_in": 2, "went_to_checkout": 2, "visit_median_s": 90.0}])
+        >>> n["footfall_in"], n["conversion"], math.isnan(n["visit_median_s"])
+        (8, 0.75, True)
+    """
+    keys = list(dict.fromkeys(k for d in per_store for k in d))
+    out: dict[str, Any] = {}
+    for key in keys:
+        values = [d[key] for d in per_store if key in d]
+        nums = [v for v in values if isinstance(v, int | float) and not (isinstance(v, float) and math.isnan(v))]
+        m = CATALOGUE.get(key)
+        if m is None or m.unit == "text":
+            continue
+        if key in _COMBINED_MAX:
+            out[key] = max(nums) if nums else math.nan
+        elif m.unit in ("count", "hours", "money") or key in _COMBINED_SUM_PEOPLE:
+            out[key] = sum(nums) if nums else 0
+        else:
+            out[key] = math.nan
+    if "came_in" in out:
+        out["conversion"] = share(out.get("went_to_checkout", 0), out["came_in"])
+    if "queue_served" in out:
+        out["abandon_rate"] = abandon_rate(out["queue_served"], out.get("queue_abandoned", 0))
+    return out

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Sequence
@@ -29,11 +30,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from app.store.db import Store
-from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
-from app.store.schema import Camera, Event, Track, Zone
+from app.store.event_rows import DECIDED, STAFF, fetch_events, final_role, payload_text
+from app.store.schema import Camera, Event, RoleLabel, Track, Zone
 
 if TYPE_CHECKING:
     from app.events import EventType
@@ -357,7 +358,98 @@ def _rows(store: Store, k: _Read, *, began_before: bool = False) -> list[tuple[A
             q = q.where(Event.ts < lo)
     q = q.order_by(Event.ts, Event.id)
     rows, payloads = fetch_events(store, q, payload=7)
-    return [
+    out = [
         (ts, ts_end, typ, cam, zone or p.get("zone"), run, tracker, final_role(track_role, p), p)
         for (ts, ts_end, typ, cam, zone, run, tracker, _, track_role), p in zip(rows, payloads, strict=True)
     ]
+    segments = segment_roles(store, k.camera, lo, hi) if out else {}
+    if segments:
+        out = [
+            r if (seg := segments.get((r[3], r[5], r[6]))) is None else (*r[:7], final_role(seg.at(r[0]), r[8]), r[8])
+            for r in out
+        ]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSegments:
+    """The decided role segments of one track: start times (ascending), the last one's end, the roles."""
+
+    starts: tuple[float, ...]
+    end: float
+    roles: tuple[str, ...]
+
+    def at(self, ts: float) -> str:
+        """The role of the segment going on at ``ts`` (the first segment's before it began).
+
+        ``unknown`` after the last decided segment: a track that goes on, whose current segment is
+        not decided yet.
+        """
+        if ts > self.end + 1e-6:
+            return "unknown"
+        i = max(0, bisect.bisect_right(self.starts, ts + 1e-6) - 1)
+        return self.roles[i]
+
+
+def segment_roles(
+    store: Store, camera: Any = None, lo: float | None = None, hi: float | None = None
+) -> dict[tuple[str, int, int], RoleSegments]:
+    """Tracks split into role segments of different roles, by ``(camera config id, run, tracker id)``.
+
+    The role stage closes a segment of a track when the person's appearance changes abruptly (an ID
+    switch: the track may have gone on with somebody else) and decides each segment's role on its own.
+    Where two decided roles differ (a customer, then staff) the track held two people: an event of such
+    a track takes the role of the part it happened in, not the track's final role (the last
+    segment's). Consecutive segments of one role, or undecided ones, stay one part (see
+    :func:`_role_parts`): a change of look alone (a coat taken off, a half-hidden box) is no new
+    person. Tracks the user labelled are left out: the label is the role of the whole track. Only
+    segments that overlap ``[lo, hi)`` are read.
+    """
+    from app.modules.roles.events import ROLE_DECISION
+
+    kind = and_(Event.module == ROLE_DECISION.module, Event.type == ROLE_DECISION.type)
+    split = select(Event.track_id).where(kind, Event.track_id.is_not(None))
+    if hi is not None:
+        split = split.where(Event.ts < hi)
+    if lo is not None:
+        split = split.where(Event.ts_end >= lo)
+    split = split.group_by(Event.track_id).having(func.count() > 1)
+    q = (
+        select(Camera.config_id, Event.run_id, Track.tracker_id, Event.ts, payload_text(), Event.ts_end)
+        .join(Camera, Event.camera_id == Camera.id)
+        .join(Track, Event.track_id == Track.id)
+        .outerjoin(RoleLabel, RoleLabel.track_id == Track.id)
+        .where(kind, Event.track_id.in_(split), RoleLabel.id.is_(None))
+    )
+    q = where_camera(q, camera)
+    rows, payloads = fetch_events(store, q.order_by(Event.ts, Event.id), payload=4)
+    acc: dict[tuple[str, int, int], list[tuple[float, float, str]]] = {}
+    for (cam, run, tracker, ts, _, ts_end), p in zip(rows, payloads, strict=True):
+        end = float(ts if ts_end is None else ts_end)
+        acc.setdefault((cam, run, tracker), []).append((float(ts), end, str(p.get("role") or "unknown")))
+    out: dict[tuple[str, int, int], RoleSegments] = {}
+    for key, v in acc.items():
+        parts = _role_parts([r for _, _, r in v])
+        if len(parts) > 1:
+            out[key] = RoleSegments(tuple(v[i][0] for i, _ in parts), max(e for _, e, _ in v), tuple(r for _, r in parts))
+    return out
+
+
+def _role_parts(roles: list[str]) -> list[tuple[int, str]]:
+    """Consecutive segments of one role joined: ``(first segment, role)`` per part.
+
+    An undecided segment takes the role of the decided one before it (after it, for the first
+    ones): nothing says it is someone else. So a track is split only where two decided roles differ.
+
+    Example:
+        >>> _role_parts(["customer", "unknown", "customer", "staff"])
+        [(0, 'customer'), (3, 'staff')]
+    """
+    decided = [r for r in roles if r in DECIDED]
+    if not decided:
+        return [(0, roles[0])]
+    filled, last = [], decided[0]
+    for r in roles:
+        last = r if r in DECIDED else last
+        filled.append(last)
+    return [(i, r) for i, r in enumerate(filled) if i == 0 or filled[i - 1] != r]

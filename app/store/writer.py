@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import logging
@@ -535,6 +536,10 @@ class StoreWriter:
         for it in items:
             if it.future is not None and not it.future.done():
                 it.future.set_exception(exc or RuntimeError(f"could not write to the database: {why}"))
+            for saved, _ in it.photos or ():  # their rows were not written: no photo without its row
+                with contextlib.suppress(OSError):
+                    (self._data_dir / saved.path).unlink()
+            it.photos = []
 
 
 def _first_line(err: BaseException) -> str:

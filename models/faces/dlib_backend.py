@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.faces.base import FaceBackend, FaceBox, FacesUnavailable
+from models.faces.base import FaceAttributes, FaceBackend, FaceBox, FacesUnavailable
 
 #: The model files this backend loads (never the 68-point model).
 SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
@@ -68,7 +68,13 @@ class DlibFaceBackend(FaceBackend):
     threshold = 0.5
 
     def __init__(
-        self, detector: str = "hog", *, upsample: int = 1, max_side: int = 1024, jitters: int = 0
+        self,
+        detector: str = "hog",
+        *,
+        upsample: int = 1,
+        max_side: int = 1024,
+        jitters: int = 0,
+        attributes: bool = True,
     ) -> None:
         try:
             import dlib
@@ -93,6 +99,15 @@ class DlibFaceBackend(FaceBackend):
         self._shape = dlib.shape_predictor(str(folder / SHAPE_MODEL))
         self._rec = dlib.face_recognition_model_v1(str(folder / EMBED_MODEL))
         self.model_folder = folder
+        self._age_gender = None
+        if attributes:
+            from models.faces.age_gender import AgeGenderModel
+
+            try:
+                self._age_gender = AgeGenderModel()
+            except FacesUnavailable:
+                self._age_gender = None
+        self.has_attributes = self._age_gender is not None
 
     def describe(self) -> str:
         """One line including the detector."""
@@ -144,3 +159,18 @@ class DlibFaceBackend(FaceBackend):
                 shapes.append(f.native)
         vecs = self._rec.compute_face_descriptor(rgb, shapes, self.jitters)
         return np.asarray([np.asarray(v) for v in vecs], np.float32).reshape(len(faces), self.dim)
+
+    def attributes(self, image: np.ndarray, faces: Sequence[FaceBox]) -> list[FaceAttributes]:
+        """Age and gender per face, from the embedded face-api model on dlib's aligned chips."""
+        if self._age_gender is None or not faces:
+            return super().attributes(image, faces)
+        from models.faces.age_gender import CHIP_PADDING, CHIP_SIZE
+
+        rgb = np.ascontiguousarray(image[:, :, ::-1])
+        chips = []
+        for f in faces:
+            shape = f.native
+            if shape is None:
+                shape = self._shape(rgb, self._dlib.rectangle(*(round(float(v)) for v in f.box)))
+            chips.append(np.asarray(self._dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)))
+        return self._age_gender.predict(np.stack(chips))

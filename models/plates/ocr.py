@@ -2,9 +2,9 @@
 
 The weights ship in ``models/weights/plates/`` (trained by ``models/plates/train/train_ocr.py``
 on synthetic plates; see that folder's README for the data, the metric and the licence).
-A rectified plate picture goes in; a one-row plate is resized to the 32×128 line, a two-row
-(square) plate is split into its top and bottom rows which are laid side by side — the layout
-the model was trained on. :func:`analytics.plates.decode` turns the probabilities into a
+A rectified plate picture goes in; a one-row plate becomes a 32×160 line of its main part and
+its enlarged region code box, a two-row (square) plate is split into its top and bottom rows
+which are laid side by side — the layout the model was trained on. :func:`analytics.plates.decode` turns the probabilities into a
 valid plate text or marks the read uncertain.
 """
 
@@ -17,28 +17,55 @@ import numpy as np
 
 from analytics.plates import PlateText, decode
 
-OCR_H, OCR_W = 32, 128
+OCR_H, OCR_W = 32, 160
+#: One-row plates: the series/number part (left ``MAIN_SPLIT`` of the width) goes to the first
+#: ``MAIN_W`` columns; the region code box (from ``REGION_X`` of the width, top ``REGION_Y`` of the
+#: height — the code without the "RUS" line) is enlarged into the last ``OCR_W - MAIN_W`` columns.
+#: On a 520×112 mm plate that gives the region digits ~22 px of height instead of ~16 px when the
+#: whole plate is squeezed into one line. The parts overlap a little so that a rectification that
+#: misses the corners by a few per cent still keeps every character whole in one of them.
+MAIN_W, MAIN_SPLIT, REGION_X, REGION_Y = 104, 0.78, 0.70, 0.74
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "plates"
 MODEL_FILES = {"int8": "plate_ocr_int8.onnx", "fp32": "plate_ocr.onnx"}
 
 
 def ocr_line(plate: np.ndarray, rows: int) -> np.ndarray:
-    """The recogniser's input for a rectified plate: grey uint8 (32, 128).
+    """The recogniser's input for a rectified plate: grey uint8 (32, 160).
 
     Args:
         plate: BGR or grey picture of the plate, cropped to its border (any size).
-        rows: 1 for a one-row plate; 2 for a square plate, whose halves are put side by side.
+        rows: 1 for a one-row plate (its main part and its enlarged region code box side by side);
+            2 for a square plate, whose top and bottom halves are put side by side.
     """
     g = plate if plate.ndim == 2 else cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
+    h, w = g.shape[:2]
     if rows == 1:
-        return cv2.resize(g, (OCR_W, OCR_H), interpolation=cv2.INTER_AREA)
+        main = g[:, : max(1, round(w * MAIN_SPLIT))]
+        region = g[: max(1, round(h * REGION_Y)), min(w - 1, round(w * REGION_X)) :]
+        return np.ascontiguousarray(
+            np.concatenate(
+                [
+                    cv2.resize(main, (MAIN_W, OCR_H), interpolation=cv2.INTER_AREA),
+                    cv2.resize(region, (OCR_W - MAIN_W, OCR_H), interpolation=cv2.INTER_AREA),
+                ],
+                axis=1,
+            )
+        )
     two = cv2.resize(g, (OCR_W // 2, 2 * OCR_H), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(np.concatenate([two[:OCR_H], two[OCR_H:]], axis=1))
 
 
 def sharpness(plate: np.ndarray) -> float:
-    """Focus measure of a plate picture: variance of the Laplacian on its 32×128 grey line."""
-    line = ocr_line(plate, 1) if plate.shape[1] > 2.5 * plate.shape[0] else ocr_line(plate, 2)
+    """Focus measure of a plate picture: variance of the Laplacian of its grey picture resized to 32×128.
+
+    (A one-row plate as a whole; a square plate's two rows side by side.)
+    """
+    g = plate if plate.ndim == 2 else cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
+    if g.shape[1] > 2.5 * g.shape[0]:
+        line = cv2.resize(g, (128, 32), interpolation=cv2.INTER_AREA)
+    else:
+        two = cv2.resize(g, (64, 64), interpolation=cv2.INTER_AREA)
+        line = np.concatenate([two[:32], two[32:]], axis=1)
     return float(cv2.Laplacian(line, cv2.CV_32F).var())
 
 
@@ -77,7 +104,7 @@ class PlateOCR:
         self._input = self._session.get_inputs()[0].name
 
     def probs(self, lines: np.ndarray) -> np.ndarray:
-        """Class probabilities (N, T, classes) for grey lines (N, 32, 128) uint8."""
+        """Class probabilities (N, T, classes) for grey lines (N, 32, 160) uint8."""
         x = lines.astype(np.float32)[:, None]
         return self._session.run(None, {self._input: x})[0]
 

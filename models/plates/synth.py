@@ -5,8 +5,8 @@ kind and a valid text, :func:`render_plate` draws the flat plate at 1 px per mil
 (white type 1 / 1А, yellow taxi 1Т, trailer 2, blue police 20, square motorcycle 4),
 :func:`degrade` puts it through what a parking camera does to it (a rectification that
 missed the corners by a few per cent, low resolution, blur, noise, JPEG, night IR, dirt,
-partial occlusion), and :func:`models.plates.ocr.ocr_line` turns it into the recogniser's 32×128 grey line
-(two-row plates split into their rows, laid side by side).
+partial occlusion), and :func:`models.plates.ocr.ocr_line` turns it into the recogniser's 32×160 grey line
+(one-row plates: main part + enlarged region code; two-row plates split into their rows, laid side by side).
 
 Fonts: free fonts from Debian (``fonts-dejavu-core``/``-extra``, ``fonts-liberation``,
 ``fonts-opendin``) or matplotlib's bundled DejaVu. The real plate font (RoadNumbers) is not
@@ -256,6 +256,8 @@ class Style:
         jpeg_quality: JPEG quality range.
         p_ir: probability of a night infrared picture; ``p_dirt``, ``p_occlusion`` likewise.
         occlusion: ``"bar"`` (tow bar, frame edge) or ``"screws"`` (bolts, stickers) or both.
+        p_low_res: probability that the width is drawn from the lowest third of ``width_px``
+            instead of the whole range (0 draws no extra random number, so sets stay as before).
     """
 
     fonts: tuple[str, ...] = TRAIN_FONTS
@@ -271,11 +273,12 @@ class Style:
     p_dirt: float = 0.3
     p_occlusion: float = 0.15
     occlusion: tuple[str, ...] = field(default=("bar",))
+    p_low_res: float = 0.0
 
     @staticmethod
     def train() -> Style:
-        """What the OCR is trained on."""
-        return Style()
+        """What the OCR is trained on (a third of the plates drawn in the low-resolution end, where errors are)."""
+        return Style(p_low_res=0.35)
 
     @staticmethod
     def heldout() -> Style:
@@ -395,7 +398,10 @@ def degrade(plate: np.ndarray, rng: np.random.Generator, style: Style) -> np.nda
     tex = rng.integers(0, 30, (12, 40, 3), dtype=np.uint8) + rng.integers(0, 225, 3).astype(np.uint8)
     body = cv2.resize(tex, (w + 2 * pad, h + 2 * pad), interpolation=cv2.INTER_NEAREST)
     body[pad : pad + h, pad : pad + w] = img
-    out_w = int(rng.integers(*style.width_px))
+    lo, hi = style.width_px
+    if style.p_low_res > 0 and rng.random() < style.p_low_res:
+        hi = lo + (hi - lo) // 3
+    out_w = int(rng.integers(lo, hi))
     out_h = max(8, round(out_w * h / w))
     src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
     jit = rng.uniform(-style.corner_jitter, style.corner_jitter, (4, 2)) * np.float32([w, h])
@@ -447,15 +453,28 @@ def make_sample(
     rng: np.random.Generator, style: Style, fonts: list[Path], *, kind: str | None = None
 ) -> Sample:
     """Draw one plate with a random valid text and degrade it."""
+    return make_samples(rng, style, fonts, kind=kind)[0]
+
+
+def make_samples(
+    rng: np.random.Generator, style: Style, fonts: list[Path], *, kind: str | None = None, views: int = 1
+) -> list[Sample]:
+    """Draw one plate with a random valid text and ``views`` independent degradations of it.
+
+    Drawing the flat plate is half the cost of a sample, so training streams take two views.
+    """
     text, kind, rows = random_text(rng, kind)
     font = fonts[int(rng.integers(len(fonts)))]
     plate = render_plate(text, kind, rows, font, weight=float(rng.uniform(0.85, 1.1)))
-    crop = degrade(plate, rng, style)
-    return Sample(text, kind, rows, crop, ocr_line(crop, rows))
+    out = []
+    for _ in range(views):
+        crop = degrade(plate, rng, style)
+        out.append(Sample(text, kind, rows, crop, ocr_line(crop, rows)))
+    return out
 
 
 def make_set(n: int, seed: int, style: Style) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """``n`` samples: OCR inputs (n, 32, 128) uint8, canonical texts, rows per sample.
+    """``n`` samples: OCR inputs (n, 32, 160) uint8, canonical texts, rows per sample.
 
     Raises:
         RuntimeError: none of the style's fonts is installed here (the message names them).

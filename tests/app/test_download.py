@@ -159,3 +159,24 @@ def test_offline_and_missing_are_one_line(server: _Server, tmp_path: Path) -> No
         download(f"{server.url}/nothing", tmp_path / "n.pt", SHA)
     with pytest.raises(DownloadError, match=r"cannot download http://127\.0\.0\.1:9/"):
         download("http://127.0.0.1:9/w.pt", tmp_path / "n.pt", SHA, timeout=2)
+
+
+def test_a_damaged_copy_in_the_model_folder_is_replaced_and_a_too_long_part_restarts(
+    server: _Server, tmp_path: Path
+) -> None:
+    entry = WeightsFile("w.pt", "test", f"{server.url}/w.pt", size=len(PAYLOAD), sha256=SHA)
+    (tmp_path / "w.pt").write_bytes(PAYLOAD[:-1] + b"\x00")  # right size, one byte wrong
+    (tmp_path / "w.pt.part").write_bytes(PAYLOAD + b"junk")  # longer than the file can be
+    assert fetch_weights(entry, tmp_path).read_bytes() == PAYLOAD
+    assert server.ranges == [None]  # the too-long part was not resumed from
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.pt"]
+
+
+def test_yolo11n_is_pinned_once_for_the_wizard_and_the_loader() -> None:
+    from app.download import WEIGHTS
+    from models.checksums import PINNED
+
+    w, pin = WEIGHTS["yolo11n.pt"], PINNED["yolo11n.pt"]
+    assert (w.url, w.size, w.sha256) == (pin.url, pin.size, pin.sha256)
+    assert len(pin.sha256) == 64 and int(pin.sha256, 16) and pin.size > 5_000_000
+    assert w.release_api is None  # no network look-up needed for the checksum any more

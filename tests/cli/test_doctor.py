@@ -115,3 +115,28 @@ def test_no_backend_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     c = doctor.check_backends(site)
     assert c.status == "fail" and c.data["runs"] is None
     assert "model file missing" in c.detail
+
+
+def test_models_check_tells_a_partial_yolo_file(capsys: pytest.CaptureFixture[str], _data_dir: Path) -> None:
+    from app import paths
+
+    folder = paths.model_dir(_data_dir)
+    folder.mkdir(parents=True)
+    (folder / "yolo11n.pt").write_bytes(b"\0" * 4096)  # a copy cut short
+    code, out, _ = run_cli(capsys, "doctor")
+    line = next(ln for ln in out.splitlines() if ln.startswith("[WARN] models:"))
+    assert "yolo11n.pt" in line and "incomplete (4,096 of 5,613,764 bytes)" in line and "download it again" in line
+    assert code == 0  # a warning: the built-in detector runs
+    (folder / "yolo11n.pt").unlink()
+    c = doctor.check_models(folder)
+    assert c.status == "ok" and "built-in detector runs" in c.detail
+
+
+def test_onnx_runtime_line_names_the_build() -> None:
+    line, on_gpu = doctor.onnx_gpu_status()
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():  # the CUDA edition / onnxruntime-gpu
+        assert "GPU build" in line and "the built-in models run on" in line
+    else:
+        assert line.startswith(f"{ort.__version__}, CPU build") and on_gpu is False

@@ -52,3 +52,55 @@ def test_full_disk_under_the_mot_file_is_one_line(tmp_path: Path, long_clip: Pat
         ((_, status, reason),) = runs(out / "storesight.db")
         assert status == "failed" and "--mot" in (reason or "")
         assert not (mnt / "t.csv").exists() and not (mnt / "t.csv.part").exists()
+
+
+def test_disk_full_at_the_final_rows_marks_the_run_incomplete_with_nothing_half_written(
+    tmp_path: Path, long_clip: Path
+) -> None:
+    """The whole file is analysed; the disk fills just before the last rows are written.
+
+    The run is ``incomplete`` (everything before those rows is sound; they are missing), not
+    ``complete`` and not ``failed``; the space reserve next to the database is what lets that
+    last UPDATE fit. The lost batch leaves neither rows nor photo files behind.
+    """
+    import threading
+
+    from app.config import load_config
+    from app.engine.runner import analyze
+    from app.store.reserve import RESERVE_BYTES
+
+    site = load_config(Path(__file__).resolve().parents[2] / "resources" / "demo" / "site.yaml")
+    short = clip(tmp_path / "short.avi", frames=60)
+    camera = site.cameras[0].model_copy(update={"source": str(short)})
+    with tiny_fs(tmp_path / "fs", "16m") as out:
+        filled: list[int] = []
+
+        def fill_the_disk() -> None:  # called after the last frame, before the final rows are flushed
+            assert (out / "s.db.reserve").stat().st_size == RESERVE_BYTES
+            with open(out / "filler", "wb", buffering=0) as f:
+                try:
+                    while True:
+                        f.write(b"\0" * 4096)
+                except OSError as e:
+                    filled.append(e.errno or 0)
+
+        r = analyze(
+            site, camera, db_url=f"sqlite:///{out / 's.db'}", data_dir=out, stop=threading.Event(),
+            failure=fill_the_disk,
+        )  # fmt: skip
+        assert filled == [28]
+        assert r.summary.frames == 60  # the whole file was analysed
+        assert r.summary.status == "incomplete", r.summary.reason
+        assert "last rows could not be stored" in r.summary.reason and "full" in r.summary.reason
+        ((_, status, reason),) = runs(out / "s.db")
+        assert status == "incomplete" and reason == r.summary.reason
+        assert not (out / "s.db.reserve").exists()
+        (out / "filler").unlink()
+        con = sqlite3.connect(out / "s.db")
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+        rows = {p for (p,) in con.execute("select path from event_photos")}
+        rows |= {p for (p,) in con.execute("select path from backgrounds")}
+        con.close()
+        files = {p.relative_to(out).as_posix() for p in out.rglob("*.jpg")}
+        assert files == rows, (files - rows, rows - files)  # no photo without its row, no row without its file
+        assert r.writer_stats.dropped > 0  # there were final rows, and they were lost whole

@@ -62,7 +62,34 @@ def test_corrupt_weights_fall_back(tmp_path: Path) -> None:
         "auto", DetectorSettings(model_dir=str(tmp_path), model_name="yolo11n.pt", device="cpu")
     )
     assert choice.backend.type_key == "nanodet"
-    assert "cannot load YOLO model yolo11n.pt" in choice.reason
+    assert f"yolo11n.pt in {tmp_path} is incomplete (11 of 5,613,764 bytes)" in choice.reason
+    bad = tmp_path / "mine.pt"  # a weights file with a name of its own is not pinned: loading tells
+    bad.write_bytes(b"not a model")
+    choice = create_detector("auto", DetectorSettings(model_dir=str(tmp_path), model_name="mine.pt", device="cpu"))
+    assert choice.backend.type_key == "nanodet" and "cannot load YOLO model mine.pt" in choice.reason
+
+
+def test_partial_or_damaged_official_weights_are_refused_before_loading(tmp_path: Path) -> None:
+    """A copy cut short (an interrupted copy to 50 tills) or of the right size but other bytes."""
+    from models.catalog import catalogue
+    from models.checksums import PINNED
+
+    pin = PINNED["yolo11n.pt"]
+    path = tmp_path / "yolo11n.pt"
+    with path.open("wb") as f:  # the first 2 MB of a file of the right length: a partial copy
+        f.truncate(2_000_000)
+    with pytest.raises(BackendUnavailable, match=r"incomplete \(2,000,000 of 5,613,764 bytes\).*download it again"):
+        find_weights("yolo11n.pt", str(tmp_path))
+    with path.open("r+b") as f:
+        f.truncate(pin.size)
+    with pytest.raises(BackendUnavailable, match=r"is damaged \(SHA-256 [0-9a-f]{12}…, expected 0ebbc80d4a76…\)"):
+        find_weights("yolo11n.pt", str(tmp_path))
+    entry = next(e for e in catalogue(tmp_path) if e.id == "yolo11n.pt")
+    assert entry.available is False and "is damaged" in entry.note
+    with path.open("ab") as f:
+        f.write(b"x")
+    with pytest.raises(BackendUnavailable, match="is not the official file"):
+        find_weights("yolo11n.pt", str(tmp_path))
 
 
 @pytest.mark.parametrize(("yaml", "names"), [("yolo11n.yaml", 80), ("yolo11n-pose.yaml", 1)])

@@ -29,7 +29,7 @@ def test_generator_is_reproducible_and_valid():
     a, ta, ra = make_set(20, 5, Style.train())
     b, tb, rb = make_set(20, 5, Style.train())
     assert np.array_equal(a, b) and ta == tb and np.array_equal(ra, rb)
-    assert a.shape == (20, 32, 128) and a.dtype == np.uint8
+    assert a.shape == (20, 32, 160) and a.dtype == np.uint8
     assert all(plate_format(t) for t in ta)
     assert set(ra.tolist()) <= {1, 2}
     _c, tc, _ = make_set(20, 6, Style.train())
@@ -136,8 +136,28 @@ def test_two_row_line_is_rows_side_by_side():
     top = np.full((20, 60), 10, np.uint8)
     bottom = np.full((20, 60), 200, np.uint8)
     line = ocr_line(np.concatenate([top, bottom]), 2)
-    assert line.shape == (32, 128)
-    assert line[:, :64].mean() < 30 and line[:, 64:].mean() > 180
+    assert line.shape == (32, 160)
+    assert line[:, :80].mean() < 30 and line[:, 80:].mean() > 180
+
+
+def test_one_row_line_is_main_part_and_enlarged_region_box():
+    """A 520×112 plate: left 78 % → first 104 columns; the region box (right 30 %, top 74 %) → last 56."""
+    plate = np.full((112, 520), 100, np.uint8)
+    plate[:, :300] = 10  # series and number
+    plate[:83, 390:] = 200  # the region code box
+    plate[83:, 390:] = 50  # the "RUS" line below it
+    line = ocr_line(plate, 1)
+    assert line.shape == (32, 160)
+    assert line[:, :50].mean() < 20  # main part
+    assert line[:, 110:].mean() > 190  # the region box fills the region columns, the RUS line is cut off
+    # The region code gets ~22 of 32 rows instead of ~16 on the whole plate squeezed into one line.
+    font = find_fonts(TRAIN_FONTS)[0]
+    import cv2
+
+    ink = (ocr_line(render_plate("А123ВС77", "private", 1, font), 1)[:, 122:156] < 128).astype(np.uint8)
+    _n, _labels, stats, _c = cv2.connectedComponentsWithStats(ink)  # right of the divider: "7", "7"
+    digit_heights = sorted(stats[1:, cv2.CC_STAT_HEIGHT])[-2:]
+    assert min(digit_heights) >= 19, digit_heights
 
 
 def test_yolo_plate_weights_in_the_model_folder_are_the_primary(tmp_path):

@@ -1,6 +1,7 @@
-"""The behaviour module package: posture, shelf reaches, consultations. Its settings are still in app.config."""
+"""The behaviour module package: posture, shelf reaches, consultations."""
 
 from app.modules.behaviour import events as ev
+from app.modules.behaviour.settings import BehaviourSettings
 from app.modules.registry import ModulePackage
 
 EVENTS = (
@@ -8,4 +9,6 @@ EVENTS = (
     ev.SHELF_REACH,
     ev.CONSULTATION,
 )
-PACKAGE = ModulePackage("behaviour", "Behaviour", None, "app.engine.behaviour:build", EVENTS, order=40)
+PACKAGE = ModulePackage(
+    "behaviour", "Behaviour", BehaviourSettings, "app.engine.behaviour:build", EVENTS, order=40
+)

@@ -24,7 +24,7 @@ FACES_DEMOGRAPHICS = EventType(
     "faces", "demographics", "Age band and gender of a visit",
     ("age_band", "age_share", "gender", "gender_share", "faces", "model"),
     description="Age band and gender of one person's track, a vote over its faces (no face data stored). "
-    "Only with a backend that estimates them (deepface).",
+    "Only with a backend that estimates them (deepface, or the embedded face-api model with dlib).",
 )  # fmt: skip
 FACES_VISITOR = EventType(
     "faces", "visitor", "Visitor seen (returning visitors)",

@@ -16,5 +16,6 @@ PACKAGE = ModulePackage(
     None,
     EVENTS,
     sheets=("app.reports.parking_sheets:parking",),
+    panel="app.gui.plates_page:panel",
     order=90,
 )

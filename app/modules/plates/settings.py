@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from analytics.plates import normalize, plate_format
-from app.modules.registry import ModuleSettings
+from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
 
 #: The plate lists, strongest first: a plate on several lists is reported as the first.
 LISTS = ("deny", "watch", "allow")
@@ -32,7 +32,7 @@ def list_plate(text: str) -> str:
     return plate
 
 
-class PlatesSettings(ModuleSettings):
+class PlatesSettings(StageSettings):
     """Licence plates of the camera's vehicles: one voted read per vehicle passage (parking cameras)."""
 
     enabled: bool = Field(
@@ -41,9 +41,7 @@ class PlatesSettings(ModuleSettings):
         description="Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
         "detector's vehicle classes on for this camera too.",
     )
-    every: int = Field(
-        1, ge=1, le=100, title="Every N-th frame", description="Read plates on every N-th analysed frame."
-    )
+    every: int = every_field(1, "Read plates on every N-th analysed frame.")
     classes: list[str] = Field(
         default_factory=lambda: ["car", "truck", "bus", "motorcycle"],
         title="Vehicle classes",
@@ -71,14 +69,7 @@ class PlatesSettings(ModuleSettings):
         description="Once N of a vehicle's reads agree (and at least 3 in 4 of them do), stop reading it "
         "(saves CPU; its passage keeps that plate). 0: read it on every due frame.",
     )
-    off_thread: Literal["auto", "always", "never"] = Field(
-        "auto",
-        title="Read off the analysis thread",
-        description="Read plates on a thread of their own, so a slow read never lowers the camera's frame "
-        "rate (reads join the vehicles by track id a few frames later; frames arriving while a read runs "
-        "are not read). auto: on a live camera (RTSP, USB), not for video files (a file has no frame rate "
-        "to keep: every due frame is read, the same reads every run).",
-    )
+    off_thread: OffThread = off_thread_field("auto")
     min_vehicle_px: int = Field(
         64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
     )

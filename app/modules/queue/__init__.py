@@ -1,6 +1,7 @@
-"""The queue module package: queue length, waits, services, forecast, alerts. Its settings are still in app.config."""
+"""The queue module package: queue length, waits, services, forecast, alerts."""
 
 from app.modules.queue import events as ev
+from app.modules.queue.settings import QueueSettings
 from app.modules.registry import ModulePackage
 
 EVENTS = (
@@ -12,4 +13,6 @@ EVENTS = (
     ev.QUEUE_ALERT,
     ev.QUEUE_ALERT_END,
 )
-PACKAGE = ModulePackage("queue", "Checkout queues", None, "app.engine.queues:build", EVENTS, order=30)
+PACKAGE = ModulePackage(
+    "queue", "Checkout queues", QueueSettings, "app.engine.queues:build", EVENTS, order=30
+)

@@ -1,7 +1,11 @@
-"""The retail module package: line crossings, zone stays, visits, the heatmap. Its settings are still in app.config."""
+"""The retail module package: line crossings, zone stays, visits, the heatmap.
 
-from app.modules.registry import ModulePackage
+Its four sections are ``cameras[].modules.footfall``, ``zones``, ``visits`` and ``heatmap``.
+"""
+
+from app.modules.registry import ModulePackage, Section
 from app.modules.retail import events as ev
+from app.modules.retail.settings import FootfallSettings, HeatmapSettings, VisitsSettings, ZonesSettings
 
 EVENTS = (
     ev.FOOTFALL_IN,
@@ -10,6 +14,18 @@ EVENTS = (
     ev.ZONE_DWELL,
     ev.VISIT,
 )
+SECTIONS = (
+    Section("footfall", "Footfall", FootfallSettings),
+    Section("zones", "Zones", ZonesSettings),
+    Section("visits", "Visits", VisitsSettings),
+    Section("heatmap", "Heatmap", HeatmapSettings),
+)
 PACKAGE = ModulePackage(
-    "retail", "Footfall, zones, visits, heatmap", None, "app.engine.retail:build", EVENTS, order=20
+    "retail",
+    "Footfall, zones, visits, heatmap",
+    None,
+    "app.engine.retail:build",
+    EVENTS,
+    order=20,
+    sections=SECTIONS,
 )

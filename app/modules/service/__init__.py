@@ -1,11 +1,14 @@
-"""The service module package: unattended-customer alerts. Its settings are still in app.config."""
+"""The service module package: unattended-customer alerts."""
 
 from app.modules.registry import ModulePackage
 from app.modules.service import events as ev
+from app.modules.service.settings import ServiceSettings
 
 EVENTS = (
     ev.SERVICE_ALERT,
     ev.SERVICE_ALERT_END,
     ev.SERVICE_UNATTENDED,
 )
-PACKAGE = ModulePackage("service", "Customer service", None, "app.engine.service:build", EVENTS, order=50)
+PACKAGE = ModulePackage(
+    "service", "Customer service", ServiceSettings, "app.engine.service:build", EVENTS, order=50
+)

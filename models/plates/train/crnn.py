@@ -1,7 +1,9 @@
 """The plate recogniser: a small convolutional CRNN (CNN → sequence convs → per-column classes) trained with CTC loss.
 
-Input (N, 1, 32, 128) grey in 0–255; output (N, 32, 23) class probabilities, class 0 = the CTC
-blank, then :data:`analytics.plates.ALPHABET`. About 0.15 M parameters, ~11 M multiply-adds.
+Input (N, 1, 32, 160) grey in 0–255 (:func:`models.plates.ocr.ocr_line`); output (N, 40, 23) class
+probabilities (one time step per 4 columns), class 0 = the CTC blank, then
+:data:`analytics.plates.ALPHABET`. About 0.15 M parameters, ~14 M multiply-adds. Fully
+convolutional: any input width works, which let the 32×160 model start from the 32×128 one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def _cbr(cin: int, cout: int) -> list[nn.Module]:
 
 
 class CRNN(nn.Module):
-    """Small fully convolutional CRNN for 32×128 plate lines (two-row plates as their rows side by side).
+    """Small fully convolutional CRNN for 32-px-high plate lines (see :func:`models.plates.ocr.ocr_line`).
 
     The recurrent part of the classic CRNN is replaced by 1-D convolutions along the sequence
     (a receptive field of ~9 columns ≈ two characters): on CPU it trains several times faster
@@ -44,12 +46,12 @@ class CRNN(nn.Module):
         )  # fmt: skip
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (N, T=32, classes)."""
+        """Logits (N, T=width/4, classes)."""
         return self.cnn(x).squeeze(2).permute(0, 2, 1)
 
 
 class Exported(nn.Module):
-    """What goes into ONNX: uint8-range float input (N, 1, 32, 128) → softmax probabilities (N, 32, classes)."""
+    """What goes into ONNX: uint8-range float input (N, 1, 32, 160) → softmax probabilities (N, 40, classes)."""
 
     def __init__(self, net: CRNN) -> None:
         super().__init__()

@@ -37,7 +37,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from analytics.plates import ALPHABET
 from models.plates.ocr import OCR_H, OCR_W
-from models.plates.synth import Style, find_fonts, make_sample, make_set
+from models.plates.synth import Style, find_fonts, make_samples, make_set
 from models.plates.train.crnn import CRNN, Exported
 
 MAX_LEN = 9
@@ -49,7 +49,10 @@ def encode(text: str) -> list[int]:
 
 
 class PlateStream(IterableDataset):
-    """Endless synthetic plates: (image (1, 32, 128) float 0–255, padded targets, length)."""
+    """Endless synthetic plates: (image (1, 32, 160) float 0–255, padded targets, length).
+
+    Each drawn plate is degraded twice (two views): drawing is half the cost of a sample.
+    """
 
     def __init__(self, seed: int, style: Style) -> None:
         self.seed, self.style = seed, style
@@ -59,13 +62,13 @@ class PlateStream(IterableDataset):
         rng = np.random.default_rng([self.seed, info.id if info else 0])
         fonts = find_fonts(self.style.fonts)
         while True:
-            s = make_sample(rng, self.style, fonts)
-            t = encode(s.text)
-            yield (
-                torch.from_numpy(s.line).float()[None],
-                torch.tensor(t + [0] * (MAX_LEN - len(t))),
-                len(t),
-            )
+            for s in make_samples(rng, self.style, fonts, views=2):
+                t = encode(s.text)
+                yield (
+                    torch.from_numpy(s.line).float()[None],
+                    torch.tensor(t + [0] * (MAX_LEN - len(t))),
+                    len(t),
+                )
 
 
 def greedy_texts(logits: torch.Tensor) -> list[str]:
@@ -148,16 +151,29 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1, help="DataLoader processes drawing plates")
+    ap.add_argument("--warmup", type=int, default=200, help="linear warm-up steps")
+    ap.add_argument("--init", type=Path, help="start from this state dict (plate_ocr.pt) instead of random weights")
+    ap.add_argument("--export-only", type=Path, help="export this state dict to ONNX/INT8 and stop")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    val_x, val_t, _ = make_set(1000, 2, Style.train())
     net = CRNN()
+    if args.export_only:
+        net.load_state_dict(torch.load(args.export_only))
+        calib, _, _ = make_set(512, 3, Style.train())
+        print(json.dumps(export(net, args.out, calib)))
+        return
+    if args.init:
+        net.load_state_dict(torch.load(args.init))
+    val_x, val_t, _ = make_set(1000, 2, Style.train())
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    loader = DataLoader(PlateStream(args.seed, Style.train()), batch_size=args.batch, num_workers=1)
+    loader = DataLoader(
+        PlateStream(args.seed, Style.train()), batch_size=args.batch, num_workers=args.workers
+    )
     budget = args.minutes * 60
     t0 = time.monotonic()
     last_eval = t0
@@ -170,7 +186,7 @@ def main() -> None:
         if elapsed > budget:
             break
         frac = elapsed / budget
-        lr = args.lr * (min(1.0, step / 200) if step < 200 else 0.5 * (1 + math.cos(math.pi * frac)))
+        lr = args.lr * (step / args.warmup if step < args.warmup else 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
         logits = net(x / 255.0)
@@ -189,8 +205,10 @@ def main() -> None:
                 {"step": step, "seconds": round(last_eval - t0), "loss": round(running, 4), "val_exact": acc}
             )
             print(json.dumps(history[-1]), flush=True)
+            torch.save(net.state_dict(), args.out / "plate_ocr_last.pt")  # checkpoints: an abrupt end loses little
             if acc >= best[0]:
                 best = (acc, {k: v.clone() for k, v in net.state_dict().items()})
+                torch.save(best[1], args.out / "plate_ocr_best.pt")
     acc = evaluate(net, val_x, val_t)
     history.append(
         {"step": step, "seconds": round(time.monotonic() - t0), "loss": round(running, 4), "val_exact": acc}
@@ -210,6 +228,10 @@ def main() -> None:
                 "samples_seen": step * args.batch,
                 "minutes": args.minutes,
                 "seed": args.seed,
+                "init": str(args.init) if args.init else None,
+                "lr": args.lr,
+                "threads": args.threads,
+                "workers": args.workers,
                 "val_exact_train_style": acc,
                 "history": history,
                 "files": files,

@@ -1,0 +1,185 @@
+"""Settings of the checkout-queue module (``cameras[].modules.queue``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from app.config_types import Ident, StrictModel, ZoneType
+from app.modules.registry import ModuleSettings
+
+if TYPE_CHECKING:
+    from app.config import CameraConfig
+
+
+class CheckoutConfig(StrictModel):
+    """One checkout: a queue zone and the counter zones it feeds."""
+
+    queue: Ident = Field(title="Queue zone", description="Id of the camera's zone of type 'queue'.")
+    counters: list[Ident] = Field(
+        default_factory=list,
+        title="Counter zones",
+        description="Ids of the zones of type 'counter' this queue feeds. Empty: every counter zone of the camera.",
+    )
+    name: str = Field(
+        "", title="Name", max_length=120, description="Name in alerts; empty: the queue zone's."
+    )
+    counters_open: int | None = Field(
+        None,
+        ge=0,
+        le=50,
+        title="Open counters",
+        description="A fixed number of open counters. Empty: counted from staff at the counters, "
+        "else from counters that served somebody in the last minutes.",
+    )
+
+
+class QueueSettings(ModuleSettings):
+    """Checkout queues: live length and wait, a 5–15 minute forecast and alerts."""
+
+    enabled: bool = Field(True, title="Enabled", description="Watch the camera's checkout queues.")
+    checkouts: list[CheckoutConfig] = Field(
+        default_factory=list,
+        title="Checkouts",
+        description="Queue zones paired with their counter zones. Empty: each queue zone of the camera "
+        "with every counter zone of the camera.",
+    )
+    min_frames: int = Field(
+        3, ge=1, le=100, title="Inertia (frames)", description="Frames inside/outside before joining/leaving."
+    )
+    min_wait: float = Field(
+        5.0,
+        ge=0.0,
+        le=600.0,
+        title="Passer-by under (s)",
+        description="A shorter stay in the queue that reaches no counter is a passer-by, not an abandonment.",
+    )
+    handoff_seconds: float = Field(
+        5.0,
+        ge=0.0,
+        le=120.0,
+        title="Queue → counter gap (s)",
+        description="Reaching a counter this soon after leaving the queue zone counts as served.",
+    )
+    min_service: float = Field(
+        5.0,
+        ge=0.0,
+        le=600.0,
+        title="Minimum service (s)",
+        description="A shorter stay at a counter is no sale.",
+    )
+    smoothing: float = Field(
+        10.0, ge=0.0, le=600.0, title="Smoothing (s)", description="Time constant of the shown queue length."
+    )
+    snapshot_interval: float = Field(
+        10.0,
+        ge=1.0,
+        le=3600.0,
+        title="Record every (s)",
+        description="How often the queue's length, wait and forecast are stored.",
+    )
+    service_window: float = Field(
+        600.0,
+        ge=60.0,
+        le=7200.0,
+        title="Service window (s)",
+        description="Recent period for the service rate, service time and recent wait.",
+    )
+    alert_length: int | None = Field(
+        5, ge=1, le=500, title="Alert at length", description="Alert when this many people wait. Empty: off."
+    )
+    alert_wait: float | None = Field(
+        300.0,
+        ge=1.0,
+        le=7200.0,
+        title="Alert at wait (s)",
+        description="Alert when somebody has waited this long. Empty: off.",
+    )
+    forecast_alert: bool = Field(
+        True,
+        title="Forecast alert",
+        description="Warn ahead ('open another checkout in ~N minutes') when the forecast reaches the alert length.",
+    )
+    forecast_minutes: int = Field(
+        15, ge=1, le=60, title="Forecast horizon (min)", description="How far ahead the forecast looks."
+    )
+    hysteresis: float = Field(
+        1.5,
+        ge=0.0,
+        le=100.0,
+        title="Hysteresis (people)",
+        description="An alert clears only once the length is this far below its threshold.",
+    )
+    wait_hysteresis: float = Field(
+        60.0, ge=0.0, le=3600.0, title="Hysteresis (s)", description="The same for the wait alert."
+    )
+    raise_seconds: float = Field(
+        10.0,
+        ge=0.0,
+        le=600.0,
+        title="Raise after (s)",
+        description="A condition must hold this long to alert.",
+    )
+    clear_seconds: float = Field(
+        30.0, ge=0.0, le=3600.0, title="Clear after (s)", description="Calm must hold this long to clear."
+    )
+    cooldown: float = Field(
+        300.0,
+        ge=0.0,
+        le=86400.0,
+        title="Cooldown (s)",
+        description="After an alert clears, the same alert waits this long before it may come again.",
+    )
+    visit_minutes: float = Field(
+        12.0,
+        gt=0.0,
+        le=240.0,
+        title="Typical entry → checkout (min)",
+        description="Assumed time from entering the store to joining the queue, until it is learnt.",
+    )
+    checkout_share: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        title="Share who buy",
+        description="Assumed share of entrants who go to a checkout, until it is learnt.",
+    )
+    service_seconds: float = Field(
+        60.0,
+        gt=0.0,
+        le=3600.0,
+        title="Typical service (s)",
+        description="Assumed service time at a counter, until it is measured.",
+    )
+    save_snapshots: bool = Field(
+        True, title="Alert photos", description="Attach the frame and a crop of the queue to each alert."
+    )
+
+    def check_camera(self, camera: CameraConfig) -> None:
+        """Every configured checkout names a queue zone and counter zones of this camera.
+
+        Raises:
+            ValueError: ``modules.queue.checkouts[i].queue: 'x' is not a zone of type 'queue' …``.
+        """
+        types = {z.id: z.type for z in camera.zones}
+        for i, co in enumerate(self.checkouts):
+            where = f"modules.queue.checkouts[{i}]"
+            if types.get(co.queue) is not ZoneType.QUEUE:
+                raise ValueError(f"{where}.queue: {co.queue!r} is not a zone of type 'queue' on this camera")
+            for c in co.counters:
+                if types.get(c) is not ZoneType.COUNTER:
+                    raise ValueError(
+                        f"{where}.counters: {c!r} is not a zone of type 'counter' on this camera"
+                    )
+
+    def checkouts_of(self, camera: CameraConfig) -> list[CheckoutConfig]:
+        """The camera's checkouts: as configured, or each queue zone with every counter zone."""
+        counters = [z.id for z in camera.zones if z.type is ZoneType.COUNTER]
+        if self.checkouts:
+            return [
+                co if co.counters else co.model_copy(update={"counters": counters}) for co in self.checkouts
+            ]
+        return [
+            CheckoutConfig(queue=z.id, counters=counters) for z in camera.zones if z.type is ZoneType.QUEUE
+        ]

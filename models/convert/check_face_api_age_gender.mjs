@@ -1,0 +1,16 @@
+const saved = process.versions.node;
+Object.defineProperty(process, 'versions', {value: {...process.versions, node: undefined}, configurable: true});
+const faceapi = await import('./fa/package/dist/face-api.esm.js');
+import fs from 'fs';
+const tf = faceapi.tf;
+tf.env().setPlatform('custom', {isTypedArray: (a)=>ArrayBuffer.isView(a)&&!(a instanceof DataView), now: ()=>performance.now(), encode: (s)=>new TextEncoder().encode(s), decode: (b,e)=>new TextDecoder(e).decode(b), fetch: fetch, setTimeoutCustom: (f,t)=>setTimeout(f,t)}); await tf.setBackend('cpu'); await tf.ready();
+const manifest = JSON.parse(fs.readFileSync('fa/package/model/age_gender_model-weights_manifest.json'));
+const buf = fs.readFileSync('fa/package/model/age_gender_model.bin');
+const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+const map = tf.io.decodeWeights(ab, manifest.flatMap(g => g.weights));
+const net = new faceapi.AgeGenderNet();
+net.loadFromWeightMap(map);
+const raw = JSON.parse(fs.readFileSync('in.json'));
+const x = tf.tensor4d(raw.data, [raw.n, 112, 112, 3]);
+const feats = net.faceFeatureExtractor.forwardInput({toBatchTensor: () => x}); const out = net.forwardInput(feats);
+console.log(JSON.stringify({age: Array.from(out.age.dataSync()), gender: Array.from(out.gender.dataSync())}));
