@@ -256,30 +256,19 @@ def take_screenshots(
                 save(emp, "employee-dialog")
                 emp.reject()
 
-            # plates: the vehicle passages of parking cameras (the demo's walkway has none: the empty page)
-            win.tabs.setCurrentWidget(win.plates)
-            plates_loaded: list[bool] = []
-            win.plates.loaded.connect(lambda: plates_loaded.append(True))
-            win.plates.refresh()
-            _wait(app, lambda: bool(plates_loaded), 60)
-            save_sizes("plates")
-
-            # shelves: each shelf zone now, its gaps and numbers (the demo's walkway has none: how to set one up)
-            win.tabs.setCurrentWidget(win.shelves)
-            shelves_loaded: list[bool] = []
-            win.shelves.loaded.connect(lambda: shelves_loaded.append(True))
-            win.shelves.refresh()
-            _wait(app, lambda: bool(shelves_loaded), 60)
-            save_sizes("shelves")
-
-            # models: every capability's models in the site's model folder, the built-in detector selected
-            win.tabs.setCurrentWidget(win.models)
-            models_loaded: list[bool] = []
-            win.models.loaded.connect(lambda: models_loaded.append(True))
-            win.models.refresh()
-            _wait(app, lambda: bool(models_loaded), 60)
-            win.models.table.selectRow(0)
-            save_sizes("models")
+            # pages that load in the background, each shot once its ``loaded`` signal came:
+            # plates (the vehicle passages of parking cameras; the demo's walkway has none: the empty page),
+            # shelves (each shelf zone now, its gaps and numbers; the demo has none: how to set one up),
+            # models (every capability's models in the site's model folder, the built-in detector selected)
+            for page, name in ((win.plates, "plates"), (win.shelves, "shelves"), (win.models, "models")):
+                win.tabs.setCurrentWidget(page)
+                loaded: list[bool] = []
+                page.loaded.connect(lambda done=loaded: done.append(True))
+                page.refresh()
+                _wait(app, lambda done=loaded: bool(done), 60)
+                if page is win.models:
+                    win.models.table.selectRow(0)
+                save_sizes(name)
 
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)

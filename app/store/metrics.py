@@ -36,7 +36,17 @@ import pandas as pd
 from app.modules.queue.events import QUEUE_ALERT, QUEUE_SERVICE
 from app.store import stats
 from app.store.db import Store
-from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, segment_roles, where_camera
+from app.store.query import (
+    EventFilter,
+    Moment,
+    Role,
+    epoch,
+    events,
+    role_mask,
+    segment_roles,
+    takes_filter,
+    where_camera,
+)
 
 Unit = Literal["count", "people", "seconds", "share", "hours", "text", "money"]
 Scope = Literal["site", "zone", "checkout", "shelf"]
@@ -250,23 +260,17 @@ def counting_lines(cams: Iterable[stats.CameraRow]) -> set[tuple[str, str]]:
     return lines or {(c.config_id, z.config_id) for c in cams for z in c.zones if z.is_line}
 
 
-def entrance_footfall(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    role: Role = "customer",
-    tz: dt.tzinfo | str | None = None,
-) -> pd.DataFrame:
+@takes_filter()
+def entrance_footfall(store: Store, f: EventFilter) -> pd.DataFrame:
     """Footfall per hour on the :func:`counting_lines`: the rows of :func:`app.store.stats.footfall_by_hour`.
 
-    ``footfall_in`` / ``footfall_out`` are their sums.
+    ``footfall_in`` / ``footfall_out`` are their sums. ``f``: period, cameras, role, time zone (or
+    the old spelling ``since, until, camera=, role=, tz=``, see :func:`app.store.query.takes_filter`).
     """
-    foot = stats.footfall_by_hour(store, since, until, camera=camera, role=role, tz=tz)
+    foot = stats.footfall_by_hour(store, f)
     if foot.empty:
         return foot
-    lines = counting_lines(stats.cameras(store, camera))
+    lines = counting_lines(stats.cameras(store, f.camera))
     keep = [(c, ln) in lines for c, ln in zip(foot.camera, foot.line, strict=True)]
     return foot[keep].reset_index(drop=True)
 
@@ -331,30 +335,23 @@ def _funnel_any(
     return int(anyrow.visits.sum()), int(anyrow.checkout.fillna(0).sum())
 
 
-def conversion(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    role: Role = "customer",
-) -> dict[str, Any]:
-    """``came_in``, ``went_to_checkout`` and ``conversion`` (the funnel's "(any department)" rows)."""
-    came, went = _funnel_any(store, since, until, camera, role)
+@takes_filter()
+def conversion(store: Store, f: EventFilter) -> dict[str, Any]:
+    """``came_in``, ``went_to_checkout`` and ``conversion`` (the funnel's "(any department)" rows).
+
+    ``f``: period, cameras and role (or the old spelling ``since, until, camera=, role=``).
+    """
+    came, went = _funnel_any(store, f.since, f.until, f.camera, f.role)
     return {"came_in": came, "went_to_checkout": went, "conversion": share(went, came)}
 
 
-def visit_numbers(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> dict[str, Any]:
-    """``visits``, ``visit_median_s``, ``visit_p90_s`` (with ``zone``: visits that passed through it)."""
-    ev = stats.visit_rows(store, since, until, camera, zone, role)
+@takes_filter()
+def visit_numbers(store: Store, f: EventFilter) -> dict[str, Any]:
+    """``visits``, ``visit_median_s``, ``visit_p90_s`` (with zones: visits that passed through one of them).
+
+    ``f``: period, cameras, zones and role (or the old spelling ``since, until, camera=, zone=, role=``).
+    """
+    ev = stats.visit_rows(store, f)
     sec = ev.seconds.to_numpy(np.float64) if len(ev) else np.zeros(0)
     return {"visits": len(ev), "visit_median_s": median(sec), "visit_p90_s": p90(sec)}
 
@@ -365,22 +362,16 @@ ZONE_COLUMNS = ["camera", "zone", "zone_name", "type", "stays", "dwell_median_s"
                 "zone_occupancy_peak"]  # fmt: skip
 
 
-def zone_numbers(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> pd.DataFrame:
+@takes_filter()
+def zone_numbers(store: Store, f: EventFilter) -> pd.DataFrame:
     """Per polygon zone: ``stays``, ``dwell_median_s``, ``dwell_p90_s``, ``zone_occupancy_peak``.
 
     The same stays as :func:`app.store.stats.dwell_by_zone` and the same step function as
-    :func:`app.store.stats.zone_occupancy` (the dashboard's charts).
+    :func:`app.store.stats.zone_occupancy` (the dashboard's charts). ``f``: period, cameras,
+    zones and role (or the old spelling ``since, until, camera=, zone=, role=``).
     """
-    seconds = stats.stay_seconds(store, since, until, camera=camera, role=role)
-    occ = stats.zone_occupancy(store, since, until, camera=camera, zone=zone, role=role)
+    seconds = stats.stay_seconds(store, f)
+    occ = stats.zone_occupancy(store, f)
     rows = []
     for s in occ:
         sec = seconds.get((s.camera, s.zone), np.zeros(0))
@@ -612,7 +603,7 @@ def _key_numbers(
     zones: list[pd.DataFrame] = []
     stays: list[np.ndarray] = []
     for c in cams:
-        ev = stats.visit_rows(store, since, until, c, None, role)
+        ev = stats.visit_rows(store, since, until, camera=c, role=role)
         visit_sec.append(ev.seconds.to_numpy(np.float64) if len(ev) else np.zeros(0))
         a, b = _funnel_any(store, since, until, c, role)
         came, went = came + a, went + b

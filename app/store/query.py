@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -167,6 +168,21 @@ class EventFilter:
         one = self.camera if isinstance(self.camera, (int, str)) else None
         return resolve_tz(store, self.tz, one)
 
+    def restrict(self, q: Select[Any]) -> Select[Any]:
+        """Restrict a select of events joined with :class:`Camera` and (outer) :class:`Zone` in SQL.
+
+        Cameras, the period (events that began in it) and zones (the event's zone row). The role
+        is decided per row from the track's final role: it is :meth:`apply`'s, on :func:`events` tables.
+        """
+        q = where_camera(q, self.camera)
+        if self.lo is not None:
+            q = q.where(Event.ts >= self.lo)
+        if self.hi is not None:
+            q = q.where(Event.ts < self.hi)
+        if self.zones is not None:
+            q = q.where(Zone.config_id.in_(list(self.zones)))
+        return q
+
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
         """Keep the rows of an :func:`events` table that match ``zones`` and ``role``."""
         if not len(df):
@@ -175,6 +191,61 @@ class EventFilter:
         if self.zones is not None:
             keep &= df["zone"].isin(list(self.zones))
         return df if bool(keep.all()) else df[keep]
+
+
+#: The words of the old spelling of a filter that :func:`takes_filter` turns into an :class:`EventFilter`.
+FILTER_WORDS = ("since", "until", "camera", "zone", "zones", "role", "tz")
+
+R = TypeVar("R")
+
+
+def takes_filter(*, role: Role = "customer") -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Write a statistic once as ``fn(store, f: EventFilter, **options)``; call it either way.
+
+    The decorated function is called with an :class:`EventFilter`, ``fn(store, f, …)`` (or
+    ``filter=f``), or the old way with the period and the filter's parts as words,
+    ``fn(store, since, until, camera=…, zone=…, role=…, tz=…, …)``: those become one filter
+    (``zone`` = a single zone, ``zones`` = several). ``role`` here is the default role of the old
+    spelling (a filter's role is used as given). Other keywords go to the function unchanged.
+
+    Example:
+        >>> @takes_filter()
+        ... def which(store, f):
+        ...     return f.lo, f.camera, f.zones, f.role
+        >>> which(None, 10, camera="door", zone="a")
+        (10.0, 'door', ('a',), 'customer')
+        >>> which(None, EventFilter(since=10, role="all"))
+        (10.0, None, None, 'all')
+    """
+    default_role = role
+
+    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(fn)
+        def call(store: Store, *args: Any, **kw: Any) -> R:
+            given = kw.pop("filter", None)
+            if args and isinstance(args[0], EventFilter):
+                given, args = args[0], args[1:]
+            if given is not None:
+                if args or any(w in kw for w in FILTER_WORDS):
+                    raise TypeError(f"{fn.__name__}: give an EventFilter or since/until/camera/…, not both")
+                return fn(store, given, **kw)
+            if len(args) > 2:
+                raise TypeError(f"{fn.__name__}: since and until are the only positional arguments after store")
+            since, until = (*args, None, None)[:2]
+            zone, zones = kw.pop("zone", None), kw.pop("zones", None)
+            f = EventFilter(
+                since=kw.pop("since", since),
+                until=kw.pop("until", until),
+                camera=kw.pop("camera", None),
+                zones=(zone,) if zone is not None else (tuple(zones) if zones is not None else None),
+                role=kw.pop("role", default_role),
+                tz=kw.pop("tz", None),
+            )
+            return fn(store, f, **kw)
+
+        return call
+
+    return wrap
 
 
 _READ_ONCE: ContextVar[dict[Any, Any] | None] = ContextVar("events_read_once", default=None)
