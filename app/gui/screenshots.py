@@ -36,7 +36,7 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 #: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
 #: when the database has alerts), and the dialogs captured once.
 PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "shelves", "models",
-         "settings")
+         "settings", "faces")
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
 #: The first-run wizard's pages (app.gui.first_run.WIZARD_SHOTS), captured once each.
 DIALOGS += (
@@ -263,6 +263,16 @@ def take_screenshots(
             win.plates.refresh()
             _wait(app, lambda: bool(plates_loaded), 60)
             save_sizes("plates")
+
+            # faces: the faces package's panel (a camera's privacy settings, enrolled employees, audit log)
+            faces_page = win.panels.get("faces")
+            if faces_page is not None:
+                win.tabs.setCurrentWidget(faces_page)
+                faces_loaded: list[bool] = []
+                faces_page.loaded.connect(lambda: faces_loaded.append(True))  # type: ignore[attr-defined]
+                faces_page.refresh()  # type: ignore[attr-defined]
+                _wait(app, lambda: bool(faces_loaded), 60)
+                save_sizes("faces")
 
             # shelves: each shelf zone now, its gaps and numbers (the demo's walkway has none: how to set one up)
             win.tabs.setCurrentWidget(win.shelves)
