@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,9 @@ def ort_providers(device: str = "cpu", available: list[str] | None = None) -> tu
         import onnxruntime as ort
 
         available = list(ort.get_available_providers())
+        if "TensorrtExecutionProvider" in available and not _tensorrt_loadable():
+            # onnxruntime-gpu always lists it; without TensorRT's own libraries it cannot start
+            available.remove("TensorrtExecutionProvider")
     dev = (device or "auto").lower()
     if dev == "cpu":
         return ["CPUExecutionProvider"], "CPU (device: cpu)"
@@ -83,18 +89,60 @@ def ort_providers(device: str = "cpu", available: list[str] | None = None) -> tu
     )
 
 
-def _preload_cuda() -> None:
-    """Load the CUDA/cuDNN libraries through PyTorch before ONNX Runtime's CUDA provider needs them.
+def _tensorrt_loadable() -> bool:
+    """Whether TensorRT's runtime library (the one ONNX Runtime's TensorRT provider needs) loads."""
+    import ctypes
 
-    onnxruntime-gpu links against the same CUDA major as the PyTorch build it ships with, and finds
-    those libraries already loaded when ``torch`` was imported first (its documented way; in the
-    bundled program the nvidia libraries live under PyTorch's folders, not on the library path).
-    Without PyTorch nothing happens and ONNX Runtime looks on its own.
+    try:
+        ctypes.CDLL("nvinfer_10.dll" if os.name == "nt" else "libnvinfer.so.10")
+    except OSError:
+        return False
+    return True
+
+
+@functools.cache
+def _preload_cuda() -> None:
+    """Load the CUDA/cuDNN libraries before ONNX Runtime's CUDA provider needs them (once).
+
+    The nvidia-* libraries are not on the system's library path (they live in the venv's, or the
+    bundle's, ``nvidia/`` folders): importing ``torch`` loads the ones PyTorch links (onnxruntime-gpu
+    is built for the same CUDA major), then onnxruntime's own ``preload_dlls`` loads the rest
+    (cuRAND, cuFFT…) from those folders. Its messages are not shown: what counts is reported by
+    :func:`ort_session` (the provider in use and, when the GPU did not start, why).
     """
     try:
         import torch  # noqa: F401
     except Exception:  # no torch, or a broken one: onnxruntime tries by itself
         pass
+    try:
+        import onnxruntime as ort
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            ort.preload_dlls(cuda=True, cudnn=True, directory="")
+    except Exception:  # an older onnxruntime, or no nvidia folders: the provider reports it
+        pass
+
+
+def _cuda_provider_error() -> str:
+    """Why ONNX Runtime's CUDA provider library does not load here (the loader's message), or ''."""
+    import ctypes
+
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return ""
+    capi = Path(ort.__file__).parent / "capi"
+    lib = capi / ("onnxruntime_providers_cuda.dll" if os.name == "nt" else "libonnxruntime_providers_cuda.so")
+    if not lib.is_file():
+        return "this onnxruntime has no CUDA provider library"
+    try:
+        ctypes.CDLL(str(lib))
+    except OSError as e:
+        msg = str(e)
+        if "libcuda.so" in msg or "nvcuda.dll" in msg:
+            return f"{msg} (no NVIDIA driver)"
+        return msg
+    return ""
 
 
 def ort_session(path: Path, threads: int, *, what: str, device: str = "cpu") -> Any:
@@ -130,14 +178,21 @@ def ort_session(path: Path, threads: int, *, what: str, device: str = "cpu") -> 
     opts.log_severity_level = 3
     try:
         providers, reason = ort_providers(device)
-        if any("CUDAExecutionProvider" in p for p in providers):
+        gpu = any("CUDAExecutionProvider" in p for p in providers)
+        if gpu:
             _preload_cuda()
-        session = ort.InferenceSession(str(path), opts, providers=providers)
+            ort.set_default_logger_severity(4)  # a GPU that cannot start is told below, in one line
+        try:
+            session = ort.InferenceSession(str(path), opts, providers=providers)
+        finally:
+            if gpu:
+                ort.set_default_logger_severity(2)  # onnxruntime's default (warnings)
     except Exception as e:  # onnxruntime raises its own exception types (a corrupt or foreign file)
         raise BackendUnavailable(f"cannot load {what} {path.name}: {e}") from None
     used = session.get_providers()
     if used and used[0] == "CPUExecutionProvider" and not reason.startswith("CPU"):
-        reason = f"CPU: {reason} did not start ({', '.join(used)} in use)"
+        why = _cuda_provider_error()
+        reason = f"CPU: {reason} did not start ({why + '; ' if why else ''}{', '.join(used)} in use)"
     session.storesight_reason = reason
     return session
 

@@ -310,6 +310,7 @@ def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, r
         "in": nums["footfall_in"],
         "out": nums["footfall_out"],
         "visits": nums["visits"],
+        "people": nums["people_seen"],
         "median_visit_s": nums["visit_median_s"],
         "peak": nums["zone_occupancy_peak"],
         "peak_zone": nums["busiest_zone"],

@@ -35,6 +35,7 @@ from app.gui.heatmap_view import HeatmapView
 from app.gui.models_page import ModelsPage, site_model_dir, use_for_person_detection
 from app.gui.panels import PanelContext, package_panels
 from app.gui.period_picker import PeriodPicker, quick_range
+from app.gui.rerun import start_asking
 from app.gui.settings_page import SettingsPage
 from app.gui.shelves_page import ShelvesPage
 from app.gui.site_document import SiteDocument
@@ -510,7 +511,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         c = self.controller
-        self.cameras.startRequested.connect(lambda: c.start(self.document.config))
+        self.cameras.startRequested.connect(lambda: start_asking(self, c, self.document.config))
         self.cameras.stopRequested.connect(c.stop)
         self.cameras.camerasEdited.connect(self._cameras_edited)
         c.busyChanged.connect(self._engine_busy)

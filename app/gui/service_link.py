@@ -176,7 +176,7 @@ class ServiceLink:
             with self._lock:
                 if self.connected:
                     log.warning("service link: %s", e)
-                self.connected, self.error = False, str(e).replace(f"{self.url}: ", "")
+                self.connected, self.error = False, _why(str(e), self.url)
                 self._frames.clear()
             return False
         with self._lock:
@@ -218,6 +218,19 @@ class ServiceLink:
             t0 = time.monotonic()
             self.poll_frames()
             self._stop.wait(max(0.02, 1.0 / self.frame_fps - (time.monotonic() - t0)))
+
+
+def _why(message: str, url: str) -> str:
+    """The client's one line without the address the window already shows.
+
+    Example:
+        >>> _why("cannot reach the service at http://h:1 ([Errno 111] Connection refused)", "http://h:1")
+        '[Errno 111] Connection refused'
+    """
+    prefix = f"cannot reach the service at {url} ("
+    if message.startswith(prefix) and message.endswith(")"):
+        return message[len(prefix) : -1]
+    return message.replace(f"{url}: ", "")
 
 
 class ServiceAlertFeed:

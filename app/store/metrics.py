@@ -71,9 +71,11 @@ _DEFS = (
               "Crossings of the same lines in the \"out\" direction in the period."),
     MetricDef("people_seen", "People seen", "people", "site",
               "Person tracks first seen in the period, one per role segment: where the role stage split a "
-              "track because the person's look changed abruptly (an ID switch), each segment is one person "
-              "with its own role (and every event of the track takes the role of the segment it happened "
-              "in). Tracks shorter than the tracks module's min_frames are not stored, so not counted."),
+              "track because the person's look changed abruptly (an ID switch) and decided different roles "
+              "for the parts (customer, then staff), each part is one person with its own role, and every "
+              "event of the track takes the role of the part it happened in. Parts of one role, or "
+              "undecided, count once. Tracks shorter than the tracks module's min_frames are not stored, "
+              "so not counted."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
               "the first sighting, on a camera without an entrance line) to leaving or the last sighting; "

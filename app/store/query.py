@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select
 
 from app.store.db import Store
-from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
+from app.store.event_rows import DECIDED, STAFF, fetch_events, final_role, payload_text
 from app.store.schema import Camera, Event, RoleLabel, Track, Zone
 
 if TYPE_CHECKING:
@@ -323,13 +323,16 @@ class RoleSegments:
 def segment_roles(
     store: Store, camera: Any = None, lo: float | None = None, hi: float | None = None
 ) -> dict[tuple[str, int, int], RoleSegments]:
-    """Tracks split into role segments, by ``(camera config id, run, tracker id)``.
+    """Tracks split into role segments of different roles, by ``(camera config id, run, tracker id)``.
 
     The role stage closes a segment of a track when the person's appearance changes abruptly (an ID
-    switch: the track went on with somebody else) and decides each segment's role on its own. An
-    event of such a track takes the role of the segment it happened in, not the track's final role
-    (the last segment's). Tracks the user labelled are left out: the label is the role of the whole
-    track. Only segments that overlap ``[lo, hi)`` are read.
+    switch: the track may have gone on with somebody else) and decides each segment's role on its own.
+    Where two decided roles differ (a customer, then staff) the track held two people: an event of such
+    a track takes the role of the part it happened in, not the track's final role (the last
+    segment's). Consecutive segments of one role, or undecided ones, stay one part (see
+    :func:`_role_parts`): a change of look alone (a coat taken off, a half-hidden box) is no new
+    person. Tracks the user labelled are left out: the label is the role of the whole track. Only
+    segments that overlap ``[lo, hi)`` are read.
     """
     from app.modules.roles.events import ROLE_DECISION
 
@@ -353,8 +356,29 @@ def segment_roles(
     for (cam, run, tracker, ts, _, ts_end), p in zip(rows, payloads, strict=True):
         end = float(ts if ts_end is None else ts_end)
         acc.setdefault((cam, run, tracker), []).append((float(ts), end, str(p.get("role") or "unknown")))
-    return {
-        key: RoleSegments(tuple(t for t, _, _ in v), max(e for _, e, _ in v), tuple(r for _, _, r in v))
-        for key, v in acc.items()
-        if len(v) > 1
-    }
+    out: dict[tuple[str, int, int], RoleSegments] = {}
+    for key, v in acc.items():
+        parts = _role_parts([r for _, _, r in v])
+        if len(parts) > 1:
+            out[key] = RoleSegments(tuple(v[i][0] for i, _ in parts), max(e for _, e, _ in v), tuple(r for _, r in parts))
+    return out
+
+
+def _role_parts(roles: list[str]) -> list[tuple[int, str]]:
+    """Consecutive segments of one role joined: ``(first segment, role)`` per part.
+
+    An undecided segment takes the role of the decided one before it (after it, for the first
+    ones): nothing says it is someone else. So a track is split only where two decided roles differ.
+
+    Example:
+        >>> _role_parts(["customer", "unknown", "customer", "staff"])
+        [(0, 'customer'), (3, 'staff')]
+    """
+    decided = [r for r in roles if r in DECIDED]
+    if not decided:
+        return [(0, roles[0])]
+    filled, last = [], decided[0]
+    for r in roles:
+        last = r if r in DECIDED else last
+        filled.append(last)
+    return [(i, r) for i, r in enumerate(filled) if i == 0 or filled[i - 1] != r]

@@ -14,9 +14,15 @@
 ; Silent uninstall (keeps data):          "C:\Program Files\StoreSight\uninstall.exe" /S
 ; ... and delete the data too:            "C:\Program Files\StoreSight\uninstall.exe" /S /DELETEDATA
 
-; a 64-bit installer for the 64-bit program: no WOW64 file/registry redirection (and it runs
-; under 64-bit-only Wine, where tests/installer/test_wine_install.py installs and uninstalls it)
-Target amd64-unicode
+; A 64-bit installer for the 64-bit program where this NSIS has the amd64 stubs (Debian's does:
+; tests/installer/test_wine_install.py runs it under 64-bit Wine); the official Windows NSIS ships
+; only x86 stubs: then a 32-bit installer, which .onInit/SetRegView 64/$PROGRAMFILES64 make install
+; to the same places.
+!if /FileExists "${NSISDIR}\Stubs\lzma_solid-amd64-unicode"
+  Target amd64-unicode
+!else
+  Unicode true
+!endif
 SetCompressor /SOLID lzma
 
 !ifndef VERSION

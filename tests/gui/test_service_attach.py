@@ -53,6 +53,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         first = tile.snapshot()
         assert first.frame.image.shape[:2] == (576, 768) and "via service" in first.backend
         qtbot.waitUntil(lambda: tile.snapshot().seq > first.seq, timeout=20000)  # it keeps coming
+        win.grab().save(str(tmp_path / "attached.png"))  # to look at (pytest --basetemp DIR)
         assert svc.engine.snapshot(cam["id"]).frames > 0  # the service analyses, the window does not
         assert win.controller.engine is None
 
@@ -62,6 +63,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         qtbot.waitUntil(lambda: tile.snapshot() is not None and tile.snapshot().frame is None, timeout=20000)
         assert "service not reachable" in tile.snapshot().status_text
         assert "color: #d9534f" in page.engine_label.styleSheet()
+        win.grab().save(str(tmp_path / "service-gone.png"))
         # it comes back on the same address: the pictures come back by themselves
         api = ApiServer(svc, "127.0.0.1", port, token=TOKEN).start()
         qtbot.waitUntil(lambda: "Attached to the service" in page.engine_label.text(), timeout=20000)

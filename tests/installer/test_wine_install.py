@@ -92,7 +92,10 @@ def setup_exe(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [_tool("makensis"), "-V2", "-DVERSION=0.1.0", f"-DPAYLOAD={payload}", f"-DOUTFILE={out}", str(NSI)],
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
-    assert out.read_bytes()[:2] == b"MZ"
+    head = out.read_bytes()[:4096]
+    pe = int.from_bytes(head[0x3C:0x40], "little")
+    assert head[:2] == b"MZ" and head[pe : pe + 4] == b"PE\0\0"
+    assert int.from_bytes(head[pe + 4 : pe + 6], "little") == 0x8664  # a 64-bit (x86-64) installer
     return out
 
 

@@ -93,7 +93,7 @@ def test_a_label_is_the_role_of_the_whole_track(tmp_path: Path) -> None:
     assert _foot(store, "customer") == (2, 1) and _foot(store, "staff") == (0, 0)
 
 
-def test_tracks_without_segments_keep_the_final_role(tmp_path: Path) -> None:
+def test_tracks_without_a_change_of_role_keep_the_final_role(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
     cam = sync_site(store, SITE)["cam"]
     with StoreWriter(store, tmp_path) as w:
@@ -101,8 +101,14 @@ def test_tracks_without_segments_keep_the_final_role(tmp_path: Path) -> None:
         w.put_track(run, TrackRecord("cam", 7, 0, T0, T0 + 9, 90, role="staff", role_confidence=0.9))
         w.put_event(run, _decision(7, 0, "staff", T0, T0 + 9))
         w.put_event(run, EventRecord("cam", T0 + 3, "footfall", "in", 7, "door", {"role": "customer"}))
+        # split twice where the look changed, but every decided part is staff: one person
+        w.put_track(run, TrackRecord("cam", 8, 0, T0 + 20, T0 + 50, 300, role="staff", role_confidence=0.9))
+        w.put_event(run, _decision(8, 0, "staff", T0 + 20, T0 + 29))
+        w.put_event(run, _decision(8, 1, "unknown", T0 + 30, T0 + 39))
+        w.put_event(run, _decision(8, 2, "staff", T0 + 40, T0 + 50))
+        w.put_event(run, EventRecord("cam", T0 + 35, "footfall", "out", 8, "door", {"role": "unknown"}))
         w.finish_run(run, RunStatus.COMPLETE, frames=90, first_ts=T0, last_ts=T0 + 9)
         w.flush()
     assert segment_roles(store) == {}
-    assert metrics.people_seen(store, role="staff") == 1 and metrics.people_seen(store) == 0
-    assert _foot(store, "staff") == (1, 0)  # the track's final role, as before
+    assert metrics.people_seen(store, role="staff") == 2 and metrics.people_seen(store) == 0
+    assert _foot(store, "staff") == (1, 1)  # the track's final role, as before
