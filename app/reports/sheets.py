@@ -680,8 +680,8 @@ def _num(x: Any) -> float:
 
 _KINDS: dict[str, ColumnKind] = {"count": "int", "people": "float", "seconds": "duration", "share": "share",
                                  "hours": "float", "text": "text"}  # fmt: skip
-#: Catalogue numbers counted in whole people (a largest count, not an average).
-_WHOLE_PEOPLE = ("zone_occupancy_peak", "queue_length_max")
+#: Catalogue numbers counted in whole people (a count or a largest count, not an average).
+_WHOLE_PEOPLE = ("zone_occupancy_peak", "queue_length_max", "people_seen")
 
 
 def key_numbers(scope: Scope) -> list[Metric]:
