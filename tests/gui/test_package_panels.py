@@ -59,7 +59,7 @@ def test_a_plugin_panel_plugs_in_and_a_broken_one_is_shown_as_such(
     found = registry.packages()
     assert found["headcount"].panel == "headcount.panel:panel"
     win = _window(qtbot, tmp_path)
-    assert "Head count" in _titles(win) and list(win.panels)[0] == "plates"
+    assert "Head count" in _titles(win) and next(iter(win.panels)) == "plates"
     assert list(win.panels)[-1] == "headcount"  # order 100: after the built-in ones
     page = win.panels["headcount"]
     win.tabs.setCurrentWidget(page)  # shown: the window calls its refresh()
