@@ -41,7 +41,9 @@ UNIFORM_CROPS = ((101, 4), (641, 70), (541, 61))
 FPS = 10.0
 #: the appearance tracker as issue 12's first session left it: no occlusion order, lost tracks kept after
 #: they left the picture
-SESSION1 = TrackerSettings(appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False)
+SESSION1 = TrackerSettings(
+    appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False, new_clear=0.0
+)
 #: session 2: occlusion order and the left-the-picture rule; new tracks inside followed boxes allowed
 SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0)
 #: the app now (session 3): detections from 0.2 up reach the tracker; below the camera's 0.4 they only

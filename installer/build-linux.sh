@@ -4,7 +4,8 @@
 #   bash installer/build-linux.sh            # the CPU edition (no PyTorch/CUDA): dist/cpu/storesight/
 #   bash installer/build-linux.sh cuda       # the CUDA edition (PyTorch + Ultralytics from the venv)
 #   bash installer/build-linux.sh all        # both
-#   ... --no-tar                               # skip the .tar.gz (the smoke test needs only the .deb)
+#   ... --no-tar                               # skip the .tar.zst (the smoke test needs only the .deb)
+#   ... --no-deb / --pack-only                 # only the folder / only pack an existing folder
 #
 # Needs a venv with StoreSight's dependencies and PyInstaller (scripts/setup.sh; PyInstaller is
 # installed here from constraints.txt if missing). $PYTHON chooses the interpreter (default:
@@ -19,8 +20,15 @@ cd "$ROOT"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || { echo "build-linux.sh: no Python at $PY (run scripts/setup.sh, or set PYTHON)" >&2; exit 2; }
 WHAT="${1:-cpu}"
-TAR=1
-[ "${2:-}" = "--no-tar" ] && TAR=0
+TAR=1; BUILD=1; DEB=1
+for opt in "${@:2}"; do
+  case "$opt" in
+    --no-tar) TAR=0 ;;
+    --no-deb) DEB=0 ;;      # the program folder only (e.g. to check it before packing)
+    --pack-only) BUILD=0 ;; # pack an existing dist/<edition>/storesight (no PyInstaller run)
+    *) echo "build-linux.sh: unknown option $opt (--no-tar, --no-deb, --pack-only)" >&2; exit 2 ;;
+  esac
+done
 case "$WHAT" in
   cpu) EDITIONS=(cpu) ;;
   cuda) EDITIONS=(cuda) ;;
@@ -82,7 +90,25 @@ cuda_python() {
   echo "$bv/bin/python"
 }
 
+# PyInstaller copies a library twice when a hook collects it in its package folder
+# (_internal/nvidia/cudnn/lib/...) and the dependency scan also puts it at the top of _internal/
+# (cuDNN, NCCL in the CUDA edition: ~0.4 GB). The top copy becomes a relative symbolic link.
+dedupe_libs() {
+  local app="$1" f top saved=0
+  [ -d "$app/_internal/nvidia" ] || return 0
+  while IFS= read -r -d '' f; do
+    top="$app/_internal/$(basename "$f")"
+    if [ -f "$top" ] && [ ! -L "$top" ] && cmp -s "$f" "$top"; then
+      saved=$(( saved + $(stat -c %s "$top") ))
+      ln -sfn "${f#"$app/_internal/"}" "$top"
+    fi
+  done < <(find "$app/_internal/nvidia" -type f -name '*.so*' -print0)
+  echo "[build] duplicate libraries linked instead of copied: $(( saved / 1048576 )) MB saved"
+}
+
 for ED in "${EDITIONS[@]}"; do
+  APPDIR="dist/$ED/storesight"
+  if [ $BUILD = 1 ]; then
   BPY="$PY"
   if [ "$ED" = cuda ] && ! "$PY" -c "import torch, ultralytics, sys; sys.exit(not torch.version.cuda)" 2>/dev/null; then
     echo "build-linux.sh: the CUDA edition needs the CUDA build of torch and ultralytics in $PY" >&2; exit 2
@@ -93,16 +119,19 @@ for ED in "${EDITIONS[@]}"; do
   start=$(date +%s)
   STORESIGHT_EDITION="$ED" "$BPY" -m PyInstaller --noconfirm --log-level WARN \
     --distpath "dist/$ED" --workpath "build/pyinstaller-$ED" installer/storesight.spec
-  APPDIR="dist/$ED/storesight"
   echo "$ED" > "$APPDIR/EDITION"
   cp LICENSE "$APPDIR/LICENSE"
+  dedupe_libs "$APPDIR"
   echo "[build] $ED edition built in $(( $(date +%s) - start )) s: $(du -sh "$APPDIR" | cut -f1)"
+  fi
+  [ -x "$APPDIR/storesight" ] || { echo "build-linux.sh: no $APPDIR/storesight to pack" >&2; exit 2; }
 
   # zstd: several times faster than gzip/xz on a ~1 GB folder, similar size to xz -1
   if [ $TAR = 1 ]; then
     tar -C "dist/$ED" -I "zstd -T0 -10" -cf "dist/storesight-$VERSION-linux-x86_64-$ED.tar.zst" storesight
   fi
 
+  [ $DEB = 0 ] && continue
   # .deb: /opt/storesight, /usr/bin/storesight, a desktop entry and the icon
   PKG=storesight; [ "$ED" = cuda ] && PKG=storesight-cuda
   STAGE="build/deb-$ED"

@@ -77,13 +77,13 @@ class FacesSettingsPanel(QGroupBox):
     """One camera's faces settings, saved to the site config.
 
     Signals:
-        saved: the settings were written.
+        saved(object): the settings were written (the camera's new :class:`~app.config.CameraConfig`).
 
     Args:
         document: the site config.
     """
 
-    saved = Signal()
+    saved = Signal(object)
 
     def __init__(self, document: SiteDocument) -> None:
         super().__init__("Camera settings (used from the next start of the analysis)")
@@ -225,15 +225,18 @@ class FacesSettingsPanel(QGroupBox):
         try:
             new = FacesSettings.model_validate({**cam.modules.faces.model_dump(), **self.values()})
             modules = cam.modules.model_copy(update={"faces": new})
-            self.document.replace_camera(cam.model_copy(update={"modules": modules}))
+            cam = cam.model_copy(update={"modules": modules})
+            self.document.replace_camera(cam)
         except ValidationError as e:
             self._say(f"Not saved: {format_validation_error(e)}", ERROR)
             return False
         except UserError as e:
             self._say(f"Not saved: {e}", ERROR)
             return False
-        self._say(f"Saved the face settings of {cam.id}; used from the next start of the analysis.", OK)
-        self.saved.emit()
+        self._say(
+            f"Saved the face settings of {cam.id}. Blurring, mode and thresholds apply to a running camera at "
+            "once; turning faces on or off, the backend and returning visitors from the next start.", OK)  # fmt: skip
+        self.saved.emit(cam)
         return True
 
     def _say(self, text: str, style: str) -> None:
@@ -247,6 +250,8 @@ class FacesPage(QWidget):
     Signals:
         loaded: the employees and the audit log show the latest refresh.
         erased(int): an employee's face data was erased (employee id).
+        cameraSaved(object): a camera's face settings were saved (its new config): the main window
+            applies it to the running analysis.
 
     Args:
         store: the database (None: only the settings).
@@ -256,6 +261,7 @@ class FacesPage(QWidget):
 
     loaded = Signal()
     erased = Signal(int)
+    cameraSaved = Signal(object)
 
     def __init__(self, store: Store | None, data_dir: Path, document: SiteDocument | None = None) -> None:
         super().__init__()
@@ -265,6 +271,8 @@ class FacesPage(QWidget):
         self.busy = False
         self.rows: list[Any] = []
         self.settings = FacesSettingsPanel(document) if document is not None else None
+        if self.settings is not None:
+            self.settings.saved.connect(self.cameraSaved)
         intro = QLabel(
             "Faces are personal biometric data: identify only employees who consented, keep the default "
             "blurring, and read docs/privacy.md. Enrol employees on the Staff page (from photos, or from a "

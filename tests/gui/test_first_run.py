@@ -219,3 +219,34 @@ def test_screenshots_of_every_page(qtbot, tmp_path: Path, demo_video: Path) -> N
         assert img is not None and img.shape[:2] == (680, 860) and float(img.std()) > 10, name
     assert not (tmp_path / "scratch" / "site.yaml").exists()  # cancelled at the end: nothing written
     assert os.environ.get("QT_QPA_PLATFORM") == "offscreen"
+
+
+def test_a_damaged_copy_in_the_model_folder_is_named_and_replaced(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An IT person's interrupted copy of the weights: the page says so, the download replaces it."""
+    import hashlib
+
+    server = _Server()
+    try:
+        sha = hashlib.sha256(PAYLOAD).hexdigest()
+        entry = WeightsFile("w.pt", "test weights", f"{server.url}/w.pt", size=len(PAYLOAD), sha256=sha)
+        models = tmp_path / "data" / "models"
+        models.mkdir(parents=True)
+        (models / "w.pt").write_bytes(PAYLOAD[:1000])  # cut short
+        wiz = _wizard(qtbot, tmp_path, weights=entry, online=lambda url: True)
+        wiz.store_page.name_edit.setText("Shop")
+        wiz.next()
+        wiz.data_page.path_edit.setText(str(tmp_path / "data"))
+        wiz.next()
+        wiz.camera_page.later.setChecked(True)
+        wiz.next()
+        wiz.next()
+        page = wiz.detector_page
+        qtbot.waitUntil(lambda: page.is_online is True, timeout=10_000)
+        assert f"w.pt in {models} is incomplete (1,000 of {len(PAYLOAD):,} bytes)" in page.status.text()
+        assert page.download_button.isEnabled()
+        with qtbot.waitSignal(page.downloadFinished, timeout=30_000):
+            qtbot.mouseClick(page.download_button, Qt.MouseButton.LeftButton)
+        assert (models / "w.pt").read_bytes() == PAYLOAD and "verified" in page.status.text()
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
