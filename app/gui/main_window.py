@@ -187,7 +187,10 @@ class MainWindow(QMainWindow):
             store, self.data_dir, config=lambda: self.document.config, live=self._live_frame
         )
         self.models = ModelsPage(
-            site_model_dir(document.config), lambda e: use_for_person_detection(self.document, self.controller, e)
+            site_model_dir(document.config),
+            lambda e: use_for_person_detection(
+                self.document, self.controller, e, lambda site: start_asking(self, self.controller, site)
+            ),
         )
         self.settings = SettingsPage(document)
         self.settings.set_in_use(store.safe_url if store is not None else "none", str(self.data_dir))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -493,11 +494,15 @@ def site_model_dir(site: Any) -> Path:
     return Path(d).expanduser() if d else model_dir(site.storage.data_dir)
 
 
-def use_for_person_detection(document: Any, controller: Any, entry: ModelEntry) -> str:
+def use_for_person_detection(
+    document: Any, controller: Any, entry: ModelEntry, start: Callable[[Any], Any] | None = None
+) -> str:
     """Make ``entry`` the site's person detector (written to the site config); restart a running analysis.
 
     The window stays open: a running analysis is stopped and started again with the new model
-    (seconds); otherwise the next start uses it. Returns a sentence for the status line.
+    (seconds); otherwise the next start uses it. Returns a sentence for the status line. ``start``
+    restarts it (the window's asks about files analysed again, :mod:`app.gui.rerun`); default
+    ``controller.start``.
     """
     from app.errors import ConfigError
 
@@ -521,7 +526,7 @@ def use_for_person_detection(document: Any, controller: Any, entry: ModelEntry) 
 
     def restart() -> None:
         controller.stopped.disconnect(restart)
-        controller.start(document.config)
+        (start or controller.start)(document.config)
 
     controller.stopped.connect(restart)
     controller.stop()

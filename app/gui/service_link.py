@@ -323,6 +323,9 @@ class ServiceAttachment:
                 page.grid.set_cameras(cams)
         text = link.describe()
         page.set_running(True, text, busy=True)  # the grid polls; Start/Stop stay off: the service runs
+        for b in (page.add_button, page.edit_button, page.remove_button):  # the service reads its own config
+            b.setEnabled(False)
+            b.setToolTip("Attached to a service: change its cameras in its site config (View ▸ Detach to edit here)")
         page.engine_label.setStyleSheet("" if link.connected else "color: #d9534f; font-weight: bold;")
         return text
 
@@ -334,5 +337,8 @@ class ServiceAttachment:
         page.grid.source = self._old_source
         self.window.alerts.feed = self._old_feed
         page.engine_label.setStyleSheet("")
+        page.add_button.setEnabled(True)
+        for b in (page.add_button, page.edit_button, page.remove_button):
+            b.setToolTip("")
         page.refresh()
         page.set_running(False, "Analysis is not running.")

@@ -82,10 +82,10 @@ _DEFS = (
     MetricDef("people_seen", "People seen", "people", "site",
               "Person tracks first seen in the period, one per role segment: where the role stage split a "
               "track because the person's look changed abruptly (an ID switch) and decided different roles "
-              "for the parts (customer, then staff), each part is one person with its own role, and every "
-              "event of the track takes the role of the part it happened in. Parts of one role, or "
-              "undecided, count once. Tracks shorter than the tracks module's min_frames are not stored, "
-              "so not counted."),
+              "for the parts (customer, then staff), it held one person per role, counted when that role's "
+              "first part began, and every event of the track takes the role of the part it happened in. "
+              "Parts of one role (also when the track came back to it), or undecided, are one person. "
+              "Tracks shorter than the tracks module's min_frames are not stored, so not counted."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
               "the first sighting, on a camera without an entrance line) to leaving or the last sighting; "
@@ -644,7 +644,7 @@ def _key_numbers(
 def people_seen(
     store: Store, since: Moment = None, until: Moment = None, *, camera: str | None = None, role: Role = "customer"
 ) -> int:
-    """``people_seen``: person tracks first seen in the period, one per role segment, of ``role``.
+    """``people_seen``: person tracks first seen in the period, one per role they were split into, of ``role``.
 
     Args:
         store: the database.
@@ -677,9 +677,11 @@ def people_seen(
         if seg is None:
             starts.append(float(first))
             roles.append(track_role or "unknown")
-        else:  # the first segment starts with the track
-            starts += [float(first), *seg.starts[1:]]
-            roles += list(seg.roles)
+        else:  # one person per role; the first segment starts with the track
+            begun = [float(first), *seg.starts[1:]]
+            for r in dict.fromkeys(seg.roles):  # a track that came back to a role came back to that person
+                starts.append(begun[seg.roles.index(r)])
+                roles.append(r)
     t = np.asarray(starts, np.float64)
     keep = np.ones(len(t), bool)
     if lo is not None:

@@ -44,6 +44,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         page = win.cameras
         qtbot.waitUntil(lambda: "Attached to the service" in page.engine_label.text(), timeout=20000)
         assert not page.start_button.isEnabled() and not page.stop_button.isEnabled()  # the service analyses
+        assert not page.add_button.isEnabled() and "Detach" in page.add_button.toolTip()
         assert win.act_detach.isEnabled() and isinstance(win.alerts.feed, ServiceAlertFeed)
         tile = page.grid.tiles()[0]
         qtbot.waitUntil(
@@ -76,6 +77,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         qtbot.waitUntil(lambda: "refused the token" in page.engine_label.text(), timeout=20000)
         win.detach_service()
         assert page.start_button.isEnabled() and page.engine_label.text() == "Analysis is not running."
+        assert page.add_button.isEnabled()
         assert not isinstance(win.alerts.feed, ServiceAlertFeed)
         win.close()
     finally:

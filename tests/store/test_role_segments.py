@@ -63,6 +63,11 @@ def _store(tmp_path: Path) -> Store:
     return store
 
 
+def store_camera(store: Store) -> int:
+    """The camera's row id (what the writer's runs take)."""
+    return sync_site(store, SITE)["cam"]
+
+
 def _foot(store: Store, role: str) -> tuple[int, int]:
     df = stats.footfall_by_hour(store, role=role)
     return int(df["in"].sum()), int(df["out"].sum())
@@ -82,6 +87,23 @@ def test_a_split_track_counts_one_person_per_segment_with_its_role(tmp_path: Pat
     assert _foot(store, "staff") == (0, 1)
     nums = metrics.key_numbers(store, role="customer")
     assert nums["people_seen"] == 2 and nums["footfall_in"] == 2 and nums["footfall_out"] == 0
+
+
+def test_a_track_that_comes_back_to_its_person_counts_them_once(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with StoreWriter(store, tmp_path) as w:  # staff, a customer for 3 s (a crossing), staff again
+        run = w.start_run(store_camera(store), "cam2.mp4")
+        w.put_track(run, TrackRecord("cam", 9, 0, T0 + 100, T0 + 160, 600, role="staff", role_confidence=0.9))
+        w.put_event(run, _decision(9, 0, "staff", T0 + 100, T0 + 129))
+        w.put_event(run, _decision(9, 1, "customer", T0 + 130, T0 + 133))
+        w.put_event(run, _decision(9, 2, "staff", T0 + 134, T0 + 160))
+        w.put_event(run, EventRecord("cam", T0 + 131, "footfall", "in", 9, "door", {"role": "staff"}))
+        w.finish_run(run, RunStatus.COMPLETE, frames=600, first_ts=T0 + 100, last_ts=T0 + 160)
+        w.flush()
+    assert metrics.people_seen(store, T0 + 100, None, role="staff") == 1
+    assert metrics.people_seen(store, T0 + 100, None, role="customer") == 1
+    assert metrics.people_seen(store, T0 + 120, None, role="all") == 1  # the customer part began at 130
+    assert _foot(store, "customer") == (3, 0)  # the crossing at 131 s is the customer's
 
 
 def test_a_label_is_the_role_of_the_whole_track(tmp_path: Path) -> None:
