@@ -178,6 +178,10 @@ class _AtCounter:
     start_ts: float
     queued: bool
 
+    def service(self, track_id: int, end_ts: float) -> ServiceStay:
+        """The stay as a :class:`ServiceStay` ending at ``end_ts``."""
+        return ServiceStay(track_id, self.counter, self.start_ts, end_ts, end_ts - self.start_ts, self.queued)
+
 
 @dataclass(slots=True)
 class _History:
@@ -299,16 +303,7 @@ class QueueMonitor:
                 if stay is not None and role != STAFF:
                     self._served_at[stay.counter] = ev.ts
                     if ev.ts - stay.start_ts >= self.min_service:
-                        services.append(
-                            ServiceStay(
-                                ev.track_id,
-                                stay.counter,
-                                stay.start_ts,
-                                ev.ts,
-                                ev.ts - stay.start_ts,
-                                stay.queued,
-                            )
-                        )
+                        services.append(stay.service(ev.track_id, ev.ts))
                         self._hist.services.append((ev.ts, ev.ts - stay.start_ts))
         self._staff_presence(dets, ts)
         for tid, w in list(self._waiting.items()):
@@ -425,16 +420,7 @@ class QueueMonitor:
             if ev.zone_id != QUEUE_ZONE and ev.kind == "exit":
                 stay = self._at_counter.pop(ev.track_id, None)
                 if stay is not None and ev.ts - stay.start_ts >= self.min_service:
-                    services.append(
-                        ServiceStay(
-                            ev.track_id,
-                            stay.counter,
-                            stay.start_ts,
-                            ev.ts,
-                            ev.ts - stay.start_ts,
-                            stay.queued,
-                        )
-                    )
+                    services.append(stay.service(ev.track_id, ev.ts))
         for tid, w in self._waiting.items():
             end = w.left_ts if w.left_ts is not None else ts
             if w.confirmed or end - w.join_ts >= self.min_wait:

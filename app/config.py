@@ -123,6 +123,12 @@ class CameraConfig(DetectionSettings):
     )
     username: str | None = Field(None, title="User", description="RTSP user, if not in the URL.")
     password: SecretStr | None = Field(None, title="Password", description="RTSP password; never logged.")
+    detect_source: str | None = Field(
+        None,
+        title="Substream for analysis",
+        description="The camera's low-resolution stream (rtsp://…) to analyse; the main Source is then read "
+        "only for event photos. Same user and password. Empty: analyse the Source.",
+    )
     fps: float | None = Field(
         None,
         gt=0,
@@ -203,11 +209,26 @@ class CameraConfig(DetectionSettings):
             return "usb"
         return "file"
 
+    @model_validator(mode="after")
+    def _substream_of_a_network_camera(self) -> CameraConfig:
+        if self.detect_source is not None and (
+            self.kind != "rtsp" or not re.match(r"^(rtsps?|rtmp|http|https)://", self.detect_source.strip(), re.I)
+        ):
+            raise ValueError("detect_source: a substream (rtsp://…) goes with a network camera's rtsp:// source")
+        return self
+
+    def detect_source_url(self) -> str | None:
+        """The substream with credentials filled in (for opening only), or None."""
+        return self._with_credentials(self.detect_source) if self.detect_source else None
+
     def source_url(self) -> str:
         """The source with credentials filled in — for opening only, never for logs."""
+        return self._with_credentials(self.source)
+
+    def _with_credentials(self, source: str) -> str:
         if self.kind != "rtsp" or not (self.username or self.password):
-            return self.source
-        parts = urlsplit(self.source)
+            return source
+        parts = urlsplit(source)
         user = quote(self.username or parts.username or "", safe="")
         pwd = quote(self.password.get_secret_value() if self.password else (parts.password or ""), safe="")
         host = parts.hostname or ""

@@ -12,13 +12,25 @@ Example:
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Coord = Annotated[float, Field(ge=0.0, le=1.0)]
 Point = tuple[Coord, Coord]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+def bounded(default: float | None, lo: float, hi: float, title: str, description: str) -> Any:
+    """A number field from ``lo`` to ``hi`` (inclusive) with its label and tooltip, in one line.
+
+    Example:
+        >>> class M(StrictModel):
+        ...     after: float = bounded(10.0, 0.0, 3600.0, "After (s)", "How long it must hold.")
+        >>> M(after=5).after, M.model_fields["after"].title
+        (5.0, 'After (s)')
+    """
+    return Field(default, ge=lo, le=hi, title=title, description=description)
 
 
 class StrictModel(BaseModel):

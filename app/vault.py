@@ -28,13 +28,14 @@ Example:
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-from app.errors import ConfigError
+from app.errors import ConfigError, UserError
 from app.redaction import register_secret
 
 SERVICE = "StoreSight"
@@ -276,3 +277,51 @@ def protect(data: Any) -> Any:
         if REF.fullmatch(_RESOLVED[value]) and value in data:
             data = data.replace(value, _RESOLVED[value])
     return data
+
+
+def move_secrets(path: Path, vault: Any) -> list[str]:
+    """Move the secrets of the config at ``path`` into ``vault``; returns the names stored.
+
+    Raises:
+        UserError: the file cannot be read or written.
+    """
+    from ruamel.yaml import YAML
+
+    from app.redaction import url_secrets
+
+    y = YAML()
+    y.preserve_quotes = True
+    try:
+        tree = y.load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path}: cannot read the config ({type(e).__name__})", 2) from None
+    moved: list[str] = []
+
+    def take(node: Any, key: str, name: str, *, only_credentials: bool = False) -> None:
+        value = node.get(key) if hasattr(node, "get") else None
+        if not isinstance(value, str) or not value or REF.search(value):
+            return
+        if only_credentials and not url_secrets(value):
+            return
+        vault.set(name, value)
+        node[key] = f"${{keyring:{name}}}"
+        moved.append(name)
+
+    for cam in tree.get("cameras") or []:
+        take(cam, "source", f"camera-{cam.get('id', 'x')}-source", only_credentials=True)
+    notify = tree.get("notifications") or {}
+    if notify.get("telegram"):
+        take(notify["telegram"], "token", "telegram-token")
+    for hook in notify.get("webhooks") or []:
+        take(hook, "token", f"webhook-{hook.get('id', 'x')}-token")
+        take(hook, "url", f"webhook-{hook.get('id', 'x')}-url", only_credentials=True)
+    if moved:
+        buf = io.StringIO()
+        y.dump(tree, buf)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            tmp.write_text(buf.getvalue(), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as e:
+            raise UserError(f"{path}: cannot write the config ({e.strerror or e})", 1) from None
+    return moved

@@ -34,6 +34,8 @@ LABELS: dict[str, tuple[str, int, int]] = {
     "obama2.jpg": ("male", 47, 55),
     "obama3.jpg": ("male", 47, 55),
     "obama_partial_face.jpg": ("male", 47, 55),
+    "obama_partial_face2.jpg": ("male", 47, 55),
+    "obama4.jpg": ("male", 47, 48),  # the 2009 address to Congress
     "biden.jpg": ("male", 66, 74),  # Joe Biden (b. 1942), vice-presidential photograph 2009–2017
     "grace_hopper.jpg": ("female", 76, 79),  # Grace Hopper (b. 1906), US Navy portrait 1984
     "astronaut.jpg": ("female", 40, 44),  # Eileen Collins (b. 1956), NASA portrait 1998–2000

@@ -41,7 +41,14 @@ UNIFORM_CROPS = ((101, 4), (641, 70), (541, 61))
 FPS = 10.0
 #: the appearance tracker as issue 12's first session left it: no occlusion order, lost tracks kept after
 #: they left the picture
-SESSION1 = TrackerSettings(appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False)
+SESSION1 = TrackerSettings(
+    appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False, new_clear=0.0
+)
+#: session 2: occlusion order and the left-the-picture rule; new tracks inside followed boxes allowed
+SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0)
+#: the app now (session 3): detections from 0.2 up reach the tracker; below the camera's 0.4 they only
+#: continue people already followed (its second association)
+AFTER = TrackerSettings(appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2)
 
 
 def load_frames() -> list[np.ndarray]:
@@ -174,19 +181,20 @@ def main() -> None:
         ("before: ByteTrack, no split", TrackerSettings(), 0.4, False),
         ("ByteTrack, roles split", TrackerSettings(), 0.4, True),
         ("session 1: appearance + split", SESSION1, 0.4, True),
-        ("appearance, no split", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, False),
-        ("after: appearance + split", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, True),
+        ("session 2: + occlusion order", SESSION2, 0.4, True),
+        ("s3: + no new track in a followed box", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, True),
+        ("after (s3): + low-score pass 0.2", AFTER, 0.2, True),
     ]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(
-        f"{'variant':<30} {'IDF1':>5} {'IDsw':>4} {'frag':>4} {'MOTA':>5} {'trk/person':>10} "
+        f"{'variant':<38} {'IDF1':>5} {'IDsw':>4} {'frag':>4} {'MOTA':>5} {'trk/person':>10} "
         f"{'live P/R':>11} {'stored P/R':>11} {'track ms':>8}"
     )
     for name, s, conf, split in variants:
         r = run(frames, dets, gt, s, conf, split, uniform, args.stride, args.split_similarity)
         m, pr = r["m"], r["pr"]
         print(
-            f"{name:<30} {m.idf1:5.3f} {m.id_switches:4d} {m.fragmentations:4d} {m.mota:5.3f} "
+            f"{name:<38} {m.idf1:5.3f} {m.id_switches:4d} {m.fragmentations:4d} {m.mota:5.3f} "
             f"{m.tracks_per_person:10.2f} {pr['live'][0]:5.2f}/{pr['live'][1]:4.2f} "
             f"{pr['stored'][0]:5.2f}/{pr['stored'][1]:4.2f} {r['track_ms']:8.2f}"
         )

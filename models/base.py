@@ -11,11 +11,26 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 import numpy as np
 
 from analytics.types import Detections
+
+B = TypeVar("B")
+
+
+@dataclass(frozen=True)
+class Choice(Generic[B]):
+    """The backend that runs (detector, pose, faces…), and a sentence for the user about why.
+
+    Attributes:
+        backend: the loaded backend.
+        reason: e.g. "YOLO weights yolo11n.pt not found in ~/models: using the built-in NanoDet…".
+    """
+
+    backend: B
+    reason: str
 
 
 class BackendUnavailable(RuntimeError):

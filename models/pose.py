@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from analytics.types import PERSON_CLASS, Detections
-from models.base import BackendUnavailable
+from models.base import BackendUnavailable, Choice
 from models.runtime import ort_runtime, ort_session, ort_threads
 from models.ultra import UltralyticsModel, yolo_keypoints
 
@@ -334,17 +334,8 @@ class YoloPoseBackend(PoseBackend):
         return match_keypoints(boxes, found.xyxy, found.keypoints, min_iou=self.settings.min_iou)
 
 
-@dataclass(frozen=True, slots=True)
-class PoseChoice:
-    """The pose backend that runs, and a sentence for the user about why.
-
-    Attributes:
-        backend: the loaded backend.
-        reason: e.g. "YOLO weights yolo11n-pose.pt not found in ~/models: using the built-in MoveNet…".
-    """
-
-    backend: PoseBackend
-    reason: str
+#: The PoseBackend that runs and why (see :class:`models.base.Choice`).
+PoseChoice = Choice[PoseBackend]
 
 
 def create_pose_backend(

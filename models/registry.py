@@ -8,24 +8,15 @@ fails to load never crashes the app: the next one is tried and the reason is kep
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
+from models.base import BackendUnavailable, Choice, DetectorBackend, DetectorSettings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class BackendChoice:
-    """The detector that runs, and a sentence for the user about why.
-
-    Attributes:
-        backend: the loaded backend.
-        reason: e.g. "YOLO weights yolo11n.pt not found in ~/models: using the built-in NanoDet…".
-    """
-
-    backend: DetectorBackend
-    reason: str
+#: The DetectorBackend that runs and why (see :class:`models.base.Choice`).
+BackendChoice = Choice[DetectorBackend]
 
 
 def _make(key: str, settings: DetectorSettings, allow_download: bool, requested_key: str) -> DetectorBackend:

@@ -14,12 +14,11 @@ forgotten). Times come from timestamps, so a live camera and a file behave alike
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 from numpy.typing import ArrayLike
 
+from analytics.background import box_mask
 from analytics.left_items import StaticBlob
 
 
@@ -91,11 +90,8 @@ class StaticForeground:
         self._since = np.full(small.shape[:2], np.nan, np.float64)
 
     def _person_mask(self, boxes: ArrayLike, shape: tuple[int, int]) -> np.ndarray:
-        mask = np.zeros(shape, bool)
-        for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4) * self._scale:
-            mx, my = (x2 - x1) * self.person_margin, (y2 - y1) * self.person_margin
-            mask[max(0, int(y1 - my)) : max(0, math.ceil(y2 + my)), max(0, int(x1 - mx)) : max(0, math.ceil(x2 + mx))] = True
-        return mask
+        scaled = np.asarray(boxes, np.float64).reshape(-1, 4) * self._scale
+        return box_mask(scaled, shape[0], shape[1], margin=self.person_margin)
 
     def update(self, image: np.ndarray, person_boxes: ArrayLike, ts: float) -> list[StaticBlob]:
         """One BGR frame with its person boxes (frame pixels) at time ``ts`` → the still blobs now."""

@@ -140,6 +140,11 @@ def _make_appearance_tracker_class() -> type:
                         parse_bboxes(results), results.conf, results.cls, img, strict=True
                     )
                 ]
+            elif img is not None and len(results) and bool((results.conf < self.args.track_high_thresh).all()):
+                # the low-score boxes: only the few matched in the second association need their
+                # appearance (see _second_association), so it is not computed for all of them here
+                xywh = parse_bboxes(results)
+                dets = [BOTrack(b, s, c) for b, s, c in zip(xywh, results.conf, results.cls, strict=True)]
             else:
                 dets = super().init_track(results, img)
             for d, c in zip(dets, _crowded([d.xyxy for d in dets]), strict=True):  # for the occlusion order
@@ -173,6 +178,7 @@ def _make_appearance_tracker_class() -> type:
         def _pre_first_associate(self, strack_pool, unconfirmed, img, results_high) -> None:
             """End lost tracks predicted outside the picture (they left), before any association."""
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
+            self.frame_image = img if img is not None and img.ndim == 3 else None
             self._followed = [t.xyxy.copy() for t in strack_pool if t.state == TrackState.Tracked]
             if img is not None and img.ndim == 3:
                 self.frame_size = img.shape[1], img.shape[0]
@@ -199,6 +205,24 @@ def _make_appearance_tracker_class() -> type:
                 )
                 u_detection = [i for i, o in zip(u_detection, ov.max(1), strict=True) if o <= thr]
             super()._init_new_tracks(u_detection, detections, activated, refind)
+
+        def _second_association(self, strack_pool, u_track, detections_second, activated, refind, lost) -> None:
+            """ByteTrack's low-score pass (by box overlap); the matched boxes' appearance computed here."""
+            r_tracked = [strack_pool[i] for i in u_track if strack_pool[i].state == TrackState.Tracked]
+            left = list(range(len(r_tracked)))
+            if r_tracked and detections_second:
+                dists = matching.iou_distance(r_tracked, detections_second)
+                matches, left, _ = matching.linear_assignment(dists, thresh=0.5)
+                frame = getattr(self, "frame_image", None)
+                todo = [detections_second[j] for _, j in matches if detections_second[j].curr_feat is None]
+                if todo and frame is not None:
+                    feats = self._encode(frame, np.asarray([d.xywh for d in todo], np.float32))
+                    for d, f in zip(todo, feats, strict=True):
+                        d.update_features(f)
+                self._apply_matches(matches, r_tracked, detections_second, activated, refind)
+            for it in left:
+                r_tracked[it].mark_lost()
+                lost.append(r_tracked[it])
 
         def _remove_stale_lost(self, removed: list[Any]) -> None:
             for t in self.lost_stracks:

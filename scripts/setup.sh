@@ -24,6 +24,8 @@ gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gst
 xvfb xauth"
 # RabbitMQ: tests/bus start a private broker (live signals between two services, a restart mid-run).
 DEBS_TEST="$DEBS_TEST rabbitmq-server"
+# The OS keyring test (tests/app/test_vault_keyring.py): a real Secret Service in a private D-Bus session.
+DEBS_TEST="$DEBS_TEST gnome-keyring dbus-daemon dbus-bin"
 # Free fonts the synthetic licence-plate generator draws with (training fonts and held-out fonts).
 DEBS_TEST="$DEBS_TEST fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-opendin"
 # The installer tests: makensis compiles the Windows installer script (installer/windows/storesight.nsi);

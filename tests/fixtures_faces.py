@@ -139,3 +139,52 @@ def door_track_store(tmp_path: Path, *, blurred_crop: bool) -> tuple[Any, Path, 
         s.add(EventPhoto(event_id=ev.id, path=rel, bytes=(data / rel).stat().st_size, sha256="0", box=box))
         track_id = t.id
     return store, data, track_id, video
+
+
+FACE_T0 = 1_764_921_600.0  # 2025-12-05 08:00 UTC
+_SQUARE = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]
+_FACE_SITE: dict[str, Any] = {
+    "site": {"name": "Demo", "timezone": "UTC"},
+    "cameras": [{"id": "floor", "name": "Sales floor", "source": "floor.mp4",
+                 "zones": [{"id": "shoes", "name": "Shoes", "type": "department", "points": _SQUARE},
+                           {"id": "toys", "name": "Toys", "type": "department",
+                            "points": [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]}]}],
+}  # fmt: skip
+
+
+def face_metrics_store(tmp_path: Path) -> Any:
+    """A store where five people crossed a floor with two departments: ages, genders, two visitors, one employee."""
+    from app.config import SiteConfig
+    from app.modules.faces.events import FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
+    from app.modules.retail.events import ZONE_DWELL
+    from app.store.db import open_store
+    from app.store.sync import sync_site
+    from app.store.writer import StoreWriter
+
+    site = SiteConfig.model_validate(_FACE_SITE)
+    st = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    cams = sync_site(st, site)
+    people = [  # track, minutes after T0, gender, band, departments
+        (1, 0, "female", "25-34", ["shoes"]),
+        (2, 10, "female", "25-34", ["shoes", "toys"]),
+        (3, 20, "male", "35-44", ["toys"]),
+        (4, 70, "male", "65+", []),
+        (5, 75, "female", "<18", ["toys"]),
+    ]
+    recs = []
+    for tid, minute, gender, band, depts in people:
+        ts = FACE_T0 + 60 * minute
+        recs.append(FACES_DEMOGRAPHICS.record("floor", ts, track_id=tid, ts_end=ts + 50,
+                                              payload={"age_band": band, "gender": gender, "faces": 3}))  # fmt: skip
+        for k, d in enumerate(depts):
+            recs.append(ZONE_DWELL.record("floor", ts + 5 + k, track_id=tid, zone_id=d, ts_end=ts + 20 + k,
+                                          payload={"duration": 15.0}))  # fmt: skip
+    recs.append(FACES_VISITOR.record("floor", FACE_T0, track_id=1, payload={"visitor_id": 7, "new_visitor": True}))
+    recs.append(FACES_VISITOR.record("floor", FACE_T0 + 600, track_id=2, payload={"visitor_id": 3, "new_visitor": False}))
+    recs.append(FACES_IDENTIFIED.record("floor", FACE_T0 + 1800, track_id=9, payload={"employee_id": 1}))
+    with StoreWriter(st, tmp_path) as w:
+        run = w.start_run(cams["floor"], "floor.mp4")
+        for r in recs:
+            w.put_event(run, r)
+        w.flush()
+    return st

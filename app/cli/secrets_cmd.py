@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import io
 import sys
 import threading
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.vault import move_secrets
 
 
 def add_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -77,52 +77,3 @@ def cmd_secrets(args: argparse.Namespace, stop: threading.Event) -> int:
         print(f"moved {len(moved)} secret(s) into the {vault.describe()}: {', '.join(moved)}")
         print(f"{args.config} now refers to them as ${{keyring:NAME}}")
     return 0
-
-
-def move_secrets(path: Path, vault: Any) -> list[str]:
-    """Move the secrets of the config at ``path`` into ``vault``; returns the names stored.
-
-    Raises:
-        UserError: the file cannot be read or written.
-    """
-    from ruamel.yaml import YAML
-
-    from app.redaction import url_secrets
-    from app.vault import REF
-
-    y = YAML()
-    y.preserve_quotes = True
-    try:
-        tree = y.load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise UserError(f"{path}: cannot read the config ({type(e).__name__})", 2) from None
-    moved: list[str] = []
-
-    def take(node: Any, key: str, name: str, *, only_credentials: bool = False) -> None:
-        value = node.get(key) if hasattr(node, "get") else None
-        if not isinstance(value, str) or not value or REF.search(value):
-            return
-        if only_credentials and not url_secrets(value):
-            return
-        vault.set(name, value)
-        node[key] = f"${{keyring:{name}}}"
-        moved.append(name)
-
-    for cam in tree.get("cameras") or []:
-        take(cam, "source", f"camera-{cam.get('id', 'x')}-source", only_credentials=True)
-    notify = tree.get("notifications") or {}
-    if notify.get("telegram"):
-        take(notify["telegram"], "token", "telegram-token")
-    for hook in notify.get("webhooks") or []:
-        take(hook, "token", f"webhook-{hook.get('id', 'x')}-token")
-        take(hook, "url", f"webhook-{hook.get('id', 'x')}-url", only_credentials=True)
-    if moved:
-        buf = io.StringIO()
-        y.dump(tree, buf)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            tmp.write_text(buf.getvalue(), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as e:
-            raise UserError(f"{path}: cannot write the config ({e.strerror or e})", 1) from None
-    return moved

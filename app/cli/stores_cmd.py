@@ -101,7 +101,7 @@ def cmd_stores(args: argparse.Namespace, stop: threading.Event) -> int:
         body = []
         for r in rows:
             if r.numbers is None:
-                body.append([r.store.label, f"not read: {r.error}", *[""] * (len(COLUMNS) - 1)]
+                body.append([r.store.label, "not read (below)", *[""] * (len(COLUMNS) - 1)]
                             + ([live[r.store.id]] if args.live else []))  # fmt: skip
                 continue
             body.append([r.store.label, *(fmt_metric(k, r.numbers.get(k, math.nan)) for k in COLUMNS)]
@@ -111,6 +111,8 @@ def cmd_stores(args: argparse.Namespace, stop: threading.Event) -> int:
         print(table(head, body))
         print("All stores: counts added, conversion from the added counts; medians and percentiles of "
               "durations are per store only (-).")  # fmt: skip
+        for r in bad:
+            print(f"{r.store.label}: not read: {r.error}")
     if bad:
         raise UserError(f"{len(bad)} of {len(rows)} store(s) could not be read", 4)
     return 0

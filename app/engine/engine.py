@@ -59,6 +59,7 @@ from app.engine.sources import CameraState, CameraStatus, Source, make_source
 from app.errors import SourceError, UserError
 from app.store.db import Store, open_store
 from app.store.maintenance import mark_stale_runs
+from app.store.runs import delete_runs, previous_runs
 from app.store.schema import RunStatus
 from app.store.sync import sync_site
 from app.store.writer import StoreWriter, WriterStats
@@ -213,6 +214,8 @@ class Engine:
             (``storage.retention_days``; the first pass runs at start).
         on_frame: called on each camera's analysis thread with its id and every processed frame
             (benchmarks measure latency with it); keep it quick.
+        existing: camera id → ``replace`` to delete its earlier runs of the same file first
+            (the window's answer when a file is analysed again); others keep them and add a run.
 
     Example:
         >>> engine = Engine(site, db_url="sqlite:///s.db", data_dir=Path("d"))  # doctest: +SKIP
@@ -231,6 +234,7 @@ class Engine:
         backoff_max: float = 30.0,
         retention_interval: float = DAY,
         on_frame: Callable[[str, FrameResult], None] | None = None,
+        existing: Mapping[str, str] | None = None,
     ) -> None:
         self.site = site
         self.db_url = db_url
@@ -254,6 +258,9 @@ class Engine:
         self._retention_interval = retention_interval
         self.retention: RetentionWorker | None = None
         self._on_frame_hook = on_frame
+        #: camera id → ``replace``: its earlier runs of the same file are deleted before its new run
+        #: (the window asked; anything else keeps them and adds a run).
+        self.existing = dict(existing or {})
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -334,6 +341,10 @@ class Engine:
                 self._batcher = BatchingDetector(backend)
             backend, lock = self._batcher, None  # type: ignore[assignment]
         source = self._make_source(cam)
+        if cam.kind == "file" and self.existing.pop(cam.id, None) == "replace" and self._store is not None:
+            old = previous_runs(self._store, camera_row, source_label(cam))
+            gone = delete_runs(self._store, self.data_dir, [r.id for r in old])
+            log.info("camera %s: replaced run(s) %s (%d events deleted)", cam.id, [r.id for r in old], gone.events)
         run_id = self._writer.start_run(camera_row, source_label(cam), backend.description)
         w = _Worker(cam, source, run_id)
         w.pipe = CameraPipeline(

@@ -54,8 +54,16 @@ log = logging.getLogger(__name__)
 RELOAD_SECONDS = 60.0
 #: Share of a person box's height searched for the face (from its top).
 HEAD_SHARE = 0.45
-#: Share of the box's height blurred when there are no keypoints (the head and some margin).
+#: Share of a whole-body box's height blurred when there are no keypoints (the head and some margin).
 BLUR_SHARE = 0.22
+#: Boxes at least this many times taller than wide are whole bodies (share BLUR_SHARE); shorter ones
+#: are close views (a door camera's head and shoulders) whose face reaches lower: up to CLOSE_SHARE.
+#: Measured on the test portraits with NanoDet boxes: the face's bottom at 0.21–0.55 of the box for
+#: height/width 2.1–1.1.
+TALL_RATIO = 2.2
+CLOSE_SHARE = 0.65
+#: On frames between analysed ones the last head regions are enlarged by this share of their size per side.
+SKIP_MARGIN = 0.2
 #: Blocks across a blurred head (fewer = coarser): at 6, eyes, nose and mouth share a block or two.
 BLUR_BLOCKS = 6
 #: COCO keypoints of the head (nose, eyes, ears).
@@ -211,9 +219,14 @@ class _TrackFaces:
 def head_box(box: np.ndarray, keypoints: np.ndarray | None, width: int, height: int) -> np.ndarray:
     """The region to blur for one person: around the head keypoints, else the top of the box.
 
+    Without keypoints a whole body's top :data:`BLUR_SHARE`; a close view's (a wider box) more, up
+    to :data:`CLOSE_SHARE` of a box as wide as high.
+
     Example:
         >>> head_box(np.array([100, 100, 160, 300.0]), None, 640, 480).tolist()
         [100.0, 100.0, 160.0, 144.0]
+        >>> head_box(np.array([100, 100, 300, 300.0]), None, 640, 480).tolist()   # head and shoulders
+        [100.0, 100.0, 300.0, 230.0]
     """
     x1, y1, x2, y2 = (float(v) for v in box)
     if keypoints is not None and len(keypoints) > max(HEAD_KEYPOINTS):
@@ -225,7 +238,9 @@ def head_box(box: np.ndarray, keypoints: np.ndarray | None, width: int, height: 
             half = max(float(np.ptp(p[:, 0])), (x2 - x1) * 0.25, 6.0)
             return np.array([max(0.0, cx - half), max(0.0, cy - 1.4 * half), min(float(width), cx + half),
                              min(float(height), cy + 1.2 * half)])  # fmt: skip
-    return np.array([x1, y1, x2, min(y2, y1 + BLUR_SHARE * (y2 - y1))])
+    ratio = (y2 - y1) / max(x2 - x1, 1e-6)
+    share = float(np.clip(BLUR_SHARE + (TALL_RATIO - ratio) * 0.45, BLUR_SHARE, CLOSE_SHARE))
+    return np.array([x1, y1, x2, min(y2, y1 + share * (y2 - y1))])
 
 
 def blur_region(image: np.ndarray, box: np.ndarray) -> None:
@@ -495,6 +510,8 @@ class FaceStage(Stage):
         self.identifier = identifier
         self.cadence = Cadence(every=1)
         self._n = 0
+        #: The head regions blurred on the last analysed frame (re-blurred on frames between).
+        self._heads: list[np.ndarray] = []
 
     @property
     def blur(self) -> str:
@@ -513,6 +530,7 @@ class FaceStage(Stage):
             elif isinstance(self.identifier, FaceIdentifier) and len(dets):
                 self.identifier.annotate(dets)
         self._n += 1
+        heads: list[np.ndarray] = []
         if self.blur != "none" and len(dets):
             people = np.flatnonzero(dets.is_class(PERSON_CLASS))
             status = dets.data.get("face_status")
@@ -520,11 +538,24 @@ class FaceStage(Stage):
             for i in people:
                 if self.blur == "non_employees" and status is not None and status[i] == "employee":
                     continue
-                blur_region(
-                    frame.image,
-                    head_box(dets.xyxy[i], None if kps is None else kps[i], frame.width, frame.height),
-                )
+                heads.append(head_box(dets.xyxy[i], None if kps is None else kps[i], frame.width, frame.height))
+                blur_region(frame.image, heads[-1])
+        self._heads = heads
         return records
+
+    def on_skipped_frame(self, frame: Frame) -> None:
+        """A frame the pipeline does not analyse (stride, frame-rate cap): blur where heads last were.
+
+        Such frames are still shown in the live view and may be recorded, so the heads blurred on the
+        last analysed frame are blurred here too, each region enlarged by :data:`SKIP_MARGIN` of its
+        size on every side (people move a little between analysed frames).
+        """
+        h, w = frame.image.shape[:2]
+        for b in self._heads:
+            dx, dy = SKIP_MARGIN * (b[2] - b[0]), SKIP_MARGIN * (b[3] - b[1])
+            grown = np.array([max(0.0, b[0] - dx), max(0.0, b[1] - dy), min(w, b[2] + dx), min(h, b[3] + dy)],
+                             np.float32)  # fmt: skip
+            blur_region(frame.image, grown)
 
     def close(self, ts: float) -> list[Record]:
         """Close the identifier."""

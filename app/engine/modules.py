@@ -8,6 +8,7 @@ plugin interface and the ``tracks`` module that records every track.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig
+from app.engine.mainstream import hires_crop
 from app.modules.tracks.events import TRACK_END, TRACK_START
 from app.modules.tracks.settings import TracksSettings
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
@@ -134,6 +136,11 @@ def box_crop(frame: Frame, box: np.ndarray, expand: float) -> tuple[PhotoRecord,
         ([(9.0, 8.0, 21.0, 32.0)], ())
     """
     grown = expand_boxes(np.asarray(box, dtype=np.float32)[None], expand, frame.width, frame.height)[0]
+    hires = hires_crop(frame.camera_id, (frame.width, frame.height), grown)
+    if hires is not None:  # the camera's main stream (its substream is analysed): the sharper photo
+        crop = encode_crop(hires[0], hires[1])
+        if crop is not None:  # the box stays in the analysed frame's pixels
+            return (dataclasses.replace(crop, box=tuple(float(v) for v in grown)),)
     crop = encode_crop(frame.image, grown)
     return (crop,) if crop else ()
 

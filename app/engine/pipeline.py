@@ -475,6 +475,14 @@ class CameraPipeline:
             self._emit(records)
         return tracked
 
+    def _skipped(self, frame: Frame) -> Detections:
+        """A frame not analysed: stages that change the picture (face blurring) still see it."""
+        for stage in self.stages:
+            hook = getattr(stage, "on_skipped_frame", None)
+            if hook is not None:
+                self.guard.run(stage.name, hook, frame)
+        return Detections.empty()
+
     def run(self, stop: threading.Event) -> RunSummary:
         """Process the source until it ends or ``stop`` is set.
 
@@ -501,7 +509,7 @@ class CameraPipeline:
                     s.first_ts = frame.ts
                 last_ts = frame.ts
                 analysed = self._due(frame)
-                dets = self._analyse(frame) if analysed else Detections.empty()
+                dets = self._analyse(frame) if analysed else self._skipped(frame)
                 s.analysed += int(analysed)
                 if self.on_frame is not None:
                     self.on_frame(FrameResult(frame, dets, analysed, self._roles, self.guard.status()))

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import cv2
 import numpy as np
 
 from analytics.geometry import to_pixels
@@ -59,6 +58,7 @@ from app.engine.stages import Stage
 from app.errors import UserError
 from app.modules.roles.events import ROLE_DECISION
 from app.modules.roles.settings import RolesConfig
+from app.store.photos import read_image as read_image  # (re-exported: the GUI and CLI read pictures here)
 from app.store.records import EventRecord, PhotoRecord
 
 if TYPE_CHECKING:
@@ -145,16 +145,6 @@ def site_slug(name: str) -> str:
 def classifier_path(data_dir: str | Path, site_name: str) -> Path:
     """Where a site's trained role classifier lives: ``<data dir>/models/roles/<site>.pt``."""
     return Path(data_dir) / "models" / "roles" / f"{site_slug(site_name)}.pt"
-
-
-def read_image(path: str | Path) -> np.ndarray | None:
-    """A picture file as a BGR array (None if it cannot be read); non-ASCII paths work too."""
-    try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
-        return None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    return img if img is not None and img.size else None
 
 
 def folder_examples(folder: str | Path) -> list[np.ndarray]:

@@ -678,6 +678,8 @@ class RtspSource(_LiveSource):
         backoff_max: cap of the reconnect delay in seconds.
         stall_timeout: seconds without a frame after which the watchdog reports the stream frozen
             (``None``: half of ``read_timeout``, at least 1 s).
+        main_url: the camera's main stream when ``url`` is its substream: read alongside for event
+            photos (:mod:`app.engine.mainstream`) while frames are read.
         **live: ``backoff_jitter``, ``clock``, ``sleep``, ``rng`` of the reconnect loop (tests).
     """
 
@@ -686,6 +688,7 @@ class RtspSource(_LiveSource):
         camera_id: str,
         url: str,
         *,
+        main_url: str | None = None,
         resolution: tuple[int, int] | None = None,
         fps: float | None = None,
         fail_fast: bool = False,
@@ -702,13 +705,29 @@ class RtspSource(_LiveSource):
             stall_timeout=stall_timeout or max(1.0, read_timeout / 2), **live,
         )  # fmt: skip
         self._url = url
-        self._secrets = url_secrets(url)
+        self._secrets = url_secrets(url) + (url_secrets(main_url) if main_url else [])
         self.open_timeout = open_timeout
         self.read_timeout = read_timeout
+        self.main_url = main_url
 
     def describe(self) -> str:
-        """The URL with the password hidden."""
-        return redact_url(self._url)
+        """The URL with the password hidden (and the main stream for photos, with a substream)."""
+        text = redact_url(self._url)
+        return f"{text} (photos from {redact_url(self.main_url)})" if self.main_url else text
+
+    def frames(self, stop: threading.Event) -> Iterator[Frame]:
+        """The stream's frames (see :class:`_LiveSource`); with a main stream it is read alongside."""
+        if self.main_url is None:
+            yield from super().frames(stop)
+            return
+        from app.engine.mainstream import MainStream
+
+        main = MainStream(self.camera_id, self.main_url, open_timeout=self.open_timeout,
+                          read_timeout=self.read_timeout).start()  # fmt: skip
+        try:
+            yield from super().frames(stop)
+        finally:
+            main.stop()
 
     def _open_capture(self) -> cv2.VideoCapture:
         params = [
@@ -806,6 +825,9 @@ def make_source(
     """
     res = tuple(camera.resolution) if camera.resolution else None
     live = {"fail_fast": fail_fast, "backoff_initial": backoff_initial, "backoff_max": backoff_max}
+    if camera.kind == "rtsp" and camera.detect_source:  # analyse the substream, photos from the main stream
+        sub = camera.detect_source_url() or ""
+        return RtspSource(camera.id, sub, resolution=res, fps=camera.fps, main_url=camera.source_url(), **live)
     if camera.kind == "rtsp":
         return RtspSource(camera.id, camera.source_url(), resolution=res, fps=camera.fps, **live)
     if camera.kind == "usb":

@@ -241,16 +241,12 @@ def run(
     setup = resolve_setup(config, db)
     app = make_application()
     log_to_file(setup.data_dir / "logs")
-    from app.store.accounts import login_required
+    from app.gui.login import login_for
 
-    user = None
-    if login_required(setup.store):  # more than one account: who is there (app/gui/login.py)
-        from app.gui.login import ask_login
-
-        user = ask_login(setup.store)
-        if user is None:
-            setup.store.close()
-            return 0
+    ok, user = login_for(setup.store)  # more than one account: who is there (app/gui/login.py)
+    if not ok:
+        setup.store.close()
+        return 0
     windows: list = []
     opened = [setup.store]
 
@@ -273,6 +269,7 @@ def run(
         win.show()
 
     def reopen(new_config: Path | None, new_db: str | None, new_service: str | None = None) -> None:
+        nonlocal user
         old = windows[-1] if windows else None
         try:
             s = resolve_setup(new_config, new_db)
@@ -280,6 +277,11 @@ def run(
             if old is not None:
                 QMessageBox.warning(old, "Cannot open", str(e))
             return
+        ok, who = login_for(s.store)  # another database has its own accounts: who is there, again
+        if not ok:
+            s.store.close()
+            return
+        user = who
         opened.append(s.store)
         open_window(s, old)  # shown before the old one closes (the last window closing quits)
         if old is not None and not old.close():

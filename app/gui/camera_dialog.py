@@ -80,6 +80,9 @@ class CameraDialog(QDialog):
             self.kind_box.addItem(text, key)
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("rtsp://192.168.1.64:554/Streaming/Channels/101")
+        self.sub_edit = QLineEdit()
+        self.sub_edit.setPlaceholderText("optional: rtsp://192.168.1.64:554/Streaming/Channels/102")
+        self.sub_edit.setToolTip(_field("detect_source")[1])
         self.user_edit = QLineEdit()
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -117,6 +120,7 @@ class CameraDialog(QDialog):
         rf.addRow("Stream URL", self.url_edit)
         rf.addRow(_field("username")[0], self.user_edit)
         rf.addRow(_field("password")[0], self.password_edit)
+        rf.addRow(_field("detect_source")[0], self.sub_edit)
         file = QWidget()
         fl = QHBoxLayout(file)
         fl.setContentsMargins(0, 0, 0, 0)
@@ -202,6 +206,7 @@ class CameraDialog(QDialog):
         if kind == "rtsp":
             self.url_edit.setText(cam.source)
             self.user_edit.setText(cam.username or "")
+            self.sub_edit.setText(cam.detect_source or "")
             self.password_edit.setText(cam.password.get_secret_value() if cam.password else "")
         elif kind == "usb":
             self.usb_spin.setValue(int(cam.source))
@@ -230,7 +235,8 @@ class CameraDialog(QDialog):
         kind = self.kind_box.currentData()
         data: dict[str, Any] = (
             self._original.model_dump(
-                exclude={"source", "username", "password", "fps", "stride", "resolution", "detect_fps", "motion_gating"}
+                exclude={"source", "username", "password", "fps", "stride", "resolution", "detect_fps", "motion_gating",
+                         "detect_source"}
             )
             if self._original
             else {}
@@ -244,6 +250,7 @@ class CameraDialog(QDialog):
             data["source"] = self.url_edit.text().strip()
             data["username"] = self.user_edit.text().strip() or None
             data["password"] = self.password_edit.text() or None
+            data["detect_source"] = self.sub_edit.text().strip() or None
         elif kind == "usb":
             data["source"] = str(self.usb_spin.value())
         else:

@@ -109,6 +109,38 @@ def in_out_bars(
     item.setXRange(-pad, len(x) - 1 + pad, padding=0)
 
 
+def grouped_bars(
+    w: pg.PlotWidget,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float], str]],
+    *,
+    left: str = "people",
+    empty: str,
+) -> None:
+    """Bars of several series side by side at each category (``series``: name, values, colour)."""
+    item = _reset(w, left=left)
+    item.getAxis("left").setTicks(None)
+    if not len(labels) or not any(any(v) for _n, v, _c in series):
+        _empty(item, empty)
+        return
+    pos = np.arange(len(labels), dtype=float)
+    k = max(1, len(series))
+    width = 0.8 / k
+    leg = _legend(item)
+    for j, (name, values, colour) in enumerate(series):
+        bar = pg.BarGraphItem(x=pos - 0.4 + width * (j + 0.5), height=list(values), width=width * 0.95,
+                              brush=colour, pen=None)  # fmt: skip
+        item.addItem(bar)
+        leg.addItem(bar, name)
+    leg.setColumnCount(k)
+    step = max(1, len(labels) // 10)
+    item.getAxis("bottom").setTicks([[(float(i), labels[i]) for i in range(0, len(labels), step)]])
+    top = max([max(v) if len(v) else 0 for _n, v, _c in series] + [1])
+    item.setYRange(0, top * 1.3, padding=0)
+    pad = max(0.7, (5 - len(labels)) / 2)
+    item.setXRange(-pad, len(labels) - 1 + pad, padding=0)
+
+
 def occupancy_lines(
     w: pg.PlotWidget, series: Sequence[ZoneSeries], *, since: float | None, until: float | None, empty: str
 ) -> None:

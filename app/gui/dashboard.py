@@ -128,8 +128,12 @@ class DashboardPage(QWidget):
             "peak": KpiCard("Busiest zone"),
             "dwell": KpiCard("Typical stay in a zone"),
             "ppe": KpiCard("PPE compliance"),
+            "returning": KpiCard("Returning visitors"),
+            "women": KpiCard("Women / men"),
         }
         self.cards["ppe"].setVisible(False)  # shown where the PPE module ran
+        self.cards["returning"].setVisible(False)  # shown where returning visitors ran
+        self.cards["women"].setVisible(False)  # shown where age and gender ran
         cards = QHBoxLayout()
         for c in self.cards.values():
             cards.addWidget(c, 1)
@@ -140,11 +144,19 @@ class DashboardPage(QWidget):
         self.dwell = charts.make_plot("How long people stay")
         self.funnel = charts.make_plot("Visits funnel")
         self.queue = charts.make_plot("Checkout queue (and forecast)", time_axis=True)
+        # the faces module's row (shown where it ran): the catalogue's face numbers
+        self.ages = charts.make_plot("Age bands (people seen with a face)")
+        self.departments = charts.make_plot("Women and men per department")
+        self.visitors = charts.make_plot("Visitors per hour (new / returning)")
+        self.face_charts = (self.ages, self.departments, self.visitors)
         grid = QGridLayout()
         grid.setSpacing(8)
-        for i, w in enumerate((self.hourly, self.daily, self.occupancy, self.dwell, self.funnel, self.queue)):
+        for i, w in enumerate((self.hourly, self.daily, self.occupancy, self.dwell, self.funnel, self.queue,
+                               *self.face_charts)):  # fmt: skip
             grid.addWidget(w, i // 3, i % 3)
             w.setMinimumHeight(200)
+        for w in self.face_charts:
+            w.setVisible(False)
 
         body = QWidget()
         body.setObjectName("dashboardBody")
@@ -154,7 +166,7 @@ class DashboardPage(QWidget):
         bl.addWidget(self.note)
         bl.addWidget(self.warning)
         bl.addLayout(grid, 1)
-        for r in range(2):
+        for r in range(3):
             grid.setRowStretch(r, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
@@ -264,7 +276,7 @@ class DashboardPage(QWidget):
         k = d.kpis
         self.cards["in"].set_value(str(k["in"]), f"{who}, entrance lines")
         self.cards["out"].set_value(str(k["out"]), f"{who}, entrance lines")
-        self.cards["visits"].set_value(str(k["visits"]), "from entering to leaving")
+        self.cards["visits"].set_value(str(k["visits"]), f"from entering to leaving · {k['people']} people seen")
         self.cards["visit_time"].set_value(fmt_duration(k["median_visit_s"]), "median visit")
         self.cards["peak"].set_value(
             f"{k['peak']} people" if k["peak"] else "–",
@@ -274,6 +286,7 @@ class DashboardPage(QWidget):
             fmt_duration(k["median_dwell_s"]), f"median of {k['stays']} stays" if k["stays"] else ""
         )
         self._show_ppe(d)
+        self._show_faces(d)
         camera = self.camera_box.currentText()
         self.note.setText(
             f"{camera} · {self.period.text()} · {who} · times in {d.tz}"
@@ -294,6 +307,46 @@ class DashboardPage(QWidget):
         ok, viol = int(p.ppe_compliant.sum()), int(p.ppe_violations.sum())
         card.set_value(f"{100 * ok / told:.0f} %" if told else "–",
                        f"{told} checked · {viol} violation{'s' * (viol != 1)}")  # fmt: skip
+
+    def _show_faces(self, d: Dashboard) -> None:
+        """Returning visitors and demographics (the catalogue's face numbers), where the faces module ran."""
+        from analytics.faces import AGE_BANDS
+
+        n, f, fh = d.numbers, d.faces, d.faces_hourly
+        ran = "demographics_tracks" in n
+        seen, back = int(n.get("visitors_seen", 0) or 0), int(n.get("visitors_returning", 0) or 0)
+        people = int(n.get("demographics_tracks", 0) or 0)
+        self.cards["returning"].setVisible(ran and seen > 0)
+        if seen:
+            self.cards["returning"].set_value(f"{100 * back / seen:.0f} %", f"{back} of {seen} recognised visitors")
+        self.cards["women"].setVisible(ran and people > 0)
+        if people:
+            share = n.get("demographics_women_share")
+            value = "–" if share is None or not math.isfinite(share) else f"{100 * share:.0f} % women"
+            top = n.get("demographics_top_band") or "–"
+            self.cards["women"].set_value(value, f"{people} people · most {top}")
+        for w in self.face_charts:
+            w.setVisible(ran and not f.empty)
+        if not ran or f.empty:
+            return
+        women, men = charts.PALETTE[6], charts.PALETTE[0]
+        bands = [b for b, _, _ in AGE_BANDS]
+        tot = fh[bands].sum()  # each person once (not per department)
+        charts.grouped_bars(self.ages, bands, [("people", [int(tot[b]) for b in bands], charts.PALETTE[2])],
+                            empty="No age estimates in this period")  # fmt: skip
+        per = f.groupby("department", sort=True)[["female", "male"]].sum()
+        charts.grouped_bars(self.departments, [str(x) for x in per.index],
+                            [("women", list(per.female), women), ("men", list(per.male), men)],
+                            empty="No gender estimates in this period")  # fmt: skip
+        hours = fh.groupby("hour", sort=True)[["visitors", "returning"]].sum()
+        hours = hours[hours.visitors > 0]
+        many_days = len({h.date() for h in hours.index}) > 1
+        charts.grouped_bars(
+            self.visitors, [h.strftime("%d.%m %H:00" if many_days else "%H:00") for h in hours.index],
+            [("new", list(hours.visitors - hours.returning), charts.PALETTE[7]),
+             ("returning", list(hours.returning), charts.PALETTE[1])],
+            empty="No visitors recognised (returning visitors off?)",
+        )  # fmt: skip
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         """Redraw the funnel for the new width (its group names are shortened to fit)."""

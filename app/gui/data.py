@@ -185,6 +185,11 @@ class Dashboard:
     opening_hours: str = ""
     #: Per PPE zone: :func:`app.store.metrics.ppe_numbers` (empty where the PPE module never ran).
     ppe: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Face numbers per local hour and department (:func:`app.store.metrics.face_numbers`; a person
+    #: counts in every department they stayed in); empty where the faces module never ran.
+    faces: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The same per local hour only (each person once).
+    faces_hourly: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_data(self) -> bool:
@@ -305,6 +310,7 @@ def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, r
         "in": nums["footfall_in"],
         "out": nums["footfall_out"],
         "visits": nums["visits"],
+        "people": nums["people_seen"],
         "median_visit_s": nums["visit_median_s"],
         "peak": nums["zone_occupancy_peak"],
         "peak_zone": nums["busiest_zone"],
@@ -317,7 +323,20 @@ def _dashboard(store: Store, since: Moment, until: Moment, camera: str | None, r
         since, until, role, stats.timezone_name(tz), hourly, daily, occ, dwell, fun, vis, queues, kpis, qf,
         nums, previous, profile, describe_hours(week) if week is not None else "",
         metrics.ppe_numbers(store, since, until, camera=camera),
+        *_face_frames(store, since, until, camera, tz),
     )  # fmt: skip
+
+
+def _face_frames(
+    store: Store, since: Moment, until: Moment, camera: str | None, tz: Any
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:attr:`Dashboard.faces` and :attr:`Dashboard.faces_hourly` (empty without the faces module)."""
+    if not metrics.faces_used(store):
+        return pd.DataFrame(), pd.DataFrame()
+    return (
+        metrics.face_numbers(store, since, until, camera=camera, by=("hour", "department"), tz=tz),
+        metrics.face_numbers(store, since, until, camera=camera, by=("hour",), tz=tz),
+    )
 
 
 def default_period(store: Store, *, days: int = 7, now: float | None = None) -> tuple[dt.date, dt.date]:

@@ -274,7 +274,7 @@ class EmployeesPanel(QWidget):
         emp = self.selected()
         if emp is None or self.store is None or self.enrolling:
             return False
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
+        from PySide6.QtWidgets import QFileDialog
 
         from app.faces.gallery import consent_of
 
@@ -287,15 +287,12 @@ class EmployeesPanel(QWidget):
             return False
         store, data_dir = self.store, self.data_dir
         if basis is None and not consent_of(store, emp.id).given:
-            text, ok = QInputDialog.getText(
-                self, "Consent to face identification",
-                f"{emp.name} must consent to face identification first. On what basis "
-                "(e.g. 'signed consent form 2026-12-01')?",
-            )  # fmt: skip
-            if not ok or not text.strip():
+            from app.gui.face_consent import ask_consent
+
+            basis = ask_consent(self, emp.name)
+            if basis is None:
                 self._say("Not enrolled: no consent recorded.", error=True)
                 return False
-            basis = text.strip()
         self.enrolling = True
         self.face_button.setEnabled(False)
         self._say(f"Enrolling {emp.name}'s face from {len(paths)} photo(s)…")
@@ -374,20 +371,14 @@ def _enrol(store: Store, data_dir: Path, employee_id: int, paths: list[Path], ba
     """Record the consent (when given) and enrol the photos — worker thread; returns what the note says."""
     from app.engine.roles import read_image
     from app.errors import UserError
-    from app.faces.gallery import enrol, record_consent
-    from models.faces.base import FacesUnavailable
-    from models.faces.registry import create_face_backend
+    from app.faces.gallery import enrol
+    from app.gui.face_consent import consent_and_backend
 
     pictures = [(str(p), img) for p in paths if (img := read_image(p)) is not None]
     unreadable = len(paths) - len(pictures)
     if not pictures:
         raise UserError("none of the files is a readable picture")
-    try:
-        backend = create_face_backend("auto").backend
-    except FacesUnavailable as e:
-        raise UserError(str(e)) from None
-    if basis:
-        record_consent(store, employee_id, True, basis=basis)
+    backend = consent_and_backend(store, employee_id, basis)
     res = enrol(store, data_dir, backend, employee_id, pictures)
     skipped = len(res.skipped) + unreadable
     tail = f"; {skipped} photo(s) without a usable face" if skipped else ""

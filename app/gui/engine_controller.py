@@ -78,14 +78,22 @@ class EngineController(QObject):
         self.busy = busy
         self.busyChanged.emit(busy)
 
-    def start(self, site: SiteConfig) -> None:
-        """Start analysing every enabled camera of ``site`` (asynchronously)."""
+    def start(self, site: SiteConfig, existing: dict[str, str] | None = None) -> None:
+        """Start analysing every enabled camera of ``site`` (asynchronously).
+
+        Args:
+            site: the site; its enabled cameras are analysed.
+            existing: camera id → ``replace`` to delete its earlier runs of the same file first
+                (see :mod:`app.gui.rerun`, which asks).
+        """
         if self.busy or self.running:
             return
         if not any(c.enabled for c in site.cameras):
             self.failed.emit("no camera to analyse: add one (or enable one) on the Live page")
             return
-        engine = Engine(gui_site(site), db_url=self.db_url, data_dir=self.data_dir, detector=self.detector)
+        engine = Engine(
+            gui_site(site), db_url=self.db_url, data_dir=self.data_dir, detector=self.detector, existing=existing
+        )
         self._set_busy(True)
 
         def done(_: object) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from app.store import stats
 from app.store.db import Store
 from app.store.queries import EventRow, PhotoRow, event_rows, runs
+from app.store.query import EventFilter
 from app.store.schema import Camera, Event, EventPhoto, Track, Zone
 
 Moment = float | None
@@ -35,6 +36,7 @@ def event_kinds(store: Store) -> list[tuple[str, str, int]]:
 
 def find_events(
     store: Store,
+    where: EventFilter | None = None,
     *,
     camera: str | None = None,
     module: str | None = None,
@@ -50,6 +52,8 @@ def find_events(
 
     Args:
         store: the database.
+        where: period, cameras and zones as the query API's filter (:class:`app.store.query.EventFilter`,
+            role ``all``: the browser lists everyone's events); or give them one by one:
         camera: camera config id.
         module: e.g. ``footfall``.
         type: e.g. ``in``.
@@ -59,25 +63,28 @@ def find_events(
         limit: at most this many.
         exclude: (module, type) kinds left out (the queue's periodic snapshots, by default in the GUI).
         before: only events older than this (ts, id) — the next page after the last one shown.
+
+    Raises:
+        ValueError: both ``where`` and one of camera/zone/since/until, or a filter with a role
+            other than ``all``.
     """
+    if where is None:
+        where = EventFilter(since, until, camera, (zone,) if zone is not None else None)
+    elif any(v is not None for v in (camera, zone, since, until)):
+        raise ValueError("find_events: give a filter or camera/zone/since/until, not both")
+    if where.role != "all":
+        raise ValueError("find_events lists every role's events (the filter's role must be 'all')")
     q = (
         select(Event, Camera.config_id, Zone.config_id, Track.tracker_id)
         .join(Camera, Event.camera_id == Camera.id)
         .outerjoin(Zone, Event.zone_id == Zone.id)
         .outerjoin(Track, Event.track_id == Track.id)
     )
-    if camera is not None:
-        q = q.where(Camera.config_id == camera)
+    q = where.restrict(q)
     if module is not None:
         q = q.where(Event.module == module)
     if type is not None:
         q = q.where(Event.type == type)
-    if zone is not None:
-        q = q.where(Zone.config_id == zone)
-    if since is not None:
-        q = q.where(Event.ts >= since)
-    if until is not None:
-        q = q.where(Event.ts < until)
     for m, t in exclude:
         q = q.where(~((Event.module == m) & (Event.type == t)))
     if before is not None:

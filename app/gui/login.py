@@ -9,6 +9,8 @@ an admin everything, with the zones and settings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -86,6 +88,21 @@ def ask_login(store: Store) -> accounts.User | None:
     return dlg.user if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
+def login_for(
+    store: Store, asker: Callable[[Store], accounts.User | None] | None = None
+) -> tuple[bool, accounts.User | None]:
+    """Who may open ``store``: asked whenever it has two or more accounts (also on File → Open).
+
+    Returns:
+        ``(True, None)``: no login needed (no or one account); ``(True, user)``: logged in;
+        ``(False, None)``: cancelled — the database must not be shown.
+    """
+    if not accounts.login_required(store):
+        return True, None
+    user = (asker or ask_login)(store)
+    return user is not None, user
+
+
 def apply_role(window: QWidget, user: accounts.User) -> list[str]:
     """Hide the window's tabs ``user`` may not use; returns the titles left visible."""
     tabs = window.tabs  # type: ignore[attr-defined]
@@ -102,6 +119,7 @@ def apply_role(window: QWidget, user: accounts.User) -> list[str]:
             tabs.setCurrentIndex(i)
             break
     window.setWindowTitle(f"{window.windowTitle()} — {user.name} ({user.role})")
+    window.current_user = user  # type: ignore[attr-defined]  # what it may do (e.g. replace a run)
     store = getattr(window, "store", None)
     document = getattr(window, "document", None)
     if store is not None and document is not None:  # setting changes go to the audit log, with who

@@ -35,6 +35,7 @@ from app.gui.heatmap_view import HeatmapView
 from app.gui.models_page import ModelsPage, site_model_dir, use_for_person_detection
 from app.gui.panels import PanelContext, package_panels
 from app.gui.period_picker import PeriodPicker, quick_range
+from app.gui.rerun import start_asking
 from app.gui.settings_page import SettingsPage
 from app.gui.shelves_page import ShelvesPage
 from app.gui.site_document import SiteDocument
@@ -178,12 +179,18 @@ class MainWindow(QMainWindow):
         #: the module packages' panels (ModulePackage.panel): package name → page
         found = package_panels(PanelContext(store, self.data_dir, document, live=self._live_frame))
         self.panels: dict[str, QWidget] = {name: page for name, _, page in found}
+        for page in self.panels.values():  # a panel that saves camera settings: apply them while running
+            if hasattr(page, "cameraSaved"):
+                page.cameraSaved.connect(self._panel_camera_saved)
         self.plates = self.panels["plates"]
         self.shelves = ShelvesPage(
             store, self.data_dir, config=lambda: self.document.config, live=self._live_frame
         )
         self.models = ModelsPage(
-            site_model_dir(document.config), lambda e: use_for_person_detection(self.document, self.controller, e)
+            site_model_dir(document.config),
+            lambda e: use_for_person_detection(
+                self.document, self.controller, e, lambda site: start_asking(self, self.controller, site)
+            ),
         )
         self.settings = SettingsPage(document)
         self.settings.set_in_use(store.safe_url if store is not None else "none", str(self.data_dir))
@@ -507,7 +514,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         c = self.controller
-        self.cameras.startRequested.connect(lambda: c.start(self.document.config))
+        self.cameras.startRequested.connect(lambda: start_asking(self, c, self.document.config))
         self.cameras.stopRequested.connect(c.stop)
         self.cameras.camerasEdited.connect(self._cameras_edited)
         c.busyChanged.connect(self._engine_busy)
@@ -612,6 +619,11 @@ class MainWindow(QMainWindow):
         else:
             self.notify(f"Zones of {camera.label} saved; they are used when the analysis starts.")
         self._stale |= {self.dashboard, self.heatmap, self.events}
+
+    def _panel_camera_saved(self, camera: CameraConfig) -> None:
+        """A module package's panel saved a camera's settings: the running camera picks them up."""
+        if self.controller.update_camera(camera):
+            self.notify(f"Settings of {camera.label} saved and applied to the running camera.")
 
     def _live_frame(self, camera_id: str) -> np.ndarray | None:
         """The running camera's latest frame (the Shelves page's picture), or None."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -27,19 +27,17 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.gui.qt_util import run_async
+from app.gui.qt_util import row_table, run_async
 from models.catalog import ModelEntry, capabilities, catalogue
 
 COLUMNS = ("Capability", "Model", "Kind", "Status", "Backend", "Device", "Input", "Classes", "ms/frame",
@@ -109,15 +107,7 @@ class ModelsPage(QWidget):
         for b in (self.refresh_button, self.import_button, self.bench_button, self.check_button, self.train_button,
                   self.use_button, self.remove_button):
             top.addWidget(b)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.table = row_table(COLUMNS, self._selected)
         self.detail = QLabel("Select a model to see its classes, class mapping and notes.")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -504,11 +494,15 @@ def site_model_dir(site: Any) -> Path:
     return Path(d).expanduser() if d else model_dir(site.storage.data_dir)
 
 
-def use_for_person_detection(document: Any, controller: Any, entry: ModelEntry) -> str:
+def use_for_person_detection(
+    document: Any, controller: Any, entry: ModelEntry, start: Callable[[Any], Any] | None = None
+) -> str:
     """Make ``entry`` the site's person detector (written to the site config); restart a running analysis.
 
     The window stays open: a running analysis is stopped and started again with the new model
-    (seconds); otherwise the next start uses it. Returns a sentence for the status line.
+    (seconds); otherwise the next start uses it. Returns a sentence for the status line. ``start``
+    restarts it (the window's asks about files analysed again, :mod:`app.gui.rerun`); default
+    ``controller.start``.
     """
     from app.errors import ConfigError
 
@@ -532,7 +526,7 @@ def use_for_person_detection(document: Any, controller: Any, entry: ModelEntry) 
 
     def restart() -> None:
         controller.stopped.disconnect(restart)
-        controller.start(document.config)
+        (start or controller.start)(document.config)
 
     controller.stopped.connect(restart)
     controller.stop()

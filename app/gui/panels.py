@@ -8,7 +8,9 @@ window treats every panel page alike:
 * ``set_store(store, data_dir)`` (optional) when the database changes;
 * ``refresh()`` (optional) when its tab is shown and its data may be stale (after an analysis,
   a new period, a new database);
-* ``set_period(start, end)`` (optional): the page follows the window's period bar.
+* ``set_period(start, end)`` (optional): the page follows the window's period bar;
+* a ``cameraSaved(object)`` signal (optional): the page saved a camera's settings (the new
+  :class:`~app.config.CameraConfig`); the window applies it to the running analysis.
 
 A panel that cannot be built (a plug-in's bug, a missing optional package) becomes a page with
 one line saying so; the window and the other tabs go on.

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 from analytics.plates import Passage, on_list, parking_stats, plate_matches
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import run_async
+from app.gui.qt_util import row_table, run_async
 from app.gui.site_document import SiteDocument
 from app.modules.plates.lists import edit_lists
 from app.modules.plates.lists import entries as list_entries
@@ -238,15 +237,7 @@ class PlatesPage(QWidget):
         top.addWidget(self.list_filter)
         top.addWidget(self.refresh_button)
         top.addWidget(self.count_label)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.table = row_table(COLUMNS, self._selected)
         self.plate_photo = QLabel("Select a read to see its photos")
         self.plate_photo.setMinimumSize(260, 70)
         self.plate_photo.setAlignment(Qt.AlignmentFlag.AlignCenter)

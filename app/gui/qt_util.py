@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
 
 from app.gui.qt_compat import protect_none
 from app.gui.shapes import TYPE_COLORS
@@ -27,6 +28,25 @@ protect_none()  # every widget imports this module: guard against PySide6 6.12's
 
 #: Colours of people by role in the live view (customer, staff, unknown).
 ROLE_COLORS: dict[str, str] = {"customer": "#38d26b", "staff": "#4aa3ff", "unknown": "#ffb020"}
+
+
+def row_table(columns: list[str] | tuple[str, ...], on_select: Callable[[], None] | None = None) -> QTableWidget:
+    """A read-only table of rows picked one at a time (gap, plate read, model lists).
+
+    No row numbers; columns sized to their contents, the last one stretched; ``on_select`` is
+    called when the selected row changes.
+    """
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    if on_select is not None:
+        table.itemSelectionChanged.connect(on_select)
+    return table
 
 
 def to_qimage(image: np.ndarray) -> QImage:

@@ -685,17 +685,12 @@ class RolesPanel(QWidget):
         store, folder = self.store, self.data_dir
         name = self.employee_box.currentText()
         if basis is None and not consent_of(store, emp).given:
-            from PySide6.QtWidgets import QInputDialog
+            from app.gui.face_consent import ask_consent
 
-            text, ok = QInputDialog.getText(
-                self, "Consent to face identification",
-                f"{name} must consent to face identification first. On what basis "
-                "(e.g. 'signed consent form 2026-12-01')?",
-            )  # fmt: skip
-            if not ok or not text.strip():
+            basis = ask_consent(self, name)
+            if basis is None:
                 self._say("Not enrolled: no consent recorded.", ERROR_STYLE)
                 return False
-            basis = text.strip()
         self._say(f"Looking for {name}'s face along person #{r.tracker_id}…")
 
         def write() -> tuple[str, TrackRow]:
@@ -770,18 +765,10 @@ def track_of(store: Store, track_id: int) -> TrackRow:
 
 def _enrol_track(store: Store, data_dir: Path, employee_id: int, track_id: int, basis: str | None) -> str:
     """Record the consent (when given) and enrol from the track — worker thread; returns the note."""
-    from app.errors import UserError
-    from app.faces.gallery import record_consent
     from app.faces.track_enrol import enrol_from_track
-    from models.faces.base import FacesUnavailable
-    from models.faces.registry import create_face_backend
+    from app.gui.face_consent import consent_and_backend
 
-    try:
-        backend = create_face_backend("auto").backend
-    except FacesUnavailable as e:
-        raise UserError(str(e)) from None
-    if basis:
-        record_consent(store, employee_id, True, basis=basis)
+    backend = consent_and_backend(store, employee_id, basis)
     res, found = enrol_from_track(store, data_dir, backend, employee_id, track_id)
     return (
         f"Enrolled {res.stored} face(s) ({backend.model}) from {len(found.pictures)} of {found.looked} "

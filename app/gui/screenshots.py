@@ -36,7 +36,7 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 #: The window's pages captured at every size ("alerts": two alert cards next to the live grid,
 #: when the database has alerts), and the dialogs captured once.
 PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "shelves", "models",
-         "settings")
+         "settings", "faces")
 DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
 #: The first-run wizard's pages (app.gui.first_run.WIZARD_SHOTS), captured once each.
 DIALOGS += (
@@ -171,7 +171,11 @@ def take_screenshots(
             # 1. live grid
             ctl = win.controller
             if cams:
-                win.cameras.startRequested.emit()
+                # a file analysed before would ask keep / replace / add (a modal box no one answers here):
+                # the screenshots add a run, as they always did
+                from app.gui.rerun import APPEND, start_asking
+
+                start_asking(win, ctl, win.document.config, asker=lambda *_a, **_k: APPEND)
                 _wait(app, lambda: ctl.running or not ctl.busy, 120)
                 if ctl.running:
                     start = time.monotonic()
@@ -256,30 +260,24 @@ def take_screenshots(
                 save(emp, "employee-dialog")
                 emp.reject()
 
-            # plates: the vehicle passages of parking cameras (the demo's walkway has none: the empty page)
-            win.tabs.setCurrentWidget(win.plates)
-            plates_loaded: list[bool] = []
-            win.plates.loaded.connect(lambda: plates_loaded.append(True))
-            win.plates.refresh()
-            _wait(app, lambda: bool(plates_loaded), 60)
-            save_sizes("plates")
-
-            # shelves: each shelf zone now, its gaps and numbers (the demo's walkway has none: how to set one up)
-            win.tabs.setCurrentWidget(win.shelves)
-            shelves_loaded: list[bool] = []
-            win.shelves.loaded.connect(lambda: shelves_loaded.append(True))
-            win.shelves.refresh()
-            _wait(app, lambda: bool(shelves_loaded), 60)
-            save_sizes("shelves")
-
-            # models: every capability's models in the site's model folder, the built-in detector selected
-            win.tabs.setCurrentWidget(win.models)
-            models_loaded: list[bool] = []
-            win.models.loaded.connect(lambda: models_loaded.append(True))
-            win.models.refresh()
-            _wait(app, lambda: bool(models_loaded), 60)
-            win.models.table.selectRow(0)
-            save_sizes("models")
+            # pages that load in the background, each shot once its ``loaded`` signal came:
+            # plates (the vehicle passages of parking cameras; the demo's walkway has none: the empty page),
+            # faces (the faces package's panel: a camera's privacy settings, enrolled employees, audit log),
+            # shelves (each shelf zone now, its gaps and numbers; the demo has none: how to set one up),
+            # models (every capability's models in the site's model folder, the built-in detector selected)
+            pages = [(win.plates, "plates"), (win.panels.get("faces"), "faces"),
+                     (win.shelves, "shelves"), (win.models, "models")]
+            for page, name in pages:
+                if page is None:
+                    continue
+                win.tabs.setCurrentWidget(page)
+                loaded: list[bool] = []
+                page.loaded.connect(lambda done=loaded: done.append(True))  # type: ignore[attr-defined]
+                page.refresh()  # type: ignore[attr-defined]
+                _wait(app, lambda done=loaded: bool(done), 60)
+                if page is win.models:
+                    win.models.table.selectRow(0)
+                save_sizes(name)
 
             # 6. settings with the backends checked
             win.tabs.setCurrentWidget(win.settings)

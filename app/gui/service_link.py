@@ -176,7 +176,7 @@ class ServiceLink:
             with self._lock:
                 if self.connected:
                     log.warning("service link: %s", e)
-                self.connected, self.error = False, str(e).replace(f"{self.url}: ", "")
+                self.connected, self.error = False, _why(str(e), self.url)
                 self._frames.clear()
             return False
         with self._lock:
@@ -218,6 +218,19 @@ class ServiceLink:
             t0 = time.monotonic()
             self.poll_frames()
             self._stop.wait(max(0.02, 1.0 / self.frame_fps - (time.monotonic() - t0)))
+
+
+def _why(message: str, url: str) -> str:
+    """The client's one line without the address the window already shows.
+
+    Example:
+        >>> _why("cannot reach the service at http://h:1 ([Errno 111] Connection refused)", "http://h:1")
+        '[Errno 111] Connection refused'
+    """
+    prefix = f"cannot reach the service at {url} ("
+    if message.startswith(prefix) and message.endswith(")"):
+        return message[len(prefix) : -1]
+    return message.replace(f"{url}: ", "")
 
 
 class ServiceAlertFeed:
@@ -310,6 +323,9 @@ class ServiceAttachment:
                 page.grid.set_cameras(cams)
         text = link.describe()
         page.set_running(True, text, busy=True)  # the grid polls; Start/Stop stay off: the service runs
+        for b in (page.add_button, page.edit_button, page.remove_button):  # the service reads its own config
+            b.setEnabled(False)
+            b.setToolTip("Attached to a service: change its cameras in its site config (View ▸ Detach to edit here)")
         page.engine_label.setStyleSheet("" if link.connected else "color: #d9534f; font-weight: bold;")
         return text
 
@@ -321,5 +337,8 @@ class ServiceAttachment:
         page.grid.source = self._old_source
         self.window.alerts.feed = self._old_feed
         page.engine_label.setStyleSheet("")
+        page.add_button.setEnabled(True)
+        for b in (page.add_button, page.edit_button, page.remove_button):
+            b.setToolTip("")
         page.refresh()
         page.set_running(False, "Analysis is not running.")

@@ -26,17 +26,14 @@ import cv2
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -45,7 +42,7 @@ from PySide6.QtWidgets import (
 from app.config import SiteConfig
 from app.errors import UserError
 from app.gui.data import fmt_duration
-from app.gui.qt_util import fmt_time, local_dt, run_async, to_qpixmap
+from app.gui.qt_util import fmt_time, local_dt, row_table, run_async, to_qpixmap
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
 from app.store import metrics, queries, stats
@@ -249,15 +246,7 @@ class ShelvesPage(QWidget):
         self.estimate.setStyleSheet("color: #5a5f66;")
         form.addRow(self.estimate)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._gap_selected)
+        self.table = row_table(COLUMNS, self._gap_selected)
 
         left = QWidget()
         ll = QVBoxLayout(left)

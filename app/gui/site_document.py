@@ -147,17 +147,40 @@ class SiteDocument(QObject):
             after = self._file_dict(cfg)
             parts = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
             self.on_saved(f"{self.path.name}: {', '.join(parts) or 'saved unchanged'}")
+        uses_vault = self._uses_vault()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            written = False
             if old is not None and self.path.is_file():
                 try:
                     write_changes(self.path, self._file_dict(old), self._file_dict(cfg), trim=_trimmer(cfg))
-                    return
+                    written = True
                 except (ValueError, YAMLError) as e:  # the file changed into something else meanwhile
                     log.warning("rewriting %s as a whole: %s", self.path, e)
-            save_config(self._file_config(cfg), self.path)
+            if not written:
+                save_config(self._file_config(cfg), self.path)
         except OSError as e:
             raise ConfigError(f"cannot save {self.path}: {e.strerror or e.__class__.__name__}") from None
+        if uses_vault:  # the site keeps its secrets in the vault: a password typed in the window goes there too
+            self._move_typed_secrets()
+
+    def _uses_vault(self) -> bool:
+        try:
+            return "${keyring:" in self.path.read_text(encoding="utf-8")
+        except OSError:
+            return False
+
+    def _move_typed_secrets(self) -> None:
+        from app.errors import UserError
+        from app.vault import Vault, move_secrets
+
+        try:
+            moved = move_secrets(self.path, Vault())
+        except UserError as e:  # VaultError is a ConfigError, a UserError
+            log.warning("secrets typed in the window stay in %s: %s", self.path, e)
+            return
+        if moved:
+            log.info("moved %s into the vault", ", ".join(moved))
 
     def _file_config(self, cfg: SiteConfig) -> SiteConfig:
         """``cfg`` as the file holds it: video files inside the config's folder written relative to it."""

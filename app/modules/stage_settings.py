@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from app.config_types import bounded
 from app.modules.registry import ModuleSettings
 
 #: ``auto``: off the camera's thread on a live camera (RTSP, USB), inline for a video file (a file
@@ -39,7 +40,7 @@ OFF_THREAD_WORDS = (
 
 def every_field(default: int, description: str) -> Any:
     """The ``every`` field of a stage (every N-th analysed frame, 1–100) with its own default and words."""
-    return Field(default, ge=1, le=100, title="Every N-th frame", description=description)
+    return bounded(default, 1, 100, "Every N-th frame", description)
 
 
 def off_thread_field(default: OffThread, description: str = OFF_THREAD_WORDS) -> Any:

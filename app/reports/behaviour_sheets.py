@@ -14,29 +14,17 @@ Example:
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
 from app.reports.sheets import Chart, Column, Scope, Sheet
 from app.store import behaviour_stats
-from app.store.schema import Event
 
 #: The modules whose events the behaviour sheets read.
 BEHAVIOUR_MODULES = ("pose", "shelf", "contact")
 
 
-def _used(scope: Scope, module: str) -> bool:
-    """Whether the store has any event of ``module`` at all (cached per scope)."""
-
-    def probe() -> bool:
-        with scope.store.session() as s:
-            return s.execute(select(Event.id).where(Event.module == module).limit(1)).first() is not None
-
-    return bool(scope.cached(f"behaviour_used_{module}", probe))
-
-
 def shelf_engagement(scope: Scope) -> Sheet | None:
     """Reaches into each shelf zone per local hour: reaches, different people, mean reach."""
-    if not _used(scope, "shelf"):
+    if not scope.has_events("shelf"):
         return None
     df = scope.per_camera(
         "shelf_engagement", behaviour_stats.shelf_engagement, role=scope.role, tz=scope.tz_arg
@@ -74,7 +62,7 @@ def shelf_engagement(scope: Scope) -> Sheet | None:
 
 def posture(scope: Scope) -> Sheet | None:
     """Time people spent standing, walking, sitting and bending, with shares."""
-    if not _used(scope, "pose"):
+    if not scope.has_events("pose"):
         return None
     df = scope.per_camera("posture_time", behaviour_stats.posture_time, role=scope.role)
     df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera]) if not df.empty else df
@@ -92,7 +80,7 @@ def posture(scope: Scope) -> Sheet | None:
 
 def consultations(scope: Scope) -> Sheet | None:
     """Customers' visits with and without a consultation by staff, and how many went to a checkout."""
-    if not _used(scope, "pose") and not _used(scope, "contact"):
+    if not scope.has_events("pose") and not scope.has_events("contact"):
         return None
     df = scope.per_camera("consultation_uplift", behaviour_stats.consultation_uplift)
     if not df.empty:

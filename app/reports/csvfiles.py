@@ -32,7 +32,7 @@ import pandas as pd
 from app.errors import UserError
 from app.reports.builder import Report
 from app.reports.safe import csv_text, path_inside, safe_filename
-from app.reports.sheets import Column, ColumnKind, Sheet
+from app.reports.sheets import Column, ColumnKind, Sheet, is_blank
 
 SEPARATORS = (";", ",", "\t")
 UNITS: dict[str, str] = {"duration": " (s)", "share": " (%)"}
@@ -43,13 +43,6 @@ def default_decimal(sep: str) -> str:
     return "," if sep == ";" else "."
 
 
-def _blank(x: Any) -> bool:
-    if x is None:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def _plain(x: float, decimal: str, digits: int = 3) -> str:
@@ -66,7 +59,7 @@ def cell(value: Any, kind: ColumnKind, decimal: str) -> str:
         >>> cell(76.0, "duration", ","), cell(0.75, "share", "."), cell("=1+1", "text", ".")
         ('76', '75', "'=1+1")
     """
-    if _blank(value):
+    if is_blank(value):
         return ""
     if kind == "text":
         return csv_text(str(value))
@@ -115,7 +108,7 @@ def _summary_rows(sheet: Sheet, decimal: str, report: Report | None) -> list[lis
     for r in sheet.df.itertuples(index=False):
         kind: ColumnKind = r.kind
         unit = UNITS.get(kind, "")
-        change = r.change * (100.0 if kind == "share" else 1.0) if not _blank(r.change) else None
+        change = r.change * (100.0 if kind == "share" else 1.0) if not is_blank(r.change) else None
         out.append(
             [
                 csv_text(str(r.metric) + unit),

@@ -43,7 +43,7 @@ from app import __version__
 from app.errors import UserError
 from app.reports.builder import Report
 from app.reports.safe import is_risky, sheet_name
-from app.reports.sheets import ColumnKind, Sheet
+from app.reports.sheets import ColumnKind, Sheet, is_blank
 
 NUMBER_FORMATS: dict[str, str] = {
     "int": "#,##0",
@@ -105,13 +105,6 @@ class _Formats:
         self.change_share = wb.add_format({**base, "num_format": "+0.0%;-0.0%;0.0%"})
 
 
-def _blank(x: Any) -> bool:
-    if x is None:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def write_text(ws: Worksheet, row: int, col: int, value: Any, fmt: _Formats, *, header: bool = False) -> None:
@@ -126,13 +119,13 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, kind: ColumnKind,
                 style: Format | None = None) -> None:  # fmt: skip
     """Write one value of a kind with its number format (blank for None/NaN/NaT)."""
     if kind == "text":
-        if _blank(value):
+        if is_blank(value):
             ws.write_blank(row, col, None, fmt.text)
         else:
             write_text(ws, row, col, value, fmt)
         return
     style = style or fmt.kinds[kind]
-    if _blank(value):
+    if is_blank(value):
         ws.write_blank(row, col, None, style)
     elif kind in ("datetime", "hour", "date"):
         v = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
@@ -144,7 +137,7 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, kind: ColumnKind,
 
 
 def _shown(value: Any, kind: ColumnKind) -> int:
-    if _blank(value):
+    if is_blank(value):
         return 0
     if kind == "text":
         return max((len(line) for line in str(value).splitlines()), default=0)
@@ -269,7 +262,7 @@ def _summary(wb: Workbook, fmt: _Formats, report: Report, sheet: Sheet, names: d
         write_text(ws, i, 0, row.metric, fmt)
         write_value(ws, i, 1, row.value, kind, fmt)
         write_value(ws, i, 2, row.previous, kind, fmt)
-        if kind in CHANGE_FORMATS and not _blank(row.change):
+        if kind in CHANGE_FORMATS and not is_blank(row.change):
             change = row.change * (100.0 if kind == "share" else 1.0)
             ws.write_number(i, 3, float(change), fmt.changes[kind])
         else:

@@ -16,29 +16,22 @@ Example:
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
 from analytics.faces import AGE_BANDS
 from app.reports.sheets import Column, Scope, Sheet
 from app.store.metrics import CATALOGUE, face_numbers
-from app.store.schema import Event
 
 
 def faces_by_hour(scope: Scope) -> pd.DataFrame:
     """One row per local hour and department with any face event (age-band columns nobody fell in dropped)."""
-    cams = None if scope.all_cameras else [c.config_id for c in scope.cameras]
+    cams = scope.camera_ids
     df = face_numbers(scope.store, scope.since, scope.until, camera=cams, by=("hour", "department"), tz=scope.tz)
     return df.drop(columns=[b for b, _, _ in AGE_BANDS if b in df.columns and not df[b].any()])
 
 
 def faces(scope: Scope) -> Sheet | None:
     """The Faces sheet, None when no camera ever ran the faces module."""
-
-    def probe() -> bool:
-        with scope.store.session() as s:
-            return s.execute(select(Event.id).where(Event.module == "faces").limit(1)).first() is not None
-
-    if not scope.cached("faces_used", probe):
+    if not scope.has_events("faces"):
         return None
     df = faces_by_hour(scope)
     name = {

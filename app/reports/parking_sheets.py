@@ -13,24 +13,21 @@ Example:
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
 from analytics.plates import Passage, parking_stats
 from app.reports.sheets import Column, Scope, Sheet
 from app.store import queries, stats
-from app.store.schema import Event
 
 
 def period_passages(scope: Scope) -> list[Passage]:
     """The period's plate reads of the scope's cameras as :class:`analytics.plates.Passage`."""
-    wanted = {c.config_id for c in scope.cameras}
     rows = queries.events(scope.store, None, "plates", "read", scope.since, scope.until, limit=None)
     return [
         Passage(
             str(e.payload.get("text", "")), e.ts, str(e.payload.get("direction", "")), e.payload.get("listed")
         )
         for e in rows
-        if (scope.all_cameras or e.camera in wanted)
+        if scope.includes(e.camera)
         and e.payload.get("text")
         and not e.payload.get("uncertain")
     ]
@@ -38,12 +35,7 @@ def period_passages(scope: Scope) -> list[Passage]:
 
 def parking(scope: Scope) -> Sheet | None:
     """One row per vehicle: plate, visits, entries, exits, first and last seen, time parked, repeat, list."""
-
-    def probe() -> bool:
-        with scope.store.session() as s:
-            return s.execute(select(Event.id).where(Event.module == "plates").limit(1)).first() is not None
-
-    if not scope.cached("plates_used", probe):
+    if not scope.has_events("plates"):
         return None
     vehicles = parking_stats(period_passages(scope))
     cols = (

@@ -30,11 +30,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from app.config import ZoneType
 from app.store import stats
 from app.store.db import Store
 from app.store.query import ROLE_WORDS as ROLE_WORDS
+from app.store.schema import Event
 from app.store.stats import CameraRow, Role
 
 ColumnKind = Literal["text", "int", "float", "duration", "share", "datetime", "hour", "date"]
@@ -105,6 +107,16 @@ class Sheet:
             if header_or_key in (c.key, c.header):
                 return c
         raise KeyError(header_or_key)
+
+
+def is_blank(x: Any) -> bool:
+    """Whether a cell is empty: None, NaN or NaT (written as an empty cell in Excel and CSV)."""
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -215,6 +227,35 @@ class Scope:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
+
+    def has_events(self, module: str) -> bool:
+        """Whether the database has any event of ``module`` at all (cached per scope).
+
+        A module's sheets are left out of workbooks of sites that never ran it.
+        """
+
+        def probe() -> bool:
+            with self.store.session() as s:
+                return s.execute(select(Event.id).where(Event.module == module).limit(1)).first() is not None
+
+        return bool(self.cached(f"used:{module}", probe))
+
+    @property
+    def camera_ids(self) -> list[str] | None:
+        """The chosen cameras' config ids for a query (None: every camera, no filter needed)."""
+        return None if self.all_cameras else [c.config_id for c in self.cameras]
+
+    def includes(self, camera: str) -> bool:
+        """Whether rows of this camera (config id) belong in the report."""
+        return self.all_cameras or any(c.config_id == camera for c in self.cameras)
+
+    def names(self, camera: str, zone: str | None) -> tuple[str, str]:
+        """The camera's and the zone's names as people read them (the ids when unknown)."""
+        cam = next((c for c in self.cameras if c.config_id == camera), None)
+        if cam is None:
+            return camera, zone or ""
+        z = cam.zone(zone) if zone else None
+        return cam.label, (z.label if z is not None else zone or "")
 
 
 SheetFn = Callable[[Scope], Sheet | None]
@@ -651,7 +692,7 @@ def key_numbers(scope: Scope) -> list[Metric]:
     """
     from app.store import metrics
 
-    cams = None if scope.all_cameras else [c.config_id for c in scope.cameras]
+    cams = scope.camera_ids
     nums = scope.cached(
         "key_numbers",
         lambda: metrics.key_numbers(scope.store, scope.since, scope.until, camera=cams, role=scope.role),

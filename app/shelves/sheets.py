@@ -16,43 +16,23 @@ Example:
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
 from app.reports.sheets import Column, Scope, Sheet
 from app.store import metrics, queries, stats
 from app.store.queries import EventRow
-from app.store.schema import Event
-
-
-def _used(scope: Scope, module: str) -> bool:
-    def probe() -> bool:
-        with scope.store.session() as s:
-            return s.execute(select(Event.id).where(Event.module == module).limit(1)).first() is not None
-
-    return bool(scope.cached(f"{module}_used", probe))
-
-
-def _names(scope: Scope, camera: str, zone: str | None) -> tuple[str, str]:
-    cam = next((c for c in scope.cameras if c.config_id == camera), None)
-    if cam is None:
-        return camera, zone or ""
-    z = cam.zone(zone) if zone else None
-    return cam.label, (z.label if z is not None else zone or "")
 
 
 def _mine(scope: Scope, rows: list[EventRow]) -> list[EventRow]:
-    wanted = {c.config_id for c in scope.cameras}
-    return [e for e in rows if scope.all_cameras or e.camera in wanted]
+    return [e for e in rows if scope.includes(e.camera)]
 
 
 def shelf_gaps(scope: Scope) -> Sheet | None:
     """One row per shelf zone: gaps, open now, gap hours, median restock time, shoppers, lost-sales estimate."""
-    if not _used(scope, "shelf"):
+    if not scope.has_events("shelf"):
         return None
     df = metrics.shelf_numbers(scope.store, scope.since, scope.until)
-    wanted = {c.config_id for c in scope.cameras}
-    df = df[df.camera.isin(wanted)] if not scope.all_cameras else df
-    names = [_names(scope, c, z) for c, z in zip(df.camera, df.zone, strict=True)]
+    df = df[df.camera.isin(scope.camera_ids)] if not scope.all_cameras else df
+    names = [scope.names(c, z) for c, z in zip(df.camera, df.zone, strict=True)]
     df = df.assign(camera_name=[n[0] for n in names], zone_name=[n[1] for n in names]).reset_index(drop=True)
     c = metrics.CATALOGUE
     cols = (
@@ -79,7 +59,7 @@ GAP_COLUMNS = ("start", "end", "camera", "shelf", "row", "segment", "duration_s"
 
 def shelf_gap_list(scope: Scope) -> Sheet | None:
     """One row per gap (ended and still open): where, when, how long, restock time, peak emptiness, estimate."""
-    if not _used(scope, "shelf"):
+    if not scope.has_events("shelf"):
         return None
     from app.shelves.stats import open_gaps
 
@@ -88,7 +68,7 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
     for e in _mine(scope, queries.events(scope.store, None, "shelf", "gap", scope.since, scope.until, limit=None,
                                          newest_first=False)):  # fmt: skip
         p = e.payload
-        cam, zone = _names(scope, e.camera, e.zone)
+        cam, zone = scope.names(e.camera, e.zone)
         listed.add((e.camera, e.zone, p.get("segment"), round(e.ts, 3)))
         rows.append({
             "start": stats.local_time(e.ts, scope.tz),
@@ -99,10 +79,9 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
             "lost_sales": (p.get("lost_sales") or {}).get("estimate"),
             "status": "refilled" if p.get("refilled") else "not refilled when the run ended",
         })  # fmt: skip
-    wanted = {c.config_id for c in scope.cameras}
     for g in open_gaps(scope.store, since=scope.since, until=scope.until):  # begun in the period, open at its end
-        if (scope.all_cameras or g.camera in wanted) and (g.camera, g.zone, g.segment, round(g.since, 3)) not in listed:
-            cam, zone = _names(scope, g.camera, g.zone)
+        if scope.includes(g.camera) and (g.camera, g.zone, g.segment, round(g.since, 3)) not in listed:
+            cam, zone = scope.names(g.camera, g.zone)
             rows.append({"start": stats.local_time(g.since, scope.tz), "end": None, "camera": cam, "shelf": zone,
                          "row": g.row, "segment": g.column, "duration_s": None, "restock_s": None,
                          "peak": g.fraction, "shoppers": None, "reached": None, "lost_sales": None,
@@ -128,7 +107,7 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
 
 def left_items(scope: Scope) -> Sheet | None:
     """One row per item left behind or missing: when, where, what, how long still, the owner's track."""
-    if not _used(scope, "objects"):
+    if not scope.has_events("objects"):
         return None
     evs = [
         e
@@ -138,7 +117,7 @@ def left_items(scope: Scope) -> Sheet | None:
     rows = []
     for e in sorted(evs, key=lambda e: e.ts):
         p = e.payload
-        cam, zone = _names(scope, e.camera, e.zone)
+        cam, zone = scope.names(e.camera, e.zone)
         rows.append({
             "time": stats.local_time(e.ts, scope.tz), "camera": cam, "zone": zone,
             "kind": "left behind" if e.type == "left" else "missing", "label": p.get("label") or "object",

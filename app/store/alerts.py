@@ -28,9 +28,9 @@ from sqlalchemy import select
 
 from app.errors import UserError
 from app.store.db import Store
-from app.store.queries import PhotoRow
+from app.store.queries import PhotoRow, event_photos
 from app.store.query import epoch, where_camera
-from app.store.schema import Alert, Camera, Event, EventPhoto, Zone, utcnow
+from app.store.schema import Alert, Camera, Event, Zone, utcnow
 
 ALERT = "alert"
 ALERT_END = "alert_end"
@@ -124,14 +124,7 @@ def alerts(
         if not rows:
             return []
         ends = _ends(s, {ev.camera_id for ev, *_ in rows}, min(ev.ts for ev, *_ in rows))
-        photos: dict[int, list[PhotoRow]] = {}
-        ids = [ev.id for ev, *_ in rows]
-        for i in range(0, len(ids), 500):
-            pq = select(EventPhoto).where(EventPhoto.event_id.in_(ids[i : i + 500])).order_by(EventPhoto.id)
-            for p in s.scalars(pq):
-                photos.setdefault(p.event_id, []).append(
-                    PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box)
-                )
+        photos = event_photos(s, [ev.id for ev, *_ in rows])
     out = []
     wanted = (status,) if isinstance(status, str) else status
     for ev, cam, zone, st in rows:

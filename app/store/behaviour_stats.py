@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -29,46 +28,35 @@ import pandas as pd
 from app.modules.behaviour.events import CONSULTATION, POSTURE, SHELF_REACH
 from app.modules.retail.events import VISIT, ZONE_ENTER
 from app.store.db import Store
-from app.store.query import EventFilter, epoch, events, resolve_tz, role_mask
+from app.store.query import EventFilter, events, takes_filter
 from app.store.stats import (
     CHECKOUT_TYPES,
     STAFF,
-    Moment,
-    Role,
     cameras,
     local_hour_start,
     local_time,
 )
 
 
-def shelf_engagement(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    role: Role = "customer",
-    tz: dt.tzinfo | str | None = None,
-) -> pd.DataFrame:
+@takes_filter()
+def shelf_engagement(store: Store, f: EventFilter) -> pd.DataFrame:
     """Reaches into each shelf zone per local hour.
 
     Args:
         store: the database.
-        since: start of the period (inclusive; a reach counts in the hour it began).
-        until: end of the period (exclusive).
-        camera: row id or config id; None for all cameras.
-        role: whose reaches: ``customer`` (everyone not staff), ``staff`` or ``all``.
-        tz: time zone of the hours (None: the site's; ``"local"``: the computer's).
+        f: the period (a reach counts in the hour it began), cameras, shelf zones, whose reaches
+            (``customer``: everyone not staff, ``staff`` or ``all``) and the time zone of the hours
+            (None: the site's; ``"local"``: the computer's); or the old spelling
+            ``since, until, camera=, role=, tz=`` (see :func:`app.store.query.takes_filter`).
 
     Returns:
         Columns ``camera``, ``shelf`` (zone id), ``name``, ``hour`` (local wall-clock start, naive
         datetime), ``reaches``, ``people`` (different tracks), ``mean_s``, ``total_s``; sorted by
         camera, shelf, hour. ``attrs["totals"]`` has the same per shelf without ``hour``.
     """
-    zone_tz = resolve_tz(store, tz, camera)
-    ev = events(store, [SHELF_REACH], EventFilter(since, until, camera))
-    ev = ev[role_mask(ev.role, role)] if len(ev) else ev
-    names = {(c.config_id, z.config_id): z.label for c in cameras(store, camera) for z in c.zones}
+    zone_tz = f.timezone(store)
+    ev = events(store, [SHELF_REACH], f)
+    names = {(c.config_id, z.config_id): z.label for c in cameras(store, f.camera) for z in c.zones}
     cols = ["camera", "shelf", "name", "hour", "reaches", "people", "mean_s", "total_s"]
     if ev.empty:
         out = pd.DataFrame(columns=cols)
@@ -104,26 +92,21 @@ def shelf_engagement(
     return out[cols]
 
 
-def posture_time(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    role: Role = "customer",
-) -> pd.DataFrame:
+@takes_filter()
+def posture_time(store: Store, f: EventFilter) -> pd.DataFrame:
     """Time people spent in each posture (intervals clipped to the period).
+
+    ``f``: period, cameras and role (or the old spelling ``since, until, camera=, role=``).
 
     Returns:
         Columns ``camera``, ``posture``, ``seconds``, ``share`` (of the camera's posture time),
         ``people`` (different tracks); sorted by camera and seconds (most first).
     """
-    ev = events(store, [POSTURE], EventFilter(since, until, camera), overlap=True)
-    ev = ev[role_mask(ev.role, role)] if len(ev) else ev
+    ev = events(store, [POSTURE], f, overlap=True)
     cols = ["camera", "posture", "seconds", "share", "people"]
     if ev.empty:
         return pd.DataFrame(columns=cols)
-    lo, hi = epoch(since), epoch(until)
+    lo, hi = f.lo, f.hi
     start = ev.ts.clip(lower=lo) if lo is not None else ev.ts
     end = ev.ts_end.clip(upper=hi) if hi is not None else ev.ts_end
     ev = ev.assign(
@@ -141,13 +124,8 @@ def posture_time(
     return out.sort_values(["camera", "seconds"], ascending=[True, False]).reset_index(drop=True)
 
 
-def consultation_uplift(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-) -> pd.DataFrame:
+@takes_filter()
+def consultation_uplift(store: Store, f: EventFilter) -> pd.DataFrame:
     """Do consultations raise conversion? Checkout share of customers' visits with and without one.
 
     The visits are those of the catalogue's conversion (:func:`app.store.metrics.conversion`):
@@ -156,7 +134,8 @@ def consultation_uplift(
     one of its tracks during the visit; it *converted* when one of its tracks entered a checkout
     zone (type queue or counter) after the first consultation. A visit without one converted by
     the catalogue's rule (a checkout zone after the entrance in its path), so without
-    consultations ``other_share`` is the catalogue's ``conversion``.
+    consultations ``other_share`` is the catalogue's ``conversion``. Of ``f`` (or the old
+    spelling ``since, until, camera=``) the period and cameras count: always customers' visits.
 
     Returns:
         One row per camera with visits: ``camera``, ``visits`` (came in), ``consulted``,
@@ -164,8 +143,9 @@ def consultation_uplift(
         ``other_share``, ``uplift_pp`` (percentage points, consulted − other; NaN when a group
         is empty), ``has_checkout`` (whether the camera has a checkout zone at all).
     """
+    camera = f.camera
     cams = cameras(store, camera)
-    visits = events(store, [VISIT], EventFilter(since, until, camera))
+    visits = events(store, [VISIT], EventFilter(f.since, f.until, camera))
     cols = [
         "camera",
         "visits",
@@ -181,7 +161,7 @@ def consultation_uplift(
     if visits.empty:
         return pd.DataFrame(columns=cols)
     visits = visits[visits.role != STAFF]
-    lo = epoch(since)
+    lo = f.lo
     # events of the visits' whole time span (a visit that began in the period may end after it)
     hi = float(visits.ts_end.max()) + 1.0 if visits.ts_end.notna().any() else None
     talks = events(store, [CONSULTATION], EventFilter(lo, hi, camera))

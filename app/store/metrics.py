@@ -36,7 +36,17 @@ import pandas as pd
 from app.modules.queue.events import QUEUE_ALERT, QUEUE_SERVICE
 from app.store import stats
 from app.store.db import Store
-from app.store.query import EventFilter, Moment, Role, epoch, events, role_mask, segment_roles, where_camera
+from app.store.query import (
+    EventFilter,
+    Moment,
+    Role,
+    epoch,
+    events,
+    role_mask,
+    segment_roles,
+    takes_filter,
+    where_camera,
+)
 
 Unit = Literal["count", "people", "seconds", "share", "hours", "text", "money"]
 Scope = Literal["site", "zone", "checkout", "shelf"]
@@ -71,9 +81,11 @@ _DEFS = (
               "Crossings of the same lines in the \"out\" direction in the period."),
     MetricDef("people_seen", "People seen", "people", "site",
               "Person tracks first seen in the period, one per role segment: where the role stage split a "
-              "track because the person's look changed abruptly (an ID switch), each segment is one person "
-              "with its own role (and every event of the track takes the role of the segment it happened "
-              "in). Tracks shorter than the tracks module's min_frames are not stored, so not counted."),
+              "track because the person's look changed abruptly (an ID switch) and decided different roles "
+              "for the parts (customer, then staff), it held one person per role, counted when that role's "
+              "first part began, and every event of the track takes the role of the part it happened in. "
+              "Parts of one role (also when the track came back to it), or undecided, are one person. "
+              "Tracks shorter than the tracks module's min_frames are not stored, so not counted."),
     MetricDef("visits", "Visits", "count", "site",
               "Store visits that began in the period: one person's stay from crossing the entrance in (or "
               "the first sighting, on a camera without an entrance line) to leaving or the last sighting; "
@@ -248,23 +260,17 @@ def counting_lines(cams: Iterable[stats.CameraRow]) -> set[tuple[str, str]]:
     return lines or {(c.config_id, z.config_id) for c in cams for z in c.zones if z.is_line}
 
 
-def entrance_footfall(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    role: Role = "customer",
-    tz: dt.tzinfo | str | None = None,
-) -> pd.DataFrame:
+@takes_filter()
+def entrance_footfall(store: Store, f: EventFilter) -> pd.DataFrame:
     """Footfall per hour on the :func:`counting_lines`: the rows of :func:`app.store.stats.footfall_by_hour`.
 
-    ``footfall_in`` / ``footfall_out`` are their sums.
+    ``footfall_in`` / ``footfall_out`` are their sums. ``f``: period, cameras, role, time zone (or
+    the old spelling ``since, until, camera=, role=, tz=``, see :func:`app.store.query.takes_filter`).
     """
-    foot = stats.footfall_by_hour(store, since, until, camera=camera, role=role, tz=tz)
+    foot = stats.footfall_by_hour(store, f)
     if foot.empty:
         return foot
-    lines = counting_lines(stats.cameras(store, camera))
+    lines = counting_lines(stats.cameras(store, f.camera))
     keep = [(c, ln) in lines for c, ln in zip(foot.camera, foot.line, strict=True)]
     return foot[keep].reset_index(drop=True)
 
@@ -329,30 +335,23 @@ def _funnel_any(
     return int(anyrow.visits.sum()), int(anyrow.checkout.fillna(0).sum())
 
 
-def conversion(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    role: Role = "customer",
-) -> dict[str, Any]:
-    """``came_in``, ``went_to_checkout`` and ``conversion`` (the funnel's "(any department)" rows)."""
-    came, went = _funnel_any(store, since, until, camera, role)
+@takes_filter()
+def conversion(store: Store, f: EventFilter) -> dict[str, Any]:
+    """``came_in``, ``went_to_checkout`` and ``conversion`` (the funnel's "(any department)" rows).
+
+    ``f``: period, cameras and role (or the old spelling ``since, until, camera=, role=``).
+    """
+    came, went = _funnel_any(store, f.since, f.until, f.camera, f.role)
     return {"came_in": came, "went_to_checkout": went, "conversion": share(went, came)}
 
 
-def visit_numbers(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> dict[str, Any]:
-    """``visits``, ``visit_median_s``, ``visit_p90_s`` (with ``zone``: visits that passed through it)."""
-    ev = stats.visit_rows(store, since, until, camera, zone, role)
+@takes_filter()
+def visit_numbers(store: Store, f: EventFilter) -> dict[str, Any]:
+    """``visits``, ``visit_median_s``, ``visit_p90_s`` (with zones: visits that passed through one of them).
+
+    ``f``: period, cameras, zones and role (or the old spelling ``since, until, camera=, zone=, role=``).
+    """
+    ev = stats.visit_rows(store, f)
     sec = ev.seconds.to_numpy(np.float64) if len(ev) else np.zeros(0)
     return {"visits": len(ev), "visit_median_s": median(sec), "visit_p90_s": p90(sec)}
 
@@ -363,22 +362,16 @@ ZONE_COLUMNS = ["camera", "zone", "zone_name", "type", "stays", "dwell_median_s"
                 "zone_occupancy_peak"]  # fmt: skip
 
 
-def zone_numbers(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> pd.DataFrame:
+@takes_filter()
+def zone_numbers(store: Store, f: EventFilter) -> pd.DataFrame:
     """Per polygon zone: ``stays``, ``dwell_median_s``, ``dwell_p90_s``, ``zone_occupancy_peak``.
 
     The same stays as :func:`app.store.stats.dwell_by_zone` and the same step function as
-    :func:`app.store.stats.zone_occupancy` (the dashboard's charts).
+    :func:`app.store.stats.zone_occupancy` (the dashboard's charts). ``f``: period, cameras,
+    zones and role (or the old spelling ``since, until, camera=, zone=, role=``).
     """
-    seconds = stats.stay_seconds(store, since, until, camera=camera, role=role)
-    occ = stats.zone_occupancy(store, since, until, camera=camera, zone=zone, role=role)
+    seconds = stats.stay_seconds(store, f)
+    occ = stats.zone_occupancy(store, f)
     rows = []
     for s in occ:
         sec = seconds.get((s.camera, s.zone), np.zeros(0))
@@ -610,7 +603,7 @@ def _key_numbers(
     zones: list[pd.DataFrame] = []
     stays: list[np.ndarray] = []
     for c in cams:
-        ev = stats.visit_rows(store, since, until, c, None, role)
+        ev = stats.visit_rows(store, since, until, camera=c, role=role)
         visit_sec.append(ev.seconds.to_numpy(np.float64) if len(ev) else np.zeros(0))
         a, b = _funnel_any(store, since, until, c, role)
         came, went = came + a, went + b
@@ -651,7 +644,7 @@ def _key_numbers(
 def people_seen(
     store: Store, since: Moment = None, until: Moment = None, *, camera: str | None = None, role: Role = "customer"
 ) -> int:
-    """``people_seen``: person tracks first seen in the period, one per role segment, of ``role``.
+    """``people_seen``: person tracks first seen in the period, one per role they were split into, of ``role``.
 
     Args:
         store: the database.
@@ -684,9 +677,11 @@ def people_seen(
         if seg is None:
             starts.append(float(first))
             roles.append(track_role or "unknown")
-        else:  # the first segment starts with the track
-            starts += [float(first), *seg.starts[1:]]
-            roles += list(seg.roles)
+        else:  # one person per role; the first segment starts with the track
+            begun = [float(first), *seg.starts[1:]]
+            for r in dict.fromkeys(seg.roles):  # a track that came back to a role came back to that person
+                starts.append(begun[seg.roles.index(r)])
+                roles.append(r)
     t = np.asarray(starts, np.float64)
     keep = np.ones(len(t), bool)
     if lo is not None:

@@ -19,6 +19,10 @@ import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 # SOF markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) are not SOF.
@@ -42,6 +46,19 @@ class SavedPhoto:
     sha256: str
     width: int | None
     height: int | None
+
+
+def read_image(path: str | Path) -> np.ndarray | None:
+    """A picture file as a BGR array (None if it cannot be read); non-ASCII paths work too."""
+    import cv2
+    import numpy as np
+
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    return img if img is not None and img.size else None
 
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:

@@ -164,19 +164,24 @@ def events(
         return event_rows(s, s.execute(q).all())
 
 
-def event_rows(s: Session, rows: Sequence[Any]) -> list[EventRow]:
-    """Turn ``(Event, camera config id, zone config id, tracker id)`` result rows into :class:`EventRow`.
-
-    Loads the rows' photos in chunks of 500 ids within the same session.
-    """
+def event_photos(s: Session, ids: Sequence[int]) -> dict[int, list[PhotoRow]]:
+    """The photos of these events (by event id, in the order they were stored), read in chunks of 500 ids."""
     photos: dict[int, list[PhotoRow]] = {}
-    ids = [ev.id for ev, *_ in rows]
     for i in range(0, len(ids), 500):
         pq = select(EventPhoto).where(EventPhoto.event_id.in_(ids[i : i + 500])).order_by(EventPhoto.id)
         for p in s.scalars(pq):
             photos.setdefault(p.event_id, []).append(
                 PhotoRow(p.kind, p.path, p.bytes, p.sha256, p.width, p.height, p.box)
             )
+    return photos
+
+
+def event_rows(s: Session, rows: Sequence[Any]) -> list[EventRow]:
+    """Turn ``(Event, camera config id, zone config id, tracker id)`` result rows into :class:`EventRow`.
+
+    Loads the rows' photos in chunks of 500 ids within the same session.
+    """
+    photos = event_photos(s, [ev.id for ev, *_ in rows])
     return [
         EventRow(
             id=ev.id,

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select
 
 from app.store.db import Store
-from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
+from app.store.event_rows import DECIDED, STAFF, fetch_events, final_role, payload_text
 from app.store.schema import Camera, Event, RoleLabel, Track, Zone
 
 if TYPE_CHECKING:
@@ -167,6 +168,21 @@ class EventFilter:
         one = self.camera if isinstance(self.camera, (int, str)) else None
         return resolve_tz(store, self.tz, one)
 
+    def restrict(self, q: Select[Any]) -> Select[Any]:
+        """Restrict a select of events joined with :class:`Camera` and (outer) :class:`Zone` in SQL.
+
+        Cameras, the period (events that began in it) and zones (the event's zone row). The role
+        is decided per row from the track's final role: it is :meth:`apply`'s, on :func:`events` tables.
+        """
+        q = where_camera(q, self.camera)
+        if self.lo is not None:
+            q = q.where(Event.ts >= self.lo)
+        if self.hi is not None:
+            q = q.where(Event.ts < self.hi)
+        if self.zones is not None:
+            q = q.where(Zone.config_id.in_(list(self.zones)))
+        return q
+
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
         """Keep the rows of an :func:`events` table that match ``zones`` and ``role``."""
         if not len(df):
@@ -175,6 +191,61 @@ class EventFilter:
         if self.zones is not None:
             keep &= df["zone"].isin(list(self.zones))
         return df if bool(keep.all()) else df[keep]
+
+
+#: The words of the old spelling of a filter that :func:`takes_filter` turns into an :class:`EventFilter`.
+FILTER_WORDS = ("since", "until", "camera", "zone", "zones", "role", "tz")
+
+R = TypeVar("R")
+
+
+def takes_filter(*, role: Role = "customer") -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Write a statistic once as ``fn(store, f: EventFilter, **options)``; call it either way.
+
+    The decorated function is called with an :class:`EventFilter`, ``fn(store, f, …)`` (or
+    ``filter=f``), or the old way with the period and the filter's parts as words,
+    ``fn(store, since, until, camera=…, zone=…, role=…, tz=…, …)``: those become one filter
+    (``zone`` = a single zone, ``zones`` = several). ``role`` here is the default role of the old
+    spelling (a filter's role is used as given). Other keywords go to the function unchanged.
+
+    Example:
+        >>> @takes_filter()
+        ... def which(store, f):
+        ...     return f.lo, f.camera, f.zones, f.role
+        >>> which(None, 10, camera="door", zone="a")
+        (10.0, 'door', ('a',), 'customer')
+        >>> which(None, EventFilter(since=10, role="all"))
+        (10.0, None, None, 'all')
+    """
+    default_role = role
+
+    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(fn)
+        def call(store: Store, *args: Any, **kw: Any) -> R:
+            given = kw.pop("filter", None)
+            if args and isinstance(args[0], EventFilter):
+                given, args = args[0], args[1:]
+            if given is not None:
+                if args or any(w in kw for w in FILTER_WORDS):
+                    raise TypeError(f"{fn.__name__}: give an EventFilter or since/until/camera/…, not both")
+                return fn(store, given, **kw)
+            if len(args) > 2:
+                raise TypeError(f"{fn.__name__}: since and until are the only positional arguments after store")
+            since, until = (*args, None, None)[:2]
+            zone, zones = kw.pop("zone", None), kw.pop("zones", None)
+            f = EventFilter(
+                since=kw.pop("since", since),
+                until=kw.pop("until", until),
+                camera=kw.pop("camera", None),
+                zones=(zone,) if zone is not None else (tuple(zones) if zones is not None else None),
+                role=kw.pop("role", default_role),
+                tz=kw.pop("tz", None),
+            )
+            return fn(store, f, **kw)
+
+        return call
+
+    return wrap
 
 
 _READ_ONCE: ContextVar[dict[Any, Any] | None] = ContextVar("events_read_once", default=None)
@@ -323,13 +394,16 @@ class RoleSegments:
 def segment_roles(
     store: Store, camera: Any = None, lo: float | None = None, hi: float | None = None
 ) -> dict[tuple[str, int, int], RoleSegments]:
-    """Tracks split into role segments, by ``(camera config id, run, tracker id)``.
+    """Tracks split into role segments of different roles, by ``(camera config id, run, tracker id)``.
 
     The role stage closes a segment of a track when the person's appearance changes abruptly (an ID
-    switch: the track went on with somebody else) and decides each segment's role on its own. An
-    event of such a track takes the role of the segment it happened in, not the track's final role
-    (the last segment's). Tracks the user labelled are left out: the label is the role of the whole
-    track. Only segments that overlap ``[lo, hi)`` are read.
+    switch: the track may have gone on with somebody else) and decides each segment's role on its own.
+    Where two decided roles differ (a customer, then staff) the track held two people: an event of such
+    a track takes the role of the part it happened in, not the track's final role (the last
+    segment's). Consecutive segments of one role, or undecided ones, stay one part (see
+    :func:`_role_parts`): a change of look alone (a coat taken off, a half-hidden box) is no new
+    person. Tracks the user labelled are left out: the label is the role of the whole track. Only
+    segments that overlap ``[lo, hi)`` are read.
     """
     from app.modules.roles.events import ROLE_DECISION
 
@@ -353,8 +427,29 @@ def segment_roles(
     for (cam, run, tracker, ts, _, ts_end), p in zip(rows, payloads, strict=True):
         end = float(ts if ts_end is None else ts_end)
         acc.setdefault((cam, run, tracker), []).append((float(ts), end, str(p.get("role") or "unknown")))
-    return {
-        key: RoleSegments(tuple(t for t, _, _ in v), max(e for _, e, _ in v), tuple(r for _, _, r in v))
-        for key, v in acc.items()
-        if len(v) > 1
-    }
+    out: dict[tuple[str, int, int], RoleSegments] = {}
+    for key, v in acc.items():
+        parts = _role_parts([r for _, _, r in v])
+        if len(parts) > 1:
+            out[key] = RoleSegments(tuple(v[i][0] for i, _ in parts), max(e for _, e, _ in v), tuple(r for _, r in parts))
+    return out
+
+
+def _role_parts(roles: list[str]) -> list[tuple[int, str]]:
+    """Consecutive segments of one role joined: ``(first segment, role)`` per part.
+
+    An undecided segment takes the role of the decided one before it (after it, for the first
+    ones): nothing says it is someone else. So a track is split only where two decided roles differ.
+
+    Example:
+        >>> _role_parts(["customer", "unknown", "customer", "staff"])
+        [(0, 'customer'), (3, 'staff')]
+    """
+    decided = [r for r in roles if r in DECIDED]
+    if not decided:
+        return [(0, roles[0])]
+    filled, last = [], decided[0]
+    for r in roles:
+        last = r if r in DECIDED else last
+        filled.append(last)
+    return [(i, r) for i, r in enumerate(filled) if i == 0 or filled[i - 1] != r]

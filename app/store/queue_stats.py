@@ -44,7 +44,16 @@ from app.modules.queue.events import (
 from app.modules.retail.events import FOOTFALL_IN
 from app.store.db import Store
 from app.store.event_rows import STAFF, fetch_events, final_role, payload_text
-from app.store.query import EventFilter, Moment, Role, epoch, events, where_camera, with_timezone
+from app.store.query import (
+    EventFilter,
+    Moment,
+    Role,
+    epoch,
+    events,
+    takes_filter,
+    where_camera,
+    with_timezone,
+)
 from app.store.schema import Camera, Event, Site, Track, Zone
 from app.store.stats import local_time, local_times, site_timezone
 
@@ -64,15 +73,8 @@ SERIES_COLUMNS = [
 _DATETIME_DTYPE = pd.Series([dt.datetime(2000, 1, 1)]).dtype
 
 
-def queue_series(
-    store: Store,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    since: Moment = None,
-    until: Moment = None,
-    tz: dt.tzinfo | None = None,
-) -> pd.DataFrame:
+@takes_filter(role="all")
+def queue_series(store: Store, f: EventFilter) -> pd.DataFrame:
     """The queue over time, one row per stored snapshot (every ``snapshot_interval`` seconds).
 
     Columns: ``ts``, ``time``, ``camera``, ``zone`` (the queue zone), ``checkout`` (its name),
@@ -84,16 +86,12 @@ def queue_series(
 
     Args:
         store: the database.
-        camera: row id or config id (default: all).
-        zone: only this queue zone (config id).
-        since: start of the period.
-        until: end of the period (exclusive).
-        tz: time zone of ``time`` (default: the site's).
+        f: the period, cameras, queue zones and the time zone of ``time`` (default: the site's);
+            or the old spelling ``camera=, zone=, since=, until=, tz=`` (see
+            :func:`app.store.query.takes_filter`; snapshots have no role: ``all``).
     """
-    tz = tz if tz is not None else site_timezone(store, camera)
-    ev = events(store, [QUEUE_SNAPSHOT], EventFilter(since, until, camera))
-    if zone is not None and not ev.empty:
-        ev = ev[ev["zone"] == zone]
+    tz = f.timezone(store)
+    ev = events(store, [QUEUE_SNAPSHOT], f)
     # column by column: a month is ~130k snapshots per checkout, a dict per row is seconds
     payloads: list[dict[str, Any]] = ev["payload"].tolist()
     zones = ev["zone"].tolist()
@@ -155,23 +153,16 @@ def forecast_series(series: pd.DataFrame, horizon: int) -> pd.DataFrame:
 WAIT_COLUMNS = ["ts", "ts_end", "time", "camera", "zone", "checkout", "outcome", "wait", "counter", "role"]
 
 
-def waits(
-    store: Store,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    since: Moment = None,
-    until: Moment = None,
-    tz: dt.tzinfo | None = None,
-) -> pd.DataFrame:
+@takes_filter(role="all")
+def waits(store: Store, f: EventFilter) -> pd.DataFrame:
     """Every customer's wait: ``outcome`` is ``served``, ``abandoned`` or ``lost``; ``ts`` = joined.
 
-    Columns: :data:`WAIT_COLUMNS` (``wait`` in seconds, ``counter`` for the served).
+    Columns: :data:`WAIT_COLUMNS` (``wait`` in seconds, ``counter`` for the served, ``role`` the
+    track's final role). ``f``: period, cameras, queue zones, role (the old spelling
+    ``camera=, zone=, since=, until=, tz=`` keeps every role) and the time zone of ``time``.
     """
-    tz = tz if tz is not None else site_timezone(store, camera)
-    ev = events(store, WAIT_EVENTS, EventFilter(since, until, camera))
-    if zone is not None and not ev.empty:
-        ev = ev[ev["zone"] == zone]
+    tz = f.timezone(store)
+    ev = events(store, WAIT_EVENTS, f)
     names = {"wait": "served", "abandon": "abandoned", "lost": "lost"}
     rows = [
         (

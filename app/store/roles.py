@@ -38,6 +38,7 @@ from analytics.types import PERSON
 from app.errors import UserError
 from app.modules.roles.events import ROLE_DECISION
 from app.store.db import Store
+from app.store.photos import read_image
 from app.store.queries import PhotoRow
 from app.store.query import epoch, where_camera
 from app.store.schema import (
@@ -418,7 +419,7 @@ def track_crops(store: Store, data_dir: str | Path, track_id: int, *, limit: int
     """The stored crops of one track as BGR pictures (for adding it as a uniform example)."""
     out = []
     for p in track(store, track_id).photos[:limit]:
-        img = _read(Path(data_dir) / p.path)
+        img = read_image(Path(data_dir) / p.path)
         if img is not None:
             out.append(img)
     return out
@@ -446,13 +447,6 @@ class TrainingSet:
     missing: int = 0
 
 
-def _read(path: Path) -> np.ndarray | None:
-    try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
-        return None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    return img if img is not None and img.size else None
 
 
 def training_set(store: Store, data_dir: str | Path, *, with_uniforms: bool = True) -> TrainingSet:
@@ -468,7 +462,7 @@ def training_set(store: Store, data_dir: str | Path, *, with_uniforms: bool = Tr
             role = labelled[r.id]
             got = 0
             for p in r.photos:
-                img = _read(data / p.path)
+                img = read_image(data / p.path)
                 if img is None:
                     ts.missing += 1
                     continue
@@ -480,7 +474,7 @@ def training_set(store: Store, data_dir: str | Path, *, with_uniforms: bool = Tr
                 ts.tracks[role] += 1
     if with_uniforms:
         for u in uniform_examples(store):
-            img = _read(data / u.path)
+            img = read_image(data / u.path)
             if img is None:
                 ts.missing += 1
                 continue

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,12 +57,12 @@ from app.store.queries import HeatmapGrid
 from app.store.queries import heatmap as stored_heatmap
 from app.store.query import ROLES as ROLES
 from app.store.query import (
+    Cameras,
     EventFilter,
     check_role,
     epoch,
     events,
-    resolve_tz,
-    role_mask,
+    takes_filter,
     where_camera,
     with_timezone,
 )
@@ -128,8 +128,8 @@ class CameraRow:
         return next((z for z in self.zones if z.config_id == config_id), None)
 
 
-def cameras(store: Store, camera: int | str | None = None) -> list[CameraRow]:
-    """Cameras (all, or those matching a row id / config id) with their zones, in id order.
+def cameras(store: Store, camera: Cameras = None) -> list[CameraRow]:
+    """Cameras (all, or those matching a row id / config id, or several) with their zones, in id order.
 
     Raises:
         UserError: ``camera`` is given but not in the database (exit code 2; names the known ones).
@@ -143,14 +143,16 @@ def cameras(store: Store, camera: int | str | None = None) -> list[CameraRow]:
         by_cam.setdefault(z.camera_id, []).append(
             ZoneRow(z.id, z.config_id, z.name, z.type, [list(p) for p in z.points], z.active)
         )
+    wanted = None if camera is None else [camera] if isinstance(camera, (int, str)) else list(camera)
     out = [
         CameraRow(c.id, c.config_id, c.name, site, tz, tuple(by_cam.get(c.id, ())))
         for c, site, tz in rows
-        if camera is None or (c.id == camera if isinstance(camera, int) else c.config_id == camera)
+        if wanted is None or any(c.id == w if isinstance(w, int) else c.config_id == w for w in wanted)
     ]
-    if camera is not None and not out:
-        known = ", ".join(sorted({c.config_id for c, _, _ in rows})) or "none yet"
-        raise UserError(f"no camera {camera!r} in the database (cameras: {known})", 2)
+    for w in wanted or ():
+        if not any(c.id == w if isinstance(w, int) else c.config_id == w for c, _, _ in rows):
+            known = ", ".join(sorted({c.config_id for c, _, _ in rows})) or "none yet"
+            raise UserError(f"no camera {w!r} in the database (cameras: {known})", 2)
     return out
 
 
@@ -282,15 +284,6 @@ def local_hour_start(ts: float, tz: dt.tzinfo | None) -> float:
 
 _with_tz = with_timezone
 
-# --- loading events: the public query API (app.store.query) -------------------------------------
-
-_epoch = epoch
-_resolve_tz = resolve_tz
-_check_role = check_role
-_role_ok = role_mask
-_where_camera = where_camera
-
-
 def _zone_names(cams: Iterable[CameraRow]) -> dict[tuple[str, str], str]:
     return {(c.config_id, z.config_id): z.label for c in cams for z in c.zones}
 
@@ -298,16 +291,8 @@ def _zone_names(cams: Iterable[CameraRow]) -> dict[tuple[str, str], str]:
 # --- footfall -----------------------------------------------------------------------------------
 
 
-def footfall_by_hour(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-    tz: dt.tzinfo | str | None = None,
-) -> pd.DataFrame:
+@takes_filter()
+def footfall_by_hour(store: Store, f: EventFilter) -> pd.DataFrame:
     """People crossing each line in and out, per local hour.
 
     Every line gets a row for every hour from the first to the last hour with a crossing on any
@@ -315,24 +300,18 @@ def footfall_by_hour(
 
     Args:
         store: the database.
-        since: start of the period (inclusive).
-        until: end of the period (exclusive).
-        camera: row id or config id; None for all cameras.
-        zone: only this line (config id).
-        role: ``customer``, ``staff`` or ``all``.
-        tz: time zone of the hours; None for the site's (see the module docstring), ``"local"``
-            for the computer's.
+        f: the period, cameras, lines (``zones``), role and time zone of the hours (the filter's
+            ``tz``: None for the site's, see the module docstring, ``"local"`` for the computer's);
+            or, the old way, ``since, until, camera=, zone=, role=, tz=`` (see :func:`takes_filter`).
 
     Returns:
         Columns ``hour`` (naive local start), ``hour_ts`` (epoch), ``camera``, ``line``,
         ``line_name``, ``in``, ``out``; sorted by hour, camera, line.
     """
-    zone_tz = _resolve_tz(store, tz, camera)
+    zone_tz = f.timezone(store)
     cols = ["hour", "hour_ts", "camera", "line", "line_name", "in", "out"]
-    ev = events(store, [FOOTFALL_IN, FOOTFALL_OUT], EventFilter(since, until, camera))
-    if zone is not None:
-        ev = ev[ev.zone == zone]
-    ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
+    ev = events(store, [FOOTFALL_IN, FOOTFALL_OUT], f)
+    ev = ev[ev.zone.notna()]
     if ev.empty:
         return _with_tz(pd.DataFrame(columns=cols), zone_tz)
     ev = ev.assign(hour_ts=local_hour_starts(ev.ts.to_numpy(np.float64), zone_tz))
@@ -344,7 +323,7 @@ def footfall_by_hour(
     lines = counts.index.droplevel("hour_ts").unique()
     full = pd.MultiIndex.from_tuples([(c, z, h) for c, z in lines for h in hours], names=counts.index.names)
     counts = counts.reindex(full, fill_value=0).reset_index()
-    names = _zone_names(cameras(store, camera))
+    names = _zone_names(cameras(store, f.camera))
     df = pd.DataFrame(
         {
             "hour": [local_time(h, zone_tz) for h in counts.hour_ts],
@@ -363,12 +342,12 @@ def footfall_by_hour(
 # --- zones: dwell and occupancy -----------------------------------------------------------------
 
 
-def _polygon_zones(cams: Iterable[CameraRow], zone: str | None) -> list[tuple[CameraRow, ZoneRow]]:
+def _polygon_zones(cams: Iterable[CameraRow], zones: Sequence[str] | None) -> list[tuple[CameraRow, ZoneRow]]:
     return [
         (c, z)
         for c in cams
         for z in c.zones
-        if not z.is_line and (zone is None or z.config_id == zone) and z.active
+        if not z.is_line and (zones is None or z.config_id in zones) and z.active
     ]
 
 
@@ -378,21 +357,16 @@ def _stays(ev: pd.DataFrame) -> pd.Series:
     return (ev.ts_end - ev.ts).where(ev.ts_end.notna(), from_payload).astype(float)
 
 
-def stay_seconds(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    role: Role = "customer",
-) -> dict[tuple[str, str], np.ndarray]:
+@takes_filter()
+def stay_seconds(store: Store, f: EventFilter) -> dict[tuple[str, str], np.ndarray]:
     """Seconds of every stay that *began* in the period, per (camera, zone) config ids, oldest first.
 
     The stays :func:`dwell_by_zone` summarises (and the dashboard draws as a distribution);
-    stays with no exit time and no stored duration are left out.
+    stays with no exit time and no stored duration are left out. ``f``: period, cameras, zones
+    and role (or the old spelling, see :func:`takes_filter`).
     """
-    ev = events(store, [ZONE_DWELL], EventFilter(since, until, camera))
-    ev = ev[_role_ok(ev.role, role) & ev.zone.notna()]
+    ev = events(store, [ZONE_DWELL], f)
+    ev = ev[ev.zone.notna()]
     ev = ev.assign(seconds=_stays(ev)).dropna(subset=["seconds"])
     return {
         (str(cam), str(zone)): g.seconds.to_numpy(dtype=float)
@@ -400,15 +374,8 @@ def stay_seconds(
     }
 
 
-def dwell_by_zone(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> pd.DataFrame:
+@takes_filter()
+def dwell_by_zone(store: Store, f: EventFilter) -> pd.DataFrame:
     """How long people stayed in each zone: stays that *began* in the period.
 
     Percentiles use linear interpolation (numpy's default): for stays of 10, 20, 30, 40 and
@@ -417,12 +384,13 @@ def dwell_by_zone(
     Returns:
         Columns ``camera``, ``zone``, ``zone_name``, ``stays``, ``mean_s``, ``median_s``,
         ``p90_s``, ``max_s``, ``total_s``; one row per polygon zone of the selected cameras
-        (zones nobody entered have 0 stays and NaN times), in camera/zone order.
+        (zones nobody entered have 0 stays and NaN times), in camera/zone order. ``f``: period,
+        cameras, zones and role (or the old spelling, see :func:`takes_filter`).
     """
-    cams = cameras(store, camera)
-    seconds = stay_seconds(store, since, until, camera=camera, role=role)
+    cams = cameras(store, f.camera)
+    seconds = stay_seconds(store, f)
     rows = []
-    for cam, z in _polygon_zones(cams, zone):
+    for cam, z in _polygon_zones(cams, f.zones):
         sec = seconds.get((cam.config_id, z.config_id), np.zeros(0))
         stats = (
             (sec.mean(), np.median(sec), np.percentile(sec, 90), sec.max(), sec.sum())
@@ -514,61 +482,50 @@ class ZoneOccupancy:
         return int(self.counts.max()) if len(self.counts) else 0
 
 
-def zone_occupancy(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> list[ZoneOccupancy]:
+@takes_filter()
+def zone_occupancy(store: Store, f: EventFilter) -> list[ZoneOccupancy]:
     """People inside each polygon zone over time, from the stays (dwell intervals) that overlap the period.
 
     Stays are clipped to the period; stays still open (no exit stored yet) are not counted.
     Zones nobody entered get an empty series. :func:`occupancy_peaks` and the dashboard's
     occupancy chart both come from here.
 
+    ``f``: period, cameras, zones and role (or the old spelling, see :func:`takes_filter`).
+
     Returns:
         One series per active polygon zone of the selected cameras, in camera/zone order.
     """
-    cams = cameras(store, camera)
-    ev = events(store, [ZONE_DWELL], EventFilter(since, until, camera), overlap=True)
-    ev = ev[_role_ok(ev.role, role)]
+    cams = cameras(store, f.camera)
+    ev = events(store, [ZONE_DWELL], f, overlap=True)
     ev = ev.assign(end=ev.ts + _stays(ev)).dropna(subset=["end"])
-    lo, hi = _epoch(since), _epoch(until)
+    lo, hi = f.lo, f.hi
     if lo is not None:
         ev = ev.assign(ts=ev.ts.clip(lower=lo))
     if hi is not None:
         ev = ev.assign(end=ev.end.clip(upper=hi))
     out = []
-    for cam, z in _polygon_zones(cams, zone):
+    for cam, z in _polygon_zones(cams, f.zones):
         mine = ev[(ev.camera == cam.config_id) & (ev.zone == z.config_id)]
         times, counts = occupancy_steps(zip(mine.ts, mine.end, strict=True))
         out.append(ZoneOccupancy(cam.config_id, z.config_id, z.label, z.type, times, counts))
     return out
 
 
-def occupancy_peaks(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-    tz: dt.tzinfo | str | None = None,
-) -> pd.DataFrame:
+@takes_filter()
+def occupancy_peaks(store: Store, f: EventFilter) -> pd.DataFrame:
     """The most people in each zone at once, from :func:`zone_occupancy` (stays clipped to the period).
+
+    ``f``: period, cameras, zones, role and the time zone of ``peak_at`` (or the old spelling,
+    see :func:`takes_filter`).
 
     Returns:
         Columns ``camera``, ``zone``, ``zone_name``, ``peak`` (people), ``peak_at`` (naive
         local time it was first reached, NaT if nobody), ``peak_ts`` (epoch), ``at_peak_s``
         (seconds at that level in total); one row per polygon zone, in camera/zone order.
     """
-    zone_tz = _resolve_tz(store, tz, camera)
+    zone_tz = f.timezone(store)
     rows = []
-    for s in zone_occupancy(store, since, until, camera=camera, zone=zone, role=role):
+    for s in zone_occupancy(store, f):
         peak, at, at_peak = _peak(s.times, s.counts)
         when = local_time(at, zone_tz) if at is not None else pd.NaT
         rows.append((s.camera, s.zone, s.label, peak, when, at, at_peak))
@@ -579,46 +536,36 @@ def occupancy_peaks(
 # --- visits and funnel --------------------------------------------------------------------------
 
 
-def visit_rows(
-    store: Store, since: Moment, until: Moment, camera: int | str | None, zone: str | None, role: Role
-) -> pd.DataFrame:
-    """The visits that began in the period (events with ``zones`` = their path and ``seconds``), by role/zone."""
-    ev = events(store, [VISIT], EventFilter(since, until, camera))
-    ev = ev[_role_ok(ev.role, role)]
+@takes_filter()
+def visit_rows(store: Store, f: EventFilter) -> pd.DataFrame:
+    """The visits that began in the period (events with ``zones`` = their path and ``seconds``), by role/zone.
+
+    With zones, only the visits whose path passed through one of them. ``f``: period, cameras,
+    zones and role (or the old spelling, see :func:`takes_filter`).
+    """
+    ev = events(store, [VISIT], replace(f, zones=None))  # a visit's zones are its path, not its zone row
     zones = [tuple(p.get("zones") or ()) for p in ev.payload]
     ev = ev.assign(zones=zones, seconds=_stays(ev))
-    if zone is not None:
-        ev = ev[pd.Series([zone in zs for zs in ev.zones], index=ev.index, dtype=bool)]
+    if f.zones is not None:
+        ev = ev[pd.Series([any(z in zs for z in f.zones) for zs in ev.zones], index=ev.index, dtype=bool)]
     return ev
 
 
-_visits = visit_rows
-
-
-def visits_summary(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> pd.DataFrame:
+@takes_filter()
+def visits_summary(store: Store, f: EventFilter) -> pd.DataFrame:
     """Store visits that began in the period and how long they lasted (time in store).
 
     Args:
         store: the database.
-        since: start of the period (inclusive).
-        until: end of the period (exclusive).
-        camera: row id or config id; None for all cameras.
-        zone: only visits that passed through this zone or line.
-        role: ``customer``, ``staff`` or ``all``.
+        f: period, cameras, role, and zones: only visits that passed through one of these zones
+            or lines (or the old spelling ``since, until, camera=, zone=, role=``, see
+            :func:`takes_filter`).
 
     Returns:
         Columns ``camera``, ``visits``, ``mean_s``, ``median_s``, ``p90_s``; one row per camera
         that has visits.
     """
-    ev = _visits(store, since, until, camera, zone, role)
+    ev = visit_rows(store, f)
     rows = []
     for cam, g in ev.groupby("camera", sort=True):
         sec = g.seconds.dropna().to_numpy()
@@ -630,15 +577,8 @@ def visits_summary(
     return pd.DataFrame(rows, columns=["camera", "visits", "mean_s", "median_s", "p90_s"])
 
 
-def funnel(
-    store: Store,
-    since: Moment = None,
-    until: Moment = None,
-    *,
-    camera: int | str | None = None,
-    zone: str | None = None,
-    role: Role = "customer",
-) -> pd.DataFrame:
+@takes_filter()
+def funnel(store: Store, f: EventFilter) -> pd.DataFrame:
     """Entrance → department → checkout, per department, from the visits' zone paths (in order).
 
     For each department *D* of a camera: how many visits came in (crossed the entrance line;
@@ -649,19 +589,17 @@ def funnel(
 
     Args:
         store: the database.
-        since: start of the period (inclusive).
-        until: end of the period (exclusive).
-        camera: row id or config id; None for all cameras.
-        zone: only this department's row (if it is a department).
-        role: ``customer``, ``staff`` or ``all``.
+        f: period, cameras, role, and zones: only these departments' rows (if they are
+            departments); or the old spelling ``since, until, camera=, zone=, role=`` (see
+            :func:`takes_filter`).
 
     Returns:
         Columns ``camera``, ``department``, ``department_name``, ``visits``, ``reached``,
         ``checkout`` (None when the camera has no queue/counter zone), ``reached_share``
         (reached / visits), ``checkout_share`` (checkout / reached).
     """
-    cams = cameras(store, camera)
-    ev = _visits(store, since, until, camera, None, role)
+    cams = cameras(store, f.camera)
+    ev = visit_rows(store, replace(f, zones=None))
     rows = []
     for cam in cams:
         mine = ev[ev.camera == cam.config_id]
@@ -678,7 +616,7 @@ def funnel(
         head = [entrance] if entrance else []
         n_in = visit_funnel(visits, head)[0][1] if head else len(visits)
         targets: list[tuple[str, str, str | None]] = [("(any)", "(any department)", None)] if checkout else []
-        targets += [(d.config_id, d.label, d.config_id) for d in depts if zone is None or d.config_id == zone]
+        targets += [(d.config_id, d.label, d.config_id) for d in depts if f.zones is None or d.config_id in f.zones]
         for dept_id, dept_name, step in targets:
             steps = [*head, *([step] if step else []), *(["@checkout"] if checkout else [])]
             counts = dict(visit_funnel(visits, steps)) if steps else {}
@@ -713,7 +651,7 @@ def funnel(
 
 
 def _roles_for(store: Store, role: Role) -> tuple[str, ...] | None:
-    _check_role(role)
+    check_role(role)
     if role == "all":
         return None
     if role == STAFF:
@@ -739,7 +677,7 @@ def heatmap_grid(
     weighing the time to the next point, at most 2 s), in the stored grid's geometry; then
     ``hours`` is 0. Returns None when nothing was recorded.
     """
-    lo, hi = _epoch(since), _epoch(until)
+    lo, hi = epoch(since), epoch(until)
     roles = _roles_for(store, role)
     if all(t is None or t % HOUR == 0 for t in (lo, hi)):
         return stored_heatmap(store, camera, lo, hi, roles=roles)
@@ -795,9 +733,9 @@ def track_paths(
         role: ``customer``, ``staff`` or ``all`` (the track's role).
         min_points: paths with fewer points inside the period are left out.
     """
-    _check_role(role)
-    lo, hi = _epoch(since), _epoch(until)
-    q = _where_camera(select(Track, Camera.config_id).join(Camera, Track.camera_id == Camera.id), camera)
+    check_role(role)
+    lo, hi = epoch(since), epoch(until)
+    q = where_camera(select(Track, Camera.config_id).join(Camera, Track.camera_id == Camera.id), camera)
     q = q.where(Track.class_id == 0)
     if hi is not None:
         q = q.where(Track.first_ts < hi)
@@ -840,10 +778,10 @@ def background_for(store: Store, camera: int | str, until: Moment = None) -> Bac
 
     Returns None when the camera has no background.
     """
-    base = _where_camera(
+    base = where_camera(
         select(Background, Camera.config_id).join(Camera, Background.camera_id == Camera.id), camera
     )
-    hi = _epoch(until)
+    hi = epoch(until)
     with store.session() as s:
         row = None
         if hi is not None:
@@ -862,7 +800,7 @@ def background_for(store: Store, camera: int | str, until: Moment = None) -> Bac
 
 def data_span(store: Store, camera: int | str | None = None) -> tuple[float, float] | None:
     """Time of the first and the last stored event (of the camera), or None without events."""
-    q = _where_camera(
+    q = where_camera(
         select(func.min(Event.ts), func.max(Event.ts)).join(Camera, Event.camera_id == Camera.id), camera
     )
     with store.session() as s:

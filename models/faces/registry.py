@@ -12,8 +12,8 @@ Example:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
+from models.base import Choice
 from models.faces.base import FaceBackend, FacesUnavailable
 
 log = logging.getLogger(__name__)
@@ -21,17 +21,8 @@ log = logging.getLogger(__name__)
 BACKENDS = ("auto", "deepface", "dlib")
 
 
-@dataclass(frozen=True, slots=True)
-class FaceBackendChoice:
-    """The face backend that runs, and a sentence for the user about why.
-
-    Attributes:
-        backend: the loaded backend.
-        reason: e.g. "deepface weights missing in ~/.deepface/weights: arcface_weights.h5 …; using dlib …".
-    """
-
-    backend: FaceBackend
-    reason: str
+#: The FaceBackend that runs and why (see :class:`models.base.Choice`).
+FaceBackendChoice = Choice[FaceBackend]
 
 
 def create_face_backend(

@@ -100,6 +100,20 @@ def package_photos() -> list[Path]:
     return [p for p in out if p.is_file()]
 
 
+def _person_crop(
+    b: np.ndarray, kp: np.ndarray, W: int, H: int
+) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]:
+    """A person's crop around box ``b`` (room for a helmet and arms), its offset and the keypoints in it."""
+    w, h = b[2] - b[0], b[3] - b[1]
+    x1, y1 = int(max(0, b[0] - 0.3 * w)), int(max(0, b[1] - 0.15 * h))
+    x2, y2 = int(min(W, b[2] + 0.3 * w)), int(min(H, b[3] + 0.05 * h))
+    off = np.array([x1, y1, x1, y1], np.float32)
+    k = kp.copy()
+    k[:, 0] -= x1
+    k[:, 1] -= y1
+    return (x1, y1, x2, y2), off, k
+
+
 def _people_in(image: np.ndarray, detector, pose, source: str, *, min_h: int = 60) -> list[Person]:
     dets = detector.predict(image)
     if not len(dets):
@@ -115,13 +129,7 @@ def _people_in(image: np.ndarray, detector, pose, source: str, *, min_h: int = 6
         # a usable person: both shoulders, a hip and the head seen
         if (kp[[5, 6], 2] < 0.3).any() or (kp[[11, 12], 2] < 0.3).all() or (kp[:5, 2] < 0.3).all():
             continue
-        w, h = b[2] - b[0], b[3] - b[1]
-        x1, y1 = int(max(0, b[0] - 0.3 * w)), int(max(0, b[1] - 0.15 * h))
-        x2, y2 = int(min(W, b[2] + 0.3 * w)), int(min(H, b[3] + 0.05 * h))
-        off = np.array([x1, y1, x1, y1], np.float32)
-        k = kp.copy()
-        k[:, 0] -= x1
-        k[:, 1] -= y1
+        (x1, y1, x2, y2), off, k = _person_crop(b, kp, W, H)
         out.append(Person(image[y1:y2, x1:x2].copy(), b - off, k, f"{source}:{i}"))
     return out
 
@@ -498,13 +506,7 @@ def render_video(src: str | Path, dst: str | Path, *, seed: int = 3, frames: int
             kps = pose.estimate(img, boxes) if len(boxes) else np.zeros((0, 17, 3), np.float32)
             frame = img.copy()
             for b, kp, pid in zip(boxes, kps, ids, strict=True):
-                w, h = b[2] - b[0], b[3] - b[1]
-                x1, y1 = int(max(0, b[0] - 0.3 * w)), int(max(0, b[1] - 0.15 * h))
-                x2, y2 = int(min(W, b[2] + 0.3 * w)), int(min(H, b[3] + 0.05 * h))
-                off = np.array([x1, y1, x1, y1], np.float32)
-                k = kp.copy()
-                k[:, 0] -= x1
-                k[:, 1] -= y1
+                (x1, y1, x2, y2), off, k = _person_crop(b, kp, W, H)
                 if (k[[5, 6], 2] < 0.3).any() or (k[[11, 12], 2] < 0.3).all():
                     k = _box_keypoints(b, off)
                 big = cv2.resize(img[y1:y2, x1:x2], None, fx=SCALE, fy=SCALE, interpolation=cv2.INTER_CUBIC)
@@ -514,7 +516,7 @@ def render_video(src: str | Path, dst: str | Path, *, seed: int = 3, frames: int
                 render_helmet(big, k, b - off, np.random.default_rng([seed, pid, 2]), scene)
                 small = cv2.resize(big, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
                 # paste back the person's own box (grown upwards for the helmet), not the neighbours'
-                px1, py1 = int(max(x1, b[0])), int(max(y1, b[1] - 0.08 * h))
+                px1, py1 = int(max(x1, b[0])), int(max(y1, b[1] - 0.08 * (b[3] - b[1])))
                 px2, py2 = int(min(x2, b[2])), int(min(y2, b[3]))
                 frame[py1:py2, px1:px2] = small[py1 - y1 : py2 - y1, px1 - x1 : px2 - x1]
             out.write(frame)

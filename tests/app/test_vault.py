@@ -105,3 +105,29 @@ def test_the_os_keyring_is_used_where_there_is_one(monkeypatch: pytest.MonkeyPat
         assert v.get("storesight-test") == "value-1"
     finally:
         v.delete("storesight-test")
+
+
+def test_a_password_typed_in_the_window_goes_to_the_vault_when_the_site_uses_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, file_vault: Path
+) -> None:
+    """A site that keeps its secrets in the vault: a camera added in the window with a password in
+    its URL is saved with a reference, and the config still loads with the password."""
+    from app.config import CameraConfig
+    from app.gui.site_document import SiteDocument
+
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(YAML, encoding="utf-8")
+    assert run_cli(capsys, "secrets", "move", "--config", str(cfg))[0] == 0
+    doc = SiteDocument(cfg, load_config(cfg))
+    typed = "rtsp://admin:Typed-In-Window-55@10.0.0.77/live"
+    doc.add_camera(CameraConfig(id="till", source=typed))
+    text = cfg.read_text(encoding="utf-8")
+    assert "Typed-In-Window-55" not in text and "${keyring:camera-till-source}" in text
+    assert "${keyring:camera-door-source}" in text  # the earlier references are kept
+    assert next(c for c in load_config(cfg).cameras if c.id == "till").source == typed
+
+    plain = tmp_path / "plain.yaml"  # a site that never used the vault: saved as typed, as before
+    plain.write_text("version: 1\nsite: {name: Plain}\ncameras: []\n", encoding="utf-8")
+    other = "rtsp://admin:Plain-Site-Pw-66@10.0.0.78/live"
+    SiteDocument(plain, load_config(plain)).add_camera(CameraConfig(id="till", source=other))
+    assert other in plain.read_text(encoding="utf-8")

@@ -52,8 +52,9 @@ def test_numbers_per_store_and_for_all_stores_come_from_the_catalogue(
     assert code == 4
     lines = out.splitlines()
     assert lines[0].split()[0] == "store" and any(
-        ln.startswith("Munich") and "not read" in ln for ln in lines
+        ln.startswith("Munich") and "not read (below)" in ln for ln in lines
     )
+    assert any(ln.startswith("Munich: not read: database file not found") for ln in lines)
     total = next(ln for ln in lines if ln.startswith("All stores (2)"))
     assert str(all_["footfall_in"]) in total.split()
 

@@ -61,6 +61,7 @@ def test_a_raising_module_is_disabled_and_the_camera_and_other_modules_go_on(
             "site": {"name": "Faults"},
             "detector": {"backend": "nanodet", "threads": 1},
             "roles": {"enabled": False},
+            "engine": {"fault_limit": 3},  # the config's limit (default 5)
             "cameras": [{"id": "walk", "source": str(vtest_clip(tmp_path / "c.avi"))}],
         }
     )
@@ -68,9 +69,8 @@ def test_a_raising_module_is_disabled_and_the_camera_and_other_modules_go_on(
     source = make_source(cam, fail_fast=True)
     source.open_check()
     sink, frames = ListSink(), []
-    pipe = CameraPipeline(
-        site, cam, source, choose_detector(site, cam).backend, sink, 1, on_frame=frames.append, fault_limit=3
-    )
+    pipe = CameraPipeline(site, cam, source, choose_detector(site, cam).backend, sink, 1, on_frame=frames.append)
+    assert pipe.guard.limit == 3
     broken = Broken(pipe.modules[0].ctx)
     pipe.modules.insert(0, broken)  # before the tracks module: its failure must not stop it
     pipe.stages.append(Flaky())

@@ -8,53 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from app.config import SiteConfig
-from app.modules.faces.events import FACES_DEMOGRAPHICS, FACES_IDENTIFIED, FACES_VISITOR
-from app.modules.retail.events import ZONE_DWELL
 from app.store import metrics
-from app.store.db import open_store
-from app.store.sync import sync_site
-from app.store.writer import StoreWriter
+from tests.fixtures_faces import FACE_T0, face_metrics_store
 
-T0 = 1_764_921_600.0  # 2025-12-05 08:00 UTC
-SQUARE = [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]
-SITE = SiteConfig.model_validate({
-    "site": {"name": "Demo", "timezone": "UTC"},
-    "cameras": [{"id": "floor", "name": "Sales floor", "source": "floor.mp4",
-                 "zones": [{"id": "shoes", "name": "Shoes", "type": "department", "points": SQUARE},
-                           {"id": "toys", "name": "Toys", "type": "department",
-                            "points": [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]}]}],
-})  # fmt: skip
+T0 = FACE_T0
 
 
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Five people on the floor: ages, genders, departments, two visitors (one returning)."""
-    st = open_store(f"sqlite:///{tmp_path / 's.db'}")
-    cams = sync_site(st, SITE)
-    people = [  # track, minutes after T0, gender, band, departments
-        (1, 0, "female", "25-34", ["shoes"]),
-        (2, 10, "female", "25-34", ["shoes", "toys"]),
-        (3, 20, "male", "35-44", ["toys"]),
-        (4, 70, "male", "65+", []),
-        (5, 75, "female", "<18", ["toys"]),
-    ]
-    recs = []
-    for tid, minute, gender, band, depts in people:
-        ts = T0 + 60 * minute
-        recs.append(FACES_DEMOGRAPHICS.record("floor", ts, track_id=tid, ts_end=ts + 50,
-                                              payload={"age_band": band, "gender": gender, "faces": 3}))  # fmt: skip
-        for k, d in enumerate(depts):
-            recs.append(ZONE_DWELL.record("floor", ts + 5 + k, track_id=tid, zone_id=d, ts_end=ts + 20 + k,
-                                          payload={"duration": 15.0}))  # fmt: skip
-    recs.append(FACES_VISITOR.record("floor", T0, track_id=1, payload={"visitor_id": 7, "new_visitor": True}))
-    recs.append(FACES_VISITOR.record("floor", T0 + 600, track_id=2, payload={"visitor_id": 3, "new_visitor": False}))
-    recs.append(FACES_IDENTIFIED.record("floor", T0 + 1800, track_id=9, payload={"employee_id": 1}))
-    with StoreWriter(st, tmp_path) as w:
-        run = w.start_run(cams["floor"], "floor.mp4")
-        for r in recs:
-            w.put_event(run, r)
-        w.flush()
+    st = face_metrics_store(tmp_path)
     yield st
     st.close()
 

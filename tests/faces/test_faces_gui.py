@@ -82,3 +82,128 @@ def test_enrol_face_from_a_tracked_person_in_the_staff_panel(qtbot, tmp_path: Pa
     with store.session() as s:
         assert s.scalar(select(Track.employee_id).where(Track.id == track_id)) == emp.id
     store.close()
+
+
+def test_dashboard_shows_returning_visitors_and_demographics(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Cards and charts from the catalogue's face numbers; hidden on a site without the faces module."""
+    from app.gui.dashboard import DashboardPage
+    from tests.fixtures_faces import face_metrics_store
+
+    store = face_metrics_store(tmp_path)
+    page = DashboardPage(store)
+    qtbot.addWidget(page)
+    page.resize(1400, 1000)
+    page.show()
+    page.set_store(store)  # the period moves to the newest data
+    with qtbot.waitSignal(page.loaded, timeout=60000):
+        page.refresh()
+    assert page.cards["returning"].isVisible() and page.cards["women"].isVisible()
+    assert page.cards["returning"].value.text() == "50 %"
+    assert page.cards["returning"].note.text() == "1 of 2 recognised visitors"
+    assert page.cards["women"].value.text() == "60 % women"
+    assert page.cards["women"].note.text() == "5 people · most 25-34"
+    assert all(w.isVisible() for w in page.face_charts)
+
+    def bars(w):  # type: ignore[no-untyped-def]
+        return [i for i in w.getPlotItem().items if type(i).__name__ == "BarGraphItem"]
+
+    [women, men] = bars(page.departments)
+    assert list(women.opts["height"]) == [0, 2, 2] and list(men.opts["height"]) == [1, 0, 1]  # floor, Shoes, Toys
+    [ages] = bars(page.ages)
+    assert sum(ages.opts["height"]) == 5
+    new, back = bars(page.visitors)
+    assert sum(new.opts["height"]) == 1 and sum(back.opts["height"]) == 1
+    store.close()
+    # a database without face events: no face cards, no face charts
+    from app.store.db import open_store
+
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    page.set_store(other)
+    with qtbot.waitSignal(page.loaded, timeout=60000):
+        page.refresh()
+    assert not page.cards["returning"].isVisible() and not page.cards["women"].isVisible()
+    assert not any(w.isVisible() for w in page.face_charts)
+    other.close()
+
+
+def test_faces_tab_edits_settings_erases_and_shows_the_audit(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The faces package's panel: settings saved to the YAML (bad ones refused), withdraw + erase, retention."""
+    from ruamel.yaml import YAML
+
+    from app.faces.gallery import enrolled, record_consent
+    from app.gui.faces_page import FacesPage
+    from app.gui.panels import PanelContext, package_panels
+    from app.gui.site_document import SiteDocument
+
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        "version: 1\nsite:\n  name: Face shop  # ours\ncameras:\n  - id: floor\n    source: floor.mp4\n"
+        "  - id: door\n    source: door.mp4\n    modules:\n      faces:\n        enabled: true\n",
+        encoding="utf-8",
+    )
+    doc = SiteDocument.open(path)
+    # the window builds the tab from the package's panel=
+    found = {name: (title, page) for name, title, page in package_panels(PanelContext(None, tmp_path, doc))}
+    assert found["faces"][0] == "Faces" and isinstance(found["faces"][1], FacesPage)
+
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    emp = add_employee(store, "Grace Hopper")
+    record_consent(store, emp.id, True, basis="signed form")
+    import cv2
+
+    from app.faces.gallery import enrol
+    from models.faces.dlib_backend import DlibFaceBackend
+
+    enrol(store, tmp_path, DlibFaceBackend("hog", attributes=False), emp.id,
+          [("gh.jpg", cv2.imread(str(FACES / "grace_hopper.jpg")))])  # fmt: skip
+    page = FacesPage(store, tmp_path, doc)
+    qtbot.addWidget(page)
+    page.show()
+    form = page.settings
+    assert form is not None and form.camera.currentData() == "door"  # faces-enabled camera first
+
+    def saved() -> dict:  # type: ignore[type-arg]
+        return YAML(typ="safe").load(path.read_text(encoding="utf-8"))["cameras"][1]["modules"]["faces"]
+
+    # anonymous mode: blur, threshold and visitors are not choices any more
+    form.mode.setCurrentIndex(form.mode.findData("anonymous"))
+    assert not form.blur.isEnabled() and not form.visitors.isEnabled()
+    form.mode.setCurrentIndex(form.mode.findData("identify"))
+    assert form.blur.isEnabled()
+    # returning visitors without a legal basis: refused, nothing written
+    before = path.read_text(encoding="utf-8")
+    form.visitors.setChecked(True)
+    assert form.visitors_basis.isEnabled()
+    assert not form.save()
+    assert "visitors_basis" in form.message.text() and "b3261e" in form.message.styleSheet()
+    assert path.read_text(encoding="utf-8") == before
+    form.visitors_basis.setText("loyalty programme consent")
+    form.blur.setCurrentIndex(form.blur.findData("all"))
+    form.threshold.setValue(0.45)
+    form.retention_days.setValue(14)
+    form.demographics.setChecked(True)
+    assert form.save(), form.message.text()
+    got = saved()
+    assert got["visitors"] and got["visitors_basis"] == "loyalty programme consent" and got["blur"] == "all"
+    assert got["threshold"] == 0.45 and got["retention_days"] == 14 and got["demographics"]
+    assert "# ours" in path.read_text(encoding="utf-8")
+    assert doc.camera("door").modules.faces.blur == "all"
+
+    # the enrolled employee: withdraw and erase
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        page.refresh()
+    assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "1"
+    assert page.table.item(0, 2).text() == "given" and page.table.item(0, 3).text() == "signed form"
+    assert not page.erase_button.isEnabled()
+    page.table.selectRow(0)
+    assert page.erase_button.isEnabled()
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        assert page.erase_selected(confirm=False)
+    assert "Erased Grace Hopper's face data" in page.note.text()
+    assert enrolled(store)[0].embeddings == 0 and page.table.item(0, 2).text() == "withdrawn"
+    actions = [page.audit.item(i, 1).text() for i in range(page.audit.rowCount())]
+    assert "erase" in actions and "enrol" in actions
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        assert page.apply_retention()
+    assert page.note.text().startswith("Retention (14 days for face events, 30 for visitors)")
+    store.close()

@@ -211,6 +211,27 @@ def test_anonymous_mode_stores_no_face_data_and_blurs(tmp_path: Path) -> None:
     assert DlibFaceBackend().detect(img[: int(0.45 * box[3])]) == []
 
 
+def test_frames_between_analysed_ones_are_blurred_too(dlib_backend) -> None:
+    """Stride / frame-rate cap: a frame the pipeline does not analyse is blurred where heads last were."""
+    site = _site(mode="anonymous")
+    stage = make_face_stage(site, site.cameras[0], None)
+    assert stage is not None
+    img, box = person_frame("obama2")
+    stage.process(Frame("door", 0, T0, img), _people(box, 1))
+    nxt, _ = person_frame("obama2")
+    nxt = np.roll(nxt, 6, axis=1)  # the person moved a few pixels
+    top = slice(0, int(0.45 * box[3]))
+    assert dlib_backend.detect(nxt[top]) != []  # a raw frame shows the face
+    stage.on_skipped_frame(Frame("door", 1, T0 + 0.1, nxt))
+    assert dlib_backend.detect(nxt[top]) == []
+    # nobody on the last analysed frame: nothing to blur
+    stage.process(Frame("door", 2, T0 + 0.2, img), Detections.empty())
+    raw, _ = person_frame("obama2")
+    same = raw.copy()
+    stage.on_skipped_frame(Frame("door", 3, T0 + 0.3, same))
+    assert np.array_equal(raw, same)
+
+
 def test_non_employees_blurred_employees_not(tmp_path: Path, dlib_backend) -> None:
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     emp = add_employee(store, "Barack Obama").id

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from app.gui.dashboard import DashboardPage
+from app.store import metrics
 from app.store.db import open_store
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -38,6 +39,10 @@ def test_dashboard_shows_the_demo_numbers_and_filters_by_role(qtbot, demo_db) ->
     assert page.cards["in"].value.text() == str(ins)
     assert page.cards["out"].value.text() == str(outs)
     assert page.cards["visits"].value.text() == str(visits)
+    people = metrics.people_seen(store, role=page.role_box.currentData())  # the catalogue's number
+    tracks = _count(con, "select count(*) from tracks where class_id = 0 and role != 'staff'")
+    assert people >= tracks > 0  # one per customer track, more where a track was split into role segments
+    assert page.cards["visits"].note.text() == f"from entering to leaving · {people} people seen"
     assert f"median of {stays} stays" == page.cards["dwell"].note.text()
     assert "nothing recorded" not in page.note.text()
     # the charts hold the same numbers

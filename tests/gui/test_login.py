@@ -77,3 +77,38 @@ def test_a_setting_changed_in_the_window_is_audited_with_who(qtbot, setup, tmp_p
     lines = [(e.user, e.action, e.detail) for e in accounts.audit_entries(setup.store, 5)]
     assert ("ana", "setting", "site.yaml: site") in lines
     assert "region: North" in (tmp_path / "site.yaml").read_text(encoding="utf-8")
+
+
+def test_another_database_with_accounts_asks_again_and_cancel_keeps_it_closed(qtbot, setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """File → Open goes through ``login_for`` too: the new database's accounts decide, not the old login."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.login import login_for
+    from app.store.db import open_store
+
+    plain = open_store(f"sqlite:///{tmp_path / 'plain.db'}")
+    try:
+        assert login_for(plain, asker=lambda s: pytest.fail("no accounts: nothing to ask")) == (True, None)
+    finally:
+        plain.close()
+
+    def answer(name: str | None, password: str = "") -> None:
+        def go() -> None:
+            dlg = QApplication.activeModalWidget()
+            if not isinstance(dlg, LoginDialog):
+                QTimer.singleShot(50, go)
+                return
+            if name is None:
+                dlg.reject()
+                return
+            dlg.name.setText(name)
+            dlg.password.setText(password)
+            dlg.try_login()
+
+        QTimer.singleShot(50, go)
+
+    answer("mia", "manager pass 12")
+    assert login_for(setup.store) == (True, accounts.User("mia", "manager"))
+    answer(None)
+    assert login_for(setup.store) == (False, None)

@@ -41,3 +41,17 @@ def test_settings_page_saves_the_detector_precision(qtbot, tmp_path: Path) -> No
     page.precision.setCurrentText("int8")
     assert page.save(), page.message.text()
     assert load_config(doc.path).detector.precision == "int8"
+
+
+def test_camera_dialog_keeps_the_substream(qtbot) -> None:  # type: ignore[no-untyped-def]
+    cam = CameraConfig(id="door", source="rtsp://10.0.0.7/main", detect_source="rtsp://10.0.0.7/sub", username="u",
+                       password="p")  # fmt: skip
+    dlg = CameraDialog(cam)
+    qtbot.addWidget(dlg)
+    assert dlg.sub_edit.text() == "rtsp://10.0.0.7/sub" and "low-resolution" in dlg.sub_edit.toolTip()
+    assert dlg.camera().detect_source == "rtsp://10.0.0.7/sub"
+    dlg.sub_edit.setText("")
+    assert dlg.camera().detect_source is None
+    dlg.sub_edit.setText("/videos/sub.mp4")  # not a stream: refused with the field's reason
+    with pytest.raises(ValueError, match="detect_source"):
+        dlg.camera()

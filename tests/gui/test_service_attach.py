@@ -44,6 +44,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         page = win.cameras
         qtbot.waitUntil(lambda: "Attached to the service" in page.engine_label.text(), timeout=20000)
         assert not page.start_button.isEnabled() and not page.stop_button.isEnabled()  # the service analyses
+        assert not page.add_button.isEnabled() and "Detach" in page.add_button.toolTip()
         assert win.act_detach.isEnabled() and isinstance(win.alerts.feed, ServiceAlertFeed)
         tile = page.grid.tiles()[0]
         qtbot.waitUntil(
@@ -53,6 +54,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         first = tile.snapshot()
         assert first.frame.image.shape[:2] == (576, 768) and "via service" in first.backend
         qtbot.waitUntil(lambda: tile.snapshot().seq > first.seq, timeout=20000)  # it keeps coming
+        win.grab().save(str(tmp_path / "attached.png"))  # to look at (pytest --basetemp DIR)
         assert svc.engine.snapshot(cam["id"]).frames > 0  # the service analyses, the window does not
         assert win.controller.engine is None
 
@@ -62,6 +64,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         qtbot.waitUntil(lambda: tile.snapshot() is not None and tile.snapshot().frame is None, timeout=20000)
         assert "service not reachable" in tile.snapshot().status_text
         assert "color: #d9534f" in page.engine_label.styleSheet()
+        win.grab().save(str(tmp_path / "service-gone.png"))
         # it comes back on the same address: the pictures come back by themselves
         api = ApiServer(svc, "127.0.0.1", port, token=TOKEN).start()
         qtbot.waitUntil(lambda: "Attached to the service" in page.engine_label.text(), timeout=20000)
@@ -74,6 +77,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         qtbot.waitUntil(lambda: "refused the token" in page.engine_label.text(), timeout=20000)
         win.detach_service()
         assert page.start_button.isEnabled() and page.engine_label.text() == "Analysis is not running."
+        assert page.add_button.isEnabled()
         assert not isinstance(win.alerts.feed, ServiceAlertFeed)
         win.close()
     finally:

@@ -63,6 +63,11 @@ def _store(tmp_path: Path) -> Store:
     return store
 
 
+def store_camera(store: Store) -> int:
+    """The camera's row id (what the writer's runs take)."""
+    return sync_site(store, SITE)["cam"]
+
+
 def _foot(store: Store, role: str) -> tuple[int, int]:
     df = stats.footfall_by_hour(store, role=role)
     return int(df["in"].sum()), int(df["out"].sum())
@@ -84,6 +89,23 @@ def test_a_split_track_counts_one_person_per_segment_with_its_role(tmp_path: Pat
     assert nums["people_seen"] == 2 and nums["footfall_in"] == 2 and nums["footfall_out"] == 0
 
 
+def test_a_track_that_comes_back_to_its_person_counts_them_once(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with StoreWriter(store, tmp_path) as w:  # staff, a customer for 3 s (a crossing), staff again
+        run = w.start_run(store_camera(store), "cam2.mp4")
+        w.put_track(run, TrackRecord("cam", 9, 0, T0 + 100, T0 + 160, 600, role="staff", role_confidence=0.9))
+        w.put_event(run, _decision(9, 0, "staff", T0 + 100, T0 + 129))
+        w.put_event(run, _decision(9, 1, "customer", T0 + 130, T0 + 133))
+        w.put_event(run, _decision(9, 2, "staff", T0 + 134, T0 + 160))
+        w.put_event(run, EventRecord("cam", T0 + 131, "footfall", "in", 9, "door", {"role": "staff"}))
+        w.finish_run(run, RunStatus.COMPLETE, frames=600, first_ts=T0 + 100, last_ts=T0 + 160)
+        w.flush()
+    assert metrics.people_seen(store, T0 + 100, None, role="staff") == 1
+    assert metrics.people_seen(store, T0 + 100, None, role="customer") == 1
+    assert metrics.people_seen(store, T0 + 120, None, role="all") == 1  # the customer part began at 130
+    assert _foot(store, "customer") == (3, 0)  # the crossing at 131 s is the customer's
+
+
 def test_a_label_is_the_role_of_the_whole_track(tmp_path: Path) -> None:
     store = _store(tmp_path)
     set_label(store, find_track(store, "cam", 1), "customer")  # the user saw one customer, not a switch
@@ -93,7 +115,7 @@ def test_a_label_is_the_role_of_the_whole_track(tmp_path: Path) -> None:
     assert _foot(store, "customer") == (2, 1) and _foot(store, "staff") == (0, 0)
 
 
-def test_tracks_without_segments_keep_the_final_role(tmp_path: Path) -> None:
+def test_tracks_without_a_change_of_role_keep_the_final_role(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
     cam = sync_site(store, SITE)["cam"]
     with StoreWriter(store, tmp_path) as w:
@@ -101,8 +123,14 @@ def test_tracks_without_segments_keep_the_final_role(tmp_path: Path) -> None:
         w.put_track(run, TrackRecord("cam", 7, 0, T0, T0 + 9, 90, role="staff", role_confidence=0.9))
         w.put_event(run, _decision(7, 0, "staff", T0, T0 + 9))
         w.put_event(run, EventRecord("cam", T0 + 3, "footfall", "in", 7, "door", {"role": "customer"}))
+        # split twice where the look changed, but every decided part is staff: one person
+        w.put_track(run, TrackRecord("cam", 8, 0, T0 + 20, T0 + 50, 300, role="staff", role_confidence=0.9))
+        w.put_event(run, _decision(8, 0, "staff", T0 + 20, T0 + 29))
+        w.put_event(run, _decision(8, 1, "unknown", T0 + 30, T0 + 39))
+        w.put_event(run, _decision(8, 2, "staff", T0 + 40, T0 + 50))
+        w.put_event(run, EventRecord("cam", T0 + 35, "footfall", "out", 8, "door", {"role": "unknown"}))
         w.finish_run(run, RunStatus.COMPLETE, frames=90, first_ts=T0, last_ts=T0 + 9)
         w.flush()
     assert segment_roles(store) == {}
-    assert metrics.people_seen(store, role="staff") == 1 and metrics.people_seen(store) == 0
-    assert _foot(store, "staff") == (1, 0)  # the track's final role, as before
+    assert metrics.people_seen(store, role="staff") == 2 and metrics.people_seen(store) == 0
+    assert _foot(store, "staff") == (1, 1)  # the track's final role, as before

@@ -117,3 +117,26 @@ def test_a_permanent_error_stops_the_writer_at_once(tmp_path: Path) -> None:
     w.close(timeout=5)
     assert w.stats().dropped >= 2
     store.close()
+
+
+def test_the_photo_files_of_a_batch_given_up_are_removed(tmp_path: Path) -> None:
+    """Nothing half-written: a batch that cannot be committed leaves no photo file without its row."""
+    import cv2
+    import numpy as np
+
+    from app.store.records import EventRecord, PhotoRecord
+
+    store, cam = _store(tmp_path)
+    w = StoreWriter(store, tmp_path, on_fatal=lambda _: None).start()
+    run = w.start_run(cam, "a.mp4")
+    jpeg = cv2.imencode(".jpg", np.full((32, 32, 3), 90, np.uint8))[1].tobytes()
+    w.put_event(run, EventRecord("cam1", 1.0, "footfall", "in", photos=(PhotoRecord(jpeg),)))
+    w.flush(timeout=30)
+    assert len(list(tmp_path.rglob("*.jpg"))) == 1  # committed with its row
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE event_photos")
+    w.put_event(run, EventRecord("cam1", 2.0, "footfall", "in", photos=(PhotoRecord(jpeg), PhotoRecord(jpeg))))
+    w.flush(timeout=30)
+    w.close(timeout=5)
+    assert w.fatal and len(list(tmp_path.rglob("*.jpg"))) == 1  # the lost batch's two files are gone
+    store.close()

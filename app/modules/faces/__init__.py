@@ -10,5 +10,6 @@ from app.modules.registry import ModulePackage
 
 EVENTS = (ev.FACES_IDENTIFIED, ev.FACES_ALERT, ev.FACES_ALERT_END, ev.FACES_DEMOGRAPHICS, ev.FACES_VISITOR)
 PACKAGE = ModulePackage(
-    "faces", "Faces", FacesSettings, None, EVENTS, sheets=("app.reports.faces_sheets:faces",), order=95
+    "faces", "Faces", FacesSettings, None, EVENTS, sheets=("app.reports.faces_sheets:faces",),
+    panel="app.gui.faces_page:panel", order=95,
 )

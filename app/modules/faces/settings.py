@@ -6,7 +6,19 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from app.config_types import bounded
 from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
+
+# The longer tooltips, so that each field stays one line.
+FRONTAL = "0..1 from the eyes and nose: 1 straight on; turned faces below it are not used."
+SHOTS = "The best faces of each track that are compared (a few good shots, not every frame)."
+TRIES = "Due frames a track is searched for a face before it is left alone (saves CPU)."
+KEEP_EVENTS = (
+    "Identifications, unknown-face alerts and their face photos older than this are deleted "
+    "(the site's storage.retention_days still applies to everything else)."
+)
+KEEP_VISITORS = "A visitor not seen for this many days is erased with their embeddings."
+VISIT_GAP = "A returning visitor seen again after this long counts a new visit."
 
 
 class FacesSettings(StageSettings):
@@ -35,25 +47,12 @@ class FacesSettings(StageSettings):
         description="auto: deepface when installed with its weights in ~/.deepface, else the built-in dlib models.",
     )
     every: int = every_field(3, "Look for faces on every N-th analysed frame.")
-    min_face_px: int = Field(
-        40,
-        ge=20,
-        le=1000,
-        title="Smallest face (px)",
-        description="Narrower faces are not used (too few pixels).",
+    min_face_px: int = bounded(
+        40, 20, 1000, "Smallest face (px)", "Narrower faces are not used (too few pixels)."
     )
-    min_frontal: float = Field(
-        0.4, ge=0.0, le=1.0, title="Frontal at least",
-        description="0..1 from the eyes and nose: 1 straight on; turned faces below it are not used.",
-    )  # fmt: skip
-    shots_per_track: int = Field(
-        3, ge=1, le=20, title="Faces per person",
-        description="The best faces of each track that are compared (a few good shots, not every frame).",
-    )  # fmt: skip
-    tries_per_track: int = Field(
-        30, ge=1, le=1000, title="Tries per person",
-        description="Due frames a track is searched for a face before it is left alone (saves CPU).",
-    )  # fmt: skip
+    min_frontal: float = bounded(0.4, 0.0, 1.0, "Frontal at least", FRONTAL)
+    shots_per_track: int = bounded(3, 1, 20, "Faces per person", SHOTS)
+    tries_per_track: int = bounded(30, 1, 1000, "Tries per person", TRIES)
     threshold: float | None = Field(
         None, gt=0.0, lt=2.0, title="Match distance",
         description="Distance at or below which a face is the employee (empty: the backend's, dlib 0.5, ArcFace 0.68).",
@@ -72,11 +71,7 @@ class FacesSettings(StageSettings):
         "few frames later; blurring stays on the camera's thread). auto: only on a live camera; true/false "
         "mean always/never.",
     )
-    retention_days: int = Field(
-        30, ge=1, le=3650, title="Keep face events (days)",
-        description="Identifications, unknown-face alerts and their face photos older than this are deleted "
-        "(the site's storage.retention_days still applies to everything else).",
-    )  # fmt: skip
+    retention_days: int = bounded(30, 1, 3650, "Keep face events (days)", KEEP_EVENTS)
     visitors: bool = Field(
         False, title="Returning visitors",
         description="Recognise returning non-employees under pseudonymous ids (no names): first seen, visits, "
@@ -87,14 +82,8 @@ class FacesSettings(StageSettings):
         description="Why the site may recognise returning visitors (e.g. 'loyalty programme consent'); required "
         "to turn them on.",
     )  # fmt: skip
-    visitor_days: int = Field(
-        30, ge=1, le=3650, title="Keep returning visitors (days)",
-        description="A visitor not seen for this many days is erased with their embeddings.",
-    )  # fmt: skip
-    visit_gap_minutes: float = Field(
-        30.0, ge=1.0, le=1440.0, title="New visit after (minutes)",
-        description="A returning visitor seen again after this long counts a new visit.",
-    )  # fmt: skip
+    visitor_days: int = bounded(30, 1, 3650, "Keep returning visitors (days)", KEEP_VISITORS)
+    visit_gap_minutes: float = bounded(30.0, 1.0, 1440.0, "New visit after (minutes)", VISIT_GAP)
 
     @model_validator(mode="after")
     def _visitors_need_basis(self) -> FacesSettings:

@@ -6,7 +6,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.config_types import bounded
 from app.modules.stage_settings import StageSettings, every_field
+
+VIOLATION_AFTER = "A required item missing (voted 'no') for this long inside the zone is a violation."
+SMALLEST = "People shorter than this are not checked (their items stay unknown)."
 
 
 class PpeSettings(StageSettings):
@@ -36,39 +40,17 @@ class PpeSettings(StageSettings):
         description="What the YOLO model's classes mean, e.g. {Hardhat: helmet, NO-Hardhat: no_helmet, "
         "Safety Vest: vest}. Common names are known already.",
     )
-    confidence: float = Field(
-        0.25, ge=0.01, le=1.0, title="YOLO confidence", description="Lowest score of a YOLO PPE detection."
-    )
+    confidence: float = bounded(0.25, 0.01, 1.0, "YOLO confidence", "Lowest score of a YOLO PPE detection.")
     required: list[Literal["helmet", "vest"]] = Field(
         default_factory=lambda: ["helmet", "vest"],
         title="Required items",
         description="Items required in a PPE zone that does not list its own.",
     )
     every: int = every_field(2, "Check people on every N-th analysed frame.")
-    after: float = Field(
-        10.0,
-        ge=0.0,
-        le=3600.0,
-        title="Violation after (s)",
-        description="A required item missing (voted 'no') for this long inside the zone is a violation.",
-    )
-    window: float = Field(
-        3.0,
-        ge=0.2,
-        le=60.0,
-        title="Vote window (s)",
-        description="Each item is voted over this many seconds.",
-    )
-    min_votes: int = Field(
-        3, ge=1, le=100, title="Frames per vote", description="Fewer observations in the window: unknown."
-    )
-    min_person_px: int = Field(
-        60,
-        ge=16,
-        le=4000,
-        title="Smallest person (px)",
-        description="People shorter than this are not checked (their items stay unknown).",
-    )
+    after: float = bounded(10.0, 0.0, 3600.0, "Violation after (s)", VIOLATION_AFTER)
+    window: float = bounded(3.0, 0.2, 60.0, "Vote window (s)", "Each item is voted over this many seconds.")
+    min_votes: int = bounded(3, 1, 100, "Frames per vote", "Fewer observations in the window: unknown.")
+    min_person_px: int = bounded(60, 16, 4000, "Smallest person (px)", SMALLEST)
     vest_examples: str = Field(
         "",
         title="Vest pictures folder",

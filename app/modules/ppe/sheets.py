@@ -12,26 +12,19 @@ Example:
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
 from app.modules.ppe.events import PPE_VIOLATION
 from app.reports.sheets import Column, Scope, Sheet
 from app.store import stats
 from app.store.metrics import CATALOGUE, ppe_numbers
 from app.store.query import EventFilter, events
-from app.store.schema import Event
 
 
 def ppe_sheet(scope: Scope) -> Sheet | None:
     """Per zone (compliance) and per violation (time, zone, track, missing items, duration)."""
-
-    def probe() -> bool:
-        with scope.store.session() as s:
-            return s.execute(select(Event.id).where(Event.module == "ppe").limit(1)).first() is not None
-
-    if not scope.cached("ppe_used", probe):
+    if not scope.has_events("ppe"):
         return None
-    cams = None if scope.all_cameras else [c.config_id for c in scope.cameras]
+    cams = scope.camera_ids
     zones = ppe_numbers(scope.store, scope.since, scope.until, camera=cams)
     rows = [
         {"what": "zone", "camera": r.camera, "zone": r.zone, "checked": r.ppe_checked,

@@ -15,4 +15,5 @@ PACKAGE = ModulePackage(
     build="headcount.module:build",
     events=(HEADCOUNT_PEAK,),
     sheets=("headcount.sheets:peaks",),
+    panel="headcount.panel:panel",
 )

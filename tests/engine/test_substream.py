@@ -1,0 +1,101 @@
+"""Substream decoding: the analysis reads a camera's low-resolution stream, photos come from its main stream.
+
+Two real RTSP streams of the demo's people (``tests/rtsp_server.py``) behind the same login: the
+main stream at 768×576 and a substream at 384×288.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from analytics.types import Frame
+from app.config import CameraConfig
+from app.engine.mainstream import main_stream
+from app.engine.modules import box_crop
+from app.engine.sources import make_source
+from tests.fixtures_pipeline import wait_until
+from tests.fixtures_rtsp import RTSP_PASSWORD, RTSP_USER, RtspTestServer
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(scope="module")
+def small_jpegs(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """60 demo frames at half size (the substream's pictures)."""
+    folder = tmp_path_factory.mktemp("sub-frames")
+    cap = cv2.VideoCapture(str(Path(__file__).resolve().parents[2] / "resources" / "demo" / "vtest.avi"))
+    for i in range(60):
+        ok, frame = cap.read()
+        assert ok
+        cv2.imwrite(
+            str(folder / f"s{i:04d}.jpg"), cv2.resize(frame, (384, 288), interpolation=cv2.INTER_AREA)
+        )
+    cap.release()
+    return str(folder / "s%04d.jpg")
+
+
+def _jpeg_size(jpeg: bytes) -> tuple[int, int]:
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    return img.shape[1], img.shape[0]
+
+
+def test_substream_is_analysed_and_photos_come_from_the_main_stream(
+    rtsp_server_factory: Callable[..., RtspTestServer], demo_jpegs: str, small_jpegs: str
+) -> None:
+    main = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=demo_jpegs, path="main")
+    sub = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=small_jpegs, path="sub")
+    cam = CameraConfig(id="door", source=main.url, detect_source=sub.url, username=RTSP_USER,
+                       password=RTSP_PASSWORD, fps=5)  # fmt: skip
+    src = make_source(cam)
+    assert RTSP_PASSWORD not in src.describe() and "photos from rtsp://" in src.describe()
+    frames: list[Frame] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        for f in src.frames(stop):
+            frames.append(f)
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    try:
+        assert wait_until(lambda: len(frames) >= 3, 60), src.state
+        assert frames[-1].image.shape[:2] == (288, 384)  # the analysis reads the substream only
+        ms = main_stream("door")
+        assert ms is not None and wait_until(lambda: ms.picture() is not None, 60)
+        assert ms.size == (768, 576)
+        box = np.array([100.0, 50.0, 140.0, 110.0])  # a 40×60 box on the substream
+        (photo,) = box_crop(frames[-1], box, 0.0)
+        assert _jpeg_size(photo.jpeg) == (80, 120)  # cut from the 2× main stream: twice the pixels
+        assert photo.box == (100.0, 50.0, 140.0, 110.0)  # still in the analysed frame's coordinates
+        assert ms.converted >= 1 and ms.grabbed > ms.converted  # only photos are converted to BGR
+
+        # the main stream goes down: photos come from the substream, the analysis goes on
+        main.stop()
+        assert wait_until(lambda: ms.picture() is None, 30)
+        n = len(frames)
+        (photo,) = box_crop(frames[-1], box, 0.0)
+        assert _jpeg_size(photo.jpeg) == (40, 60)
+        assert wait_until(lambda: len(frames) > n + 3, 30)
+    finally:
+        stop.set()
+        src.close()
+        t.join(30)
+    assert main_stream("door") is None  # unregistered with its source
+
+
+def test_a_substream_needs_a_network_camera() -> None:
+    with pytest.raises(ValidationError, match="detect_source"):
+        CameraConfig(id="c", source="video.mp4", detect_source="rtsp://cam/sub")
+    with pytest.raises(ValidationError, match="detect_source"):
+        CameraConfig(id="c", source="rtsp://cam/main", detect_source="/tmp/sub.mp4")
+    cam = CameraConfig(
+        id="c", source="rtsp://cam/main", detect_source="rtsp://cam/sub", username="u", password="p"
+    )
+    assert cam.detect_source_url() == "rtsp://u:p@cam/sub" and cam.source_url() == "rtsp://u:p@cam/main"
