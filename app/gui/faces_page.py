@@ -136,6 +136,7 @@ class FacesSettingsPanel(QGroupBox):
         row.addWidget(self.save_button)
         row.addWidget(self.message, 1)
         lay.addLayout(row)
+        lay.addStretch(1)  # the form and its button stay together at the top
 
         self.camera.currentIndexChanged.connect(lambda _i: self._load())
         self.mode.currentIndexChanged.connect(lambda _i: self._enable())
