@@ -209,7 +209,10 @@ def onnx_gpu_status() -> tuple[str, bool]:
     if not gpu:
         return f"{ort.__version__}, CPU build ({', '.join(providers)})", False
     from models.catalog import WEIGHTS
-    from models.runtime import ort_session
+    from models.runtime import _tensorrt_loadable, ort_session
+
+    if "TensorrtExecutionProvider" in gpu and not _tensorrt_loadable():
+        gpu[gpu.index("TensorrtExecutionProvider")] = "TensorrtExecutionProvider without TensorRT installed"
 
     try:
         session = ort_session(WEIGHTS / "nanodet" / "nanodet.onnx", 1, what="NanoDet model", device="auto")

@@ -40,13 +40,13 @@ cat "$TMP/doctor.txt"; echo "-- doctor stderr (ONNX Runtime's own log lines):"; 
 run "$EXE" doctor --json > "$TMP/doctor.json" 2>/dev/null
 check "doctor exit 0 (warnings allowed)" "[ $rc = 0 ]"
 check "doctor: edition cuda" "grep -q '\"edition\": \"cuda\"' '$TMP/doctor.json'"
-check "doctor: the CUDA build of PyTorch" "grep -q '\"torch\": \"[0-9.]*+cu[0-9]*\"' '$TMP/doctor.json'"
-check "doctor: onnxruntime GPU build" "grep -q 'GPU build (CUDAExecutionProvider' '$TMP/doctor.txt'"
+check "doctor: onnxruntime GPU build" "grep -q 'GPU build (.*CUDAExecutionProvider' '$TMP/doctor.txt'"
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
   check "doctor: a GPU is used" "grep -q 'GPU:' '$TMP/doctor.txt'"
 else
   check "doctor: no GPU → one clear line that the CPU runs" "grep -q 'CUDA edition without a usable NVIDIA GPU: everything runs on the CPU' '$TMP/doctor.txt'"
-  check "doctor: the CUDA provider was asked for, fell back, and says why (only the driver missing)" "grep -q 'run on CPU: CUDA on GPU 0 did not start (libcuda.so.1: cannot open shared object file' '$TMP/doctor.txt'"
+  check "doctor: the CUDA provider was asked for and fell back to the CPU" "grep -q 'run on CPU: CUDA on GPU 0 did not start (' '$TMP/doctor.txt'"
+  check "doctor: ... and says why: only the driver is missing" "grep -q 'did not start (libcuda.so.1: cannot open shared object file' '$TMP/doctor.txt'"
 fi
 
 echo "== ONNX Runtime's CUDA provider inside the bundle: unresolved libraries (the bootloader's LD_LIBRARY_PATH + RUNPATHs)"

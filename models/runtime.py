@@ -138,7 +138,8 @@ def _cuda_provider_error() -> str:
     try:
         ctypes.CDLL(str(lib))
     except OSError as e:
-        msg = str(e)
+        # a bundled program's ctypes (PyInstaller) re-raises with its own text: the loader's is the cause
+        msg = str(e.__cause__ if isinstance(e.__cause__, OSError) else e)
         if "libcuda.so" in msg or "nvcuda.dll" in msg:
             return f"{msg} (no NVIDIA driver)"
         return msg

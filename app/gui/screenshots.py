@@ -171,7 +171,11 @@ def take_screenshots(
             # 1. live grid
             ctl = win.controller
             if cams:
-                win.cameras.startRequested.emit()
+                # a file analysed before would ask keep / replace / add (a modal box no one answers here):
+                # the screenshots add a run, as they always did
+                from app.gui.rerun import APPEND, start_asking
+
+                start_asking(win, ctl, win.document.config, asker=lambda *_a, **_k: APPEND)
                 _wait(app, lambda: ctl.running or not ctl.busy, 120)
                 if ctl.running:
                     start = time.monotonic()

@@ -53,6 +53,7 @@ cameras:
     return cfg
 
 
+@pytest.mark.slow  # end to end: `analyze` on the real video, then `report`, through the CLI
 def test_a_module_package_plugs_in_with_settings_events_and_a_report_sheet(tmp_path: Path) -> None:
     cfg = _config(tmp_path, "{headcount: {enabled: true, min_people: 3}}")
     db = f"sqlite:///{tmp_path / 'plug.db'}"

@@ -140,6 +140,7 @@ def test_the_stage_is_built_only_when_on_and_pose_is_turned_on_for_it(tmp_path: 
         make_ppe_stage(missing, missing.cameras[0])
 
 
+@pytest.mark.slow  # end to end: the demo clip through `analyze` and `report`
 @pytest.mark.timeout(400)
 def test_demo_clip_through_the_cli_gives_violations_checks_compliance_and_the_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

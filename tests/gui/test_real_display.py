@@ -20,7 +20,8 @@ import pytest
 
 from app.gui.platform_check import check_display, qt_plugin_files
 
-pytestmark = [pytest.mark.gui, pytest.mark.xvfb, pytest.mark.timeout(600)]
+# end to end: a real X server and the window in a child process (CI runs the slow tests too)
+pytestmark = [pytest.mark.gui, pytest.mark.xvfb, pytest.mark.slow, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "demo"

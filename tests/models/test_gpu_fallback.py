@@ -49,3 +49,25 @@ def _zeros(session: ort.InferenceSession):  # type: ignore[no-untyped-def]
 
     shape = [d if isinstance(d, int) else 1 for d in session.get_inputs()[0].shape]
     return np.zeros(shape, np.float32)
+
+
+def test_the_loader_message_is_kept_when_a_bundle_wraps_it(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """PyInstaller's ctypes re-raises a failed load with its own text; the loader's is the cause."""
+    import ctypes
+
+    capi = tmp_path / "onnxruntime" / "capi"
+    capi.mkdir(parents=True)
+    (capi / "libonnxruntime_providers_cuda.so").write_bytes(b"\x7fELF")
+    (tmp_path / "onnxruntime" / "__init__.py").write_text("")
+    monkeypatch.setattr(ort, "__file__", str(tmp_path / "onnxruntime" / "__init__.py"))
+
+    def frozen_cdll(name: str, *a: object, **k: object) -> None:
+        try:
+            raise OSError("libcuda.so.1: cannot open shared object file: No such file or directory")
+        except OSError as base:
+            raise OSError(f"Failed to load dynlib/dll {name!r}. Most likely this dynlib/dll was not found") from base
+
+    monkeypatch.setattr(ctypes, "CDLL", frozen_cdll)
+    assert runtime._cuda_provider_error() == (
+        "libcuda.so.1: cannot open shared object file: No such file or directory (no NVIDIA driver)"
+    )

@@ -71,7 +71,7 @@ def _same(a, b) -> bool:  # type: ignore[no-untyped-def]
 
     if isinstance(a, pd.DataFrame):
         pd.testing.assert_frame_equal(a, b)
-        assert a.attrs == b.attrs
+        assert _same(dict(a.attrs), dict(b.attrs))
         return True
     if isinstance(a, dict):
         assert a.keys() == b.keys()
