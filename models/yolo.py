@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from analytics.types import COCO_CLASSES, Detections
-from models.base import DetectorBackend, DetectorSettings
+from models.base import BackendUnavailable, DetectorBackend, DetectorSettings
 from models.ultra import UltralyticsModel, yolo_keypoints
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,12 @@ class YoloBackend(DetectorBackend):
         self._reid_hooked = False
         #: On a GPU the cameras' frames go in together (one pass per batch, FP16); on the CPU one by one.
         self.batch_capable = self.device != "cpu"  # type: ignore[misc]
-        self.warm_up()
+        try:
+            self.warm_up()
+        except Exception as e:  # e.g. torchvision's compiled ops missing: the first inference fails
+            raise BackendUnavailable(
+                f"Ultralytics YOLO {self.yolo.name} cannot run here ({e.__class__.__name__}: {e})"
+            ) from None
         self.description = (
             f"Ultralytics YOLO {self.yolo.name} on {self.device}, {self.imgsz} px{self.yolo.note()}"
         )

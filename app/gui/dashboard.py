@@ -276,7 +276,7 @@ class DashboardPage(QWidget):
         k = d.kpis
         self.cards["in"].set_value(str(k["in"]), f"{who}, entrance lines")
         self.cards["out"].set_value(str(k["out"]), f"{who}, entrance lines")
-        self.cards["visits"].set_value(str(k["visits"]), f"from entering to leaving · {k['people']} people seen")
+        self.cards["visits"].set_value(str(k["visits"]), f"of {k['people']} people seen")
         self.cards["visit_time"].set_value(fmt_duration(k["median_visit_s"]), "median visit")
         self.cards["peak"].set_value(
             f"{k['peak']} people" if k["peak"] else "–",

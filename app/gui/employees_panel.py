@@ -296,7 +296,8 @@ class EmployeesPanel(QWidget):
         self.enrolling = True
         self.face_button.setEnabled(False)
         self._say(f"Enrolling {emp.name}'s face from {len(paths)} photo(s)…")
-        run_async(lambda: _enrol(store, data_dir, emp.id, paths, basis), self._enrolled, self._enrol_failed)
+        run_async(lambda: _enrol(store, data_dir, emp.id, paths, basis), self._enrolled, self._enrol_failed,
+                  python_thread=True)  # fmt: skip
         return True
 
     def _say(self, text: str, *, error: bool = False) -> None:

@@ -68,6 +68,9 @@ def _tip(name: str, widget: QWidget) -> str:
 
 def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
     box = QComboBox()
+    # long choices do not widen the form past a small screen
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(16)
     for key, text in items:
         box.addItem(text, key)
     return box
@@ -116,7 +119,10 @@ class FacesSettingsPanel(QGroupBox):
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
+        self.camera.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.camera.setMinimumContentsLength(16)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Camera", self.camera)
         form.addRow(_tip("enabled", self.enabled), self.enabled)
         form.addRow(_tip("mode", self.mode), self.mode)
@@ -290,12 +296,13 @@ class FacesPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumWidth(300)
         self.erase_button = QPushButton("Withdraw consent and erase…")
         self.erase_button.setToolTip(
             "Removes the selected employee's face embeddings and pictures, the face events about them and "
             "every link the cameras made to them; records the withdrawal and an audit line."
         )
-        self.retention_button = QPushButton("Apply retention now")
+        self.retention_button = QPushButton("Apply retention")
         self.retention_button.setToolTip(
             "Erase face events older than the longest 'Keep face events' of the cameras with faces on, face data of "
             "inactive or non-consenting employees, and visitors past 'Keep returning visitors'."
@@ -324,6 +331,7 @@ class FacesPage(QWidget):
 
         grid = QGridLayout()
         if self.settings is not None:
+            self.settings.setMaximumWidth(470)
             grid.addWidget(self.settings, 0, 0, 2, 1)
         grid.addWidget(people, 0, 1)
         grid.addWidget(log_box, 1, 1)

@@ -154,14 +154,21 @@ def run_async(
     on_error: Callable[[str], None] | None = None,
     *,
     pool: QThreadPool | None = None,
+    python_thread: bool = False,
 ) -> None:
     """Run ``fn`` on a worker thread; ``on_done(result)`` / ``on_error(message)`` run on the GUI thread.
 
     Call it from the GUI thread. Results come back through queued signal connections, so the GUI
-    thread never waits for the database, a camera or a decoder.
+    thread never waits for the database, a camera or a decoder. ``python_thread``: a thread of
+    Python's own instead of Qt's pool (dlib's face descriptor crashed now and then on pool threads).
     """
     relay = _Relay(on_done, on_error)
     _pending.add(relay)
+    if python_thread:
+        import threading
+
+        threading.Thread(target=_Task(fn, relay).run, name="storesight-task", daemon=True).start()
+        return
     (pool or QThreadPool.globalInstance()).start(_Task(fn, relay))
 
 

@@ -555,7 +555,7 @@ class RolesPanel(QWidget):
 
     # --- actions --------------------------------------------------------------------------
 
-    def _write(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> bool:
+    def _write(self, fn: Callable[[], Any], done: Callable[[Any], None], *, python_thread: bool = False) -> bool:
         if self.store is None or self.busy:
             return False
         self.busy = True
@@ -571,7 +571,7 @@ class RolesPanel(QWidget):
             self._say(message, ERROR_STYLE)
             self._show_current()
 
-        run_async(fn, ok, failed)
+        run_async(fn, ok, failed, python_thread=python_thread)
         return True
 
     def label(self, role: str) -> bool:
@@ -702,7 +702,7 @@ class RolesPanel(QWidget):
             self._say(message, OK_STYLE)
             self.faceEnrolled.emit(row.id, emp)
 
-        return self._write(write, done)
+        return self._write(write, done, python_thread=True)  # dlib: see run_async
 
     # --- training -------------------------------------------------------------------------
 

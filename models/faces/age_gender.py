@@ -30,6 +30,13 @@ CHIP_SIZE = 112
 CHIP_PADDING = 0.1
 
 
+def available(path: Path | None = None) -> bool:
+    """Whether the model can be loaded (its file and onnxruntime are there), without loading it."""
+    import importlib.util
+
+    return Path(path or MODEL_PATH).is_file() and importlib.util.find_spec("onnxruntime") is not None
+
+
 class AgeGenderModel:
     """The embedded age + gender model (CPU, offline).
 

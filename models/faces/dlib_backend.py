@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -99,15 +100,13 @@ class DlibFaceBackend(FaceBackend):
         self._shape = dlib.shape_predictor(str(folder / SHAPE_MODEL))
         self._rec = dlib.face_recognition_model_v1(str(folder / EMBED_MODEL))
         self.model_folder = folder
-        self._age_gender = None
+        # the age/gender model is loaded at its first use: enrolment and identification never need
+        # it (and an ONNX Runtime session made next to dlib on a Qt pool thread crashed dlib there)
+        self._age_gender: Any = None
         if attributes:
-            from models.faces.age_gender import AgeGenderModel
+            from models.faces.age_gender import available
 
-            try:
-                self._age_gender = AgeGenderModel()
-            except FacesUnavailable:
-                self._age_gender = None
-        self.has_attributes = self._age_gender is not None
+            self.has_attributes = available()
 
     def describe(self) -> str:
         """One line including the detector."""
@@ -158,13 +157,17 @@ class DlibFaceBackend(FaceBackend):
             else:
                 shapes.append(f.native)
         vecs = self._rec.compute_face_descriptor(rgb, shapes, self.jitters)
-        return np.asarray([np.asarray(v) for v in vecs], np.float32).reshape(len(faces), self.dim)
+        # copy through Python floats: numpy's buffer view of a dlib vector crashed now and then on pool threads
+        return np.asarray([list(v) for v in vecs], np.float32).reshape(len(faces), self.dim)
 
     def attributes(self, image: np.ndarray, faces: Sequence[FaceBox]) -> list[FaceAttributes]:
         """Age and gender per face, from the embedded face-api model on dlib's aligned chips."""
-        if self._age_gender is None or not faces:
+        if not self.has_attributes or not faces:
             return super().attributes(image, faces)
-        from models.faces.age_gender import CHIP_PADDING, CHIP_SIZE
+        from models.faces.age_gender import CHIP_PADDING, CHIP_SIZE, AgeGenderModel
+
+        if self._age_gender is None:
+            self._age_gender = AgeGenderModel()
 
         rgb = np.ascontiguousarray(image[:, :, ::-1])
         chips = []

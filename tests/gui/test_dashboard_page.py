@@ -42,7 +42,7 @@ def test_dashboard_shows_the_demo_numbers_and_filters_by_role(qtbot, demo_db) ->
     people = metrics.people_seen(store, role=page.role_box.currentData())  # the catalogue's number
     tracks = _count(con, "select count(*) from tracks where class_id = 0 and role != 'staff'")
     assert people >= tracks > 0  # one per customer track, more where a track was split into role segments
-    assert page.cards["visits"].note.text() == f"from entering to leaving · {people} people seen"
+    assert page.cards["visits"].note.text() == f"of {people} people seen"
     assert f"median of {stays} stays" == page.cards["dwell"].note.text()
     assert "nothing recorded" not in page.note.text()
     # the charts hold the same numbers

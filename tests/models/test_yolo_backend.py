@@ -121,3 +121,15 @@ def test_detector_features_reach_the_tracker(yolo_yaml: YoloBackend, demo_video:
         assert len(out) and (out.tracker_id >= 1).all()
     tracks = tracker._impl.tracked_stracks
     assert tracks and all(t.smooth_feat is not None and len(t.smooth_feat) == feats.shape[1] for t in tracks)
+
+
+def test_a_yolo_that_cannot_run_falls_back_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """E.g. a bundle without torchvision's compiled ops: the first inference raises RuntimeError."""
+
+    def broken(self: YoloBackend) -> float:
+        raise RuntimeError("operator torchvision::nms does not exist")
+
+    monkeypatch.setattr(YoloBackend, "warm_up", broken)
+    choice = create_detector("auto", DetectorSettings(model_name="yolo11n.yaml", device="cpu", threads=1))
+    assert choice.backend.type_key == "nanodet"
+    assert "YOLO yolo11n.yaml cannot run here (RuntimeError: operator torchvision::nms does not exist)" in choice.reason

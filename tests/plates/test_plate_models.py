@@ -51,9 +51,10 @@ def heldout():
     return [make_sample(rng, style, fonts) for _ in range(300)]
 
 
-#: Floors under the measured held-out accuracy (models/weights/plates/README.md: one-row 85 %,
-#: two-row 96.5 % exact on 1500 plates), so a regression fails while sampling noise of 300 does not.
-FLOORS = {1: (0.72, 0.08), 2: (0.88, 0.02)}
+#: Floors under the measured held-out accuracy (models/weights/plates/README.md: one-row 86.0 %,
+#: two-row 97.3 % exact on 1500 plates; on these 300: 86.7 % / 97.1 % INT8), so a regression fails
+#: while the sampling noise of 195 one-row / 105 two-row plates (±2.4 / ±1.6 points) does not.
+FLOORS = {1: (0.78, 0.06), 2: (0.92, 0.015)}
 
 
 @pytest.mark.parametrize("precision", ["int8", "fp32"])
