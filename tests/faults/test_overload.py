@@ -25,15 +25,18 @@ def test_overload_drops_and_counts_frames_with_memory_flat(
     rtsp_server_factory: Callable[..., RtspTestServer], demo_jpegs: str, tmp_path: Path
 ) -> None:
     srv = rtsp_server_factory(jpegs=demo_jpegs, fps=25)
-    res = run_overload(srv.url, seconds=45, out=tmp_path)
+    res = run_overload(srv.url, seconds=60, out=tmp_path)
     assert res.status == "incomplete"  # stopped by the test, as a live camera is
     assert res.analysed == res.taken > 0
-    assert res.dropped > res.taken, "the detector kept up: this machine is too fast for the scenario"
+    # overloaded: a real share of the 25 fps stream cannot be analysed (on this 2-core box ~30 % when
+    # quiet, ~80 % when loaded); a detector that keeps up makes the scenario void, and the test says so
+    assert res.dropped > 0.1 * res.delivered, f"the detector kept up: this machine is too fast for the scenario ({res})"
     # Every delivered frame was either taken or counted as dropped (at most 2 still in the buffer).
     assert 0 <= res.delivered - res.taken - res.dropped <= 2, res
-    # Memory: from 5 s after the first frame to the end, RSS grows by far less than the frames
-    # dropped meanwhile would take if they were kept.
-    first = next(s for s in res.samples if s[0] >= res.samples[0][0] + 5)
+    # Memory: from 20 s after the first frame (the detector, tracker and SQLite warm up for ~20-30 s:
+    # benchmarks/overload.py) to the end, RSS grows by far less than the frames dropped meanwhile
+    # would take if they were kept.
+    first = next(s for s in res.samples if s[0] >= res.samples[0][0] + 20)
     last = res.samples[-1]
     grew, dropped = last[1] - first[1], last[5] - first[5]
     assert dropped > 100, res.samples

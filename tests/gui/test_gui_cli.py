@@ -32,8 +32,8 @@ def test_screenshots_of_every_screen_are_written_and_not_empty(demo_db, tmp_path
     before = counts()
     out = tmp_path / "shots"
     assert main(["gui", "--screenshot", str(out), "--db", demo_db.url]) == 0
-    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "shelves", "models",
-             "settings"]
+    pages = ["live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "faces", "shelves",
+             "models", "settings"]
     from app.gui.first_run import WIZARD_SHOTS
 
     dialogs = ["event-frame", "employee-dialog", "camera-dialog", *WIZARD_SHOTS]  # + the first-run wizard

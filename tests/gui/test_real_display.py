@@ -121,8 +121,8 @@ def test_the_whole_window_on_xcb_at_1024x700(x_display: str, tmp_path: Path) -> 
     assert seen["exposed"] is True
     assert seen["size"] == [1024, 700]  # nothing in the window forces it wider or taller
     assert seen["menus"] == ["&File", "&Edit", "&View", "&Help"]
-    assert seen["tabs"] == ["Live", "Zones", "Dashboard", "Heatmap", "Events", "Staff", "Plates", "Shelves", "Models",
-                            "Settings"]
+    assert seen["tabs"] == ["Live", "Zones", "Dashboard", "Heatmap", "Events", "Staff", "Plates", "Faces", "Shelves",
+                            "Models", "Settings"]
     w, h, colours = seen["grab"]
     assert (w, h) == (1024, 700) and colours > 20, seen["grab"]  # a drawn window, not a black screen
     assert seen["closed_by_ctrl_q"] is True

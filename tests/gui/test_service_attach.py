@@ -50,7 +50,8 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         qtbot.waitUntil(
             lambda: tile.snapshot() is not None and tile.snapshot().frame is not None, timeout=60000
         )
-        assert tile.camera_id == cam["id"] and tile.paint_count > 0
+        qtbot.waitUntil(lambda: tile.paint_count > 0, timeout=10000)  # painted on a later turn of the event loop
+        assert tile.camera_id == cam["id"]
         first = tile.snapshot()
         assert first.frame.image.shape[:2] == (576, 768) and "via service" in first.backend
         qtbot.waitUntil(lambda: tile.snapshot().seq > first.seq, timeout=20000)  # it keeps coming

@@ -145,9 +145,12 @@ def test_identity_regression_on_the_crossings_of_the_demo() -> None:
         return m.idf1, m.id_switches
 
     # as the app runs it: boxes from 0.2 reach the tracker, below the camera's 0.4 only for its second association
-    idf1, switches = score(track_high_thresh=0.4, track_low_thresh=0.2)
+    # with the new-track rule (new_clear 0.3; off by default: it keeps people in a queue untracked)
+    idf1, switches = score(track_high_thresh=0.4, track_low_thresh=0.2, new_clear=0.3)
     assert idf1 >= 0.86 and switches <= 14, (idf1, switches)  # 0.869 / 14 (session 3)
-    high = score(conf=0.4)  # without the low-score pass: 0.880 / 12
+    high = score(conf=0.4, new_clear=0.3)  # without the low-score pass: 0.880 / 12
     assert high[0] >= 0.87 and high[1] <= 13, high
+    default = score(track_high_thresh=0.4, track_low_thresh=0.2)  # the app's default (rule off): 0.857 / 16
+    assert default[0] >= 0.85 and default[1] <= 16, default
     old_idf1, old_switches = score(conf=0.4, depth_weight=0.0, drop_exited=False, new_clear=0.0)
     assert old_idf1 < 0.86 and old_switches > 14, (old_idf1, old_switches)  # the threshold tells them apart
