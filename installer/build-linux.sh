@@ -52,16 +52,23 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 # find-links/indexes (this build machine: /opt/wheels), else set TORCH_CPU_INDEX, e.g.
 # TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu.
 TORCH_CPU_SPEC="${TORCH_CPU_SPEC:-torch==2.13.0+cpu}"
+# A fresh venv in $1 that sees $PY's packages through a .pth file (so nothing in $PY changes);
+# prints its site-packages folder, where the edition's own wheels go (pip --target).
+layered_venv() {
+  rm -rf "$1"
+  "$PY" -m venv --without-pip "$1"
+  local own
+  own="$("$1/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  "$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > "$own/storesight-base.pth"
+  echo "$own"
+}
+
 cpu_python() {
   local bv="$ROOT/build/venv-cpu"
   if [ ! -x "$bv/bin/python" ] || ! "$bv/bin/python" -c "import torch, sys; sys.exit(bool(torch.version.cuda))" 2>/dev/null; then
     echo "[build] CPU PyTorch for the CPU edition: $TORCH_CPU_SPEC into build/venv-cpu" >&2
-    rm -rf "$bv"
-    "$PY" -m venv --without-pip "$bv"
-    local base own
-    base="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-    own="$("$bv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-    echo "$base" > "$own/storesight-base.pth"
+    local own
+    own="$(layered_venv "$bv")"
     "$bv/bin/python" -m pip install -q --no-deps --target "$own" ${TORCH_CPU_INDEX:+--extra-index-url "$TORCH_CPU_INDEX"} \
       "$TORCH_CPU_SPEC" >&2 || { echo "build-linux.sh: cannot install $TORCH_CPU_SPEC (set TORCH_CPU_INDEX)" >&2; exit 2; }
   fi
@@ -78,12 +85,8 @@ cuda_python() {
   local bv="$ROOT/build/venv-cuda"
   if [ ! -x "$bv/bin/python" ] || ! "$bv/bin/python" -c "import onnxruntime as o, sys; sys.exit('CUDAExecutionProvider' not in o.get_available_providers())" 2>/dev/null; then
     echo "[build] $ORT_GPU_SPEC and $CURAND_SPEC for the CUDA edition into build/venv-cuda" >&2
-    rm -rf "$bv"
-    "$PY" -m venv --without-pip "$bv"
-    local base own
-    base="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-    own="$("$bv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-    echo "$base" > "$own/storesight-base.pth"
+    local own
+    own="$(layered_venv "$bv")"
     "$bv/bin/python" -m pip install -q --no-cache-dir --no-deps --target "$own" "$ORT_GPU_SPEC" "$CURAND_SPEC" >&2 \
       || { echo "build-linux.sh: cannot install $ORT_GPU_SPEC $CURAND_SPEC" >&2; exit 2; }
   fi
