@@ -40,6 +40,7 @@ def test_window_shows_a_running_service_and_says_when_it_is_gone(qtbot, tmp_path
         qtbot.addWidget(win)
         win.resize(1200, 800)
         win.show()
+        win.tabs.setCurrentWidget(win.cameras)  # the last tab comes from QSettings, which other tests change
         assert win.attach_service(api.url, TOKEN)
         page = win.cameras
         qtbot.waitUntil(lambda: "Attached to the service" in page.engine_label.text(), timeout=20000)
