@@ -38,7 +38,7 @@ from app.config_types import Ident as Ident
 from app.config_types import Point as Point
 from app.config_types import StrictModel as _Model
 from app.config_types import ZoneType as ZoneType
-from app.config_types import bounded
+from app.config_types import bounded, check_unique, enabled_field
 from app.errors import ConfigError
 from app.modules.pose.settings import PoseConfig
 from app.modules.roles.settings import RolesConfig
@@ -115,7 +115,7 @@ class CameraConfig(DetectionSettings):
         title="Camera id", description="Short unique id, e.g. 'entrance'. Used in the database."
     )
     name: str = Field("", title="Name", description="Name shown in the GUI and reports.", max_length=120)
-    enabled: bool = Field(True, title="Enabled", description="Analyse this camera.")
+    enabled: bool = enabled_field(True, "Analyse this camera.")
     source: str = Field(
         title="Source",
         description="rtsp://host:554/path, a video file path (relative to this config file), or a USB "
@@ -167,11 +167,7 @@ class CameraConfig(DetectionSettings):
 
     @model_validator(mode="after")
     def _unique_zone_ids(self) -> CameraConfig:
-        seen: set[str] = set()
-        for z in self.zones:
-            if z.id in seen:
-                raise ValueError(f"zone id {z.id!r} is used twice")
-            seen.add(z.id)
+        check_unique((z.id for z in self.zones), "zone id")
         return self
 
     @model_validator(mode="after")
@@ -394,7 +390,7 @@ EventPattern = Annotated[
 class TelegramConfig(_Model):
     """A Telegram bot that posts chosen events (with a photo) to a chat."""
 
-    enabled: bool = Field(True, title="Enabled", description="Send events to this Telegram chat.")
+    enabled: bool = enabled_field(True, "Send events to this Telegram chat.")
     token: SecretStr = Field(
         title="Bot token",
         description="The token @BotFather gave the bot (123456:ABC…); never logged.",
@@ -429,7 +425,7 @@ class WebhookConfig(_Model):
     """An HTTP(S) endpoint that receives chosen events as JSON (photo base64-encoded)."""
 
     id: Ident = Field(title="Webhook id", description="Short unique id, e.g. 'ops'.")
-    enabled: bool = Field(True, title="Enabled", description="Send events to this webhook.")
+    enabled: bool = enabled_field(True, "Send events to this webhook.")
     url: str = Field(
         title="URL",
         description="https://… address that accepts a JSON POST; only its host is ever logged.",
@@ -454,7 +450,7 @@ class WebhookConfig(_Model):
 class NotificationsConfig(_Model):
     """Telegram and webhook notifications, sent through a queue in the database (nothing is lost offline)."""
 
-    enabled: bool = Field(False, title="Enabled", description="Send notifications while the app runs.")
+    enabled: bool = enabled_field(False, "Send notifications while the app runs.")
     telegram: TelegramConfig | None = Field(None, title="Telegram")
     webhooks: list[WebhookConfig] = Field(default_factory=list, title="Webhooks")
     timeout: float = bounded(15.0, 1.0, 300.0, "Timeout (s)", "How long to wait for a server's answer.")
@@ -530,11 +526,7 @@ class SiteConfig(_Model):
 
     @model_validator(mode="after")
     def _unique_camera_ids(self) -> SiteConfig:
-        seen: set[str] = set()
-        for c in self.cameras:
-            if c.id in seen:
-                raise ValueError(f"camera id {c.id!r} is used twice")
-            seen.add(c.id)
+        check_unique((c.id for c in self.cameras), "camera id")
         return self
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -53,6 +54,35 @@ def bounded(
     low = {"gt" if open_lo else "ge": lo} if lo is not None else {}
     high = {"lt" if open_hi else "le": hi} if hi is not None else {}
     return Field(default, title=title, description=description, **low, **high)
+
+
+def enabled_field(default: bool, description: str) -> Any:
+    """The ``enabled`` switch of a module or of a part of one, with its own default and tooltip."""
+    return Field(default, title="Enabled", description=description)
+
+
+def photos_field(description: str) -> Any:
+    """The switch that attaches photos to a module's events (on by default), with its own tooltip."""
+    return Field(True, title="Save photos", description=description)
+
+
+def check_unique(ids: Iterable[str], what: str) -> None:
+    """Refuse an id that comes twice, naming the first one that does.
+
+    Raises:
+        ValueError: ``<what> 'x' is used twice``.
+
+    Example:
+        >>> check_unique(["a", "b", "b"], "zone id")
+        Traceback (most recent call last):
+        ...
+        ValueError: zone id 'b' is used twice
+    """
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what} {i!r} is used twice")
+        seen.add(i)
 
 
 class StrictModel(BaseModel):

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field, photos_field
 from app.modules.registry import ModuleSettings
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class ObjectsSettings(ModuleSettings):
     """Left items (a bag or object that stays after its owner went) and missing items (watch zones)."""
 
-    enabled: bool = Field(False, title="Enabled", description="Watch for left and missing objects.")
+    enabled: bool = enabled_field(False, "Watch for left and missing objects.")
     left_after: float = bounded(
         60.0, 2.0, 86400.0, "Left after (s)", "An object still this long can be reported."
     )
@@ -42,4 +38,4 @@ class ObjectsSettings(ModuleSettings):
     min_size: float = bounded(
         0.0004, 0.0, 0.5, "Smallest object", "Smallest object, as a share of the frame's area."
     )
-    save_photos: bool = Field(True, title="Save photos", description="Attach the object's and the owner's crops.")
+    save_photos: bool = photos_field("Attach the object's and the owner's crops.")

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from app.config_types import bounded
+from app.config_types import StrictModel, bounded, enabled_field, photos_field
 from app.modules.registry import ModuleSettings
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class ShelfZoneSettings(_Model):
+class ShelfZoneSettings(StrictModel):
     """One shelf zone's layout and its pictures (zones of type ``shelf`` drawn as 4 corners TL, TR, BR, BL)."""
 
     rows: int = bounded(1, 1, 12, "Rows", "Shelf boards inside the zone, top to bottom.")
@@ -43,7 +39,7 @@ class ShelfZoneSettings(_Model):
 class ShelfSettings(ModuleSettings):
     """Shelf gaps: how empty each segment of the camera's shelf zones is, gaps over minutes, restock time."""
 
-    enabled: bool = Field(False, title="Enabled", description="Measure the camera's shelf zones.")
+    enabled: bool = enabled_field(False, "Measure the camera's shelf zones.")
     backend: Literal["auto", "classical", "yolo"] = Field(
         "auto",
         title="Backend",
@@ -67,4 +63,4 @@ class ShelfSettings(ModuleSettings):
         title="Shelf zones",
         description="Per shelf zone id: rows, segments, reference pictures, purchase value and conversion.",
     )
-    save_photos: bool = Field(True, title="Save photos", description="Attach the frame with the gap outlined.")
+    save_photos: bool = photos_field("Attach the frame with the gap outlined.")

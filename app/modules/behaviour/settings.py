@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import StrictModel, bounded
+from app.config_types import StrictModel, bounded, enabled_field, photos_field
 from app.modules.registry import ModuleSettings
 
 
 class PostureSettings(StrictModel):
     """Standing / walking / sitting / bending intervals per person."""
 
-    enabled: bool = Field(True, title="Enabled", description="Store each person's posture intervals.")
+    enabled: bool = enabled_field(True, "Store each person's posture intervals.")
     min_seconds: float = bounded(
         0.6, 0.0, 30.0, "Hold (s)", "A new posture must hold this long before it counts."
     )
@@ -38,7 +38,7 @@ class PostureSettings(StrictModel):
 class ReachSettings(StrictModel):
     """Interaction with goods: a hand in a shelf zone."""
 
-    enabled: bool = Field(True, title="Enabled", description="Detect reaches into the camera's shelf zones.")
+    enabled: bool = enabled_field(True, "Detect reaches into the camera's shelf zones.")
     min_seconds: float = bounded(
         1.0, 0.0, 60.0, "Minimum reach (s)",
         "A wrist must stay in a shelf zone this long to count as a reach.",
@@ -57,17 +57,13 @@ class ReachSettings(StrictModel):
         "The wrist must be this far from the hip, in torso lengths (a hanging hand is about "
         "0.3); 0 accepts any wrist.",
     )
-    save_crops: bool = Field(
-        True, title="Save photos", description="Attach a photo (with the skeleton drawn) to each reach."
-    )
+    save_crops: bool = photos_field("Attach a photo (with the skeleton drawn) to each reach.")
 
 
 class ContactSettings(StrictModel):
     """Staff–customer contact (consultation)."""
 
-    enabled: bool = Field(
-        True, title="Enabled", description="Detect consultations (needs staff/customer roles)."
-    )
+    enabled: bool = enabled_field(True, "Detect consultations (needs staff/customer roles).")
     distance: float = bounded(
         1.0, 0.0, 10.0, "Closer than (box heights)",
         "Floor points closer than this many box heights are in contact.", open_lo=True,
@@ -78,16 +74,14 @@ class ContactSettings(StrictModel):
     gap: float = bounded(
         1.5, 0.0, 60.0, "Allowed gap (s)", "They may be apart (or one unseen) this long without ending it."
     )
-    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of both people.")
+    save_crops: bool = photos_field("Attach a photo of both people.")
 
 
 class BehaviourSettings(ModuleSettings):
     """Behaviour from pose keypoints: posture, reaching into shelves, staff–customer contact."""
 
-    enabled: bool = Field(
-        True,
-        title="Enabled",
-        description="Posture and reaches need the pose module; contacts need staff/customer roles.",
+    enabled: bool = enabled_field(
+        True, "Posture and reaches need the pose module; contacts need staff/customer roles."
     )
     posture: PostureSettings = Field(default_factory=PostureSettings, title="Posture")
     reach: ReachSettings = Field(default_factory=ReachSettings, title="Reaching into shelves")

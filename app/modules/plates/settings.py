@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from analytics.plates import normalize, plate_format
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field
 from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
 
 #: The plate lists, strongest first: a plate on several lists is reported as the first.
@@ -36,10 +36,9 @@ def list_plate(text: str) -> str:
 class PlatesSettings(StageSettings):
     """Licence plates of the camera's vehicles: one voted read per vehicle passage (parking cameras)."""
 
-    enabled: bool = Field(
+    enabled: bool = enabled_field(
         False,
-        title="Enabled",
-        description="Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
+        "Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
         "detector's vehicle classes on for this camera too.",
     )
     every: int = every_field(1, "Read plates on every N-th analysed frame.")

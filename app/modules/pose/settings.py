@@ -6,17 +6,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.config_types import StrictModel, ZoneType, bounded
+from app.config_types import StrictModel, ZoneType, bounded, enabled_field
 from app.modules.stage_settings import StageSettings, every_field
 
 
 class PoseStageSettings(StageSettings):
     """Pose keypoints (COCO-17) of the camera's tracked people; the behaviour module needs them."""
 
-    enabled: bool = Field(
+    enabled: bool = enabled_field(
         False,
-        title="Enabled",
-        description="Estimate body keypoints of tracked people (the built-in model costs about 6-12 ms "
+        "Estimate body keypoints of tracked people (the built-in model costs about 6-12 ms "
         "per person per frame on a CPU).",
     )
     every: int = every_field(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from app.config_types import Ident, StrictModel, ZoneType, bounded
+from app.config_types import Ident, StrictModel, ZoneType, bounded, enabled_field
 from app.modules.registry import ModuleSettings
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class CheckoutConfig(StrictModel):
 class QueueSettings(ModuleSettings):
     """Checkout queues: live length and wait, a 5–15 minute forecast and alerts."""
 
-    enabled: bool = Field(True, title="Enabled", description="Watch the camera's checkout queues.")
+    enabled: bool = enabled_field(True, "Watch the camera's checkout queues.")
     checkouts: list[CheckoutConfig] = Field(
         default_factory=list,
         title="Checkouts",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field
 from app.modules.registry import ModuleSettings
 
 
 class FootfallSettings(ModuleSettings):
     """In/out counts on the camera's lines (entrance lines and counting lines)."""
 
-    enabled: bool = Field(True, title="Enabled", description="Count line crossings.")
+    enabled: bool = enabled_field(True, "Count line crossings.")
     min_distance: float = bounded(
         0.02, 0.0, 0.5, "Side distance",
         "How far from the line (share of the frame height) a person must be to count as on a side; "
@@ -28,7 +28,7 @@ class FootfallSettings(ModuleSettings):
 class ZonesSettings(ModuleSettings):
     """Enter/exit, occupancy and dwell time in the camera's polygon zones."""
 
-    enabled: bool = Field(True, title="Enabled", description="Track presence in zones.")
+    enabled: bool = enabled_field(True, "Track presence in zones.")
     min_frames: int = bounded(
         3, 1, 100, "Inertia (frames)",
         "Consecutive frames inside (outside) before an enter (exit) counts, so a flickering box "
@@ -43,7 +43,7 @@ class ZonesSettings(ModuleSettings):
 class VisitsSettings(ModuleSettings):
     """Store visits: entering to leaving, time in store, zones in order."""
 
-    enabled: bool = Field(True, title="Enabled", description="Build visits from tracks.")
+    enabled: bool = enabled_field(True, "Build visits from tracks.")
     join_seconds: float = bounded(
         2.0, 0.0, 60.0, "Join gap (s)", "Longest gap of an ID switch that is joined into one visit."
     )
@@ -57,7 +57,7 @@ class VisitsSettings(ModuleSettings):
 class HeatmapSettings(ModuleSettings):
     """Time spent per place, accumulated per hour."""
 
-    enabled: bool = Field(True, title="Enabled", description="Accumulate a heatmap.")
+    enabled: bool = enabled_field(True, "Accumulate a heatmap.")
     cell: int = bounded(8, 2, 64, "Cell (px)", "Grid cell side in pixels of the analysed frame.")
     max_dt: float = bounded(
         1.0, 0.0, 10.0, "Max step (s)", "A gap longer than this adds no more time.", open_lo=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field
 from app.modules.stage_settings import StageSettings, every_field
 
 
@@ -14,7 +14,7 @@ class RolesConfig(StageSettings):
     ``every`` and ``off_thread`` are the stage settings every stage has; they apply to every camera.
     """
 
-    enabled: bool = Field(True, title="Enabled", description="Decide staff / customer for every person.")
+    enabled: bool = enabled_field(True, "Decide staff / customer for every person.")
     every: int = every_field(
         1,
         "Gather evidence (uniform colours, classifier, faces) on every N-th analysed frame; the roles "

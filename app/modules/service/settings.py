@@ -6,16 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field, photos_field
 from app.modules.registry import ModuleSettings
 
 
 class ServiceSettings(ModuleSettings):
     """Customer service: a customer left alone in a department for too long (needs staff/customer roles)."""
 
-    enabled: bool = Field(
-        True, title="Enabled", description="Alert when a customer waits in a department with no staff near."
-    )
+    enabled: bool = enabled_field(True, "Alert when a customer waits in a department with no staff near.")
     unattended_seconds: float = bounded(
         120.0, 5.0, 3600.0, "Unattended after (s)",
         "A customer in a department this long with no staff near raises an 'unattended' alert.",
@@ -29,4 +27,4 @@ class ServiceSettings(ModuleSettings):
         title="Zone types",
         description="Zones where customers are watched.",
     )
-    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of the customer.")
+    save_crops: bool = photos_field("Attach a photo of the customer.")

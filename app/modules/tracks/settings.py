@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import DetectionSettings, bounded
+from app.config_types import DetectionSettings, bounded, enabled_field
 
 
 class TracksSettings(DetectionSettings):
     """Records every track (first/last seen, path) and its start/end events with a crop."""
 
-    enabled: bool = Field(True, title="Enabled", description="Record tracks and their crops.")
+    enabled: bool = enabled_field(True, "Record tracks and their crops.")
     min_frames: int = bounded(
         3, 1, 1000, "Minimum frames", "A track seen in fewer frames is treated as noise and not stored."
     )
