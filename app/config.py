@@ -387,6 +387,20 @@ EventPattern = Annotated[
 ]
 
 
+def _events_field(examples: str) -> Any:
+    """The ``events`` list of a notification channel (Telegram chat, webhook): at least one pattern."""
+    return Field(
+        min_length=1,
+        title="Events",
+        description=f"Which events to send, as module.type with * wildcards, e.g. {examples}.",
+    )
+
+
+def _cameras_field() -> Any:
+    """The ``cameras`` filter of a notification channel."""
+    return Field(None, title="Cameras", description="Only events of these cameras. Empty: every camera.")
+
+
 class TelegramConfig(_Model):
     """A Telegram bot that posts chosen events (with a photo) to a chat."""
 
@@ -402,14 +416,8 @@ class TelegramConfig(_Model):
         description="Numeric chat id (e.g. -1001234567890) or @channelname the bot may post to.",
         pattern=r"^(-?\d{1,20}|@[A-Za-z0-9_]{4,64})$",
     )
-    events: list[EventPattern] = Field(
-        min_length=1,
-        title="Events",
-        description="Which events to send, as module.type with * wildcards, e.g. '*.alert', 'footfall.in'.",
-    )
-    cameras: list[Ident] | None = Field(
-        None, title="Cameras", description="Only events of these cameras. Empty: every camera."
-    )
+    events: list[EventPattern] = _events_field("'*.alert', 'footfall.in'")
+    cameras: list[Ident] | None = _cameras_field()
     send_photo: bool = Field(
         True, title="Send photo", description="Attach the event's photo when it has one."
     )
@@ -434,14 +442,8 @@ class WebhookConfig(_Model):
     token: SecretStr | None = Field(
         None, title="Bearer token", description="Sent as 'Authorization: Bearer …'; never logged."
     )
-    events: list[EventPattern] = Field(
-        min_length=1,
-        title="Events",
-        description="Which events to send, as module.type with * wildcards, e.g. '*.alert', 'ppe.*'.",
-    )
-    cameras: list[Ident] | None = Field(
-        None, title="Cameras", description="Only events of these cameras. Empty: every camera."
-    )
+    events: list[EventPattern] = _events_field("'*.alert', 'ppe.*'")
+    cameras: list[Ident] | None = _cameras_field()
     send_photo: bool = Field(
         True, title="Send photo", description="Include the event's photo (JPEG, base64) in the JSON."
     )
