@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -162,8 +163,57 @@ def run(
     return {"m": m, "pr": pr, "hyp": hyp, "track_ms": 1000 * t_track / max(len(hyp), 1)}
 
 
+#: the identity table (``--table``): the app's default, then each rule of session 4 on top
+TABLE_VARIANTS: tuple[tuple[str, TrackerSettings], ...] = (
+    ("s3 app default (new_clear off)", AFTER),
+    ("new_clear 0.3 everywhere (s3 rule)", replace(AFTER, new_clear=0.3)),
+)
+#: the second clip: frames 121-301 (crossings at the top right and by the sign) with a fresh tracker,
+#: as tests/models/test_tracking_identity.py replays it; the held-out half: 401-795
+CLIP = (121, 301)
+HELD_OUT = (401, 795)
+
+
+def replay(frames: list[np.ndarray], dets: list[Detections], settings: TrackerSettings, first: int,
+           last: int, stride: int = 1, conf: float = 0.2) -> tuple[dict, float]:
+    """Track frames ``first``..``last`` (1-based) with a fresh tracker; (hypothesis, ms per frame)."""
+    tracker = Tracker(settings, rate=FPS / stride)
+    hyp, t = {}, 0.0
+    for f in range(first, last + 1, stride):
+        d = dets[f - 1]
+        d = d[d.confidence >= conf]
+        t0 = time.perf_counter()
+        out = tracker.update(d, frames[f - 1])
+        t += time.perf_counter() - t0
+        hyp[f] = (out.tracker_id.copy(), out.xyxy.astype(np.float64))
+    return hyp, 1000 * t / max(len(hyp), 1)
+
+
+def table(frames: list[np.ndarray], dets: list[Detections], gt: dict,
+          variants: tuple[tuple[str, TrackerSettings], ...] = TABLE_VARIANTS) -> None:
+    """Print IDF1 / ID switches / fragments / MOTA / tracks per person of each variant on the whole video,
+    the held-out half, the second clip (121-301, fresh tracker) and the whole video at 5 Hz."""
+
+    def cell(hyp: dict, lo: int, hi: int, stride: int = 1) -> str:
+        m = evaluate({f: v for f, v in gt.items() if lo <= f <= hi and (f - 1) % stride == 0}, hyp)
+        return f"{m.idf1:5.3f} {m.id_switches:3d} {m.fragmentations:3d} {m.mota:5.3f} {m.tracks_per_person:4.2f}"
+
+    n = len(frames)
+    head = "IDF1  IDsw frg  MOTA  t/p"
+    print(f"{'variant':<40} | {'whole video 1-' + str(n):<26} | {'held out 401-795':<26} | "
+          f"{'clip 121-301 (fresh)':<26} | {'5 Hz whole':<26} | ms/f")
+    print(f"{'':<40} | {head:<26} | {head:<26} | {head:<26} | {head:<26} |")
+    for name, s in variants:
+        whole, ms = replay(frames, dets, s, 1, n)
+        clip, _ = replay(frames, dets, s, *CLIP)
+        half, _ = replay(frames, dets, s, 1, n, stride=2)
+        print(f"{name:<40} | {cell(whole, 1, n)} | {cell(whole, *HELD_OUT)} | {cell(clip, *CLIP)} | "
+              f"{cell(half, 1, n, 2)} | {ms:5.1f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--table", action="store_true", help="only the identity table of session 4's rules")
     ap.add_argument("--cache", type=Path, help="detections cache (.npz), made on the first run")
     ap.add_argument("--stride", type=int, default=1, help="run the detector on every N-th frame")
     ap.add_argument("--split-similarity", type=float, default=RoleSettings().split_similarity)
@@ -171,6 +221,9 @@ def main() -> None:
     frames = load_frames()
     gt = read_mot(TRUTH)
     dets = detections(frames, args.cache)
+    if args.table:
+        table(frames, dets, gt)
+        return
     uniform = uniform_model(frames, gt)
     people = sum(len(d[d.confidence >= 0.4]) for d in dets)
     t0 = time.perf_counter()
