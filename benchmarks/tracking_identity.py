@@ -49,7 +49,11 @@ SESSION1 = TrackerSettings(
 SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0)
 #: the app now (session 3): detections from 0.2 up reach the tracker; below the camera's 0.4 they only
 #: continue people already followed (its second association)
-AFTER = TrackerSettings(appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2)
+AFTER = TrackerSettings(
+    appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2, new_clear=0.0
+)
+#: session 4: the new-track rule back on, only next to followed people who walk (queues keep their tracks)
+S4 = replace(AFTER, new_clear=0.3, new_clear_speed=0.1)
 
 
 def load_frames() -> list[np.ndarray]:
@@ -163,10 +167,23 @@ def run(
     return {"m": m, "pr": pr, "hyp": hyp, "track_ms": 1000 * t_track / max(len(hyp), 1)}
 
 
+def demo_open_zones() -> tuple:
+    """The demo camera's queue and counter polygons, as the app hands them to its tracker."""
+    from app.config import load_config
+    from app.engine.pipeline import open_zones
+
+    site = load_config(ROOT / "resources" / "demo" / "site.yaml")
+    return open_zones(site.cameras[0])
+
+
 #: the identity table (``--table``): the app's default, then each rule of session 4 on top
 TABLE_VARIANTS: tuple[tuple[str, TrackerSettings], ...] = (
     ("s3 app default (new_clear off)", AFTER),
-    ("new_clear 0.3 everywhere (s3 rule)", replace(AFTER, new_clear=0.3)),
+    ("new_clear 0.3 everywhere (s3 rule)", replace(AFTER, new_clear=0.3, new_clear_speed=0.0)),
+    ("s4: new_clear next to walkers (0.1 h/s)", S4),
+    ("s4: new_clear next to walkers (0.25 h/s)", replace(S4, new_clear_speed=0.25)),
+    ("s4: new_clear next to walkers (0.5 h/s)", replace(S4, new_clear_speed=0.5)),
+    ("s4 app: 0.1 h/s, demo queue+counter open", replace(S4, open_zones=demo_open_zones())),
 )
 #: the second clip: frames 121-301 (crossings at the top right and by the sign) with a fresh tracker,
 #: as tests/models/test_tracking_identity.py replays it; the held-out half: 401-795
@@ -235,8 +252,9 @@ def main() -> None:
         ("ByteTrack, roles split", TrackerSettings(), 0.4, True),
         ("session 1: appearance + split", SESSION1, 0.4, True),
         ("session 2: + occlusion order", SESSION2, 0.4, True),
-        ("s3: + no new track in a followed box", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, True),
-        ("after (s3): + low-score pass 0.2", AFTER, 0.2, True),
+        ("s3: + no new track in a followed box", replace(SESSION2, new_clear=0.3, new_clear_speed=0.0), 0.4, True),
+        ("s3: + low-score pass 0.2 (rule off)", AFTER, 0.2, True),
+        ("after (s4): + rule next to walkers", S4, 0.2, True),
     ]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(

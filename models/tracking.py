@@ -6,12 +6,13 @@ rate at which detections arrive (camera fps / detection stride).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from analytics.geometry import PolygonSet
 from analytics.mot_eval import iou_matrix
 from analytics.types import Detections
 
@@ -48,13 +49,20 @@ class TrackerSettings:
             ended: that pass through the view is over, and someone entering at the same edge later is
             someone new (not re-found as that track).
         new_clear: (appearance tracker) a detection left over after association does not start a new
-            track while it overlaps (IoU above this) the predicted box of a person being followed: in a
-            crowd the detector's box of the person in front, or a box two people share, is left over
-            when the followed track was kept off it for a frame (mixed colours); a new id there would
-            be an ID switch, and the person is counted once they stand clear (0 = off, the default:
-            people standing in a queue overlap the person in front for minutes, and with the rule on
-            the demo's checkout queue measured at most 1 person instead of 3 — a queue length is worth
-            more than the 3 ID switches the rule saves on the demo's crossings; 0.3 for a walkway).
+            track while it overlaps (IoU above this) the predicted box of a person being followed who is
+            walking (see ``new_clear_speed``): in a crowd the detector's box of the person in front, or a
+            box two people share, is left over when the followed track was kept off it for a frame
+            (mixed colours); a new id there would be an ID switch, and the person is counted once they
+            stand clear (0 = off).
+        new_clear_speed: the rule above only holds next to a followed person moving faster than this
+            (body heights per second, from the track's Kalman velocity). People standing in a queue
+            overlap the person in front for minutes and must still get their own track; with the rule
+            next to standing people too, the demo's checkout queue measured at most 1 person instead
+            of 3 (0 = next to everyone).
+        open_zones: polygons (vertices in 0–1 of the frame width/height) where the new-track rule does
+            not hold: queues and checkout counters, where people stand or shuffle in line close behind
+            each other (on the demo the queue's people walk slowly in line). A left-over detection
+            whose bottom centre (the feet) is inside one starts a track as usual.
     """
 
     type: str = "bytetrack"
@@ -70,7 +78,9 @@ class TrackerSettings:
     relink_thresh: float = 0.1
     depth_weight: float = 0.5
     drop_exited: bool = True
-    new_clear: float = 0.0
+    new_clear: float = 0.3
+    new_clear_speed: float = 0.1
+    open_zones: tuple[tuple[tuple[float, float], ...], ...] = ()
 
 
 class _BoxesView:
@@ -129,6 +139,7 @@ def _make_appearance_tracker_class() -> type:
             self.settings = settings
             self.rate = max(rate, 0.1)
             self.detector_features = False
+            self.open_zones = PolygonSet(settings.open_zones)
             self.gmc.method = None  # a fixed camera: no motion compensation (saves ~10 ms/frame)
 
         def _encode(self, img: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
@@ -182,7 +193,11 @@ def _make_appearance_tracker_class() -> type:
             """End lost tracks predicted outside the picture (they left), before any association."""
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
             self.frame_image = img if img is not None and img.ndim == 3 else None
-            self._followed = [t.xyxy.copy() for t in strack_pool if t.state == TrackState.Tracked]
+            self._followed = [
+                t.xyxy.copy()
+                for t in strack_pool
+                if t.state == TrackState.Tracked and _speed(t, self.rate) > self.settings.new_clear_speed
+            ]
             if img is not None and img.ndim == 3:
                 self.frame_size = img.shape[1], img.shape[0]
             size = getattr(self, "frame_size", None)
@@ -202,11 +217,10 @@ def _make_appearance_tracker_class() -> type:
             """Start new tracks, but not inside the predicted box of a person being followed."""
             thr = self.settings.new_clear
             if thr > 0 and len(getattr(self, "_followed", ())) and len(u_detection):
-                ov = iou_matrix(
-                    np.asarray([detections[i].xyxy for i in u_detection], np.float64),
-                    np.asarray(self._followed, np.float64),
-                )
-                u_detection = [i for i, o in zip(u_detection, ov.max(1), strict=True) if o <= thr]
+                boxes = np.asarray([detections[i].xyxy for i in u_detection], np.float64)
+                ov = iou_matrix(boxes, np.asarray(self._followed, np.float64)).max(1)
+                free = _in_zones(boxes, self.open_zones, getattr(self, "frame_size", None))
+                u_detection = [i for i, o, z in zip(u_detection, ov, free, strict=True) if o <= thr or z]
             super()._init_new_tracks(u_detection, detections, activated, refind)
 
         def _second_association(self, strack_pool, u_track, detections_second, activated, refind, lost) -> None:
@@ -302,6 +316,23 @@ def _occlusion_order(cost: np.ndarray, tracks: list[Any], dets: list[Any], weigh
     return np.where(crowd & (cost < 1.0), cost + weight * foot, cost)
 
 
+def _in_zones(xyxy: np.ndarray, zones: PolygonSet, size: tuple[int, int] | None) -> np.ndarray:
+    """Whether each box's bottom centre lies in one of ``zones`` (0–1 coordinates of a ``size`` frame)."""
+    if not zones.size or size is None or not len(xyxy):
+        return np.zeros(len(xyxy), bool)
+    w, h = size
+    feet = np.c_[(xyxy[:, 0] + xyxy[:, 2]) / (2 * w), xyxy[:, 3] / h]
+    return zones.contains(feet).any(1)
+
+
+def _speed(track: Any, rate: float) -> float:
+    """A track's speed in body heights per second, from its Kalman state (x y w h vx vy vw vh per update)."""
+    mean = getattr(track, "mean", None)
+    if mean is None or len(mean) < 6:
+        return 0.0
+    return float(np.hypot(mean[4], mean[5])) * rate / max(float(track.xywh[3]), 1.0)
+
+
 def _xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
     out = np.empty_like(b, dtype=np.float32)
     out[:, :2] = b[:, :2] - b[:, 2:4] / 2
@@ -392,6 +423,12 @@ class Tracker:
         tracked = dets[idx]
         tracked.tracker_id = out[:, 4].astype(np.int64)
         return tracked
+
+    def set_open_zones(self, zones: tuple[tuple[tuple[float, float], ...], ...]) -> None:
+        """Use new zones without the new-track rule (see ``TrackerSettings.open_zones``); tracks go on."""
+        self.settings = replace(self.settings, open_zones=zones)
+        if hasattr(self._impl, "open_zones"):
+            self._impl.open_zones = PolygonSet(zones)
 
     def reset(self) -> None:
         """Forget all tracks (e.g. after a long reconnect); ids keep increasing."""
