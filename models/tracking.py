@@ -193,10 +193,11 @@ def _make_appearance_tracker_class() -> type:
             """End lost tracks predicted outside the picture (they left), before any association."""
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
             self.frame_image = img if img is not None and img.ndim == 3 else None
+            slow = self.settings.new_clear_speed
             self._followed = [
                 t.xyxy.copy()
                 for t in strack_pool
-                if t.state == TrackState.Tracked and _speed(t, self.rate) > self.settings.new_clear_speed
+                if t.state == TrackState.Tracked and (slow <= 0 or _speed(t, self.rate) > slow)
             ]
             if img is not None and img.ndim == 3:
                 self.frame_size = img.shape[1], img.shape[0]

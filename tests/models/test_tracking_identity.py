@@ -83,35 +83,74 @@ def test_a_track_that_left_the_picture_is_not_re_found(drop_exited: bool) -> Non
     assert (first != later) is drop_exited
 
 
-def _pair_frames() -> list[tuple[np.ndarray, Detections]]:
-    """A person in red stands still; from frame 4 the detector also gives a box half over theirs (IoU 0.5:
-    someone in green mostly behind them), which from frame 11 stands clear (IoU 0.09)."""
+def _pair_frames(step: float = 0.0, solo: int = 3) -> list[tuple[np.ndarray, Detections]]:
+    """A person in red stands still (``step`` 0) or walks right ``step`` px per frame; after ``solo`` frames
+    the detector also gives a box half over theirs (IoU 0.5: someone in green mostly behind them), which 7
+    frames later stands clear (IoU 0.09) for 6 frames."""
 
-    def frame(offset: float | None) -> tuple[np.ndarray, Detections]:
+    def frame(i: int, offset: float | None) -> tuple[np.ndarray, Detections]:
         img = np.full((240, 320, 3), 128, np.uint8)
-        boxes = [[100.0, 90.0, 130.0, 180.0]]
+        x0 = 60 + step * i
+        boxes = [[x0, 90.0, x0 + 30, 180.0]]
         if offset is not None:
-            x = int(100 + offset)
+            x = int(x0 + offset)
             img[100:135, x : x + 30] = (0, 180, 0)  # green top
             img[135:180, x : x + 30] = (40, 40, 40)
-            boxes.append([100.0 + offset, 90.0, 130.0 + offset, 180.0])
-        img[100:135, 100:130] = (0, 0, 200)  # the red one in front
-        img[135:180, 100:130] = (120, 60, 20)
+            boxes.append([x0 + offset, 90.0, x0 + 30 + offset, 180.0])
+        xr = int(x0)
+        img[100:135, xr : xr + 30] = (0, 0, 200)  # the red one in front
+        img[135:180, xr : xr + 30] = (120, 60, 20)
         b = np.array(boxes)
         return img, Detections(b, np.full(len(b), 0.9), np.zeros(len(b), np.int64))
 
-    return [frame(None)] * 3 + [frame(10.0)] * 7 + [frame(25.0)] * 6
+    offsets = [None] * solo + [10.0] * 7 + [25.0] * 6
+    return [frame(i, o) for i, o in enumerate(offsets)]
+
+
+def _ids_while_overlapping(settings: TrackerSettings, step: float, solo: int = 3) -> tuple[int, int]:
+    """(ids seen while the second box overlaps the first, ids on the last frame)."""
+    t = Tracker(settings, rate=10.0)
+    ids = [set(t.update(d, img).tracker_id.tolist()) for img, d in _pair_frames(step, solo)]
+    return len(set().union(*ids[solo : solo + 7])), len(ids[-1])
 
 
 @pytest.mark.parametrize("new_clear", [0.3, 0.0])
 def test_no_new_track_inside_the_box_of_a_person_being_followed(new_clear: float) -> None:
-    t = Tracker(TrackerSettings(appearance=True, new_clear=new_clear), rate=10.0)
-    ids = [set(t.update(d, img).tracker_id.tolist()) for img, d in _pair_frames()]
-    overlapping = set().union(*ids[3:10])
-    clear = ids[-1]
-    assert len(clear) == 2  # standing clear, the second person is followed either way
+    # the rule next to everyone (new_clear_speed 0), as session 3 had it
+    overlapping, clear = _ids_while_overlapping(
+        TrackerSettings(appearance=True, new_clear=new_clear, new_clear_speed=0.0), step=0.0
+    )
+    assert clear == 2  # standing clear, the second person is followed either way
     # while half inside the followed person's box, the second box starts no track (with the rule)
-    assert len(overlapping) == (1 if new_clear else 2), ids
+    assert overlapping == (1 if new_clear else 2)
+
+
+def test_the_new_track_rule_holds_next_to_walkers_only() -> None:
+    """Someone standing next to a standing person (a queue) gets a track at once; next to a walker
+    (0.5 body heights per second, well above new_clear_speed) the box they share starts none."""
+    default = TrackerSettings(appearance=True)
+    assert default.new_clear > 0 and default.new_clear_speed > 0
+    assert _ids_while_overlapping(default, step=0.0) == (2, 2)  # standing: both tracked while overlapping
+    assert _ids_while_overlapping(default, step=4.5, solo=6) == (1, 2)  # walking: counted once clear
+    fast = TrackerSettings(appearance=True, new_clear_speed=1.0)  # 0.5 h/s is below 1.0: no rule
+    assert _ids_while_overlapping(fast, step=4.5, solo=6) == (2, 2)
+
+
+def test_the_new_track_rule_does_not_hold_in_queue_zones() -> None:
+    """A queue zone (0–1 coordinates) around the feet: the box next to a walker starts its track; a zone
+    elsewhere changes nothing; zones can be swapped on a running tracker."""
+    queue = ((0.0, 0.5), (1.0, 0.5), (1.0, 1.0), (0.0, 1.0))  # the lower half: the feet at y=180 of 240
+    elsewhere = ((0.0, 0.0), (1.0, 0.0), (1.0, 0.3), (0.0, 0.3))
+    walk = {"step": 4.5, "solo": 6}
+    assert _ids_while_overlapping(TrackerSettings(appearance=True, open_zones=(queue,)), **walk) == (2, 2)
+    assert _ids_while_overlapping(TrackerSettings(appearance=True, open_zones=(elsewhere,)), **walk) == (1, 2)
+    t = Tracker(TrackerSettings(appearance=True, open_zones=(elsewhere,)), rate=10.0)
+    frames = _pair_frames(4.5, 6)
+    for img, d in frames[:6]:
+        t.update(d, img)
+    t.set_open_zones((queue,))
+    seen = set().union(*(set(t.update(d, img).tracker_id.tolist()) for img, d in frames[6:13]))
+    assert len(seen) == 2
 
 
 def _stretch() -> tuple[dict, list[tuple[int, np.ndarray, Detections]]]:
