@@ -43,17 +43,19 @@ FPS = 10.0
 #: the appearance tracker as issue 12's first session left it: no occlusion order, lost tracks kept after
 #: they left the picture
 SESSION1 = TrackerSettings(
-    appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False, new_clear=0.0
+    appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False, new_clear=0.0,
+    static_after=0.0,
 )
 #: session 2: occlusion order and the left-the-picture rule; new tracks inside followed boxes allowed
-SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0)
+SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0, static_after=0.0)
 #: the app now (session 3): detections from 0.2 up reach the tracker; below the camera's 0.4 they only
 #: continue people already followed (its second association)
 AFTER = TrackerSettings(
-    appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2, new_clear=0.0
+    appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2, new_clear=0.0,
+    static_after=0.0,
 )
 #: session 4: the new-track rule back on, only next to followed people who walk (queues keep their tracks)
-S4 = replace(AFTER, new_clear=0.3, new_clear_speed=0.1)
+S4 = replace(AFTER, new_clear=0.3, new_clear_speed=0.1, static_after=0.0)
 
 
 def load_frames() -> list[np.ndarray]:
@@ -184,6 +186,9 @@ TABLE_VARIANTS: tuple[tuple[str, TrackerSettings], ...] = (
     ("s4: new_clear next to walkers (0.25 h/s)", replace(S4, new_clear_speed=0.25)),
     ("s4: new_clear next to walkers (0.5 h/s)", replace(S4, new_clear_speed=0.5)),
     ("s4 app: 0.1 h/s, demo queue+counter open", replace(S4, open_zones=demo_open_zones())),
+    ("s4 app + static FP rule 2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0)),
+    ("s4 app + static FP rule 1 s", replace(S4, open_zones=demo_open_zones(), static_after=1.0)),
+    ("s4 app + static FP rule 4 s", replace(S4, open_zones=demo_open_zones(), static_after=4.0)),
 )
 #: the second clip: frames 121-301 (crossings at the top right and by the sign) with a fresh tracker,
 #: as tests/models/test_tracking_identity.py replays it; the held-out half: 401-795

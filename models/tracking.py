@@ -63,6 +63,16 @@ class TrackerSettings:
             not hold: queues and checkout counters, where people stand or shuffle in line close behind
             each other (on the demo the queue's people walk slowly in line). A left-over detection
             whose bottom centre (the feet) is inside one starts a track as usual.
+        static_after: (appearance tracker) seconds after which a track that has not moved since it
+            began (its centre within ``static_move`` body heights of where it started) and whose
+            detections score low on average (below ``static_conf``) is taken for a static false
+            positive (a sign, a post, a mannequin): it is no longer reported as a person, and it may
+            only take boxes over its own place (IoU ≥ 0.5 with where it began), so it cannot take the
+            identity of someone walking past it (0 = off). People standing still are detected with
+            higher scores, and someone who walked in and then stood still has moved since their
+            track began; queue and counter zones (``open_zones``) are exempt.
+        static_move: see ``static_after`` (body heights).
+        static_conf: see ``static_after`` (mean detection score).
     """
 
     type: str = "bytetrack"
@@ -81,6 +91,9 @@ class TrackerSettings:
     new_clear: float = 0.3
     new_clear_speed: float = 0.1
     open_zones: tuple[tuple[tuple[float, float], ...], ...] = ()
+    static_after: float = 2.0
+    static_move: float = 0.25
+    static_conf: float = 0.5
 
 
 class _BoxesView:
@@ -140,6 +153,9 @@ def _make_appearance_tracker_class() -> type:
             self.rate = max(rate, 0.1)
             self.detector_features = False
             self.open_zones = PolygonSet(settings.open_zones)
+            #: track id -> [box where it began, frames seen still, score sum, moved since]
+            self.still: dict[int, list[Any]] = {}
+            self.static_ids: set[int] = set()
             self.gmc.method = None  # a fixed camera: no motion compensation (saves ~10 ms/frame)
 
         def _encode(self, img: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
@@ -187,7 +203,63 @@ def _make_appearance_tracker_class() -> type:
             if self.settings.depth_weight > 0:
                 cost = _occlusion_order(cost, tracks, detections, self.settings.depth_weight)
             cost[known & (app > self.gate)] = 1.0
+            return self._static_gate(cost, tracks, detections)
+
+        def _static_gate(self, cost: np.ndarray, tracks: list[Any], detections: list[Any]) -> np.ndarray:
+            """A static false positive's track may only take boxes over the place where it began."""
+            rows = [i for i, t in enumerate(tracks) if t.track_id in self.static_ids]
+            if rows and len(detections):
+                home = np.asarray([self.still[tracks[i].track_id][0] for i in rows], np.float64)
+                boxes = np.asarray([d.xyxy for d in detections], np.float64)
+                far = iou_matrix(home, boxes) < STATIC_HOME_IOU
+                sub = cost[rows]
+                sub[far] = 1.0
+                cost[rows] = sub
             return cost
+
+        def update(self, results: Any, img: np.ndarray | None = None, feats: np.ndarray | None = None) -> Any:
+            """One frame; then mark static false positives and leave them out of the output."""
+            out = super().update(results, img, feats=feats)
+            if self.settings.static_after > 0:
+                self._observe_still()
+                if self.static_ids and len(out):
+                    out = out[~np.isin(out[:, 4].astype(np.int64), list(self.static_ids))]
+            return out
+
+        def _observe_still(self) -> None:
+            """Per track: where it began, whether it has moved since, its mean score; static after a while."""
+            size = getattr(self, "frame_size", None)
+            need = max(1, round(self.settings.static_after * self.rate))
+            alive = set()
+            for t in self.tracked_stracks:
+                if not t.is_activated or t.frame_id != self.frame_id:
+                    continue
+                alive.add(t.track_id)
+                box = t.xyxy.astype(np.float64)
+                st = self.still.get(t.track_id)
+                if st is None:
+                    st = self.still[t.track_id] = [box, 0, 0.0, False]
+                if st[3]:
+                    continue  # moved once: never static
+                home = st[0]
+                h = max(home[3] - home[1], 1.0)
+                shift = np.hypot((box[0] + box[2] - home[0] - home[2]) / 2, (box[1] + box[3] - home[1] - home[3]) / 2)
+                if shift > self.settings.static_move * h:
+                    st[3] = True
+                    self.static_ids.discard(t.track_id)
+                    continue
+                st[1] += 1
+                st[2] += float(t.score)
+                if (
+                    st[1] >= need
+                    and st[2] / st[1] < self.settings.static_conf
+                    and not _in_zones(home[None], self.open_zones, size)[0]
+                ):
+                    self.static_ids.add(t.track_id)
+            if len(self.still) > 4 * (len(self.tracked_stracks) + len(self.lost_stracks)) + 64:
+                keep = {t.track_id for t in (*self.tracked_stracks, *self.lost_stracks)} | alive
+                self.still = {k: v for k, v in self.still.items() if k in keep}
+                self.static_ids &= keep
 
         def _pre_first_associate(self, strack_pool, unconfirmed, img, results_high) -> None:
             """End lost tracks predicted outside the picture (they left), before any association."""
@@ -229,7 +301,7 @@ def _make_appearance_tracker_class() -> type:
             r_tracked = [strack_pool[i] for i in u_track if strack_pool[i].state == TrackState.Tracked]
             left = list(range(len(r_tracked)))
             if r_tracked and detections_second:
-                dists = matching.iou_distance(r_tracked, detections_second)
+                dists = self._static_gate(matching.iou_distance(r_tracked, detections_second), r_tracked, detections_second)
                 matches, left, _ = matching.linear_assignment(dists, thresh=0.5)
                 frame = getattr(self, "frame_image", None)
                 todo = [detections_second[j] for _, j in matches if detections_second[j].curr_feat is None]
@@ -259,6 +331,7 @@ def _make_appearance_tracker_class() -> type:
             dt = [detections[j] for j in dets]
             cost, known = appearance_distance(tr, dt)
             cost[~known] = 1.0
+            cost = self._static_gate(cost, tr, dt)
             for a, t in enumerate(tr):
                 tx, ty, _, th = t.xywh
                 gap = (self.frame_id - t.end_frame) / self.rate  # seconds since last seen
@@ -283,6 +356,9 @@ def _make_appearance_tracker_class() -> type:
 DETECTOR_FEATURE_GATE = 0.4
 DETECTOR_FEATURE_RELINK = 0.2
 
+
+#: IoU with the place where a static false positive's track began that a box needs for that track to take it.
+STATIC_HOME_IOU = 0.5
 
 #: IoU between two boxes (two tracks' predictions or two detections) that makes them a crowd.
 CROWD_IOU = CROWD_IOU_DEFAULT
