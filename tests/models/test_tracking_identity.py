@@ -193,3 +193,55 @@ def test_identity_regression_on_the_crossings_of_the_demo() -> None:
     assert default[0] >= 0.85 and default[1] <= 16, default
     old_idf1, old_switches = score(conf=0.4, depth_weight=0.0, drop_exited=False, new_clear=0.0)
     assert old_idf1 < 0.86 and old_switches > 14, (old_idf1, old_switches)  # the threshold tells them apart
+
+
+def _sign_frames(score: float, n: int = 30, walk_in: int = 0, then: list | None = None) -> list:
+    """A box (a sign, or a person) at x 100-130 for ``n`` frames, optionally walking in from the left
+    over ``walk_in`` frames first; then the frames ``then`` (boxes with score 0.9)."""
+    def picture(x: int) -> np.ndarray:
+        img = np.full((240, 320, 3), 128, np.uint8)
+        img[100:180, x : x + 30] = (60, 60, 60)
+        return img
+
+    img = picture(100)
+    out = []
+    for i in range(walk_in):
+        x = 100 - 6 * (walk_in - i)
+        out.append((picture(x), Detections(np.array([[x, 90.0, x + 30, 180.0]]), np.array([score]), np.array([0]))))
+    for _ in range(n):
+        out.append((img, Detections(np.array([[100.0, 90.0, 130.0, 180.0]]), np.array([score]), np.array([0]))))
+    for boxes in then or []:
+        b = np.array(boxes, float)
+        out.append((picture(int(b[0, 0])), Detections(b, np.full(len(b), 0.9), np.zeros(len(b), np.int64))))
+    return out
+
+
+def _ids(settings: TrackerSettings, frames: list) -> list[set[int]]:
+    t = Tracker(settings, rate=10.0)
+    return [set(t.update(d, img).tracker_id.tolist()) for img, d in frames]
+
+
+def test_a_static_low_score_box_stops_being_a_person() -> None:
+    """A box that never moves with a mean score 0.45 is reported for 2 s, then no more; the same box at 0.9
+    (someone standing), one that walked in first, one in a queue zone, and the rule off: reported to the end."""
+    on = TrackerSettings(appearance=True)
+    assert on.static_after == pytest.approx(2.0)
+    ids = _ids(on, _sign_frames(0.45))
+    assert ids[10] and not ids[-1]  # reported at first, not after 2 s
+    assert _ids(on, _sign_frames(0.9))[-1]  # a standing person scores higher
+    assert _ids(on, _sign_frames(0.45, walk_in=8))[-1]  # moved since the track began
+    queue = ((0.0, 0.5), (1.0, 0.5), (1.0, 1.0), (0.0, 1.0))  # the feet (y 180 of 240) are inside
+    assert _ids(TrackerSettings(appearance=True, open_zones=(queue,)), _sign_frames(0.45))[-1]
+    assert _ids(TrackerSettings(appearance=True, static_after=0.0), _sign_frames(0.45))[-1]
+
+
+def test_a_static_track_does_not_take_the_box_of_someone_next_to_it() -> None:
+    """Once the sign's track is static, a person (dressed in the sign's colours) whose box is beside it (IoU
+    0.43 with the sign's place) starts a track of their own; with the rule off the sign's track takes it (an ID switch for that person)."""
+    beside = [[[112.0, 90.0, 142.0, 180.0]]] * 6
+    on = _ids(TrackerSettings(appearance=True), _sign_frames(0.45, then=beside))
+    off_settings = TrackerSettings(appearance=True, static_after=0.0)
+    off = _ids(off_settings, _sign_frames(0.45, then=beside))
+    sign_id = next(iter(off[5]))
+    assert off[-1] == {sign_id}  # rule off: the person is reported under the sign's id
+    assert len(on[-1]) == 1 and sign_id not in on[-1]  # rule on: a track of their own
