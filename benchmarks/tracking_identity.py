@@ -186,7 +186,7 @@ TABLE_VARIANTS: tuple[tuple[str, TrackerSettings], ...] = (
     ("s4: new_clear next to walkers (0.25 h/s)", replace(S4, new_clear_speed=0.25)),
     ("s4: new_clear next to walkers (0.5 h/s)", replace(S4, new_clear_speed=0.5)),
     ("s4 app: 0.1 h/s, demo queue+counter open", replace(S4, open_zones=demo_open_zones())),
-    ("s4 app + static FP rule 2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0)),
+    ("s4 app default: + static FP rule 2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0)),
     ("s4 app + static FP rule 1 s", replace(S4, open_zones=demo_open_zones(), static_after=1.0)),
     ("s4 app + static FP rule 4 s", replace(S4, open_zones=demo_open_zones(), static_after=4.0)),
 )
@@ -259,7 +259,8 @@ def main() -> None:
         ("session 2: + occlusion order", SESSION2, 0.4, True),
         ("s3: + no new track in a followed box", replace(SESSION2, new_clear=0.3, new_clear_speed=0.0), 0.4, True),
         ("s3: + low-score pass 0.2 (rule off)", AFTER, 0.2, True),
-        ("after (s4): + rule next to walkers", S4, 0.2, True),
+        ("s4: + rule next to walkers", S4, 0.2, True),
+        ("after (s4): + static false positives", replace(S4, static_after=2.0), 0.2, True),
     ]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(
