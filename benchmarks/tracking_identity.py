@@ -55,7 +55,7 @@ AFTER = TrackerSettings(
     static_after=0.0,
 )
 #: session 4: the new-track rule back on, only next to followed people who walk (queues keep their tracks)
-S4 = replace(AFTER, new_clear=0.3, new_clear_speed=0.1, static_after=0.0)
+S4 = replace(AFTER, new_clear=0.3, new_clear_speed=0.1, new_clear_lost=0.0, static_after=0.0)
 
 
 def load_frames() -> list[np.ndarray]:
@@ -181,14 +181,17 @@ def demo_open_zones() -> tuple:
 #: the identity table (``--table``): the app's default, then each rule of session 4 on top
 TABLE_VARIANTS: tuple[tuple[str, TrackerSettings], ...] = (
     ("s3 app default (new_clear off)", AFTER),
-    ("new_clear 0.3 everywhere (s3 rule)", replace(AFTER, new_clear=0.3, new_clear_speed=0.0)),
+    ("new_clear 0.3 everywhere (s3 rule)", replace(AFTER, new_clear=0.3, new_clear_speed=0.0, new_clear_lost=0.0)),
     ("s4: new_clear next to walkers (0.1 h/s)", S4),
     ("s4: new_clear next to walkers (0.25 h/s)", replace(S4, new_clear_speed=0.25)),
     ("s4: new_clear next to walkers (0.5 h/s)", replace(S4, new_clear_speed=0.5)),
     ("s4 app: 0.1 h/s, demo queue+counter open", replace(S4, open_zones=demo_open_zones())),
-    ("s4 app default: + static FP rule 2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0)),
+    ("s4: + static FP rule 2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0)),
     ("s4 app + static FP rule 1 s", replace(S4, open_zones=demo_open_zones(), static_after=1.0)),
     ("s4 app + static FP rule 4 s", replace(S4, open_zones=demo_open_zones(), static_after=4.0)),
+    ("s4 app default: + next to lost 0.5 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=0.5)),
+    ("s4 + next to lost 1 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=1.0)),
+    ("s4 + next to lost 0.2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=0.2)),
 )
 #: the second clip: frames 121-301 (crossings at the top right and by the sign) with a fresh tracker,
 #: as tests/models/test_tracking_identity.py replays it; the held-out half: 401-795
@@ -257,10 +260,11 @@ def main() -> None:
         ("ByteTrack, roles split", TrackerSettings(), 0.4, True),
         ("session 1: appearance + split", SESSION1, 0.4, True),
         ("session 2: + occlusion order", SESSION2, 0.4, True),
-        ("s3: + no new track in a followed box", replace(SESSION2, new_clear=0.3, new_clear_speed=0.0), 0.4, True),
+        ("s3: + no new track in a followed box", replace(SESSION2, new_clear=0.3, new_clear_speed=0.0, new_clear_lost=0.0), 0.4, True),
         ("s3: + low-score pass 0.2 (rule off)", AFTER, 0.2, True),
         ("s4: + rule next to walkers", S4, 0.2, True),
-        ("after (s4): + static false positives", replace(S4, static_after=2.0), 0.2, True),
+        ("s4: + static false positives", replace(S4, static_after=2.0), 0.2, True),
+        ("after (s4): + rule next to lost 0.5 s", replace(S4, static_after=2.0, new_clear_lost=0.5), 0.2, True),
     ]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(

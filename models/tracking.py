@@ -59,6 +59,9 @@ class TrackerSettings:
             overlap the person in front for minutes and must still get their own track; with the rule
             next to standing people too, the demo's checkout queue measured at most 1 person instead
             of 3 (0 = next to everyone).
+        new_clear_lost: the rule also holds next to a walking person lost for at most this many seconds
+            (their predicted box): someone hidden for a moment behind another is re-found instead of a new
+            id starting where they are about to reappear (0 = followed people only).
         open_zones: polygons (vertices in 0–1 of the frame width/height) where the new-track rule does
             not hold: queues and checkout counters, where people stand or shuffle in line close behind
             each other (on the demo the queue's people walk slowly in line). A left-over detection
@@ -90,6 +93,7 @@ class TrackerSettings:
     drop_exited: bool = True
     new_clear: float = 0.3
     new_clear_speed: float = 0.1
+    new_clear_lost: float = 0.5
     open_zones: tuple[tuple[tuple[float, float], ...], ...] = ()
     static_after: float = 2.0
     static_move: float = 0.25
@@ -266,10 +270,12 @@ def _make_appearance_tracker_class() -> type:
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
             self.frame_image = img if img is not None and img.ndim == 3 else None
             slow = self.settings.new_clear_speed
+            recent = self.settings.new_clear_lost * self.rate  # frames
             self._followed = [
                 t.xyxy.copy()
                 for t in strack_pool
-                if t.state == TrackState.Tracked and (slow <= 0 or _speed(t, self.rate) > slow)
+                if (t.state == TrackState.Tracked or self.frame_id - t.end_frame <= recent)
+                and (slow <= 0 or _speed(t, self.rate) > slow)
             ]
             if img is not None and img.ndim == 3:
                 self.frame_size = img.shape[1], img.shape[0]

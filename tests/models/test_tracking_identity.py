@@ -118,7 +118,7 @@ def _ids_while_overlapping(settings: TrackerSettings, step: float, solo: int = 3
 def test_no_new_track_inside_the_box_of_a_person_being_followed(new_clear: float) -> None:
     # the rule next to everyone (new_clear_speed 0), as session 3 had it
     overlapping, clear = _ids_while_overlapping(
-        TrackerSettings(appearance=True, new_clear=new_clear, new_clear_speed=0.0), step=0.0
+        TrackerSettings(appearance=True, new_clear=new_clear, new_clear_speed=0.0, new_clear_lost=0.0), step=0.0
     )
     assert clear == 2  # standing clear, the second person is followed either way
     # while half inside the followed person's box, the second box starts no track (with the rule)
@@ -184,14 +184,14 @@ def test_identity_regression_on_the_crossings_of_the_demo() -> None:
         return m.idf1, m.id_switches
 
     # as the app runs it: boxes from 0.2 reach the tracker, below the camera's 0.4 only for its second association;
-    # the new-track rule next to walkers and the static false-positive rule on (the defaults, session 4)
+    # the new-track rule next to walkers (and walkers lost < 0.5 s), static false positives (the defaults, session 4)
     idf1, switches = score(track_high_thresh=0.4, track_low_thresh=0.2)
-    assert idf1 >= 0.875 and switches <= 13, (idf1, switches)  # 0.880 / 13 (session 4)
-    s3 = score(track_high_thresh=0.4, track_low_thresh=0.2, new_clear_speed=0.0, static_after=0.0)  # 0.869 / 14
+    assert idf1 >= 0.88 and switches <= 11, (idf1, switches)  # 0.887 / 10 (session 4)
+    s3 = score(track_high_thresh=0.4, track_low_thresh=0.2, new_clear_speed=0.0, new_clear_lost=0.0, static_after=0.0)  # 0.869 / 14
     assert s3[0] < idf1 and s3[1] > switches, s3
     off = score(track_high_thresh=0.4, track_low_thresh=0.2, new_clear=0.0, static_after=0.0)  # 0.857 / 16
     assert off[0] < s3[0] and off[1] > s3[1], off  # session 3's end default (rule off): worse still
-    high = score(conf=0.4, new_clear_speed=0.0, static_after=0.0)  # without the low-score pass: 0.880 / 12
+    high = score(conf=0.4, new_clear_speed=0.0, new_clear_lost=0.0, static_after=0.0)  # without the low-score pass: 0.880 / 12
     assert high[0] >= 0.87 and high[1] <= 13, high
     old_idf1, old_switches = score(conf=0.4, depth_weight=0.0, drop_exited=False, new_clear=0.0, static_after=0.0)
     assert old_idf1 < 0.86 and old_switches > 14, (old_idf1, old_switches)  # the threshold tells them apart
@@ -247,3 +247,36 @@ def test_a_static_track_does_not_take_the_box_of_someone_next_to_it() -> None:
     sign_id = next(iter(off[5]))
     assert off[-1] == {sign_id}  # rule off: the person is reported under the sign's id
     assert len(on[-1]) == 1 and sign_id not in on[-1]  # rule on: a track of their own
+
+
+def _hidden_walker_frames() -> list[tuple[np.ndarray, Detections]]:
+    """A person in red walks right 5 px per frame for 8 frames, then is hidden (no box) for 8 frames."""
+
+    def frame(i: int, seen: bool) -> tuple[np.ndarray, Detections]:
+        img = np.full((240, 320, 3), 128, np.uint8)
+        if not seen:
+            return img, Detections.empty()
+        x = int(60 + 5 * i)
+        img[100:135, x : x + 30] = (0, 0, 200)
+        img[135:180, x : x + 30] = (120, 60, 20)
+        return img, Detections(np.array([[x, 90.0, x + 30, 180.0]]), np.array([0.9]), np.array([0]))
+
+    return [frame(i, i < 8) for i in range(16)]
+
+
+@pytest.mark.parametrize("lost", [0.5, 0.0])
+def test_the_new_track_rule_holds_where_a_walker_just_lost_will_reappear(lost: float) -> None:
+    """For ``new_clear_lost`` seconds after a walker is lost, their predicted box blocks new tracks like a
+    followed person's (someone hidden behind another for a moment is re-found, not given a new id where the
+    merged box is left over); after that, or with 0, it does not."""
+    t = Tracker(TrackerSettings(appearance=True, new_clear_lost=lost), rate=10.0)
+    blocked = []
+    for img, d in _hidden_walker_frames():
+        t.update(d, img)
+        blocked.append(len(t._impl._followed))
+    assert blocked[7] == 1  # followed and walking
+    # taken before each frame's association: on the first hidden frame the walker is still followed, then
+    # lost; 0.5 s at 10 Hz blocks for 4 more frames
+    hidden = blocked[8:]
+    expected = [1] * 5 + [0] * 3 if lost else [1] + [0] * 7
+    assert hidden == expected, blocked
