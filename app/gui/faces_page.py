@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import run_async
+from app.gui.qt_util import ReadsInBackground, run_async
 from app.gui.site_document import SiteDocument
 from app.modules.faces.settings import FacesSettings
 from app.store.db import Store
@@ -251,7 +251,7 @@ class FacesSettingsPanel(QGroupBox):
         self.message.setStyleSheet(style)
 
 
-class FacesPage(QWidget):
+class FacesPage(QWidget, ReadsInBackground):
     """Settings per camera, enrolled employees (withdraw and erase), retention and the audit log.
 
     Signals:
@@ -274,7 +274,6 @@ class FacesPage(QWidget):
         super().__init__()
         self.setWindowTitle("Faces")
         self.store, self.data_dir = store, Path(data_dir)
-        self.loading = False
         self.busy = False
         self.rows: list[Any] = []
         self.settings = FacesSettingsPanel(document) if document is not None else None
@@ -368,9 +367,6 @@ class FacesPage(QWidget):
             self.note.setText("No database.")
             self._enable()
             return
-        if self.loading:
-            return
-        self.loading = True
         store = self.store
 
         def work() -> tuple[list[Any], list[Any]]:
@@ -378,15 +374,13 @@ class FacesPage(QWidget):
 
             return enrolled(store), audit_lines(store, 50)
 
-        run_async(work, self._show, self._failed)
+        self.read_in_background(work, self._show, self._failed)
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self._say(message, ERROR)
         self.loaded.emit()
 
     def _show(self, result: tuple[list[Any], list[Any]]) -> None:
-        self.loading = False
         self.rows, lines = result
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.data import HeatmapPicture, default_period, heatmap_picture
 from app.gui.period_picker import PeriodPicker
-from app.gui.qt_util import run_async, to_qpixmap
+from app.gui.qt_util import ReadsInBackground, to_qpixmap
 from app.store import stats
 from app.store.db import Store
 
@@ -63,7 +63,7 @@ class _Picture(QLabel):
         self._fit()
 
 
-class HeatmapView(QWidget):
+class HeatmapView(QWidget, ReadsInBackground):
     """Shows a camera's heatmap over its background for a period and role; exports it as PNG.
 
     Signals:
@@ -85,8 +85,6 @@ class HeatmapView(QWidget):
         self.data_dir = Path(data_dir)
         self.tz: dt.tzinfo | None = None
         self.image: np.ndarray | None = None
-        self.loading = False
-        self._again = False
         self.camera_box = QComboBox()
         self.camera_box.setMinimumWidth(160)
         self.kind_box = QComboBox()
@@ -144,33 +142,22 @@ class HeatmapView(QWidget):
             self.picture.set_picture(None, "No camera in the database yet.")
             self.loaded.emit()
             return
-        if self.loading:
-            self._again = True
-            return
-        self.loading = True
-        self.note.setText("drawing…")
         store, data_dir = self.store, self.data_dir
         since, until = self.period.bounds(self.tz)
         role = self.role_box.currentData()
         paths = self.kind_box.currentData() == "paths"
         period = self.period.text()
-        run_async(
-            lambda: heatmap_picture(
-                store, camera, since, until, role=role, data_dir=data_dir, period=period, paths=paths
-            ),
-            self._show,
-            self._failed,
-        )
+
+        def draw() -> HeatmapPicture:
+            return heatmap_picture(store, camera, since, until, role=role, data_dir=data_dir, period=period, paths=paths)
+
+        if self.read_in_background(draw, self._show, self._failed, again=self.refresh):
+            self.note.setText("drawing…")
 
     def _failed(self, message: str) -> None:
         self._show(HeatmapPicture(None, f"Could not draw the heatmap: {message}"))
 
     def _show(self, pic: HeatmapPicture) -> None:
-        self.loading = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.image = pic.image
         self.export_button.setEnabled(pic.image is not None)
         if pic.image is None:

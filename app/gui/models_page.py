@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.qt_util import row_table, run_async
+from app.gui.qt_util import ReadsInBackground, row_table, run_async
 from models.catalog import ModelEntry, capabilities, catalogue
 
 COLUMNS = ("Capability", "Model", "Kind", "Status", "Backend", "Device", "Input", "Classes", "ms/frame",
@@ -67,7 +67,7 @@ def _accuracy(e: ModelEntry) -> str:
     return ""
 
 
-class ModelsPage(QWidget):
+class ModelsPage(QWidget, ReadsInBackground):
     """The models behind each module.
 
     Args:
@@ -82,7 +82,6 @@ class ModelsPage(QWidget):
         self.model_dir = Path(model_dir)
         self.use_model = use_model
         self.entries: list[ModelEntry] = []
-        self.loading = False
         self.busy = False
         self.folder_label = QLabel(f"Model folder: {self.model_dir}")
         self.folder_label.setToolTip(str(self.model_dir))
@@ -128,22 +127,16 @@ class ModelsPage(QWidget):
 
     def refresh(self) -> None:
         """Read the catalogue again (on a worker thread)."""
-        if self.loading:
-            return
-        self.loading = True
         folder = self.model_dir
+        self.read_in_background(lambda: catalogue(folder), self._show, self._failed)
 
-        def done(entries: Any) -> None:
-            self.loading = False
-            self.show_entries(entries)
-            self.loaded.emit()
+    def _show(self, entries: list[ModelEntry]) -> None:
+        self.show_entries(entries)
+        self.loaded.emit()
 
-        def fail(message: str) -> None:
-            self.loading = False
-            self.status.setText(f"Could not read the models: {message}")
-            self.loaded.emit()
-
-        run_async(lambda: catalogue(folder), done, fail)
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Could not read the models: {message}")
+        self.loaded.emit()
 
     def show_entries(self, entries: list[ModelEntry]) -> None:
         """Fill the table."""

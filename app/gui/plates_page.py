@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from analytics.plates import Passage, on_list, parking_stats, plate_matches
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import row_table, run_async
+from app.gui.qt_util import ReadsInBackground, row_table
 from app.gui.site_document import SiteDocument
 from app.modules.plates.lists import edit_lists
 from app.modules.plates.lists import entries as list_entries
@@ -200,7 +200,7 @@ class PlateListsPanel(QGroupBox):
         return True
 
 
-class PlatesPage(QWidget):
+class PlatesPage(QWidget, ReadsInBackground):
     """Plate reads, searchable, with photos and the selected vehicle's visits.
 
     Args:
@@ -217,7 +217,6 @@ class PlatesPage(QWidget):
         self.tz: dt.tzinfo | None = None
         self._rows: list[EventRow] = []
         self._shown: list[EventRow] = []
-        self.loading = False
         self.search = QLineEdit()
         self.search.setPlaceholderText(
             "Search a plate: part of it, Latin or Cyrillic letters (e.g. a123 or 77)"
@@ -269,24 +268,21 @@ class PlatesPage(QWidget):
 
     def refresh(self) -> None:
         """Read the newest plate reads again (on a worker thread); ``loaded`` is emitted when shown."""
-        if self.store is None or self.loading:
+        if self.store is None:
             return
-        self.loading = True
-        self.count_label.setText("reading…")
         store = self.store
 
         def load() -> tuple[list[EventRow], dt.tzinfo | None]:
             return queries.events(store, None, "plates", "read", limit=LIMIT), stats.site_timezone(store)
 
-        run_async(load, self._show, self._failed)
+        if self.read_in_background(load, self._show, self._failed):
+            self.count_label.setText("reading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.count_label.setText(f"Could not read the plates: {message}")
         self.loaded.emit()
 
     def _show(self, result: tuple[list[EventRow], dt.tzinfo | None]) -> None:
-        self.loading = False
         self._rows, self.tz = result
         self._filter()
         self.loaded.emit()

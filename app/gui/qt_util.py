@@ -104,12 +104,16 @@ class _Relay(QObject):
             _call_if_alive(self._on_error, message)
 
 
-def _call_if_alive(fn: Callable[[Any], None], value: Any) -> None:
-    """Call a result handler unless the widget it belongs to was closed while the task ran."""
+def _alive(owner: object) -> bool:
+    """False for a Qt object whose C++ side was deleted (its window closed); True for anything else."""
     import shiboken6
 
-    owner = getattr(fn, "__self__", None)
-    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
+
+
+def _call_if_alive(fn: Callable[[Any], None], value: Any) -> None:
+    """Call a result handler unless the widget it belongs to was closed while the task ran."""
+    if not _alive(getattr(fn, "__self__", None)):
         return
     try:
         fn(value)
@@ -170,6 +174,54 @@ def run_async(
         threading.Thread(target=_Task(fn, relay).run, name="storesight-task", daemon=True).start()
         return
     (pool or QThreadPool.globalInstance()).start(_Task(fn, relay))
+
+
+class ReadsInBackground:
+    """Mixin of a page that reads its data on a worker thread, one read at a time.
+
+    ``loading`` is True while a read runs (tests and screenshots wait for it to clear). A read
+    asked for while one runs is either ignored or, with ``again`` given, remembered: the running
+    read's result (or error) is then dropped when it arrives and ``again()`` is called instead, so
+    what is shown always matches the latest request.
+
+    Example:
+        >>> class Page(QWidget, ReadsInBackground):                                   # doctest: +SKIP
+        ...     def refresh(self):
+        ...         self.read_in_background(lambda: read(store), self._show, self._failed, again=self.refresh)
+    """
+
+    loading: bool = False
+    _again: bool = False
+
+    def read_in_background(
+        self,
+        work: Callable[[], Any],
+        show: Callable[[Any], None],
+        failed: Callable[[str], None],
+        *,
+        again: Callable[[], None] | None = None,
+    ) -> bool:
+        """Run ``work()`` on a worker thread, then ``show(result)`` or ``failed(message)`` on the GUI thread.
+
+        Returns False (and starts nothing) when a read already runs.
+        """
+        if self.loading:
+            self._again = self._again or again is not None
+            return False
+        self.loading = True
+
+        def finish(handler: Callable[[Any], None], value: Any) -> None:
+            self.loading = False
+            if not _alive(self):
+                return
+            if self._again and again is not None:  # asked again meanwhile: this answer is stale
+                self._again = False
+                again()
+                return
+            handler(value)
+
+        run_async(work, lambda result: finish(show, result), lambda message: finish(failed, message))
+        return True
 
 
 def pending_tasks() -> int:

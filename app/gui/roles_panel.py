@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.data import fmt_duration
-from app.gui.qt_util import ROLE_COLORS, fmt_time, run_async, to_qimage
+from app.gui.qt_util import ROLE_COLORS, ReadsInBackground, fmt_time, run_async, to_qimage
 from app.store import stats
 from app.store.db import Store
 from app.store.roles import TrackRow
@@ -150,7 +150,7 @@ def evidence_text(row: TrackRow) -> str:
     return " · ".join(parts) if parts else "no cue said anything (no uniform examples or classifier yet)"
 
 
-class RolesPanel(QWidget):
+class RolesPanel(QWidget, ReadsInBackground):
     """People to label and the classifier's training.
 
     Signals:
@@ -189,10 +189,8 @@ class RolesPanel(QWidget):
         self.rows: list[TrackRow] = []
         self.crops: dict[int, list[QImage]] = {}
         self.counts: dict[str, int] = {}
-        self.loading = False
         self.busy = False  # a label or uniform write is under way
         self.training = False
-        self._again = False
 
         # --- filters
         self.camera_box = QComboBox()
@@ -382,29 +380,21 @@ class RolesPanel(QWidget):
         if self.store is None:
             self.count_label.setText("No database.")
             return
-        if self.loading:
-            self._again = True
-            return
-        self.loading = True
-        self.count_label.setText("loading…")
         store, folder = self.store, self.data_dir
         camera, also = self.camera_box.currentData(), self.labelled_box.isChecked()
-        run_async(
-            lambda: load_people(store, folder, camera=camera, include_labelled=also), self._show, self._failed
-        )
+
+        def work() -> Loaded:
+            return load_people(store, folder, camera=camera, include_labelled=also)
+
+        if self.read_in_background(work, self._show, self._failed, again=self.refresh):
+            self.count_label.setText("loading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.count_label.setText(f"Could not read the people: {message}")
         self.count_label.setStyleSheet(ERROR_STYLE)
         self.loaded.emit()
 
     def _show(self, data: Loaded) -> None:
-        self.loading = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.count_label.setStyleSheet(NOTE_STYLE)
         self.tz = data.tz
         keep = self.current()

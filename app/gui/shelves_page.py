@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from app.config import SiteConfig
 from app.errors import UserError
 from app.gui.data import fmt_duration
-from app.gui.qt_util import fmt_time, local_dt, row_table, run_async, to_qpixmap
+from app.gui.qt_util import ReadsInBackground, fmt_time, local_dt, row_table, to_qpixmap
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
 from app.store import metrics, queries, stats
@@ -170,7 +170,7 @@ def draw_state(image: np.ndarray, view: ShelfView, tz: dt.tzinfo | None, now: fl
     return img
 
 
-class ShelvesPage(QWidget):
+class ShelvesPage(QWidget, ReadsInBackground):
     """Per shelf zone: the shelf now with its gaps, the period's numbers, and every gap.
 
     Args:
@@ -201,7 +201,6 @@ class ShelvesPage(QWidget):
         self.since: float | None = None
         self.until: float | None = None
         self.views: list[ShelfView] = []
-        self.loading = False
         self._rows: list[tuple[str, EventRow | OpenGap]] = []
 
         self.shelf_box = QComboBox()
@@ -287,24 +286,21 @@ class ShelvesPage(QWidget):
 
     def refresh(self) -> None:
         """Read the shelf zones again on a worker thread; ``loaded`` is emitted when shown."""
-        if self.store is None or self.loading:
+        if self.store is None:
             return
-        self.loading = True
-        self.note.setText("reading…")
         store, since, until, data_dir, cfg = self.store, self.since, self.until, self.data_dir, self.config()
 
         def load() -> tuple[list[ShelfView], dt.tzinfo | None]:
             return load_shelves(store, since, until, data_dir, cfg), stats.site_timezone(store)
 
-        run_async(load, self._show, self._failed)
+        if self.read_in_background(load, self._show, self._failed):
+            self.note.setText("reading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.note.setText(f"Could not read the shelves: {message}")
         self.loaded.emit()
 
     def _show(self, result: tuple[list[ShelfView], dt.tzinfo | None]) -> None:
-        self.loading = False
         self.views, self.tz = result
         current = self.current()
         key = (current.camera, current.zone) if current is not None else None
