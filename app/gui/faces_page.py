@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -45,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import ReadsInBackground, run_async
+from app.gui.qt_util import ReadsInBackground, float_spin, int_spin, run_async
 from app.gui.site_document import SiteDocument
 from app.modules.faces.settings import FacesSettings
 from app.store.db import Store
@@ -96,24 +94,15 @@ class FacesSettingsPanel(QGroupBox):
         self.mode = _combo(MODES)
         self.blur = _combo(BLURS)
         self.backend = _combo(BACKENDS)
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0.0, 1.99)
-        self.threshold.setSingleStep(0.02)
-        self.threshold.setSpecialValueText("backend's own")
-        self.min_face_px = QSpinBox()
-        self.min_face_px.setRange(20, 1000)
-        self.min_face_px.setSuffix(" px")
+        self.threshold = float_spin(0.0, 1.99, step=0.02, special="backend's own")
+        self.min_face_px = int_spin(20, 1000, suffix=" px")
         self.unknown_alert = QCheckBox("Alert")
         self.demographics = QCheckBox("Estimate (age band and gender per person)")
-        self.retention_days = QSpinBox()
-        self.retention_days.setRange(1, 3650)
-        self.retention_days.setSuffix(" days")
+        self.retention_days = int_spin(1, 3650, suffix=" days")
         self.visitors = QCheckBox("Recognise returning visitors (pseudonymous)")
         self.visitors_basis = QLineEdit()
         self.visitors_basis.setPlaceholderText("e.g. loyalty programme consent (required)")
-        self.visitor_days = QSpinBox()
-        self.visitor_days.setRange(1, 3650)
-        self.visitor_days.setSuffix(" days")
+        self.visitor_days = int_spin(1, 3650, suffix=" days")
         self.save_button = QPushButton("Save")
         self.save_button.setMinimumHeight(30)
         self.message = QLabel("")

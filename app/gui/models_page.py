@@ -31,13 +31,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.gui.qt_util import ReadsInBackground, row_table, run_async
+from app.gui.qt_util import ReadsInBackground, int_spin, row_table, run_async
 from models.catalog import ModelEntry, capabilities, catalogue
 
 COLUMNS = ("Capability", "Model", "Kind", "Status", "Backend", "Device", "Input", "Classes", "ms/frame",
@@ -350,13 +349,8 @@ class TrainDialog(QDialog):
         self.model.setEditable(True)
         self.model.addItems(["yolo11n.yaml", "yolo11n.pt", "yolo11s.pt"])
         self.model.setToolTip("yolo11n.yaml starts from scratch; a .pt (in the model folder or a path) is fine-tuned")
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 1000)
-        self.epochs.setValue(50)
-        self.imgsz = QSpinBox()
-        self.imgsz.setRange(32, 1920)
-        self.imgsz.setSingleStep(32)
-        self.imgsz.setValue(640)
+        self.epochs = int_spin(1, 1000, value=50)
+        self.imgsz = int_spin(32, 1920, step=32, value=640)
         self.device = QComboBox()
         self.device.addItems(["cpu", "0"])
         self.device.setToolTip("cpu, or 0 for the first GPU")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+from PySide6.QtWidgets import QAbstractItemView, QDoubleSpinBox, QHeaderView, QSpinBox, QTableWidget
 
 from app.gui.qt_compat import protect_none
 from app.gui.shapes import TYPE_COLORS
@@ -47,6 +47,52 @@ def row_table(columns: list[str] | tuple[str, ...], on_select: Callable[[], None
     if on_select is not None:
         table.itemSelectionChanged.connect(on_select)
     return table
+
+
+def int_spin(
+    lo: int, hi: int, *, value: int | None = None, step: int | None = None, suffix: str = "", special: str = "",
+    tip: str = "",
+) -> QSpinBox:
+    """A whole-number spin box from ``lo`` to ``hi``.
+
+    Args:
+        lo: the smallest value.
+        hi: the largest value.
+        value: the value shown first (default ``lo``).
+        step: what one arrow click adds (default 1).
+        suffix: the unit after the number (``" days"``).
+        special: the words shown instead of ``lo`` (``"off"``).
+        tip: the tooltip.
+    """
+    return _spin_box(QSpinBox(), lo, hi, value, step, suffix, special, tip)
+
+
+def float_spin(
+    lo: float, hi: float, *, decimals: int | None = None, value: float | None = None, step: float | None = None,
+    suffix: str = "", special: str = "", tip: str = "",
+) -> QDoubleSpinBox:
+    """A decimal spin box from ``lo`` to ``hi`` with ``decimals`` places (default Qt's 2); the rest as :func:`int_spin`."""
+    box = QDoubleSpinBox()
+    if decimals is not None:
+        box.setDecimals(decimals)
+    return _spin_box(box, lo, hi, value, step, suffix, special, tip)
+
+
+def _spin_box(
+    box: Any, lo: float, hi: float, value: float | None, step: float | None, suffix: str, special: str, tip: str
+) -> Any:
+    box.setRange(lo, hi)
+    if step is not None:
+        box.setSingleStep(step)
+    if suffix:
+        box.setSuffix(suffix)
+    if special:
+        box.setSpecialValueText(special)
+    if tip:
+        box.setToolTip(tip)
+    if value is not None:
+        box.setValue(value)
+    return box
 
 
 def to_qimage(image: np.ndarray) -> QImage:

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTimeEdit,
@@ -44,7 +42,7 @@ from app.config import (
 )
 from app.errors import UserError
 from app.gui.backend_status import BackendStatus, backend_status
-from app.gui.qt_util import run_async
+from app.gui.qt_util import float_spin, int_spin, run_async
 from app.gui.site_document import SiteDocument
 
 BACKENDS = (
@@ -68,14 +66,6 @@ def _label(model: type[BaseModel], name: str, widget: QWidget) -> str:
     info = model.model_fields[name]
     widget.setToolTip(info.description or "")
     return info.title or name
-
-
-def _spin(lo: float, hi: float, step: float, decimals: int = 2) -> QDoubleSpinBox:
-    s = QDoubleSpinBox()
-    s.setRange(lo, hi)
-    s.setSingleStep(step)
-    s.setDecimals(decimals)
-    return s
 
 
 class SettingsPage(QWidget):
@@ -119,11 +109,11 @@ class SettingsPage(QWidget):
         self.device = QComboBox()
         self.device.setEditable(True)
         self.device.addItems(["auto", "cpu", "cuda", "cuda:0", "cuda:1"])
-        self.confidence = _spin(0.01, 1.0, 0.05)
+        self.confidence = float_spin(0.01, 1.0, step=0.05)
         self.classes = QLineEdit()
         self.classes.setPlaceholderText("person")
-        self.box_expand = _spin(0.0, 1.0, 0.05)
-        self.iou = _spin(0.05, 0.95, 0.05)
+        self.box_expand = float_spin(0.0, 1.0, step=0.05)
+        self.iou = float_spin(0.05, 0.95, step=0.05)
         # detector internals: under "Advanced", out of a manager's way
         self.advanced = QGroupBox("Advanced: detector internals")
         af = QFormLayout(self.advanced)
@@ -168,9 +158,7 @@ class SettingsPage(QWidget):
         self.data_dir.setPlaceholderText("per-user data folder")
         self.db_url = QLineEdit()
         self.db_url.setPlaceholderText("SQLite in the data folder")
-        self.retention = QSpinBox()
-        self.retention.setRange(1, 3650)
-        self.retention.setSuffix(" days")
+        self.retention = int_spin(1, 3650, suffix=" days")
         store = QGroupBox("Storage")
         stf = QFormLayout(store)
         stf.addRow(_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
@@ -291,31 +279,20 @@ class SettingsPage(QWidget):
             item = QTableWidgetItem(c.label)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.cameras.setItem(r, 0, item)
-            stride = QSpinBox()
-            stride.setRange(1, 100)
-            stride.setValue(c.stride)
-            stride.setToolTip(CameraConfig.model_fields["stride"].description or "")
-            fps = QDoubleSpinBox()
-            fps.setRange(0, 120)
-            fps.setDecimals(1)
-            fps.setSpecialValueText("as the camera sends")
-            fps.setValue(c.fps or 0)
+            stride = int_spin(1, 100, value=c.stride, tip=CameraConfig.model_fields["stride"].description or "")
+            fps = float_spin(0, 120, decimals=1, special="as the camera sends", value=c.fps or 0)
             self.cameras.setCellWidget(r, 1, stride)
             self.cameras.setCellWidget(r, 2, fps)
             q = c.modules.queue
-            length = QSpinBox()
-            length.setRange(0, 100)
-            length.setSpecialValueText("off")
-            length.setSuffix(" people")
-            length.setValue(q.alert_length or 0)
-            length.setToolTip(type(q).model_fields["alert_length"].description or "")
-            wait = QDoubleSpinBox()
-            wait.setRange(0, 120)
-            wait.setDecimals(1)
-            wait.setSpecialValueText("off")
-            wait.setSuffix(" min")
-            wait.setValue((q.alert_wait or 0) / 60)
-            wait.setToolTip(type(q).model_fields["alert_wait"].description or "")
+            fields = type(q).model_fields
+            length = int_spin(
+                0, 100, special="off", suffix=" people", value=q.alert_length or 0,
+                tip=fields["alert_length"].description or "",
+            )  # fmt: skip
+            wait = float_spin(
+                0, 120, decimals=1, special="off", suffix=" min", value=(q.alert_wait or 0) / 60,
+                tip=fields["alert_wait"].description or "",
+            )  # fmt: skip
             self.cameras.setCellWidget(r, 3, length)
             self.cameras.setCellWidget(r, 4, wait)
         self.file_label.setText(

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -40,7 +39,7 @@ from PySide6.QtWidgets import (
 from app.config import CameraConfig
 from app.errors import UserError
 from app.gui.canvas import Mode, ZoneCanvas
-from app.gui.qt_util import run_async, zone_color
+from app.gui.qt_util import int_spin, run_async, zone_color
 from app.gui.shapes import (
     LINE_TYPES,
     POLYGON_TYPES,
@@ -161,12 +160,8 @@ class ZoneEditor(QWidget):
         form.addRow("Required", self.ppe_row)
         self._ppe_label = form.labelForField(self.ppe_row)
         self.shelf_box = QGroupBox("Shelf")
-        self.rows_spin = QSpinBox()
-        self.rows_spin.setRange(1, 12)
-        self.rows_spin.setToolTip("Shelf boards inside the zone, top to bottom.")
-        self.columns_spin = QSpinBox()
-        self.columns_spin.setRange(1, 24)
-        self.columns_spin.setToolTip("Segments (facings) each row is split into; gaps are found per segment.")
+        self.rows_spin = int_spin(1, 12, tip="Shelf boards inside the zone, top to bottom.")
+        self.columns_spin = int_spin(1, 24, tip="Segments (facings) each row is split into; gaps are found per segment.")
         self.shelf_on = QCheckBox("Measure shelf gaps on this camera")
         self.shelf_on.setToolTip("Turns the camera's shelf module on (gaps, restock time, alerts, lost sales).")
         self.capture_button = QPushButton("Capture full reference")
