@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import ReadsInBackground, float_spin, int_spin, run_async
+from app.gui.qt_util import ReadsInBackground, fill_module_cameras, float_spin, int_spin, run_async
 from app.gui.site_document import SiteDocument
 from app.modules.faces.settings import FacesSettings
 from app.store.db import Store
@@ -143,14 +143,7 @@ class FacesSettingsPanel(QGroupBox):
 
     def reload(self) -> None:
         """The config's cameras (faces-enabled first); the selected camera's settings."""
-        current = self.camera.currentData()
-        cams = sorted(self.document.config.cameras, key=lambda c: not c.modules.faces.enabled)
-        self.camera.blockSignals(True)
-        self.camera.clear()
-        for c in cams:
-            self.camera.addItem(c.id + ("" if c.modules.faces.enabled else " (faces off)"), c.id)
-        self.camera.setCurrentIndex(max(self.camera.findData(current), 0) if cams else -1)
-        self.camera.blockSignals(False)
+        fill_module_cameras(self.camera, self.document.config.cameras, "faces")
         self._load()
 
     def settings(self) -> FacesSettings | None:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from analytics.plates import Passage, on_list, parking_stats, plate_matches
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import ReadsInBackground, row_table
+from app.gui.qt_util import ReadsInBackground, fill_module_cameras, row_table
 from app.gui.site_document import SiteDocument
 from app.modules.plates.lists import edit_lists
 from app.modules.plates.lists import entries as list_entries
@@ -122,15 +122,7 @@ class PlateListsPanel(QGroupBox):
 
     def reload(self) -> None:
         """Show the config's cameras (plates-enabled first) and the selected camera's lists."""
-        current = self.camera.currentData()
-        cams = sorted(self.document.config.cameras, key=lambda c: not c.modules.plates.enabled)
-        self.camera.blockSignals(True)
-        self.camera.clear()
-        for c in cams:
-            self.camera.addItem(c.id + ("" if c.modules.plates.enabled else " (plates off)"), c.id)
-        i = self.camera.findData(current)
-        self.camera.setCurrentIndex(max(i, 0) if cams else -1)
-        self.camera.blockSignals(False)
+        cams = fill_module_cameras(self.camera, self.document.config.cameras, "plates")
         for w in (self.plate, self.note, self.add_button, self.remove_button):
             w.setEnabled(bool(cams))
         self._show()

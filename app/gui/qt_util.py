@@ -11,13 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QDoubleSpinBox, QHeaderView, QSpinBox, QTableWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHeaderView,
+    QSpinBox,
+    QTableWidget,
+)
 
 from app.gui.qt_compat import protect_none
 from app.gui.shapes import TYPE_COLORS
@@ -93,6 +100,23 @@ def _spin_box(
     if value is not None:
         box.setValue(value)
     return box
+
+
+def fill_module_cameras(combo: QComboBox, cameras: Iterable[Any], module: str) -> int:
+    """Refill ``combo`` with the cameras (data: the camera id) for a module's settings page.
+
+    Those with ``module`` on come first, the others read ``"ID (MODULE off)"``; the chosen camera
+    stays chosen when it is still there (else the first). No signal is emitted. Returns how many.
+    """
+    cams = sorted(cameras, key=lambda c: not getattr(c.modules, module).enabled)
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for c in cams:
+        combo.addItem(c.id + ("" if getattr(c.modules, module).enabled else f" ({module} off)"), c.id)
+    combo.setCurrentIndex(max(combo.findData(current), 0) if cams else -1)
+    combo.blockSignals(False)
+    return len(cams)
 
 
 def to_qimage(image: np.ndarray) -> QImage:
