@@ -43,7 +43,16 @@ from PySide6.QtWidgets import (
 
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import ReadsInBackground, fill_module_cameras, float_spin, int_spin, run_async
+from app.gui.qt_util import (
+    ReadsInBackground,
+    field_label,
+    fill_module_cameras,
+    float_spin,
+    int_spin,
+    run_async,
+    set_widget_value,
+    widget_value,
+)
 from app.gui.site_document import SiteDocument
 from app.modules.faces.settings import FacesSettings
 from app.store.db import Store
@@ -57,13 +66,6 @@ BACKENDS = (("auto", "Automatic (deepface if installed, else built-in)"), ("dlib
             ("deepface", "deepface"))  # fmt: skip
 
 
-def _tip(name: str, widget: QWidget) -> str:
-    """The field's title as the label, its description as the tooltip."""
-    info = FacesSettings.model_fields[name]
-    widget.setToolTip(info.description or "")
-    return info.title or name
-
-
 def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
     box = QComboBox()
     # long choices do not widen the form past a small screen
@@ -72,6 +74,14 @@ def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
     for key, text in items:
         box.addItem(text, key)
     return box
+
+
+#: The settings fields the panel edits, in the form's order (each one's widget is the panel's
+#: attribute of the same name; labels and tooltips come from :class:`FacesSettings`).
+FIELDS = (
+    "enabled", "mode", "blur", "backend", "threshold", "min_face_px", "unknown_alert", "demographics",
+    "retention_days", "visitors", "visitors_basis", "visitor_days",
+)  # fmt: skip
 
 
 class FacesSettingsPanel(QGroupBox):
@@ -113,18 +123,8 @@ class FacesSettingsPanel(QGroupBox):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Camera", self.camera)
-        form.addRow(_tip("enabled", self.enabled), self.enabled)
-        form.addRow(_tip("mode", self.mode), self.mode)
-        form.addRow(_tip("blur", self.blur), self.blur)
-        form.addRow(_tip("backend", self.backend), self.backend)
-        form.addRow(_tip("threshold", self.threshold), self.threshold)
-        form.addRow(_tip("min_face_px", self.min_face_px), self.min_face_px)
-        form.addRow(_tip("unknown_alert", self.unknown_alert), self.unknown_alert)
-        form.addRow(_tip("demographics", self.demographics), self.demographics)
-        form.addRow(_tip("retention_days", self.retention_days), self.retention_days)
-        form.addRow(_tip("visitors", self.visitors), self.visitors)
-        form.addRow(_tip("visitors_basis", self.visitors_basis), self.visitors_basis)
-        form.addRow(_tip("visitor_days", self.visitor_days), self.visitor_days)
+        for name, widget in self.fields().items():
+            form.addRow(field_label(FacesSettings, name, widget), widget)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         row = QHBoxLayout()
@@ -157,17 +157,8 @@ class FacesSettingsPanel(QGroupBox):
             self._say("Add a camera first (Live tab): face settings belong to a camera.", NOTE)
             self._enable()
             return
-        self.enabled.setChecked(s.enabled)
-        for box, value in ((self.mode, s.mode), (self.blur, s.blur), (self.backend, s.backend)):
-            box.setCurrentIndex(max(box.findData(value), 0))
-        self.threshold.setValue(s.threshold or 0.0)
-        self.min_face_px.setValue(s.min_face_px)
-        self.unknown_alert.setChecked(s.unknown_alert)
-        self.demographics.setChecked(s.demographics)
-        self.retention_days.setValue(s.retention_days)
-        self.visitors.setChecked(s.visitors)
-        self.visitors_basis.setText(s.visitors_basis)
-        self.visitor_days.setValue(s.visitor_days)
+        for name, widget in self.fields().items():
+            set_widget_value(widget, getattr(s, name))
         self._say("", NOTE)
         self._enable()
 
@@ -188,22 +179,13 @@ class FacesSettingsPanel(QGroupBox):
         for w in (self.visitors_basis, self.visitor_days):
             w.setEnabled(on and not anonymous and self.visitors.isChecked())
 
+    def fields(self) -> dict[str, QWidget]:
+        """The form's widgets by settings field, in the form's order."""
+        return {name: getattr(self, name) for name in FIELDS}
+
     def values(self) -> dict[str, Any]:
         """The form as settings fields."""
-        return {
-            "enabled": self.enabled.isChecked(),
-            "mode": self.mode.currentData(),
-            "blur": self.blur.currentData(),
-            "backend": self.backend.currentData(),
-            "threshold": self.threshold.value() or None,
-            "min_face_px": self.min_face_px.value(),
-            "unknown_alert": self.unknown_alert.isChecked(),
-            "demographics": self.demographics.isChecked(),
-            "retention_days": self.retention_days.value(),
-            "visitors": self.visitors.isChecked(),
-            "visitors_basis": self.visitors_basis.text().strip(),
-            "visitor_days": self.visitor_days.value(),
-        }
+        return {name: widget_value(widget) for name, widget in self.fields().items()}
 
     def save(self) -> bool:
         """Validate the form as the config file is validated and save it; False (and a red line) if wrong."""

@@ -19,11 +19,14 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHeaderView,
+    QLineEdit,
     QSpinBox,
     QTableWidget,
+    QWidget,
 )
 
 from app.gui.qt_compat import protect_none
@@ -100,6 +103,52 @@ def _spin_box(
     if value is not None:
         box.setValue(value)
     return box
+
+
+def field_label(model: type[Any], name: str, widget: QWidget) -> str:
+    """A settings field's title (the form label); its description becomes ``widget``'s tooltip.
+
+    ``model`` is the pydantic settings class the field belongs to.
+    """
+    info = model.model_fields[name]
+    widget.setToolTip(info.description or "")
+    return info.title or name
+
+
+def widget_value(widget: QWidget) -> Any:
+    """What a form widget holds, as a settings value.
+
+    A check box: its state; a combo box: the chosen item's data; a spin box: its number, None at
+    its minimum when that is shown in words (``"off"``, ``"backend's own"``); a line edit: its
+    text without surrounding blanks.
+    """
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
+    if isinstance(widget, QSpinBox | QDoubleSpinBox):
+        v = widget.value()
+        return None if widget.specialValueText() and v == widget.minimum() else v
+    if isinstance(widget, QLineEdit):
+        return widget.text().strip()
+    raise TypeError(f"no value for a {type(widget).__name__}")
+
+
+def set_widget_value(widget: QWidget, value: Any) -> None:
+    """Show a settings value in a form widget (the reverse of :func:`widget_value`).
+
+    A combo box without that data shows its first item; None in a spin box shows its minimum.
+    """
+    if isinstance(widget, QCheckBox):
+        widget.setChecked(bool(value))
+    elif isinstance(widget, QComboBox):
+        widget.setCurrentIndex(max(widget.findData(value), 0))
+    elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+        widget.setValue(widget.minimum() if value is None else value)
+    elif isinstance(widget, QLineEdit):
+        widget.setText(value)
+    else:
+        raise TypeError(f"no value for a {type(widget).__name__}")
 
 
 def fill_module_cameras(combo: QComboBox, cameras: Iterable[Any], module: str) -> int:

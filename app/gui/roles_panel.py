@@ -730,20 +730,19 @@ class RolesPanel(QWidget, ReadsInBackground):
             self.train_result.setText("Training…")
 
     def _trained(self, result: Any) -> None:
-        self.training = False
-        self.progress.setVisible(False)
-        self.train_button.setEnabled(self.store is not None)
-        self.train_result.setStyleSheet(OK_STYLE)
-        self.train_result.setText(f"Classifier {result.describe()}. It is used from the next analysis on.")
+        self._training_over(OK_STYLE, f"Classifier {result.describe()}. It is used from the next analysis on.")
         self.trained.emit(result)
 
     def _train_failed(self, message: str) -> None:
+        self._training_over(ERROR_STYLE, f"Not trained: {message}")
+        self.trainFailed.emit(message)
+
+    def _training_over(self, style: str, text: str) -> None:
         self.training = False
         self.progress.setVisible(False)
         self.train_button.setEnabled(self.store is not None)
-        self.train_result.setStyleSheet(ERROR_STYLE)
-        self.train_result.setText(f"Not trained: {message}")
-        self.trainFailed.emit(message)
+        self.train_result.setStyleSheet(style)
+        self.train_result.setText(text)
 
 
 def track_of(store: Store, track_id: int) -> TrackRow:

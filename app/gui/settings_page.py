@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,7 +41,7 @@ from app.config import (
 )
 from app.errors import UserError
 from app.gui.backend_status import BackendStatus, backend_status
-from app.gui.qt_util import float_spin, int_spin, run_async
+from app.gui.qt_util import field_label, float_spin, int_spin, run_async
 from app.gui.site_document import SiteDocument
 
 BACKENDS = (
@@ -60,12 +59,6 @@ CAMERA_COLUMNS = (
     ("Queue alert\nat", "Alert when this many people wait in a checkout queue of this camera (off: never)."),
     ("Wait alert\nafter", "Alert when a customer has waited this long in the queue (off: never)."),
 )
-
-
-def _label(model: type[BaseModel], name: str, widget: QWidget) -> str:
-    info = model.model_fields[name]
-    widget.setToolTip(info.description or "")
-    return info.title or name
 
 
 class SettingsPage(QWidget):
@@ -95,9 +88,9 @@ class SettingsPage(QWidget):
         self.timezone.setPlaceholderText("e.g. Europe/Moscow (empty: this computer's)")
         site = QGroupBox("Site")
         sf = QFormLayout(site)
-        sf.addRow(_label(SiteInfo, "name", self.site_name), self.site_name)
-        sf.addRow(_label(SiteInfo, "region", self.region), self.region)
-        sf.addRow(_label(SiteInfo, "timezone", self.timezone), self.timezone)
+        sf.addRow(field_label(SiteInfo, "name", self.site_name), self.site_name)
+        sf.addRow(field_label(SiteInfo, "region", self.region), self.region)
+        sf.addRow(field_label(SiteInfo, "timezone", self.timezone), self.timezone)
 
         # detector
         self.backend = QComboBox()
@@ -119,20 +112,20 @@ class SettingsPage(QWidget):
         af = QFormLayout(self.advanced)
         self.precision = QComboBox()
         self.precision.addItems(["float", "int8"])
-        af.addRow(_label(DetectorConfig, "precision", self.precision), self.precision)
-        af.addRow(_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
-        af.addRow(_label(DetectorConfig, "iou", self.iou), self.iou)
+        af.addRow(field_label(DetectorConfig, "precision", self.precision), self.precision)
+        af.addRow(field_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
+        af.addRow(field_label(DetectorConfig, "iou", self.iou), self.iou)
         self.advanced.hide()
         self.show_advanced = QCheckBox("Show advanced settings")
         self.show_advanced.toggled.connect(self.advanced.setVisible)
         det = QGroupBox("Detection")
         df = QFormLayout(det)
-        df.addRow(_label(DetectorConfig, "backend", self.backend), self.backend)
-        df.addRow(_label(DetectorConfig, "yolo_model", self.yolo_model), self.yolo_model)
-        df.addRow(_label(DetectorConfig, "model_dir", self.model_dir), self._with_browse(self.model_dir))
-        df.addRow(_label(DetectorConfig, "device", self.device), self.device)
-        df.addRow(_label(DetectorConfig, "confidence", self.confidence), self.confidence)
-        df.addRow(_label(DetectorConfig, "classes", self.classes), self.classes)
+        df.addRow(field_label(DetectorConfig, "backend", self.backend), self.backend)
+        df.addRow(field_label(DetectorConfig, "yolo_model", self.yolo_model), self.yolo_model)
+        df.addRow(field_label(DetectorConfig, "model_dir", self.model_dir), self._with_browse(self.model_dir))
+        df.addRow(field_label(DetectorConfig, "device", self.device), self.device)
+        df.addRow(field_label(DetectorConfig, "confidence", self.confidence), self.confidence)
+        df.addRow(field_label(DetectorConfig, "classes", self.classes), self.classes)
         df.addRow("", self.show_advanced)
         df.addRow(self.advanced)
         self.status_box = QGroupBox("Detector backends on this computer")
@@ -161,9 +154,9 @@ class SettingsPage(QWidget):
         self.retention = int_spin(1, 3650, suffix=" days")
         store = QGroupBox("Storage")
         stf = QFormLayout(store)
-        stf.addRow(_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
-        stf.addRow(_label(StorageConfig, "db_url", self.db_url), self.db_url)
-        stf.addRow(_label(StorageConfig, "retention_days", self.retention), self.retention)
+        stf.addRow(field_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
+        stf.addRow(field_label(StorageConfig, "db_url", self.db_url), self.db_url)
+        stf.addRow(field_label(StorageConfig, "retention_days", self.retention), self.retention)
         self.in_use = QLabel("")
         self.in_use.setWordWrap(True)
         self.in_use.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -196,9 +189,9 @@ class SettingsPage(QWidget):
         mf = QFormLayout(manager)
         mf.addRow("Daily report", daily_row)
         mf.addRow("Notifications", self.notify)
-        mf.addRow(_label(TelegramConfig, "chat_id", self.tg_chat), self.tg_chat)
-        mf.addRow(_label(TelegramConfig, "token", self.tg_token), self.tg_token)
-        mf.addRow(_label(TelegramConfig, "events", self.tg_events), self.tg_events)
+        mf.addRow(field_label(TelegramConfig, "chat_id", self.tg_chat), self.tg_chat)
+        mf.addRow(field_label(TelegramConfig, "token", self.tg_token), self.tg_token)
+        mf.addRow(field_label(TelegramConfig, "events", self.tg_events), self.tg_events)
 
         self.save_button = QPushButton("Save settings")
         self.revert_button = QPushButton("Discard changes")
