@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.config import SiteConfig, ZoneType
 from app.gui.employee_dialog import EmployeeDialog
-from app.gui.qt_util import ReadsInBackground, run_async, to_qimage
+from app.gui.qt_util import StorePage, run_async, to_qimage
 from app.store.db import Store
 from app.store.employees import EmployeeRow
 from app.store.roles import UniformRow
@@ -76,7 +76,7 @@ def workstation_zones(config: SiteConfig) -> list[tuple[str, str, str]]:
     return out
 
 
-class EmployeesPanel(QWidget, ReadsInBackground):
+class EmployeesPanel(QWidget, StorePage):
     """The employee table and the uniform pictures.
 
     Signals:
@@ -174,11 +174,8 @@ class EmployeesPanel(QWidget, ReadsInBackground):
 
     # --- loading --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
+    def store_changed(self) -> None:
+        """The buttons that need a database follow it."""
         self._enable()
 
     def refresh(self) -> None:

@@ -29,7 +29,7 @@ from app.events import event_words
 from app.gui.event_data import event_kinds, find_events, track_photos, track_roles
 from app.gui.event_frame_dialog import EventFrameDialog
 from app.gui.event_model import THUMB, EventTableModel
-from app.gui.qt_util import ReadsInBackground
+from app.gui.qt_util import StorePage
 from app.store import stats
 from app.store.db import Store
 from app.store.queries import EventRow, PhotoRow
@@ -48,7 +48,7 @@ def _epoch(q: QDateTime, tz: dt.tzinfo | None) -> float:
     return (naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()).timestamp()
 
 
-class EventBrowser(QWidget, ReadsInBackground):
+class EventBrowser(QWidget, StorePage):
     """Browse, filter and export events.
 
     Signals:
@@ -156,12 +156,10 @@ class EventBrowser(QWidget, ReadsInBackground):
 
     # --- filters --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database; fill the filter lists from what it holds."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
-            self.model.data_dir = self.data_dir
+    def store_changed(self) -> None:
+        """Fill the filter lists from what the new database holds."""
+        self.model.data_dir = self.data_dir
+        store = self.store
         for b in (self.camera_box, self.module_box):
             b.clear()
             b.addItem("any", None)

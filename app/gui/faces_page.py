@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from app.config import format_validation_error
 from app.errors import UserError
 from app.gui.qt_util import (
-    ReadsInBackground,
+    StorePage,
     field_label,
     fill_module_cameras,
     float_spin,
@@ -215,7 +215,7 @@ class FacesSettingsPanel(QGroupBox):
         self.message.setStyleSheet(style)
 
 
-class FacesPage(QWidget, ReadsInBackground):
+class FacesPage(QWidget, StorePage):
     """Settings per camera, enrolled employees (withdraw and erase), retention and the audit log.
 
     Signals:
@@ -318,11 +318,8 @@ class FacesPage(QWidget, ReadsInBackground):
 
     # --- loading --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
+    def store_changed(self) -> None:
+        """Read the new database at once."""
         self.refresh()
 
     def refresh(self) -> None:

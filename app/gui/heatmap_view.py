@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.data import HeatmapPicture, default_period, heatmap_picture
 from app.gui.period_picker import PeriodPicker
-from app.gui.qt_util import ReadsInBackground, to_qpixmap
+from app.gui.qt_util import StorePage, to_qpixmap
 from app.store import stats
 from app.store.db import Store
 
@@ -63,7 +63,7 @@ class _Picture(QLabel):
         self._fit()
 
 
-class HeatmapView(QWidget, ReadsInBackground):
+class HeatmapView(QWidget, StorePage):
     """Shows a camera's heatmap over its background for a period and role; exports it as PNG.
 
     Signals:
@@ -117,12 +117,10 @@ class HeatmapView(QWidget, ReadsInBackground):
         self.period.changed.connect(self.refresh)
         self.export_button.clicked.connect(lambda: self.export())
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
+    def store_changed(self) -> None:
+        """The cameras and the period of the new database."""
         self.camera_box.clear()
+        store = self.store
         if store is None:
             return
         for c in stats.cameras(store):

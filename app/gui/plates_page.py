@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from analytics.plates import Passage, on_list, parking_stats, plate_matches
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import ReadsInBackground, fill_module_cameras, row_table
+from app.gui.qt_util import StorePage, fill_module_cameras, row_table
 from app.gui.site_document import SiteDocument
 from app.modules.plates.lists import edit_lists
 from app.modules.plates.lists import entries as list_entries
@@ -192,7 +192,7 @@ class PlateListsPanel(QGroupBox):
         return True
 
 
-class PlatesPage(QWidget, ReadsInBackground):
+class PlatesPage(QWidget, StorePage):
     """Plate reads, searchable, with photos and the selected vehicle's visits.
 
     Args:
@@ -251,12 +251,6 @@ class PlatesPage(QWidget, ReadsInBackground):
         self.lists = PlateListsPanel(document) if document is not None else None
         if self.lists is not None:
             lay.addWidget(self.lists, 2)
-
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Show another database (read on the next :meth:`refresh`)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = data_dir
 
     def refresh(self) -> None:
         """Read the newest plate reads again (on a worker thread); ``loaded`` is emitted when shown."""

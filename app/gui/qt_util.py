@@ -12,7 +12,8 @@ import datetime as dt
 import logging
 import traceback
 from collections.abc import Callable, Iterable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -31,6 +32,9 @@ from PySide6.QtWidgets import (
 
 from app.gui.qt_compat import protect_none
 from app.gui.shapes import TYPE_COLORS
+
+if TYPE_CHECKING:
+    from app.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -341,6 +345,27 @@ class ReadsInBackground:
 
         run_async(work, lambda result: finish(show, result), lambda message: finish(failed, message))
         return True
+
+
+class StorePage(ReadsInBackground):
+    """Mixin of a page that shows one database and its data folder, read in the background.
+
+    The page sets ``store`` and ``data_dir`` in its constructor; :meth:`set_store` switches both
+    and calls :meth:`store_changed`.
+    """
+
+    store: Store | None
+    data_dir: Path
+
+    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
+        """Read from this database (and data folder, when given) from now on."""
+        self.store = store
+        if data_dir is not None:
+            self.data_dir = Path(data_dir)
+        self.store_changed()
+
+    def store_changed(self) -> None:
+        """Fill what depends on the database (called by :meth:`set_store`; default: nothing, the next refresh reads it)."""
 
 
 def pending_tasks() -> int:

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.data import fmt_duration
-from app.gui.qt_util import ROLE_COLORS, ReadsInBackground, fmt_time, run_async, to_qimage
+from app.gui.qt_util import ROLE_COLORS, StorePage, fmt_time, run_async, to_qimage
 from app.store import stats
 from app.store.db import Store
 from app.store.roles import TrackRow
@@ -150,7 +150,7 @@ def evidence_text(row: TrackRow) -> str:
     return " · ".join(parts) if parts else "no cue said anything (no uniform examples or classifier yet)"
 
 
-class RolesPanel(QWidget, ReadsInBackground):
+class RolesPanel(QWidget, StorePage):
     """People to label and the classifier's training.
 
     Signals:
@@ -368,12 +368,6 @@ class RolesPanel(QWidget, ReadsInBackground):
         self._show_current()
 
     # --- loading --------------------------------------------------------------------------
-
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
 
     def refresh(self) -> None:
         """Read the people to label (on a worker thread); the selection is kept when possible."""

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from app.config import SiteConfig
 from app.errors import UserError
 from app.gui.data import fmt_duration
-from app.gui.qt_util import ReadsInBackground, fmt_time, local_dt, row_table, to_qpixmap
+from app.gui.qt_util import StorePage, fmt_time, local_dt, row_table, to_qpixmap
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
 from app.store import metrics, queries, stats
@@ -170,7 +170,7 @@ def draw_state(image: np.ndarray, view: ShelfView, tz: dt.tzinfo | None, now: fl
     return img
 
 
-class ShelvesPage(QWidget, ReadsInBackground):
+class ShelvesPage(QWidget, StorePage):
     """Per shelf zone: the shelf now with its gaps, the period's numbers, and every gap.
 
     Args:
@@ -273,12 +273,6 @@ class ShelvesPage(QWidget, ReadsInBackground):
         self._image: np.ndarray | None = None
 
     # --- data -----------------------------------------------------------------------------
-
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Show another database (read on the next :meth:`refresh`)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = data_dir
 
     def set_period(self, since: float | None, until: float | None) -> None:
         """The period of the numbers and the gap list (read on the next :meth:`refresh`)."""
