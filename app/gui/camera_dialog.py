@@ -24,13 +24,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.config import CameraConfig, format_validation_error
 from app.engine.engine import CameraProbe, probe_camera
-from app.gui.qt_util import float_spin, int_spin, run_async, to_qpixmap
+from app.gui.qt_util import float_spin, hbox, int_spin, run_async, to_qpixmap, vbox
 
 KINDS = (("rtsp", "Network camera (RTSP)"), ("file", "Video file"), ("usb", "USB camera"))
 
@@ -164,15 +163,7 @@ class CameraDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        row = QHBoxLayout()
-        row.addWidget(self.test_button)
-        row.addWidget(self.test_message, 1)
-        lay.addLayout(row)
-        lay.addWidget(self.picture, 1)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        vbox(form, hbox(self.test_button, (self.test_message, 1)), (self.picture, 1), self.error, buttons, parent=self)
 
         self.kind_box.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed(0)

@@ -48,9 +48,11 @@ from app.gui.qt_util import (
     field_label,
     fill_module_cameras,
     float_spin,
+    hbox,
     int_spin,
     run_async,
     set_widget_value,
+    vbox,
     widget_value,
 )
 from app.gui.site_document import SiteDocument
@@ -125,13 +127,7 @@ class FacesSettingsPanel(QGroupBox):
         form.addRow("Camera", self.camera)
         for name, widget in self.fields().items():
             form.addRow(field_label(FacesSettings, name, widget), widget)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        row = QHBoxLayout()
-        row.addWidget(self.save_button)
-        row.addWidget(self.message, 1)
-        lay.addLayout(row)
-        lay.addStretch(1)  # the form and its button stay together at the top
+        vbox(form, hbox(self.save_button, (self.message, 1)), 1, parent=self)  # 1: the form stays at the top
 
         self.camera.currentIndexChanged.connect(lambda _i: self._load())
         self.mode.currentIndexChanged.connect(lambda _i: self._enable())

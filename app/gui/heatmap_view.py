@@ -11,17 +11,15 @@ from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.gui.data import HeatmapPicture, default_period, heatmap_picture
 from app.gui.period_picker import PeriodPicker
-from app.gui.qt_util import StorePage, to_qpixmap
+from app.gui.qt_util import StorePage, hbox, to_qpixmap, vbox
 from app.store import stats
 from app.store.db import Store
 
@@ -99,19 +97,9 @@ class HeatmapView(QWidget, StorePage):
         self.picture = _Picture()
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a6068;")
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Camera"))
-        bar.addWidget(self.camera_box)
-        bar.addWidget(self.kind_box)
-        bar.addWidget(self.period)
-        bar.addWidget(QLabel("Who"))
-        bar.addWidget(self.role_box)
-        bar.addStretch(1)
-        bar.addWidget(self.export_button)
-        lay = QVBoxLayout(self)
-        lay.addLayout(bar)
-        lay.addWidget(self.picture, 1)
-        lay.addWidget(self.note)
+        bar = hbox(QLabel("Camera"), self.camera_box, self.kind_box, self.period, QLabel("Who"), self.role_box, 1,
+                   self.export_button)  # fmt: skip
+        vbox(bar, (self.picture, 1), self.note, parent=self)
         for box in (self.camera_box, self.kind_box, self.role_box):
             box.activated.connect(lambda _i: self.refresh())
         self.period.changed.connect(self.refresh)

@@ -16,17 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QHBoxLayout,
     QHeaderView,
+    QLayout,
     QLineEdit,
     QSpinBox,
+    QSplitter,
     QTableWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -42,6 +46,54 @@ protect_none()  # every widget imports this module: guard against PySide6 6.12's
 
 #: Colours of people by role in the live view (customer, staff, unknown).
 ROLE_COLORS: dict[str, str] = {"customer": "#38d26b", "staff": "#4aa3ff", "unknown": "#ffb020"}
+
+
+#: One item of :func:`hbox` / :func:`vbox`: a widget or layout, a ``(widget or layout, stretch)``
+#: pair, or a number (an empty stretch of that factor).
+LayoutItem = QWidget | QLayout | int | tuple[QWidget | QLayout, int]
+
+
+def hbox(*items: LayoutItem) -> QHBoxLayout:
+    """A row of the items, left to right (see :data:`LayoutItem`)."""
+    return _fill(QHBoxLayout(), items)
+
+
+def vbox(*items: LayoutItem, parent: QWidget | None = None) -> QVBoxLayout:
+    """A column of the items, top to bottom; with ``parent``, that widget's own layout."""
+    return _fill(QVBoxLayout(parent) if parent is not None else QVBoxLayout(), items)
+
+
+def _fill(layout: Any, items: tuple[LayoutItem, ...]) -> Any:
+    for item in items:
+        thing, stretch = item if isinstance(item, tuple) else (item, 0)
+        if isinstance(thing, int):
+            layout.addStretch(thing)
+        elif isinstance(thing, QLayout):
+            layout.addLayout(thing, stretch)
+        else:
+            layout.addWidget(thing, stretch)
+    return layout
+
+
+def splitter(
+    *widgets: QWidget, stretch: tuple[int, ...] = (), sizes: tuple[int, ...] = (), vertical: bool = False
+) -> QSplitter:
+    """The widgets side by side (or one above the other) with movable dividers.
+
+    Args:
+        widgets: left to right (top to bottom).
+        stretch: each widget's share of extra room, in order (default: Qt's).
+        sizes: the first widths (heights) in pixels.
+        vertical: one above the other.
+    """
+    split = QSplitter(Qt.Orientation.Vertical) if vertical else QSplitter()
+    for w in widgets:
+        split.addWidget(w)
+    for i, factor in enumerate(stretch):
+        split.setStretchFactor(i, factor)
+    if sizes:
+        split.setSizes(list(sizes))
+    return split
 
 
 def row_table(columns: list[str] | tuple[str, ...], on_select: Callable[[], None] | None = None) -> QTableWidget:

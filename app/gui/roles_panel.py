@@ -37,13 +37,12 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.data import fmt_duration
-from app.gui.qt_util import ROLE_COLORS, StorePage, fmt_time, run_async, to_qimage
+from app.gui.qt_util import ROLE_COLORS, StorePage, fmt_time, run_async, splitter, to_qimage, vbox
 from app.store import stats
 from app.store.db import Store
 from app.store.roles import TrackRow
@@ -344,14 +343,7 @@ class RolesPanel(QWidget, StorePage):
         detail_scroll.setWidget(detail)
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        split = QSplitter()
-        split.addWidget(self.list)
-        split.addWidget(detail_scroll)
-        split.setStretchFactor(1, 1)
-        split.setSizes([380, 1000])
-        lay = QVBoxLayout(self)
-        lay.addLayout(bar)
-        lay.addWidget(split, 1)
+        vbox(bar, (splitter(self.list, detail_scroll, stretch=(0, 1), sizes=(380, 1000)), 1), parent=self)
 
         self.reload_button.clicked.connect(self.refresh)
         self.camera_box.activated.connect(lambda _i: self.refresh())

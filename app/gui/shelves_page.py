@@ -29,11 +29,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -42,7 +40,7 @@ from PySide6.QtWidgets import (
 from app.config import SiteConfig
 from app.errors import UserError
 from app.gui.data import fmt_duration
-from app.gui.qt_util import StorePage, fmt_time, local_dt, row_table, to_qpixmap
+from app.gui.qt_util import StorePage, fmt_time, hbox, local_dt, row_table, splitter, to_qpixmap, vbox
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
 from app.store import metrics, queries, stats
@@ -210,11 +208,7 @@ class ShelvesPage(QWidget, StorePage):
         self.refresh_button.clicked.connect(self.refresh)
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a5f66;")
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Shelf"))
-        top.addWidget(self.shelf_box)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.note, 1)
+        top = hbox(QLabel("Shelf"), self.shelf_box, self.refresh_button, (self.note, 1))
 
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -257,19 +251,8 @@ class ShelvesPage(QWidget, StorePage):
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(nums)
         rl.addStretch(1)
-        upper = QSplitter()
-        upper.addWidget(left)
-        upper.addWidget(right)
-        upper.setStretchFactor(0, 3)
-        upper.setStretchFactor(1, 1)
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(upper)
-        body.addWidget(self.table)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(body, 1)
+        body = splitter(splitter(left, right, stretch=(3, 1)), self.table, stretch=(3, 2), vertical=True)
+        vbox(top, (body, 1), parent=self)
         self._image: np.ndarray | None = None
 
     # --- data -----------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 from app.config import CameraConfig
 from app.errors import UserError
 from app.gui.canvas import Mode, ZoneCanvas
-from app.gui.qt_util import int_spin, run_async, zone_color
+from app.gui.qt_util import hbox, int_spin, run_async, splitter, vbox, zone_color
 from app.gui.shapes import (
     LINE_TYPES,
     POLYGON_TYPES,
@@ -199,22 +198,9 @@ class ZoneEditor(QWidget):
         sl.addLayout(row)
         sl.addWidget(self.status)
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Camera"))
-        top.addWidget(self.camera_box)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.picture_note, 1)
-
-        split = QSplitter()
-        split.addWidget(self.canvas)
-        split.addWidget(side)
-        split.setStretchFactor(0, 1)
-        split.setSizes([900, 280])
-
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(self.toolbar)
-        lay.addWidget(split, 1)
+        top = hbox(QLabel("Camera"), self.camera_box, self.refresh_button, (self.picture_note, 1))
+        split = splitter(self.canvas, side, stretch=(1, 0), sizes=(900, 280))
+        vbox(top, self.toolbar, (split, 1), parent=self)
 
         self.canvas.shapesChanged.connect(self._shapes_changed)
         self.canvas.selectionChanged.connect(self._selection_changed)
