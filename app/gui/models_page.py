@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.qt_util import ReadsInBackground, int_spin, row_table, run_async
+from app.gui.qt_util import ReadsInBackground, form_rows, hbox, int_spin, row_table, run_async
 from models.catalog import ModelEntry, capabilities, catalogue
 
 COLUMNS = ("Capability", "Model", "Kind", "Status", "Backend", "Device", "Input", "Classes", "ms/frame",
@@ -301,18 +300,14 @@ class ImportDialog(QDialog):
         self.mapping.setPlaceholderText("e.g. pedestrian=person (space-separated)")
         self.licence = QLineEdit()
         self.origin = QLineEdit()
-        form = QFormLayout(self)
-        form.addRow("File", QLabel(str(path)))
-        form.addRow("For", self.capability)
-        form.addRow("Name", self.name)
-        form.addRow("Class names", self.classes)
-        form.addRow("Class mapping", self.mapping)
-        form.addRow("Licence", self.licence)
-        form.addRow("Origin", self.origin)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form_rows(
+            ("File", QLabel(str(path))), ("For", self.capability), ("Name", self.name), ("Class names", self.classes),
+            ("Class mapping", self.mapping), ("Licence", self.licence), ("Origin", self.origin), buttons,
+            parent=self,
+        )  # fmt: skip
 
     def arguments(self, model_dir: Path) -> list[str]:
         """The ``storesight models import`` arguments."""
@@ -372,22 +367,12 @@ class TrainDialog(QDialog):
         self.stop_button.setToolTip("End after the current batch: what was trained so far is validated and kept")
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
-        form = QFormLayout(self)
-        form.addRow("Dataset", row)
-        form.addRow("Start from", self.model)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Input size", self.imgsz)
-        form.addRow("Device", self.device)
-        form.addRow("For", self.capability)
-        form.addRow("Name", self.name)
-        form.addRow("", self.onnx)
-        form.addRow(self.progress)
-        form.addRow(self.state)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        form.addRow(buttons)
+        form_rows(
+            ("Dataset", row), ("Start from", self.model), ("Epochs", self.epochs), ("Input size", self.imgsz),
+            ("Device", self.device), ("For", self.capability), ("Name", self.name), ("", self.onnx), self.progress,
+            self.state, hbox(1, self.start_button, self.stop_button),
+            parent=self,
+        )  # fmt: skip
         self.timer = QTimer(self)
         self.timer.setInterval(300)
         self.timer.timeout.connect(self.poll)

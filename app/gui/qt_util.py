@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLayout,
@@ -73,6 +74,22 @@ def _fill(layout: Any, items: tuple[LayoutItem, ...]) -> Any:
         else:
             layout.addWidget(thing, stretch)
     return layout
+
+
+#: One row of :func:`form_rows`: ``(label, field)`` (the label a text or a widget, the field a
+#: widget or a layout) or a field alone across the whole row.
+FormRow = tuple[str | QWidget, QWidget | QLayout] | QWidget | QLayout
+
+
+def form_rows(*rows: FormRow, parent: QWidget | None = None) -> QFormLayout:
+    """A form of labelled rows, top to bottom; with ``parent``, that widget's own layout."""
+    form = QFormLayout(parent) if parent is not None else QFormLayout()
+    for row in rows:
+        if isinstance(row, tuple):
+            form.addRow(*row)
+        else:
+            form.addRow(row)
+    return form
 
 
 def splitter(

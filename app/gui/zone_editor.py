@@ -22,7 +22,6 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixma
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
 from app.config import CameraConfig
 from app.errors import UserError
 from app.gui.canvas import Mode, ZoneCanvas
-from app.gui.qt_util import hbox, int_spin, run_async, splitter, vbox, zone_color
+from app.gui.qt_util import form_rows, hbox, int_spin, run_async, splitter, vbox, zone_color
 from app.gui.shapes import (
     LINE_TYPES,
     POLYGON_TYPES,
@@ -152,11 +151,10 @@ class ZoneEditor(QWidget):
             "What everyone inside this PPE zone must wear (none ticked: the PPE module's default)."
         )
         props = QGroupBox("Selected zone")
-        form = QFormLayout(props)
-        form.addRow("Name", self.name_edit)
-        form.addRow("Type", self.type_box)
-        form.addRow("Id", self.id_edit)
-        form.addRow("Required", self.ppe_row)
+        form = form_rows(
+            ("Name", self.name_edit), ("Type", self.type_box), ("Id", self.id_edit), ("Required", self.ppe_row),
+            parent=props,
+        )  # fmt: skip
         self._ppe_label = form.labelForField(self.ppe_row)
         self.shelf_box = QGroupBox("Shelf")
         self.rows_spin = int_spin(1, 12, tip="Shelf boards inside the zone, top to bottom.")
@@ -170,12 +168,11 @@ class ZoneEditor(QWidget):
         self.reference_note = QLabel()
         self.reference_note.setWordWrap(True)
         self.reference_note.setStyleSheet("color: #555;")
-        sform = QFormLayout(self.shelf_box)
-        sform.addRow("Rows", self.rows_spin)
-        sform.addRow("Segments per row", self.columns_spin)
-        sform.addRow(self.shelf_on)
-        sform.addRow(self.capture_button)
-        sform.addRow(self.reference_note)
+        form_rows(
+            ("Rows", self.rows_spin), ("Segments per row", self.columns_spin), self.shelf_on, self.capture_button,
+            self.reference_note,
+            parent=self.shelf_box,
+        )  # fmt: skip
         self.shelf_box.setVisible(False)
         self.save_button = QPushButton("Save zones")
         self.save_button.setDefault(True)
