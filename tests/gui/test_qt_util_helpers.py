@@ -107,3 +107,44 @@ def test_module_cameras_come_first_and_the_choice_is_kept(qtbot) -> None:  # typ
     fill_module_cameras(combo, cfg.cameras, "plates")
     assert combo.currentData() == "door"
     assert fill_module_cameras(combo, [], "plates") == 0 and combo.currentIndex() == -1
+
+
+def test_layout_builders_place_and_stretch_the_items(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel
+
+    from app.gui.qt_util import form_rows, hbox, splitter, vbox
+
+    page = QWidget()
+    qtbot.addWidget(page)
+    a, b, c = QLabel("a"), QLabel("b"), QLabel("c")
+    row = hbox(a, (b, 2), 1, c)
+    assert [row.stretch(i) for i in range(row.count())] == [0, 2, 1, 0]
+    assert row.itemAt(2).spacerItem() is not None and row.itemAt(3).widget() is c
+    col = vbox(row, (QLabel("body"), 1), parent=page)
+    assert page.layout() is col and col.itemAt(0).layout() is row and col.stretch(1) == 1
+    split = splitter(QLabel("l"), QLabel("r"), stretch=(0, 1), sizes=(240, 1000), vertical=True)
+    assert split.count() == 2 and split.orientation().name == "Vertical"
+    form = form_rows(("Name", QLineEdit()), QLabel("whole row"))
+    assert form.rowCount() == 2 and form.itemAt(0, form.ItemRole.LabelRole).widget().text() == "Name"
+    assert form.itemAt(1, form.ItemRole.SpanningRole).widget().text() == "whole row"
+
+
+def test_a_store_page_switches_database_and_data_folder_then_calls_store_changed(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from app.gui.qt_util import StorePage
+
+    class Page(QWidget, StorePage):
+        def __init__(self) -> None:
+            super().__init__()
+            self.store, self.data_dir, self.changes = None, Path("data"), 0
+
+        def store_changed(self) -> None:
+            self.changes += 1
+
+    page = Page()
+    qtbot.addWidget(page)
+    page.set_store(None, str(tmp_path))
+    assert page.data_dir == tmp_path and page.changes == 1
+    page.set_store(None)  # no folder given: the folder stays
+    assert page.data_dir == tmp_path and page.changes == 2
