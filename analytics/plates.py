@@ -285,6 +285,113 @@ def decode(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
     return PlateText(best[1], float(np.prod(best[2])), tuple(best[2]), best[3], corrected=True)
 
 
+def ctc_log_likelihood(probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """The log-likelihood log P(text | probs) of each text under CTC (all alignments summed), for one or several views.
+
+    Args:
+        probs: (T, C) or (V, T, C) softmax output (class 0 = blank); with V views the
+            log-likelihoods of the views are added (the views are read as independent evidence).
+        texts: non-empty canonical texts.
+
+    Returns:
+        (len(texts),) log-likelihoods.
+    """
+    p = np.maximum(probs if probs.ndim == 3 else probs[None], 1e-12)
+    n, s_max = len(texts), 2 * max(len(t) for t in texts) + 1
+    lab = np.zeros((n, s_max), np.intp)  # blank (0) at even states
+    valid = np.zeros((n, s_max), bool)
+    skip = np.zeros((n, s_max), bool)  # state may be entered from two states back (different labels)
+    ends = np.zeros(n, np.intp)
+    for k, text in enumerate(texts):
+        valid[k, : 2 * len(text) + 1] = True
+        for j, ch in enumerate(text):
+            lab[k, 2 * j + 1] = ALPHABET.index(ch) + 1
+            skip[k, 2 * j + 1] = j > 0 and text[j - 1] != ch
+        ends[k] = 2 * len(text)
+    emit = np.ascontiguousarray((p[:, :, lab] * valid).transpose(1, 0, 2, 3))  # (T, V, n, S)
+    skip_f = skip[:, 2:].astype(p.dtype)
+    a = np.zeros(emit.shape[1:])
+    a[:, :, :2] = emit[0, :, :, :2]
+    log_scale = np.zeros(a.shape[:2])
+    nxt = np.empty_like(a)
+    for t in range(1, len(emit)):
+        nxt[:] = a
+        nxt[:, :, 1:] += a[:, :, :-1]
+        nxt[:, :, 2:] += a[:, :, :-2] * skip_f
+        np.multiply(nxt, emit[t], out=a)
+        if t % 8 == 0 or t == len(emit) - 1:  # rescale now and then (probabilities underflow)
+            m = a.max(axis=2, keepdims=True) + 1e-300
+            a /= m
+            log_scale += np.log(m[:, :, 0])
+    r = np.arange(n)
+    last = a[:, r, ends] + a[:, r, ends - 1]
+    return (np.log(last + 1e-300) + log_scale).sum(axis=0)
+
+
+#: A character read with less than this probability in some view is also tried as each other
+#: character of its class (letter/digit) when the views are combined (:func:`decode_views`).
+SUBSTITUTE_BELOW = 0.9
+
+
+def decode_views(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
+    """One plate text from several views of the same plate (test-time augmentation).
+
+    Each view is decoded with the grammar (:func:`decode`); the candidates are those reads plus,
+    for each character read with less than :data:`SUBSTITUTE_BELOW` probability, the same read
+    with that character replaced by each other letter (or digit) that keeps the plate valid. The
+    winner is the candidate with the highest CTC likelihood summed over all views — evidence
+    from slightly shifted or scaled crops is combined instead of trusting the single most
+    confident view.
+
+    Args:
+        probs: (V, T, C) softmax outputs of V views (the first is the plate as rectified).
+        rows: as for :func:`decode`.
+
+    Returns:
+        The winning read. Its per-character confidences are the share of the candidates'
+        likelihood (averaged over the views, normalised over the candidates) that agrees on
+        that character; its confidence is their product. ``corrected`` when the winner is not
+        the first view's greedy read.
+    """
+    first = decode(probs[0], rows=rows)
+    if len(probs) == 1:
+        return first
+    allowed = {name for name, _, r in FORMATS if rows is None or r == rows or name == "private"}
+    # The other views: their greedy reads when valid (the grammar's search per view costs too much).
+    reads = [first]
+    for p in probs[1:]:
+        text, conf = _greedy(p)
+        fmt = plate_format(text)
+        if fmt in allowed:
+            reads.append(PlateText(text, float(np.prod(conf)), tuple(conf), fmt))
+    valid = [r for r in reads if r.format is not None]
+    if not valid:
+        return first
+    cands = {r.text for r in valid}
+    for r in valid:
+        series = next(s for name, s, _ in FORMATS if name == r.format)
+        kinds = series + "D" * (len(r.text) - len(series))
+        for j, (kind, conf) in enumerate(zip(kinds, r.char_conf, strict=True)):
+            if conf < SUBSTITUTE_BELOW:
+                for ch in LETTERS if kind == "L" else DIGITS:
+                    cand = r.text[:j] + ch + r.text[j + 1 :]
+                    if cand not in cands and plate_format(cand) in allowed:
+                        cands.add(cand)
+    texts = sorted(cands)
+    ll = ctc_log_likelihood(probs, texts) / len(probs)
+    post = np.exp(ll - ll.max())
+    post /= post.sum()
+    best = int(np.argmax(ll))
+    text = texts[best]
+    char_conf = tuple(
+        float(sum(post[k] for k, t in enumerate(texts) if len(t) == len(text) and t[j] == ch))
+        for j, ch in enumerate(text)
+    )
+    return PlateText(
+        text, float(np.prod(char_conf)), char_conf, plate_format(text), corrected=text != _greedy(probs[0])[0]
+    )
+
+
 # --- per-track vote ---------------------------------------------------------------------------
 
 
