@@ -199,7 +199,7 @@ def main() -> None:
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
     )
     print(
-        "| model | one-row exact | one-row CER | two-row exact | two-row CER | all exact | all CER | ms/plate (2 thr) |"
+        "| model | one-row exact | one-row CER | two-row exact | two-row CER | all exact | all CER | ms/plate (2 thr; views rows: mean) |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results.items():
