@@ -348,10 +348,11 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
         rows: as for :func:`decode`.
 
     Returns:
-        The winning read. Its per-character confidences are the share of the candidates'
-        likelihood (averaged over the views, normalised over the candidates) that agrees on
-        that character; its confidence is their product. ``corrected`` when the winner is not
-        the first view's greedy read.
+        The winning read. A character's confidence is the share of the candidates' likelihood
+        (averaged over the views, normalised over the candidates) that agrees on it, at most
+        that character's probability in the most confident view that read this text; the
+        confidence is their product, at most that view's confidence. ``corrected`` when the
+        winner is not the first view's greedy read.
     """
     first = decode(probs[0], rows=rows)
     if len(probs) == 1:
@@ -383,12 +384,24 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
     post /= post.sum()
     best = int(np.argmax(ll))
     text = texts[best]
-    char_conf = tuple(
+    marginal = [
         float(sum(post[k] for k, t in enumerate(texts) if len(t) == len(text) and t[j] == ch))
         for j, ch in enumerate(text)
+    ]
+    # The candidates are few, so their posterior flatters the winner: the read is never more
+    # confident than the most confident view that read exactly it (or, for a text no view read,
+    # than the most confident view's read) — a patch no view reads well stays doubtful.
+    same = [r for r in valid if r.text == text]
+    ref = max(same or valid, key=lambda r: r.confidence)
+    char_conf = tuple(
+        min(m, ref.char_conf[j]) if len(ref.char_conf) == len(text) else m for j, m in enumerate(marginal)
     )
     return PlateText(
-        text, float(np.prod(char_conf)), char_conf, plate_format(text), corrected=text != _greedy(probs[0])[0]
+        text,
+        min(float(np.prod(char_conf)), ref.confidence),
+        char_conf,
+        plate_format(text),
+        corrected=text != _greedy(probs[0])[0],
     )
 
 
