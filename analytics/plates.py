@@ -333,7 +333,7 @@ def ctc_log_likelihood(probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
 SUBSTITUTE_BELOW = 0.9
 
 
-def decode_views(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
+def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText | None = None) -> PlateText:
     """One plate text from several views of the same plate (test-time augmentation).
 
     Each view is decoded with the grammar (:func:`decode`); the candidates are those reads plus,
@@ -346,15 +346,18 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
     Args:
         probs: (V, T, C) softmax outputs of V views (the first is the plate as rectified).
         rows: as for :func:`decode`.
+        first: ``decode(probs[0], rows=rows)`` when the caller has it already (saves its cost).
 
     Returns:
         The winning read. A character's confidence is the share of the candidates' likelihood
         (averaged over the views, normalised over the candidates) that agrees on it, at most
         that character's probability in the most confident view that read this text; the
-        confidence is their product, at most that view's confidence. ``corrected`` when the
+        confidence is their product, at most that view's confidence, times (1 + views that read
+        exactly this text) / (1 + views). ``corrected`` when the
         winner is not the first view's greedy read.
     """
-    first = decode(probs[0], rows=rows)
+    if first is None:
+        first = decode(probs[0], rows=rows)
     if len(probs) == 1:
         return first
     allowed = {name for name, _, r in FORMATS if rows is None or r == rows or name == "private"}
@@ -390,15 +393,17 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
     ]
     # The candidates are few, so their posterior flatters the winner: the read is never more
     # confident than the most confident view that read exactly it (or, for a text no view read,
-    # than the most confident view's read) — a patch no view reads well stays doubtful.
+    # than the most confident view's read), scaled by how many views read it ((1 + agree) / (1 + views)):
+    # a patch no view reads well, or that the views read differently, stays doubtful.
     same = [r for r in valid if r.text == text]
     ref = max(same or valid, key=lambda r: r.confidence)
     char_conf = tuple(
         min(m, ref.char_conf[j]) if len(ref.char_conf) == len(text) else m for j, m in enumerate(marginal)
     )
+    agree = sum(r.text == text for r in reads)
     return PlateText(
         text,
-        min(float(np.prod(char_conf)), ref.confidence),
+        min(float(np.prod(char_conf)), ref.confidence) * (1 + agree) / (1 + len(probs)),
         char_conf,
         plate_format(text),
         corrected=text != _greedy(probs[0])[0],

@@ -174,7 +174,7 @@ class PlateOCR:
             p = self.probs(lines)
             p = p.reshape(len(again), views, *p.shape[1:])
             for k, i in enumerate(again):
-                first[i] = decode_views(p[k], rows=int(rows[i]))
+                first[i] = decode_views(p[k], rows=int(rows[i]), first=first[i])
         return first
 
     def read(self, plate: np.ndarray, rows: int = 1, views: int = len(VIEWS)) -> PlateText:

@@ -10,7 +10,7 @@ import numpy as np
 
 from analytics.plates import PlateText
 from models.plates.locate import LocatorChoice, PlateCandidate, create_locator, rectify
-from models.plates.ocr import VIEWS, PlateOCR, sharpness
+from models.plates.ocr import PlateOCR, sharpness
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,10 @@ class PlateReader:
         precision: OCR model, ``"int8"`` or ``"fp32"``.
         threads: ONNX Runtime threads (0 = default).
         max_candidates: how many plate candidates per picture are read.
-        views: test-time views for a doubtful read (:data:`models.plates.ocr.VIEWS`; 1 = none).
+        views: test-time views for a doubtful read (:data:`models.plates.ocr.VIEWS`; 1 = none, the
+            default: a camera's passage is voted over many frames already, and the combined read's
+            damped confidence made the vote uncertain; ``storesight plates read`` uses
+            ``len(VIEWS)`` for still pictures).
     """
 
     def __init__(
@@ -64,7 +67,7 @@ class PlateReader:
         precision: str = "int8",
         threads: int = 0,
         max_candidates: int = 4,
-        views: int = len(VIEWS),
+        views: int = 1,
     ) -> None:
         self.choice: LocatorChoice = create_locator(locator, model_dir)
         self.ocr = PlateOCR(precision, threads=threads)
