@@ -205,6 +205,18 @@ class AlertBook:
             self.camera_id, r.ts, self.module, ALERT_END, r.track_id, r.zone_id, body, ts_end=ts
         )
 
+    def end_timed(self, key: Any, ts: float) -> EventRecord | None:
+        """:meth:`end_alert` with ``duration``: the seconds since the raise (3 decimals) in the payload.
+
+        Example:
+            >>> book = AlertBook("faces", "cam1")
+            >>> _ = book.raise_alert(7, 10.0, kind="deny")
+            >>> book.end_timed(7, 12.5).payload["duration"], book.end_timed(7, 13.0)
+            (2.5, None)
+        """
+        r = self._raised.get(key)
+        return None if r is None else self.end_alert(key, ts, payload={"duration": round(ts - r.ts, 3)})
+
     def raised_at(self, key: Any) -> float | None:
         """When the alert ``key`` was raised, None if it is not."""
         r = self._raised.get(key)

@@ -232,6 +232,34 @@ def _colorbar(img: np.ndarray, x: int, y: int, w: int, h: int, colormap: str) ->
     cv2.rectangle(img, (x - 1, y - 1), (x + w, y + h), (120, 120, 120), 1)
 
 
+#: Where a colour scale has its ticks (share of its length).
+_TICKS = (0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _with_scale(
+    img: np.ndarray,
+    title: str,
+    subtitle: str,
+    zones: Sequence[ZoneShape],
+    caption: str,
+    colormap: str,
+    labels: Sequence[str],
+) -> tuple[np.ndarray, int, int]:
+    """A picture framed with its title, its zones drawn, and a captioned colour scale in the footer.
+
+    Returns:
+        The canvas, the footer's top row and the x where the footer's right-hand notes start.
+    """
+    ph, pw = img.shape[:2]
+    canvas, foot = _frame(img, title, subtitle)
+    draw_zones(canvas, zones, origin=(0, HEADER), size=(pw, ph))
+    x, y, bw = 16, foot + 34, min(420, pw // 2)
+    _put(canvas, caption, (x, foot + 22), 0.55, TEXT)
+    _colorbar(canvas, x, y, bw, 16, colormap)
+    _ticks(canvas, x, y + 16, bw, labels)
+    return canvas, foot, x + bw + 40
+
+
 def _ticks(img: np.ndarray, x: int, y: int, w: int, labels: Sequence[str]) -> None:
     """Tick marks under a colour bar; a label that would touch the previous one is left out."""
     right = -(10**9)
@@ -314,15 +342,11 @@ def heatmap_picture(
     if up.shape != (ph, pw):
         up = np.pad(up, ((0, ph - up.shape[0]), (0, pw - up.shape[1])))
     img = overlay(base, colorize(up, colormap=colormap, max_alpha=max_alpha), bgr=True)
-    canvas, foot = _frame(img, title, subtitle)
-    draw_zones(canvas, zones, origin=(0, HEADER), size=(pw, ph))
-    x, y, bw = 16, foot + 34, min(420, pw // 2)
-    _put(canvas, "Time people spent at each spot (seconds)", (x, foot + 22), 0.55, TEXT)
-    _colorbar(canvas, x, y, bw, 16, colormap)
-    labels = [format_seconds(top * f) for f in (0, 0.25, 0.5, 0.75, 1.0)]
+    labels = [format_seconds(top * f) for f in _TICKS]
     labels[-1] = f">= {labels[-1]}" if top > 0 else labels[-1]
-    _ticks(canvas, x, y + 16, bw, labels)
-    side = x + bw + 40
+    canvas, foot, side = _with_scale(
+        img, title, subtitle, zones, "Time people spent at each spot (seconds)", colormap, labels
+    )
     _put(
         canvas,
         f"per {cell}x{cell} px square of the camera picture, smoothed;",
@@ -407,13 +431,15 @@ def paths_picture(
                 cv2.LINE_AA,
                 tipLength=min(0.9, 10.0 / max(seg, 1.0)),
             )
-    canvas, foot = _frame(img, title, subtitle)
-    draw_zones(canvas, zones, origin=(0, HEADER), size=(pw, ph))
-    x, y, bw = 16, foot + 34, min(420, pw // 2)
-    _put(canvas, "Colour = when the person was first seen", (x, foot + 22), 0.55, TEXT)
-    _colorbar(canvas, x, y, bw, 16, colormap)
-    _ticks(canvas, x, y + 16, bw, [_clock(start + span * f, span, tz) for f in (0, 0.25, 0.5, 0.75, 1.0)])
-    side = x + bw + 40
+    canvas, foot, side = _with_scale(
+        img,
+        title,
+        subtitle,
+        zones,
+        "Colour = when the person was first seen",
+        colormap,
+        [_clock(start + span * f, span, tz) for f in _TICKS],
+    )
     cv2.circle(canvas, (side + 6, foot + 36), 4, (255, 255, 255), -1, cv2.LINE_AA)
     _put(canvas, "where a person appeared", (side + 22, foot + 41), 0.45, MUTED)
     cv2.arrowedLine(canvas, (side, foot + 58), (side + 13, foot + 58), TEXT, 2, cv2.LINE_AA, tipLength=0.5)

@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.cli.options import add_db_option
+
 MARKS = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
 
 
@@ -22,7 +24,7 @@ def add_parser(sub: Any, add_common: Any) -> None:
         help="check this installation for support: versions, backends, GPU, paths, database, disk space",
     )
     p.add_argument("--config", type=Path, help="site config YAML (default: site.yaml in the data folder)")
-    p.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
     add_common(p)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.cli.options import add_db_option
 from app.errors import UserError
 
 log = logging.getLogger("storesight")
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gui", help="open the desktop window (also: storesight alone, on a display)")
     g.add_argument("--config", type=Path, help="site config YAML (default: site.yaml in the data folder)")
-    g.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    add_db_option(g)
     g.add_argument("--service", metavar="URL", help="show this running `storesight serve` (token: $STORESIGHT_TOKEN) "
                    "instead of analysing in the window (default: the local one at http://127.0.0.1:8765 if it answers)")
     g.add_argument("--stores", type=Path, help="head office: a chain's stores file to switch between (docs/head-office.md)")

@@ -46,6 +46,11 @@ def add_period_options(
         add_json_option(p)
 
 
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    """``--db`` of a command that also reads the site config: the config's database, else the data folder's."""
+    p.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+
+
 def add_json_option(p: argparse.ArgumentParser) -> None:
     """``--json``: print the numbers as one JSON object (keys from the metric catalogue) instead of tables."""
     p.add_argument(

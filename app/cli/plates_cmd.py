@@ -293,17 +293,11 @@ def _write_csv(path: Path, rows: list[list[object]]) -> None:
     Raises:
         UserError: the file cannot be written (exit code 1; nothing half-written is left).
     """
-    import csv
+    from app.reports.safe import write_csv_file
 
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(CSV_COLUMNS)
-            w.writerows(rows)
-        tmp.replace(path)
+        write_csv_file(path, [CSV_COLUMNS, *rows])
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {e.strerror or e.__class__.__name__}") from None
 
 

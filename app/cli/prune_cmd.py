@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.cli.options import add_db_option
 from app.errors import UserError
 
 EXIT_BAD_ARGS = 2
@@ -24,7 +25,7 @@ def add_parser(sub: Any, add_common: Any) -> None:
         "prune",
         help="delete events, photos, heatmaps and runs older than the retention (storage.retention_days)",
     )
-    p.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    add_db_option(p)
     p.add_argument("--config", type=Path, help="site config YAML: retention days, data folder, its cameras")
     p.add_argument(
         "--days",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.errors import UserError
 
@@ -114,28 +114,34 @@ def print_table(summary: SeedSummary, *, spread: bool, out: object = None) -> No
         print(f"{'+' + str(h) + ' min':<9}" + "".join(cells) + f"{vs:>10}{int(points[i]):>9}", file=w)
 
 
-def _mean_line(summary: SeedSummary) -> str | None:
+def _mae_means(summary: SeedSummary, field: str) -> dict[str, Any] | None:
+    """Mean over the seeds of an extra MAE (``mean_mae`` or ``wait_mae``) per method; None if unmeasured."""
     import numpy as np
 
-    parts = []
+    means = {}
     for m in ("forecast", "arrivals"):
-        arr = np.array([r.mean_mae.get(m, np.full(len(summary.horizons), np.nan)) for r in summary.runs])
+        arr = np.array(
+            [getattr(r, field).get(m, np.full(len(summary.horizons), np.nan)) for r in summary.runs]
+        )
         if np.all(np.isnan(arr)):
             return None
-        parts.append(f"{LABELS[m]} " + " / ".join(f"{v:.3f}" for v in np.nanmean(arr, axis=0)))
+        means[m] = np.nanmean(arr, axis=0)
+    return means
+
+
+def _mean_line(summary: SeedSummary) -> str | None:
+    means = _mae_means(summary, "mean_mae")
+    if means is None:
+        return None
+    parts = [f"{LABELS[m]} " + " / ".join(f"{v:.3f}" for v in vals) for m, vals in means.items()]
     return "MAE of the expected (mean) length instead of the median: " + "; ".join(parts)
 
 
 def _wait_line(summary: SeedSummary) -> str | None:
-    import numpy as np
-
-    vals = []
-    for m in ("forecast", "arrivals"):
-        arr = np.array([r.wait_mae.get(m, np.full(len(summary.horizons), np.nan)) for r in summary.runs])
-        if np.all(np.isnan(arr)):
-            return None
-        vals.append((m, np.nanmean(arr, axis=0)))
-    parts = [f"{LABELS[m]} " + " / ".join(f"{v:.0f}" for v in means) for m, means in vals]
+    means = _mae_means(summary, "wait_mae")
+    if means is None:
+        return None
+    parts = [f"{LABELS[m]} " + " / ".join(f"{v:.0f}" for v in vals) for m, vals in means.items()]
     hz = "/".join(f"+{h}" for h in summary.horizons)
     return f"MAE of the expected wait at {hz} min (s): " + "; ".join(parts)
 

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.cli.options import add_db_option
 from app.errors import UserError
 
 EXIT_BAD_ARGS = 2
@@ -65,7 +66,7 @@ def add_parsers(sub: Any, add_common: Any) -> None:
         p.add_argument(
             "--config", type=Path, required=name != "status", help="site config YAML (tokens, rules)"
         )
-        p.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+        add_db_option(p)
         if name == "run":
             p.add_argument("--data-dir", type=Path, help="data folder with the event photos (crops/)")
             p.add_argument("--once", action="store_true", help="one round: queue, send what is due, exit")

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.cli.options import add_db_option
 from app.errors import UserError
 
 #: Environment variable holding the API token (preferred to a command-line argument: not in ``ps``).
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:  # typ
         "serve", help="run every camera of a site headless (24/7 service) with its live state over local HTTP"
     )
     s.add_argument("--config", type=Path, required=True, help="site config YAML")
-    s.add_argument("--db", help="database URL (default: from the config, else the data folder's)")
+    add_db_option(s)
     s.add_argument(
         "--listen",
         default="127.0.0.1:8765",

@@ -516,6 +516,12 @@ class Engine:
             w.pending = (camera, self.site)
         return True
 
+    def _running_store(self) -> Store:
+        """The database of the started engine; RuntimeError when it is not running."""
+        if not self._started or self._store is None:
+            raise RuntimeError("the engine is not running")
+        return self._store
+
     def apply_site(self, site: SiteConfig, timeout: float = 15.0) -> SiteChange:
         """Run an edited site while running: start, stop, restart or update cameras as needed.
 
@@ -533,8 +539,7 @@ class Engine:
         Raises:
             RuntimeError: the engine is not running.
         """
-        if not self._started or self._store is None:
-            raise RuntimeError("the engine is not running")
+        store = self._running_store()
         with self._lifecycle:
             old = {cid: w.camera for cid, w in self._workers.items()}
             new = {c.id: c for c in site.cameras if c.enabled}
@@ -550,7 +555,7 @@ class Engine:
             if self._feed is not None:
                 self._feed.set_site(site)
             with self._sync_lock:
-                ids = sync_site(self._store, site)
+                ids = sync_site(store, site)
             if (started or restarted) and self._pose_backend is None:
                 self._pose_backend = self._shared_pose_backend(
                     [new[c] for c in [*started, *restarted]], self._choice.backend if self._choice else None
@@ -574,15 +579,14 @@ class Engine:
         Raises:
             RuntimeError: the engine is not running.
         """
-        if not self._started or self._store is None:
-            raise RuntimeError("the engine is not running")
+        store = self._running_store()
         with self._lifecycle:
             w = self._workers.get(camera_id)
             if w is None:
                 return False
             self._stop_workers([w], timeout)
             with self._sync_lock:
-                ids = sync_site(self._store, self.site)
+                ids = sync_site(store, self.site)
             self._start_camera(w.camera, ids[camera_id])  # replaces the ended worker: never missing
         log.info("camera %s restarted", camera_id)
         return True

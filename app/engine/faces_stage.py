@@ -444,11 +444,7 @@ class FaceIdentifier(Stage):
                     photos=(best.crop,) if best.crop is not None and self.cfg.blur == "none" else (),
                 ))  # fmt: skip
         for tid in [t for t, tf in self._tracks.items() if self._alerts.is_raised(t) and t not in here]:
-            end = self._alerts.end_alert(
-                tid,
-                frame.ts,
-                payload={"duration": round(frame.ts - (self._alerts.raised_at(tid) or frame.ts), 3)},
-            )
+            end = self._alerts.end_timed(tid, frame.ts)
             if end is not None:
                 out.append(end)
         return out
@@ -456,11 +452,7 @@ class FaceIdentifier(Stage):
     def _finish(self, tid: int, ts: float) -> list[Record]:
         tf = self._tracks.pop(tid)
         out: list[Record] = []
-        end = self._alerts.end_alert(
-            tid,
-            tf.last_ts,
-            payload={"duration": round(tf.last_ts - (self._alerts.raised_at(tid) or tf.last_ts), 3)},
-        )
+        end = self._alerts.end_timed(tid, tf.last_ts)
         if end is not None:
             out.append(end)
         book = self.setup.visitors

@@ -222,7 +222,7 @@ class PpeStage(Stage):
         if start is None:
             return []
         out: list[EventRecord] = []
-        end = self._alerts.end_alert(key, ts, payload={"duration": round(ts - start, 3)})
+        end = self._alerts.end_timed(key, ts)
         if end is not None:
             out.append(end)
         missing = sorted(set(s.clock.missing) or {i for i in s.required if s.counts[i][NO]})

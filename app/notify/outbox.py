@@ -206,18 +206,7 @@ class Feeder:
                     payload=ev.payload or {},
                     photos=photos.get(ev.id, ()),
                 )
-                values.append(
-                    {
-                        "channel": channel,
-                        "event_id": ev.id,
-                        "created_at": utc(now),
-                        "status": PENDING,
-                        "attempts": 0,
-                        "next_at": utc(now),
-                        "last_error": "",
-                        "message": msg,
-                    }
-                )
+                values.append(_pending(channel, ev.id, msg, now))
         if not values:
             return 0
         upsert = pg_insert if self.store.dialect == "postgresql" else sqlite_insert
@@ -231,11 +220,11 @@ class Feeder:
         return n
 
 
-def enqueue_message(store: Store, channel: str, message: dict[str, Any], now: float) -> int:
-    """Queue a message that is not about an event (e.g. a test); returns its outbox id."""
-    values = {
+def _pending(channel: str, event_id: int | None, message: dict[str, Any], now: float) -> dict[str, Any]:
+    """An outbox row to send at once: pending, no attempts yet."""
+    return {
         "channel": channel,
-        "event_id": None,
+        "event_id": event_id,
         "created_at": utc(now),
         "status": PENDING,
         "attempts": 0,
@@ -243,6 +232,11 @@ def enqueue_message(store: Store, channel: str, message: dict[str, Any], now: fl
         "last_error": "",
         "message": message,
     }
+
+
+def enqueue_message(store: Store, channel: str, message: dict[str, Any], now: float) -> int:
+    """Queue a message that is not about an event (e.g. a test); returns its outbox id."""
+    values = _pending(channel, None, message, now)
     with _write(store) as conn:
         return int(conn.execute(insert(NotifyOutbox).values(values).returning(NotifyOutbox.id)).scalar_one())
 

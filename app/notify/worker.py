@@ -43,6 +43,7 @@ from app.notify.channels import Channel, TelegramChannel, WebhookChannel
 from app.notify.message import rules
 from app.notify.transport import Delivery
 from app.store.db import Store
+from app.threads import LoopThread
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,10 @@ def backoff(attempts: int, initial: float, most: float) -> float:
     return float(min(most, initial * 2 ** max(attempts - 1, 0)))
 
 
-class NotifyWorker:
+class NotifyWorker(LoopThread):
     """Feeds the outbox from new events and sends due messages, in a thread or one round at a time.
+
+    The thread (:meth:`start`, :meth:`stop`) does nothing useful when notifications are off.
 
     Args:
         store: the database.
@@ -99,6 +102,8 @@ class NotifyWorker:
     Example:
         >>> # worker = NotifyWorker(store, cfg.notifications, data_dir=data).start() … worker.stop()
     """
+
+    thread_name = "notify"
 
     def __init__(
         self,
@@ -121,9 +126,8 @@ class NotifyWorker:
         self.clock = clock
         self._paused: dict[str, float] = {}
         self._last_sent: dict[str, float] = {}
-        self._stop = threading.Event()
+        self._init_thread()
         self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # --- one round ----------------------------------------------------------------------------
 
@@ -205,29 +209,15 @@ class NotifyWorker:
 
     # --- thread -------------------------------------------------------------------------------
 
-    def start(self) -> NotifyWorker:
-        """Start the thread (idempotent); does nothing useful when notifications are off."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="notify", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float | None = None) -> None:
         """Stop the thread; a message being sent finishes (at most the HTTP timeout)."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout if timeout is not None else self.cfg.timeout + 5.0)
+        self._halt(timeout if timeout is not None else self.cfg.timeout + 5.0)
 
     def wake(self) -> None:
         """Look for new events now instead of at the next poll."""
         self._wake.set()
-
-    @property
-    def running(self) -> bool:
-        """Whether the thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
 
     def _loop(self) -> None:
         names = list(self.channels)

@@ -30,7 +30,7 @@ def shelf_engagement(scope: Scope) -> Sheet | None:
         "shelf_engagement", behaviour_stats.shelf_engagement, role=scope.role, tz=scope.tz_arg
     )
     if not df.empty:
-        df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera])
+        df = scope.with_camera_labels(df)
         df = df.assign(
             shelf_label=[
                 f"{c} / {n}" if scope.many_cameras else n
@@ -65,7 +65,7 @@ def posture(scope: Scope) -> Sheet | None:
     if not scope.has_events("pose"):
         return None
     df = scope.per_camera("posture_time", behaviour_stats.posture_time, role=scope.role)
-    df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera]) if not df.empty else df
+    df = scope.with_camera_labels(df) if not df.empty else df
     cols = (
         Column("camera_label", "Camera"),
         Column("posture", "Posture"),
@@ -84,7 +84,7 @@ def consultations(scope: Scope) -> Sheet | None:
         return None
     df = scope.per_camera("consultation_uplift", behaviour_stats.consultation_uplift)
     if not df.empty:
-        df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera], uplift=df.uplift_pp / 100.0)
+        df = scope.with_camera_labels(df, uplift=df.uplift_pp / 100.0)
     cols = (
         Column("camera_label", "Camera"),
         Column("visits", "Customers' visits", "int"),

@@ -20,10 +20,7 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +28,7 @@ import pandas as pd
 
 from app.errors import UserError
 from app.reports.builder import Report
-from app.reports.safe import csv_text, path_inside, safe_filename
+from app.reports.safe import csv_text, path_inside, safe_filename, write_csv_file
 from app.reports.sheets import Column, ColumnKind, Sheet, is_blank
 
 SEPARATORS = (";", ",", "\t")
@@ -164,14 +161,9 @@ def write_csv(
     for sheet in report.sheets:
         name = safe_filename(f"{prefix}{sheet.key}.csv")
         path = path_inside(base, name)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            with tmp.open("w", encoding="utf-8-sig", newline="") as f:
-                w = csv.writer(f, delimiter=sep, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-                w.writerows(rows(sheet, decimal, report))
-            os.replace(tmp, path)
+            write_csv_file(path, rows(sheet, decimal, report), sep=sep)
         except OSError as e:
-            tmp.unlink(missing_ok=True)
             raise UserError(f"cannot write {path} ({e.strerror or e})") from None
         written.append(path)
     return written

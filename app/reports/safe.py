@@ -16,8 +16,12 @@ Example:
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 import unicodedata
+import uuid
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from app.errors import UserError
@@ -113,3 +117,19 @@ def sheet_name(title: str, taken: set[str] | None = None) -> str:
             n += 1
         taken.add(name)
     return name
+
+
+def write_csv_file(path: Path, rows: Iterable[Sequence[object]], *, sep: str = ",") -> None:
+    """Write CSV rows for Excel (UTF-8 with a byte order mark, CRLF) atomically: a temporary file renamed.
+
+    Raises:
+        OSError: the file cannot be written (the temporary file is removed; ``path`` is untouched).
+    """
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f, delimiter=sep, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(rows)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise

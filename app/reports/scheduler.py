@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from app.reports.excel import write_xlsx
 from app.reports.safe import path_inside, safe_filename
 from app.store import stats
 from app.store.db import Store
+from app.threads import LoopThread
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,10 @@ class DailyResult:
     seconds: float
 
 
-class DailyReportScheduler:
+class DailyReportScheduler(LoopThread):
     """Writes yesterday's report at the set time every day, in its own thread.
+
+    Once started it writes missed reports at once, then waits for the set time.
 
     Args:
         store: the database.
@@ -81,6 +83,8 @@ class DailyReportScheduler:
         >>> # see the module docstring; in the app:
         >>> # sched = DailyReportScheduler(store, cfg.reports, site=cfg.site.name); sched.start() … sched.stop()
     """
+
+    thread_name = "daily-report"
 
     def __init__(
         self,
@@ -105,8 +109,7 @@ class DailyReportScheduler:
         self._tz = tz
         self.clock = clock
         self.on_report = on_report
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_thread()
         self._retry_at = 0.0
 
     # --- when ---------------------------------------------------------------------------------
@@ -271,24 +274,9 @@ class DailyReportScheduler:
 
     # --- thread -------------------------------------------------------------------------------
 
-    def start(self) -> DailyReportScheduler:
-        """Start the thread (idempotent). It writes missed reports at once, then waits for the set time."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="daily-report", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the thread (a report being written is finished first)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        """Whether the thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        self._halt(timeout)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

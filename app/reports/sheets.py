@@ -196,6 +196,10 @@ class Scope:
         """The camera's name (or id)."""
         return next((c.label for c in self.cameras if c.config_id == config_id), config_id)
 
+    def with_camera_labels(self, df: pd.DataFrame, **more: Any) -> pd.DataFrame:
+        """``df`` with a ``camera_label`` column (the name of each row's ``camera``) and any ``more`` columns."""
+        return df.assign(camera_label=[self.camera_label(c) for c in df.camera], **more)
+
     def zone_type(self, camera: str, zone: str) -> str:
         """The zone's type in words, e.g. ``Department``."""
         for c in self.cameras:
@@ -377,8 +381,8 @@ def footfall_by_day(scope: Scope) -> Sheet:
 
 def _zone_cols(scope: Scope, df: pd.DataFrame) -> pd.DataFrame:
     """Add camera and zone names and the zone type in words to a per-zone table."""
-    return df.assign(
-        camera_label=[scope.camera_label(c) for c in df.camera],
+    return scope.with_camera_labels(
+        df,
         zone_label=df.zone_name.fillna(df.zone).astype(object),
         zone_type=[scope.zone_type(c, z) for c, z in zip(df.camera, df.zone, strict=True)],
     )
@@ -421,7 +425,7 @@ def dwell(scope: Scope) -> Sheet:
 def visits(scope: Scope) -> Sheet:
     """Visits: store visits that began in the period and the time in store, per camera."""
     df = scope.per_camera("visits", stats.visits_summary, role=scope.role)
-    df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera])
+    df = scope.with_camera_labels(df)
     cols = (
         Column("camera_label", "Camera"),
         Column("visits", "Visits", "int"),
@@ -435,7 +439,7 @@ def visits(scope: Scope) -> Sheet:
 def funnel(scope: Scope) -> Sheet:
     """Funnel and conversion: came in → entered the department → then went to a checkout zone."""
     df = scope.per_camera("funnel", stats.funnel, role=scope.role)
-    df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera])
+    df = scope.with_camera_labels(df)
     cols = (
         Column("camera_label", "Camera"),
         Column("department_name", "Department"),
@@ -505,7 +509,7 @@ def queues(scope: Scope) -> Sheet | None:
     df = queue_summary_df(scope)
     if df is None:
         return None
-    df = df.assign(camera_label=[scope.camera_label(c) for c in df.camera])
+    df = scope.with_camera_labels(df)
     cols = (
         Column("camera_label", "Camera"),
         Column("checkout", "Checkout"),

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from app.errors import UserError
 from app.store.db import Store
 from app.store.queries import PhotoRow, event_photos
-from app.store.query import epoch, where_camera
+from app.store.query import where_events
 from app.store.schema import Alert, Camera, Event, Zone, utcnow
 
 ALERT = "alert"
@@ -109,13 +109,7 @@ def alerts(
         .outerjoin(Alert, Alert.event_id == Event.id)
         .where(Event.type == ALERT)
     )
-    q = where_camera(q, camera)
-    if module is not None:
-        q = q.where(Event.module == module)
-    if since is not None:
-        q = q.where(Event.ts >= epoch(since))
-    if until is not None:
-        q = q.where(Event.ts < epoch(until))
+    q = where_events(q, camera=camera, module=module, since=since, until=until)
     q = q.order_by(Event.ts.desc(), Event.id.desc())
     if limit is not None:
         q = q.limit(limit)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.store.db import Store
-from app.store.query import epoch, where_camera
+from app.store.query import epoch, where_camera, where_events
 from app.store.schema import AnalysisRun, Camera, Event, EventPhoto, HeatmapHour, Track, Zone
 
 
@@ -148,15 +148,7 @@ def events(
         .outerjoin(Zone, Event.zone_id == Zone.id)
         .outerjoin(Track, Event.track_id == Track.id)
     )
-    q = where_camera(q, camera)
-    if module is not None:
-        q = q.where(Event.module == module)
-    if type is not None:
-        q = q.where(Event.type == type)
-    if since is not None:
-        q = q.where(Event.ts >= epoch(since))
-    if until is not None:
-        q = q.where(Event.ts < epoch(until))
+    q = where_events(q, camera=camera, module=module, type=type, since=since, until=until)
     q = q.order_by(Event.ts.desc(), Event.id.desc()) if newest_first else q.order_by(Event.ts, Event.id)
     if limit is not None:
         q = q.limit(limit)

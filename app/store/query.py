@@ -81,6 +81,32 @@ def where_camera(q: Select[Any], camera: Cameras) -> Select[Any]:
     return q.where(or_(Camera.id.in_(ids), Camera.config_id.in_(names)))
 
 
+def where_events(
+    q: Select[Any],
+    *,
+    camera: Cameras = None,
+    module: str | None = None,
+    type: str | None = None,
+    since: Moment = None,
+    until: Moment = None,
+) -> Select[Any]:
+    """Restrict a query over :class:`Event` (joined with :class:`Camera` when ``camera`` is given).
+
+    Each filter left None keeps everything: cameras (see :func:`where_camera`), the event's
+    module and type, and its start ``ts`` in ``[since, until)``.
+    """
+    q = where_camera(q, camera)
+    if module is not None:
+        q = q.where(Event.module == module)
+    if type is not None:
+        q = q.where(Event.type == type)
+    if since is not None:
+        q = q.where(Event.ts >= epoch(since))
+    if until is not None:
+        q = q.where(Event.ts < epoch(until))
+    return q
+
+
 def check_role(role: str) -> None:
     """Raise ``ValueError`` for a role that is not ``customer``, ``staff`` or ``all``."""
     if role not in ROLES:

@@ -48,10 +48,10 @@ from app.store.query import (
     EventFilter,
     Moment,
     Role,
-    epoch,
     events,
     takes_filter,
     where_camera,
+    where_events,
     with_timezone,
 )
 from app.store.schema import Camera, Event, Site, Track, Zone
@@ -246,10 +246,7 @@ def entry_times(
     )
     if site is not None:
         q = q.join(Site, Camera.site_id == Site.id).where(Site.name == site)
-    if since is not None:
-        q = q.where(Event.ts >= epoch(since))
-    if until is not None:
-        q = q.where(Event.ts < epoch(until))
+    q = where_events(q, since=since, until=until)
     rows, payloads = fetch_events(store, q, payload=1)
     ts = [
         t for (t, _, track_role), p in zip(rows, payloads, strict=True) if final_role(track_role, p) != STAFF

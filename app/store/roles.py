@@ -446,6 +446,17 @@ class TrainingSet:
     tracks: dict[str, int] = field(default_factory=lambda: {STAFF: 0, CUSTOMER: 0})
     missing: int = 0
 
+    def add(self, path: Path, label: int, group: str) -> bool:
+        """Read the picture at ``path`` as one crop with its label and group; False (counted missing) if unreadable."""
+        img = read_image(path)
+        if img is None:
+            self.missing += 1
+            return False
+        self.crops.append(img)
+        self.labels.append(label)
+        self.groups.append(group)
+        return True
+
 
 
 
@@ -460,27 +471,12 @@ def training_set(store: Store, data_dir: str | Path, *, with_uniforms: bool = Tr
         rows = _track_rows(store, _tracks_query(None, None, None).where(Track.id.in_(list(labelled))))
         for r in rows:
             role = labelled[r.id]
-            got = 0
-            for p in r.photos:
-                img = read_image(data / p.path)
-                if img is None:
-                    ts.missing += 1
-                    continue
-                ts.crops.append(img)
-                ts.labels.append(1 if role == STAFF else 0)
-                ts.groups.append(f"track:{r.id}")
-                got += 1
-            if got:
+            got = [ts.add(data / p.path, 1 if role == STAFF else 0, f"track:{r.id}") for p in r.photos]
+            if any(got):
                 ts.tracks[role] += 1
     if with_uniforms:
         for u in uniform_examples(store):
-            img = read_image(data / u.path)
-            if img is None:
-                ts.missing += 1
-                continue
-            ts.crops.append(img)
-            ts.labels.append(1)
-            ts.groups.append(f"uniform:{u.id}")
+            ts.add(data / u.path, 1, f"uniform:{u.id}")
     if ts.missing:
         log.warning("%d photo(s) of labelled tracks are missing in %s", ts.missing, data)
     return ts
