@@ -107,7 +107,7 @@ def _brute_force_likelihood(p: np.ndarray, text: str) -> float:
     """Sum over every path of blanks and the text's characters that collapses to ``text``."""
     import itertools
 
-    classes = [0] + sorted({ALPHABET.index(c) + 1 for c in text})
+    classes = [0, *sorted({ALPHABET.index(c) + 1 for c in text})]
     target = [ALPHABET.index(c) + 1 for c in text]
     total = 0.0
     for path in itertools.product(classes, repeat=len(p)):
