@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.plates import FORMATS, _greedy, decode, decode_views, edit_distance, normalize
-from models.plates.ocr import MODEL_FILES, VIEWS, PlateOCR, view_lines
+from models.plates.ocr import MODEL_FILES, VIEWS, PlateOCR, doubtful, view_lines
 from models.plates.synth import Style, find_fonts, make_sample
 
 SEED = 20261205
@@ -150,7 +150,14 @@ def main() -> None:
             vl = np.concatenate([view_lines(s.crop, s.rows, args.views) for s in samples])
             vp = np.concatenate([ocr.probs(vl[i : i + 640]) for i in range(0, len(vl), 640)])
             vp = vp.reshape(len(samples), args.views, *vp.shape[1:])
-            tta = [decode_views(vp[i], rows=int(rows[i])).text for i in range(len(samples))]
+            # As PlateOCR.read_views does: only a doubtful first read is read again from the views.
+            first = [decode(p, rows=int(r)) for p, r in zip(probs, rows, strict=True)]
+            tta = [
+                decode_views(vp[i], rows=int(rows[i]), first=first[i]).text
+                if doubtful(first[i])
+                else first[i].text
+                for i in range(len(samples))
+            ]
             label = f"ours {precision} + grammar + {args.views} views"
             results[label] = {
                 g: dict(

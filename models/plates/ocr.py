@@ -72,6 +72,11 @@ VIEWS: tuple[tuple[float, float, float, float], ...] = (
 MORE_VIEWS_BELOW = 0.9
 
 
+def doubtful(read: PlateText) -> bool:
+    """A read worth reading again from more views: not a valid plate, corrected, or below :data:`MORE_VIEWS_BELOW`."""
+    return read.format is None or read.corrected or read.confidence < MORE_VIEWS_BELOW
+
+
 def view_lines(plate: np.ndarray, rows: int, views: int = len(VIEWS)) -> np.ndarray:
     """The recogniser's inputs (views, 32, 160) for the first ``views`` of :data:`VIEWS` of a plate picture."""
     g = plate if plate.ndim == 2 else cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
@@ -164,11 +169,7 @@ class PlateOCR:
         if not plates:
             return []
         first = self.read_lines(np.stack([ocr_line(p, r) for p, r in zip(plates, rows, strict=True)]), rows)
-        again = [
-            i
-            for i, r in enumerate(first)
-            if views > 1 and (r.format is None or r.corrected or r.confidence < MORE_VIEWS_BELOW)
-        ]
+        again = [i for i, r in enumerate(first) if views > 1 and doubtful(r)]
         if again:
             lines = np.concatenate([view_lines(plates[i], rows[i], views) for i in again])
             p = self.probs(lines)
