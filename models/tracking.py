@@ -76,6 +76,8 @@ class TrackerSettings:
             track began; queue and counter zones (``open_zones``) are exempt.
         static_move: see ``static_after`` (body heights).
         static_conf: see ``static_after`` (mean detection score).
+        static_classes: the class ids the static rule holds for (the detector's people); None = every
+            class. A parked car or a standing object is static by nature and stays reported.
     """
 
     type: str = "bytetrack"
@@ -98,6 +100,7 @@ class TrackerSettings:
     static_after: float = 2.0
     static_move: float = 0.25
     static_conf: float = 0.5
+    static_classes: tuple[int, ...] | None = None
 
 
 class _BoxesView:
@@ -174,7 +177,9 @@ def _make_appearance_tracker_class() -> type:
                         parse_bboxes(results), results.conf, results.cls, img, strict=True
                     )
                 ]
-            elif img is not None and len(results) and bool((results.conf < self.args.track_high_thresh).all()):
+            elif (
+                img is not None and len(results) and bool((results.conf < self.args.track_high_thresh).all())
+            ):
                 # the low-score boxes: only the few matched in the second association need their
                 # appearance (see _second_association), so it is not computed for all of them here
                 xywh = parse_bboxes(results)
@@ -234,9 +239,12 @@ def _make_appearance_tracker_class() -> type:
             """Per track: where it began, whether it has moved since, its mean score; static after a while."""
             size = getattr(self, "frame_size", None)
             need = max(1, round(self.settings.static_after * self.rate))
+            classes = self.settings.static_classes
             alive = set()
             for t in self.tracked_stracks:
                 if not t.is_activated or t.frame_id != self.frame_id:
+                    continue
+                if classes is not None and int(t.cls) not in classes:
                     continue
                 alive.add(t.track_id)
                 box = t.xyxy.astype(np.float64)
@@ -247,7 +255,9 @@ def _make_appearance_tracker_class() -> type:
                     continue  # moved once: never static
                 home = st[0]
                 h = max(home[3] - home[1], 1.0)
-                shift = np.hypot((box[0] + box[2] - home[0] - home[2]) / 2, (box[1] + box[3] - home[1] - home[3]) / 2)
+                shift = np.hypot(
+                    (box[0] + box[2] - home[0] - home[2]) / 2, (box[1] + box[3] - home[1] - home[3]) / 2
+                )
                 if shift > self.settings.static_move * h:
                     st[3] = True
                     self.static_ids.discard(t.track_id)
@@ -302,12 +312,16 @@ def _make_appearance_tracker_class() -> type:
                 u_detection = [i for i, o, z in zip(u_detection, ov, free, strict=True) if o <= thr or z]
             super()._init_new_tracks(u_detection, detections, activated, refind)
 
-        def _second_association(self, strack_pool, u_track, detections_second, activated, refind, lost) -> None:
+        def _second_association(
+            self, strack_pool, u_track, detections_second, activated, refind, lost
+        ) -> None:
             """ByteTrack's low-score pass (by box overlap); the matched boxes' appearance computed here."""
             r_tracked = [strack_pool[i] for i in u_track if strack_pool[i].state == TrackState.Tracked]
             left = list(range(len(r_tracked)))
             if r_tracked and detections_second:
-                dists = self._static_gate(matching.iou_distance(r_tracked, detections_second), r_tracked, detections_second)
+                dists = self._static_gate(
+                    matching.iou_distance(r_tracked, detections_second), r_tracked, detections_second
+                )
                 matches, left, _ = matching.linear_assignment(dists, thresh=0.5)
                 frame = getattr(self, "frame_image", None)
                 todo = [detections_second[j] for _, j in matches if detections_second[j].curr_feat is None]

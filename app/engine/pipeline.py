@@ -205,7 +205,10 @@ def open_zones(camera: CameraConfig | None) -> tuple[tuple[tuple[float, float], 
 
 
 def tracker_settings(
-    site: SiteConfig, confidence: float | None = None, camera: CameraConfig | None = None
+    site: SiteConfig,
+    confidence: float | None = None,
+    camera: CameraConfig | None = None,
+    class_names: tuple[str, ...] = (),
 ) -> TrackerSettings:
     """Tracker settings from the site config.
 
@@ -216,6 +219,8 @@ def tracker_settings(
             people already followed (ByteTrack's second association). None: the tracker's own
             thresholds as configured.
         camera: the camera whose queue and counter zones keep new tracks (``open_zones``).
+        class_names: the detector's class names: the static-false-positive rule holds for its
+            ``person`` class only (a parked car is static by nature); empty: for every class.
     """
     t = site.tracker
     return TrackerSettings(
@@ -231,6 +236,7 @@ def tracker_settings(
         appearance_gate=t.appearance_gate,
         relink_thresh=t.relink_thresh,
         open_zones=open_zones(camera),
+        static_classes=tuple(i for i, n in enumerate(class_names) if n == "person") if class_names else None,
     )
 
 
@@ -296,7 +302,9 @@ class CameraPipeline:
         rate = (camera.fps or nominal_fps) / camera.stride
         if camera.detect_fps:
             rate = min(camera.detect_fps, camera.fps or nominal_fps)
-        self.tracker = Tracker(tracker_settings(site, det.confidence, camera), rate=rate)
+        self.tracker = Tracker(
+            tracker_settings(site, det.confidence, camera, tuple(detector.class_names)), rate=rate
+        )
         self._keep_from = tracking_floor(site, det.confidence)
         ctx = CameraContext(
             site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,

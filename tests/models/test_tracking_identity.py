@@ -237,6 +237,24 @@ def test_a_static_low_score_box_stops_being_a_person() -> None:
     assert _ids(TrackerSettings(appearance=True, static_after=0.0), _sign_frames(0.45))[-1]
 
 
+def test_the_static_rule_holds_for_people_only() -> None:
+    """A parked car (class 2) that never moves and scores low stays reported when the rule holds for people
+    (class 0) only; a person's box in the same place does not. The pipeline takes the classes from the
+    detector's names (a parking camera's car lost its plate reads when the rule held for every class)."""
+    people = TrackerSettings(appearance=True, static_classes=(0,))
+    car = [(img, Detections(d.xyxy, d.confidence, np.full(len(d), 2))) for img, d in _sign_frames(0.45)]
+    assert _ids(people, car)[-1]
+    assert not _ids(people, _sign_frames(0.45))[-1]
+    assert not _ids(TrackerSettings(appearance=True), car)[-1]  # None: every class
+    from app.config import SiteConfig
+    from app.engine.pipeline import tracker_settings
+
+    site = SiteConfig.model_validate({"site": {"name": "s"}, "cameras": []})
+    assert tracker_settings(site, class_names=("bicycle", "person", "car")).static_classes == (1,)
+    assert tracker_settings(site, class_names=("plate",)).static_classes == ()
+    assert tracker_settings(site).static_classes is None
+
+
 def test_a_static_track_does_not_take_the_box_of_someone_next_to_it() -> None:
     """Once the sign's track is static, a person (dressed in the sign's colours) whose box is beside it (IoU
     0.43 with the sign's place) starts a track of their own; with the rule off the sign's track takes it (an ID switch for that person)."""
