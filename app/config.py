@@ -38,6 +38,7 @@ from app.config_types import Ident as Ident
 from app.config_types import Point as Point
 from app.config_types import StrictModel as _Model
 from app.config_types import ZoneType as ZoneType
+from app.config_types import bounded, check_unique, enabled_field
 from app.errors import ConfigError
 from app.modules.pose.settings import PoseConfig
 from app.modules.roles.settings import RolesConfig
@@ -114,7 +115,7 @@ class CameraConfig(DetectionSettings):
         title="Camera id", description="Short unique id, e.g. 'entrance'. Used in the database."
     )
     name: str = Field("", title="Name", description="Name shown in the GUI and reports.", max_length=120)
-    enabled: bool = Field(True, title="Enabled", description="Analyse this camera.")
+    enabled: bool = enabled_field(True, "Analyse this camera.")
     source: str = Field(
         title="Source",
         description="rtsp://host:554/path, a video file path (relative to this config file), or a USB "
@@ -129,27 +130,19 @@ class CameraConfig(DetectionSettings):
         description="The camera's low-resolution stream (rtsp://…) to analyse; the main Source is then read "
         "only for event photos. Same user and password. Empty: analyse the Source.",
     )
-    fps: float | None = Field(
-        None,
-        gt=0,
-        le=120,
-        title="Max frame rate",
-        description="Analyse at most this many frames per second (live sources drop the rest).",
+    fps: float | None = bounded(
+        None, 0, 120, "Max frame rate",
+        "Analyse at most this many frames per second (live sources drop the rest).", open_lo=True,
     )
-    stride: int = Field(
-        1,
-        ge=1,
-        le=100,
-        title="Detect every N-th frame",
-        description="Run the detector on every N-th frame; the tracker predicts in between.",
+    stride: int = bounded(
+        1, 1, 100, "Detect every N-th frame",
+        "Run the detector on every N-th frame; the tracker predicts in between.",
     )
-    detect_fps: float | None = Field(
-        None,
-        gt=0,
-        le=120,
-        title="Detections per second",
-        description="Run the detector at most this many times per second (5 is plenty for people); the "
+    detect_fps: float | None = bounded(
+        None, 0, 120, "Detections per second",
+        "Run the detector at most this many times per second (5 is plenty for people); the "
         "tracker predicts in between. Empty: every stride-th frame.",
+        open_lo=True,
     )
     motion_gating: bool = Field(
         False,
@@ -174,11 +167,7 @@ class CameraConfig(DetectionSettings):
 
     @model_validator(mode="after")
     def _unique_zone_ids(self) -> CameraConfig:
-        seen: set[str] = set()
-        for z in self.zones:
-            if z.id in seen:
-                raise ValueError(f"zone id {z.id!r} is used twice")
-            seen.add(z.id)
+        check_unique((z.id for z in self.zones), "zone id")
         return self
 
     @model_validator(mode="after")
@@ -261,13 +250,9 @@ class DetectorConfig(DetectionSettings):
     device: str = Field(
         "auto", title="Device", description="auto, cpu, cuda or cuda:N.", pattern=r"^(auto|cpu|cuda(:\d+)?)$"
     )
-    threads: int = Field(0, ge=0, le=64, title="CPU threads", description="Inference threads; 0 = automatic.")
-    iou: float = Field(
-        0.5, ge=0.05, le=0.95, title="NMS IoU", description="Overlap above which boxes are merged."
-    )
-    input_size: int = Field(
-        0, ge=0, le=1920, title="Input size", description="Network input side; 0 = model default."
-    )
+    threads: int = bounded(0, 0, 64, "CPU threads", "Inference threads; 0 = automatic.")
+    iou: float = bounded(0.5, 0.05, 0.95, "NMS IoU", "Overlap above which boxes are merged.")
+    input_size: int = bounded(0, 0, 1920, "Input size", "Network input side; 0 = model default.")
     precision: Literal["float", "int8"] = Field(
         "float",
         title="Precision",
@@ -279,12 +264,9 @@ class DetectorConfig(DetectionSettings):
 class EngineConfig(_Model):
     """How every camera's analysis copes with a failing module or stage."""
 
-    fault_limit: int = Field(
-        5,
-        ge=1,
-        le=10000,
-        title="Disable after errors in a row",
-        description="A module or stage (plates, faces, a plug-in…) that fails on this many frames in a row is "
+    fault_limit: int = bounded(
+        5, 1, 10000, "Disable after errors in a row",
+        "A module or stage (plates, faces, a plug-in…) that fails on this many frames in a row is "
         "turned off for the rest of the run; the camera and the other modules go on, and the camera's "
         "status says which one failed.",
     )
@@ -296,23 +278,17 @@ class TrackerConfig(_Model):
     type: Literal["bytetrack", "botsort"] = Field(
         "bytetrack", title="Tracker", description="Tracking algorithm."
     )
-    track_high_thresh: float = Field(
-        0.35, ge=0.0, le=1.0, title="High threshold", description="First association score."
-    )
-    track_low_thresh: float = Field(
-        0.2, ge=0.0, le=1.0, title="Low threshold",
-        description="Detections from this score up to the detection confidence only continue people "
+    track_high_thresh: float = bounded(0.35, 0.0, 1.0, "High threshold", "First association score.")
+    track_low_thresh: float = bounded(
+        0.2, 0.0, 1.0, "Low threshold",
+        "Detections from this score up to the detection confidence only continue people "
         "already followed (second association): a half-hidden person keeps their track and role evidence.",
     )
-    new_track_thresh: float = Field(
-        0.4, ge=0.0, le=1.0, title="New track threshold", description="Score to start a track."
+    new_track_thresh: float = bounded(0.4, 0.0, 1.0, "New track threshold", "Score to start a track.")
+    track_buffer: float = bounded(
+        3.0, 0, 120, "Keep lost tracks (s)", "Seconds a lost track may be re-found.", open_lo=True
     )
-    track_buffer: float = Field(
-        3.0, gt=0, le=120, title="Keep lost tracks (s)", description="Seconds a lost track may be re-found."
-    )
-    match_thresh: float = Field(
-        0.8, ge=0.0, le=1.0, title="Match threshold", description="IoU cost gate for matching."
-    )
+    match_thresh: float = bounded(0.8, 0.0, 1.0, "Match threshold", "IoU cost gate for matching.")
     fuse_score: bool = Field(
         True, title="Fuse score", description="Fuse detection score into the matching cost."
     )
@@ -322,26 +298,16 @@ class TrackerConfig(_Model):
         description="Tell people apart by the colours of their upper and lower body: fewer ID switches "
         "when people cross, a person re-found after being hidden keeps their number.",
     )
-    appearance_weight: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        title="Appearance weight",
-        description="Share of appearance in the matching cost.",
+    appearance_weight: float = bounded(
+        0.5, 0.0, 1.0, "Appearance weight", "Share of appearance in the matching cost."
     )
-    appearance_gate: float = Field(
-        0.15,
-        ge=0.0,
-        le=1.0,
-        title="Appearance gate",
-        description="Appearance distance (0 same colours, 1 different) above which a track never takes a box.",
+    appearance_gate: float = bounded(
+        0.15, 0.0, 1.0, "Appearance gate",
+        "Appearance distance (0 same colours, 1 different) above which a track never takes a box.",
     )
-    relink_thresh: float = Field(
-        0.1,
-        ge=0.0,
-        le=1.0,
-        title="Re-find threshold",
-        description="Appearance distance below which a lost person is re-found near where they were lost.",
+    relink_thresh: float = bounded(
+        0.1, 0.0, 1.0, "Re-find threshold",
+        "Appearance distance below which a lost person is re-found near where they were lost.",
     )
 
 
@@ -356,9 +322,7 @@ class StorageConfig(_Model):
     data_dir: str | None = Field(
         None, title="Data folder", description="Crops and the default DB. Empty: per-user data dir."
     )
-    retention_days: int = Field(
-        90, ge=1, le=3650, title="Keep events (days)", description="Older events and crops are deleted."
-    )
+    retention_days: int = bounded(90, 1, 3650, "Keep events (days)", "Older events and crops are deleted.")
 
 
 class ReportsConfig(_Model):
@@ -401,12 +365,9 @@ class ReportsConfig(_Model):
         title="People",
         description="Whose numbers: customer = everyone not marked staff, staff, or all.",
     )
-    keep_days: int = Field(
-        0,
-        ge=0,
-        le=3650,
-        title="Keep daily reports (days)",
-        description="Delete daily reports older than this many days; 0 keeps them all.",
+    keep_days: int = bounded(
+        0, 0, 3650, "Keep daily reports (days)",
+        "Delete daily reports older than this many days; 0 keeps them all.",
     )
 
     @field_validator("daily_time", mode="before")
@@ -426,10 +387,24 @@ EventPattern = Annotated[
 ]
 
 
+def _events_field(examples: str) -> Any:
+    """The ``events`` list of a notification channel (Telegram chat, webhook): at least one pattern."""
+    return Field(
+        min_length=1,
+        title="Events",
+        description=f"Which events to send, as module.type with * wildcards, e.g. {examples}.",
+    )
+
+
+def _cameras_field() -> Any:
+    """The ``cameras`` filter of a notification channel."""
+    return Field(None, title="Cameras", description="Only events of these cameras. Empty: every camera.")
+
+
 class TelegramConfig(_Model):
     """A Telegram bot that posts chosen events (with a photo) to a chat."""
 
-    enabled: bool = Field(True, title="Enabled", description="Send events to this Telegram chat.")
+    enabled: bool = enabled_field(True, "Send events to this Telegram chat.")
     token: SecretStr = Field(
         title="Bot token",
         description="The token @BotFather gave the bot (123456:ABC…); never logged.",
@@ -441,14 +416,8 @@ class TelegramConfig(_Model):
         description="Numeric chat id (e.g. -1001234567890) or @channelname the bot may post to.",
         pattern=r"^(-?\d{1,20}|@[A-Za-z0-9_]{4,64})$",
     )
-    events: list[EventPattern] = Field(
-        min_length=1,
-        title="Events",
-        description="Which events to send, as module.type with * wildcards, e.g. '*.alert', 'footfall.in'.",
-    )
-    cameras: list[Ident] | None = Field(
-        None, title="Cameras", description="Only events of these cameras. Empty: every camera."
-    )
+    events: list[EventPattern] = _events_field("'*.alert', 'footfall.in'")
+    cameras: list[Ident] | None = _cameras_field()
     send_photo: bool = Field(
         True, title="Send photo", description="Attach the event's photo when it has one."
     )
@@ -464,7 +433,7 @@ class WebhookConfig(_Model):
     """An HTTP(S) endpoint that receives chosen events as JSON (photo base64-encoded)."""
 
     id: Ident = Field(title="Webhook id", description="Short unique id, e.g. 'ops'.")
-    enabled: bool = Field(True, title="Enabled", description="Send events to this webhook.")
+    enabled: bool = enabled_field(True, "Send events to this webhook.")
     url: str = Field(
         title="URL",
         description="https://… address that accepts a JSON POST; only its host is ever logged.",
@@ -473,14 +442,8 @@ class WebhookConfig(_Model):
     token: SecretStr | None = Field(
         None, title="Bearer token", description="Sent as 'Authorization: Bearer …'; never logged."
     )
-    events: list[EventPattern] = Field(
-        min_length=1,
-        title="Events",
-        description="Which events to send, as module.type with * wildcards, e.g. '*.alert', 'ppe.*'.",
-    )
-    cameras: list[Ident] | None = Field(
-        None, title="Cameras", description="Only events of these cameras. Empty: every camera."
-    )
+    events: list[EventPattern] = _events_field("'*.alert', 'ppe.*'")
+    cameras: list[Ident] | None = _cameras_field()
     send_photo: bool = Field(
         True, title="Send photo", description="Include the event's photo (JPEG, base64) in the JSON."
     )
@@ -489,39 +452,24 @@ class WebhookConfig(_Model):
 class NotificationsConfig(_Model):
     """Telegram and webhook notifications, sent through a queue in the database (nothing is lost offline)."""
 
-    enabled: bool = Field(False, title="Enabled", description="Send notifications while the app runs.")
+    enabled: bool = enabled_field(False, "Send notifications while the app runs.")
     telegram: TelegramConfig | None = Field(None, title="Telegram")
     webhooks: list[WebhookConfig] = Field(default_factory=list, title="Webhooks")
-    timeout: float = Field(
-        15.0, ge=1.0, le=300.0, title="Timeout (s)", description="How long to wait for a server's answer."
+    timeout: float = bounded(15.0, 1.0, 300.0, "Timeout (s)", "How long to wait for a server's answer.")
+    retry_initial: float = bounded(5.0, 0.1, 3600.0, "First retry after (s)", "Wait before the first retry.")
+    retry_max: float = bounded(
+        600.0, 1.0, 86400.0, "Longest retry wait (s)",
+        "Retry waits double up to this (Telegram's own retry_after is always respected).",
     )
-    retry_initial: float = Field(
-        5.0, ge=0.1, le=3600.0, title="First retry after (s)", description="Wait before the first retry."
+    expire_hours: float = bounded(
+        24.0, 0.0, 8760.0, "Give up after (h)",
+        "A message not delivered within this many hours is dropped as stale; 0 = never.",
     )
-    retry_max: float = Field(
-        600.0,
-        ge=1.0,
-        le=86400.0,
-        title="Longest retry wait (s)",
-        description="Retry waits double up to this (Telegram's own retry_after is always respected).",
+    min_interval: float = bounded(
+        1.0, 0.0, 60.0, "Pause between messages (s)",
+        "Minimum time between two messages to one chat or webhook (Telegram allows ~1/s per chat).",
     )
-    expire_hours: float = Field(
-        24.0,
-        ge=0.0,
-        le=8760.0,
-        title="Give up after (h)",
-        description="A message not delivered within this many hours is dropped as stale; 0 = never.",
-    )
-    min_interval: float = Field(
-        1.0,
-        ge=0.0,
-        le=60.0,
-        title="Pause between messages (s)",
-        description="Minimum time between two messages to one chat or webhook (Telegram allows ~1/s per chat).",
-    )
-    poll_interval: float = Field(
-        2.0, ge=0.2, le=300.0, title="Check every (s)", description="How often new events are looked for."
-    )
+    poll_interval: float = bounded(2.0, 0.2, 300.0, "Check every (s)", "How often new events are looked for.")
 
     @model_validator(mode="after")
     def _unique_webhook_ids(self) -> NotificationsConfig:
@@ -580,11 +528,7 @@ class SiteConfig(_Model):
 
     @model_validator(mode="after")
     def _unique_camera_ids(self) -> SiteConfig:
-        seen: set[str] = set()
-        for c in self.cameras:
-            if c.id in seen:
-                raise ValueError(f"camera id {c.id!r} is used twice")
-            seen.add(c.id)
+        check_unique((c.id for c in self.cameras), "camera id")
         return self
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -21,16 +22,67 @@ Point = tuple[Coord, Coord]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
-def bounded(default: float | None, lo: float, hi: float, title: str, description: str) -> Any:
-    """A number field from ``lo`` to ``hi`` (inclusive) with its label and tooltip, in one line.
+def bounded(
+    default: float | None,
+    lo: float | None,
+    hi: float | None,
+    title: str,
+    description: str,
+    *,
+    open_lo: bool = False,
+    open_hi: bool = False,
+) -> Any:
+    """A number field from ``lo`` to ``hi`` with its label and tooltip, in one line.
+
+    The bounds are inclusive (``ge``/``le``) unless ``open_lo``/``open_hi`` make them exclusive
+    (``gt``/``lt``); ``None`` leaves that side open. Give ints for an int field, so that the one-line
+    error reads "greater than or equal to 1", not "1.0".
 
     Example:
         >>> class M(StrictModel):
         ...     after: float = bounded(10.0, 0.0, 3600.0, "After (s)", "How long it must hold.")
+        ...     share: float = bounded(0.5, 0.0, 1.0, "Share", "Above 0, at most 1.", open_lo=True)
         >>> M(after=5).after, M.model_fields["after"].title
         (5.0, 'After (s)')
+        >>> M(share=0)
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for M
+        share
+          Input should be greater than 0 ...
     """
-    return Field(default, ge=lo, le=hi, title=title, description=description)
+    low = {"gt" if open_lo else "ge": lo} if lo is not None else {}
+    high = {"lt" if open_hi else "le": hi} if hi is not None else {}
+    return Field(default, title=title, description=description, **low, **high)
+
+
+def enabled_field(default: bool, description: str) -> Any:
+    """The ``enabled`` switch of a module or of a part of one, with its own default and tooltip."""
+    return Field(default, title="Enabled", description=description)
+
+
+def photos_field(description: str) -> Any:
+    """The switch that attaches photos to a module's events (on by default), with its own tooltip."""
+    return Field(True, title="Save photos", description=description)
+
+
+def check_unique(ids: Iterable[str], what: str) -> None:
+    """Refuse an id that comes twice, naming the first one that does.
+
+    Raises:
+        ValueError: ``<what> 'x' is used twice``.
+
+    Example:
+        >>> check_unique(["a", "b", "b"], "zone id")
+        Traceback (most recent call last):
+        ...
+        ValueError: zone id 'b' is used twice
+    """
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what} {i!r} is used twice")
+        seen.add(i)
 
 
 class StrictModel(BaseModel):
@@ -101,24 +153,18 @@ ZONE_TYPE_LOOK: dict[ZoneType, tuple[str, str]] = {
 class DetectionSettings(StrictModel):
     """Thresholds shared by detection modules (the seeds' config.ini keys)."""
 
-    confidence: float | None = Field(
-        None,
-        ge=0.01,
-        le=1.0,
-        title="Detection confidence",
-        description="Minimum detector score (seeds: confidence_ratio). Higher: fewer false alarms, more misses.",
+    confidence: float | None = bounded(
+        None, 0.01, 1.0, "Detection confidence",
+        "Minimum detector score (seeds: confidence_ratio). Higher: fewer false alarms, more misses.",
     )
     classes: list[str] | None = Field(
         None,
         title="Classes",
         description="Class names of the detector to look for (seeds: class_list), e.g. [person, car].",
     )
-    box_expand: float | None = Field(
-        None,
-        ge=0.0,
-        le=1.0,
-        title="Box expansion",
-        description="Grow each box by this share of its size on every side before cropping (seeds: BoundingBox).",
+    box_expand: float | None = bounded(
+        None, 0.0, 1.0, "Box expansion",
+        "Grow each box by this share of its size on every side before cropping (seeds: BoundingBox).",
     )
 
     @field_validator("classes")

@@ -28,6 +28,17 @@ NONCE = 12
 MAGIC = b"SSF1"
 
 
+def _key(hex_digits: str, error: str) -> bytes:
+    """A 256-bit key from its 64 hex digits; anything else is a bad-config error with these words."""
+    try:
+        key = bytes.fromhex(hex_digits)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise UserError(error, 2)
+    return key
+
+
 class FaceCipher:
     """Seals and opens embedding vectors (float32) with one AES-GCM key.
 
@@ -54,26 +65,15 @@ class FaceCipher:
         """The cipher of a data folder (its key file is created when missing)."""
         env = os.environ.get(KEY_ENV, "").strip()
         if env:
-            try:
-                key = bytes.fromhex(env)
-            except ValueError:
-                key = b""
-            if len(key) != 32:
-                raise UserError(f"{KEY_ENV}: must be 64 hex digits (a 256-bit key)", 2)
-            return cls(key)
+            return cls(_key(env, f"{KEY_ENV}: must be 64 hex digits (a 256-bit key)"))
         path = Path(data_dir) / "keys" / "faces.key"
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
-        try:
-            key = bytes.fromhex(path.read_text().strip())
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise UserError(f"faces: key file {path} is damaged (64 hex digits expected)", 2)
-        return cls(key)
+        damaged = f"faces: key file {path} is damaged (64 hex digits expected)"
+        return cls(_key(path.read_text().strip(), damaged))
 
     def seal(self, vector: np.ndarray) -> bytes:
         """Encrypt one embedding (stored as float32)."""

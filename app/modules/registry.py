@@ -40,9 +40,9 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from app.config_types import StrictModel
+from app.config_types import StrictModel, enabled_field
 from app.events import EventType
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class ModuleSettings(StrictModel):
     overrides :meth:`check_camera`.
     """
 
-    enabled: bool = Field(False, title="Enabled", description="Run this module on the camera.")
+    enabled: bool = enabled_field(False, "Run this module on the camera.")
 
     def check_camera(self, camera: Any) -> None:
         """Check this section against its camera (a :class:`~app.config.CameraConfig`).

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from app.config_types import bounded, enabled_field, photos_field
 from app.modules.registry import ModuleSettings
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class ObjectsSettings(ModuleSettings):
     """Left items (a bag or object that stays after its owner went) and missing items (watch zones)."""
 
-    enabled: bool = Field(False, title="Enabled", description="Watch for left and missing objects.")
-    left_after: float = Field(
-        60.0, ge=2.0, le=86400.0, title="Left after (s)", description="An object still this long can be reported."
+    enabled: bool = enabled_field(False, "Watch for left and missing objects.")
+    left_after: float = bounded(
+        60.0, 2.0, 86400.0, "Left after (s)", "An object still this long can be reported."
     )
-    owner_gone: float = Field(
-        15.0,
-        ge=0.0,
-        le=3600.0,
-        title="Owner away (s)",
-        description="…once the person it came with has been away this long (or it came with nobody).",
+    owner_gone: float = bounded(
+        15.0, 0.0, 3600.0, "Owner away (s)",
+        "…once the person it came with has been away this long (or it came with nobody).",
     )
-    missing_after: float = Field(
-        30.0, ge=2.0, le=86400.0, title="Missing after (s)", description="An item gone from a watch zone this long."
+    missing_after: float = bounded(
+        30.0, 2.0, 86400.0, "Missing after (s)", "An item gone from a watch zone this long."
     )
     bag_classes: list[str] = Field(
         default_factory=lambda: ["backpack", "handbag", "suitcase"],
@@ -38,14 +32,10 @@ class ObjectsSettings(ModuleSettings):
         title="Ignore areas",
         description="Polygons (0–1 points) where nothing is reported (doors, displays, moving goods).",
     )
-    threshold: float = Field(
-        32.0, ge=5.0, le=200.0, title="Difference", description="Colour difference to the background that counts."
+    threshold: float = bounded(
+        32.0, 5.0, 200.0, "Difference", "Colour difference to the background that counts."
     )
-    min_size: float = Field(
-        0.0004,
-        ge=0.0,
-        le=0.5,
-        title="Smallest object",
-        description="Smallest object, as a share of the frame's area.",
+    min_size: float = bounded(
+        0.0004, 0.0, 0.5, "Smallest object", "Smallest object, as a share of the frame's area."
     )
-    save_photos: bool = Field(True, title="Save photos", description="Attach the object's and the owner's crops.")
+    save_photos: bool = photos_field("Attach the object's and the owner's crops.")

@@ -26,6 +26,11 @@ def _mine(scope: Scope, rows: list[EventRow]) -> list[EventRow]:
     return [e for e in rows if scope.includes(e.camera)]
 
 
+def _frame(rows: list[dict[str, object]], cols: tuple[Column, ...]) -> pd.DataFrame:
+    """The sheet's rows as a table with one column per sheet column, in their order (also when empty)."""
+    return pd.DataFrame(rows, columns=[c.key for c in cols])
+
+
 def shelf_gaps(scope: Scope) -> Sheet | None:
     """One row per shelf zone: gaps, open now, gap hours, median restock time, shoppers, lost-sales estimate."""
     if not scope.has_events("shelf"):
@@ -53,8 +58,21 @@ def shelf_gaps(scope: Scope) -> Sheet | None:
     )  # fmt: skip
 
 
-GAP_COLUMNS = ("start", "end", "camera", "shelf", "row", "segment", "duration_s", "restock_s", "peak", "shoppers",
-               "reached", "lost_sales", "status")  # fmt: skip
+GAP_COLUMNS = (
+    Column("start", "Gap began", "datetime"),
+    Column("end", "Ended", "datetime"),
+    Column("camera", "Camera"),
+    Column("shelf", "Shelf"),
+    Column("row", "Row", "int"),
+    Column("segment", "Segment", "int"),
+    Column("duration_s", "Duration", "duration"),
+    Column("restock_s", "Restock time", "duration"),
+    Column("peak", "Empty (peak)", "share"),
+    Column("shoppers", "Shoppers at the shelf", "int"),
+    Column("reached", "Reached into the gap (pose)", "int"),
+    Column("lost_sales", "Lost sales (estimate)", "float"),
+    Column("status", "Status"),
+)
 
 
 def shelf_gap_list(scope: Scope) -> Sheet | None:
@@ -86,23 +104,21 @@ def shelf_gap_list(scope: Scope) -> Sheet | None:
                          "row": g.row, "segment": g.column, "duration_s": None, "restock_s": None,
                          "peak": g.fraction, "shoppers": None, "reached": None, "lost_sales": None,
                          "status": "open"})  # fmt: skip
-    df = pd.DataFrame(rows, columns=list(GAP_COLUMNS)).sort_values("start", kind="stable").reset_index(drop=True)
-    cols = (
-        Column("start", "Gap began", "datetime"),
-        Column("end", "Ended", "datetime"),
-        Column("camera", "Camera"),
-        Column("shelf", "Shelf"),
-        Column("row", "Row", "int"),
-        Column("segment", "Segment", "int"),
-        Column("duration_s", "Duration", "duration"),
-        Column("restock_s", "Restock time", "duration"),
-        Column("peak", "Empty (peak)", "share"),
-        Column("shoppers", "Shoppers at the shelf", "int"),
-        Column("reached", "Reached into the gap (pose)", "int"),
-        Column("lost_sales", "Lost sales (estimate)", "float"),
-        Column("status", "Status"),
-    )
-    return Sheet("shelf_gap_list", "Shelf gap list", df, cols, empty_note="No shelf gaps in this period.")
+    df = _frame(rows, GAP_COLUMNS).sort_values("start", kind="stable").reset_index(drop=True)
+    return Sheet("shelf_gap_list", "Shelf gap list", df, GAP_COLUMNS, empty_note="No shelf gaps in this period.")
+
+
+LEFT_COLUMNS = (
+    Column("time", "Reported", "datetime"),
+    Column("camera", "Camera"),
+    Column("zone", "Zone"),
+    Column("kind", "What"),
+    Column("label", "Object"),
+    Column("since", "There since", "datetime"),
+    Column("still_s", "Still for", "duration"),
+    Column("owner", "Owner's track", "int"),
+    Column("photos", "Photos", "int"),
+)
 
 
 def left_items(scope: Scope) -> Sheet | None:
@@ -124,16 +140,7 @@ def left_items(scope: Scope) -> Sheet | None:
             "since": stats.local_time(float(p["since"]), scope.tz) if p.get("since") else None,
             "still_s": p.get("still_s"), "owner": p.get("owner_track"), "photos": len(e.photos),
         })  # fmt: skip
-    df = pd.DataFrame(rows, columns=["time", "camera", "zone", "kind", "label", "since", "still_s", "owner", "photos"])
-    cols = (
-        Column("time", "Reported", "datetime"),
-        Column("camera", "Camera"),
-        Column("zone", "Zone"),
-        Column("kind", "What"),
-        Column("label", "Object"),
-        Column("since", "There since", "datetime"),
-        Column("still_s", "Still for", "duration"),
-        Column("owner", "Owner's track", "int"),
-        Column("photos", "Photos", "int"),
-    )
-    return Sheet("left_items", "Left items", df, cols, empty_note="No items left behind or missing in this period.")
+    return Sheet(
+        "left_items", "Left items", _frame(rows, LEFT_COLUMNS), LEFT_COLUMNS,
+        empty_note="No items left behind or missing in this period.",
+    )  # fmt: skip

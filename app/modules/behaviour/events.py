@@ -12,3 +12,6 @@ CONSULTATION = EventType(
     "contact", "consultation", "Staff talked with a customer",
     ("staff_track", "customer_track", "duration", "min_distance", "role"), photo=True,
 )  # fmt: skip
+
+#: Every event type of the package, in the order the catalogue lists them.
+EVENTS = (POSTURE, SHELF_REACH, CONSULTATION)

@@ -4,134 +4,84 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import StrictModel
+from app.config_types import StrictModel, bounded, enabled_field, photos_field
 from app.modules.registry import ModuleSettings
 
 
 class PostureSettings(StrictModel):
     """Standing / walking / sitting / bending intervals per person."""
 
-    enabled: bool = Field(True, title="Enabled", description="Store each person's posture intervals.")
-    min_seconds: float = Field(
-        0.6,
-        ge=0.0,
-        le=30.0,
-        title="Hold (s)",
-        description="A new posture must hold this long before it counts.",
+    enabled: bool = enabled_field(True, "Store each person's posture intervals.")
+    min_seconds: float = bounded(
+        0.6, 0.0, 30.0, "Hold (s)", "A new posture must hold this long before it counts."
     )
-    min_interval: float = Field(
-        1.0,
-        ge=0.0,
-        le=600.0,
-        title="Store from (s)",
-        description="Shorter posture intervals are not stored.",
+    min_interval: float = bounded(
+        1.0, 0.0, 600.0, "Store from (s)", "Shorter posture intervals are not stored."
     )
-    walk_speed: float = Field(
-        0.25,
-        gt=0.0,
-        le=5.0,
-        title="Walking from (heights/s)",
-        description="Floor speed, in body heights per second, from which a person walks.",
+    walk_speed: float = bounded(
+        0.25, 0.0, 5.0, "Walking from (heights/s)",
+        "Floor speed, in body heights per second, from which a person walks.", open_lo=True,
     )
-    bend_tilt: float = Field(
-        40.0,
-        ge=5.0,
-        le=90.0,
-        title="Bending from (°)",
-        description="Torso tilt from vertical from which a person is bending.",
+    bend_tilt: float = bounded(
+        40.0, 5.0, 90.0, "Bending from (°)", "Torso tilt from vertical from which a person is bending."
     )
-    sit_leg_ratio: float = Field(
-        0.9,
-        ge=0.1,
-        le=3.0,
-        title="Sitting below (leg/torso)",
-        description="Ankles less than this many torso lengths below the hips (torso upright): sitting.",
+    sit_leg_ratio: float = bounded(
+        0.9, 0.1, 3.0, "Sitting below (leg/torso)",
+        "Ankles less than this many torso lengths below the hips (torso upright): sitting.",
     )
-    crouch_leg_ratio: float = Field(
-        0.6,
-        ge=0.0,
-        le=3.0,
-        title="Crouching below (leg/torso)",
-        description="Ankles less than this many torso lengths below the hips: crouching.",
+    crouch_leg_ratio: float = bounded(
+        0.6, 0.0, 3.0, "Crouching below (leg/torso)",
+        "Ankles less than this many torso lengths below the hips: crouching.",
     )
 
 
 class ReachSettings(StrictModel):
     """Interaction with goods: a hand in a shelf zone."""
 
-    enabled: bool = Field(True, title="Enabled", description="Detect reaches into the camera's shelf zones.")
-    min_seconds: float = Field(
-        1.0,
-        ge=0.0,
-        le=60.0,
-        title="Minimum reach (s)",
-        description="A wrist must stay in a shelf zone this long to count as a reach.",
+    enabled: bool = enabled_field(True, "Detect reaches into the camera's shelf zones.")
+    min_seconds: float = bounded(
+        1.0, 0.0, 60.0, "Minimum reach (s)",
+        "A wrist must stay in a shelf zone this long to count as a reach.",
     )
-    gap: float = Field(
-        0.5,
-        ge=0.0,
-        le=10.0,
-        title="Allowed gap (s)",
-        description="A wrist may leave (or be unseen) this long without ending the reach.",
+    gap: float = bounded(
+        0.5, 0.0, 10.0, "Allowed gap (s)",
+        "A wrist may leave (or be unseen) this long without ending the reach.",
     )
-    near: float = Field(
-        0.75,
-        ge=0.0,
-        le=5.0,
-        title="Near (box heights)",
-        description="The person's feet must be this close to the shelf zone, in box heights (passers-by "
+    near: float = bounded(
+        0.75, 0.0, 5.0, "Near (box heights)",
+        "The person's feet must be this close to the shelf zone, in box heights (passers-by "
         "in front of the shelf are not counted).",
     )
-    min_extension: float = Field(
-        0.5,
-        ge=0.0,
-        le=3.0,
-        title="Arm out (torso lengths)",
-        description="The wrist must be this far from the hip, in torso lengths (a hanging hand is about "
+    min_extension: float = bounded(
+        0.5, 0.0, 3.0, "Arm out (torso lengths)",
+        "The wrist must be this far from the hip, in torso lengths (a hanging hand is about "
         "0.3); 0 accepts any wrist.",
     )
-    save_crops: bool = Field(
-        True, title="Save photos", description="Attach a photo (with the skeleton drawn) to each reach."
-    )
+    save_crops: bool = photos_field("Attach a photo (with the skeleton drawn) to each reach.")
 
 
 class ContactSettings(StrictModel):
     """Staff–customer contact (consultation)."""
 
-    enabled: bool = Field(
-        True, title="Enabled", description="Detect consultations (needs staff/customer roles)."
+    enabled: bool = enabled_field(True, "Detect consultations (needs staff/customer roles).")
+    distance: float = bounded(
+        1.0, 0.0, 10.0, "Closer than (box heights)",
+        "Floor points closer than this many box heights are in contact.", open_lo=True,
     )
-    distance: float = Field(
-        1.0,
-        gt=0.0,
-        le=10.0,
-        title="Closer than (box heights)",
-        description="Floor points closer than this many box heights are in contact.",
+    min_seconds: float = bounded(
+        5.0, 0.0, 3600.0, "Minimum contact (s)", "They must stay close this long to count as a consultation."
     )
-    min_seconds: float = Field(
-        5.0,
-        ge=0.0,
-        le=3600.0,
-        title="Minimum contact (s)",
-        description="They must stay close this long to count as a consultation.",
+    gap: float = bounded(
+        1.5, 0.0, 60.0, "Allowed gap (s)", "They may be apart (or one unseen) this long without ending it."
     )
-    gap: float = Field(
-        1.5,
-        ge=0.0,
-        le=60.0,
-        title="Allowed gap (s)",
-        description="They may be apart (or one unseen) this long without ending it.",
-    )
-    save_crops: bool = Field(True, title="Save photos", description="Attach a photo of both people.")
+    save_crops: bool = photos_field("Attach a photo of both people.")
 
 
 class BehaviourSettings(ModuleSettings):
     """Behaviour from pose keypoints: posture, reaching into shelves, staff–customer contact."""
 
-    enabled: bool = Field(
-        True,
-        title="Enabled",
-        description="Posture and reaches need the pose module; contacts need staff/customer roles.",
+    enabled: bool = enabled_field(
+        True, "Posture and reaches need the pose module; contacts need staff/customer roles."
     )
     posture: PostureSettings = Field(default_factory=PostureSettings, title="Posture")
     reach: ReachSettings = Field(default_factory=ReachSettings, title="Reaching into shelves")

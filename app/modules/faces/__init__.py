@@ -4,11 +4,10 @@ Faces are found, embedded and matched by a stage after tracking (:mod:`app.engin
 the package builds no per-frame module. Employees' faces, consent and erasure: :mod:`app.faces.gallery`.
 """
 
-from app.modules.faces import events as ev
+from app.modules.faces.events import EVENTS
 from app.modules.faces.settings import FacesSettings
 from app.modules.registry import ModulePackage
 
-EVENTS = (ev.FACES_IDENTIFIED, ev.FACES_ALERT, ev.FACES_ALERT_END, ev.FACES_DEMOGRAPHICS, ev.FACES_VISITOR)
 PACKAGE = ModulePackage(
     "faces", "Faces", FacesSettings, None, EVENTS, sheets=("app.reports.faces_sheets:faces",),
     panel="app.gui.faces_page:panel", order=95,

@@ -32,3 +32,6 @@ FACES_VISITOR = EventType(
     description="A non-employee's track under a pseudonymous visitor id (no name, no photo): first seen, visit "
     "count, days since the previous visit. Only on cameras with returning visitors on (a legal basis set).",
 )  # fmt: skip
+
+#: Every event type of the package, in the order the catalogue lists them.
+EVENTS = (FACES_IDENTIFIED, FACES_ALERT, FACES_ALERT_END, FACES_DEMOGRAPHICS, FACES_VISITOR)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field
 from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
 
 # The longer tooltips, so that each field stays one line.
@@ -24,10 +24,8 @@ VISIT_GAP = "A returning visitor seen again after this long counts a new visit."
 class FacesSettings(StageSettings):
     """Faces of the camera's people: employee identification, blurring, (optionally) age and gender."""
 
-    enabled: bool = Field(
-        False,
-        title="Enabled",
-        description="Look for faces on this camera's people. Personal biometric data: read docs/privacy.md first.",
+    enabled: bool = enabled_field(
+        False, "Look for faces on this camera's people. Personal biometric data: read docs/privacy.md first."
     )
     mode: Literal["identify", "anonymous"] = Field(
         "identify",

@@ -4,11 +4,10 @@ The reading itself is a stage after tracking (:mod:`app.engine.plates_stage`), s
 builds no per-frame module.
 """
 
-from app.modules.plates import events as ev
+from app.modules.plates.events import EVENTS
 from app.modules.plates.settings import PlatesSettings
 from app.modules.registry import ModulePackage
 
-EVENTS = (ev.PLATES_READ, ev.PLATES_ALERT, ev.PLATES_ALERT_END)
 PACKAGE = ModulePackage(
     "plates",
     "Licence plates",

@@ -20,3 +20,6 @@ PLATES_ALERT = EventType(
 PLATES_ALERT_END = EventType(
     "plates", "alert_end", "Deny-listed vehicle left", ("alert_id", "kind", "duration")
 )
+
+#: Every event type of the package, in the order the catalogue lists them.
+EVENTS = (PLATES_READ, PLATES_ALERT, PLATES_ALERT_END)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from analytics.plates import normalize, plate_format
+from app.config_types import bounded, enabled_field
 from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
 
 #: The plate lists, strongest first: a plate on several lists is reported as the first.
@@ -35,10 +36,9 @@ def list_plate(text: str) -> str:
 class PlatesSettings(StageSettings):
     """Licence plates of the camera's vehicles: one voted read per vehicle passage (parking cameras)."""
 
-    enabled: bool = Field(
+    enabled: bool = enabled_field(
         False,
-        title="Enabled",
-        description="Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
+        "Read the licence plates of tracked vehicles (car, truck, bus, motorcycle). Turn the "
         "detector's vehicle classes on for this camera too.",
     )
     every: int = every_field(1, "Read plates on every N-th analysed frame.")
@@ -54,25 +54,17 @@ class PlatesSettings(StageSettings):
         "built-in Haar cascade + contours.",
     )
     precision: Literal["int8", "fp32"] = Field("int8", title="OCR model", description="int8 is the faster.")
-    min_confidence: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        title="Minimum confidence",
-        description="A passage whose voted read is less confident is stored as uncertain.",
+    min_confidence: float = bounded(
+        0.5, 0.0, 1.0, "Minimum confidence",
+        "A passage whose voted read is less confident is stored as uncertain.",
     )
-    settle_after: int = Field(
-        4,
-        ge=0,
-        le=100,
-        title="Stop after N equal reads",
-        description="Once N of a vehicle's reads agree (and at least 3 in 4 of them do), stop reading it "
+    settle_after: int = bounded(
+        4, 0, 100, "Stop after N equal reads",
+        "Once N of a vehicle's reads agree (and at least 3 in 4 of them do), stop reading it "
         "(saves CPU; its passage keeps that plate). 0: read it on every due frame.",
     )
     off_thread: OffThread = off_thread_field("auto")
-    min_vehicle_px: int = Field(
-        64, ge=16, le=4000, title="Smallest vehicle (px)", description="Narrower vehicles are not read."
-    )
+    min_vehicle_px: int = bounded(64, 16, 4000, "Smallest vehicle (px)", "Narrower vehicles are not read.")
     hash_plates: bool = Field(
         False,
         title="Store plates hashed",

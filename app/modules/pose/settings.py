@@ -6,17 +6,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.config_types import StrictModel, ZoneType
+from app.config_types import StrictModel, ZoneType, bounded, enabled_field
 from app.modules.stage_settings import StageSettings, every_field
 
 
 class PoseStageSettings(StageSettings):
     """Pose keypoints (COCO-17) of the camera's tracked people; the behaviour module needs them."""
 
-    enabled: bool = Field(
+    enabled: bool = enabled_field(
         False,
-        title="Enabled",
-        description="Estimate body keypoints of tracked people (the built-in model costs about 6-12 ms "
+        "Estimate body keypoints of tracked people (the built-in model costs about 6-12 ms "
         "per person per frame on a CPU).",
     )
     every: int = every_field(
@@ -30,27 +29,14 @@ class PoseStageSettings(StageSettings):
         description="Estimate only for people near a zone of these types, e.g. [shelf]. Empty: everyone "
         "(needed for posture everywhere).",
     )
-    zone_margin: float = Field(
-        0.5,
-        ge=0.0,
-        le=5.0,
-        title="Near (box heights)",
-        description="How close to such a zone (in the person's box heights) counts as near.",
+    zone_margin: float = bounded(
+        0.5, 0.0, 5.0, "Near (box heights)",
+        "How close to such a zone (in the person's box heights) counts as near.",
     )
-    smoothing: float = Field(
-        0.15,
-        ge=0.0,
-        le=2.0,
-        title="Smoothing (s)",
-        description="Time constant of the keypoint smoothing; 0 turns it off.",
+    smoothing: float = bounded(
+        0.15, 0.0, 2.0, "Smoothing (s)", "Time constant of the keypoint smoothing; 0 turns it off."
     )
-    min_score: float = Field(
-        0.3,
-        ge=0.01,
-        le=1.0,
-        title="Keypoint score",
-        description="Keypoints scoring less count as not seen.",
-    )
+    min_score: float = bounded(0.3, 0.01, 1.0, "Keypoint score", "Keypoints scoring less count as not seen.")
 
 
 class PoseConfig(StrictModel):
@@ -67,4 +53,4 @@ class PoseConfig(StrictModel):
         title="YOLO-pose weights",
         description="File name (or .yaml) of the YOLO-pose model.",
     )
-    threads: int = Field(0, ge=0, le=64, title="CPU threads", description="Inference threads; 0 = automatic.")
+    threads: int = bounded(0, 0, 64, "CPU threads", "Inference threads; 0 = automatic.")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.config_types import bounded
+from app.config_types import bounded, enabled_field, photos_field
 from app.modules.stage_settings import StageSettings, every_field
 
 VIOLATION_AFTER = "A required item missing (voted 'no') for this long inside the zone is a violation."
@@ -16,10 +16,9 @@ SMALLEST = "People shorter than this are not checked (their items stay unknown).
 class PpeSettings(StageSettings):
     """Helmet and hi-vis vest checks of the people inside the camera's PPE zones."""
 
-    enabled: bool = Field(
+    enabled: bool = enabled_field(
         False,
-        title="Enabled",
-        description="Check helmets and vests of the people inside the camera's zones of type 'ppe' "
+        "Check helmets and vests of the people inside the camera's zones of type 'ppe' "
         "(each zone says which items it requires).",
     )
     backend: Literal["auto", "yolo", "colour"] = Field(
@@ -58,6 +57,4 @@ class PpeSettings(StageSettings):
         "classifier a vest colour it does not know (e.g. blue).",
         max_length=500,
     )
-    save_photos: bool = Field(
-        True, title="Save photos", description="Store the violator's crop with the events."
-    )
+    save_photos: bool = photos_field("Store the violator's crop with the events.")

@@ -27,3 +27,6 @@ QUEUE_ALERT_END = EventType(
 )
 #: Queue outcome (analytics) → its event type.
 QUEUE_OUTCOMES = {"served": QUEUE_WAIT, "abandoned": QUEUE_ABANDON, "lost": QUEUE_LOST}
+
+#: Every event type of the package, in the order the catalogue lists them.
+EVENTS = (QUEUE_SNAPSHOT, QUEUE_WAIT, QUEUE_ABANDON, QUEUE_LOST, QUEUE_SERVICE, QUEUE_ALERT, QUEUE_ALERT_END)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from app.config_types import Ident, StrictModel, ZoneType
+from app.config_types import Ident, StrictModel, ZoneType, bounded, enabled_field
 from app.modules.registry import ModuleSettings
 
 if TYPE_CHECKING:
@@ -25,12 +25,9 @@ class CheckoutConfig(StrictModel):
     name: str = Field(
         "", title="Name", max_length=120, description="Name in alerts; empty: the queue zone's."
     )
-    counters_open: int | None = Field(
-        None,
-        ge=0,
-        le=50,
-        title="Open counters",
-        description="A fixed number of open counters. Empty: counted from staff at the counters, "
+    counters_open: int | None = bounded(
+        None, 0, 50, "Open counters",
+        "A fixed number of open counters. Empty: counted from staff at the counters, "
         "else from counters that served somebody in the last minutes.",
     )
 
@@ -38,119 +35,68 @@ class CheckoutConfig(StrictModel):
 class QueueSettings(ModuleSettings):
     """Checkout queues: live length and wait, a 5–15 minute forecast and alerts."""
 
-    enabled: bool = Field(True, title="Enabled", description="Watch the camera's checkout queues.")
+    enabled: bool = enabled_field(True, "Watch the camera's checkout queues.")
     checkouts: list[CheckoutConfig] = Field(
         default_factory=list,
         title="Checkouts",
         description="Queue zones paired with their counter zones. Empty: each queue zone of the camera "
         "with every counter zone of the camera.",
     )
-    min_frames: int = Field(
-        3, ge=1, le=100, title="Inertia (frames)", description="Frames inside/outside before joining/leaving."
+    min_frames: int = bounded(3, 1, 100, "Inertia (frames)", "Frames inside/outside before joining/leaving.")
+    min_wait: float = bounded(
+        5.0, 0.0, 600.0, "Passer-by under (s)",
+        "A shorter stay in the queue that reaches no counter is a passer-by, not an abandonment.",
     )
-    min_wait: float = Field(
-        5.0,
-        ge=0.0,
-        le=600.0,
-        title="Passer-by under (s)",
-        description="A shorter stay in the queue that reaches no counter is a passer-by, not an abandonment.",
+    handoff_seconds: float = bounded(
+        5.0, 0.0, 120.0, "Queue → counter gap (s)",
+        "Reaching a counter this soon after leaving the queue zone counts as served.",
     )
-    handoff_seconds: float = Field(
-        5.0,
-        ge=0.0,
-        le=120.0,
-        title="Queue → counter gap (s)",
-        description="Reaching a counter this soon after leaving the queue zone counts as served.",
+    min_service: float = bounded(
+        5.0, 0.0, 600.0, "Minimum service (s)", "A shorter stay at a counter is no sale."
     )
-    min_service: float = Field(
-        5.0,
-        ge=0.0,
-        le=600.0,
-        title="Minimum service (s)",
-        description="A shorter stay at a counter is no sale.",
+    smoothing: float = bounded(10.0, 0.0, 600.0, "Smoothing (s)", "Time constant of the shown queue length.")
+    snapshot_interval: float = bounded(
+        10.0, 1.0, 3600.0, "Record every (s)", "How often the queue's length, wait and forecast are stored."
     )
-    smoothing: float = Field(
-        10.0, ge=0.0, le=600.0, title="Smoothing (s)", description="Time constant of the shown queue length."
+    service_window: float = bounded(
+        600.0, 60.0, 7200.0, "Service window (s)",
+        "Recent period for the service rate, service time and recent wait.",
     )
-    snapshot_interval: float = Field(
-        10.0,
-        ge=1.0,
-        le=3600.0,
-        title="Record every (s)",
-        description="How often the queue's length, wait and forecast are stored.",
+    alert_length: int | None = bounded(
+        5, 1, 500, "Alert at length", "Alert when this many people wait. Empty: off."
     )
-    service_window: float = Field(
-        600.0,
-        ge=60.0,
-        le=7200.0,
-        title="Service window (s)",
-        description="Recent period for the service rate, service time and recent wait.",
-    )
-    alert_length: int | None = Field(
-        5, ge=1, le=500, title="Alert at length", description="Alert when this many people wait. Empty: off."
-    )
-    alert_wait: float | None = Field(
-        300.0,
-        ge=1.0,
-        le=7200.0,
-        title="Alert at wait (s)",
-        description="Alert when somebody has waited this long. Empty: off.",
+    alert_wait: float | None = bounded(
+        300.0, 1.0, 7200.0, "Alert at wait (s)", "Alert when somebody has waited this long. Empty: off."
     )
     forecast_alert: bool = Field(
         True,
         title="Forecast alert",
         description="Warn ahead ('open another checkout in ~N minutes') when the forecast reaches the alert length.",
     )
-    forecast_minutes: int = Field(
-        15, ge=1, le=60, title="Forecast horizon (min)", description="How far ahead the forecast looks."
+    forecast_minutes: int = bounded(15, 1, 60, "Forecast horizon (min)", "How far ahead the forecast looks.")
+    hysteresis: float = bounded(
+        1.5, 0.0, 100.0, "Hysteresis (people)",
+        "An alert clears only once the length is this far below its threshold.",
     )
-    hysteresis: float = Field(
-        1.5,
-        ge=0.0,
-        le=100.0,
-        title="Hysteresis (people)",
-        description="An alert clears only once the length is this far below its threshold.",
+    wait_hysteresis: float = bounded(60.0, 0.0, 3600.0, "Hysteresis (s)", "The same for the wait alert.")
+    raise_seconds: float = bounded(
+        10.0, 0.0, 600.0, "Raise after (s)", "A condition must hold this long to alert."
     )
-    wait_hysteresis: float = Field(
-        60.0, ge=0.0, le=3600.0, title="Hysteresis (s)", description="The same for the wait alert."
+    clear_seconds: float = bounded(30.0, 0.0, 3600.0, "Clear after (s)", "Calm must hold this long to clear.")
+    cooldown: float = bounded(
+        300.0, 0.0, 86400.0, "Cooldown (s)",
+        "After an alert clears, the same alert waits this long before it may come again.",
     )
-    raise_seconds: float = Field(
-        10.0,
-        ge=0.0,
-        le=600.0,
-        title="Raise after (s)",
-        description="A condition must hold this long to alert.",
+    visit_minutes: float = bounded(
+        12.0, 0.0, 240.0, "Typical entry → checkout (min)",
+        "Assumed time from entering the store to joining the queue, until it is learnt.", open_lo=True,
     )
-    clear_seconds: float = Field(
-        30.0, ge=0.0, le=3600.0, title="Clear after (s)", description="Calm must hold this long to clear."
+    checkout_share: float = bounded(
+        0.6, 0.0, 1.0, "Share who buy", "Assumed share of entrants who go to a checkout, until it is learnt."
     )
-    cooldown: float = Field(
-        300.0,
-        ge=0.0,
-        le=86400.0,
-        title="Cooldown (s)",
-        description="After an alert clears, the same alert waits this long before it may come again.",
-    )
-    visit_minutes: float = Field(
-        12.0,
-        gt=0.0,
-        le=240.0,
-        title="Typical entry → checkout (min)",
-        description="Assumed time from entering the store to joining the queue, until it is learnt.",
-    )
-    checkout_share: float = Field(
-        0.6,
-        ge=0.0,
-        le=1.0,
-        title="Share who buy",
-        description="Assumed share of entrants who go to a checkout, until it is learnt.",
-    )
-    service_seconds: float = Field(
-        60.0,
-        gt=0.0,
-        le=3600.0,
-        title="Typical service (s)",
-        description="Assumed service time at a counter, until it is measured.",
+    service_seconds: float = bounded(
+        60.0, 0.0, 3600.0, "Typical service (s)",
+        "Assumed service time at a counter, until it is measured.", open_lo=True,
     )
     save_snapshots: bool = Field(
         True, title="Alert photos", description="Attach the frame and a crop of the queue to each alert."

@@ -4,16 +4,9 @@ Its four sections are ``cameras[].modules.footfall``, ``zones``, ``visits`` and 
 """
 
 from app.modules.registry import ModulePackage, Section
-from app.modules.retail import events as ev
+from app.modules.retail.events import EVENTS
 from app.modules.retail.settings import FootfallSettings, HeatmapSettings, VisitsSettings, ZonesSettings
 
-EVENTS = (
-    ev.FOOTFALL_IN,
-    ev.FOOTFALL_OUT,
-    ev.ZONE_ENTER,
-    ev.ZONE_DWELL,
-    ev.VISIT,
-)
 SECTIONS = (
     Section("footfall", "Footfall", FootfallSettings),
     Section("zones", "Zones", ZonesSettings),

@@ -13,3 +13,6 @@ ZONE_DWELL = EventType("zones", "dwell", "Stay in a zone ended", ("role", "durat
                        description="One stay in a zone, enter → exit (ts = enter, ts_end = exit).")  # fmt: skip
 VISIT = EventType("visits", "visit", "Visit ended", ("duration", "zones", "tracks", "role", "end"),
                   description="One person's stay in the store, entrance in → out, short ID switches joined.")  # fmt: skip
+
+#: Every event type of the package, in the order the catalogue lists them.
+EVENTS = (FOOTFALL_IN, FOOTFALL_OUT, ZONE_ENTER, ZONE_DWELL, VISIT)

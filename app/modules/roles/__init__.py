@@ -5,7 +5,6 @@ one setup for every camera, so the package declares no ``cameras[].modules`` sec
 """
 
 from app.modules.registry import ModulePackage
-from app.modules.roles import events as ev
+from app.modules.roles.events import EVENTS
 
-EVENTS = (ev.ROLE_DECISION,)
 PACKAGE = ModulePackage("roles", "Staff and customers", None, None, EVENTS, order=5)

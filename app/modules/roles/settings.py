@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from app.config_types import bounded, enabled_field
 from app.modules.stage_settings import StageSettings, every_field
 
 
@@ -13,7 +14,7 @@ class RolesConfig(StageSettings):
     ``every`` and ``off_thread`` are the stage settings every stage has; they apply to every camera.
     """
 
-    enabled: bool = Field(True, title="Enabled", description="Decide staff / customer for every person.")
+    enabled: bool = enabled_field(True, "Decide staff / customer for every person.")
     every: int = every_field(
         1,
         "Gather evidence (uniform colours, classifier, faces) on every N-th analysed frame; the roles "
@@ -25,53 +26,36 @@ class RolesConfig(StageSettings):
         description="Folder of example pictures (JPEG/PNG crops of a whole person) of staff in uniform, "
         "relative to this config file. Examples added in the database (employees) are used too.",
     )
-    uniform_threshold: float = Field(
-        0.4,
-        ge=0.05,
-        le=0.95,
-        title="Uniform similarity",
-        description="Share of the uniform's colours a torso must show to count for staff; below it counts "
+    uniform_threshold: float = bounded(
+        0.4, 0.05, 0.95, "Uniform similarity",
+        "Share of the uniform's colours a torso must show to count for staff; below it counts "
         "for customer.",
     )
-    uniform_weight: float = Field(
-        4.0, ge=0.0, le=20.0, title="Uniform weight", description="Weight of the uniform cue (log-odds)."
-    )
+    uniform_weight: float = bounded(4.0, 0.0, 20.0, "Uniform weight", "Weight of the uniform cue (log-odds).")
     classifier: bool = Field(
         True,
         title="Use trained classifier",
         description="Use the site's classifier trained from labelled crops (storesight roles train) when there is one.",
     )
-    classifier_interval: float = Field(
-        2.0,
-        ge=0.2,
-        le=60.0,
-        title="Classify every (s)",
-        description="Run the classifier on a person at most this often.",
+    classifier_interval: float = bounded(
+        2.0, 0.2, 60.0, "Classify every (s)", "Run the classifier on a person at most this often."
     )
-    classifier_weight: float = Field(
-        3.0, ge=0.0, le=20.0, title="Classifier weight", description="Weight of the classifier (log-odds)."
+    classifier_weight: float = bounded(
+        3.0, 0.0, 20.0, "Classifier weight", "Weight of the classifier (log-odds)."
     )
-    staff_zone_seconds: float = Field(
-        2.0,
-        ge=0.0,
-        le=600.0,
-        title="Staff zone after (s)",
-        description="A person this long in a staff-only zone (behind the counter, staff room) is staff.",
+    staff_zone_seconds: float = bounded(
+        2.0, 0.0, 600.0, "Staff zone after (s)",
+        "A person this long in a staff-only zone (behind the counter, staff room) is staff.",
     )
-    decide_confidence: float = Field(
-        0.8,
-        gt=0.5,
-        lt=1.0,
-        title="Decide at",
-        description="Probability at which a person is called staff or customer; below it the role stays unknown.",
+    decide_confidence: float = bounded(
+        0.8, 0.5, 1.0, "Decide at",
+        "Probability at which a person is called staff or customer; below it the role stays unknown.",
+        open_lo=True,
+        open_hi=True,
     )
-    sample_interval: float = Field(
-        0.5, ge=0.05, le=10.0, title="Sample every (s)", description="How often a person's look is sampled."
+    sample_interval: float = bounded(
+        0.5, 0.05, 10.0, "Sample every (s)", "How often a person's look is sampled."
     )
-    crops_per_track: int = Field(
-        4,
-        ge=0,
-        le=20,
-        title="Crops per person",
-        description="Photos kept per track for labelling and training the classifier.",
+    crops_per_track: int = bounded(
+        4, 0, 20, "Crops per person", "Photos kept per track for labelling and training the classifier."
     )

@@ -14,3 +14,6 @@ SERVICE_UNATTENDED = EventType(
     "service", "unattended", "Customer waited unattended", ("waited", "alerted_after", "reason", "zone", "role"),
     description="The whole unattended wait of one customer, for the reports.",
 )  # fmt: skip
+
+#: Every event type of the package, in the order the catalogue lists them.
+EVENTS = (SERVICE_ALERT, SERVICE_ALERT_END, SERVICE_UNATTENDED)

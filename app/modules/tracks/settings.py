@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.config_types import DetectionSettings
+from app.config_types import DetectionSettings, bounded, enabled_field
 
 
 class TracksSettings(DetectionSettings):
     """Records every track (first/last seen, path) and its start/end events with a crop."""
 
-    enabled: bool = Field(True, title="Enabled", description="Record tracks and their crops.")
-    min_frames: int = Field(
-        3,
-        ge=1,
-        le=1000,
-        title="Minimum frames",
-        description="A track seen in fewer frames is treated as noise and not stored.",
+    enabled: bool = enabled_field(True, "Record tracks and their crops.")
+    min_frames: int = bounded(
+        3, 1, 1000, "Minimum frames", "A track seen in fewer frames is treated as noise and not stored."
     )
     save_crops: bool = Field(True, title="Save crops", description="Store a JPEG crop of each track.")
-    path_interval: float = Field(
-        0.5,
-        ge=0.0,
-        le=60.0,
-        title="Path sample interval (s)",
-        description="Store the track's position at most this often (seconds).",
+    path_interval: float = bounded(
+        0.5, 0.0, 60.0, "Path sample interval (s)", "Store the track's position at most this often (seconds)."
     )
