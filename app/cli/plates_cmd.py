@@ -121,10 +121,11 @@ def add_bench_options(b: argparse.ArgumentParser) -> None:
 
 
 def _reader(args: argparse.Namespace):
+    from models.plates.ocr import VIEWS
     from models.plates.reader import PlateReader
 
     try:
-        return PlateReader(args.locator, args.model_dir, args.precision)
+        return PlateReader(args.locator, args.model_dir, args.precision, views=len(VIEWS))
     except (FileNotFoundError, RuntimeError) as e:
         raise UserError(str(e), 1) from e
 
