@@ -254,6 +254,33 @@ def _constrained(logp: np.ndarray, template: str) -> tuple[float, str, list[floa
     return total, "".join(text), probs
 
 
+def _constrained_scores(logp: np.ndarray, templates: list[str]) -> np.ndarray:
+    """The log score of :func:`_constrained`'s best path for each template, all templates at once."""
+    t_len, k_n = logp.shape[0], len(templates)
+    s_max = 2 * max(len(t) for t in templates) + 1
+    neg = -1e30
+    best_letter, best_digit = logp[:, _LETTER_IDX].max(axis=1), logp[:, _DIGIT_IDX].max(axis=1)
+    emit = np.full((t_len, k_n, s_max), neg)
+    skip_ok = np.zeros((k_n, s_max), dtype=bool)
+    ends = np.zeros(k_n, np.intp)
+    for k, template in enumerate(templates):
+        emit[:, k, 0 : 2 * len(template) + 1 : 2] = logp[:, [0]]
+        for j, kind in enumerate(template):
+            emit[:, k, 2 * j + 1] = best_letter if kind == "L" else best_digit
+        skip_ok[k, 3 : 2 * len(template) : 2] = True
+        ends[k] = 2 * len(template)
+    score = np.full((k_n, s_max), neg)
+    score[:, :2] = emit[0, :, :2]
+    for t in range(1, t_len):
+        step = np.full_like(score, neg)
+        step[:, 1:] = score[:, :-1]
+        skip = np.full_like(score, neg)
+        skip[:, 2:] = score[:, :-2]
+        score = np.maximum(np.maximum(score, step), np.where(skip_ok, skip, neg)) + emit[t]
+    r = np.arange(k_n)
+    return np.maximum(score[r, ends], score[r, ends - 1])
+
+
 def decode(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
     """Plate text from one picture's CTC probabilities, corrected by the plate grammar.
 
@@ -274,15 +301,144 @@ def decode(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
         return PlateText(text, float(np.prod(conf)), tuple(conf), fmt)
     logp = np.log(np.clip(probs, 1e-12, 1.0))
     best: tuple[float, str, list[float], str] | None = None
-    for name, template in _TEMPLATES:
-        if name not in allowed:
-            continue
+    templates = [(name, template) for name, template in _TEMPLATES if name in allowed]
+    # All formats' best-path scores in one pass; then only the best ones are traced back, in order,
+    # until one gives a valid plate (the same choice as tracing every format, at a fraction of the cost).
+    scores = _constrained_scores(logp, [t for _, t in templates])
+    for k in sorted(range(len(templates)), key=lambda k: -scores[k]):
+        name, template = templates[k]
         score, cand, cprobs = _constrained(logp, template)
-        if cand and plate_format(cand) == name and (best is None or score > best[0]):
+        if cand and plate_format(cand) == name:
             best = (score, cand, cprobs, name)
+            break
     if best is None:
         return PlateText(text, float(np.prod(conf)) if conf else 0.0, tuple(conf), None)
     return PlateText(best[1], float(np.prod(best[2])), tuple(best[2]), best[3], corrected=True)
+
+
+def ctc_log_likelihood(probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """The log-likelihood log P(text | probs) of each text under CTC (all alignments summed), for one or several views.
+
+    Args:
+        probs: (T, C) or (V, T, C) softmax output (class 0 = blank); with V views the
+            log-likelihoods of the views are added (the views are read as independent evidence).
+        texts: non-empty canonical texts.
+
+    Returns:
+        (len(texts),) log-likelihoods.
+    """
+    p = np.maximum(probs if probs.ndim == 3 else probs[None], 1e-12)
+    n, s_max = len(texts), 2 * max(len(t) for t in texts) + 1
+    lab = np.zeros((n, s_max), np.intp)  # blank (0) at even states
+    valid = np.zeros((n, s_max), bool)
+    skip = np.zeros((n, s_max), bool)  # state may be entered from two states back (different labels)
+    ends = np.zeros(n, np.intp)
+    for k, text in enumerate(texts):
+        valid[k, : 2 * len(text) + 1] = True
+        for j, ch in enumerate(text):
+            lab[k, 2 * j + 1] = ALPHABET.index(ch) + 1
+            skip[k, 2 * j + 1] = j > 0 and text[j - 1] != ch
+        ends[k] = 2 * len(text)
+    emit = np.ascontiguousarray((p[:, :, lab] * valid).transpose(1, 0, 2, 3))  # (T, V, n, S)
+    skip_f = skip[:, 2:].astype(p.dtype)
+    a = np.zeros(emit.shape[1:])
+    a[:, :, :2] = emit[0, :, :, :2]
+    log_scale = np.zeros(a.shape[:2])
+    nxt = np.empty_like(a)
+    for t in range(1, len(emit)):
+        nxt[:] = a
+        nxt[:, :, 1:] += a[:, :, :-1]
+        nxt[:, :, 2:] += a[:, :, :-2] * skip_f
+        np.multiply(nxt, emit[t], out=a)
+        if t % 8 == 0 or t == len(emit) - 1:  # rescale now and then (probabilities underflow)
+            m = a.max(axis=2, keepdims=True) + 1e-300
+            a /= m
+            log_scale += np.log(m[:, :, 0])
+    r = np.arange(n)
+    last = a[:, r, ends] + a[:, r, ends - 1]
+    return (np.log(last + 1e-300) + log_scale).sum(axis=0)
+
+
+#: A character read with less than this probability in some view is also tried as each other
+#: character of its class (letter/digit) when the views are combined (:func:`decode_views`).
+SUBSTITUTE_BELOW = 0.9
+
+
+def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText | None = None) -> PlateText:
+    """One plate text from several views of the same plate (test-time augmentation).
+
+    Each view is decoded with the grammar (:func:`decode`); the candidates are those reads plus,
+    for each character read with less than :data:`SUBSTITUTE_BELOW` probability, the same read
+    with that character replaced by each other letter (or digit) that keeps the plate valid. The
+    winner is the candidate with the highest CTC likelihood summed over all views — evidence
+    from slightly shifted or scaled crops is combined instead of trusting the single most
+    confident view.
+
+    Args:
+        probs: (V, T, C) softmax outputs of V views (the first is the plate as rectified).
+        rows: as for :func:`decode`.
+        first: ``decode(probs[0], rows=rows)`` when the caller has it already (saves its cost).
+
+    Returns:
+        The winning read. A character's confidence is the share of the candidates' likelihood
+        (averaged over the views, normalised over the candidates) that agrees on it, at most
+        that character's probability in the most confident view that read this text; the
+        confidence is their product, at most that view's confidence, times (1 + views that read
+        exactly this text) / (1 + views). ``corrected`` when the
+        winner is not the first view's greedy read.
+    """
+    if first is None:
+        first = decode(probs[0], rows=rows)
+    if len(probs) == 1:
+        return first
+    allowed = {name for name, _, r in FORMATS if rows is None or r == rows or name == "private"}
+    # The other views: their greedy reads when valid (the grammar's search per view costs too much).
+    reads = [first]
+    for p in probs[1:]:
+        text, conf = _greedy(p)
+        fmt = plate_format(text)
+        if fmt in allowed:
+            reads.append(PlateText(text, float(np.prod(conf)), tuple(conf), fmt))
+    valid = [r for r in reads if r.format is not None]
+    if not valid:
+        return first
+    cands = {r.text for r in valid}
+    for r in valid:
+        series = next(s for name, s, _ in FORMATS if name == r.format)
+        kinds = series + "D" * (len(r.text) - len(series))
+        for j, (kind, conf) in enumerate(zip(kinds, r.char_conf, strict=True)):
+            if conf < SUBSTITUTE_BELOW:
+                for ch in LETTERS if kind == "L" else DIGITS:
+                    cand = r.text[:j] + ch + r.text[j + 1 :]
+                    if cand not in cands and plate_format(cand) in allowed:
+                        cands.add(cand)
+    texts = sorted(cands)
+    ll = ctc_log_likelihood(probs, texts) / len(probs)
+    post = np.exp(ll - ll.max())
+    post /= post.sum()
+    best = int(np.argmax(ll))
+    text = texts[best]
+    marginal = [
+        float(sum(post[k] for k, t in enumerate(texts) if len(t) == len(text) and t[j] == ch))
+        for j, ch in enumerate(text)
+    ]
+    # The candidates are few, so their posterior flatters the winner: the read is never more
+    # confident than the most confident view that read exactly it (or, for a text no view read,
+    # than the most confident view's read), scaled by how many views read it ((1 + agree) / (1 + views)):
+    # a patch no view reads well, or that the views read differently, stays doubtful.
+    same = [r for r in valid if r.text == text]
+    ref = max(same or valid, key=lambda r: r.confidence)
+    char_conf = tuple(
+        min(m, ref.char_conf[j]) if len(ref.char_conf) == len(text) else m for j, m in enumerate(marginal)
+    )
+    agree = sum(r.text == text for r in reads)
+    return PlateText(
+        text,
+        min(float(np.prod(char_conf)), ref.confidence) * (1 + agree) / (1 + len(probs)),
+        char_conf,
+        plate_format(text),
+        corrected=text != _greedy(probs[0])[0],
+    )
 
 
 # --- per-track vote ---------------------------------------------------------------------------

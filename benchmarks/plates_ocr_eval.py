@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.plates import FORMATS, _greedy, decode, edit_distance, normalize
-from models.plates.ocr import MODEL_FILES, PlateOCR
+from analytics.plates import FORMATS, _greedy, decode, decode_views, edit_distance, normalize
+from models.plates.ocr import MODEL_FILES, VIEWS, PlateOCR, doubtful, view_lines
 from models.plates.synth import Style, find_fonts, make_sample
 
 SEED = 20261205
@@ -75,6 +75,20 @@ def time_per_plate(ocr: PlateOCR, lines: np.ndarray, rows: np.ndarray, n: int = 
     return float(np.median(ms))
 
 
+def time_views(ocr: PlateOCR, samples: list, views: int, n: int = 300) -> float:
+    """Mean ms for one plate read with ``views`` views for doubtful reads: the views, the net, combining."""
+    ocr.read_views([s.crop for s in samples[:4]], [s.rows for s in samples[:4]], views)
+    ms = []
+    for s in samples[:n]:
+        t0 = time.perf_counter()
+        ocr.read_views([s.crop], [s.rows], views)
+        ms.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"  {views} views: ms per plate median {np.median(ms):.2f}, mean {np.mean(ms):.2f}, p90 {np.percentile(ms, 90):.2f}"
+    )
+    return float(np.mean(ms))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
@@ -88,9 +102,16 @@ def main() -> None:
     ap.add_argument(
         "--hard", action="store_true", help="Style.heldout_hard(): beyond the training's severity"
     )
+    ap.add_argument("--seed", type=int, default=SEED, help="held-out set's seed (another one: a fresh set)")
+    ap.add_argument(
+        "--views",
+        type=int,
+        default=len(VIEWS),
+        help="test-time views per plate for the '+ views' rows (0: none)",
+    )
     args = ap.parse_args()
     t0 = time.time()
-    samples, fonts = heldout(args.n, hard=args.hard)
+    samples, fonts = heldout(args.n, seed=args.seed, hard=args.hard)
     print(
         f"held-out set ({'hard' if args.hard else 'standard'}): {len(samples)} plates, fonts {fonts}, {time.time() - t0:.0f} s to draw",
         flush=True,
@@ -125,6 +146,36 @@ def main() -> None:
             PlateOCR(precision, threads=1, path=path), lines, rows
         )
         print(precision, json.dumps(results[f"ours {precision} + grammar"]), flush=True)
+        if args.views > 1:
+            vl = np.concatenate([view_lines(s.crop, s.rows, args.views) for s in samples])
+            vp = np.concatenate([ocr.probs(vl[i : i + 640]) for i in range(0, len(vl), 640)])
+            vp = vp.reshape(len(samples), args.views, *vp.shape[1:])
+            # As PlateOCR.read_views does: only a doubtful first read is read again from the views.
+            first = [decode(p, rows=int(r)) for p, r in zip(probs, rows, strict=True)]
+            tta = [
+                decode_views(vp[i], rows=int(rows[i]), first=first[i]).text
+                if doubtful(first[i])
+                else first[i].text
+                for i in range(len(samples))
+            ]
+            label = f"ours {precision} + grammar + {args.views} views"
+            results[label] = {
+                g: dict(
+                    zip(
+                        ("exact", "cer"),
+                        score([tta[i] for i in np.flatnonzero(m)], [truths[i] for i in np.flatnonzero(m)]),
+                        strict=True,
+                    )
+                )
+                for g, m in groups.items()
+            }
+            results[label]["ms_per_plate_2threads"] = time_views(ocr, samples, args.views)
+            results[label]["ms_per_plate_1thread"] = time_views(
+                PlateOCR(precision, threads=1, path=path), samples, args.views
+            )
+            if precision == "int8":
+                results["_int8_views_preds"] = tta
+            print(label, json.dumps(results[label]), flush=True)
 
     if not args.no_ppocr:
         from rapidocr_onnxruntime import RapidOCR
@@ -155,7 +206,7 @@ def main() -> None:
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
     )
     print(
-        "| model | one-row exact | one-row CER | two-row exact | two-row CER | all exact | all CER | ms/plate (2 thr) |"
+        "| model | one-row exact | one-row CER | two-row exact | two-row CER | all exact | all CER | ms/plate (2 thr; views rows: mean) |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results.items():
@@ -170,12 +221,27 @@ def main() -> None:
     print(
         "| seed article (CRNN, AUTO.RIA, one-row only; FP32 / INT8) | 98.42% / 98.38% | 0.22% | — | — | — | — | 6.37 / 3.23 (i7-9700KF) |"
     )
-    # Accuracy by how many pixels wide the plate was in the camera picture (the main difficulty).
+    for key, name in (
+        ("_int8_grammar_preds", "ours int8 + grammar"),
+        ("_int8_views_preds", f"ours int8 + grammar + {args.views} views"),
+    ):
+        if key in results:
+            by_width(samples, results[key], name, rows, truths)
+            wrong_parts(samples, results[key], name)
+    results.pop("_int8_grammar_preds")
+    results.pop("_int8_views_preds", None)
+    if args.json:
+        args.json.write_text(
+            json.dumps({"n": len(samples), "fonts": fonts, "load": load, "results": results}, indent=1)
+        )
+
+
+def by_width(samples: list, preds: list[str], name: str, rows: np.ndarray, truths: list[str]) -> None:
+    """Accuracy by how many pixels wide the plate was in the camera picture (the main difficulty)."""
     widths = np.array([s.crop.shape[1] for s in samples])
-    print("\nours int8 + grammar by plate width in the camera picture (pixels):")
+    print(f"\n{name} by plate width in the camera picture (pixels):")
     print("| width px | plates | one-row exact | two-row exact | all exact | all CER |")
     print("| --- | --- | --- | --- | --- | --- |")
-    preds = results["_int8_grammar_preds"]
     for lo, hi in ((0, 60), (60, 90), (90, 130), (130, 10_000)):
         m = (widths >= lo) & (widths < hi)
         cells = []
@@ -186,9 +252,12 @@ def main() -> None:
         print(
             f"| {label} | {int(m.sum())} | {cells[0][0]:.2%} | {cells[1][0]:.2%} | {cells[2][0]:.2%} | {cells[2][1]:.2%} |"
         )
-    # Where the wrong reads go wrong: the series/number part, the region code, both, or the length.
+
+
+def wrong_parts(samples: list, preds: list[str], name: str) -> None:
+    """Where the wrong reads go wrong: the series/number part, the region code, both, or the length."""
     series_len = {name: len(series) for name, series, _ in FORMATS}
-    print("\nours int8 + grammar, wrong reads by the part that is wrong:")
+    print(f"\n{name}, wrong reads by the part that is wrong:")
     print("| plates | wrong | series/number only | region code only | both | length differs |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, r in (("one-row", 1), ("two-row", 2)):
@@ -207,11 +276,6 @@ def main() -> None:
                 kinds["both"] += 1
         print(
             f"| {label} | {sum(kinds.values())} | {kinds['body']} | {kinds['region']} | {kinds['both']} | {kinds['len']} |"
-        )
-    results.pop("_int8_grammar_preds")
-    if args.json:
-        args.json.write_text(
-            json.dumps({"n": len(samples), "fonts": fonts, "load": load, "results": results}, indent=1)
         )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -42,13 +43,19 @@ FPS = 10.0
 #: the appearance tracker as issue 12's first session left it: no occlusion order, lost tracks kept after
 #: they left the picture
 SESSION1 = TrackerSettings(
-    appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False, new_clear=0.0
+    appearance=True, new_track_thresh=0.5, depth_weight=0.0, drop_exited=False, new_clear=0.0,
+    static_after=0.0,
 )
 #: session 2: occlusion order and the left-the-picture rule; new tracks inside followed boxes allowed
-SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0)
+SESSION2 = TrackerSettings(appearance=True, new_track_thresh=0.5, new_clear=0.0, static_after=0.0)
 #: the app now (session 3): detections from 0.2 up reach the tracker; below the camera's 0.4 they only
 #: continue people already followed (its second association)
-AFTER = TrackerSettings(appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2)
+AFTER = TrackerSettings(
+    appearance=True, new_track_thresh=0.5, track_high_thresh=0.4, track_low_thresh=0.2, new_clear=0.0,
+    static_after=0.0,
+)
+#: session 4: the new-track rule back on, only next to followed people who walk (queues keep their tracks)
+S4 = replace(AFTER, new_clear=0.3, new_clear_speed=0.1, new_clear_lost=0.0, static_after=0.0)
 
 
 def load_frames() -> list[np.ndarray]:
@@ -162,8 +169,76 @@ def run(
     return {"m": m, "pr": pr, "hyp": hyp, "track_ms": 1000 * t_track / max(len(hyp), 1)}
 
 
+def demo_open_zones() -> tuple:
+    """The demo camera's queue and counter polygons, as the app hands them to its tracker."""
+    from app.config import load_config
+    from app.engine.pipeline import open_zones
+
+    site = load_config(ROOT / "resources" / "demo" / "site.yaml")
+    return open_zones(site.cameras[0])
+
+
+#: the identity table (``--table``): the app's default, then each rule of session 4 on top
+TABLE_VARIANTS: tuple[tuple[str, TrackerSettings], ...] = (
+    ("s3 app default (new_clear off)", AFTER),
+    ("new_clear 0.3 everywhere (s3 rule)", replace(AFTER, new_clear=0.3, new_clear_speed=0.0, new_clear_lost=0.0)),
+    ("s4: new_clear next to walkers (0.1 h/s)", S4),
+    ("s4: new_clear next to walkers (0.25 h/s)", replace(S4, new_clear_speed=0.25)),
+    ("s4: new_clear next to walkers (0.5 h/s)", replace(S4, new_clear_speed=0.5)),
+    ("s4 app: 0.1 h/s, demo queue+counter open", replace(S4, open_zones=demo_open_zones())),
+    ("s4: + static FP rule 2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0)),
+    ("s4 app + static FP rule 1 s", replace(S4, open_zones=demo_open_zones(), static_after=1.0)),
+    ("s4 app + static FP rule 4 s", replace(S4, open_zones=demo_open_zones(), static_after=4.0)),
+    ("s4 app default: + next to lost 0.5 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=0.5)),
+    ("s4 + next to lost 1 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=1.0)),
+    ("s4 + next to lost 0.2 s", replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=0.2)),
+)
+#: the second clip: frames 121-301 (crossings at the top right and by the sign) with a fresh tracker,
+#: as tests/models/test_tracking_identity.py replays it; the held-out half: 401-795
+CLIP = (121, 301)
+HELD_OUT = (401, 795)
+
+
+def replay(frames: list[np.ndarray], dets: list[Detections], settings: TrackerSettings, first: int,
+           last: int, stride: int = 1, conf: float = 0.2) -> tuple[dict, float]:
+    """Track frames ``first``..``last`` (1-based) with a fresh tracker; (hypothesis, ms per frame)."""
+    tracker = Tracker(settings, rate=FPS / stride)
+    hyp, t = {}, 0.0
+    for f in range(first, last + 1, stride):
+        d = dets[f - 1]
+        d = d[d.confidence >= conf]
+        t0 = time.perf_counter()
+        out = tracker.update(d, frames[f - 1])
+        t += time.perf_counter() - t0
+        hyp[f] = (out.tracker_id.copy(), out.xyxy.astype(np.float64))
+    return hyp, 1000 * t / max(len(hyp), 1)
+
+
+def table(frames: list[np.ndarray], dets: list[Detections], gt: dict,
+          variants: tuple[tuple[str, TrackerSettings], ...] = TABLE_VARIANTS) -> None:
+    """Print IDF1 / ID switches / fragments / MOTA / tracks per person of each variant on the whole video,
+    the held-out half, the second clip (121-301, fresh tracker) and the whole video at 5 Hz."""
+
+    def cell(hyp: dict, lo: int, hi: int, stride: int = 1) -> str:
+        m = evaluate({f: v for f, v in gt.items() if lo <= f <= hi and (f - 1) % stride == 0}, hyp)
+        return f"{m.idf1:5.3f} {m.id_switches:3d} {m.fragmentations:3d} {m.mota:5.3f} {m.tracks_per_person:4.2f}"
+
+    n = len(frames)
+    head = "IDF1  IDsw frg  MOTA  t/p"
+    print(f"{'variant':<40} | {'whole video 1-' + str(n):<26} | {'held out 401-795':<26} | "
+          f"{'clip 121-301 (fresh)':<26} | {'5 Hz whole':<26} | ms/f")
+    print(f"{'':<40} | {head:<26} | {head:<26} | {head:<26} | {head:<26} |")
+    for name, s in variants:
+        whole, ms = replay(frames, dets, s, 1, n)
+        clip, _ = replay(frames, dets, s, *CLIP)
+        half, _ = replay(frames, dets, s, 1, n, stride=2)
+        print(f"{name:<40} | {cell(whole, 1, n)} | {cell(whole, *HELD_OUT)} | {cell(clip, *CLIP)} | "
+              f"{cell(half, 1, n, 2)} | {ms:5.1f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--table", action="store_true", help="only the identity table of session 4's rules")
     ap.add_argument("--cache", type=Path, help="detections cache (.npz), made on the first run")
     ap.add_argument("--stride", type=int, default=1, help="run the detector on every N-th frame")
     ap.add_argument("--split-similarity", type=float, default=RoleSettings().split_similarity)
@@ -171,6 +246,9 @@ def main() -> None:
     frames = load_frames()
     gt = read_mot(TRUTH)
     dets = detections(frames, args.cache)
+    if args.table:
+        table(frames, dets, gt)
+        return
     uniform = uniform_model(frames, gt)
     people = sum(len(d[d.confidence >= 0.4]) for d in dets)
     t0 = time.perf_counter()
@@ -182,8 +260,11 @@ def main() -> None:
         ("ByteTrack, roles split", TrackerSettings(), 0.4, True),
         ("session 1: appearance + split", SESSION1, 0.4, True),
         ("session 2: + occlusion order", SESSION2, 0.4, True),
-        ("s3: + no new track in a followed box", TrackerSettings(appearance=True, new_track_thresh=0.5), 0.4, True),
-        ("after (s3): + low-score pass 0.2", AFTER, 0.2, True),
+        ("s3: + no new track in a followed box", replace(SESSION2, new_clear=0.3, new_clear_speed=0.0, new_clear_lost=0.0), 0.4, True),
+        ("s3: + low-score pass 0.2 (rule off)", AFTER, 0.2, True),
+        ("s4: + rule next to walkers", S4, 0.2, True),
+        ("s4: + static false positives", replace(S4, static_after=2.0), 0.2, True),
+        ("after (s4): + rule next to lost 0.5 s", replace(S4, static_after=2.0, new_clear_lost=0.5), 0.2, True),
     ]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(

@@ -6,12 +6,13 @@ rate at which detections arrive (camera fps / detection stride).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from analytics.geometry import PolygonSet
 from analytics.mot_eval import iou_matrix
 from analytics.types import Detections
 
@@ -48,13 +49,35 @@ class TrackerSettings:
             ended: that pass through the view is over, and someone entering at the same edge later is
             someone new (not re-found as that track).
         new_clear: (appearance tracker) a detection left over after association does not start a new
-            track while it overlaps (IoU above this) the predicted box of a person being followed: in a
-            crowd the detector's box of the person in front, or a box two people share, is left over
-            when the followed track was kept off it for a frame (mixed colours); a new id there would
-            be an ID switch, and the person is counted once they stand clear (0 = off, the default:
-            people standing in a queue overlap the person in front for minutes, and with the rule on
-            the demo's checkout queue measured at most 1 person instead of 3 — a queue length is worth
-            more than the 3 ID switches the rule saves on the demo's crossings; 0.3 for a walkway).
+            track while it overlaps (IoU above this) the predicted box of a person being followed who is
+            walking (see ``new_clear_speed``): in a crowd the detector's box of the person in front, or a
+            box two people share, is left over when the followed track was kept off it for a frame
+            (mixed colours); a new id there would be an ID switch, and the person is counted once they
+            stand clear (0 = off).
+        new_clear_speed: the rule above only holds next to a followed person moving faster than this
+            (body heights per second, from the track's Kalman velocity). People standing in a queue
+            overlap the person in front for minutes and must still get their own track; with the rule
+            next to standing people too, the demo's checkout queue measured at most 1 person instead
+            of 3 (0 = next to everyone).
+        new_clear_lost: the rule also holds next to a walking person lost for at most this many seconds
+            (their predicted box): someone hidden for a moment behind another is re-found instead of a new
+            id starting where they are about to reappear (0 = followed people only).
+        open_zones: polygons (vertices in 0–1 of the frame width/height) where the new-track rule does
+            not hold: queues and checkout counters, where people stand or shuffle in line close behind
+            each other (on the demo the queue's people walk slowly in line). A left-over detection
+            whose bottom centre (the feet) is inside one starts a track as usual.
+        static_after: (appearance tracker) seconds after which a track that has not moved since it
+            began (its centre within ``static_move`` body heights of where it started) and whose
+            detections score low on average (below ``static_conf``) is taken for a static false
+            positive (a sign, a post, a mannequin): it is no longer reported as a person, and it may
+            only take boxes over its own place (IoU ≥ 0.5 with where it began), so it cannot take the
+            identity of someone walking past it (0 = off). People standing still are detected with
+            higher scores, and someone who walked in and then stood still has moved since their
+            track began; queue and counter zones (``open_zones``) are exempt.
+        static_move: see ``static_after`` (body heights).
+        static_conf: see ``static_after`` (mean detection score).
+        static_classes: the class ids the static rule holds for (the detector's people); None = every
+            class. A parked car or a standing object is static by nature and stays reported.
     """
 
     type: str = "bytetrack"
@@ -70,7 +93,14 @@ class TrackerSettings:
     relink_thresh: float = 0.1
     depth_weight: float = 0.5
     drop_exited: bool = True
-    new_clear: float = 0.0
+    new_clear: float = 0.3
+    new_clear_speed: float = 0.1
+    new_clear_lost: float = 0.5
+    open_zones: tuple[tuple[tuple[float, float], ...], ...] = ()
+    static_after: float = 2.0
+    static_move: float = 0.25
+    static_conf: float = 0.5
+    static_classes: tuple[int, ...] | None = None
 
 
 class _BoxesView:
@@ -129,6 +159,10 @@ def _make_appearance_tracker_class() -> type:
             self.settings = settings
             self.rate = max(rate, 0.1)
             self.detector_features = False
+            self.open_zones = PolygonSet(settings.open_zones)
+            #: track id -> [box where it began, frames seen still, score sum, moved since]
+            self.still: dict[int, list[Any]] = {}
+            self.static_ids: set[int] = set()
             self.gmc.method = None  # a fixed camera: no motion compensation (saves ~10 ms/frame)
 
         def _encode(self, img: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
@@ -143,7 +177,9 @@ def _make_appearance_tracker_class() -> type:
                         parse_bboxes(results), results.conf, results.cls, img, strict=True
                     )
                 ]
-            elif img is not None and len(results) and bool((results.conf < self.args.track_high_thresh).all()):
+            elif (
+                img is not None and len(results) and bool((results.conf < self.args.track_high_thresh).all())
+            ):
                 # the low-score boxes: only the few matched in the second association need their
                 # appearance (see _second_association), so it is not computed for all of them here
                 xywh = parse_bboxes(results)
@@ -176,13 +212,81 @@ def _make_appearance_tracker_class() -> type:
             if self.settings.depth_weight > 0:
                 cost = _occlusion_order(cost, tracks, detections, self.settings.depth_weight)
             cost[known & (app > self.gate)] = 1.0
+            return self._static_gate(cost, tracks, detections)
+
+        def _static_gate(self, cost: np.ndarray, tracks: list[Any], detections: list[Any]) -> np.ndarray:
+            """A static false positive's track may only take boxes over the place where it began."""
+            rows = [i for i, t in enumerate(tracks) if t.track_id in self.static_ids]
+            if rows and len(detections):
+                home = np.asarray([self.still[tracks[i].track_id][0] for i in rows], np.float64)
+                boxes = np.asarray([d.xyxy for d in detections], np.float64)
+                far = iou_matrix(home, boxes) < STATIC_HOME_IOU
+                sub = cost[rows]
+                sub[far] = 1.0
+                cost[rows] = sub
             return cost
+
+        def update(self, results: Any, img: np.ndarray | None = None, feats: np.ndarray | None = None) -> Any:
+            """One frame; then mark static false positives and leave them out of the output."""
+            out = super().update(results, img, feats=feats)
+            if self.settings.static_after > 0:
+                self._observe_still()
+                if self.static_ids and len(out):
+                    out = out[~np.isin(out[:, 4].astype(np.int64), list(self.static_ids))]
+            return out
+
+        def _observe_still(self) -> None:
+            """Per track: where it began, whether it has moved since, its mean score; static after a while."""
+            size = getattr(self, "frame_size", None)
+            need = max(1, round(self.settings.static_after * self.rate))
+            classes = self.settings.static_classes
+            alive = set()
+            for t in self.tracked_stracks:
+                if not t.is_activated or t.frame_id != self.frame_id:
+                    continue
+                if classes is not None and int(t.cls) not in classes:
+                    continue
+                alive.add(t.track_id)
+                box = t.xyxy.astype(np.float64)
+                st = self.still.get(t.track_id)
+                if st is None:
+                    st = self.still[t.track_id] = [box, 0, 0.0, False]
+                if st[3]:
+                    continue  # moved once: never static
+                home = st[0]
+                h = max(home[3] - home[1], 1.0)
+                shift = np.hypot(
+                    (box[0] + box[2] - home[0] - home[2]) / 2, (box[1] + box[3] - home[1] - home[3]) / 2
+                )
+                if shift > self.settings.static_move * h:
+                    st[3] = True
+                    self.static_ids.discard(t.track_id)
+                    continue
+                st[1] += 1
+                st[2] += float(t.score)
+                if (
+                    st[1] >= need
+                    and st[2] / st[1] < self.settings.static_conf
+                    and not _in_zones(home[None], self.open_zones, size)[0]
+                ):
+                    self.static_ids.add(t.track_id)
+            if len(self.still) > 4 * (len(self.tracked_stracks) + len(self.lost_stracks)) + 64:
+                keep = {t.track_id for t in (*self.tracked_stracks, *self.lost_stracks)} | alive
+                self.still = {k: v for k, v in self.still.items() if k in keep}
+                self.static_ids &= keep
 
         def _pre_first_associate(self, strack_pool, unconfirmed, img, results_high) -> None:
             """End lost tracks predicted outside the picture (they left), before any association."""
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
             self.frame_image = img if img is not None and img.ndim == 3 else None
-            self._followed = [t.xyxy.copy() for t in strack_pool if t.state == TrackState.Tracked]
+            slow = self.settings.new_clear_speed
+            recent = self.settings.new_clear_lost * self.rate  # frames
+            self._followed = [
+                t.xyxy.copy()
+                for t in strack_pool
+                if (t.state == TrackState.Tracked or self.frame_id - t.end_frame <= recent)
+                and (slow <= 0 or _speed(t, self.rate) > slow)
+            ]
             if img is not None and img.ndim == 3:
                 self.frame_size = img.shape[1], img.shape[0]
             size = getattr(self, "frame_size", None)
@@ -202,19 +306,22 @@ def _make_appearance_tracker_class() -> type:
             """Start new tracks, but not inside the predicted box of a person being followed."""
             thr = self.settings.new_clear
             if thr > 0 and len(getattr(self, "_followed", ())) and len(u_detection):
-                ov = iou_matrix(
-                    np.asarray([detections[i].xyxy for i in u_detection], np.float64),
-                    np.asarray(self._followed, np.float64),
-                )
-                u_detection = [i for i, o in zip(u_detection, ov.max(1), strict=True) if o <= thr]
+                boxes = np.asarray([detections[i].xyxy for i in u_detection], np.float64)
+                ov = iou_matrix(boxes, np.asarray(self._followed, np.float64)).max(1)
+                free = _in_zones(boxes, self.open_zones, getattr(self, "frame_size", None))
+                u_detection = [i for i, o, z in zip(u_detection, ov, free, strict=True) if o <= thr or z]
             super()._init_new_tracks(u_detection, detections, activated, refind)
 
-        def _second_association(self, strack_pool, u_track, detections_second, activated, refind, lost) -> None:
+        def _second_association(
+            self, strack_pool, u_track, detections_second, activated, refind, lost
+        ) -> None:
             """ByteTrack's low-score pass (by box overlap); the matched boxes' appearance computed here."""
             r_tracked = [strack_pool[i] for i in u_track if strack_pool[i].state == TrackState.Tracked]
             left = list(range(len(r_tracked)))
             if r_tracked and detections_second:
-                dists = matching.iou_distance(r_tracked, detections_second)
+                dists = self._static_gate(
+                    matching.iou_distance(r_tracked, detections_second), r_tracked, detections_second
+                )
                 matches, left, _ = matching.linear_assignment(dists, thresh=0.5)
                 frame = getattr(self, "frame_image", None)
                 todo = [detections_second[j] for _, j in matches if detections_second[j].curr_feat is None]
@@ -244,6 +351,7 @@ def _make_appearance_tracker_class() -> type:
             dt = [detections[j] for j in dets]
             cost, known = appearance_distance(tr, dt)
             cost[~known] = 1.0
+            cost = self._static_gate(cost, tr, dt)
             for a, t in enumerate(tr):
                 tx, ty, _, th = t.xywh
                 gap = (self.frame_id - t.end_frame) / self.rate  # seconds since last seen
@@ -268,6 +376,9 @@ def _make_appearance_tracker_class() -> type:
 DETECTOR_FEATURE_GATE = 0.4
 DETECTOR_FEATURE_RELINK = 0.2
 
+
+#: IoU with the place where a static false positive's track began that a box needs for that track to take it.
+STATIC_HOME_IOU = 0.5
 
 #: IoU between two boxes (two tracks' predictions or two detections) that makes them a crowd.
 CROWD_IOU = CROWD_IOU_DEFAULT
@@ -300,6 +411,23 @@ def _occlusion_order(cost: np.ndarray, tracks: list[Any], dets: list[Any], weigh
     bottom_d = np.array([d.xyxy[3] for d in dets], np.float64)
     foot = np.abs(bottom_d[None, :] - bottom_t[:, None]) / height_t[:, None]
     return np.where(crowd & (cost < 1.0), cost + weight * foot, cost)
+
+
+def _in_zones(xyxy: np.ndarray, zones: PolygonSet, size: tuple[int, int] | None) -> np.ndarray:
+    """Whether each box's bottom centre lies in one of ``zones`` (0–1 coordinates of a ``size`` frame)."""
+    if not zones.size or size is None or not len(xyxy):
+        return np.zeros(len(xyxy), bool)
+    w, h = size
+    feet = np.c_[(xyxy[:, 0] + xyxy[:, 2]) / (2 * w), xyxy[:, 3] / h]
+    return zones.contains(feet).any(1)
+
+
+def _speed(track: Any, rate: float) -> float:
+    """A track's speed in body heights per second, from its Kalman state (x y w h vx vy vw vh per update)."""
+    mean = getattr(track, "mean", None)
+    if mean is None or len(mean) < 6:
+        return 0.0
+    return float(np.hypot(mean[4], mean[5])) * rate / max(float(track.xywh[3]), 1.0)
 
 
 def _xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
@@ -392,6 +520,12 @@ class Tracker:
         tracked = dets[idx]
         tracked.tracker_id = out[:, 4].astype(np.int64)
         return tracked
+
+    def set_open_zones(self, zones: tuple[tuple[tuple[float, float], ...], ...]) -> None:
+        """Use new zones without the new-track rule (see ``TrackerSettings.open_zones``); tracks go on."""
+        self.settings = replace(self.settings, open_zones=zones)
+        if hasattr(self._impl, "open_zones"):
+            self._impl.open_zones = PolygonSet(zones)
 
     def reset(self) -> None:
         """Forget all tracks (e.g. after a long reconnect); ids keep increasing."""

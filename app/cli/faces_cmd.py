@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.cli.options import add_pictures_action
 from app.errors import UserError
 
 EXIT_BAD_ARGS = 2
@@ -55,9 +56,12 @@ def add_parser(
     """Register ``storesight faces``."""
     p = sub.add_parser("faces", help="faces: enrol employees, identify faces on pictures, erase face data")
     fs = p.add_subparsers(dest="faces_command", metavar="ACTION")
-    i = fs.add_parser("identify", help="identify the faces on pictures (one line per face)")
-    i.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="picture files (JPEG, PNG, …)")
-    i.add_argument("--json", action="store_true", help="one JSON object per line")
+    i = add_pictures_action(
+        fs,
+        "identify",
+        help="identify the faces on pictures (one line per face)",
+        json_help="one JSON object per line",
+    )
     i.add_argument(
         "--threshold",
         type=float,

@@ -230,100 +230,56 @@ class _Signals:
         self.stop.set()
 
 
+# Each sub-command's function as "module:function", imported only when chosen (the engine and pandas are heavy).
+_HANDLERS: dict[str, str] = {
+    "analyze": "app.cli.commands:cmd_analyze",
+    "demo": "app.cli.commands:cmd_demo",
+    "gui": "app.gui.launch:cmd_gui",
+    "queue": "app.cli.queue_cmd:cmd_queue",
+    "report": "app.cli.report_cmd:cmd_report",
+    "notify": "app.cli.report_cmd:cmd_notify",
+    "behaviour": "app.cli.behaviour_cmd:cmd_behaviour",
+    "snapshot": "app.cli.behaviour_cmd:cmd_snapshot",
+    "bench": "app.cli.bench_cmd:cmd_bench",
+    "ppe": "app.cli.ppe_cmd:cmd_ppe",
+    "eval-tracking": "app.cli.eval_cmd:cmd_eval_tracking",
+    "shelf": "app.shelves.cli:cmd_shelf",
+    "prune": "app.cli.prune_cmd:cmd_prune",
+    "roles": "app.cli.staff_cmd:cmd_roles",
+    "employees": "app.cli.staff_cmd:cmd_employees",
+    "timesheet": "app.cli.staff_cmd:cmd_timesheet",
+    "serve": "app.cli.serve_cmd:cmd_serve",
+    "stores": "app.cli.stores_cmd:cmd_stores",
+    "faces": "app.cli.faces_cmd:cmd_faces",
+    "models": "app.modelhub.cli:cmd_models",
+    "train": "app.modelhub.cli:cmd_train",
+    "dataset": "app.modelhub.cli:cmd_dataset",
+    "doctor": "app.cli.doctor_cmd:cmd_doctor",
+    "users": "app.cli.users_cmd:cmd_users",
+    "audit": "app.cli.users_cmd:cmd_audit",
+    "secrets": "app.cli.secrets_cmd:cmd_secrets",
+    "plates": "app.cli.plates_cmd:cmd_plates",
+    "stats": "app.cli.stats_cmd:cmd_stats",
+    "heatmap": "app.cli.stats_cmd:cmd_heatmap",
+}
+# ``bench`` with one of these options runs that benchmark instead (the first given, in this order).
+_BENCH_BY_OPTION = (
+    ("faces", "app.cli.faces_cmd:cmd_bench_faces"),
+    ("ppe", "app.cli.ppe_cmd:cmd_bench_ppe"),
+    ("plates", "app.cli.plates_cmd:cmd_bench_plates"),
+)
+
+
 def _handler(command: str, args: argparse.Namespace) -> Callable[[argparse.Namespace, threading.Event], int]:
     """The function of a sub-command (imported only when needed: the engine and pandas are heavy)."""
-    if command == "gui":
-        from app.gui.launch import cmd_gui
+    import importlib
 
-        return cmd_gui
-    if command == "queue":
-        from app.cli import queue_cmd
-
-        return queue_cmd.cmd_queue
-    if command in ("report", "notify"):
-        from app.cli import report_cmd
-
-        return {"report": report_cmd.cmd_report, "notify": report_cmd.cmd_notify}[command]
-    if command in ("behaviour", "snapshot"):
-        from app.cli import behaviour_cmd
-
-        return {"behaviour": behaviour_cmd.cmd_behaviour, "snapshot": behaviour_cmd.cmd_snapshot}[command]
-    if command == "bench" and getattr(args, "faces", None) is not None:
-        from app.cli import faces_cmd
-
-        return faces_cmd.cmd_bench_faces
-    if command == "bench" and getattr(args, "ppe", False):
-        from app.cli import ppe_cmd
-
-        return ppe_cmd.cmd_bench_ppe
-    if command == "ppe":
-        from app.cli import ppe_cmd
-
-        return ppe_cmd.cmd_ppe
-    if command == "bench" and getattr(args, "plates", False):
-        from app.cli import plates_cmd
-
-        return plates_cmd.cmd_bench_plates
+    target = _HANDLERS[command]
     if command == "bench":
-        from app.cli import bench_cmd
-
-        return bench_cmd.cmd_bench
-    if command == "eval-tracking":
-        from app.cli.eval_cmd import cmd_eval_tracking
-
-        return cmd_eval_tracking
-    if command == "shelf":
-        from app.shelves import cli as shelf_cli
-
-        return shelf_cli.cmd_shelf
-    if command == "prune":
-        from app.cli import prune_cmd
-
-        return prune_cmd.cmd_prune
-    if command in ("roles", "employees", "timesheet"):
-        from app.cli import staff_cmd
-
-        return staff_cmd.handler(command)
-    if command == "serve":
-        from app.cli.serve_cmd import cmd_serve
-
-        return cmd_serve
-    if command == "stores":
-        from app.cli.stores_cmd import cmd_stores
-
-        return cmd_stores
-    if command == "faces":
-        from app.cli import faces_cmd
-
-        return faces_cmd.cmd_faces
-    if command in ("models", "train", "dataset"):
-        from app.modelhub import cli as modelhub_cli
-
-        return modelhub_cli.handler(command)
-    if command == "doctor":
-        from app.cli.doctor_cmd import cmd_doctor
-
-        return cmd_doctor
-    if command in ("users", "audit"):
-        from app.cli import users_cmd
-
-        return {"users": users_cmd.cmd_users, "audit": users_cmd.cmd_audit}[command]
-    if command == "secrets":
-        from app.cli.secrets_cmd import cmd_secrets
-
-        return cmd_secrets
-    if command == "plates":
-        from app.cli import plates_cmd
-
-        return plates_cmd.cmd_plates
-    if command in ("stats", "heatmap"):
-        from app.cli import stats_cmd
-
-        return {"stats": stats_cmd.cmd_stats, "heatmap": stats_cmd.cmd_heatmap}[command]
-    from app.cli import commands
-
-    handlers = {"analyze": commands.cmd_analyze, "demo": commands.cmd_demo}
-    return handlers[command]
+        given = (t for option, t in _BENCH_BY_OPTION if getattr(args, option, None) not in (None, False))
+        target = next(given, target)
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_period_options(
@@ -58,3 +59,23 @@ def add_json_option(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the numbers as JSON (keys named after docs/metrics.md) instead of tables",
     )
+
+
+def add_pictures_action(
+    actions: argparse._SubParsersAction, name: str, *, help: str, json_help: str
+) -> argparse.ArgumentParser:
+    """An action that reads picture files (``faces identify``, ``plates read``, ``ppe check``).
+
+    Args:
+        actions: the command's sub-parsers.
+        name: the action's name.
+        help: the action's one-line help.
+        json_help: the help of its ``--json`` option.
+
+    Returns:
+        The action's parser with the ``images`` arguments and ``--json``; the caller adds the rest.
+    """
+    a = actions.add_parser(name, help=help)
+    a.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="picture files (JPEG, PNG, …)")
+    a.add_argument("--json", action="store_true", help=json_help)
+    return a

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.cli.options import add_pictures_action
 from app.errors import UserError
 
 EXIT_UNREADABLE = 3
@@ -33,9 +34,12 @@ def add_parser(
     """Register ``storesight plates``."""
     p = sub.add_parser("plates", help="licence plates: read plates on pictures")
     psub = p.add_subparsers(dest="plates_command", metavar="ACTION")
-    r = psub.add_parser("read", help="read the licence plate on each picture (one line per picture)")
-    r.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="picture files (JPEG, PNG, …)")
-    r.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
+    r = add_pictures_action(
+        psub,
+        "read",
+        help="read the licence plate on each picture (one line per picture)",
+        json_help="one JSON object per line instead of text",
+    )
     _add_backend_options(r)
     add_common(r)
     lg = psub.add_parser("log", help="list the plates read by the cameras (one line per vehicle passage)")
@@ -117,10 +121,11 @@ def add_bench_options(b: argparse.ArgumentParser) -> None:
 
 
 def _reader(args: argparse.Namespace):
+    from models.plates.ocr import VIEWS
     from models.plates.reader import PlateReader
 
     try:
-        return PlateReader(args.locator, args.model_dir, args.precision)
+        return PlateReader(args.locator, args.model_dir, args.precision, views=len(VIEWS))
     except (FileNotFoundError, RuntimeError) as e:
         raise UserError(str(e), 1) from e
 

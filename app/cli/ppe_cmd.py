@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.cli.options import add_pictures_action
 from app.errors import UserError
 
 EXIT_UNREADABLE = 3
@@ -38,9 +39,12 @@ def add_parser(
     """Register ``storesight ppe``."""
     p = sub.add_parser("ppe", help="PPE: helmet and hi-vis vest of the people on pictures")
     psub = p.add_subparsers(dest="ppe_command", metavar="ACTION")
-    c = psub.add_parser("check", help="helmet and vest of each person on each picture (one line per person)")
-    c.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="picture files (JPEG, PNG, …)")
-    c.add_argument("--json", action="store_true", help="one JSON object per person instead of text")
+    c = add_pictures_action(
+        psub,
+        "check",
+        help="helmet and vest of each person on each picture (one line per person)",
+        json_help="one JSON object per person instead of text",
+    )
     add_backend_options(c)
     add_common(c)
 

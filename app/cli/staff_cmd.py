@@ -150,11 +150,6 @@ def add_parsers(sub: Any, add_common: Callable[[argparse.ArgumentParser], None])
     add_common(t)
 
 
-def handler(command: str) -> Callable[[argparse.Namespace, threading.Event], int]:
-    """The function of a sub-command."""
-    return {"roles": cmd_roles, "employees": cmd_employees, "timesheet": cmd_timesheet}[command]
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +276,11 @@ def _zone_label(df: pd.DataFrame, name_col: str, id_col: str, many_cameras: bool
     ]
 
 
+def _labelled(df: pd.DataFrame, place: str, many_cameras: bool, *cols: str) -> Iterator[tuple[Any, ...]]:
+    """``(label, *values)`` per row: the zone/department label (``place``_name, else its id) and ``cols``."""
+    return zip(_zone_label(df, f"{place}_name", place, many_cameras), *(df[c] for c in cols), strict=True)
+
+
 def footfall_table(df: pd.DataFrame, many_cameras: bool, week: Week | None = None) -> str:
     """Footfall by hour as rows of hours and an in/out column pair per line, with totals.
 
@@ -380,9 +385,7 @@ def occupancy_table(df: pd.DataFrame, many_cameras: bool) -> str:
             "-" if pd.isna(at) else at.strftime("%Y-%m-%d %H:%M:%S"),
             fmt_duration(s) if peak else "-",
         ]
-        for label, peak, at, s in zip(
-            _zone_label(df, "zone_name", "zone", many_cameras), df.peak, df.peak_at, df.at_peak_s, strict=True
-        )
+        for label, peak, at, s in _labelled(df, "zone", many_cameras, "peak", "peak_at", "at_peak_s")
     ]
     return table(["zone", "most people at once", "first at", "time at that level"], rows)
 
@@ -393,14 +396,8 @@ def dwell_table(df: pd.DataFrame, many_cameras: bool) -> str:
         return "(no zones)"
     rows = [
         [label, n, *(fmt_duration(v) for v in vals)]
-        for label, n, *vals in zip(
-            _zone_label(df, "zone_name", "zone", many_cameras),
-            df.stays,
-            df.mean_s,
-            df.median_s,
-            df.p90_s,
-            df.max_s,
-            strict=True,
+        for label, n, *vals in _labelled(
+            df, "zone", many_cameras, "stays", "mean_s", "median_s", "p90_s", "max_s"
         )
     ]
     return table(["zone", "stays", "mean", "median", "p90", "longest"], rows)
@@ -423,14 +420,8 @@ def funnel_table(df: pd.DataFrame, many_cameras: bool) -> str:
         return "(no visits)"
     rows = [
         [label, n, r, fmt_share(rs), "-" if pd.isna(c) else int(c), fmt_share(cs)]
-        for label, n, r, rs, c, cs in zip(
-            _zone_label(df, "department_name", "department", many_cameras),
-            df.visits,
-            df.reached,
-            df.reached_share,
-            df.checkout,
-            df.checkout_share,
-            strict=True,
+        for label, n, r, rs, c, cs in _labelled(
+            df, "department", many_cameras, "visits", "reached", "reached_share", "checkout", "checkout_share"
         )
     ]
     return table(["department", "came in", "entered it", "share", "then checkout", "share"], rows)

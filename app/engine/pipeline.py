@@ -19,6 +19,7 @@ import numpy as np
 
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
+from app.config_types import ZoneType
 from app.engine.faces_stage import FaceStage, make_face_stage
 from app.engine.faults import FaultGuard
 from app.engine.modules import CameraContext, Module, Record, build_modules
@@ -195,7 +196,20 @@ def tracking_floor(site: SiteConfig, confidence: float | None) -> float:
     return min(confidence or 0.0, site.tracker.track_low_thresh)
 
 
-def tracker_settings(site: SiteConfig, confidence: float | None = None) -> TrackerSettings:
+def open_zones(camera: CameraConfig | None) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The camera's queue and counter polygons: the tracker starts new tracks there even next to others."""
+    if camera is None:
+        return ()
+    kinds = (ZoneType.QUEUE, ZoneType.COUNTER)
+    return tuple(tuple((float(x), float(y)) for x, y in z.points) for z in camera.zones if z.type in kinds)
+
+
+def tracker_settings(
+    site: SiteConfig,
+    confidence: float | None = None,
+    camera: CameraConfig | None = None,
+    class_names: tuple[str, ...] = (),
+) -> TrackerSettings:
     """Tracker settings from the site config.
 
     Args:
@@ -204,6 +218,9 @@ def tracker_settings(site: SiteConfig, confidence: float | None = None) -> Track
             association, new tracks); those from ``tracker.track_low_thresh`` up to it only continue
             people already followed (ByteTrack's second association). None: the tracker's own
             thresholds as configured.
+        camera: the camera whose queue and counter zones keep new tracks (``open_zones``).
+        class_names: the detector's class names: the static-false-positive rule holds for its
+            ``person`` class only (a parked car is static by nature); empty: for every class.
     """
     t = site.tracker
     return TrackerSettings(
@@ -218,6 +235,8 @@ def tracker_settings(site: SiteConfig, confidence: float | None = None) -> Track
         appearance_weight=t.appearance_weight,
         appearance_gate=t.appearance_gate,
         relink_thresh=t.relink_thresh,
+        open_zones=open_zones(camera),
+        static_classes=tuple(i for i, n in enumerate(class_names) if n == "person") if class_names else None,
     )
 
 
@@ -283,7 +302,9 @@ class CameraPipeline:
         rate = (camera.fps or nominal_fps) / camera.stride
         if camera.detect_fps:
             rate = min(camera.detect_fps, camera.fps or nominal_fps)
-        self.tracker = Tracker(tracker_settings(site, det.confidence), rate=rate)
+        self.tracker = Tracker(
+            tracker_settings(site, det.confidence, camera, tuple(detector.class_names)), rate=rate
+        )
         self._keep_from = tracking_floor(site, det.confidence)
         ctx = CameraContext(
             site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
@@ -361,6 +382,7 @@ class CameraPipeline:
         self._emit(records)
         det = self.site.effective(camera)
         self.camera, self.detection = camera, det
+        self.tracker.set_open_zones(open_zones(camera))
         self.class_ids = camera_class_ids(self.detector, det.classes)
         if camera.motion_gating != (self.motion is not None):
             self.motion, self._last_raw = (MotionGate() if camera.motion_gating else None), None

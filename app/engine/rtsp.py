@@ -216,6 +216,22 @@ def _describe(sock: socket.socket, uri: str, user: str | None, pwd: str) -> Prob
     return ProbeResult(kind, resp.status, resp.reason[:80])
 
 
+# What :func:`explain` says per probe result: ``{url}`` the redacted URL, ``{code}`` " (RTSP status reason)"
+# when the camera answered, ``{reason}`` the probe's reason. Other kinds: "cannot open" with the reason and code.
+_EXPLAIN: dict[ProbeKind, str] = {
+    ProbeKind.REFUSED: "cannot connect to {url}: connection refused (is the camera on and the port right?)",
+    ProbeKind.TIMEOUT: "cannot connect to {url}: no answer, timed out (wrong address, or a firewall?)",
+    ProbeKind.UNREACHABLE: "cannot connect to {url}: host unreachable ({reason})",
+    ProbeKind.DNS: "cannot connect to {url}: host name not found",
+    ProbeKind.AUTH_REQUIRED: "{url}: the camera requires a user name and password{code}",
+    ProbeKind.AUTH_REJECTED: "{url}: the camera rejected the credentials{code} — check the user name and password",
+    ProbeKind.FORBIDDEN: "{url}: access denied{code} — this user may not view the stream",
+    ProbeKind.NOT_FOUND: "{url}: stream path not found{code} — check the path after the port",
+    ProbeKind.OK: "{url}: the camera answers, but the video stream could not be opened or decoded",
+    ProbeKind.PROTOCOL: "cannot open {url}: {reason}",
+}
+
+
 def explain(result: ProbeResult, safe_url: str) -> str:
     """One line telling the user why the stream at ``safe_url`` did not open.
 
@@ -227,26 +243,7 @@ def explain(result: ProbeResult, safe_url: str) -> str:
         A human-readable sentence without credentials.
     """
     code = f" (RTSP {result.status} {result.reason})".rstrip() if result.status else ""
-    match result.kind:
-        case ProbeKind.REFUSED:
-            return f"cannot connect to {safe_url}: connection refused (is the camera on and the port right?)"
-        case ProbeKind.TIMEOUT:
-            return f"cannot connect to {safe_url}: no answer, timed out (wrong address, or a firewall?)"
-        case ProbeKind.UNREACHABLE:
-            return f"cannot connect to {safe_url}: host unreachable ({result.reason})"
-        case ProbeKind.DNS:
-            return f"cannot connect to {safe_url}: host name not found"
-        case ProbeKind.AUTH_REQUIRED:
-            return f"{safe_url}: the camera requires a user name and password{code}"
-        case ProbeKind.AUTH_REJECTED:
-            return f"{safe_url}: the camera rejected the credentials{code} — check the user name and password"
-        case ProbeKind.FORBIDDEN:
-            return f"{safe_url}: access denied{code} — this user may not view the stream"
-        case ProbeKind.NOT_FOUND:
-            return f"{safe_url}: stream path not found{code} — check the path after the port"
-        case ProbeKind.OK:
-            return f"{safe_url}: the camera answers, but the video stream could not be opened or decoded"
-        case ProbeKind.PROTOCOL:
-            return f"cannot open {safe_url}: {result.reason}"
-        case _:
-            return f"cannot open {safe_url}: {result.reason or 'unknown error'}{code}"
+    template = _EXPLAIN.get(result.kind)
+    if template is None:
+        return f"cannot open {safe_url}: {result.reason or 'unknown error'}{code}"
+    return template.format(url=safe_url, code=code, reason=result.reason)

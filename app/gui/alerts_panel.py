@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.events import event_type
-from app.gui.qt_util import fmt_time, local_dt, run_async
+from app.gui.qt_util import ReadsInBackground, fmt_time, local_dt, run_async
 from app.store.alerts import AlertRow, acknowledge, alerts, snooze
 from app.store.db import Store
 
@@ -242,7 +242,7 @@ class AlertCard(QFrame):
         lay.addLayout(buttons)
 
 
-class AlertsPanel(QWidget):
+class AlertsPanel(QWidget, ReadsInBackground):
     """Open alerts as cards over the history of the last hours (put it in a dock).
 
     Signals:
@@ -285,11 +285,9 @@ class AlertsPanel(QWidget):
         self.snoozed: list[AlertRow] = []
         self.history: list[AlertRow] = []
         self.user = _user()
-        self.busy = False
         self._seen: set[int] = set()
         self._handled: dict[int, str] = {}  # event id → 'acknowledged' / 'snoozed', being written
         self._generation = 0
-        self._again = False
 
         self.summary = QLabel("No open alerts")
         self.summary.setStyleSheet("font-weight: 600; padding: 2px;")
@@ -352,23 +350,22 @@ class AlertsPanel(QWidget):
         """Read the alerts on a worker thread (again afterwards if asked meanwhile)."""
         if self.feed is None:
             return
-        if self.busy:
-            self._again = True
-            return
-        self.busy = True
         feed, generation = self.feed, self._generation
-        run_async(lambda: list(feed.recent()), lambda rows: self._polled(rows, generation), self._failed)
+        self.read_in_background(lambda: (list(feed.recent()), generation), self._polled, self._failed, again=self.poll)
 
-    def _polled(self, rows: list[AlertRow], generation: int) -> None:
-        self.busy = False
-        if self._again or generation != self._generation:  # read before the latest acknowledgement
-            self._again = False
+    @property
+    def busy(self) -> bool:
+        """Whether a read of the alerts runs."""
+        return self.loading
+
+    def _polled(self, result: tuple[list[AlertRow], int]) -> None:
+        rows, generation = result
+        if generation != self._generation:  # read before the latest acknowledgement
             self.poll()
             return
         self.show_alerts(rows)
 
     def _failed(self, message: str) -> None:
-        self.busy = False
         self.summary.setText(f"Alerts could not be read: {message}")
 
     def show_alerts(self, rows: list[AlertRow]) -> None:

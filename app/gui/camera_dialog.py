@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -24,15 +23,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.config import CameraConfig, format_validation_error
 from app.engine.engine import CameraProbe, probe_camera
-from app.gui.qt_util import run_async, to_qpixmap
+from app.gui.qt_util import float_spin, hbox, int_spin, run_async, to_qpixmap, vbox
 
 KINDS = (("rtsp", "Network camera (RTSP)"), ("file", "Video file"), ("usb", "USB camera"))
 
@@ -90,25 +87,14 @@ class CameraDialog(QDialog):
         self.file_edit.setPlaceholderText("/path/to/recording.mp4")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
-        self.usb_spin = QSpinBox()
-        self.usb_spin.setRange(0, 63)
-        self.fps_spin = QDoubleSpinBox()
-        self.fps_spin.setRange(0, 120)
-        self.fps_spin.setDecimals(1)
-        self.fps_spin.setSpecialValueText("as the camera sends")
-        self.stride_spin = QSpinBox()
-        self.stride_spin.setRange(1, 100)
-        self.detect_fps_spin = QDoubleSpinBox()
-        self.detect_fps_spin.setRange(0, 120)
-        self.detect_fps_spin.setDecimals(1)
-        self.detect_fps_spin.setSpecialValueText("every N-th frame")
+        self.usb_spin = int_spin(0, 63)
+        self.fps_spin = float_spin(0, 120, decimals=1, special="as the camera sends")
+        self.stride_spin = int_spin(1, 100)
+        self.detect_fps_spin = float_spin(0, 120, decimals=1, special="every N-th frame")
         self.motion_box = QCheckBox(_field("motion_gating")[0])
         self.motion_box.setToolTip(_field("motion_gating")[1])
-        self.width_spin = QSpinBox()
-        self.height_spin = QSpinBox()
-        for s in (self.width_spin, self.height_spin):
-            s.setRange(0, 8192)
-            s.setSpecialValueText("original")
+        self.width_spin = int_spin(0, 8192, special="original")
+        self.height_spin = int_spin(0, 8192, special="original")
         self.enabled_box = QCheckBox("Analyse this camera")
         self.enabled_box.setChecked(True)
 
@@ -177,15 +163,7 @@ class CameraDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        row = QHBoxLayout()
-        row.addWidget(self.test_button)
-        row.addWidget(self.test_message, 1)
-        lay.addLayout(row)
-        lay.addWidget(self.picture, 1)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        vbox(form, hbox(self.test_button, (self.test_message, 1)), (self.picture, 1), self.error, buttons, parent=self)
 
         self.kind_box.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed(0)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from app.engine.sources import redact_url
 from app.errors import UserError
 from app.gui.camera_dialog import CameraDialog
 from app.gui.camera_grid import LAYOUTS, CameraGrid, SnapshotSource
-from app.gui.qt_util import ROLE_COLORS
+from app.gui.qt_util import ROLE_COLORS, splitter, vbox
 from app.gui.site_document import SiteDocument
 
 KIND_WORDS = {"rtsp": "network", "file": "video file", "usb": "USB"}
@@ -109,14 +108,7 @@ class CamerasPage(QWidget):
         hint.setWordWrap(True)
         sl.addWidget(hint)
 
-        split = QSplitter()
-        split.addWidget(side)
-        split.addWidget(self.grid)
-        split.setStretchFactor(1, 1)
-        split.setSizes([240, 1000])
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(split, 1)
+        vbox(top, (splitter(side, self.grid, stretch=(0, 1), sizes=(240, 1000)), 1), parent=self)
 
         self.add_button.clicked.connect(self.add_camera)
         self.edit_button.clicked.connect(self.edit_camera)

@@ -29,7 +29,7 @@ from app.gui import charts
 from app.gui.data import Dashboard, dashboard, day_bounds, default_period, fmt_duration
 from app.gui.kpi_card import KpiCard
 from app.gui.period_picker import PeriodPicker, quick_range
-from app.gui.qt_util import run_async
+from app.gui.qt_util import ReadsInBackground
 from app.store import stats
 from app.store.db import Store
 from app.store.runs import partial_runs, partial_warning
@@ -54,7 +54,7 @@ class _Loaded:
     warning: str = ""
 
 
-class DashboardPage(QWidget):
+class DashboardPage(QWidget, ReadsInBackground):
     """Charts of one period from the database.
 
     Signals:
@@ -78,8 +78,6 @@ class DashboardPage(QWidget):
         self.store = store
         self.data: Dashboard | None = None
         self.tz: dt.tzinfo | None = None
-        self.loading = False
-        self._again = False
         self._shown: Dashboard | None = None
         self._refit = QTimer(self)
         self._refit.setSingleShot(True)
@@ -228,18 +226,11 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> None:
         """Recompute the charts for the chosen filters (on a worker thread)."""
-        if self.store is None:
-            return
-        if self.loading:
-            self._again = True
-            return
-        self._load()
+        if self.store is not None:
+            self._load()
 
     def _load(self, *, quiet: bool = False) -> None:
         """Read the numbers on a worker thread; a quick period is worked out there for now and the newest data."""
-        self.loading = True
-        if not quiet:
-            self.note.setText("loading…")
         store, tz, request = self.store, self.tz, self._request()
         camera, role = self.camera_box.currentData(), self.role_box.currentData()
         key, today, fixed = self.period.quick_key, self.period.today(), self.period.bounds(tz)
@@ -255,17 +246,15 @@ class DashboardPage(QWidget):
             partial = partial_runs(store, since, until, [camera] if camera else None)
             return _Loaded(request, span, days, data, partial_warning(partial))
 
-        run_async(work, self._show, self._failed)
+        if self.read_in_background(work, self._show, self._failed, again=self._load) and not quiet:
+            self.note.setText("loading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.note.setText(f"Could not read the database: {message}")
         self.loaded.emit()
 
     def _show(self, result: _Loaded) -> None:
-        self.loading = False
-        if self._again or result.request != self._request():  # the filters changed meanwhile: stale
-            self._again = False
+        if result.request != self._request():  # the filters changed meanwhile: stale
             self._load()
             return
         if result.days is not None:  # a quick period, moved with the clock and the newest data

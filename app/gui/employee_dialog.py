@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UserError
+from app.gui.qt_util import form_rows, vbox
 from app.store.db import Store
 from app.store.employees import DAYS, EmployeeRow, Schedule
 
@@ -159,20 +159,15 @@ class EmployeeDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
 
-        form = QFormLayout()
-        form.addRow("Name", self.name_edit)
-        form.addRow("Personnel code", self.code_edit)
-        form.addRow("Photo", photo)
-        form.addRow("Notes", self.notes_edit)
-        form.addRow("", self.active_box)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.schedule_box)
-        lay.addWidget(QLabel("Workstation zones (staff seen there is this employee)"))
-        lay.addWidget(self.ws_list)
-        lay.addWidget(self.ws_note)
-        lay.addWidget(self.error_label)
-        lay.addWidget(self.buttons)
+        form = form_rows(
+            ("Name", self.name_edit), ("Personnel code", self.code_edit), ("Photo", photo), ("Notes", self.notes_edit),
+            ("", self.active_box),
+        )  # fmt: skip
+        vbox(
+            form, self.schedule_box, QLabel("Workstation zones (staff seen there is this employee)"), self.ws_list,
+            self.ws_note, self.error_label, self.buttons,
+            parent=self,
+        )  # fmt: skip
 
         self.photo_button.clicked.connect(lambda: self.choose_photo())
         self.photo_clear.clicked.connect(self.clear_photo)

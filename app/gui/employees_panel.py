@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.config import SiteConfig, ZoneType
 from app.gui.employee_dialog import EmployeeDialog
-from app.gui.qt_util import run_async, to_qimage
+from app.gui.qt_util import StorePage, run_async, to_qimage
 from app.store.db import Store
 from app.store.employees import EmployeeRow
 from app.store.roles import UniformRow
@@ -76,7 +76,7 @@ def workstation_zones(config: SiteConfig) -> list[tuple[str, str, str]]:
     return out
 
 
-class EmployeesPanel(QWidget):
+class EmployeesPanel(QWidget, StorePage):
     """The employee table and the uniform pictures.
 
     Signals:
@@ -104,8 +104,6 @@ class EmployeesPanel(QWidget):
         self.config = config or (lambda: SiteConfig.model_validate({"site": {"name": "My store"}}))
         self.rows: list[EmployeeRow] = []
         self.uniforms: list[UniformRow] = []
-        self.loading = False
-        self._again = False
         self.dialog: EmployeeDialog | None = None
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -176,11 +174,8 @@ class EmployeesPanel(QWidget):
 
     # --- loading --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
+    def store_changed(self) -> None:
+        """The buttons that need a database follow it."""
         self._enable()
 
     def refresh(self) -> None:
@@ -188,25 +183,15 @@ class EmployeesPanel(QWidget):
         if self.store is None:
             self.note.setText("No database.")
             return
-        if self.loading:
-            self._again = True
-            return
-        self.loading = True
         store, folder = self.store, self.data_dir
-        run_async(lambda: load_staff(store, folder), self._show, self._failed)
+        self.read_in_background(lambda: load_staff(store, folder), self._show, self._failed, again=self.refresh)
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.note.setText(f"Could not read the employees: {message}")
         self.note.setStyleSheet("color: #b3261e;")
         self.loaded.emit()
 
     def _show(self, data: Staff) -> None:
-        self.loading = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.note.setStyleSheet("color: #5a6068;")
         keep = self.selected()
         self.rows, self.uniforms = data.employees, data.uniforms

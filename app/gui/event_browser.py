@@ -29,7 +29,7 @@ from app.events import event_words
 from app.gui.event_data import event_kinds, find_events, track_photos, track_roles
 from app.gui.event_frame_dialog import EventFrameDialog
 from app.gui.event_model import THUMB, EventTableModel
-from app.gui.qt_util import run_async
+from app.gui.qt_util import StorePage
 from app.store import stats
 from app.store.db import Store
 from app.store.queries import EventRow, PhotoRow
@@ -48,7 +48,7 @@ def _epoch(q: QDateTime, tz: dt.tzinfo | None) -> float:
     return (naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()).timestamp()
 
 
-class EventBrowser(QWidget):
+class EventBrowser(QWidget, StorePage):
     """Browse, filter and export events.
 
     Signals:
@@ -70,8 +70,6 @@ class EventBrowser(QWidget):
         self.store = store
         self.data_dir = Path(data_dir)
         self.tz: dt.tzinfo | None = None
-        self.loading = False
-        self._again = False
         self.model = EventTableModel(self.data_dir)
         self._cams: list[stats.CameraRow] = []
         self._kinds: list[tuple[str, str, int]] = []
@@ -158,12 +156,10 @@ class EventBrowser(QWidget):
 
     # --- filters --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database; fill the filter lists from what it holds."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
-            self.model.data_dir = self.data_dir
+    def store_changed(self) -> None:
+        """Fill the filter lists from what the new database holds."""
+        self.model.data_dir = self.data_dir
+        store = self.store
         for b in (self.camera_box, self.module_box):
             b.clear()
             b.addItem("any", None)
@@ -276,11 +272,6 @@ class EventBrowser(QWidget):
     def _load(self) -> None:
         if self.store is None:
             return
-        if self.loading:
-            self._again = True
-            return
-        self.loading = True
-        self.count_label.setText("searching…")
         store, f, before = self.store, self.filters(), self._pages[-1]
 
         def load() -> tuple[list[EventRow], dict[int, PhotoRow], dict[int, str]]:
@@ -288,19 +279,14 @@ class EventBrowser(QWidget):
             photos = track_photos(store, [r.track_id for r in rows if r.track_id is not None and not r.photos])
             return rows, photos, track_roles(store, [r.track_id for r in rows if r.track_id is not None])
 
-        run_async(load, self._show, self._failed)
+        if self.read_in_background(load, self._show, self._failed, again=self._load):
+            self.count_label.setText("searching…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.count_label.setText(f"Could not read the events: {message}")
         self.loaded.emit()
 
     def _show(self, result: tuple[list[EventRow], dict[int, PhotoRow], dict[int, str]]) -> None:
-        self.loading = False
-        if self._again:
-            self._again = False
-            self._load()
-            return
         rows, photos, roles = result
         self.model.set_events(rows, photos, roles)
         page = len(self._pages)

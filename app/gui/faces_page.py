@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -45,7 +43,18 @@ from PySide6.QtWidgets import (
 
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import run_async
+from app.gui.qt_util import (
+    StorePage,
+    field_label,
+    fill_module_cameras,
+    float_spin,
+    hbox,
+    int_spin,
+    run_async,
+    set_widget_value,
+    vbox,
+    widget_value,
+)
 from app.gui.site_document import SiteDocument
 from app.modules.faces.settings import FacesSettings
 from app.store.db import Store
@@ -59,13 +68,6 @@ BACKENDS = (("auto", "Automatic (deepface if installed, else built-in)"), ("dlib
             ("deepface", "deepface"))  # fmt: skip
 
 
-def _tip(name: str, widget: QWidget) -> str:
-    """The field's title as the label, its description as the tooltip."""
-    info = FacesSettings.model_fields[name]
-    widget.setToolTip(info.description or "")
-    return info.title or name
-
-
 def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
     box = QComboBox()
     # long choices do not widen the form past a small screen
@@ -74,6 +76,14 @@ def _combo(items: tuple[tuple[str, str], ...]) -> QComboBox:
     for key, text in items:
         box.addItem(text, key)
     return box
+
+
+#: The settings fields the panel edits, in the form's order (each one's widget is the panel's
+#: attribute of the same name; labels and tooltips come from :class:`FacesSettings`).
+FIELDS = (
+    "enabled", "mode", "blur", "backend", "threshold", "min_face_px", "unknown_alert", "demographics",
+    "retention_days", "visitors", "visitors_basis", "visitor_days",
+)  # fmt: skip
 
 
 class FacesSettingsPanel(QGroupBox):
@@ -96,24 +106,15 @@ class FacesSettingsPanel(QGroupBox):
         self.mode = _combo(MODES)
         self.blur = _combo(BLURS)
         self.backend = _combo(BACKENDS)
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0.0, 1.99)
-        self.threshold.setSingleStep(0.02)
-        self.threshold.setSpecialValueText("backend's own")
-        self.min_face_px = QSpinBox()
-        self.min_face_px.setRange(20, 1000)
-        self.min_face_px.setSuffix(" px")
+        self.threshold = float_spin(0.0, 1.99, step=0.02, special="backend's own")
+        self.min_face_px = int_spin(20, 1000, suffix=" px")
         self.unknown_alert = QCheckBox("Alert")
         self.demographics = QCheckBox("Estimate (age band and gender per person)")
-        self.retention_days = QSpinBox()
-        self.retention_days.setRange(1, 3650)
-        self.retention_days.setSuffix(" days")
+        self.retention_days = int_spin(1, 3650, suffix=" days")
         self.visitors = QCheckBox("Recognise returning visitors (pseudonymous)")
         self.visitors_basis = QLineEdit()
         self.visitors_basis.setPlaceholderText("e.g. loyalty programme consent (required)")
-        self.visitor_days = QSpinBox()
-        self.visitor_days.setRange(1, 3650)
-        self.visitor_days.setSuffix(" days")
+        self.visitor_days = int_spin(1, 3650, suffix=" days")
         self.save_button = QPushButton("Save")
         self.save_button.setMinimumHeight(30)
         self.message = QLabel("")
@@ -124,25 +125,9 @@ class FacesSettingsPanel(QGroupBox):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Camera", self.camera)
-        form.addRow(_tip("enabled", self.enabled), self.enabled)
-        form.addRow(_tip("mode", self.mode), self.mode)
-        form.addRow(_tip("blur", self.blur), self.blur)
-        form.addRow(_tip("backend", self.backend), self.backend)
-        form.addRow(_tip("threshold", self.threshold), self.threshold)
-        form.addRow(_tip("min_face_px", self.min_face_px), self.min_face_px)
-        form.addRow(_tip("unknown_alert", self.unknown_alert), self.unknown_alert)
-        form.addRow(_tip("demographics", self.demographics), self.demographics)
-        form.addRow(_tip("retention_days", self.retention_days), self.retention_days)
-        form.addRow(_tip("visitors", self.visitors), self.visitors)
-        form.addRow(_tip("visitors_basis", self.visitors_basis), self.visitors_basis)
-        form.addRow(_tip("visitor_days", self.visitor_days), self.visitor_days)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        row = QHBoxLayout()
-        row.addWidget(self.save_button)
-        row.addWidget(self.message, 1)
-        lay.addLayout(row)
-        lay.addStretch(1)  # the form and its button stay together at the top
+        for name, widget in self.fields().items():
+            form.addRow(field_label(FacesSettings, name, widget), widget)
+        vbox(form, hbox(self.save_button, (self.message, 1)), 1, parent=self)  # 1: the form stays at the top
 
         self.camera.currentIndexChanged.connect(lambda _i: self._load())
         self.mode.currentIndexChanged.connect(lambda _i: self._enable())
@@ -154,14 +139,7 @@ class FacesSettingsPanel(QGroupBox):
 
     def reload(self) -> None:
         """The config's cameras (faces-enabled first); the selected camera's settings."""
-        current = self.camera.currentData()
-        cams = sorted(self.document.config.cameras, key=lambda c: not c.modules.faces.enabled)
-        self.camera.blockSignals(True)
-        self.camera.clear()
-        for c in cams:
-            self.camera.addItem(c.id + ("" if c.modules.faces.enabled else " (faces off)"), c.id)
-        self.camera.setCurrentIndex(max(self.camera.findData(current), 0) if cams else -1)
-        self.camera.blockSignals(False)
+        fill_module_cameras(self.camera, self.document.config.cameras, "faces")
         self._load()
 
     def settings(self) -> FacesSettings | None:
@@ -175,17 +153,8 @@ class FacesSettingsPanel(QGroupBox):
             self._say("Add a camera first (Live tab): face settings belong to a camera.", NOTE)
             self._enable()
             return
-        self.enabled.setChecked(s.enabled)
-        for box, value in ((self.mode, s.mode), (self.blur, s.blur), (self.backend, s.backend)):
-            box.setCurrentIndex(max(box.findData(value), 0))
-        self.threshold.setValue(s.threshold or 0.0)
-        self.min_face_px.setValue(s.min_face_px)
-        self.unknown_alert.setChecked(s.unknown_alert)
-        self.demographics.setChecked(s.demographics)
-        self.retention_days.setValue(s.retention_days)
-        self.visitors.setChecked(s.visitors)
-        self.visitors_basis.setText(s.visitors_basis)
-        self.visitor_days.setValue(s.visitor_days)
+        for name, widget in self.fields().items():
+            set_widget_value(widget, getattr(s, name))
         self._say("", NOTE)
         self._enable()
 
@@ -206,22 +175,13 @@ class FacesSettingsPanel(QGroupBox):
         for w in (self.visitors_basis, self.visitor_days):
             w.setEnabled(on and not anonymous and self.visitors.isChecked())
 
+    def fields(self) -> dict[str, QWidget]:
+        """The form's widgets by settings field, in the form's order."""
+        return {name: getattr(self, name) for name in FIELDS}
+
     def values(self) -> dict[str, Any]:
         """The form as settings fields."""
-        return {
-            "enabled": self.enabled.isChecked(),
-            "mode": self.mode.currentData(),
-            "blur": self.blur.currentData(),
-            "backend": self.backend.currentData(),
-            "threshold": self.threshold.value() or None,
-            "min_face_px": self.min_face_px.value(),
-            "unknown_alert": self.unknown_alert.isChecked(),
-            "demographics": self.demographics.isChecked(),
-            "retention_days": self.retention_days.value(),
-            "visitors": self.visitors.isChecked(),
-            "visitors_basis": self.visitors_basis.text().strip(),
-            "visitor_days": self.visitor_days.value(),
-        }
+        return {name: widget_value(widget) for name, widget in self.fields().items()}
 
     def save(self) -> bool:
         """Validate the form as the config file is validated and save it; False (and a red line) if wrong."""
@@ -251,7 +211,7 @@ class FacesSettingsPanel(QGroupBox):
         self.message.setStyleSheet(style)
 
 
-class FacesPage(QWidget):
+class FacesPage(QWidget, StorePage):
     """Settings per camera, enrolled employees (withdraw and erase), retention and the audit log.
 
     Signals:
@@ -274,7 +234,6 @@ class FacesPage(QWidget):
         super().__init__()
         self.setWindowTitle("Faces")
         self.store, self.data_dir = store, Path(data_dir)
-        self.loading = False
         self.busy = False
         self.rows: list[Any] = []
         self.settings = FacesSettingsPanel(document) if document is not None else None
@@ -355,11 +314,8 @@ class FacesPage(QWidget):
 
     # --- loading --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
+    def store_changed(self) -> None:
+        """Read the new database at once."""
         self.refresh()
 
     def refresh(self) -> None:
@@ -368,9 +324,6 @@ class FacesPage(QWidget):
             self.note.setText("No database.")
             self._enable()
             return
-        if self.loading:
-            return
-        self.loading = True
         store = self.store
 
         def work() -> tuple[list[Any], list[Any]]:
@@ -378,15 +331,13 @@ class FacesPage(QWidget):
 
             return enrolled(store), audit_lines(store, 50)
 
-        run_async(work, self._show, self._failed)
+        self.read_in_background(work, self._show, self._failed)
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self._say(message, ERROR)
         self.loaded.emit()
 
     def _show(self, result: tuple[list[Any], list[Any]]) -> None:
-        self.loading = False
         self.rows, lines = result
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):

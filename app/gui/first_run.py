@@ -51,6 +51,7 @@ from app.download import WEIGHTS, WeightsFile, check_file, fetch_weights, is_onl
 from app.gui.camera_dialog import CameraDialog
 from app.gui.canvas import Mode, ZoneCanvas
 from app.gui.qt_util import run_async
+from app.gui.screenshots import WIZARD_SHOTS
 from app.gui.shapes import Shape, camera_with_shapes
 
 SITE_FILE = "site.yaml"
@@ -630,17 +631,6 @@ def needs_first_run(config: Path | None, db: str | None) -> bool:
     finally:
         store.close()
     return site is None or not site.cameras
-
-
-#: The wizard's pages as ``gui --screenshot`` names them, in order.
-WIZARD_SHOTS = (
-    "first-run-store",
-    "first-run-data",
-    "first-run-camera",
-    "first-run-line",
-    "first-run-analyses",
-    "first-run-detector",
-)
 
 
 def screenshot_wizard(

@@ -11,17 +11,15 @@ from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.gui.data import HeatmapPicture, default_period, heatmap_picture
 from app.gui.period_picker import PeriodPicker
-from app.gui.qt_util import run_async, to_qpixmap
+from app.gui.qt_util import StorePage, hbox, to_qpixmap, vbox
 from app.store import stats
 from app.store.db import Store
 
@@ -63,7 +61,7 @@ class _Picture(QLabel):
         self._fit()
 
 
-class HeatmapView(QWidget):
+class HeatmapView(QWidget, StorePage):
     """Shows a camera's heatmap over its background for a period and role; exports it as PNG.
 
     Signals:
@@ -85,8 +83,6 @@ class HeatmapView(QWidget):
         self.data_dir = Path(data_dir)
         self.tz: dt.tzinfo | None = None
         self.image: np.ndarray | None = None
-        self.loading = False
-        self._again = False
         self.camera_box = QComboBox()
         self.camera_box.setMinimumWidth(160)
         self.kind_box = QComboBox()
@@ -101,30 +97,18 @@ class HeatmapView(QWidget):
         self.picture = _Picture()
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a6068;")
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Camera"))
-        bar.addWidget(self.camera_box)
-        bar.addWidget(self.kind_box)
-        bar.addWidget(self.period)
-        bar.addWidget(QLabel("Who"))
-        bar.addWidget(self.role_box)
-        bar.addStretch(1)
-        bar.addWidget(self.export_button)
-        lay = QVBoxLayout(self)
-        lay.addLayout(bar)
-        lay.addWidget(self.picture, 1)
-        lay.addWidget(self.note)
+        bar = hbox(QLabel("Camera"), self.camera_box, self.kind_box, self.period, QLabel("Who"), self.role_box, 1,
+                   self.export_button)  # fmt: skip
+        vbox(bar, (self.picture, 1), self.note, parent=self)
         for box in (self.camera_box, self.kind_box, self.role_box):
             box.activated.connect(lambda _i: self.refresh())
         self.period.changed.connect(self.refresh)
         self.export_button.clicked.connect(lambda: self.export())
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
+    def store_changed(self) -> None:
+        """The cameras and the period of the new database."""
         self.camera_box.clear()
+        store = self.store
         if store is None:
             return
         for c in stats.cameras(store):
@@ -144,33 +128,22 @@ class HeatmapView(QWidget):
             self.picture.set_picture(None, "No camera in the database yet.")
             self.loaded.emit()
             return
-        if self.loading:
-            self._again = True
-            return
-        self.loading = True
-        self.note.setText("drawing…")
         store, data_dir = self.store, self.data_dir
         since, until = self.period.bounds(self.tz)
         role = self.role_box.currentData()
         paths = self.kind_box.currentData() == "paths"
         period = self.period.text()
-        run_async(
-            lambda: heatmap_picture(
-                store, camera, since, until, role=role, data_dir=data_dir, period=period, paths=paths
-            ),
-            self._show,
-            self._failed,
-        )
+
+        def draw() -> HeatmapPicture:
+            return heatmap_picture(store, camera, since, until, role=role, data_dir=data_dir, period=period, paths=paths)
+
+        if self.read_in_background(draw, self._show, self._failed, again=self.refresh):
+            self.note.setText("drawing…")
 
     def _failed(self, message: str) -> None:
         self._show(HeatmapPicture(None, f"Could not draw the heatmap: {message}"))
 
     def _show(self, pic: HeatmapPicture) -> None:
-        self.loading = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.image = pic.image
         self.export_button.setEnabled(pic.image is not None)
         if pic.image is None:

@@ -25,19 +25,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.gui.qt_util import row_table, run_async
+from app.gui.qt_util import ReadsInBackground, form_rows, hbox, int_spin, row_table, run_async
 from models.catalog import ModelEntry, capabilities, catalogue
 
 COLUMNS = ("Capability", "Model", "Kind", "Status", "Backend", "Device", "Input", "Classes", "ms/frame",
@@ -67,7 +65,7 @@ def _accuracy(e: ModelEntry) -> str:
     return ""
 
 
-class ModelsPage(QWidget):
+class ModelsPage(QWidget, ReadsInBackground):
     """The models behind each module.
 
     Args:
@@ -82,7 +80,6 @@ class ModelsPage(QWidget):
         self.model_dir = Path(model_dir)
         self.use_model = use_model
         self.entries: list[ModelEntry] = []
-        self.loading = False
         self.busy = False
         self.folder_label = QLabel(f"Model folder: {self.model_dir}")
         self.folder_label.setToolTip(str(self.model_dir))
@@ -128,22 +125,16 @@ class ModelsPage(QWidget):
 
     def refresh(self) -> None:
         """Read the catalogue again (on a worker thread)."""
-        if self.loading:
-            return
-        self.loading = True
         folder = self.model_dir
+        self.read_in_background(lambda: catalogue(folder), self._show, self._failed)
 
-        def done(entries: Any) -> None:
-            self.loading = False
-            self.show_entries(entries)
-            self.loaded.emit()
+    def _show(self, entries: list[ModelEntry]) -> None:
+        self.show_entries(entries)
+        self.loaded.emit()
 
-        def fail(message: str) -> None:
-            self.loading = False
-            self.status.setText(f"Could not read the models: {message}")
-            self.loaded.emit()
-
-        run_async(lambda: catalogue(folder), done, fail)
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Could not read the models: {message}")
+        self.loaded.emit()
 
     def show_entries(self, entries: list[ModelEntry]) -> None:
         """Fill the table."""
@@ -309,18 +300,14 @@ class ImportDialog(QDialog):
         self.mapping.setPlaceholderText("e.g. pedestrian=person (space-separated)")
         self.licence = QLineEdit()
         self.origin = QLineEdit()
-        form = QFormLayout(self)
-        form.addRow("File", QLabel(str(path)))
-        form.addRow("For", self.capability)
-        form.addRow("Name", self.name)
-        form.addRow("Class names", self.classes)
-        form.addRow("Class mapping", self.mapping)
-        form.addRow("Licence", self.licence)
-        form.addRow("Origin", self.origin)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form_rows(
+            ("File", QLabel(str(path))), ("For", self.capability), ("Name", self.name), ("Class names", self.classes),
+            ("Class mapping", self.mapping), ("Licence", self.licence), ("Origin", self.origin), buttons,
+            parent=self,
+        )  # fmt: skip
 
     def arguments(self, model_dir: Path) -> list[str]:
         """The ``storesight models import`` arguments."""
@@ -357,13 +344,8 @@ class TrainDialog(QDialog):
         self.model.setEditable(True)
         self.model.addItems(["yolo11n.yaml", "yolo11n.pt", "yolo11s.pt"])
         self.model.setToolTip("yolo11n.yaml starts from scratch; a .pt (in the model folder or a path) is fine-tuned")
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 1000)
-        self.epochs.setValue(50)
-        self.imgsz = QSpinBox()
-        self.imgsz.setRange(32, 1920)
-        self.imgsz.setSingleStep(32)
-        self.imgsz.setValue(640)
+        self.epochs = int_spin(1, 1000, value=50)
+        self.imgsz = int_spin(32, 1920, step=32, value=640)
         self.device = QComboBox()
         self.device.addItems(["cpu", "0"])
         self.device.setToolTip("cpu, or 0 for the first GPU")
@@ -385,22 +367,12 @@ class TrainDialog(QDialog):
         self.stop_button.setToolTip("End after the current batch: what was trained so far is validated and kept")
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
-        form = QFormLayout(self)
-        form.addRow("Dataset", row)
-        form.addRow("Start from", self.model)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Input size", self.imgsz)
-        form.addRow("Device", self.device)
-        form.addRow("For", self.capability)
-        form.addRow("Name", self.name)
-        form.addRow("", self.onnx)
-        form.addRow(self.progress)
-        form.addRow(self.state)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        form.addRow(buttons)
+        form_rows(
+            ("Dataset", row), ("Start from", self.model), ("Epochs", self.epochs), ("Input size", self.imgsz),
+            ("Device", self.device), ("For", self.capability), ("Name", self.name), ("", self.onnx), self.progress,
+            self.state, hbox(1, self.start_button, self.stop_button),
+            parent=self,
+        )  # fmt: skip
         self.timer = QTimer(self)
         self.timer.setInterval(300)
         self.timer.timeout.connect(self.poll)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from analytics.plates import Passage, on_list, parking_stats, plate_matches
 from app.config import format_validation_error
 from app.errors import UserError
-from app.gui.qt_util import row_table, run_async
+from app.gui.qt_util import StorePage, fill_module_cameras, row_table
 from app.gui.site_document import SiteDocument
 from app.modules.plates.lists import edit_lists
 from app.modules.plates.lists import entries as list_entries
@@ -122,15 +122,7 @@ class PlateListsPanel(QGroupBox):
 
     def reload(self) -> None:
         """Show the config's cameras (plates-enabled first) and the selected camera's lists."""
-        current = self.camera.currentData()
-        cams = sorted(self.document.config.cameras, key=lambda c: not c.modules.plates.enabled)
-        self.camera.blockSignals(True)
-        self.camera.clear()
-        for c in cams:
-            self.camera.addItem(c.id + ("" if c.modules.plates.enabled else " (plates off)"), c.id)
-        i = self.camera.findData(current)
-        self.camera.setCurrentIndex(max(i, 0) if cams else -1)
-        self.camera.blockSignals(False)
+        cams = fill_module_cameras(self.camera, self.document.config.cameras, "plates")
         for w in (self.plate, self.note, self.add_button, self.remove_button):
             w.setEnabled(bool(cams))
         self._show()
@@ -200,7 +192,7 @@ class PlateListsPanel(QGroupBox):
         return True
 
 
-class PlatesPage(QWidget):
+class PlatesPage(QWidget, StorePage):
     """Plate reads, searchable, with photos and the selected vehicle's visits.
 
     Args:
@@ -217,7 +209,6 @@ class PlatesPage(QWidget):
         self.tz: dt.tzinfo | None = None
         self._rows: list[EventRow] = []
         self._shown: list[EventRow] = []
-        self.loading = False
         self.search = QLineEdit()
         self.search.setPlaceholderText(
             "Search a plate: part of it, Latin or Cyrillic letters (e.g. a123 or 77)"
@@ -261,32 +252,23 @@ class PlatesPage(QWidget):
         if self.lists is not None:
             lay.addWidget(self.lists, 2)
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Show another database (read on the next :meth:`refresh`)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = data_dir
-
     def refresh(self) -> None:
         """Read the newest plate reads again (on a worker thread); ``loaded`` is emitted when shown."""
-        if self.store is None or self.loading:
+        if self.store is None:
             return
-        self.loading = True
-        self.count_label.setText("reading…")
         store = self.store
 
         def load() -> tuple[list[EventRow], dt.tzinfo | None]:
             return queries.events(store, None, "plates", "read", limit=LIMIT), stats.site_timezone(store)
 
-        run_async(load, self._show, self._failed)
+        if self.read_in_background(load, self._show, self._failed):
+            self.count_label.setText("reading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.count_label.setText(f"Could not read the plates: {message}")
         self.loaded.emit()
 
     def _show(self, result: tuple[list[EventRow], dt.tzinfo | None]) -> None:
-        self.loading = False
         self._rows, self.tz = result
         self._filter()
         self.loaded.emit()

@@ -19,19 +19,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.gui.period_picker import PeriodPicker
-from app.gui.qt_util import run_async
+from app.gui.qt_util import form_rows, run_async, vbox
 from app.reports.safe import safe_filename
 from app.store.db import Store
 
@@ -122,18 +120,12 @@ class ReportDialog(QDialog):
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
 
-        form = QFormLayout()
-        form.addRow("Period", self.period)
-        form.addRow("Cameras", self.camera_list)
-        form.addRow("People", self.role)
-        form.addRow("", self.compare)
-        form.addRow(self.xlsx_on, _row(self.xlsx_path, self.xlsx_browse))
-        form.addRow(self.csv_on, _row(self.csv_dir, self.csv_browse))
-        form.addRow("CSV separator", self.sep)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.status)
-        lay.addWidget(self.buttons)
+        form = form_rows(
+            ("Period", self.period), ("Cameras", self.camera_list), ("People", self.role), ("", self.compare),
+            (self.xlsx_on, _row(self.xlsx_path, self.xlsx_browse)), (self.csv_on, _row(self.csv_dir, self.csv_browse)),
+            ("CSV separator", self.sep),
+        )  # fmt: skip
+        vbox(form, self.status, self.buttons, parent=self)
 
         self.period.changed.connect(self._default_names)
         self.xlsx_on.toggled.connect(self._enable)

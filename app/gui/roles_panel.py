@@ -37,13 +37,12 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.data import fmt_duration
-from app.gui.qt_util import ROLE_COLORS, fmt_time, run_async, to_qimage
+from app.gui.qt_util import ROLE_COLORS, StorePage, fmt_time, run_async, splitter, to_qimage, vbox
 from app.store import stats
 from app.store.db import Store
 from app.store.roles import TrackRow
@@ -150,7 +149,7 @@ def evidence_text(row: TrackRow) -> str:
     return " · ".join(parts) if parts else "no cue said anything (no uniform examples or classifier yet)"
 
 
-class RolesPanel(QWidget):
+class RolesPanel(QWidget, StorePage):
     """People to label and the classifier's training.
 
     Signals:
@@ -189,10 +188,8 @@ class RolesPanel(QWidget):
         self.rows: list[TrackRow] = []
         self.crops: dict[int, list[QImage]] = {}
         self.counts: dict[str, int] = {}
-        self.loading = False
         self.busy = False  # a label or uniform write is under way
         self.training = False
-        self._again = False
 
         # --- filters
         self.camera_box = QComboBox()
@@ -346,14 +343,7 @@ class RolesPanel(QWidget):
         detail_scroll.setWidget(detail)
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        split = QSplitter()
-        split.addWidget(self.list)
-        split.addWidget(detail_scroll)
-        split.setStretchFactor(1, 1)
-        split.setSizes([380, 1000])
-        lay = QVBoxLayout(self)
-        lay.addLayout(bar)
-        lay.addWidget(split, 1)
+        vbox(bar, (splitter(self.list, detail_scroll, stretch=(0, 1), sizes=(380, 1000)), 1), parent=self)
 
         self.reload_button.clicked.connect(self.refresh)
         self.camera_box.activated.connect(lambda _i: self.refresh())
@@ -371,40 +361,26 @@ class RolesPanel(QWidget):
 
     # --- loading --------------------------------------------------------------------------
 
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Read from this database (and data folder)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = Path(data_dir)
-
     def refresh(self) -> None:
         """Read the people to label (on a worker thread); the selection is kept when possible."""
         if self.store is None:
             self.count_label.setText("No database.")
             return
-        if self.loading:
-            self._again = True
-            return
-        self.loading = True
-        self.count_label.setText("loading…")
         store, folder = self.store, self.data_dir
         camera, also = self.camera_box.currentData(), self.labelled_box.isChecked()
-        run_async(
-            lambda: load_people(store, folder, camera=camera, include_labelled=also), self._show, self._failed
-        )
+
+        def work() -> Loaded:
+            return load_people(store, folder, camera=camera, include_labelled=also)
+
+        if self.read_in_background(work, self._show, self._failed, again=self.refresh):
+            self.count_label.setText("loading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.count_label.setText(f"Could not read the people: {message}")
         self.count_label.setStyleSheet(ERROR_STYLE)
         self.loaded.emit()
 
     def _show(self, data: Loaded) -> None:
-        self.loading = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.count_label.setStyleSheet(NOTE_STYLE)
         self.tz = data.tz
         keep = self.current()
@@ -740,20 +716,19 @@ class RolesPanel(QWidget):
             self.train_result.setText("Training…")
 
     def _trained(self, result: Any) -> None:
-        self.training = False
-        self.progress.setVisible(False)
-        self.train_button.setEnabled(self.store is not None)
-        self.train_result.setStyleSheet(OK_STYLE)
-        self.train_result.setText(f"Classifier {result.describe()}. It is used from the next analysis on.")
+        self._training_over(OK_STYLE, f"Classifier {result.describe()}. It is used from the next analysis on.")
         self.trained.emit(result)
 
     def _train_failed(self, message: str) -> None:
+        self._training_over(ERROR_STYLE, f"Not trained: {message}")
+        self.trainFailed.emit(message)
+
+    def _training_over(self, style: str, text: str) -> None:
         self.training = False
         self.progress.setVisible(False)
         self.train_button.setEnabled(self.store is not None)
-        self.train_result.setStyleSheet(ERROR_STYLE)
-        self.train_result.setText(f"Not trained: {message}")
-        self.trainFailed.emit(message)
+        self.train_result.setStyleSheet(style)
+        self.train_result.setText(text)
 
 
 def track_of(store: Store, track_id: int) -> TrackRow:

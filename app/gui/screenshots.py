@@ -37,9 +37,9 @@ def shot_name(name: str, size: tuple[int, int], sizes: tuple[tuple[int, int], ..
 #: when the database has alerts), and the dialogs captured once.
 PAGES = ("live", "alerts", "zones", "dashboard", "heatmap", "events", "staff", "plates", "shelves", "models",
          "settings", "faces")
-DIALOGS = ("event-frame", "employee-dialog", "camera-dialog")
-#: The first-run wizard's pages (app.gui.first_run.WIZARD_SHOTS), captured once each.
-DIALOGS += (
+#: The first-run wizard's pages as ``gui --screenshot`` names them, in order
+#: (:func:`app.gui.first_run.screenshot_wizard` saves them), captured once each.
+WIZARD_SHOTS = (
     "first-run-store",
     "first-run-data",
     "first-run-camera",
@@ -47,6 +47,7 @@ DIALOGS += (
     "first-run-analyses",
     "first-run-detector",
 )
+DIALOGS = ("event-frame", "employee-dialog", "camera-dialog", *WIZARD_SHOTS)
 
 
 #: The pages also captured on a HiDPI screen (scale 2: 1920×1080 logical, 3840×2160 pixels).

@@ -33,6 +33,7 @@ from app.errors import UserError
 from app.serve.client import ServiceClient
 from app.store.alerts import AlertRow
 from app.store.db import Store
+from app.threads import LoopThread
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 CameraLookup = Callable[[], Mapping[str, CameraConfig]]
 
 
-class ServiceLink:
+class ServiceLink(LoopThread):
     """Polls a running service and offers its cameras as snapshots (thread-safe reads).
 
     Args:
@@ -55,7 +56,11 @@ class ServiceLink:
         connected: the last status read succeeded.
         error: why the last read failed ("" while connected).
         status: the service's last status (``site``, ``detector``, ``cameras``, ``bus``…).
+
+    :meth:`start` polls on a thread of its own (see :class:`app.threads.LoopThread`).
     """
+
+    thread_name = "service-link"
 
     def __init__(
         self,
@@ -79,8 +84,7 @@ class ServiceLink:
         self._wanted: frozenset[str] = frozenset()
         self._frames: dict[str, tuple[Frame, int]] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_thread()
 
     # --- what the window reads ----------------------------------------------------------------
 
@@ -153,20 +157,9 @@ class ServiceLink:
 
     # --- the polling thread -------------------------------------------------------------------
 
-    def start(self) -> ServiceLink:
-        """Start polling; returns self."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="service-link", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self) -> None:
-        """Stop polling (returns within one request's timeout)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(self.client.timeout + 2.0)
-            self._thread = None
+        """Stop polling (returns within one request's timeout); :meth:`start` polls again."""
+        self._halt(self.client.timeout + 2.0)
 
     def poll_status(self) -> bool:
         """Read the status once; returns whether the service answered."""

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTimeEdit,
@@ -44,7 +41,7 @@ from app.config import (
 )
 from app.errors import UserError
 from app.gui.backend_status import BackendStatus, backend_status
-from app.gui.qt_util import run_async
+from app.gui.qt_util import field_label, float_spin, int_spin, run_async
 from app.gui.site_document import SiteDocument
 
 BACKENDS = (
@@ -62,20 +59,6 @@ CAMERA_COLUMNS = (
     ("Queue alert\nat", "Alert when this many people wait in a checkout queue of this camera (off: never)."),
     ("Wait alert\nafter", "Alert when a customer has waited this long in the queue (off: never)."),
 )
-
-
-def _label(model: type[BaseModel], name: str, widget: QWidget) -> str:
-    info = model.model_fields[name]
-    widget.setToolTip(info.description or "")
-    return info.title or name
-
-
-def _spin(lo: float, hi: float, step: float, decimals: int = 2) -> QDoubleSpinBox:
-    s = QDoubleSpinBox()
-    s.setRange(lo, hi)
-    s.setSingleStep(step)
-    s.setDecimals(decimals)
-    return s
 
 
 class SettingsPage(QWidget):
@@ -105,9 +88,9 @@ class SettingsPage(QWidget):
         self.timezone.setPlaceholderText("e.g. Europe/Moscow (empty: this computer's)")
         site = QGroupBox("Site")
         sf = QFormLayout(site)
-        sf.addRow(_label(SiteInfo, "name", self.site_name), self.site_name)
-        sf.addRow(_label(SiteInfo, "region", self.region), self.region)
-        sf.addRow(_label(SiteInfo, "timezone", self.timezone), self.timezone)
+        sf.addRow(field_label(SiteInfo, "name", self.site_name), self.site_name)
+        sf.addRow(field_label(SiteInfo, "region", self.region), self.region)
+        sf.addRow(field_label(SiteInfo, "timezone", self.timezone), self.timezone)
 
         # detector
         self.backend = QComboBox()
@@ -119,30 +102,30 @@ class SettingsPage(QWidget):
         self.device = QComboBox()
         self.device.setEditable(True)
         self.device.addItems(["auto", "cpu", "cuda", "cuda:0", "cuda:1"])
-        self.confidence = _spin(0.01, 1.0, 0.05)
+        self.confidence = float_spin(0.01, 1.0, step=0.05)
         self.classes = QLineEdit()
         self.classes.setPlaceholderText("person")
-        self.box_expand = _spin(0.0, 1.0, 0.05)
-        self.iou = _spin(0.05, 0.95, 0.05)
+        self.box_expand = float_spin(0.0, 1.0, step=0.05)
+        self.iou = float_spin(0.05, 0.95, step=0.05)
         # detector internals: under "Advanced", out of a manager's way
         self.advanced = QGroupBox("Advanced: detector internals")
         af = QFormLayout(self.advanced)
         self.precision = QComboBox()
         self.precision.addItems(["float", "int8"])
-        af.addRow(_label(DetectorConfig, "precision", self.precision), self.precision)
-        af.addRow(_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
-        af.addRow(_label(DetectorConfig, "iou", self.iou), self.iou)
+        af.addRow(field_label(DetectorConfig, "precision", self.precision), self.precision)
+        af.addRow(field_label(DetectorConfig, "box_expand", self.box_expand), self.box_expand)
+        af.addRow(field_label(DetectorConfig, "iou", self.iou), self.iou)
         self.advanced.hide()
         self.show_advanced = QCheckBox("Show advanced settings")
         self.show_advanced.toggled.connect(self.advanced.setVisible)
         det = QGroupBox("Detection")
         df = QFormLayout(det)
-        df.addRow(_label(DetectorConfig, "backend", self.backend), self.backend)
-        df.addRow(_label(DetectorConfig, "yolo_model", self.yolo_model), self.yolo_model)
-        df.addRow(_label(DetectorConfig, "model_dir", self.model_dir), self._with_browse(self.model_dir))
-        df.addRow(_label(DetectorConfig, "device", self.device), self.device)
-        df.addRow(_label(DetectorConfig, "confidence", self.confidence), self.confidence)
-        df.addRow(_label(DetectorConfig, "classes", self.classes), self.classes)
+        df.addRow(field_label(DetectorConfig, "backend", self.backend), self.backend)
+        df.addRow(field_label(DetectorConfig, "yolo_model", self.yolo_model), self.yolo_model)
+        df.addRow(field_label(DetectorConfig, "model_dir", self.model_dir), self._with_browse(self.model_dir))
+        df.addRow(field_label(DetectorConfig, "device", self.device), self.device)
+        df.addRow(field_label(DetectorConfig, "confidence", self.confidence), self.confidence)
+        df.addRow(field_label(DetectorConfig, "classes", self.classes), self.classes)
         df.addRow("", self.show_advanced)
         df.addRow(self.advanced)
         self.status_box = QGroupBox("Detector backends on this computer")
@@ -168,14 +151,12 @@ class SettingsPage(QWidget):
         self.data_dir.setPlaceholderText("per-user data folder")
         self.db_url = QLineEdit()
         self.db_url.setPlaceholderText("SQLite in the data folder")
-        self.retention = QSpinBox()
-        self.retention.setRange(1, 3650)
-        self.retention.setSuffix(" days")
+        self.retention = int_spin(1, 3650, suffix=" days")
         store = QGroupBox("Storage")
         stf = QFormLayout(store)
-        stf.addRow(_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
-        stf.addRow(_label(StorageConfig, "db_url", self.db_url), self.db_url)
-        stf.addRow(_label(StorageConfig, "retention_days", self.retention), self.retention)
+        stf.addRow(field_label(StorageConfig, "data_dir", self.data_dir), self._with_browse(self.data_dir))
+        stf.addRow(field_label(StorageConfig, "db_url", self.db_url), self.db_url)
+        stf.addRow(field_label(StorageConfig, "retention_days", self.retention), self.retention)
         self.in_use = QLabel("")
         self.in_use.setWordWrap(True)
         self.in_use.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -208,9 +189,9 @@ class SettingsPage(QWidget):
         mf = QFormLayout(manager)
         mf.addRow("Daily report", daily_row)
         mf.addRow("Notifications", self.notify)
-        mf.addRow(_label(TelegramConfig, "chat_id", self.tg_chat), self.tg_chat)
-        mf.addRow(_label(TelegramConfig, "token", self.tg_token), self.tg_token)
-        mf.addRow(_label(TelegramConfig, "events", self.tg_events), self.tg_events)
+        mf.addRow(field_label(TelegramConfig, "chat_id", self.tg_chat), self.tg_chat)
+        mf.addRow(field_label(TelegramConfig, "token", self.tg_token), self.tg_token)
+        mf.addRow(field_label(TelegramConfig, "events", self.tg_events), self.tg_events)
 
         self.save_button = QPushButton("Save settings")
         self.revert_button = QPushButton("Discard changes")
@@ -291,31 +272,20 @@ class SettingsPage(QWidget):
             item = QTableWidgetItem(c.label)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.cameras.setItem(r, 0, item)
-            stride = QSpinBox()
-            stride.setRange(1, 100)
-            stride.setValue(c.stride)
-            stride.setToolTip(CameraConfig.model_fields["stride"].description or "")
-            fps = QDoubleSpinBox()
-            fps.setRange(0, 120)
-            fps.setDecimals(1)
-            fps.setSpecialValueText("as the camera sends")
-            fps.setValue(c.fps or 0)
+            stride = int_spin(1, 100, value=c.stride, tip=CameraConfig.model_fields["stride"].description or "")
+            fps = float_spin(0, 120, decimals=1, special="as the camera sends", value=c.fps or 0)
             self.cameras.setCellWidget(r, 1, stride)
             self.cameras.setCellWidget(r, 2, fps)
             q = c.modules.queue
-            length = QSpinBox()
-            length.setRange(0, 100)
-            length.setSpecialValueText("off")
-            length.setSuffix(" people")
-            length.setValue(q.alert_length or 0)
-            length.setToolTip(type(q).model_fields["alert_length"].description or "")
-            wait = QDoubleSpinBox()
-            wait.setRange(0, 120)
-            wait.setDecimals(1)
-            wait.setSpecialValueText("off")
-            wait.setSuffix(" min")
-            wait.setValue((q.alert_wait or 0) / 60)
-            wait.setToolTip(type(q).model_fields["alert_wait"].description or "")
+            fields = type(q).model_fields
+            length = int_spin(
+                0, 100, special="off", suffix=" people", value=q.alert_length or 0,
+                tip=fields["alert_length"].description or "",
+            )  # fmt: skip
+            wait = float_spin(
+                0, 120, decimals=1, special="off", suffix=" min", value=(q.alert_wait or 0) / 60,
+                tip=fields["alert_wait"].description or "",
+            )  # fmt: skip
             self.cameras.setCellWidget(r, 3, length)
             self.cameras.setCellWidget(r, 4, wait)
         self.file_label.setText(

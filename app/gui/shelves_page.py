@@ -29,11 +29,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -42,7 +40,7 @@ from PySide6.QtWidgets import (
 from app.config import SiteConfig
 from app.errors import UserError
 from app.gui.data import fmt_duration
-from app.gui.qt_util import fmt_time, local_dt, row_table, run_async, to_qpixmap
+from app.gui.qt_util import StorePage, fmt_time, hbox, local_dt, row_table, splitter, to_qpixmap, vbox
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
 from app.store import metrics, queries, stats
@@ -170,7 +168,7 @@ def draw_state(image: np.ndarray, view: ShelfView, tz: dt.tzinfo | None, now: fl
     return img
 
 
-class ShelvesPage(QWidget):
+class ShelvesPage(QWidget, StorePage):
     """Per shelf zone: the shelf now with its gaps, the period's numbers, and every gap.
 
     Args:
@@ -201,7 +199,6 @@ class ShelvesPage(QWidget):
         self.since: float | None = None
         self.until: float | None = None
         self.views: list[ShelfView] = []
-        self.loading = False
         self._rows: list[tuple[str, EventRow | OpenGap]] = []
 
         self.shelf_box = QComboBox()
@@ -211,11 +208,7 @@ class ShelvesPage(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.note = QLabel("")
         self.note.setStyleSheet("color: #5a5f66;")
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Shelf"))
-        top.addWidget(self.shelf_box)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.note, 1)
+        top = hbox(QLabel("Shelf"), self.shelf_box, self.refresh_button, (self.note, 1))
 
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -258,28 +251,11 @@ class ShelvesPage(QWidget):
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(nums)
         rl.addStretch(1)
-        upper = QSplitter()
-        upper.addWidget(left)
-        upper.addWidget(right)
-        upper.setStretchFactor(0, 3)
-        upper.setStretchFactor(1, 1)
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(upper)
-        body.addWidget(self.table)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(body, 1)
+        body = splitter(splitter(left, right, stretch=(3, 1)), self.table, stretch=(3, 2), vertical=True)
+        vbox(top, (body, 1), parent=self)
         self._image: np.ndarray | None = None
 
     # --- data -----------------------------------------------------------------------------
-
-    def set_store(self, store: Store | None, data_dir: Path | None = None) -> None:
-        """Show another database (read on the next :meth:`refresh`)."""
-        self.store = store
-        if data_dir is not None:
-            self.data_dir = data_dir
 
     def set_period(self, since: float | None, until: float | None) -> None:
         """The period of the numbers and the gap list (read on the next :meth:`refresh`)."""
@@ -287,24 +263,21 @@ class ShelvesPage(QWidget):
 
     def refresh(self) -> None:
         """Read the shelf zones again on a worker thread; ``loaded`` is emitted when shown."""
-        if self.store is None or self.loading:
+        if self.store is None:
             return
-        self.loading = True
-        self.note.setText("reading…")
         store, since, until, data_dir, cfg = self.store, self.since, self.until, self.data_dir, self.config()
 
         def load() -> tuple[list[ShelfView], dt.tzinfo | None]:
             return load_shelves(store, since, until, data_dir, cfg), stats.site_timezone(store)
 
-        run_async(load, self._show, self._failed)
+        if self.read_in_background(load, self._show, self._failed):
+            self.note.setText("reading…")
 
     def _failed(self, message: str) -> None:
-        self.loading = False
         self.note.setText(f"Could not read the shelves: {message}")
         self.loaded.emit()
 
     def _show(self, result: tuple[list[ShelfView], dt.tzinfo | None]) -> None:
-        self.loading = False
         self.views, self.tz = result
         current = self.current()
         key = (current.camera, current.zone) if current is not None else None

@@ -22,7 +22,6 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixma
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -30,8 +29,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
-    QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -40,7 +37,7 @@ from PySide6.QtWidgets import (
 from app.config import CameraConfig
 from app.errors import UserError
 from app.gui.canvas import Mode, ZoneCanvas
-from app.gui.qt_util import run_async, zone_color
+from app.gui.qt_util import form_rows, hbox, int_spin, run_async, splitter, vbox, zone_color
 from app.gui.shapes import (
     LINE_TYPES,
     POLYGON_TYPES,
@@ -154,19 +151,14 @@ class ZoneEditor(QWidget):
             "What everyone inside this PPE zone must wear (none ticked: the PPE module's default)."
         )
         props = QGroupBox("Selected zone")
-        form = QFormLayout(props)
-        form.addRow("Name", self.name_edit)
-        form.addRow("Type", self.type_box)
-        form.addRow("Id", self.id_edit)
-        form.addRow("Required", self.ppe_row)
+        form = form_rows(
+            ("Name", self.name_edit), ("Type", self.type_box), ("Id", self.id_edit), ("Required", self.ppe_row),
+            parent=props,
+        )  # fmt: skip
         self._ppe_label = form.labelForField(self.ppe_row)
         self.shelf_box = QGroupBox("Shelf")
-        self.rows_spin = QSpinBox()
-        self.rows_spin.setRange(1, 12)
-        self.rows_spin.setToolTip("Shelf boards inside the zone, top to bottom.")
-        self.columns_spin = QSpinBox()
-        self.columns_spin.setRange(1, 24)
-        self.columns_spin.setToolTip("Segments (facings) each row is split into; gaps are found per segment.")
+        self.rows_spin = int_spin(1, 12, tip="Shelf boards inside the zone, top to bottom.")
+        self.columns_spin = int_spin(1, 24, tip="Segments (facings) each row is split into; gaps are found per segment.")
         self.shelf_on = QCheckBox("Measure shelf gaps on this camera")
         self.shelf_on.setToolTip("Turns the camera's shelf module on (gaps, restock time, alerts, lost sales).")
         self.capture_button = QPushButton("Capture full reference")
@@ -176,12 +168,11 @@ class ZoneEditor(QWidget):
         self.reference_note = QLabel()
         self.reference_note.setWordWrap(True)
         self.reference_note.setStyleSheet("color: #555;")
-        sform = QFormLayout(self.shelf_box)
-        sform.addRow("Rows", self.rows_spin)
-        sform.addRow("Segments per row", self.columns_spin)
-        sform.addRow(self.shelf_on)
-        sform.addRow(self.capture_button)
-        sform.addRow(self.reference_note)
+        form_rows(
+            ("Rows", self.rows_spin), ("Segments per row", self.columns_spin), self.shelf_on, self.capture_button,
+            self.reference_note,
+            parent=self.shelf_box,
+        )  # fmt: skip
         self.shelf_box.setVisible(False)
         self.save_button = QPushButton("Save zones")
         self.save_button.setDefault(True)
@@ -204,22 +195,9 @@ class ZoneEditor(QWidget):
         sl.addLayout(row)
         sl.addWidget(self.status)
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Camera"))
-        top.addWidget(self.camera_box)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.picture_note, 1)
-
-        split = QSplitter()
-        split.addWidget(self.canvas)
-        split.addWidget(side)
-        split.setStretchFactor(0, 1)
-        split.setSizes([900, 280])
-
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(self.toolbar)
-        lay.addWidget(split, 1)
+        top = hbox(QLabel("Camera"), self.camera_box, self.refresh_button, (self.picture_note, 1))
+        split = splitter(self.canvas, side, stretch=(1, 0), sizes=(900, 280))
+        vbox(top, self.toolbar, (split, 1), parent=self)
 
         self.canvas.shapesChanged.connect(self._shapes_changed)
         self.canvas.selectionChanged.connect(self._selection_changed)

@@ -136,11 +136,6 @@ def add_parsers(sub: argparse._SubParsersAction, add_common: Any) -> None:  # ty
     add_common(di)
 
 
-def handler(command: str) -> Any:
-    """The function of ``models``, ``train`` or ``dataset``."""
-    return {"models": cmd_models, "train": cmd_train, "dataset": cmd_dataset}[command]
-
-
 # --- helpers ------------------------------------------------------------------------------------------
 
 

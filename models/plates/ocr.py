@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from analytics.plates import PlateText, decode
+from analytics.plates import PlateText, decode, decode_views
 
 OCR_H, OCR_W = 32, 160
 #: One-row plates: the series/number part (left ``MAIN_SPLIT`` of the width) goes to the first
@@ -53,6 +53,46 @@ def ocr_line(plate: np.ndarray, rows: int) -> np.ndarray:
         )
     two = cv2.resize(g, (OCR_W // 2, 2 * OCR_H), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(np.concatenate([two[:OCR_H], two[OCR_H:]], axis=1))
+
+
+#: Test-time views of a rectified plate: (x scale, y scale, x shift, y shift) about its centre, as
+#: fractions of its size — as rectified, 3 % looser, 3 % tighter, 1.2 % left, 1.2 % right. Chosen
+#: on the held-out set's *first* 1 500 plates among 11 jitters (more views or vertical shifts did
+#: not help). :func:`analytics.plates.decode_views` combines their CTC likelihoods.
+VIEWS: tuple[tuple[float, float, float, float], ...] = (
+    (1.0, 1.0, 0.0, 0.0),
+    (1.03, 1.04, 0.0, 0.0),
+    (0.97, 0.96, 0.0, 0.0),
+    (1.0, 1.0, 0.012, 0.0),
+    (1.0, 1.0, -0.012, 0.0),
+)
+
+
+#: A first read below this confidence (or not valid, or corrected) is read again from all views.
+MORE_VIEWS_BELOW = 0.9
+
+
+def doubtful(read: PlateText) -> bool:
+    """A read worth reading again from more views: not a valid plate, corrected, or below :data:`MORE_VIEWS_BELOW`."""
+    return read.format is None or read.corrected or read.confidence < MORE_VIEWS_BELOW
+
+
+def view_lines(plate: np.ndarray, rows: int, views: int = len(VIEWS)) -> np.ndarray:
+    """The recogniser's inputs (views, 32, 160) for the first ``views`` of :data:`VIEWS` of a plate picture."""
+    g = plate if plate.ndim == 2 else cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
+    h, w = g.shape[:2]
+    out = []
+    for sx, sy, dx, dy in VIEWS[:views]:
+        if (sx, sy, dx, dy) == (1.0, 1.0, 0.0, 0.0):
+            out.append(ocr_line(g, rows))
+            continue
+        m = np.float32([[sx, 0, (1 - sx) * w / 2 + dx * w], [0, sy, (1 - sy) * h / 2 + dy * h]])
+        out.append(
+            ocr_line(
+                cv2.warpAffine(g, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), rows
+            )
+        )
+    return np.stack(out)
 
 
 def sharpness(plate: np.ndarray) -> float:
@@ -115,6 +155,29 @@ class PlateOCR:
         p = self.probs(lines)
         return [decode(p[i], rows=int(rows[i])) for i in range(len(lines))]
 
-    def read(self, plate: np.ndarray, rows: int = 1) -> PlateText:
-        """Read one rectified plate picture (BGR or grey)."""
-        return self.read_lines(ocr_line(plate, rows)[None], [rows])[0]
+    def read_views(
+        self, plates: list[np.ndarray], rows: list[int], views: int = len(VIEWS)
+    ) -> list[PlateText]:
+        """Read rectified plate pictures; the doubtful ones again from ``views`` jittered views (:data:`VIEWS`).
+
+        Every plate is read once as rectified; a read that is not a valid plate, needed the
+        grammar's correction or has less than :data:`MORE_VIEWS_BELOW` confidence (about a
+        quarter of the held-out plates) is read from the other views too, in one batch, and
+        :func:`analytics.plates.decode_views` combines the views' CTC likelihoods (held-out
+        exact 89.9 → 91.4 %). ``views=1`` is the plain single read.
+        """
+        if not plates:
+            return []
+        first = self.read_lines(np.stack([ocr_line(p, r) for p, r in zip(plates, rows, strict=True)]), rows)
+        again = [i for i, r in enumerate(first) if views > 1 and doubtful(r)]
+        if again:
+            lines = np.concatenate([view_lines(plates[i], rows[i], views) for i in again])
+            p = self.probs(lines)
+            p = p.reshape(len(again), views, *p.shape[1:])
+            for k, i in enumerate(again):
+                first[i] = decode_views(p[k], rows=int(rows[i]), first=first[i])
+        return first
+
+    def read(self, plate: np.ndarray, rows: int = 1, views: int = len(VIEWS)) -> PlateText:
+        """Read one rectified plate picture (BGR or grey) from ``views`` test-time views (1 = a single read)."""
+        return self.read_views([plate], [rows], views)[0]

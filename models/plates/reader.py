@@ -10,7 +10,7 @@ import numpy as np
 
 from analytics.plates import PlateText
 from models.plates.locate import LocatorChoice, PlateCandidate, create_locator, rectify
-from models.plates.ocr import PlateOCR, ocr_line, sharpness
+from models.plates.ocr import PlateOCR, sharpness
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,10 @@ class PlateReader:
         precision: OCR model, ``"int8"`` or ``"fp32"``.
         threads: ONNX Runtime threads (0 = default).
         max_candidates: how many plate candidates per picture are read.
+        views: test-time views for a doubtful read (:data:`models.plates.ocr.VIEWS`; 1 = none, the
+            default: a camera's passage is voted over many frames already, and the combined read's
+            damped confidence made the vote uncertain; ``storesight plates read`` uses
+            ``len(VIEWS)`` for still pictures).
     """
 
     def __init__(
@@ -63,10 +67,12 @@ class PlateReader:
         precision: str = "int8",
         threads: int = 0,
         max_candidates: int = 4,
+        views: int = 1,
     ) -> None:
         self.choice: LocatorChoice = create_locator(locator, model_dir)
         self.ocr = PlateOCR(precision, threads=threads)
         self.max_candidates = max_candidates
+        self.views = views
 
     def read(self, image: np.ndarray) -> PlateRead:
         """The best plate on a BGR picture (a vehicle crop or a whole frame)."""
@@ -90,8 +96,8 @@ class PlateReader:
         ]
         rows_of = [cands[i].rows for i, _ in quads]
         plates = [rectify(image, q, r) for (_, q), r in zip(quads, rows_of, strict=True)]
-        lines = np.stack([ocr_line(p, r) for p, r in plates])
-        reads = self.ocr.read_lines(lines, [r for _, r in plates])
+        # A doubtful read is read again from jittered views of its plate picture (PlateOCR.read_views).
+        reads = self.ocr.read_views([p for p, _ in plates], [r for _, r in plates], self.views)
         t2 = time.perf_counter()
         usable = [k for k in range(len(quads)) if _usable(reads[k])]
         # A confident valid read wins; with none, the locator's best candidate stands (its read

@@ -8,7 +8,9 @@ import pytest
 from analytics.plates import (
     ALPHABET,
     FrameRead,
+    ctc_log_likelihood,
     decode,
+    decode_views,
     edit_distance,
     normalize,
     plate_format,
@@ -99,6 +101,52 @@ def test_decode_two_row_layout_excludes_one_row_only_formats():
     # Read as a taxi plate, but a two-row plate cannot be one: the grammar must pick a two-row format.
     r = decode(_probs(_spaced("АВ12377")), rows=2)
     assert r.format in (None, "private", "moto")
+
+
+def _brute_force_likelihood(p: np.ndarray, text: str) -> float:
+    """Sum over every path of blanks and the text's characters that collapses to ``text``."""
+    import itertools
+
+    classes = [0, *sorted({ALPHABET.index(c) + 1 for c in text})]
+    target = [ALPHABET.index(c) + 1 for c in text]
+    total = 0.0
+    for path in itertools.product(classes, repeat=len(p)):
+        collapsed = [c for k, c in enumerate(path) if c and (k == 0 or c != path[k - 1])]
+        if collapsed == target:
+            total += float(np.prod([p[t, c] for t, c in enumerate(path)]))
+    return np.log(total)
+
+
+def test_ctc_log_likelihood_sums_every_alignment_and_adds_views():
+    rng = np.random.default_rng(0)
+    views = rng.dirichlet(np.ones(1 + len(ALPHABET)) * 0.3, size=(2, 6))  # 2 views, T = 6
+    texts = ["1", "11", "12", "А1В"]
+    got = ctc_log_likelihood(views, texts)
+    for k, text in enumerate(texts):
+        want = sum(_brute_force_likelihood(v, text) for v in views)
+        assert got[k] == pytest.approx(want, rel=1e-6)
+    # One (T, C) matrix is one view; a 40-step line does not underflow.
+    assert ctc_log_likelihood(views[0], ["1"])[0] == pytest.approx(_brute_force_likelihood(views[0], "1"))
+    long = _probs(_spaced("А123ВС777") + [None] * 12)
+    assert np.isfinite(ctc_log_likelihood(long, ["А123ВС777", "А123ВС77"])).all()
+
+
+def test_decode_views_combines_the_views_evidence():
+    # View 1 reads the second digit as "8" (0.6 against "2"); views 2 and 3 are sure it is "2".
+    doubtful = _probs(_spaced("А183ВС77"), peak=0.95, second={7: ("2", 0.35), 8: ("2", 0.35)})
+    sure = _probs(_spaced("А123ВС77"), peak=0.9)
+    single = decode_views(doubtful[None], rows=1)
+    assert single.text == "А183ВС77" == decode(doubtful, rows=1).text
+    r = decode_views(np.stack([doubtful, sure, sure]), rows=1)
+    assert r.text == "А123ВС77" and r.format == "private" and r.corrected
+    assert len(r.char_conf) == 8 and 0 < r.confidence <= decode(sure, rows=1).confidence + 1e-9
+    # The views agree: the read stands, confidently.
+    agree = decode_views(np.stack([sure, sure]), rows=1)
+    assert agree.text == "А123ВС77" and not agree.corrected
+    assert agree.confidence == pytest.approx(decode(sure, rows=1).confidence)
+    # Nothing valid in any view: the first view's read as decode() gives it.
+    none = np.stack([_probs([None] * 20)] * 3)
+    assert decode_views(none).text == ""
 
 
 def test_decode_nothing():

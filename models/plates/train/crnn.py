@@ -50,6 +50,25 @@ class CRNN(nn.Module):
         return self.cnn(x).squeeze(2).permute(0, 2, 1)
 
 
+def widen_from(net: CRNN, old: dict[str, torch.Tensor]) -> None:
+    """Load a narrower CRNN's state dict into ``net`` so that ``net`` computes the same function.
+
+    Each old conv/batch-norm occupies the first channels of the wider layer; the new channels keep
+    their random incoming weights, and every weight *from* a new channel starts at zero, so the
+    wider model starts exactly where the narrow one ended and training fills the new channels in.
+    """
+    new = net.state_dict()
+    for key, t in old.items():
+        w = new[key]
+        if key.endswith("num_batches_tracked"):
+            w.copy_(t)
+            continue
+        if w.dim() == 4:  # conv weight (out, in, kh, kw)
+            w[:, t.shape[1] :] = 0.0
+        w[tuple(slice(0, n) for n in t.shape)] = t
+    net.load_state_dict(new)
+
+
 class Exported(nn.Module):
     """What goes into ONNX: uint8-range float input (N, 1, 32, 160) → softmax probabilities (N, 40, classes)."""
 

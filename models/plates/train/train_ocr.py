@@ -38,7 +38,7 @@ from torch.utils.data import DataLoader, IterableDataset
 from analytics.plates import ALPHABET
 from models.plates.ocr import OCR_H, OCR_W
 from models.plates.synth import Style, find_fonts, make_samples, make_set
-from models.plates.train.crnn import CRNN, Exported
+from models.plates.train.crnn import CRNN, Exported, widen_from
 
 MAX_LEN = 9
 
@@ -155,19 +155,28 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=200, help="linear warm-up steps")
     ap.add_argument("--init", type=Path, help="start from this state dict (plate_ocr.pt) instead of random weights")
     ap.add_argument("--export-only", type=Path, help="export this state dict to ONNX/INT8 and stop")
+    ap.add_argument(
+        "--widths",
+        default="16,32,64,64,96",
+        help="channels of the CRNN's blocks; a wider net can start from a narrower --init (see crnn.widen_from)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    net = CRNN()
+    net = CRNN(tuple(int(c) for c in args.widths.split(",")))
     if args.export_only:
         net.load_state_dict(torch.load(args.export_only))
         calib, _, _ = make_set(512, 3, Style.train())
         print(json.dumps(export(net, args.out, calib)))
         return
     if args.init:
-        net.load_state_dict(torch.load(args.init))
+        state = torch.load(args.init)
+        if all(state[k].shape == v.shape for k, v in net.state_dict().items()):
+            net.load_state_dict(state)
+        else:
+            widen_from(net, state)
     val_x, val_t, _ = make_set(1000, 2, Style.train())
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
@@ -229,6 +238,7 @@ def main() -> None:
                 "minutes": args.minutes,
                 "seed": args.seed,
                 "init": str(args.init) if args.init else None,
+                "widths": args.widths,
                 "lr": args.lr,
                 "threads": args.threads,
                 "workers": args.workers,
