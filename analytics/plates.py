@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -133,6 +134,7 @@ def region_valid(code: str) -> bool:
     return code in REGIONS_3
 
 
+@lru_cache(maxsize=8192)
 def plate_format(text: str) -> str | None:
     """The GOST format name of a canonical plate text, None when it matches none or its region is unknown.
 
@@ -186,6 +188,20 @@ def _greedy(probs: np.ndarray) -> tuple[str, list[float]]:
             conf[-1] = max(conf[-1], float(probs[t, c]))
         prev = c
     return "".join(text), conf
+
+
+def _greedy_spans(probs: np.ndarray) -> list[tuple[int, int]]:
+    """First and last frame of each character of the greedy read (same order as :func:`_greedy`'s text)."""
+    best = probs.argmax(axis=1)
+    spans: list[list[int]] = []
+    prev = 0
+    for t, c in enumerate(best.tolist()):
+        if c != 0 and c != prev:
+            spans.append([t, t])
+        elif c != 0:
+            spans[-1][1] = t
+        prev = c
+    return [(a, b) for a, b in spans]
 
 
 _LETTER_IDX = np.array([ALPHABET.index(ch) + 1 for ch in LETTERS])
@@ -362,6 +378,10 @@ def ctc_log_likelihood(probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
 #: A character read with less than this probability in some view is also tried as each other
 #: character of its class (letter/digit) when the views are combined (:func:`decode_views`).
 SUBSTITUTE_BELOW = 0.9
+#: ... unless no view gives that substitute at least this probability on the character's frames
+#: (±1 frame of where the read's view put it): such a candidate never won on the held-out set,
+#: and skipping it halves the candidates the CTC forward pass scores.
+PRUNE_BELOW = 0.03
 
 
 def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText | None = None) -> PlateText:
@@ -393,41 +413,56 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText
         return first
     allowed = {name for name, _, r in FORMATS if rows is None or r == rows or name == "private"}
     # The other views: their greedy reads when valid (the grammar's search per view costs too much).
-    reads = [first]
-    for p in probs[1:]:
-        text, conf = _greedy(p)
+    greedy0 = _greedy(probs[0])[0]
+    reads, read_view = [first], [0]
+    for v in range(1, len(probs)):
+        text, conf = _greedy(probs[v])
         fmt = plate_format(text)
         if fmt in allowed:
             reads.append(PlateText(text, float(np.prod(conf)), tuple(conf), fmt))
-    valid = [r for r in reads if r.format is not None]
+            read_view.append(v)
+    valid = [(r, v) for r, v in zip(reads, read_view, strict=True) if r.format is not None]
     if not valid:
         return first
-    cands = {r.text for r in valid}
-    for r in valid:
+    cands = {r.text for r, _ in valid}
+    subs: list[str] = []
+    for r, v in valid:
         series = next(s for name, s, _ in FORMATS if name == r.format)
         kinds = series + "D" * (len(r.text) - len(series))
+        # Where the read's characters sit in its view (its greedy path; the grammar's correction of
+        # the first view keeps the greedy read's frames when it kept its length): a substitute that
+        # no view reads there with PRUNE_BELOW probability is not tried.
+        spans = _greedy_spans(probs[v])
+        if len(spans) != len(r.text):
+            spans = []
         for j, (kind, conf) in enumerate(zip(kinds, r.char_conf, strict=True)):
-            if conf < SUBSTITUTE_BELOW:
-                for ch in LETTERS if kind == "L" else DIGITS:
-                    cand = r.text[:j] + ch + r.text[j + 1 :]
-                    if cand not in cands and plate_format(cand) in allowed:
-                        cands.add(cand)
+            if conf >= SUBSTITUTE_BELOW:
+                continue
+            idx = _LETTER_IDX if kind == "L" else _DIGIT_IDX
+            if spans:
+                a, b = spans[j]
+                near = probs[:, max(0, a - 1) : b + 2][:, :, idx].max(axis=(0, 1))
+                idx = idx[near >= PRUNE_BELOW]
+            for c in idx.tolist():
+                cand = r.text[:j] + ALPHABET[c - 1] + r.text[j + 1 :]
+                if cand not in cands and plate_format(cand) in allowed:
+                    cands.add(cand)
+                    subs.append(cand)
     texts = sorted(cands)
     ll = ctc_log_likelihood(probs, texts) / len(probs)
     post = np.exp(ll - ll.max())
     post /= post.sum()
     best = int(np.argmax(ll))
     text = texts[best]
-    marginal = [
-        float(sum(post[k] for k, t in enumerate(texts) if len(t) == len(text) and t[j] == ch))
-        for j, ch in enumerate(text)
-    ]
+    same_len = [k for k, t in enumerate(texts) if len(t) == len(text)]
+    chars = np.array([list(texts[k]) for k in same_len])
+    marginal = (post[same_len][:, None] * (chars == np.array(list(text)))).sum(axis=0).tolist()
     # The candidates are few, so their posterior flatters the winner: the read is never more
     # confident than the most confident view that read exactly it (or, for a text no view read,
     # than the most confident view's read), scaled by how many views read it ((1 + agree) / (1 + views)):
     # a patch no view reads well, or that the views read differently, stays doubtful.
-    same = [r for r in valid if r.text == text]
-    ref = max(same or valid, key=lambda r: r.confidence)
+    same = [r for r, _ in valid if r.text == text]
+    ref = max(same or [r for r, _ in valid], key=lambda r: r.confidence)
     char_conf = tuple(
         min(m, ref.char_conf[j]) if len(ref.char_conf) == len(text) else m for j, m in enumerate(marginal)
     )
@@ -437,7 +472,7 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText
         min(float(np.prod(char_conf)), ref.confidence) * (1 + agree) / (1 + len(probs)),
         char_conf,
         plate_format(text),
-        corrected=text != _greedy(probs[0])[0],
+        corrected=text != greedy0,
     )
 
 
