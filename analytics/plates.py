@@ -345,34 +345,39 @@ def ctc_log_likelihood(probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
     """
     p = np.maximum(probs if probs.ndim == 3 else probs[None], 1e-12)
     n, s_max = len(texts), 2 * max(len(t) for t in texts) + 1
-    lab = np.zeros((n, s_max), np.intp)  # blank (0) at even states
-    valid = np.zeros((n, s_max), bool)
+    zero = p.shape[2]  # an extra all-zero class for the states past a shorter text's end
+    lab = np.full((n, s_max), zero, np.intp)
     skip = np.zeros((n, s_max), bool)  # state may be entered from two states back (different labels)
     ends = np.zeros(n, np.intp)
     for k, text in enumerate(texts):
-        valid[k, : 2 * len(text) + 1] = True
+        lab[k, 0 : 2 * len(text) + 1 : 2] = 0  # blank at even states
         for j, ch in enumerate(text):
             lab[k, 2 * j + 1] = ALPHABET.index(ch) + 1
             skip[k, 2 * j + 1] = j > 0 and text[j - 1] != ch
         ends[k] = 2 * len(text)
-    emit = np.ascontiguousarray((p[:, :, lab] * valid).transpose(1, 0, 2, 3))  # (T, V, n, S)
-    skip_f = skip[:, 2:].astype(p.dtype)
-    a = np.zeros(emit.shape[1:])
-    a[:, :, :2] = emit[0, :, :, :2]
-    log_scale = np.zeros(a.shape[:2])
-    nxt = np.empty_like(a)
+    views = p.shape[0]
+    pt = np.concatenate([p, np.zeros((*p.shape[:2], 1), p.dtype)], axis=2).transpose(1, 0, 2)  # (T, V, C + 1)
+    # States first, then (view, text) flattened: the shifts "from s-1" / "from s-2" are then whole
+    # contiguous rows of a buffer with two zero rows in front (this loop is the second look's cost).
+    emit = np.ascontiguousarray(pt[:, :, lab.T].transpose(0, 2, 1, 3), dtype=np.float64)
+    emit = emit.reshape(len(pt), s_max, views * n)  # (T, S, V * n)
+    skip_f = np.tile(skip.T.astype(np.float64), (1, views))  # (S, V * n)
+    buf = np.zeros((s_max + 2, views * n))
+    a = buf[2:]
+    a[:2] = emit[0, :2]
+    log_scale = np.zeros(views * n)
     for t in range(1, len(emit)):
-        nxt[:] = a
-        nxt[:, :, 1:] += a[:, :, :-1]
-        nxt[:, :, 2:] += a[:, :, :-2] * skip_f
+        nxt = a + buf[1:-1]
+        nxt += buf[:-2] * skip_f
         np.multiply(nxt, emit[t], out=a)
         if t % 8 == 0 or t == len(emit) - 1:  # rescale now and then (probabilities underflow)
-            m = a.max(axis=2, keepdims=True) + 1e-300
+            m = a.max(axis=0) + 1e-300
             a /= m
-            log_scale += np.log(m[:, :, 0])
-    r = np.arange(n)
-    last = a[:, r, ends] + a[:, r, ends - 1]
-    return (np.log(last + 1e-300) + log_scale).sum(axis=0)
+            log_scale += np.log(m)
+    cols = np.arange(views * n)
+    e = np.tile(ends, views)
+    last = a[e, cols] + a[e - 1, cols]
+    return (np.log(last + 1e-300) + log_scale).reshape(views, n).sum(axis=0)
 
 
 #: A character read with less than this probability in some view is also tried as each other
