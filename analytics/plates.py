@@ -386,7 +386,7 @@ SUBSTITUTE_BELOW = 0.9
 #: ... unless no view gives that substitute at least this probability on the character's frames
 #: (±1 frame of where the read's view put it): such a candidate never won on the held-out set,
 #: and skipping it halves the candidates the CTC forward pass scores.
-PRUNE_BELOW = 0.03
+PRUNE_BELOW = 0.01
 
 
 def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText | None = None) -> PlateText:

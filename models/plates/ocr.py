@@ -77,12 +77,18 @@ def doubtful(read: PlateText) -> bool:
     return read.format is None or read.corrected or read.confidence < MORE_VIEWS_BELOW
 
 
-def view_lines(plate: np.ndarray, rows: int, views: int = len(VIEWS)) -> np.ndarray:
-    """The recogniser's inputs (views, 32, 160) for the first ``views`` of :data:`VIEWS` of a plate picture."""
+def view_lines(
+    plate: np.ndarray, rows: int, views: int = len(VIEWS), *, skip_first: bool = False
+) -> np.ndarray:
+    """The recogniser's inputs (views, 32, 160) for the first ``views`` of :data:`VIEWS` of a plate picture.
+
+    ``skip_first``: without the first view (the plate as rectified, i.e. :func:`ocr_line`), for a
+    caller that has read it already.
+    """
     g = plate if plate.ndim == 2 else cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY)
     h, w = g.shape[:2]
     out = []
-    for sx, sy, dx, dy in VIEWS[:views]:
+    for sx, sy, dx, dy in VIEWS[int(skip_first) : views]:
         if (sx, sy, dx, dy) == (1.0, 1.0, 0.0, 0.0):
             out.append(ocr_line(g, rows))
             continue
@@ -168,14 +174,18 @@ class PlateOCR:
         """
         if not plates:
             return []
-        first = self.read_lines(np.stack([ocr_line(p, r) for p, r in zip(plates, rows, strict=True)]), rows)
+        p_first = self.probs(np.stack([ocr_line(p, r) for p, r in zip(plates, rows, strict=True)]))
+        first = [decode(p_first[i], rows=int(rows[i])) for i in range(len(plates))]
         again = [i for i, r in enumerate(first) if views > 1 and doubtful(r)]
         if again:
-            lines = np.concatenate([view_lines(plates[i], rows[i], views) for i in again])
+            # The first view is the plate as rectified, read already: only the others go to the net.
+            lines = np.concatenate([view_lines(plates[i], rows[i], views, skip_first=True) for i in again])
             p = self.probs(lines)
-            p = p.reshape(len(again), views, *p.shape[1:])
+            p = p.reshape(len(again), views - 1, *p.shape[1:])
             for k, i in enumerate(again):
-                first[i] = decode_views(p[k], rows=int(rows[i]), first=first[i])
+                first[i] = decode_views(
+                    np.concatenate([p_first[i][None], p[k]]), rows=int(rows[i]), first=first[i]
+                )
         return first
 
     def read(self, plate: np.ndarray, rows: int = 1, views: int = len(VIEWS)) -> PlateText:
