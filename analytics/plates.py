@@ -177,31 +177,24 @@ class PlateText:
 
 
 def _greedy(probs: np.ndarray) -> tuple[str, list[float]]:
-    best = probs.argmax(axis=1)
-    text, conf = [], []
-    prev = 0
-    for t, c in enumerate(best):
-        if c != 0 and c != prev:
-            text.append(ALPHABET[c - 1])
-            conf.append(float(probs[t, c]))
-        elif c != 0 and c == prev:
-            conf[-1] = max(conf[-1], float(probs[t, c]))
-        prev = c
-    return "".join(text), conf
+    text, conf, _ = _greedy_path(probs, probs.argmax(axis=1))
+    return text, conf
 
 
-def _greedy_spans(probs: np.ndarray) -> list[tuple[int, int]]:
-    """First and last frame of each character of the greedy read (same order as :func:`_greedy`'s text)."""
-    best = probs.argmax(axis=1)
-    spans: list[list[int]] = []
+def _greedy_path(probs: np.ndarray, best: np.ndarray) -> tuple[str, list[float], list[tuple[int, int]]]:
+    """Greedy read of the best class per frame ``best``: text, per-character probability, first/last frame."""
+    text, conf, spans = [], [], []
     prev = 0
     for t, c in enumerate(best.tolist()):
         if c != 0 and c != prev:
-            spans.append([t, t])
-        elif c != 0:
-            spans[-1][1] = t
+            text.append(ALPHABET[c - 1])
+            conf.append(float(probs[t, c]))
+            spans.append((t, t))
+        elif c != 0 and c == prev:
+            conf[-1] = max(conf[-1], float(probs[t, c]))
+            spans[-1] = (spans[-1][0], t)
         prev = c
-    return [(a, b) for a, b in spans]
+    return "".join(text), conf, spans
 
 
 _LETTER_IDX = np.array([ALPHABET.index(ch) + 1 for ch in LETTERS])
@@ -355,22 +348,23 @@ def ctc_log_likelihood(probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
             lab[k, 2 * j + 1] = ALPHABET.index(ch) + 1
             skip[k, 2 * j + 1] = j > 0 and text[j - 1] != ch
         ends[k] = 2 * len(text)
-    views = p.shape[0]
-    pt = np.concatenate([p, np.zeros((*p.shape[:2], 1), p.dtype)], axis=2).transpose(1, 0, 2)  # (T, V, C + 1)
+    views, t_len = p.shape[:2]
     # States first, then (view, text) flattened: the shifts "from s-1" / "from s-2" are then whole
     # contiguous rows of a buffer with two zero rows in front (this loop is the second look's cost).
-    emit = np.ascontiguousarray(pt[:, :, lab.T].transpose(0, 2, 1, 3), dtype=np.float64)
-    emit = emit.reshape(len(pt), s_max, views * n)  # (T, S, V * n)
+    pt = np.zeros((t_len, views, zero + 1))
+    pt[:, :, :zero] = p.transpose(1, 0, 2)
+    flat = (np.arange(views)[:, None, None] * (zero + 1) + lab.T[None]).transpose(1, 0, 2)  # (S, V, n)
+    emit = pt.reshape(t_len, -1)[:, flat.reshape(s_max, views * n)]  # (T, S, V * n), one gather
     skip_f = np.tile(skip.T.astype(np.float64), (1, views))  # (S, V * n)
     buf = np.zeros((s_max + 2, views * n))
     a = buf[2:]
     a[:2] = emit[0, :2]
     log_scale = np.zeros(views * n)
-    for t in range(1, len(emit)):
+    for t in range(1, t_len):
         nxt = a + buf[1:-1]
         nxt += buf[:-2] * skip_f
         np.multiply(nxt, emit[t], out=a)
-        if t % 8 == 0 or t == len(emit) - 1:  # rescale now and then (probabilities underflow)
+        if t % 8 == 0 or t == t_len - 1:  # rescale now and then (probabilities underflow)
             m = a.max(axis=0) + 1e-300
             a /= m
             log_scale += np.log(m)
@@ -418,10 +412,12 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText
         return first
     allowed = {name for name, _, r in FORMATS if rows is None or r == rows or name == "private"}
     # The other views: their greedy reads when valid (the grammar's search per view costs too much).
-    greedy0 = _greedy(probs[0])[0]
+    best_class = probs.argmax(axis=2)
+    paths = [_greedy_path(probs[v], best_class[v]) for v in range(len(probs))]
+    greedy0 = paths[0][0]
     reads, read_view = [first], [0]
     for v in range(1, len(probs)):
-        text, conf = _greedy(probs[v])
+        text, conf, _ = paths[v]
         fmt = plate_format(text)
         if fmt in allowed:
             reads.append(PlateText(text, float(np.prod(conf)), tuple(conf), fmt))
@@ -437,7 +433,7 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText
         # Where the read's characters sit in its view (its greedy path; the grammar's correction of
         # the first view keeps the greedy read's frames when it kept its length): a substitute that
         # no view reads there with PRUNE_BELOW probability is not tried.
-        spans = _greedy_spans(probs[v])
+        spans = paths[v][2]
         if len(spans) != len(r.text):
             spans = []
         for j, (kind, conf) in enumerate(zip(kinds, r.char_conf, strict=True)):
