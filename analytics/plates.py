@@ -217,54 +217,18 @@ def _constrained(logp: np.ndarray, template: str) -> tuple[float, str, list[floa
     States alternate blank, slot 1, blank, slot 2, …, blank; a slot emits the best character of
     its class at each time step (two equal neighbours then need no blank: a small approximation).
     """
-    n = len(template)
-    t_len = logp.shape[0]
-    lp_letter = logp[:, _LETTER_IDX]
-    lp_digit = logp[:, _DIGIT_IDX]
-    best_letter, best_digit = lp_letter.max(axis=1), lp_digit.max(axis=1)
-    slot_lp = np.stack([best_letter if k == "L" else best_digit for k in template], axis=1)  # (T, n)
-    s_count = 2 * n + 1
-    emit = np.empty((t_len, s_count))
-    emit[:, 0::2] = logp[:, [0]]
-    emit[:, 1::2] = slot_lp
-    neg = -1e30
-    score = np.full(s_count, neg)
-    score[0], score[1] = emit[0, 0], emit[0, 1]
-    back = np.zeros((t_len, s_count), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
-    skip_ok = np.zeros(s_count, dtype=bool)
-    skip_ok[3::2] = True  # slot -> next slot without a blank
-    for t in range(1, t_len):
-        stay = score
-        step = np.concatenate(([neg], score[:-1]))
-        skip = np.where(skip_ok, np.concatenate(([neg, neg], score[:-2])), neg)
-        cand = np.stack([stay, step, skip])
-        arg = cand.argmax(axis=0)
-        score = cand[arg, np.arange(s_count)] + emit[t]
-        back[t] = arg
-    end = s_count - 1 if score[-1] >= score[-2] else s_count - 2
-    total = float(score[end])
-    # Walk back: which time steps belong to which slot.
-    slot_frames: dict[int, list[int]] = defaultdict(list)
-    s = end
-    for t in range(t_len - 1, -1, -1):
-        if s % 2 == 1:
-            slot_frames[s // 2].append(t)
-        s -= int(back[t, s])
-    text, probs = [], []
-    for k, kind in enumerate(template):
-        frames = slot_frames.get(k, [])
-        idx = _LETTER_IDX if kind == "L" else _DIGIT_IDX
-        if not frames:
-            return -1e30, "", []
-        summed = logp[frames][:, idx].max(axis=0)
-        j = int(summed.argmax())
-        text.append(ALPHABET[idx[j] - 1])
-        probs.append(float(np.exp(summed[j])))
-    return total, "".join(text), probs
+    _, back, last = _constrained_scores(logp, [template])
+    return _trace_template(logp, template, back[:, 0], last[0])
 
 
-def _constrained_scores(logp: np.ndarray, templates: list[str]) -> np.ndarray:
-    """The log score of :func:`_constrained`'s best path for each template, all templates at once."""
+def _constrained_scores(logp: np.ndarray, templates: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_constrained`'s best path for every template at once.
+
+    Returns:
+        The log score of each template's best path (K,), the back pointers (T, K, S) (0 stay,
+        1 from s-1, 2 from s-2, as :func:`_constrained`) and the last frame's state scores (K, S),
+        for :func:`_trace_template`.
+    """
     t_len, k_n = logp.shape[0], len(templates)
     s_max = 2 * max(len(t) for t in templates) + 1
     neg = -1e30
@@ -280,14 +244,43 @@ def _constrained_scores(logp: np.ndarray, templates: list[str]) -> np.ndarray:
         ends[k] = 2 * len(template)
     score = np.full((k_n, s_max), neg)
     score[:, :2] = emit[0, :, :2]
+    back = np.zeros((t_len, k_n, s_max), dtype=np.int8)
+    cand = np.full((3, k_n, s_max), neg)
     for t in range(1, t_len):
-        step = np.full_like(score, neg)
-        step[:, 1:] = score[:, :-1]
-        skip = np.full_like(score, neg)
-        skip[:, 2:] = score[:, :-2]
-        score = np.maximum(np.maximum(score, step), np.where(skip_ok, skip, neg)) + emit[t]
+        cand[0] = score
+        cand[1, :, 1:] = score[:, :-1]
+        cand[2, :, 2:] = np.where(skip_ok[:, 2:], score[:, :-2], neg)
+        arg = cand.argmax(axis=0)
+        back[t] = arg
+        score = np.take_along_axis(cand, arg[None], axis=0)[0] + emit[t]
     r = np.arange(k_n)
-    return np.maximum(score[r, ends], score[r, ends - 1])
+    return np.maximum(score[r, ends], score[r, ends - 1]), back, score
+
+
+def _trace_template(
+    logp: np.ndarray, template: str, back: np.ndarray, last: np.ndarray
+) -> tuple[float, str, list[float]]:
+    """:func:`_constrained`'s result for one template from :func:`_constrained_scores`' back pointers (T, S)."""
+    s_count = 2 * len(template) + 1
+    end = s_count - 1 if last[s_count - 1] >= last[s_count - 2] else s_count - 2
+    total = float(last[end])
+    slot_frames: dict[int, list[int]] = defaultdict(list)
+    s = end
+    for t in range(len(logp) - 1, -1, -1):
+        if s % 2 == 1:
+            slot_frames[s // 2].append(t)
+        s -= int(back[t, s])
+    text, probs = [], []
+    for k, kind in enumerate(template):
+        frames = slot_frames.get(k, [])
+        idx = _LETTER_IDX if kind == "L" else _DIGIT_IDX
+        if not frames:
+            return -1e30, "", []
+        summed = logp[frames][:, idx].max(axis=0)
+        j = int(summed.argmax())
+        text.append(ALPHABET[idx[j] - 1])
+        probs.append(float(np.exp(summed[j])))
+    return total, "".join(text), probs
 
 
 def decode(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
@@ -313,10 +306,10 @@ def decode(probs: np.ndarray, *, rows: int | None = None) -> PlateText:
     templates = [(name, template) for name, template in _TEMPLATES if name in allowed]
     # All formats' best-path scores in one pass; then only the best ones are traced back, in order,
     # until one gives a valid plate (the same choice as tracing every format, at a fraction of the cost).
-    scores = _constrained_scores(logp, [t for _, t in templates])
+    scores, back, last = _constrained_scores(logp, [t for _, t in templates])
     for k in sorted(range(len(templates)), key=lambda k: -scores[k]):
         name, template = templates[k]
-        score, cand, cprobs = _constrained(logp, template)
+        score, cand, cprobs = _trace_template(logp, template, back[:, k], last[k])
         if cand and plate_format(cand) == name:
             best = (score, cand, cprobs, name)
             break
