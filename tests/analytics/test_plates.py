@@ -149,6 +149,37 @@ def test_decode_views_combines_the_views_evidence():
     assert decode_views(none).text == ""
 
 
+def test_decode_views_tries_only_substitutes_some_view_sees(monkeypatch):
+    import analytics.plates as plates
+
+    # The second digit is read "8" at 0.6 (the "2" has 0.35 on its frames): a doubtful character.
+    doubtful = _probs(_spaced("А183ВС77"), peak=0.95, second={7: ("2", 0.35), 8: ("2", 0.35)})
+    sure = _probs(_spaced("А183ВС77"), peak=0.98)
+    probs = np.stack([doubtful, sure])
+    scored: list[list[str]] = []
+    real = plates.ctc_log_likelihood
+    monkeypatch.setattr(plates, "ctc_log_likelihood", lambda p, t: scored.append(list(t)) or real(p, t))
+    pruned = decode_views(probs, rows=1)
+    tried = set(scored[-1])
+    # "2" is seen where the character is; the other digits (< 0.0023 in both views) are below PRUNE_BELOW.
+    assert "А123ВС77" in tried and "А153ВС77" not in tried
+    monkeypatch.setattr(plates, "PRUNE_BELOW", 0.0)
+    full = decode_views(probs, rows=1)
+    assert "А153ВС77" in set(scored[-1]) and len(scored[-1]) > len(tried)
+    # The same winner; the confidence differs only by the pruned candidates' tiny share.
+    assert pruned.text == full.text
+    assert pruned.confidence == pytest.approx(full.confidence, abs=0.01)
+
+
+def test_greedy_path_gives_each_characters_frames():
+    from analytics.plates import _greedy, _greedy_path
+
+    p = _probs([None, "А", "А", None, "1", None, "1", "2", "2"])
+    text, conf, spans = _greedy_path(p, p.argmax(axis=1))
+    assert text == "А112" and spans == [(1, 2), (4, 4), (6, 6), (7, 8)]
+    assert (text, conf) == _greedy(p)
+
+
 def test_decode_nothing():
     r = decode(_probs([None] * 20))
     assert r.text == "" and r.uncertain

@@ -85,6 +85,25 @@ def test_int8_agrees_with_fp32(heldout):
     assert np.mean([x == y for x, y in zip(a, b, strict=True)]) >= 0.93
 
 
+def test_second_look_reuses_the_first_read_as_its_first_view(heldout):
+    from analytics.plates import decode, decode_views
+    from models.plates.ocr import VIEWS, doubtful, view_lines
+
+    assert np.array_equal(view_lines(heldout[0].crop, 1, skip_first=True), view_lines(heldout[0].crop, 1)[1:])
+    ocr = PlateOCR("int8", threads=2)
+    sample = heldout[:60]
+    reads = ocr.read_views([s.crop for s in sample], [s.rows for s in sample])
+    n_doubtful = 0
+    for s, r in zip(sample, reads, strict=True):
+        probs = ocr.probs(view_lines(s.crop, s.rows, len(VIEWS)))  # all five views from scratch
+        first = decode(probs[0], rows=s.rows)
+        want = decode_views(probs, rows=s.rows, first=first) if doubtful(first) else first
+        n_doubtful += doubtful(first)
+        assert (r.text, r.format) == (want.text, want.format)
+        assert r.confidence == pytest.approx(want.confidence, abs=1e-4)
+    assert n_doubtful >= 5  # the second look was exercised
+
+
 def test_locator_finds_and_rectifies_plates_on_generated_cars():
     loc = HaarContourLocator()
     rng = np.random.default_rng(77)
