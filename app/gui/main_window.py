@@ -230,9 +230,7 @@ class MainWindow(QMainWindow):
         self.dashboard.period.hide()
         self.heatmap.period.hide()
         self.events.hide_period()
-        self._period_pages = (
-            self.dashboard, self.heatmap, self.events, *self._panel_pages("set_period")
-        )
+        self._period_pages = (self.dashboard, self.heatmap, self.events, *self._panel_pages("set_period"))
         self._build_menus()
 
         bar = self.statusBar()

@@ -18,7 +18,7 @@ Packages are found without editing anything: the subpackages of :mod:`app.module
 ``STORESIGHT_MODULES`` environment variable (comma-separated; a folder of your own on
 ``PYTHONPATH``). The config's ``modules`` section gets one field per package (its settings model,
 ``extra="forbid"``: one-line errors name the field), the pipeline builds each camera's modules
-from :func:`build_modules`, the report builder appends the packages' sheets, the event
+from :func:`build_modules`, a report is the summary and then the packages' sheets, the event
 catalogue knows their events and the main window shows their panels (:func:`panels`).
 
 The built-in modules are packages like any other: their settings are in
@@ -26,7 +26,7 @@ The built-in modules are packages like any other: their settings are in
 
 Example:
     >>> [p.name for p in packages().values()][:3]
-    ['roles', 'tracks', 'retail']
+    ['tracks', 'retail', 'queue']
 """
 
 from __future__ import annotations
@@ -208,5 +208,5 @@ def build_modules(ctx: CameraContext) -> list[Module]:
 
 
 def report_sheets() -> list[Callable[..., Any]]:
-    """The module packages' report sheets, in running order."""
+    """The module packages' report sheets, in workbook order: by package ``order``, each package's in its order."""
     return [_load(s) for p in packages().values() for s in p.sheets]
