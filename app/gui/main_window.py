@@ -37,7 +37,6 @@ from app.gui.panels import PanelContext, package_panels
 from app.gui.period_picker import PeriodPicker, quick_range
 from app.gui.rerun import start_asking
 from app.gui.settings_page import SettingsPage
-from app.gui.shelves_page import ShelvesPage
 from app.gui.site_document import SiteDocument
 from app.gui.staff_page import StaffPage
 from app.gui.zone_editor import ZoneEditor
@@ -183,9 +182,7 @@ class MainWindow(QMainWindow):
             if hasattr(page, "cameraSaved"):
                 page.cameraSaved.connect(self._panel_camera_saved)
         self.plates = self.panels["plates"]
-        self.shelves = ShelvesPage(
-            store, self.data_dir, config=lambda: self.document.config, live=self._live_frame
-        )
+        self.shelves = self.panels["shelf"]  # the shelf package's panel (app.gui.shelves_page:panel)
         self.models = ModelsPage(
             site_model_dir(document.config),
             lambda e: use_for_person_detection(
@@ -204,7 +201,6 @@ class MainWindow(QMainWindow):
             (self.events, "Events"),
             (self.staff, "Staff"),
             *((page, title) for _, title, page in found),
-            (self.shelves, "Shelves"),
             (self.models, "Models"),
             (self.settings, "Settings"),
         ):
@@ -234,9 +230,7 @@ class MainWindow(QMainWindow):
         self.dashboard.period.hide()
         self.heatmap.period.hide()
         self.events.hide_period()
-        self._period_pages = (
-            self.dashboard, self.heatmap, self.events, self.shelves, *self._panel_pages("set_period")
-        )
+        self._period_pages = (self.dashboard, self.heatmap, self.events, *self._panel_pages("set_period"))
         self._build_menus()
 
         bar = self.statusBar()
@@ -248,7 +242,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.alerts_button)
 
-        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.shelves, self.models}
+        self._stale = {self.dashboard, self.heatmap, self.events, self.staff, self.models}
         self._stale |= set(self.panels.values())
         self._wire()
         if store is not None:
@@ -259,7 +253,6 @@ class MainWindow(QMainWindow):
             self.events.set_store(store, self.data_dir)
             for page in self._panel_pages("set_store"):
                 page.set_store(store, self.data_dir)  # type: ignore[attr-defined]
-            self.shelves.set_store(store, self.data_dir)
             self._init_period(store)
         self._restore_settings()
         self.alerts.start()
@@ -476,7 +469,6 @@ class MainWindow(QMainWindow):
             page.period.set_data_span(self.period.span)
             page.period.set_range(first, last, quick=key)
         self.events.set_period(*self.period.bounds(self.period.tz))
-        self.shelves.set_period(*self.period.bounds(self.period.tz))
         for page in self._panel_pages("set_period"):
             page.set_period(*self.period.bounds(self.period.tz))  # type: ignore[attr-defined]
         for page in self._period_pages:
@@ -494,8 +486,9 @@ class MainWindow(QMainWindow):
                 self.period.set_range(*days, quick=key)
                 self.heatmap.period.set_range(*days, quick=key)
                 self.events.set_period(*self.period.bounds(self.period.tz))
-                self.shelves.set_period(*self.period.bounds(self.period.tz))
-                self._stale |= {self.heatmap, self.events, self.shelves}
+                for page in self._panel_pages("set_period"):
+                    page.set_period(*self.period.bounds(self.period.tz))  # type: ignore[attr-defined]
+                self._stale |= {self.heatmap, self.events, *self._panel_pages("set_period")}
 
     # --- unsaved changes ------------------------------------------------------------------
 
@@ -602,7 +595,7 @@ class MainWindow(QMainWindow):
     def _engine_stopped(self) -> None:
         self.cameras.set_running(False, "Analysis stopped.")
         self.settings.set_running_backend("")
-        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff, self.shelves}
+        self._stale |= {self.dashboard, self.heatmap, self.events, self.staff}
         self._stale |= set(self.panels.values())
 
     def _engine_failed(self, message: str) -> None:

@@ -1,9 +1,9 @@
 """Module packages' GUI panels: the pages the main window shows for them (``ModulePackage.panel``).
 
 A module package names a function ``panel(ctx: PanelContext) -> QWidget`` in its ``panel=``
-(``"package.module:function"``); the main window makes one tab per such package, in running
-order, titled with the page's ``windowTitle()`` (the package's title when it has none). The
-window treats every panel page alike:
+(``"package.module:function"``); the main window makes one tab per such package, in tab order
+(its ``panel_order``, else its running ``order``), titled with the page's ``windowTitle()`` (the
+package's title when it has none). The window treats every panel page alike:
 
 * ``set_store(store, data_dir)`` (optional) when the database changes;
 * ``refresh()`` (optional) when its tab is shown and its data may be stale (after an analysis,
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.modules.registry import packages
+from app.modules.registry import panel_packages
 
 if TYPE_CHECKING:
     from app.gui.site_document import SiteDocument
@@ -70,14 +70,13 @@ def _failed_page(title: str, message: str) -> QWidget:
 
 
 def package_panels(ctx: PanelContext) -> list[tuple[str, str, QWidget]]:
-    """``(package name, tab title, page)`` of every module package with a panel, in running order."""
+    """``(package name, tab title, page)`` of every module package with a panel, in tab order."""
     import importlib
 
     out: list[tuple[str, str, QWidget]] = []
-    for name, pkg in packages().items():
-        if not pkg.panel:
-            continue
-        module, _, attr = pkg.panel.partition(":")
+    for pkg in panel_packages():
+        name = pkg.name
+        module, _, attr = (pkg.panel or "").partition(":")
         try:
             page = getattr(importlib.import_module(module), attr)(ctx)
         except Exception as e:  # one panel's failure must not stop the window

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from app.config import SiteConfig
 from app.errors import UserError
 from app.gui.data import fmt_duration
+from app.gui.panels import PanelContext
 from app.gui.qt_util import StorePage, fmt_time, hbox, local_dt, row_table, splitter, to_qpixmap, vbox
 from app.shelves import references
 from app.shelves.stats import OpenGap, open_gaps
@@ -447,3 +448,15 @@ class ShelvesPage(QWidget, StorePage):
         self._image = img
         self._set_picture(img)
         self.caption.setText("The frame when the gap was confirmed, the gap outlined in red.")
+
+
+def panel(ctx: PanelContext) -> ShelvesPage:
+    """The shelf package's panel (``ModulePackage.panel``): the Shelves tab of the main window.
+
+    The page reads the open site config (shelf zones not analysed yet, their segments) and the
+    running camera's latest frame through ``ctx``.
+    """
+    doc = ctx.document
+    page = ShelvesPage(ctx.store, ctx.data_dir, config=lambda: doc.config if doc is not None else None, live=ctx.live)
+    page.setWindowTitle("Shelves")
+    return page

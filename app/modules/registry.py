@@ -18,7 +18,7 @@ Packages are found without editing anything: the subpackages of :mod:`app.module
 ``STORESIGHT_MODULES`` environment variable (comma-separated; a folder of your own on
 ``PYTHONPATH``). The config's ``modules`` section gets one field per package (its settings model,
 ``extra="forbid"``: one-line errors name the field), the pipeline builds each camera's modules
-from :func:`build_modules`, the report builder appends the packages' sheets, the event
+from :func:`build_modules`, a report is the summary and then the packages' sheets, the event
 catalogue knows their events and the main window shows their panels (:func:`panels`).
 
 The built-in modules are packages like any other: their settings are in
@@ -26,7 +26,7 @@ The built-in modules are packages like any other: their settings are in
 
 Example:
     >>> [p.name for p in packages().values()][:3]
-    ['roles', 'tracks', 'retail']
+    ['tracks', 'retail', 'queue']
 """
 
 from __future__ import annotations
@@ -103,9 +103,11 @@ class ModulePackage:
         events: its event types (declared in the catalogue by importing them).
         sheets: ``"package.module:function"`` report sheets, ``function(scope) -> Sheet | None``.
         panel: ``"package.module:function"`` making its GUI panel (optional).
-        order: where it runs among the modules (lower first; also the sections' order).
+        order: where it runs among the modules (lower first; also the sections' and sheets' order).
         sections: further sections under ``cameras[].modules`` it owns (the retail package:
             ``footfall``, ``zones``, ``visits``, ``heatmap``), after its own.
+        panel_order: where its tab sits among the package panels (None: ``order``); the shelf
+            package runs before the plates and faces ones but its tab comes after theirs.
     """
 
     name: str
@@ -117,6 +119,12 @@ class ModulePackage:
     panel: str | None = None
     order: int = 100
     sections: tuple[Section, ...] = ()
+    panel_order: int | None = None
+
+    @property
+    def tab_order(self) -> int:
+        """Where its panel's tab sits among the package panels (``panel_order``, else ``order``)."""
+        return self.order if self.panel_order is None else self.panel_order
 
 
 def _load(path: str) -> Any:
@@ -178,9 +186,14 @@ def config_sections() -> list[Section]:
     return list(out.values())
 
 
+def panel_packages() -> list[ModulePackage]:
+    """The packages with a GUI panel (``panel=``), in tab order (``panel_order``, else ``order``)."""
+    return sorted((p for p in packages().values() if p.panel), key=lambda p: (p.tab_order, p.order, p.name))
+
+
 def panels() -> list[tuple[ModulePackage, Callable[..., Any]]]:
-    """The packages' GUI panel makers (``panel=``), in running order, imported now."""
-    return [(p, _load(p.panel)) for p in packages().values() if p.panel]
+    """The packages' GUI panel makers (``panel=``), in tab order, imported now."""
+    return [(p, _load(p.panel)) for p in panel_packages() if p.panel]
 
 
 def build_modules(ctx: CameraContext) -> list[Module]:
@@ -195,5 +208,5 @@ def build_modules(ctx: CameraContext) -> list[Module]:
 
 
 def report_sheets() -> list[Callable[..., Any]]:
-    """The module packages' report sheets, in running order."""
+    """The module packages' report sheets, in workbook order: by package ``order``, each package's in its order."""
     return [_load(s) for p in packages().values() for s in p.sheets]

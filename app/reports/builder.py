@@ -1,7 +1,9 @@
 """Build a report: the sheets of a period for a set of cameras, with the previous period for comparison.
 
-:data:`SHEETS` lists the sheet functions in workbook order; a module that lands later (vehicles,
-PPE violations, shelf gaps, staff timesheet) appends its own ``fn(scope) -> Sheet | None``.
+The summary comes first; every other sheet is a module package's (``ModulePackage.sheets``,
+:func:`app.modules.registry.report_sheets`), in the packages' ``order``: retail (footfall, occupancy,
+dwell, visits, funnel), queue, roles (the staff timesheet), behaviour, shelf, objects, plates,
+faces, PPE, then plug-ins. A sheet function is ``fn(scope) -> Sheet | None``.
 
 Example:
     >>> from app.store.db import open_store
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.modules.registry import report_sheets
-from app.reports import behaviour_sheets as bs
 from app.reports import sheets as sh
 from app.reports.sheets import ROLE_WORDS, Scope, Sheet, SheetFn
 from app.store import stats
@@ -29,24 +30,6 @@ from app.store.runs import partial_runs, partial_warning
 from app.store.stats import Role
 
 log = logging.getLogger(__name__)
-
-#: The topic sheets, in workbook order (the summary comes first by itself).
-SHEETS: list[SheetFn] = [
-    sh.footfall_by_hour,
-    sh.footfall_by_day,
-    sh.occupancy,
-    sh.dwell,
-    sh.visits,
-    sh.funnel,
-    sh.queues,
-    sh.queue_by_hour,
-    sh.queue_alerts,
-    sh.staff_timesheet,
-    bs.shelf_engagement,
-    bs.posture,
-    bs.consultations,
-]
-
 
 @dataclass(frozen=True, slots=True)
 class ReportInfo:
@@ -132,7 +115,7 @@ def build_report(
         role: ``customer`` (everyone not marked staff), ``staff`` or ``all``.
         tz: time zone of hours and dates; ``"site"`` for the site's, None for the computer's.
         compare: put the previous period of the same length next to the key numbers.
-        sheet_fns: the topic sheets (default :data:`SHEETS` and the module packages' sheets).
+        sheet_fns: the topic sheets (default: the module packages' sheets, :func:`report_sheets`).
 
     Raises:
         UserError: an unknown camera (exit code 2).
@@ -143,7 +126,7 @@ def build_report(
     prev = scope.previous() if compare else None
     with stats.read_once():  # sheets that need the same events share one read
         out: list[Sheet] = [sh.summary(scope, prev)]
-        for fn in sheet_fns if sheet_fns is not None else [*SHEETS, *report_sheets()]:
+        for fn in sheet_fns if sheet_fns is not None else report_sheets():
             sheet = fn(scope)
             if sheet is not None:
                 out.append(sheet)

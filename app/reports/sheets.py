@@ -7,9 +7,9 @@ returns a :class:`Sheet` whose ``df`` holds raw values: counts, seconds, shares 
 wall-clock datetimes in the site's time zone. The Excel and CSV writers decide how they look.
 
 A sheet function returns ``None`` when its module is not part of this installation; a sheet
-with no data in the period is returned empty (the writers say so in the sheet). Modules that
-land later (vehicles, PPE violations, shelf gaps, staff timesheet) add a function to
-:data:`app.reports.builder.SHEETS`.
+with no data in the period is returned empty (the writers say so in the sheet). Each sheet is
+declared by its module package (``ModulePackage.sheets``: retail, queue, roles for the staff
+timesheet); the builder puts them in the packages' order after the summary.
 
 Example:
     >>> from app.store.db import open_store

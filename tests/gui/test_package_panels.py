@@ -39,14 +39,17 @@ def _titles(win) -> list[str]:  # type: ignore[no-untyped-def]
     return [win.tabs.tabText(i) for i in range(win.tabs.count())]
 
 
-def test_the_plates_tab_is_the_plates_package_panel(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_plates_and_shelves_tabs_are_their_packages_panels(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert registry.packages()["plates"].panel == "app.gui.plates_page:panel"
     win = _window(qtbot, tmp_path)
-    names = [n for n, p in registry.packages().items() if p.panel]
+    names = [p.name for p in registry.panel_packages()]  # in tab order
     assert list(win.panels) == names and names[0] == "plates" and win.panels["plates"] is win.plates
     titles = _titles(win)
-    assert titles[5:7] == ["Staff", "Plates"]  # the package panels sit between Staff and Shelves
-    assert titles.index("Shelves") == 6 + len(names)
+    assert titles[5:7] == ["Staff", "Plates"]  # the package panels sit between Staff and Models
+    assert names[-1] == "shelf" and win.panels["shelf"] is win.shelves  # the Shelves tab is the shelf package's
+    assert registry.packages()["shelf"].order < registry.packages()["plates"].order  # runs first, its tab comes last
+    assert titles[5 + len(names)] == "Shelves" and titles[6 + len(names)] == "Models"
+    assert win.shelves in win._period_pages and win.shelves in win._stale
     assert win.plates in win._stale  # read when its tab is first shown, like every page
 
 

@@ -1,6 +1,7 @@
 """The retail module package: line crossings, zone stays, visits, the heatmap.
 
-Its four sections are ``cameras[].modules.footfall``, ``zones``, ``visits`` and ``heatmap``.
+Its four sections are ``cameras[].modules.footfall``, ``zones``, ``visits`` and ``heatmap``; its
+report sheets (:mod:`app.reports.sheets`) open the workbook after the summary.
 """
 
 from app.modules.registry import ModulePackage, Section
@@ -19,6 +20,10 @@ PACKAGE = ModulePackage(
     None,
     "app.engine.retail:build",
     EVENTS,
+    sheets=tuple(
+        f"app.reports.sheets:{fn}"
+        for fn in ("footfall_by_hour", "footfall_by_day", "occupancy", "dwell", "visits", "funnel")
+    ),
     order=20,
     sections=SECTIONS,
 )
