@@ -309,6 +309,16 @@ class TrackerConfig(_Model):
         0.1, 0.0, 1.0, "Re-find threshold",
         "Appearance distance below which a lost person is re-found near where they were lost.",
     )
+    new_clear: float = bounded(
+        0.3, 0.0, 1.0, "No new track next to walkers",
+        "A left-over box overlapping a walking person's box (IoU above this) starts no new track: in a "
+        "crowd it is that person's box again, not somebody new. Never in queue and counter zones. 0 = off.",
+    )
+    static_after: float = bounded(
+        2.0, 0.0, 600.0, "Static false positive after (s)",
+        "A 'person' that has not moved since it appeared and scores low (a sign, a mannequin) is no longer "
+        "counted after this many seconds. 0 = off.",
+    )
 
 
 class StorageConfig(_Model):

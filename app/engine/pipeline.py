@@ -235,6 +235,8 @@ def tracker_settings(
         appearance_weight=t.appearance_weight,
         appearance_gate=t.appearance_gate,
         relink_thresh=t.relink_thresh,
+        new_clear=t.new_clear,
+        static_after=t.static_after,
         open_zones=open_zones(camera),
         static_classes=tuple(i for i, n in enumerate(class_names) if n == "person") if class_names else None,
     )
