@@ -39,7 +39,16 @@ class LoopThread:
         raise NotImplementedError
 
     def start(self) -> Self:
-        """Start the thread (idempotent: a running one is kept)."""
+        """Start the thread (idempotent: a running one is kept).
+
+        After a stop whose wait timed out, the old thread is given 10 s more to end, then a new one
+        starts; if it still has not ended, it is kept running instead (never two loops, never none).
+        """
+        if self.running and self._stop.is_set():
+            self._thread.join(10.0)  # type: ignore[union-attr]
+            if self.running:  # still ending: it goes on
+                self._stop.clear()
+                return self
         if not self.running:
             self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)

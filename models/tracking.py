@@ -76,8 +76,9 @@ class TrackerSettings:
             track began; queue and counter zones (``open_zones``) are exempt.
         static_move: see ``static_after`` (body heights).
         static_conf: see ``static_after`` (mean detection score).
-        static_classes: the class ids the static rule holds for (the detector's people); None = every
-            class. A parked car or a standing object is static by nature and stays reported.
+        people_classes: the class ids the new-track and static rules hold for (the detector's people);
+            None = every class. Cars queueing at a barrier overlap like people in a crowd but must each
+            get a track, and a parked car or a standing object is static by nature and stays reported.
     """
 
     type: str = "bytetrack"
@@ -100,7 +101,7 @@ class TrackerSettings:
     static_after: float = 2.0
     static_move: float = 0.25
     static_conf: float = 0.5
-    static_classes: tuple[int, ...] | None = None
+    people_classes: tuple[int, ...] | None = None
 
 
 class _BoxesView:
@@ -239,12 +240,12 @@ def _make_appearance_tracker_class() -> type:
             """Per track: where it began, whether it has moved since, its mean score; static after a while."""
             size = getattr(self, "frame_size", None)
             need = max(1, round(self.settings.static_after * self.rate))
-            classes = self.settings.static_classes
+            classes = self.settings.people_classes
             alive = set()
             for t in self.tracked_stracks:
                 if not t.is_activated or t.frame_id != self.frame_id:
                     continue
-                if classes is not None and int(t.cls) not in classes:
+                if not _is_person(t.cls, classes):
                     continue
                 alive.add(t.track_id)
                 box = t.xyxy.astype(np.float64)
@@ -279,6 +280,20 @@ def _make_appearance_tracker_class() -> type:
             """End lost tracks predicted outside the picture (they left), before any association."""
             super()._pre_first_associate(strack_pool, unconfirmed, img, results_high)
             self.frame_image = img if img is not None and img.ndim == 3 else None
+            if img is not None and img.ndim == 3:
+                self.frame_size = img.shape[1], img.shape[0]
+            size = getattr(self, "frame_size", None)
+            if self.settings.drop_exited and size is not None:
+                w, h = size
+                keep = []
+                for t in strack_pool:
+                    x, y = t.xywh[:2]
+                    if t.state == TrackState.Lost and not (0 <= x <= w and 0 <= y <= h):
+                        t.left_view = True
+                    else:
+                        keep.append(t)
+                strack_pool[:] = keep
+            # after the exits: a walker who just left the picture does not block someone entering there
             slow = self.settings.new_clear_speed
             recent = self.settings.new_clear_lost * self.rate  # frames
             self._followed = [
@@ -286,21 +301,8 @@ def _make_appearance_tracker_class() -> type:
                 for t in strack_pool
                 if (t.state == TrackState.Tracked or self.frame_id - t.end_frame <= recent)
                 and (slow <= 0 or _speed(t, self.rate) > slow)
+                and _is_person(t.cls, self.settings.people_classes)
             ]
-            if img is not None and img.ndim == 3:
-                self.frame_size = img.shape[1], img.shape[0]
-            size = getattr(self, "frame_size", None)
-            if not self.settings.drop_exited or size is None:
-                return
-            w, h = size
-            keep = []
-            for t in strack_pool:
-                x, y = t.xywh[:2]
-                if t.state == TrackState.Lost and not (0 <= x <= w and 0 <= y <= h):
-                    t.left_view = True
-                else:
-                    keep.append(t)
-            strack_pool[:] = keep
 
         def _init_new_tracks(self, u_detection, detections, activated, refind=None) -> None:
             """Start new tracks, but not inside the predicted box of a person being followed."""
@@ -309,7 +311,12 @@ def _make_appearance_tracker_class() -> type:
                 boxes = np.asarray([detections[i].xyxy for i in u_detection], np.float64)
                 ov = iou_matrix(boxes, np.asarray(self._followed, np.float64)).max(1)
                 free = _in_zones(boxes, self.open_zones, getattr(self, "frame_size", None))
-                u_detection = [i for i, o, z in zip(u_detection, ov, free, strict=True) if o <= thr or z]
+                people = self.settings.people_classes
+                u_detection = [
+                    i
+                    for i, o, z in zip(u_detection, ov, free, strict=True)
+                    if o <= thr or z or not _is_person(detections[i].cls, people)
+                ]
             super()._init_new_tracks(u_detection, detections, activated, refind)
 
         def _second_association(
@@ -411,6 +418,11 @@ def _occlusion_order(cost: np.ndarray, tracks: list[Any], dets: list[Any], weigh
     bottom_d = np.array([d.xyxy[3] for d in dets], np.float64)
     foot = np.abs(bottom_d[None, :] - bottom_t[:, None]) / height_t[:, None]
     return np.where(crowd & (cost < 1.0), cost + weight * foot, cost)
+
+
+def _is_person(cls: object, people: tuple[int, ...] | None) -> bool:
+    """Whether a track's or box's class is one the crowd rules hold for (None: every class)."""
+    return people is None or int(cls) in people  # type: ignore[call-overload]
 
 
 def _in_zones(xyxy: np.ndarray, zones: PolygonSet, size: tuple[int, int] | None) -> np.ndarray:

@@ -344,7 +344,9 @@ class Engine:
         if cam.kind == "file" and self.existing.pop(cam.id, None) == "replace" and self._store is not None:
             old = previous_runs(self._store, camera_row, source_label(cam))
             gone = delete_runs(self._store, self.data_dir, [r.id for r in old])
-            log.info("camera %s: replaced run(s) %s (%d events deleted)", cam.id, [r.id for r in old], gone.events)
+            log.info(
+                "camera %s: replaced run(s) %s (%d events deleted)", cam.id, [r.id for r in old], gone.events
+            )
         run_id = self._writer.start_run(camera_row, source_label(cam), backend.description)
         w = _Worker(cam, source, run_id)
         w.pipe = CameraPipeline(
@@ -527,7 +529,8 @@ class Engine:
 
         Blocking (a stopped camera is joined, a new one opens its source): call it off the GUI
         thread. Cameras whose source settings are unchanged keep running; a zone or threshold
-        change of one of them goes through :meth:`update_camera` (same run).
+        change of one of them goes through :meth:`update_camera` (same run). A change of the
+        site's tracker settings restarts every camera (new runs).
 
         Args:
             site: the whole edited site config (file sources resolved to absolute paths).
@@ -544,7 +547,13 @@ class Engine:
             old = {cid: w.camera for cid, w in self._workers.items()}
             new = {c.id: c for c in site.cameras if c.enabled}
             stopped = [cid for cid in old if cid not in new]
-            restarted = [cid for cid in old if cid in new and _source_key(new[cid]) != _source_key(old[cid])]
+            # the tracker's settings are read when a camera's pipeline is built: a change restarts them all
+            retrack = site.tracker != self.site.tracker
+            restarted = [
+                cid
+                for cid in old
+                if cid in new and (retrack or _source_key(new[cid]) != _source_key(old[cid]))
+            ]
             started = [cid for cid in new if cid not in old]
             updated = [cid for cid in old if cid in new and cid not in restarted and new[cid] != old[cid]]
             going = [self._workers[cid] for cid in [*stopped, *restarted]]

@@ -197,18 +197,28 @@ def tracking_floor(site: SiteConfig, confidence: float | None) -> float:
 
 
 def open_zones(camera: CameraConfig | None) -> tuple[tuple[tuple[float, float], ...], ...]:
-    """The camera's queue and counter polygons: the tracker starts new tracks there even next to others."""
+    """The camera's zones where people stand still or close together by purpose (the tracker's open zones).
+
+    Queues, counters, workstations, staff-only and PPE areas: there the tracker starts new tracks even
+    next to others, and a still person who was already standing when the track began (start of the
+    analysis, a reconnect) stays a person.
+    """
     if camera is None:
         return ()
-    kinds = (ZoneType.QUEUE, ZoneType.COUNTER)
+    kinds = (ZoneType.QUEUE, ZoneType.COUNTER, ZoneType.WORKSTATION, ZoneType.STAFF_ONLY, ZoneType.PPE)
     return tuple(tuple((float(x), float(y)) for x, y in z.points) for z in camera.zones if z.type in kinds)
+
+
+def people_ids(class_names: tuple[str, ...]) -> tuple[int, ...]:
+    """The ids of a detector's ``person`` class (empty when it has none)."""
+    return tuple(i for i, n in enumerate(class_names) if n == "person")
 
 
 def tracker_settings(
     site: SiteConfig,
     confidence: float | None = None,
     camera: CameraConfig | None = None,
-    class_names: tuple[str, ...] = (),
+    class_names: tuple[str, ...] | None = None,
 ) -> TrackerSettings:
     """Tracker settings from the site config.
 
@@ -219,8 +229,10 @@ def tracker_settings(
             people already followed (ByteTrack's second association). None: the tracker's own
             thresholds as configured.
         camera: the camera whose queue and counter zones keep new tracks (``open_zones``).
-        class_names: the detector's class names: the static-false-positive rule holds for its
-            ``person`` class only (a parked car is static by nature); empty: for every class.
+        class_names: the detector's class names: the new-track and static-false-positive rules hold for
+            its ``person`` class only (queueing cars overlap, a parked car is static by nature); a
+            detector without a ``person`` class (or without names) gets neither rule. None: not known
+            (replays of people detections): the rules hold for every class.
     """
     t = site.tracker
     return TrackerSettings(
@@ -238,7 +250,7 @@ def tracker_settings(
         new_clear=t.new_clear,
         static_after=t.static_after,
         open_zones=open_zones(camera),
-        static_classes=tuple(i for i, n in enumerate(class_names) if n == "person") if class_names else None,
+        people_classes=None if class_names is None else people_ids(class_names),
     )
 
 

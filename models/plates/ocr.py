@@ -174,6 +174,7 @@ class PlateOCR:
         """
         if not plates:
             return []
+        views = max(1, min(views, len(VIEWS)))
         p_first = self.probs(np.stack([ocr_line(p, r) for p, r in zip(plates, rows, strict=True)]))
         first = [decode(p_first[i], rows=int(rows[i])) for i in range(len(plates))]
         again = [i for i, r in enumerate(first) if views > 1 and doubtful(r)]

@@ -233,9 +233,14 @@ def test_edited_camera_list_applies_while_running(
         assert sorted(change.stopped) == ["cam1", "cam4"] and not change.started and not change.restarted
         assert engine.camera_ids() == ["cam3", "cam2"]
         assert engine.apply_site(gone).describe() == "no change"
+        # the tracker's settings are read when a camera starts: changing them restarts every camera
+        tuned = gone.model_copy(update={"tracker": gone.tracker.model_copy(update={"new_clear": 0.0})})
+        change = engine.apply_site(tuned)
+        assert sorted(change.restarted) == ["cam2", "cam3"] and not change.started and not change.stopped
     got = {r.id: r for r in runs(open_store(f"sqlite:///{db}"))}
-    assert len(got) == 5  # cam1-3, then cam2 again and cam4
+    assert len(got) == 7  # cam1-3, then cam2 again and cam4, then cam2 and cam3 with the new tracker
     assert got[before["cam1"].run_id].status == "complete"  # type: ignore[union-attr]
-    assert all(r.status == "complete" for r in got.values()), {
-        r.id: (r.status, r.reason) for r in got.values()
-    }
+    first, retracked = sorted(got)[:5], sorted(got)[5:]
+    assert all(got[i].status == "complete" for i in first), {r.id: (r.status, r.reason) for r in got.values()}
+    # the runs restarted with the new tracker were stopped with the engine (a file camera mid-way)
+    assert all(got[i].status in ("complete", "incomplete") for i in retracked)

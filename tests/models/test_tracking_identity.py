@@ -153,6 +153,35 @@ def test_the_new_track_rule_does_not_hold_in_queue_zones() -> None:
     assert len(seen) == 2
 
 
+def test_the_new_track_rule_holds_for_people_only() -> None:
+    """Two cars (class 2) overlapping like a walker and someone behind them — cars queueing at a barrier —
+    each get a track at once when the rule holds for people (class 0) only; people still get the rule."""
+    people = TrackerSettings(appearance=True, people_classes=(0,))
+    walk = {"step": 4.5, "solo": 6}
+    assert _ids_while_overlapping(people, **walk) == (1, 2)
+    t = Tracker(people, rate=10.0)
+    cars = [(img, Detections(d.xyxy, d.confidence, np.full(len(d), 2))) for img, d in _pair_frames(**walk)]
+    ids = [set(t.update(d, img).tracker_id.tolist()) for img, d in cars]
+    assert len(set().union(*ids[6:13])) == 2 and len(ids[-1]) == 2
+
+
+def test_still_people_in_workstation_zones_stay_people() -> None:
+    """A low-score person already standing at a workstation when the track began (start of the analysis)
+    is not taken for a static false positive: workstation, staff-only and PPE zones are open zones."""
+    from app.config import CameraConfig
+    from app.engine.pipeline import open_zones
+
+    square = [[0.0, 0.5], [1.0, 0.5], [1.0, 1.0], [0.0, 1.0]]
+    zones = [{"id": k, "name": k, "type": k, "points": square} for k in ("workstation", "staff_only", "ppe")]
+    cam = CameraConfig.model_validate({"id": "c", "source": "x.mp4", "zones": zones})
+    opened = open_zones(cam)
+    assert len(opened) == 3
+    for z in opened:
+        assert _ids(TrackerSettings(appearance=True, open_zones=(z,)), _sign_frames(0.45))[-1]
+    dept = cam.model_copy(update={"zones": [cam.zones[0].model_copy(update={"type": "department"})]})
+    assert open_zones(dept) == ()
+
+
 def _stretch() -> tuple[dict, list[tuple[int, np.ndarray, Detections]]]:
     rows = np.loadtxt(DATA / "vtest_nanodet_121_301.txt", delimiter=",")
     cap = cv2.VideoCapture(str(VIDEO))
@@ -241,7 +270,7 @@ def test_the_static_rule_holds_for_people_only() -> None:
     """A parked car (class 2) that never moves and scores low stays reported when the rule holds for people
     (class 0) only; a person's box in the same place does not. The pipeline takes the classes from the
     detector's names (a parking camera's car lost its plate reads when the rule held for every class)."""
-    people = TrackerSettings(appearance=True, static_classes=(0,))
+    people = TrackerSettings(appearance=True, people_classes=(0,))
     car = [(img, Detections(d.xyxy, d.confidence, np.full(len(d), 2))) for img, d in _sign_frames(0.45)]
     assert _ids(people, car)[-1]
     assert not _ids(people, _sign_frames(0.45))[-1]
@@ -250,9 +279,10 @@ def test_the_static_rule_holds_for_people_only() -> None:
     from app.engine.pipeline import tracker_settings
 
     site = SiteConfig.model_validate({"site": {"name": "s"}, "cameras": []})
-    assert tracker_settings(site, class_names=("bicycle", "person", "car")).static_classes == (1,)
-    assert tracker_settings(site, class_names=("plate",)).static_classes == ()
-    assert tracker_settings(site).static_classes is None
+    assert tracker_settings(site, class_names=("bicycle", "person", "car")).people_classes == (1,)
+    assert tracker_settings(site, class_names=("plate",)).people_classes == ()  # no people: neither rule
+    assert tracker_settings(site, class_names=()).people_classes == ()  # names unknown to the detector: off
+    assert tracker_settings(site).people_classes is None  # replays of people detections
 
 
 def test_a_static_track_does_not_take_the_box_of_someone_next_to_it() -> None:

@@ -102,6 +102,8 @@ def test_second_look_reuses_the_first_read_as_its_first_view(heldout):
         assert (r.text, r.format) == (want.text, want.format)
         assert r.confidence == pytest.approx(want.confidence, abs=1e-4)
     assert n_doubtful >= 5  # the second look was exercised
+    more = ocr.read_views([s.crop for s in sample], [s.rows for s in sample], views=len(VIEWS) + 3)
+    assert [r.text for r in more] == [r.text for r in reads]  # more views than there are: all of them
 
 
 def test_locator_finds_and_rectifies_plates_on_generated_cars():
