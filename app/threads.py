@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from typing import ClassVar, Self
 
 
-class LoopThread:
+class LoopThread(ABC):
     """Runs ``self._loop()`` on a daemon thread until ``self._stop`` is set; can start again after a stop.
 
     A subclass names its thread (``thread_name``), calls :meth:`_init_thread` in ``__init__``,
@@ -35,8 +36,9 @@ class LoopThread:
         self._stop = threading.Event()
         self._thread = None
 
+    @abstractmethod
     def _loop(self) -> None:
-        raise NotImplementedError
+        """The thread's work: runs until ``self._stop`` is set (a subclass without one cannot be made)."""
 
     def start(self) -> Self:
         """Start the thread (idempotent: a running one is kept).

@@ -43,3 +43,15 @@ def test_start_after_a_stop_that_timed_out_keeps_one_loop_going() -> None:
     assert sum(th.name == "slow" for th in threading.enumerate()) == 1  # one loop, not two
     t.stop(timeout=2.0)
     assert not t.running
+
+
+def test_a_loop_without_its_work_cannot_be_made() -> None:
+    """``_loop`` is abstract: a subclass that forgets it fails when made, not later on its thread."""
+    import pytest
+
+    class Forgot(LoopThread):
+        def __init__(self) -> None:
+            self._init_thread()
+
+    with pytest.raises(TypeError, match="_loop"):
+        Forgot()
