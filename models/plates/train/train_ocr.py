@@ -24,6 +24,7 @@ import json
 import math
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 # On a shared, busy CPU, OpenMP threads that spin at barriers while their partner is descheduled
@@ -160,6 +161,12 @@ def main() -> None:
         default="16,32,64,64,96",
         help="channels of the CRNN's blocks; a wider net can start from a narrower --init (see crnn.widen_from)",
     )
+    ap.add_argument(
+        "--p-low-res",
+        type=float,
+        default=Style.train().p_low_res,
+        help="share of training plates drawn in the lowest third of the width range (Style.train(): 0.35)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -181,7 +188,7 @@ def main() -> None:
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     loader = DataLoader(
-        PlateStream(args.seed, Style.train()), batch_size=args.batch, num_workers=args.workers
+        PlateStream(args.seed, replace(Style.train(), p_low_res=args.p_low_res)), batch_size=args.batch, num_workers=args.workers
     )
     budget = args.minutes * 60
     t0 = time.monotonic()
@@ -239,6 +246,7 @@ def main() -> None:
                 "seed": args.seed,
                 "init": str(args.init) if args.init else None,
                 "widths": args.widths,
+                "p_low_res": args.p_low_res,
                 "lr": args.lr,
                 "threads": args.threads,
                 "workers": args.workers,
