@@ -252,13 +252,13 @@ def builtin_entries(model_dir: Path | None) -> list[ModelEntry]:
         ModelEntry(
             "plate-ocr-int8", "plate_ocr", "StoreSight plate OCR (INT8)", "ONNX Runtime",
             str(plates / "plate_ocr_int8.onnx"), "trained by models/plates/train/train_ocr.py on synthetic plates",
-            "AGPL-3.0-only (ours)", (), "32x128", "cpu", fmt="onnx",
+            "AGPL-3.0-only (ours)", (), "32x160", "cpu", fmt="onnx",
             metrics=_plate_metrics(plates / "training.json"),
         ),
         ModelEntry(
             "plate-ocr-fp32", "plate_ocr", "StoreSight plate OCR (FP32)", "ONNX Runtime",
             str(plates / "plate_ocr.onnx"), "trained by models/plates/train/train_ocr.py on synthetic plates",
-            "AGPL-3.0-only (ours)", (), "32x128", "cpu", fmt="onnx",
+            "AGPL-3.0-only (ours)", (), "32x160", "cpu", fmt="onnx",
             metrics=_plate_metrics(plates / "training.json"),
         ),
         ModelEntry(
