@@ -42,12 +42,29 @@ ROOT = Path(__file__).resolve().parents[1]
 VIDEO = ROOT / "resources" / "demo" / "vtest.avi"
 BOOT = ROOT / "tests" / "data" / "tracking" / "vtest_bootstrap.mot"
 FPS = 10.0
-N_FRAMES = 260
+N_FRAMES = 300
 W, H = 768, 576
 MIN_VISIBLE = 0.35
 SEED = 12
 #: box height in pixels at a bottom edge y (least squares on vtest_gt.txt, residual sd 6.5 px)
 H_SLOPE, H_OFFSET = 0.2436, 14.17
+
+
+#: the lamp post and its sign: people whose feet are above (behind) its foot are drawn behind it
+POST_FOOT = 391.0
+POST_POLYGONS = (
+    ((426, 22), (434, 22), (436, 391), (429, 391)),  # the post
+    ((413, 202), (445, 202), (445, 245), (413, 245)),  # the sign
+    ((401, 18), (438, 18), (438, 38), (401, 38)),  # the lamp
+)
+
+
+def post_alpha() -> np.ndarray:
+    """Coverage (0..1) of the lamp post, its sign and lamp in the picture (drawn at 4x, area-averaged)."""
+    big = np.zeros((H * 4, W * 4), np.uint8)
+    for poly in POST_POLYGONS:
+        cv2.fillPoly(big, [np.array(poly, np.int32) * 4], 255)
+    return cv2.resize(big, (W, H), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
 
 def person_height(yb: float) -> float:
@@ -98,6 +115,7 @@ class Actor:
         speed: walking speed in body heights per second.
         stops: ``{waypoint index: frames}`` standing still at a waypoint (the pose is held).
         follow: ``(gt id, dx in body heights, dy in pixels)``: walk beside another actor instead of a path.
+        at: ``(x, frame)``: start so that the feet pass ``x`` at ``frame`` (instead of ``start``).
     """
 
     gt_id: int
@@ -107,27 +125,32 @@ class Actor:
     speed: float = 0.65
     stops: dict[int, int] = field(default_factory=dict)
     follow: tuple[int, float, float] | None = None
+    at: tuple[float, int] | None = None
 
 
 ACTORS: list[Actor] = [
-    # a pair walking side by side, away from the camera, past the standing man
-    Actor(1, "jacket_jeans", [(560, 600), (300, 345), (-80, 215)], start=0, speed=0.7),
-    Actor(2, "bald", follow=(1, 0.38, -8)),
-    # a man standing still the whole clip
-    Actor(3, "coat", [(470, 330)], start=0, stops={0: N_FRAMES}),
-    # two people crossing each other right in front of the standing man (different direction and clothes)
-    Actor(4, "black", [(-40, 300), (820, 420)], start=40, speed=0.7),
-    Actor(5, "stripes", [(820, 400), (-40, 300)], start=35, speed=0.75),
-    # a man passing behind the pair
-    Actor(6, "leather", [(-40, 250), (820, 290)], start=5, speed=0.7),
-    # a second pair (the woman nearer) walking left on the grass, crossed by a man walking right
-    Actor(7, "woman", [(800, 560), (-60, 430)], start=120, speed=0.6),
-    Actor(8, "leather", follow=(7, 0.42, -22)),
-    Actor(9, "grey", [(-40, 470), (820, 540)], start=140, speed=0.65),
-    # the man of the first pair comes back from the left: a new pass, a new id
-    Actor(10, "jacket_jeans", [(-40, 230), (820, 330)], start=150, speed=0.7),
-    # and crosses a man in similar clothes at the same height
-    Actor(11, "bald", [(820, 300), (-40, 220)], start=160, speed=0.7),
+    # a pair walking side by side (overlapping), then along the path right in front of a man standing still
+    Actor(1, "jacket_jeans", [(640, 600), (500, 385), (300, 335), (-80, 220)], start=0, speed=0.7),
+    Actor(2, "bald", follow=(1, 0.3, -6)),
+    # the man standing still for 17 s, then walking off towards the camera
+    Actor(3, "coat", [(470, 330), (820, 480)], start=0, speed=0.5, stops={0: 170}),
+    # a man passing just behind the pair (hidden by them for a moment), in front of the standing man
+    Actor(6, "leather", [(-40, 318), (820, 348)], at=(400, 40), speed=0.7),
+    # two people crossing each other at the same depth, right at the standing man (three in one place)
+    Actor(4, "black", [(-40, 300), (820, 372)], at=(470, 95), speed=0.7),
+    Actor(5, "stripes", [(820, 350), (-40, 305)], at=(470, 95), speed=0.75),
+    # a second pair (the woman nearer) walking left on the grass, crossed by a man walking right in front
+    Actor(7, "woman", [(800, 560), (-60, 430)], start=150, speed=0.6),
+    Actor(8, "leather", follow=(7, 0.35, -18)),
+    Actor(9, "grey", [(-40, 480), (820, 540)], at=(380, 210), speed=0.65),
+    # the man of the first pair comes back from the left (a new pass: a new id) and crosses a man in
+    # similar clothes at the same depth, far from the camera (small)
+    Actor(10, "jacket_jeans", [(-40, 205), (820, 262)], at=(420, 230), speed=0.7),
+    Actor(11, "bald", [(820, 250), (-40, 206)], at=(420, 230), speed=0.7),
+    # two people meet, stand face to face for 2.5 s and walk on past each other (both crossed the picture
+    # before: new passes)
+    Actor(12, "black", [(820, 322), (330, 286), (-40, 262)], at=(330, 228), speed=0.7, stops={1: 25}),
+    Actor(13, "stripes", [(-40, 272), (300, 283), (820, 320)], at=(300, 228), speed=0.7, stops={1: 25}),
 ]
 
 
@@ -220,40 +243,53 @@ def cut_sprite(frames: np.ndarray, bg: np.ndarray, boot: np.ndarray, src: Source
     return Sprite(images, alphas, float(xs[-1] - xs[0]), float(np.median(rel)))
 
 
+def walk(a: Actor, start: int, n_frames: int) -> dict[int, tuple[float, float, float]]:
+    """Frame -> (feet x, feet y, pixels moved this frame) of an actor on its path from ``start``."""
+    pos: dict[int, tuple[float, float, float]] = {}
+    p = np.array(a.path[0], float)
+    seg, f = 0, start
+    stops = dict(a.stops)
+    while f < n_frames:
+        if stops.get(seg, 0) > 0:
+            pos[f] = (p[0], p[1], 0.0)
+            stops[seg] -= 1
+            f += 1
+            continue
+        if seg + 1 >= len(a.path):
+            break
+        step = a.speed * person_height(p[1]) / FPS
+        moved = 0.0
+        while step > 1e-9 and seg + 1 < len(a.path):
+            nxt = np.array(a.path[seg + 1], float)
+            d = float(np.linalg.norm(nxt - p))
+            if d <= step:
+                p, step, moved, seg = nxt, step - d, moved + d, seg + 1
+                if stops.get(seg, 0) > 0:
+                    break
+            else:
+                p = p + (nxt - p) * step / d
+                moved += step
+                step = 0.0
+        pos[f] = (p[0], p[1], moved)
+        f += 1
+    return pos
+
+
 def actor_positions(actors: list[Actor]) -> dict[int, dict[int, tuple[float, float, float]]]:
-    """Per actor, frame -> (feet x, feet y, speed in pixels this frame); only frames where they exist."""
+    """Per actor, frame -> (feet x, feet y, pixels moved this frame); only frames where they exist."""
     out: dict[int, dict[int, tuple[float, float, float]]] = {}
     for a in actors:
         if a.follow is not None:
             continue
-        pos: dict[int, tuple[float, float, float]] = {}
-        p = np.array(a.path[0], float)
-        seg, f = 0, a.start
-        stops = dict(a.stops)
-        while f < N_FRAMES:
-            if stops.get(seg, 0) > 0:
-                pos[f] = (p[0], p[1], 0.0)
-                stops[seg] -= 1
-                f += 1
-                continue
-            if seg + 1 >= len(a.path):
-                break
-            step = a.speed * person_height(p[1]) / FPS
-            moved = 0.0
-            while step > 1e-9 and seg + 1 < len(a.path):
-                nxt = np.array(a.path[seg + 1], float)
-                d = float(np.linalg.norm(nxt - p))
-                if d <= step:
-                    p, step, moved, seg = nxt, step - d, moved + d, seg + 1
-                    if stops.get(seg, 0) > 0:
-                        break
-                else:
-                    p = p + (nxt - p) * step / d
-                    moved += step
-                    step = 0.0
-            pos[f] = (p[0], p[1], moved)
-            f += 1
-        out[a.gt_id] = pos
+        start = a.start
+        if a.at is not None:
+            x_at, frame_at = a.at
+            dry = walk(a, 0, 10 * N_FRAMES)
+            sign = np.sign(a.path[-1][0] - a.path[0][0])
+            k = min(f for f, (x, _, _) in dry.items() if sign * (x - x_at) >= 0)
+            start = frame_at - k
+        pos = walk(a, start, N_FRAMES)
+        out[a.gt_id] = {f: v for f, v in pos.items() if f >= 0}
     for a in actors:
         if a.follow is None:
             continue
@@ -274,6 +310,7 @@ def render(
     phase = {a.gt_id: 0 for a in actors}
     direction: dict[int, float] = {}
     sway = rng.normal(0.0, 0.3, N_FRAMES)
+    post = post_alpha()
     frames, truth = [], []
     for f in range(N_FRAMES):
         img = bg.astype(np.float32)
@@ -297,20 +334,22 @@ def render(
                 im, al = im[:, ::-1], al[:, ::-1]
             h = person_height(yb) * sp.rel_height
             s = h / im.shape[0]
-            w = max(int(round(im.shape[1] * s)), 2)
-            hh = max(int(round(h)), 2)
+            w = max(round(im.shape[1] * s), 2)
+            hh = max(round(h), 2)
             im = cv2.resize(np.ascontiguousarray(im), (w, hh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
             al = cv2.resize(np.ascontiguousarray(al), (w, hh), interpolation=cv2.INTER_LINEAR)
             if moved == 0:
                 x += sway[f]
-            x1 = int(round(x - w / 2))
-            y1 = int(round(yb - hh))
+            x1 = round(x - w / 2)
+            y1 = round(yb - hh)
             placed.append((yb, gid, x1, y1, im, al))
+        # the post is a static occluder at its own depth: it covers the people behind it
+        placed.append((POST_FOOT, 0, 0, 0, bg, post))
         placed.sort(key=lambda t: t[0])  # far first, near last
         # coverage: for each person, the union of nearer people's alpha
         cover = np.zeros((H, W), np.float32)
         vis_rows = []
-        for yb, gid, x1, y1, im, al in reversed(placed):
+        for _yb, gid, x1, y1, _im, al in reversed(placed):
             hh, w = al.shape
             cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x1 + w, W), min(y1 + hh, H)
             body = float((al > 0.5).sum())
@@ -321,10 +360,9 @@ def render(
                 seen = float(((a_in > 0.5) & (c_in < 0.5)).sum())
                 cover[cy1:cy2, cx1:cx2] = np.maximum(c_in, a_in)
                 # the whole cut-out's box, clipped to the picture
-                ys, xs = np.nonzero(a_in > 0.5)
-                if len(ys):
+                if gid and (a_in > 0.5).any():
                     vis_rows.append((gid, cx1, cy1, cx2 - cx1, cy2 - cy1, seen / max(body, 1.0)))
-        for yb, gid, x1, y1, im, al in placed:
+        for _yb, _gid, x1, y1, im, al in placed:
             hh, w = al.shape
             cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x1 + w, W), min(y1 + hh, H)
             if cx2 <= cx1 or cy2 <= cy1:
