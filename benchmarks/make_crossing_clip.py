@@ -372,7 +372,7 @@ def render(
             img[cy1:cy2, cx1:cx2] = img[cy1:cy2, cx1:cx2] * (1 - a_in) + p_in * a_in
         frames.append(np.clip(img + 0.5, 0, 255).astype(np.uint8))
         for gid, x, y, w, h, vis in sorted(vis_rows):
-            truth.append((f + 1, gid, float(x), float(y), float(w), float(h), vis))
+            truth.append((f + 1, gid, float(x), float(y), float(w), float(h), round(vis, 2)))
     return frames, truth
 
 

@@ -24,6 +24,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,17 +45,22 @@ SITE = ROOT / "resources" / "demo" / "site.yaml"
 FPS = 10.0
 
 
+def iter_frames(path: Path = VIDEO) -> Iterator[np.ndarray]:
+    """The frames of a video (BGR), one at a time."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        while True:
+            ok, img = cap.read()
+            if not ok:
+                return
+            yield img
+    finally:
+        cap.release()
+
+
 def load_frames(path: Path = VIDEO) -> list[np.ndarray]:
     """Every frame of a video (BGR)."""
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, img = cap.read()
-        if not ok:
-            break
-        frames.append(img)
-    cap.release()
-    return frames
+    return list(iter_frames(path))
 
 
 def demo_camera() -> tuple:
@@ -120,16 +126,18 @@ def load_dets(path: Path, n_frames: int) -> list[Detections]:
 
 
 def replay(
-    frames: list[np.ndarray], dets: list[Detections], settings: TrackerSettings, conf: float, stride: int = 1
+    frames: Iterable[np.ndarray], dets: list[Detections], settings: TrackerSettings, conf: float, stride: int = 1
 ) -> tuple[dict, float]:
     """Track every ``stride``-th frame with a fresh tracker; (hypothesis, tracker ms per frame)."""
     tracker = Tracker(settings, rate=FPS / stride)
     hyp, t = {}, 0.0
-    for i in range(0, len(frames), stride):
+    for i, img in enumerate(frames):
+        if i % stride:
+            continue
         d = dets[i]
         d = d[d.confidence >= conf]
         t0 = time.perf_counter()
-        out = tracker.update(d, frames[i])
+        out = tracker.update(d, img)
         t += time.perf_counter() - t0
         hyp[i + 1] = (out.tracker_id.copy(), out.xyxy.astype(np.float64))
     return hyp, 1000 * t / max(len(hyp), 1)
