@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analytics.identity_repair import LagRepair, RepairSettings  # noqa: E402
 from analytics.mot_eval import evaluate, iou_matrix, linear_assignment, read_mot  # noqa: E402
 from analytics.roles import RoleResolver, RoleSettings, UniformModel  # noqa: E402
 from analytics.types import Detections, expand_boxes  # noqa: E402
@@ -200,24 +201,53 @@ HELD_OUT = (401, 795)
 
 
 def replay(frames: list[np.ndarray], dets: list[Detections], settings: TrackerSettings, first: int,
-           last: int, stride: int = 1, conf: float = 0.2) -> tuple[dict, float]:
-    """Track frames ``first``..``last`` (1-based) with a fresh tracker; (hypothesis, ms per frame)."""
+           last: int, stride: int = 1, conf: float = 0.2, lag: float = 0.0,
+           repair: RepairSettings | None = None, looks: bool = False) -> tuple[dict, float, float]:
+    """Track frames ``first``..``last`` (1-based) with a fresh tracker, then through the identity lag
+    buffer as the app does (``lag`` 0: off); (hypothesis, tracker ms per frame, repair ms per frame)."""
     tracker = Tracker(settings, rate=FPS / stride)
-    hyp, t = {}, 0.0
+    rep = LagRepair(lag, repair)
+    hyp, t, t_rep = {}, 0.0, 0.0
+
+    def keep(released: list) -> None:
+        for r in released:
+            f, boxes = r.payload
+            hyp[f] = (r.ids, boxes)
+
     for f in range(first, last + 1, stride):
         d = dets[f - 1]
         d = d[d.confidence >= conf]
         t0 = time.perf_counter()
         out = tracker.update(d, frames[f - 1])
         t += time.perf_counter() - t0
-        hyp[f] = (out.tracker_id.copy(), out.xyxy.astype(np.float64))
-    return hyp, 1000 * t / max(len(hyp), 1)
+        boxes = out.xyxy.astype(np.float64)
+        feats = body_colour_features(frames[f - 1], out.xyxy) if looks and len(out) else None
+        t0 = time.perf_counter()
+        released = rep.push(f / FPS, out.tracker_id.copy(), boxes, (f, boxes), feats)
+        t_rep += time.perf_counter() - t0
+        keep(released)
+    keep(rep.flush())
+    n = max(len(hyp), 1)
+    return hyp, 1000 * t / n, 1000 * t_rep / n
+
+
+#: the app's tracker now (session 4's default), which the identity lag rows replay
+S4_APP = replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=0.5)
+#: session 5: the identity lag buffer (``tracker.identity_lag``) after the app's tracker:
+#: (row name, lag seconds, repair thresholds, appearance features given to the repair)
+LAG_VARIANTS: tuple[tuple[str, float, RepairSettings, bool], ...] = (
+    ("s5: + identity lag 0.5 s", 0.5, RepairSettings(), False),
+    ("s5: + identity lag 0.8 s", 0.8, RepairSettings(), False),
+    ("s5: + identity lag 1.0 s", 1.0, RepairSettings(), False),
+)
 
 
 def table(frames: list[np.ndarray], dets: list[Detections], gt: dict,
-          variants: tuple[tuple[str, TrackerSettings], ...] = TABLE_VARIANTS) -> None:
+          variants: tuple[tuple[str, TrackerSettings], ...] = TABLE_VARIANTS,
+          lags: tuple[tuple[str, float, RepairSettings, bool], ...] = LAG_VARIANTS) -> None:
     """Print IDF1 / ID switches / fragments / MOTA / tracks per person of each variant on the whole video,
-    the held-out half, the second clip (121-301, fresh tracker) and the whole video at 5 Hz."""
+    the held-out half, the second clip (121-301, fresh tracker) and the whole video at 5 Hz; the identity
+    lag rows replay the app's tracker (``S4_APP``) through the lag buffer."""
 
     def cell(hyp: dict, lo: int, hi: int, stride: int = 1) -> str:
         m = evaluate({f: v for f, v in gt.items() if lo <= f <= hi and (f - 1) % stride == 0}, hyp)
@@ -226,14 +256,16 @@ def table(frames: list[np.ndarray], dets: list[Detections], gt: dict,
     n = len(frames)
     head = "IDF1  IDsw frg  MOTA  t/p"
     print(f"{'variant':<40} | {'whole video 1-' + str(n):<26} | {'held out 401-795':<26} | "
-          f"{'clip 121-301 (fresh)':<26} | {'5 Hz whole':<26} | ms/f")
+          f"{'clip 121-301 (fresh)':<26} | {'5 Hz whole':<26} | ms/f  | repair ms/f")
     print(f"{'':<40} | {head:<26} | {head:<26} | {head:<26} | {head:<26} |")
-    for name, s in variants:
-        whole, ms = replay(frames, dets, s, 1, n)
-        clip, _ = replay(frames, dets, s, *CLIP)
-        half, _ = replay(frames, dets, s, 1, n, stride=2)
+    rows = [(name, s, 0.0, None, False) for name, s in variants]
+    rows += [(name, S4_APP, lag, rs, looks) for name, lag, rs, looks in lags]
+    for name, s, lag, rs, looks in rows:
+        whole, ms, rep_ms = replay(frames, dets, s, 1, n, lag=lag, repair=rs, looks=looks)
+        clip, *_ = replay(frames, dets, s, *CLIP, lag=lag, repair=rs, looks=looks)
+        half, *_ = replay(frames, dets, s, 1, n, stride=2, lag=lag, repair=rs, looks=looks)
         print(f"{name:<40} | {cell(whole, 1, n)} | {cell(whole, *HELD_OUT)} | {cell(clip, *CLIP)} | "
-              f"{cell(half, 1, n, 2)} | {ms:5.1f}", flush=True)
+              f"{cell(half, 1, n, 2)} | {ms:5.1f} | {rep_ms:5.2f}", flush=True)
 
 
 def main() -> None:
@@ -241,13 +273,16 @@ def main() -> None:
     ap.add_argument("--table", action="store_true", help="only the identity table of session 4's rules")
     ap.add_argument("--cache", type=Path, help="detections cache (.npz), made on the first run")
     ap.add_argument("--stride", type=int, default=1, help="run the detector on every N-th frame")
+    ap.add_argument("--variants", help="only the table rows whose name contains this text (with --table)")
     ap.add_argument("--split-similarity", type=float, default=RoleSettings().split_similarity)
     args = ap.parse_args()
     frames = load_frames()
     gt = read_mot(TRUTH)
     dets = detections(frames, args.cache)
     if args.table:
-        table(frames, dets, gt)
+        sel = args.variants or ""
+        table(frames, dets, gt, tuple(v for v in TABLE_VARIANTS if sel in v[0]),
+              tuple(v for v in LAG_VARIANTS if sel in v[0]))
         return
     uniform = uniform_model(frames, gt)
     people = sum(len(d[d.confidence >= 0.4]) for d in dets)

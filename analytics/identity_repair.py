@@ -1,0 +1,314 @@
+"""Fixed-lag identity repair: hold tracked frames for a short lag and mend "flip and return" ID switches.
+
+When one person (B) is hidden for a moment behind another, the detector often gives a single merged box,
+and a live tracker may hand it to the wrong track (A) for a few frames; B's own track is lost meanwhile
+and is found again on the same person afterwards. A live tracker cannot take back frames it has already
+reported. This buffer delays the tracker's output by ``lag`` seconds (by timestamp) and, inside that
+window, looks back at every short gap a track closes:
+
+* B is missing for a few analysed frames and seen again; its box is interpolated over the gap from its
+  last box before the gap (kept even when that frame was already released) to its first box after;
+* if in those frames another track A holds a box on B's interpolated path (IoU ≥ ``iou``) that fits B
+  clearly better than A's own path (A interpolated from its boxes before and after the gap; A's box
+  before or after alone when it is only seen on one side; no path at all when A exists only in the gap)
+  — and, when appearance features are given, does not look more like A than like B — that box is given
+  back to B. A simply has a gap there.
+
+A walker who really crosses in front of a hidden person follows their own path through the gap (their
+own interpolation fits as well as B's), so their boxes stay theirs. A track never gets two boxes in a
+frame: B is absent from every gap frame, and a box that was moved is never moved again.
+
+Pure numpy; the engine (``app.engine.pipeline``) pushes every frame through it and hands the released,
+repaired frames to the stages and modules. Times are timestamps, never frame counts.
+
+Example:
+    >>> import numpy as np
+    >>> rep = LagRepair(lag=0.3)
+    >>> box = np.array([[0.0, 0, 10, 20]])
+    >>> [r.payload for r in rep.push(0.0, np.array([1]), box, "a")]
+    []
+    >>> [r.payload for r in rep.push(0.3, np.array([1]), box, "b")]
+    ['a']
+    >>> [r.payload for r in rep.flush()]
+    ['b']
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class RepairSettings:
+    """Thresholds of the repair (tuned on the demo video, see ``docs/tracking.md``).
+
+    Attributes:
+        iou: IoU a box needs with the hidden track's interpolated box to be taken for it.
+        margin: how much better (IoU) the box must fit the hidden track's path than the holding track's
+            own path.
+        max_gap: longest gap (seconds, from the last box before to the first box after) that is repaired.
+        min_share: share of the gap's frames that must hold such a box (0 = any one is enough).
+        appearance_weight: when features are given: the score of moving a box is its IoU with the hidden
+            track's path minus its IoU with the holding track's own path, plus this times (cosine distance
+            to the holding track's look − distance to the hidden track's look), the looks being those
+            just before and after the gap; a box moves when the score reaches ``margin``.
+    """
+
+    iou: float = 0.5
+    margin: float = 0.2
+    max_gap: float = 1.0
+    min_share: float = 0.0
+    appearance_weight: float = 0.0
+
+
+@dataclass(slots=True)
+class Released:
+    """A frame leaving the buffer.
+
+    Attributes:
+        ts: its timestamp.
+        ids: the (repaired) track id of each box, in the order pushed; None for a frame without tracks
+            (a frame that was not analysed).
+        payload: what was pushed with it.
+    """
+
+    ts: float
+    ids: np.ndarray | None
+    payload: Any
+
+
+class _Entry:
+    __slots__ = ("boxes", "feats", "ids", "moved", "payload", "ts")
+
+    def __init__(self, ts: float, ids: np.ndarray | None, boxes: np.ndarray | None,
+                 feats: np.ndarray | None, payload: Any) -> None:
+        self.ts = ts
+        self.ids = ids
+        self.boxes = boxes
+        self.feats = feats
+        self.payload = payload
+        self.moved: set[int] = set()  # rows whose id the repair set
+
+
+#: (timestamp, box, feature or None) of one sighting of a track
+_Sighting = tuple[float, np.ndarray, np.ndarray | None]
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two boxes x1 y1 x2 y2."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _interpolate(before: _Sighting, after: _Sighting, ts: float) -> np.ndarray:
+    t0, b0, _ = before
+    t1, b1, _ = after
+    a = (ts - t0) / (t1 - t0) if t1 > t0 else 0.0
+    return b0 + a * (b1 - b0)
+
+
+def _nearest(f: np.ndarray, sightings: tuple[_Sighting | None, ...]) -> float | None:
+    """Smallest cosine distance of feature ``f`` to the looks of ``sightings`` (None: no look known)."""
+    out = None
+    for s in sightings:
+        if s is None or s[2] is None:
+            continue
+        n = float(np.linalg.norm(f) * np.linalg.norm(s[2]))
+        if n > 0:
+            d = 1.0 - float(f @ s[2]) / n
+            out = d if out is None else min(out, d)
+    return out
+
+
+class LagRepair:
+    """Delays tracked frames by ``lag`` seconds and repairs short identity flips inside that window.
+
+    Push every frame in timestamp order (analysed frames with their track ids and boxes, other frames
+    with ``ids=None``); each call returns the frames that are now ``lag`` seconds older than the newest
+    one, in the order pushed, with repaired ids. :meth:`flush` returns the rest at the end of a run.
+    With ``lag`` 0 every frame comes back at once, unchanged (the same ``ids`` array).
+
+    Args:
+        lag: delay in seconds (0 = off: pass-through).
+        settings: repair thresholds.
+    """
+
+    def __init__(self, lag: float, settings: RepairSettings | None = None) -> None:
+        self.lag = max(float(lag), 0.0)
+        self.settings = settings or RepairSettings()
+        self._buf: deque[_Entry] = deque()
+        #: track id -> its last sighting in a released frame
+        self._last: dict[int, _Sighting] = {}
+        #: timestamp of the last released analysed frame
+        self._head_ts: float | None = None
+        #: boxes moved so far (for benchmarks and logs)
+        self.moved = 0
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def push(
+        self,
+        ts: float,
+        ids: np.ndarray | None,
+        boxes: np.ndarray | None,
+        payload: Any = None,
+        feats: np.ndarray | None = None,
+    ) -> list[Released]:
+        """Add one frame; return the frames released by it (oldest first).
+
+        Args:
+            ts: the frame's timestamp (seconds).
+            ids: track id of each box (N,); None for a frame that was not analysed.
+            boxes: (N, 4) x1 y1 x2 y2 (ignored when ``ids`` is None).
+            payload: anything; handed back with the frame.
+            feats: optional (N, D) appearance features of the boxes.
+        """
+        if self.lag <= 0:
+            return [Released(ts, ids, payload)]
+        if ids is not None:
+            ids = np.array(ids, dtype=np.int64, copy=True)
+            boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+            feats = None if feats is None or not len(feats) else np.asarray(feats, dtype=np.float64)
+        self._buf.append(_Entry(float(ts), ids, boxes, feats, payload))
+        if ids is not None and len(ids):
+            self._repair()
+        out = []
+        while self._buf and ts - self._buf[0].ts >= self.lag - 1e-9:
+            out.append(self._release())
+        return out
+
+    def flush(self) -> list[Released]:
+        """Release every frame still held (end of a run), oldest first; the buffer is empty afterwards."""
+        out = [self._release() for _ in range(len(self._buf))]
+        self._last.clear()
+        self._head_ts = None
+        return out
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _release(self) -> Released:
+        e = self._buf.popleft()
+        if e.ids is not None:
+            self._head_ts = e.ts
+            for r, tid in enumerate(e.ids.tolist()):
+                self._last[tid] = (e.ts, e.boxes[r], None if e.feats is None else e.feats[r])
+            horizon = e.ts - self.settings.max_gap
+            if len(self._last) > 256:
+                self._last = {k: v for k, v in self._last.items() if v[0] >= horizon}
+        return Released(e.ts, e.ids, e.payload)
+
+    def _sightings(self) -> tuple[list[_Entry], dict[int, list[int]]]:
+        """The analysed entries, and per track id the positions (in that list) where it is seen."""
+        frames = [e for e in self._buf if e.ids is not None]
+        seen: dict[int, list[int]] = {}
+        for p, e in enumerate(frames):
+            for tid in e.ids.tolist():
+                seen.setdefault(tid, []).append(p)
+        return frames, seen
+
+    @staticmethod
+    def _at(frames: list[_Entry], p: int, tid: int) -> _Sighting:
+        e = frames[p]
+        r = int(np.flatnonzero(e.ids == tid)[0])
+        return e.ts, e.boxes[r], None if e.feats is None else e.feats[r]
+
+    def _repair(self) -> None:
+        """Mend every gap closed inside the buffer whose frames another track held on the gap's path."""
+        while self._repair_one():  # each move marks its boxes as moved for good: this ends
+            pass
+
+    def _repair_one(self) -> bool:
+        """Mend the first gap that can be mended (whether one was)."""
+        frames, seen = self._sightings()
+        for tid in sorted(seen):
+            pos = seen[tid]
+            gaps: list[tuple[_Sighting, int, int]] = []  # (sighting before, first gap pos, pos after)
+            last = self._last.get(tid)
+            if pos[0] > 0 and last is not None and self._head_ts is not None and last[0] >= self._head_ts:
+                gaps.append((last, 0, pos[0]))
+            gaps.extend(
+                (self._at(frames, a, tid), a + 1, b) for a, b in zip(pos, pos[1:], strict=False) if b > a + 1
+            )
+            for before, lo, hi in gaps:
+                after = self._at(frames, hi, tid)
+                if after[0] - before[0] <= self.settings.max_gap + 1e-9 and self._fill(
+                    frames, seen, tid, before, after, lo, hi
+                ):
+                    return True
+        return False
+
+    def _track_path(
+        self, frames: list[_Entry], seen: dict[int, list[int]], tid: int, lo: int, hi: int
+    ) -> tuple[_Sighting | None, _Sighting | None]:
+        """Track ``tid``'s sightings just before position ``lo`` and from ``hi`` on (either may be None)."""
+        pos = seen.get(tid, [])
+        before = next((self._at(frames, p, tid) for p in reversed(pos) if p < lo), None)
+        if before is None:
+            last = self._last.get(tid)
+            before = last if last is not None else None
+        after = next((self._at(frames, p, tid) for p in pos if p >= hi), None)
+        return before, after
+
+    def _fill(
+        self,
+        frames: list[_Entry],
+        seen: dict[int, list[int]],
+        tid: int,
+        before: _Sighting,
+        after: _Sighting,
+        lo: int,
+        hi: int,
+    ) -> bool:
+        """Give ``tid`` the boxes on its interpolated path in gap positions ``lo``..``hi - 1`` (whether any)."""
+        s = self.settings
+        moves: list[tuple[_Entry, int]] = []
+        paths: dict[int, tuple[_Sighting | None, _Sighting | None]] = {}
+        for p in range(lo, hi):
+            e = frames[p]
+            want = _interpolate(before, after, e.ts)
+            best, best_iou = -1, s.iou
+            for r in range(len(e.ids)):
+                if r in e.moved:
+                    continue
+                v = _iou(want, e.boxes[r])
+                if v >= best_iou:
+                    best, best_iou = r, v
+            if best < 0:
+                continue
+            other = int(e.ids[best])
+            if other not in paths:
+                paths[other] = self._track_path(frames, seen, other, lo, hi)
+            a_before, a_after = paths[other]
+            if a_before is not None and a_after is not None:
+                fit = _iou(_interpolate(a_before, a_after, e.ts), e.boxes[best])
+            elif a_before is not None or a_after is not None:
+                fit = _iou((a_before or a_after)[1], e.boxes[best])  # type: ignore[index]
+            else:
+                fit = 0.0
+            score = best_iou - fit
+            if s.appearance_weight > 0 and e.feats is not None:
+                f = e.feats[best]
+                db = _nearest(f, (before, after))
+                da = _nearest(f, (a_before, a_after))
+                if db is not None and da is not None:
+                    score += s.appearance_weight * (da - db)
+            if score < s.margin:
+                continue
+            moves.append((e, best))
+        if not moves or len(moves) < s.min_share * (hi - lo) - 1e-9:
+            return False
+        for e, r in moves:
+            e.ids[r] = tid
+            e.moved.add(r)
+        self.moved += len(moves)
+        return True
