@@ -58,11 +58,11 @@ class RepairSettings:
             just before and after the gap; a box moves when the score reaches ``margin``.
     """
 
-    iou: float = 0.5
-    margin: float = 0.2
+    iou: float = 0.4
+    margin: float = 0.1
     max_gap: float = 1.0
     min_share: float = 0.0
-    appearance_weight: float = 0.0
+    appearance_weight: float = 3.0
 
 
 @dataclass(slots=True)
