@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -237,7 +238,7 @@ class LagRepair:
             if pos[0] > 0 and last is not None and self._head_ts is not None and last[0] >= self._head_ts:
                 gaps.append((last, 0, pos[0]))
             gaps.extend(
-                (self._at(frames, a, tid), a + 1, b) for a, b in zip(pos, pos[1:], strict=False) if b > a + 1
+                (self._at(frames, a, tid), a + 1, b) for a, b in pairwise(pos) if b > a + 1
             )
             for before, lo, hi in gaps:
                 after = self._at(frames, hi, tid)

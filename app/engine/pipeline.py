@@ -512,8 +512,10 @@ class CameraPipeline:
             return rep.push(frame.ts, tracked.tracker_id, tracked.xyxy, (frame, tracked), looks)
 
     def _release(self, item: Released) -> FrameResult:
-        """A frame leaving the identity lag buffer: the stages and modules process it (or the hooks of a
-        frame that was not analysed run); then ``on_frame`` gets it."""
+        """A frame leaving the identity lag buffer goes through the stages and modules, then ``on_frame``.
+
+        A frame that was not analysed only runs the stages' skipped-frame hooks (face blurring).
+        """
         frame, tracked = item.payload
         if tracked is None:
             dets, analysed = self._skipped(frame), False
