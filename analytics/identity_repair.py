@@ -153,6 +153,9 @@ class LagRepair:
         self._head_ts: float | None = None
         #: boxes moved so far (for benchmarks and logs)
         self.moved = 0
+        #: a list to record every candidate box weighed (ts, hidden id, holding id, IoU with the hidden
+        #: track's path, IoU with the holder's own path, look distances to hidden / holder, score); None: off
+        self.trace: list[tuple[Any, ...]] | None = None
 
     def __len__(self) -> int:
         return len(self._buf)
@@ -297,12 +300,15 @@ class LagRepair:
             else:
                 fit = 0.0
             score = best_iou - fit
+            db = da = None
             if s.appearance_weight > 0 and e.feats is not None:
                 f = e.feats[best]
                 db = _nearest(f, (before, after))
                 da = _nearest(f, (a_before, a_after))
                 if db is not None and da is not None:
                     score += s.appearance_weight * (da - db)
+            if self.trace is not None:
+                self.trace.append((e.ts, tid, other, best_iou, fit, db, da, score))
             if score < s.margin:
                 continue
             moves.append((e, best))
