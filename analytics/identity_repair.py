@@ -12,7 +12,8 @@ window, looks back at every short gap a track closes:
   clearly better than A's own path (A interpolated from its boxes before and after the gap; A's box
   before or after alone when it is only seen on one side; no path at all when A exists only in the gap)
   — and, when appearance features are given, does not look more like A than like B — that box is given
-  back to B. A simply has a gap there.
+  back to B. A simply has a gap there. A holder keeps all its boxes of the gap when one of them fails
+  (no one-frame flicker between two ids).
 
 A walker who really crosses in front of a hidden person follows their own path through the gap (their
 own interpolation fits as well as B's), so their boxes stay theirs. A track never gets two boxes in a
@@ -277,6 +278,7 @@ class LagRepair:
         s = self.settings
         moves: list[tuple[_Entry, int]] = []
         paths: dict[int, tuple[_Sighting | None, _Sighting | None]] = {}
+        refused: set[int] = set()
         for p in range(lo, hi):
             e = frames[p]
             want = _interpolate(before, after, e.ts)
@@ -310,8 +312,11 @@ class LagRepair:
             if self.trace is not None:
                 self.trace.append((e.ts, tid, other, best_iou, fit, db, da, score))
             if score < s.margin:
+                refused.add(other)
                 continue
             moves.append((e, best))
+        # a holder whose box fails in one gap frame keeps its boxes in all of them (no one-frame flicker)
+        moves = [(e, r) for e, r in moves if int(e.ids[r]) not in refused]
         if not moves or len(moves) < s.min_share * (hi - lo) - 1e-9:
             return False
         for e, r in moves:

@@ -141,3 +141,20 @@ def test_nothing_is_lost_or_duplicated(lag: float) -> None:
     assert [r.payload for r in out] == list(range(len(frames)))
     assert [r.ts for r in out] == sorted(r.ts for r in out)
     assert out[5].ids is None
+
+
+def test_a_holder_keeps_all_its_gap_boxes_when_one_of_them_is_its_own() -> None:
+    """B (id 1) hidden at frames 3-5; A (id 2) holds a box on B's path in all three, but at frame 5 that box
+    lies on A's own path too (A walks into B's place): A keeps frames 3, 4 and 5, not just frame 5."""
+    frames = []
+    for k in range(9):
+        b = box(100 + 10 * k)
+        if k in (3, 4):
+            frames.append((k / 10, [2], [b]))
+        elif k == 5:
+            frames.append((k / 10, [2], [box(150)]))  # B's place, and where A is at frame 5
+        else:
+            frames.append((k / 10, [1, 2], [b, box(200 - 10 * k)]))
+    rep = LagRepair(0.8, RepairSettings(appearance_weight=0.0))
+    got = by_frame(replay(rep, frames))
+    assert [got[k] for k in (3, 4, 5)] == [[2], [2], [2]] and rep.moved == 0
