@@ -1,4 +1,9 @@
-"""One camera's pipeline: source → detect every N-th frame → track → modules → store.
+"""One camera's pipeline: source → detect every N-th frame → track → identity lag → modules → store.
+
+The identity lag (``tracker.identity_lag``, :mod:`analytics.identity_repair`) holds tracked frames for
+a short while and mends short ID switches before the stages, modules and ``on_frame`` see them; every
+frame (analysed or not) passes through it in order, and what it still holds at the end of a run is
+processed before the modules close.
 
 Decoding runs in its own thread and hands frames over through a bounded buffer: a file
 is read completely (the reader waits), a live source keeps only the newest frames (the
@@ -380,7 +385,8 @@ class CameraPipeline:
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
         """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
 
-        Call it on the analysis thread between frames (e.g. from ``on_frame``). The modules are
+        Call it on the analysis thread between frames (e.g. from ``on_frame``). Frames the identity lag
+        still holds (tracked before the change) reach the new modules when released. The modules are
         closed at ``ts`` (open zone stays and visits end there and are stored) and rebuilt from
         ``camera``; the ``tracks`` module is kept when its settings did not change (it does not use
         zones), so tracks are not cut in two. The source, the tracker and the run go on.
