@@ -15,6 +15,10 @@ window, looks back at every short gap a track closes:
   back to B. A simply has a gap there. A holder keeps all its boxes of the gap when one of them fails
   (no one-frame flicker between two ids).
 
+A second rule mends *fragments*: a track new to the tracker that starts, within ``stitch_gap`` seconds,
+near where a track was lost, with a similar box height and look, and while the lost track does not come
+back within the window, is reported under the lost track's id from then on ("stitched").
+
 A walker who really crosses in front of a hidden person follows their own path through the gap (their
 own interpolation fits as well as B's), so their boxes stay theirs. A track never gets two boxes in a
 frame: B is absent from every gap frame, and a box that was moved is never moved again.
@@ -43,6 +47,13 @@ from typing import Any
 
 import numpy as np
 
+#: a stitched pair's box heights differ by at most this factor (the lost track's tallest recent box)
+STITCH_HEIGHT_RATIO = 1.7
+#: looks (and boxes) of each track's last released sightings kept for the stitch
+STITCH_LOOKS = 5
+#: a box within this many pixels of the picture's border touches it (someone leaving or entering)
+EDGE_PX = 4
+
 
 @dataclass(frozen=True, slots=True)
 class RepairSettings:
@@ -58,6 +69,14 @@ class RepairSettings:
             track's path minus its IoU with the holding track's own path, plus this times (cosine distance
             to the holding track's look − distance to the hidden track's look), the looks being those
             just before and after the gap; a box moves when the score reaches ``margin``.
+        stitch_gap: a track new to the tracker continues a track lost at most this many seconds before
+            (0 = no stitching), when it starts near where that one was last seen (within ``stitch_reach``
+            body heights, plus 1.5 per second of the gap), its box is of a similar height, and its look is
+            within ``stitch_look`` of one of the lost track's last looks; the lost track must not be back
+            anywhere in the held window, and the two boxes must not both touch the picture's border
+            (someone left there, and someone else came in). Needs features.
+        stitch_look: see ``stitch_gap`` (cosine distance).
+        stitch_reach: see ``stitch_gap`` (body heights).
     """
 
     iou: float = 0.4
@@ -65,6 +84,9 @@ class RepairSettings:
     max_gap: float = 1.0
     min_share: float = 0.0
     appearance_weight: float = 3.0
+    stitch_gap: float = 1.0
+    stitch_look: float = 0.2
+    stitch_reach: float = 1.0
 
 
 @dataclass(slots=True)
@@ -152,8 +174,19 @@ class LagRepair:
         self._last: dict[int, _Sighting] = {}
         #: timestamp of the last released analysed frame
         self._head_ts: float | None = None
-        #: boxes moved so far (for benchmarks and logs)
+        #: boxes moved and new tracks stitched so far (for benchmarks and logs)
         self.moved = 0
+        self.stitched = 0
+        #: tracker id -> the id it is reported as (a stitched new track)
+        self._alias: dict[int, int] = {}
+        #: tracker ids new in a held frame -> that frame's timestamp (the stitch is decided at its release)
+        self._births: dict[int, float] = {}
+        #: the highest tracker id seen (the tracker's ids only increase: a higher one is a new track)
+        self._max_raw = -1
+        #: track id -> (box, look) of its last few released sightings
+        self._looks: dict[int, deque[tuple[np.ndarray, np.ndarray]]] = {}
+        #: the picture's (width, height), for the stitch's border rule (None: unknown, no border rule)
+        self.frame_size: tuple[int, int] | None = None
         #: a list to record every candidate box weighed (ts, hidden id, holding id, IoU with the hidden
         #: track's path, IoU with the holder's own path, look distances to hidden / holder, score); None: off
         self.trace: list[tuple[Any, ...]] | None = None
@@ -184,6 +217,8 @@ class LagRepair:
             ids = np.array(ids, dtype=np.int64, copy=True)
             boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
             feats = None if feats is None or not len(feats) else np.asarray(feats, dtype=np.float64)
+        if ids is not None and len(ids) and self.settings.stitch_gap > 0:
+            ids = self._map_new(float(ts), ids)
         self._buf.append(_Entry(float(ts), ids, boxes, feats, payload))
         if ids is not None and len(ids):
             self._repair()
@@ -196,20 +231,99 @@ class LagRepair:
         """Release every frame still held (end of a run), oldest first; the buffer is empty afterwards."""
         out = [self._release() for _ in range(len(self._buf))]
         self._last.clear()
+        self._looks.clear()
+        self._alias.clear()
+        self._births.clear()
         self._head_ts = None
         return out
 
     # --- internals ----------------------------------------------------------------------
 
+    def _map_new(self, ts: float, raw: np.ndarray) -> np.ndarray:
+        """Tracker ids to reported ids (stitched new tracks); ids new to the tracker are remembered.
+
+        When the track a new one was stitched to is found again by the tracker while the new one is
+        still followed, the stitch ends (the new one is reported under its own id from then on): an id
+        is never given to two boxes of a frame.
+        """
+        out = raw.copy()
+        for r, tid in enumerate(raw.tolist()):
+            if tid > self._max_raw:
+                self._births[tid] = ts
+            out[r] = self._alias.get(tid, tid)
+        self._max_raw = max(self._max_raw, int(raw.max()))
+        vals, counts = np.unique(out, return_counts=True)
+        for v in vals[counts > 1].tolist():  # the stitched-to track is back while the new one runs: unstitch
+            for r in np.flatnonzero(out == v).tolist():
+                if int(raw[r]) != v:
+                    self._alias.pop(int(raw[r]), None)
+                    out[r] = raw[r]
+        return out
+
+    def _stitch(self, e: _Entry, born: list[int]) -> None:
+        """Tracks new to the tracker in this frame (``born``) that continue one lost just before get its id."""
+        s = self.settings
+        held = {t for f in self._buf if f.ids is not None for t in f.ids.tolist()}
+        for tid in born:
+            rows = np.flatnonzero(e.ids == tid)
+            if not len(rows) or e.feats is None:
+                continue  # its box was given to a hidden track by the repair
+            box, look = e.boxes[rows[0]], e.feats[rows[0]]
+            h = max(box[3] - box[1], 1.0)
+            best, best_d = None, s.stitch_look
+            for cand, (t0, b0, f0) in self._last.items():
+                gap = e.ts - t0
+                if cand in held or f0 is None or not 0 < gap <= s.stitch_gap + 1e-9:
+                    continue
+                recent = self._looks.get(cand, ((b0, f0),))
+                h0 = max(max(b[3] - b[1] for b, _ in recent), 1.0)  # a half-hidden last box is shorter
+                dist = np.hypot((box[0] + box[2] - b0[0] - b0[2]) / 2, (box[1] + box[3] - b0[1] - b0[3]) / 2)
+                if dist > h0 * s.stitch_reach * (1.0 + 1.5 * gap):
+                    continue
+                if not 1 / STITCH_HEIGHT_RATIO <= h / h0 <= STITCH_HEIGHT_RATIO:
+                    continue
+                d = _nearest(look, tuple((t0, b, x) for b, x in recent))
+                if d is not None and d <= best_d:
+                    best, best_d = cand, d
+            if best is None or (self._at_edge(box) and self._at_edge(self._last[best][1])):
+                continue  # none, or one walked out of the picture and someone else walked in there
+            self._alias[tid] = best
+            held.add(best)
+            if self.trace is not None:
+                self.trace.append(("stitch", e.ts, tid, best, best_d))
+            for f in self._buf:
+                if f.ids is not None:
+                    f.ids[f.ids == tid] = best
+            self.stitched += 1
+
+    def _at_edge(self, box: np.ndarray) -> bool:
+        """Whether a box touches the picture's border (unknown size: never)."""
+        if self.frame_size is None:
+            return False
+        w, h = self.frame_size
+        m = EDGE_PX
+        return bool(box[0] <= m or box[1] <= m or box[2] >= w - m or box[3] >= h - m)
+
     def _release(self) -> Released:
-        e = self._buf.popleft()
+        e = self._buf[0]
+        if e.ids is not None and self._births:
+            born = [t for t, ts in self._births.items() if ts <= e.ts]
+            for t in born:
+                del self._births[t]
+            self._stitch(e, born)
+        self._buf.popleft()
         if e.ids is not None:
             self._head_ts = e.ts
+            keep_looks = e.feats is not None and self.settings.stitch_gap > 0
             for r, tid in enumerate(e.ids.tolist()):
                 self._last[tid] = (e.ts, e.boxes[r], None if e.feats is None else e.feats[r])
-            horizon = e.ts - self.settings.max_gap
-            if len(self._last) > 256:
+                if keep_looks:
+                    self._looks.setdefault(tid, deque(maxlen=STITCH_LOOKS)).append((e.boxes[r], e.feats[r]))
+            if len(self._last) > 256:  # bounded memory: forget tracks gone for longer than any gap
+                horizon = e.ts - max(self.settings.max_gap, self.settings.stitch_gap)
                 self._last = {k: v for k, v in self._last.items() if v[0] >= horizon}
+                self._looks = {k: v for k, v in self._looks.items() if k in self._last}
+                self._alias = {k: v for k, v in self._alias.items() if v in self._last}
         return Released(e.ts, e.ids, e.payload)
 
     def _sightings(self) -> tuple[list[_Entry], dict[int, list[int]]]:

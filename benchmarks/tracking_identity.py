@@ -117,6 +117,7 @@ def run(
     """Track, then (as the app) hold frames ``lag`` seconds in the identity repair before the role stage."""
     tracker = Tracker(settings, rate=FPS / stride)
     rep = LagRepair(lag)
+    rep.frame_size = frames[0].shape[1], frames[0].shape[0]
     resolver = RoleResolver(RoleSettings(split_samples=2 if split else 0, split_similarity=split_similarity), uniform=uniform)
     hyp: dict = {}
     live: dict[tuple[int, int], str] = {}  # (frame, track id) -> role shown then
@@ -224,6 +225,7 @@ def replay(frames: list[np.ndarray], dets: list[Detections], settings: TrackerSe
     buffer as the app does (``lag`` 0: off); (hypothesis, tracker ms per frame, repair ms per frame)."""
     tracker = Tracker(settings, rate=FPS / stride)
     rep = LagRepair(lag, repair)
+    rep.frame_size = frames[0].shape[1], frames[0].shape[0]
     hyp, t, t_rep = {}, 0.0, 0.0
 
     def keep(released: list) -> None:
@@ -256,9 +258,11 @@ LAG_VARIANTS: tuple[tuple[str, float, RepairSettings, bool], ...] = (
     ("s5: + identity lag 0.5 s", 0.5, RepairSettings(), True),
     ("s5 app default: + identity lag 0.8 s", 0.8, RepairSettings(), True),
     ("s5: + identity lag 1.0 s", 1.0, RepairSettings(), True),
+    ("s5: lag 0.8 s, no stitch (gap repair only)", 0.8, RepairSettings(stitch_gap=0.0), True),
+    ("s5: lag 0.8 s, stitch up to 1.5 s", 0.8, RepairSettings(stitch_gap=1.5), True),
     ("s5: lag 0.8 s, motion only (no looks)", 0.8, RepairSettings(appearance_weight=0.0), False),
     ("s5: lag 0.8 s, iou 0.3, margin 0.15", 0.8, RepairSettings(iou=0.3, margin=0.15), True),
-    ("s5: lag 0.8 s, margin 0 (no own-path guard)", 0.8, RepairSettings(margin=0.0, appearance_weight=0.0), False),
+    ("s5: lag 0.8 s, margin 0, no looks", 0.8, RepairSettings(margin=0.0, appearance_weight=0.0), False),
 )
 
 

@@ -514,6 +514,7 @@ class CameraPipeline:
         if rep.lag <= 0:
             return rep.push(frame.ts, tracked.tracker_id, None, (frame, tracked))
         with self.timer.measure("identity"):
+            rep.frame_size = frame.width, frame.height  # the stitch's border rule
             looks = body_colour_features(frame.image, tracked.xyxy) if len(tracked) else None
             return rep.push(frame.ts, tracked.tracker_id, tracked.xyxy, (frame, tracked), looks)
 
