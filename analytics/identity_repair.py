@@ -51,6 +51,8 @@ import numpy as np
 STITCH_HEIGHT_RATIO = 1.7
 #: looks (and boxes) of each track's last released sightings kept for the stitch
 STITCH_LOOKS = 5
+#: seconds a tracker id is remembered after it was last seen (longer than any tracker's buffer)
+RAW_MEMORY_S = 60.0
 #: a box within this many pixels of the picture's border touches it (someone leaving or entering)
 EDGE_PX = 4
 
@@ -181,8 +183,8 @@ class LagRepair:
         self._alias: dict[int, int] = {}
         #: tracker ids new in a held frame -> that frame's timestamp (the stitch is decided at its release)
         self._births: dict[int, float] = {}
-        #: the highest tracker id seen (the tracker's ids only increase: a higher one is a new track)
-        self._max_raw = -1
+        #: tracker id -> when it was last seen (an id not in here is a track new to the tracker)
+        self._raw_seen: dict[int, float] = {}
         #: track id -> (box, look) of its last few released sightings
         self._looks: dict[int, deque[tuple[np.ndarray, np.ndarray]]] = {}
         #: the picture's (width, height), for the stitch's border rule (None: unknown, no border rule)
@@ -248,10 +250,12 @@ class LagRepair:
         """
         out = raw.copy()
         for r, tid in enumerate(raw.tolist()):
-            if tid > self._max_raw:
+            if tid not in self._raw_seen:
                 self._births[tid] = ts
+            self._raw_seen[tid] = ts
             out[r] = self._alias.get(tid, tid)
-        self._max_raw = max(self._max_raw, int(raw.max()))
+        if len(self._raw_seen) > 1024:  # bounded memory
+            self._raw_seen = {k: v for k, v in self._raw_seen.items() if v >= ts - RAW_MEMORY_S}
         vals, counts = np.unique(out, return_counts=True)
         for v in vals[counts > 1].tolist():  # the stitched-to track is back while the new one runs: unstitch
             for r in np.flatnonzero(out == v).tolist():

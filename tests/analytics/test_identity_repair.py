@@ -158,3 +158,68 @@ def test_a_holder_keeps_all_its_gap_boxes_when_one_of_them_is_its_own() -> None:
     rep = LagRepair(0.8, RepairSettings(appearance_weight=0.0))
     got = by_frame(replay(rep, frames))
     assert [got[k] for k in (3, 4, 5)] == [[2], [2], [2]] and rep.moved == 0
+
+
+RED, BLUE = [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]
+
+
+def fragment(new_look: list[float], start: float = 100.0, step: float = 10.0,
+             frames: int = 16) -> tuple[list[tuple[float, list[int], list[list[float]]]], list[list[list[float]]]]:
+    """Person 1 (red) walks right; the tracker loses them at frames 5-7 and starts id 2 at frame 8 where
+    they walk on (with ``new_look``); a blue bystander (id 9) stands at x=400 all along."""
+    out, looks = [], []
+    for k in range(frames):
+        me = box(start + step * k)
+        if k < 5:
+            out.append((k / 10, [1, 9], [me, box(400)]))
+            looks.append([RED, BLUE])
+        elif k < 8:
+            out.append((k / 10, [9], [box(400)]))
+            looks.append([BLUE])
+        else:
+            out.append((k / 10, [2, 9], [me, box(400)]))
+            looks.append([new_look, BLUE])
+    return out, looks
+
+
+def test_a_new_track_that_continues_a_lost_one_is_stitched_to_it() -> None:
+    frames, looks = fragment(RED)
+    rep = LagRepair(0.8)
+    got = by_frame(replay(rep, frames, looks))
+    assert all(got[k] == [1, 9] for k in range(16) if not 5 <= k < 8) and rep.stitched == 1
+    # another look, no looks at all, or a lag of 0: no stitch
+    frames, looks = fragment(BLUE)
+    assert by_frame(replay(LagRepair(0.8), frames, looks))[15] == [2, 9]
+    assert by_frame(replay(LagRepair(0.8), frames))[15] == [2, 9]
+    assert by_frame(replay(LagRepair(0.0), *fragment(RED)))[15] == [2, 9]
+
+
+def test_no_stitch_across_a_long_gap_a_long_way_or_at_the_picture_border() -> None:
+    frames, looks = fragment(RED)
+    far = [(ts, ids, [b if i != 2 else box(b[0] + 300) for i, b in zip(ids, bx, strict=True)])
+           for ts, ids, bx in frames]
+    assert by_frame(replay(LagRepair(0.8), far, looks))[15] == [2, 9]  # 300 px away: someone else
+    assert by_frame(replay(LagRepair(0.8, RepairSettings(stitch_gap=0.3)), frames, looks))[15] == [2, 9]
+    # walking out at the right border (640 px wide) and someone coming in there: two people
+    frames, looks = fragment(RED, start=600, step=4)  # x2 636 at frame 4, 652 at frame 8
+    rep = LagRepair(0.8)
+    rep.frame_size = (640, 360)
+    assert by_frame(replay(rep, frames, looks))[15] == [2, 9]
+    rep = LagRepair(0.8)  # without the picture's size the border is unknown: stitched
+    assert by_frame(replay(rep, frames, looks))[15] == [1, 9]
+
+
+def test_a_stitch_ends_when_the_lost_track_comes_back_and_no_frame_has_an_id_twice() -> None:
+    frames, looks = fragment(RED, frames=24)
+    frames[20] = (2.0, [2, 9, 1], [*frames[20][2], box(250)])  # the tracker finds track 1 again elsewhere
+    looks[20] = [RED, BLUE, RED]
+    out = replay(LagRepair(0.8), frames, looks)
+    for r in out:
+        assert len(set(r.ids.tolist())) == len(r.ids)
+    got = by_frame(out)
+    assert got[19] == [1, 9] and got[20] == [2, 9, 1] and got[21] == [2, 9]
+    # back while the new track's first frame is still held: no stitch at all
+    frames, looks = fragment(RED)
+    frames[14] = (1.4, [2, 9, 1], [*frames[14][2], box(250)])
+    looks[14] = [RED, BLUE, RED]
+    assert by_frame(replay(LagRepair(0.8), frames, looks))[13] == [2, 9]
