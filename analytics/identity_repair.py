@@ -67,6 +67,9 @@ class RepairSettings:
             own path.
         max_gap: longest gap (seconds, from the last box before to the first box after) that is repaired.
         min_share: share of the gap's frames that must hold such a box (0 = any one is enough).
+        min_frames: shortest gap (analysed frames) that is repaired. Two walkers crossing at one point
+            often get a single box for one frame, which either track may hold with both paths through it;
+            moving it on a hair's difference of looks made switches on the second test clip.
         appearance_weight: when features are given: the score of moving a box is its IoU with the hidden
             track's path minus its IoU with the holding track's own path, plus this times (cosine distance
             to the holding track's look − distance to the hidden track's look), the looks being those
@@ -85,6 +88,7 @@ class RepairSettings:
     margin: float = 0.1
     max_gap: float = 1.0
     min_share: float = 0.0
+    min_frames: int = 2
     appearance_weight: float = 3.0
     stitch_gap: float = 1.0
     stitch_look: float = 0.2
@@ -363,6 +367,8 @@ class LagRepair:
                 (self._at(frames, a, tid), a + 1, b) for a, b in pairwise(pos) if b > a + 1
             )
             for before, lo, hi in gaps:
+                if hi - lo < self.settings.min_frames:
+                    continue  # a one-frame gap at a crossing: two walkers taking turns on one box
                 after = self._at(frames, hi, tid)
                 if after[0] - before[0] <= self.settings.max_gap + 1e-9 and self._fill(
                     frames, seen, tid, before, after, lo, hi

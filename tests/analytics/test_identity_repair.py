@@ -223,3 +223,15 @@ def test_a_stitch_ends_when_the_lost_track_comes_back_and_no_frame_has_an_id_twi
     frames[14] = (1.4, [2, 9, 1], [*frames[14][2], box(250)])
     looks[14] = [RED, BLUE, RED]
     assert by_frame(replay(LagRepair(0.8), frames, looks))[13] == [2, 9]
+
+
+def test_a_one_frame_gap_where_two_walkers_cross_is_left_alone() -> None:
+    """B (1) walks right, A (2) walks left; at frame 4 they meet and the one box is A's (B hidden for one
+    frame). Both paths run through it and the box looks a bit more like B: still A's (a one-frame gap)."""
+    frames, looks = [], []
+    for k in range(9):
+        b, a = box(100 + 10 * k), box(180 - 10 * k)
+        frames.append((k / 10, [2], [box(140)]) if k == 4 else (k / 10, [1, 2], [b, a]))
+        looks.append([[0.9, 0.1, 0.0]] if k == 4 else [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert by_frame(replay(LagRepair(0.8), frames, looks))[4] == [2]
+    assert by_frame(replay(LagRepair(0.8, RepairSettings(min_frames=1)), frames, looks))[4] == [1]
