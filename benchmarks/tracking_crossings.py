@@ -7,7 +7,8 @@ detector_settings``), its person boxes kept from the tracker's floor up as the c
 (``tracking_floor``). The tracker rows:
 
 - **app default**: ``app.engine.pipeline.tracker_settings`` of the demo site and camera (its queue and
-  counter zones are the tracker's open zones: the clip shows the same place);
+  counter zones are the tracker's open zones: the clip shows the same place), then the site's identity lag
+  (``analytics.identity_repair``) as the pipeline applies it; and the same with the lag off;
 - **app, appearance off**: the same without the appearance cue;
 - **ByteTrack only**: ``TrackerSettings()`` (motion and boxes, no rule of ours) at the camera confidence.
 
@@ -34,8 +35,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analytics.identity_repair import LagRepair  # noqa: E402
 from analytics.mot_eval import MotMetrics, evaluate, read_mot  # noqa: E402
 from analytics.types import Detections  # noqa: E402
+from models.appearance import body_colour_features  # noqa: E402
 from models.tracking import Tracker, TrackerSettings  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "tracking"
@@ -126,10 +129,13 @@ def load_dets(path: Path, n_frames: int) -> list[Detections]:
 
 
 def replay(
-    frames: Iterable[np.ndarray], dets: list[Detections], settings: TrackerSettings, conf: float, stride: int = 1
+    frames: Iterable[np.ndarray], dets: list[Detections], settings: TrackerSettings, conf: float, stride: int = 1,
+    lag: float = 0.0,
 ) -> tuple[dict, float]:
-    """Track every ``stride``-th frame with a fresh tracker; (hypothesis, tracker ms per frame)."""
+    """Track every ``stride``-th frame with a fresh tracker, then through the identity lag buffer as the app
+    does (``lag`` seconds; 0: off); (hypothesis, tracker ms per frame)."""
     tracker = Tracker(settings, rate=FPS / stride)
+    rep = LagRepair(lag)
     hyp, t = {}, 0.0
     for i, img in enumerate(frames):
         if i % stride:
@@ -139,7 +145,13 @@ def replay(
         t0 = time.perf_counter()
         out = tracker.update(d, img)
         t += time.perf_counter() - t0
-        hyp[i + 1] = (out.tracker_id.copy(), out.xyxy.astype(np.float64))
+        boxes = out.xyxy.astype(np.float64)
+        rep.frame_size = img.shape[1], img.shape[0]
+        looks = body_colour_features(img, out.xyxy) if lag > 0 and len(out) else None
+        for r in rep.push((i + 1) / FPS, out.tracker_id.copy(), boxes, (i + 1, boxes), looks):
+            hyp[r.payload[0]] = (r.ids, r.payload[1])
+    for r in rep.flush():
+        hyp[r.payload[0]] = (r.ids, r.payload[1])
     return hyp, 1000 * t / max(len(hyp), 1)
 
 
@@ -148,14 +160,16 @@ def score(gt: dict, hyp: dict, stride: int = 1) -> MotMetrics:
     return evaluate({f: v for f, v in gt.items() if (f - 1) % stride == 0}, hyp)
 
 
-def variants() -> list[tuple[str, TrackerSettings, float]]:
-    """(name, settings, lowest score given to the tracker) of each row."""
+def variants() -> list[tuple[str, TrackerSettings, float, float]]:
+    """(name, settings, lowest score given to the tracker, identity lag) of each row."""
     app, floor = app_tracker_settings()
     camera_conf = app.track_high_thresh
+    lag = demo_camera()[0].tracker.identity_lag
     return [
-        ("app default (demo site)", app, floor),
-        ("app, appearance off", replace(app, appearance=False), floor),
-        ("ByteTrack only (TrackerSettings())", TrackerSettings(), camera_conf),
+        (f"app default (demo site, lag {lag:g} s)", app, floor, lag),
+        ("app, identity lag off", app, floor, 0.0),
+        ("app, appearance off, lag off", replace(app, appearance=False), floor, 0.0),
+        ("ByteTrack only (TrackerSettings())", TrackerSettings(), camera_conf, 0.0),
     ]
 
 
@@ -184,11 +198,11 @@ def main() -> None:
     head = "IDF1  IDsw frg  MOTA  t/p"
     print(f"{'tracker':<36} | {'10 Hz':<26} | {'5 Hz':<26} | ms/f")
     print(f"{'':<36} | {head:<26} | {head:<26} |")
-    for name, s, conf in variants():
+    for name, s, conf, lag in variants():
         cells = []
         ms = 0.0
         for stride in (1, 2):
-            hyp, t = replay(frames, dets, s, conf, stride)
+            hyp, t = replay(frames, dets, s, conf, stride, lag)
             ms = ms or t
             m = score(gt, hyp, stride)
             cells.append(f"{m.idf1:5.3f} {m.id_switches:4d} {m.fragmentations:3d} {m.mota:5.3f} "

@@ -63,7 +63,9 @@ def test_supervisor_restarts_a_failed_camera_with_a_new_run(tmp_path: Path, dete
         assert wait_until(lambda: svc.status()["cameras"][0]["frames"] > 3, 30)
         cam = svc.status()["cameras"][0]
         assert cam["running"] and cam["state"] == "live"
-        assert svc.frame_jpeg("cam") is not None and svc.frame_jpeg("nope") is None
+        # the picture comes once the first frames leave the identity lag (tracker.identity_lag, 0.8 s)
+        assert wait_until(lambda: svc.frame_jpeg("cam") is not None, 10)
+        assert svc.frame_jpeg("nope") is None
         assert svc.alerts() == []
     finally:
         svc.stop()
