@@ -319,6 +319,12 @@ class TrackerConfig(_Model):
         "A 'person' that has not moved since it appeared and scores low (a sign, a mannequin) is no longer "
         "counted after this many seconds. 0 = off.",
     )
+    identity_lag: float = bounded(
+        0.8, 0.0, 5.0, "Identity repair delay (s)",
+        "Results are held this many seconds so that a short ID switch (someone hidden behind another for a "
+        "moment, their box taken by the other's track) is mended before anything counts it. The Live picture "
+        "and events come this much later. 0 = off.",
+    )
 
 
 class StorageConfig(_Model):

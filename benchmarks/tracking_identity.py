@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analytics.identity_repair import LagRepair, Released, RepairSettings  # noqa: E402
 from analytics.mot_eval import evaluate, iou_matrix, linear_assignment, read_mot  # noqa: E402
 from analytics.roles import RoleResolver, RoleSettings, UniformModel  # noqa: E402
 from analytics.types import Detections, expand_boxes  # noqa: E402
@@ -111,22 +112,22 @@ def run(
     uniform: UniformModel,
     stride: int,
     split_similarity: float = 0.45,
+    lag: float = 0.0,
 ) -> dict:
+    """Track, then (as the app) hold frames ``lag`` seconds in the identity repair before the role stage."""
     tracker = Tracker(settings, rate=FPS / stride)
+    rep = LagRepair(lag)
+    rep.frame_size = frames[0].shape[1], frames[0].shape[0]
     resolver = RoleResolver(RoleSettings(split_samples=2 if split else 0, split_similarity=split_similarity), uniform=uniform)
     hyp: dict = {}
     live: dict[tuple[int, int], str] = {}  # (frame, track id) -> role shown then
     seg_of: dict[tuple[int, int], int] = {}  # (frame, track id) -> segment
     final: dict[tuple[int, int], str] = {}  # (track id, segment) -> stored role
-    t_track = 0.0
-    for i, (img, d) in enumerate(zip(frames, dets, strict=True)):
-        f = i + 1
-        if i % stride:
-            continue
-        d = d[d.confidence >= conf]
-        t0 = time.perf_counter()
-        tr = tracker.update(d, img)
-        t_track += time.perf_counter() - t0
+    t_track = t_rep = 0.0
+
+    def roles_step(item: Released) -> None:
+        f, img, tr = item.payload
+        tr.tracker_id = item.ids
         hyp[f] = (tr.tracker_id.copy(), tr.xyxy.astype(np.float64))
         upd = resolver.update(tr, ts=f / FPS, image=img)
         for r in upd.ended:
@@ -136,6 +137,23 @@ def run(
             live[(f, tid)] = dec.role if dec is not None else "unknown"
             cur = resolver.get(tid)
             seg_of[(f, tid)] = cur.segment if cur is not None else 0
+
+    for i, (img, d) in enumerate(zip(frames, dets, strict=True)):
+        f = i + 1
+        if i % stride:
+            continue
+        d = d[d.confidence >= conf]
+        t0 = time.perf_counter()
+        out = tracker.update(d, img)
+        t_track += time.perf_counter() - t0
+        t0 = time.perf_counter()  # the repair's cost includes the looks the app computes for it
+        looks = body_colour_features(img, out.xyxy) if lag > 0 and len(out) else None
+        released = rep.push(f / FPS, out.tracker_id, out.xyxy, (f, img, out), looks)
+        t_rep += time.perf_counter() - t0
+        for item in released:
+            roles_step(item)
+    for item in rep.flush():
+        roles_step(item)
     for r in resolver.flush():
         final[(r.track_id, r.segment)] = r.role
     gt_eval = {f: v for f, v in gt.items() if (f - 1) % stride == 0}
@@ -166,7 +184,8 @@ def run(
     pr = {}
     for kind, (tp, fp, fn) in counts.items():
         pr[kind] = (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0, tp, fp, fn)
-    return {"m": m, "pr": pr, "hyp": hyp, "track_ms": 1000 * t_track / max(len(hyp), 1)}
+    n = max(len(hyp), 1)
+    return {"m": m, "pr": pr, "hyp": hyp, "track_ms": 1000 * t_track / n, "repair_ms": 1000 * t_rep / n}
 
 
 def demo_open_zones() -> tuple:
@@ -200,24 +219,59 @@ HELD_OUT = (401, 795)
 
 
 def replay(frames: list[np.ndarray], dets: list[Detections], settings: TrackerSettings, first: int,
-           last: int, stride: int = 1, conf: float = 0.2) -> tuple[dict, float]:
-    """Track frames ``first``..``last`` (1-based) with a fresh tracker; (hypothesis, ms per frame)."""
+           last: int, stride: int = 1, conf: float = 0.2, lag: float = 0.0,
+           repair: RepairSettings | None = None, looks: bool = False) -> tuple[dict, float, float]:
+    """Track frames ``first``..``last`` (1-based) with a fresh tracker, then through the identity lag
+    buffer as the app does (``lag`` 0: off); (hypothesis, tracker ms per frame, repair ms per frame)."""
     tracker = Tracker(settings, rate=FPS / stride)
-    hyp, t = {}, 0.0
+    rep = LagRepair(lag, repair)
+    rep.frame_size = frames[0].shape[1], frames[0].shape[0]
+    hyp, t, t_rep = {}, 0.0, 0.0
+
+    def keep(released: list) -> None:
+        for r in released:
+            f, boxes = r.payload
+            hyp[f] = (r.ids, boxes)
+
     for f in range(first, last + 1, stride):
         d = dets[f - 1]
         d = d[d.confidence >= conf]
         t0 = time.perf_counter()
         out = tracker.update(d, frames[f - 1])
         t += time.perf_counter() - t0
-        hyp[f] = (out.tracker_id.copy(), out.xyxy.astype(np.float64))
-    return hyp, 1000 * t / max(len(hyp), 1)
+        boxes = out.xyxy.astype(np.float64)
+        t0 = time.perf_counter()  # the repair's cost includes the looks the app computes for it
+        feats = body_colour_features(frames[f - 1], out.xyxy) if looks and len(out) else None
+        released = rep.push(f / FPS, out.tracker_id.copy(), boxes, (f, boxes), feats)
+        t_rep += time.perf_counter() - t0
+        keep(released)
+    keep(rep.flush())
+    n = max(len(hyp), 1)
+    return hyp, 1000 * t / n, 1000 * t_rep / n
+
+
+#: the app's tracker now (session 4's default), which the identity lag rows replay
+S4_APP = replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_lost=0.5)
+#: session 5: the identity lag buffer (``tracker.identity_lag``) after the app's tracker:
+#: (row name, lag seconds, repair thresholds, appearance features given to the repair)
+LAG_VARIANTS: tuple[tuple[str, float, RepairSettings, bool], ...] = (
+    ("s5: + identity lag 0.5 s", 0.5, RepairSettings(), True),
+    ("s5 app default: + identity lag 0.8 s", 0.8, RepairSettings(), True),
+    ("s5: + identity lag 1.0 s", 1.0, RepairSettings(), True),
+    ("s5: lag 0.8 s, no stitch (gap repair only)", 0.8, RepairSettings(stitch_gap=0.0), True),
+    ("s5: lag 0.8 s, stitch up to 1.5 s", 0.8, RepairSettings(stitch_gap=1.5), True),
+    ("s5: lag 0.8 s, motion only (no looks)", 0.8, RepairSettings(appearance_weight=0.0), False),
+    ("s5: lag 0.8 s, iou 0.3, margin 0.15", 0.8, RepairSettings(iou=0.3, margin=0.15), True),
+    ("s5: lag 0.8 s, margin 0, no looks", 0.8, RepairSettings(margin=0.0, appearance_weight=0.0), False),
+)
 
 
 def table(frames: list[np.ndarray], dets: list[Detections], gt: dict,
-          variants: tuple[tuple[str, TrackerSettings], ...] = TABLE_VARIANTS) -> None:
+          variants: tuple[tuple[str, TrackerSettings], ...] = TABLE_VARIANTS,
+          lags: tuple[tuple[str, float, RepairSettings, bool], ...] = LAG_VARIANTS) -> None:
     """Print IDF1 / ID switches / fragments / MOTA / tracks per person of each variant on the whole video,
-    the held-out half, the second clip (121-301, fresh tracker) and the whole video at 5 Hz."""
+    the held-out half, the second clip (121-301, fresh tracker) and the whole video at 5 Hz; the identity
+    lag rows replay the app's tracker (``S4_APP``) through the lag buffer."""
 
     def cell(hyp: dict, lo: int, hi: int, stride: int = 1) -> str:
         m = evaluate({f: v for f, v in gt.items() if lo <= f <= hi and (f - 1) % stride == 0}, hyp)
@@ -226,14 +280,16 @@ def table(frames: list[np.ndarray], dets: list[Detections], gt: dict,
     n = len(frames)
     head = "IDF1  IDsw frg  MOTA  t/p"
     print(f"{'variant':<40} | {'whole video 1-' + str(n):<26} | {'held out 401-795':<26} | "
-          f"{'clip 121-301 (fresh)':<26} | {'5 Hz whole':<26} | ms/f")
+          f"{'clip 121-301 (fresh)':<26} | {'5 Hz whole':<26} | ms/f  | repair ms/f")
     print(f"{'':<40} | {head:<26} | {head:<26} | {head:<26} | {head:<26} |")
-    for name, s in variants:
-        whole, ms = replay(frames, dets, s, 1, n)
-        clip, _ = replay(frames, dets, s, *CLIP)
-        half, _ = replay(frames, dets, s, 1, n, stride=2)
+    rows = [(name, s, 0.0, None, False) for name, s in variants]
+    rows += [(name, S4_APP, lag, rs, looks) for name, lag, rs, looks in lags]
+    for name, s, lag, rs, looks in rows:
+        whole, ms, rep_ms = replay(frames, dets, s, 1, n, lag=lag, repair=rs, looks=looks)
+        clip, *_ = replay(frames, dets, s, *CLIP, lag=lag, repair=rs, looks=looks)
+        half, *_ = replay(frames, dets, s, 1, n, stride=2, lag=lag, repair=rs, looks=looks)
         print(f"{name:<40} | {cell(whole, 1, n)} | {cell(whole, *HELD_OUT)} | {cell(clip, *CLIP)} | "
-              f"{cell(half, 1, n, 2)} | {ms:5.1f}", flush=True)
+              f"{cell(half, 1, n, 2)} | {ms:5.1f} | {rep_ms:5.2f}", flush=True)
 
 
 def main() -> None:
@@ -241,13 +297,16 @@ def main() -> None:
     ap.add_argument("--table", action="store_true", help="only the identity table of session 4's rules")
     ap.add_argument("--cache", type=Path, help="detections cache (.npz), made on the first run")
     ap.add_argument("--stride", type=int, default=1, help="run the detector on every N-th frame")
+    ap.add_argument("--variants", help="only the table rows whose name contains this text (with --table)")
     ap.add_argument("--split-similarity", type=float, default=RoleSettings().split_similarity)
     args = ap.parse_args()
     frames = load_frames()
     gt = read_mot(TRUTH)
     dets = detections(frames, args.cache)
     if args.table:
-        table(frames, dets, gt)
+        sel = args.variants or ""
+        table(frames, dets, gt, tuple(v for v in TABLE_VARIANTS if sel in v[0]),
+              tuple(v for v in LAG_VARIANTS if sel in v[0]))
         return
     uniform = uniform_model(frames, gt)
     people = sum(len(d[d.confidence >= 0.4]) for d in dets)
@@ -264,20 +323,22 @@ def main() -> None:
         ("s3: + low-score pass 0.2 (rule off)", AFTER, 0.2, True),
         ("s4: + rule next to walkers", S4, 0.2, True),
         ("s4: + static false positives", replace(S4, static_after=2.0), 0.2, True),
-        ("after (s4): + rule next to lost 0.5 s", replace(S4, static_after=2.0, new_clear_lost=0.5), 0.2, True),
+        ("s4: + rule next to lost 0.5 s", replace(S4, static_after=2.0, new_clear_lost=0.5), 0.2, True),
     ]
+    app = replace(S4, static_after=2.0, new_clear_lost=0.5)
+    lags = [("after (s5): + identity lag 0.8 s", app, 0.2, True, 0.8)]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(
         f"{'variant':<38} {'IDF1':>5} {'IDsw':>4} {'frag':>4} {'MOTA':>5} {'trk/person':>10} "
-        f"{'live P/R':>11} {'stored P/R':>11} {'track ms':>8}"
+        f"{'live P/R':>11} {'stored P/R':>11} {'track ms':>8} {'repair ms':>9}"
     )
-    for name, s, conf, split in variants:
-        r = run(frames, dets, gt, s, conf, split, uniform, args.stride, args.split_similarity)
+    for name, s, conf, split, lag in [(*v, 0.0) for v in variants] + lags:
+        r = run(frames, dets, gt, s, conf, split, uniform, args.stride, args.split_similarity, lag)
         m, pr = r["m"], r["pr"]
         print(
             f"{name:<38} {m.idf1:5.3f} {m.id_switches:4d} {m.fragmentations:4d} {m.mota:5.3f} "
             f"{m.tracks_per_person:10.2f} {pr['live'][0]:5.2f}/{pr['live'][1]:4.2f} "
-            f"{pr['stored'][0]:5.2f}/{pr['stored'][1]:4.2f} {r['track_ms']:8.2f}"
+            f"{pr['stored'][0]:5.2f}/{pr['stored'][1]:4.2f} {r['track_ms']:8.2f} {r['repair_ms']:9.2f}"
         )
 
 

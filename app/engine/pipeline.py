@@ -1,4 +1,9 @@
-"""One camera's pipeline: source → detect every N-th frame → track → modules → store.
+"""One camera's pipeline: source → detect every N-th frame → track → identity lag → modules → store.
+
+The identity lag (``tracker.identity_lag``, :mod:`analytics.identity_repair`) holds tracked frames for
+a short while and mends short ID switches before the stages, modules and ``on_frame`` see them; every
+frame (analysed or not) passes through it in order, and what it still holds at the end of a run is
+processed before the modules close.
 
 Decoding runs in its own thread and hands frames over through a bounded buffer: a file
 is read completely (the reader waits), a live source keeps only the newest frames (the
@@ -17,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from analytics.identity_repair import LagRepair, Released
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
 from app.config_types import ZoneType
@@ -34,6 +40,7 @@ from app.engine.stages import OffThreadStage, Stage, inner, run_as_configured
 from app.engine.timing import StageStats, StageTimer
 from app.errors import SourceError, UserError
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, TrackRecord
+from models.appearance import body_colour_features
 from models.base import DetectorBackend, check_classes
 from models.pose import PoseBackend
 from models.tracking import Tracker, TrackerSettings
@@ -320,6 +327,9 @@ class CameraPipeline:
             tracker_settings(site, det.confidence, camera, tuple(detector.class_names)), rate=rate
         )
         self._keep_from = tracking_floor(site, det.confidence)
+        #: Fixed-lag identity repair (``tracker.identity_lag``): tracked frames wait here, and short ID
+        #: switches are mended, before the stages, modules and ``on_frame`` see them (0: pass-through).
+        self.identity = LagRepair(site.tracker.identity_lag)
         ctx = CameraContext(
             site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
             data_dir=getattr(sink, "data_dir", None),
@@ -375,7 +385,8 @@ class CameraPipeline:
     def replace_camera(self, camera: CameraConfig, ts: float, site: SiteConfig | None = None) -> None:
         """Use a new config of this camera (zones, thresholds) from the next frame on, without a restart.
 
-        Call it on the analysis thread between frames (e.g. from ``on_frame``). The modules are
+        Call it on the analysis thread between frames (e.g. from ``on_frame``). Frames the identity lag
+        still holds (tracked before the change) reach the new modules when released. The modules are
         closed at ``ts`` (open zone stays and visits end there and are stored) and rebuilt from
         ``camera``; the ``tracks`` module is kept when its settings did not change (it does not use
         zones), so tracks are not cut in two. The source, the tracker and the run go on.
@@ -488,11 +499,45 @@ class CameraPipeline:
             self._last_raw = dets
         return dets
 
-    def _analyse(self, frame: Frame) -> Detections:
+    def _track(self, frame: Frame) -> Detections:
+        """Detect and track one frame (the stages and modules see it when the identity lag releases it)."""
         dets = self._detect(frame)
         dets = keep_camera_detections(dets, self.class_ids, self._keep_from)
         with self.timer.measure("track"):
-            tracked = self.tracker.update(dets, frame.image)
+            return self.tracker.update(dets, frame.image)
+
+    def _hold(self, frame: Frame, tracked: Detections | None) -> list[Released]:
+        """Push a frame through the identity lag buffer (``tracked`` None: not analysed); what it releases."""
+        rep = self.identity
+        if tracked is None:
+            return rep.push(frame.ts, None, None, (frame, None))
+        if rep.lag <= 0:
+            return rep.push(frame.ts, tracked.tracker_id, None, (frame, tracked))
+        with self.timer.measure("identity"):
+            rep.frame_size = frame.width, frame.height  # the stitch's border rule
+            looks = body_colour_features(frame.image, tracked.xyxy) if len(tracked) else None
+            return rep.push(frame.ts, tracked.tracker_id, tracked.xyxy, (frame, tracked), looks)
+
+    def _release(self, item: Released) -> FrameResult:
+        """A frame leaving the identity lag buffer goes through the stages and modules, then ``on_frame``.
+
+        A frame that was not analysed only runs the stages' skipped-frame hooks (face blurring).
+        """
+        frame, tracked = item.payload
+        if tracked is None:
+            dets, analysed = self._skipped(frame), False
+        else:
+            if item.ids is not None and item.ids is not tracked.tracker_id:
+                tracked.tracker_id = item.ids  # mended ids (the boxes stay the tracker's)
+            self._analyse(frame, tracked)
+            dets, analysed = tracked, True
+        res = FrameResult(frame, dets, analysed, self._roles, self.guard.status())
+        if self.on_frame is not None:
+            self.on_frame(res)
+        return res
+
+    def _analyse(self, frame: Frame, tracked: Detections) -> Detections:
+        """The stages and modules on one tracked frame; their records go to the store."""
         records: list[Record] = []
         n = self._analysed_n
         self._analysed_n += 1
@@ -545,14 +590,18 @@ class CameraPipeline:
                     s.first_ts = frame.ts
                 last_ts = frame.ts
                 analysed = self._due(frame)
-                dets = self._analyse(frame) if analysed else self._skipped(frame)
                 s.analysed += int(analysed)
-                if self.on_frame is not None:
-                    self.on_frame(FrameResult(frame, dets, analysed, self._roles, self.guard.status()))
+                for item in self._hold(frame, self._track(frame) if analysed else None):
+                    self._release(item)
         finally:
             stop_requested = stop.is_set()
             reader.join(timeout=10)
             end_ts = last_ts if last_ts is not None else time.time()
+            try:  # the frames the identity lag still holds go through the stages and modules first
+                for item in self.identity.flush():
+                    self._release(item)
+            except Exception:  # e.g. on_frame raised: the modules are still closed, nothing is lost
+                log.exception("camera %s: the last held frames could not all be processed", self.camera.id)
             records: list[Record] = []
             for m in self.modules:
                 records.extend(self.guard.run(m.name, m.close, end_ts))

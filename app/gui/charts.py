@@ -171,6 +171,9 @@ def occupancy_lines(
 def queue_forecast_lines(w: pg.PlotWidget, series: Sequence[QueueSeries]) -> None:
     """Queue length: measured (solid), what was forecast for those moments (dashed), the forecast ahead (dots).
 
+    Where people came and went between two snapshots, a thin dash-dot line shows the most waiting at
+    once in between — its highest point is the "Longest queue" figure of the report and the CLI.
+
     The forecast ahead starts at the last measurement and goes through the newest snapshot's
     forecasts (+5, +10, +15 minutes); earlier forecasts are drawn only where they can be compared
     with what was measured.
@@ -187,6 +190,13 @@ def queue_forecast_lines(w: pg.PlotWidget, series: Sequence[QueueSeries]) -> Non
         item.addItem(line)
         leg.addItem(line, f"{s.label}: measured")
         top, lo, hi = max(top, float(s.length.max())), min(lo, float(s.times[0])), max(hi, float(s.times[-1]))
+        if len(s.peak) and bool((s.peak > s.length).any()):  # someone came and went between two snapshots
+            most = pg.PlotDataItem(
+                s.times, s.peak, pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashDotLine)
+            )
+            item.addItem(most)
+            leg.addItem(most, "most at once between snapshots")
+            top = max(top, float(np.nanmax(s.peak)))
         past = s.forecast_times <= s.times[-1]
         if past.any():
             fc = pg.PlotDataItem(

@@ -62,6 +62,8 @@ class QueueSeries:
         label: its name.
         times: snapshot times (epoch seconds).
         length: customers waiting in the queue at those times (the module's count, not smoothed).
+        peak: per snapshot, the most customers waiting at once since the previous one
+            (:func:`app.store.metrics.snapshot_peak` — the figure "Longest queue" is the maximum of).
         ahead_minutes: the forecast horizon of ``forecast_*``.
         forecast_times: when each forecast was *for* (snapshot time + horizon).
         forecast_length: the expected length forecast then.
@@ -73,6 +75,7 @@ class QueueSeries:
     label: str
     times: np.ndarray
     length: np.ndarray
+    peak: np.ndarray
     ahead_minutes: int
     forecast_times: np.ndarray
     forecast_length: np.ndarray
@@ -113,6 +116,9 @@ def queue_series(
         length = np.array(
             [float(_first_set(e.payload.get("length_raw"), e.payload.get("length"), 0.0)) for e in evs]
         )
+        peak = metrics.snapshot_peak(
+            pd.DataFrame({"length_raw": length, "length_peak": [e.payload.get("length_peak") for e in evs]})
+        ).to_numpy(np.float64)
         ft, fl = [], []
         for e in evs:
             p = (e.payload.get("forecast") or {}).get(str(ahead_minutes))
@@ -127,7 +133,7 @@ def queue_series(
         )
         label = names.get((cam, zone), str(last.payload.get("checkout") or zone))
         out.append(
-            QueueSeries(cam, zone, label, t, length, ahead_minutes, np.array(ft), np.array(fl), latest)
+            QueueSeries(cam, zone, label, t, length, peak, ahead_minutes, np.array(ft), np.array(fl), latest)
         )
     return out
 

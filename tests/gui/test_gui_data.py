@@ -149,14 +149,21 @@ def test_queue_series_from_the_queue_modules_snapshots(tmp_path: Path) -> None:
     ids = sync_site(store, site)
     with StoreWriter(store, tmp_path) as w:
         run = w.start_run(ids["tills"], "t.mp4")
-        for i, n in enumerate([1.0, 2.0, 4.0]):
+        for i, (n, most) in enumerate([(1.0, None), (2.0, 5.0), (4.0, 4.0)]):  # 5 waited at once before 60 s
             fc = {str(h): {"length": n + h / 5, "median": n, "wait": 30.0} for h in (5, 10, 15)}
-            payload = {"checkout": "Till 1", "length": n, "forecast": fc}
+            payload = {"checkout": "Till 1", "length": n, "length_raw": n, "forecast": fc}
+            if most is not None:
+                payload["length_peak"] = most
             w.put_event(run, EventRecord("tills", T0 + 60 * i, "queue", "snapshot", None, "q1", payload))
         w.flush()
     (q,) = data.queue_series(store)
     assert (q.label, q.zone) == ("Till queue", "q1")
     assert q.length.tolist() == [1.0, 2.0, 4.0] and (q.times - T0).tolist() == [0, 60, 120]
+    # the most at once between snapshots (an old snapshot without it: its own count), as "Longest queue"
+    assert q.peak.tolist() == [1.0, 5.0, 4.0]
+    from app.store.metrics import checkout_numbers
+
+    assert checkout_numbers(store)["queue_length_max"].max() == q.peak.max()
     # each forecast is drawn at the time it was for: 10 minutes after its snapshot
     assert (q.forecast_times - T0).tolist() == [600, 660, 720] and q.forecast_length.tolist() == [
         3.0,

@@ -148,6 +148,7 @@ def check_every_view(
     for q in dash.queue_forecast:  # the chart: people waiting at each snapshot, never above the longest queue
         t = tills[(tills.camera == q.camera) & (tills.zone == q.zone)].iloc[0]
         assert q.length.max() <= t.queue_length_max and same(q.length.mean(), t.queue_length_mean)
+        assert same(q.peak.max(), t.queue_length_max)  # the chart's highest point is the "Longest queue"
 
     # --- the report: summary, funnel, queues and queue by hour
     if report is not None:
