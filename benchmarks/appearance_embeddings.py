@@ -10,7 +10,8 @@ Measured on the hand-checked ground truth of both tracking clips (``tests/data/t
   the height) and the lower body (50–85 %), the middle 60 % of the width (as the colour histograms), the two
   parts concatenated and L2-normalised. ``/c``: centred first on the mean embedding of the *other* clip
   (so nothing is fitted to the clip measured), then L2-normalised. ``colour+X w``: the distance
-  ``(1 - w) · colour + w · X``;
+  ``(1 - w) · colour + w · X``. ``/z``: each channel standardised by the other clip's mean and standard
+  deviation, then L2-normalised;
 - **pairs**: a query box at frame f against the boxes at an earlier labelled frame f' (1–30 frames, up to
   3 s, back; the demo's labels are every 20th frame plus two full-rate stretches, the clip's every frame) of
   the same person (positive) and of the people close to the query at f (centres within 1.5 body heights;
@@ -171,11 +172,14 @@ def l2(a: np.ndarray) -> np.ndarray:
 
 
 def embeddings(rec: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Name -> (N, D) unit rows; ``/c`` centred on the other clip's mean embedding."""
+    """Name -> (N, D) unit rows; ``/c`` centred on the other clip's mean embedding, ``/z`` per channel
+    standardised on the other clip's mean and spread."""
     out = {"colour": rec["colour"].astype(np.float64)}
     for k in LAYERS:
         out[k] = l2(rec[k].astype(np.float64))
-        out[k + "/c"] = l2(out[k] - l2(other[k].astype(np.float64)).mean(axis=0))
+        ref = l2(other[k].astype(np.float64))
+        out[k + "/c"] = l2(out[k] - ref.mean(axis=0))
+        out[k + "/z"] = l2((out[k] - ref.mean(axis=0)) / (ref.std(axis=0) + 1e-6))
     return out
 
 
@@ -342,6 +346,7 @@ def main() -> None:
         embs[clip] = embeddings(recs[clip], recs[other])
     names_all = ["colour"] + [n for n in embs["demo"] if n != "colour"]
     names_all += [f"colour+{k}/c {w}" for k in LAYERS for w in MIX_WEIGHTS]
+    names_all += [f"colour+{k}/z {w}" for k in ("S4", "B8") for w in MIX_WEIGHTS]
     for clip in CLIPS:
         rec, emb = recs[clip], embs[clip]
         tr, mg = trials(rec, BACK), merged(rec)
