@@ -136,8 +136,8 @@ _DEFS = (
     MetricDef("queue_length_max", "Longest queue (people at once)", "people", "checkout",
               "Most customers waiting in the queue at the same instant, counted by the queue module on "
               "every analysed frame (staff never count; people walking through before min_wait neither). "
-              "The dashboard's queue chart is the highest point of its thin line (most at once between "
-              "snapshots)."),
+              "It is the highest point of the dashboard's queue chart (its thin line: the most at once "
+              "between snapshots)."),
     MetricDef("queue_length_mean", "Mean queue (people)", "people", "checkout",
               "Customers waiting, averaged over time: the mean of the regular snapshots' counts."),
     MetricDef("queue_length_now", "Queue now (people)", "people", "checkout",

@@ -184,8 +184,11 @@ def test_serve_rtsp_and_file_cameras_api_then_sigterm(
             assert code == 200
             return {c["id"]: c for c in json.loads(body)["cameras"]}
 
+        # fps and latency count the frames analysed and out of the identity lag (0.8 s after reading)
         assert wait_until(
-            lambda: all(c["frames"] >= 5 and c["state"] == "live" for c in cams().values()), 90, 0.5
+            lambda: all(c["frames"] >= 5 and c["state"] == "live" and c["fps"] > 0 for c in cams().values()),
+            90,
+            0.5,
         ), cams()
         c = cams()
         assert c["door"]["fps"] > 0 and 0 < c["door"]["latency_p95_s"] < 10
