@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 from analytics.mot_eval import read_mot
-from benchmarks.appearance_embeddings import LAYERS, PARTS, SIZE, auc, blob, l2, roi_embedding, session_with_outputs
+from benchmarks.appearance_embeddings import (
+    LAYERS,
+    PARTS,
+    SIZE,
+    auc,
+    blob,
+    l2,
+    roi_embedding,
+    session_with_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
