@@ -191,8 +191,6 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
         kp = res.detections.keypoints
         if kp is not None:
             posed += int((kp[:, :, 2].max(axis=1) > 0).sum())
-        if args.frames and counted >= args.frames:
-            stop.set()  # the pipeline takes no further frame
 
     with tempfile.TemporaryDirectory(prefix="storesight-bench-") as tmp:
         r: AnalysisResult = analyze(
@@ -202,6 +200,7 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
             data_dir=Path(tmp),
             stop=stop,
             on_frame=on_frame,
+            max_frames=args.frames,  # counted as read: the identity lag still holds the last ones
         )
     s = r.summary
     if s.status == "failed":

@@ -280,6 +280,8 @@ class CameraPipeline:
             lock); None: one is loaded when the camera's pose module is on.
         fault_limit: errors in a row after which a stage or module is disabled for the run;
             None: the config's ``engine.fault_limit``.
+        max_frames: stop after this many frames are read (0: no limit); frames the identity lag
+            holds then are still analysed, so exactly this many are.
         role_setup: uniform examples, trained classifier and workstations for the role stage
             (:func:`app.engine.roles.load_role_setup`, shared by a site's cameras); None: the
             config's uniform folder and the data folder's classifier.
@@ -306,8 +308,10 @@ class CameraPipeline:
         pose_backend: PoseBackend | None = None,
         role_setup: RoleSetup | None = None,
         fault_limit: int | None = None,
+        max_frames: int = 0,
     ) -> None:
         self.site = site
+        self.max_frames = max_frames
         self.feed = site_feed if site_feed is not None else SiteFeed(site)
         self.camera = camera
         self.source = source
@@ -593,6 +597,9 @@ class CameraPipeline:
                 s.analysed += int(analysed)
                 for item in self._hold(frame, self._track(frame) if analysed else None):
                     self._release(item)
+                if self.max_frames and s.frames >= self.max_frames:
+                    stop.set()  # no further frame is taken; the held ones are flushed below
+                    break
         finally:
             stop_requested = stop.is_set()
             reader.join(timeout=10)

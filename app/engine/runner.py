@@ -130,6 +130,7 @@ def analyze(
     on_start: Callable[[BackendChoice, object], None] | None = None,
     existing: str = "append",
     failure: Callable[[], str | None] | None = None,
+    max_frames: int = 0,
 ) -> AnalysisResult:
     """Analyse one camera's source to its end (files) or until ``stop`` (live).
 
@@ -146,6 +147,7 @@ def analyze(
             files first) or ``append`` (keep both; their numbers add up). Live sources always append.
         failure: asked after the pipeline ends; a line means the run failed for that reason
             (e.g. the ``--mot`` file could not be written).
+        max_frames: stop after this many frames of the source (0: all); exactly these are analysed.
 
     Returns:
         The result; ``result.summary.status`` says whether the run is complete.
@@ -187,6 +189,7 @@ def analyze(
                 writer,
                 run_id,
                 on_frame=on_frame,
+                max_frames=max_frames,
                 nominal_fps=float(getattr(source, "fps", 0.0) or 10.0),
                 role_setup=role_setup,
             )
