@@ -233,9 +233,16 @@ class LagRepair:
             out.append(self._release())
         return out
 
+    def drain(self) -> list[Released]:
+        """Release every frame still held, oldest first, keeping what the repair knows of the tracks.
+
+        For a live source that stalls: the results of its last frames are not held until it comes back.
+        """
+        return [self._release() for _ in range(len(self._buf))]
+
     def flush(self) -> list[Released]:
         """Release every frame still held (end of a run), oldest first; the buffer is empty afterwards."""
-        out = [self._release() for _ in range(len(self._buf))]
+        out = self.drain()
         self._last.clear()
         self._looks.clear()
         self._alias.clear()

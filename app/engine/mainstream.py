@@ -97,11 +97,16 @@ class MainStream:
             self._thread.join(self.read_timeout * 3 + 2.0)
             self._thread = None
 
-    def picture(self, max_age: float = 1.0) -> np.ndarray | None:
-        """The newest main-stream picture (BGR), or None when none is younger than ``max_age`` seconds."""
+    def picture(self, max_age: float = 1.0, at: float | None = None) -> np.ndarray | None:
+        """The newest main-stream picture (BGR), or None when none is younger than ``max_age`` seconds.
+
+        With ``at`` (the analysed frame's time, epoch seconds): None unless the newest picture was
+        grabbed within ``max_age`` of that moment — a photo never shows a later moment than its box.
+        """
         with self._lock:
             cap = self._cap
-            if cap is None or time.time() - self._grabbed_at > max_age:
+            ref = time.time() if at is None else at
+            if cap is None or abs(ref - self._grabbed_at) > max_age:
                 return None
             ok, image = cap.retrieve()
         if not ok or image is None:
@@ -150,7 +155,7 @@ class MainStream:
                 self._stop.wait(self.retry)
 
 
-def hires_crop(camera_id: str, analysed: tuple[int, int], box: np.ndarray, max_age: float = 1.0) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+def hires_crop(camera_id: str, analysed: tuple[int, int], box: np.ndarray, max_age: float = 1.0, at: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
     """The main-stream picture and ``box`` scaled to it, for a box found on the analysed (substream) frame.
 
     Args:
@@ -158,12 +163,15 @@ def hires_crop(camera_id: str, analysed: tuple[int, int], box: np.ndarray, max_a
         analysed: (width, height) of the frame the box is in.
         box: (4,) x1 y1 x2 y2 in the analysed frame's pixels.
         max_age: the newest main picture must be at most this old (seconds).
+        at: the analysed frame's time: the main picture must be within ``max_age`` of it (frames reach
+            the modules ``tracker.identity_lag`` after they were read; by then the newest main picture
+            shows a later moment, and the photo comes from the analysed frame instead).
 
     Returns:
         ``(image, box in its pixels)``, or None without a main stream or a recent picture.
     """
     ms = main_stream(camera_id)
-    image = ms.picture(max_age) if ms is not None else None
+    image = ms.picture(max_age, at) if ms is not None else None
     if image is None:
         return None
     h, w = image.shape[:2]

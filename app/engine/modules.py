@@ -121,6 +121,11 @@ def encode_crop(
     return PhotoRecord(jpeg=buf.tobytes(), kind="crop", box=(float(x1), float(y1), float(x2), float(y2)))
 
 
+#: a main-stream picture is used for a photo only when grabbed within this many seconds of the analysed
+#: frame (see :func:`app.engine.mainstream.hires_crop`)
+MAIN_PICTURE_WITHIN = 0.5
+
+
 def box_crop(frame: Frame, box: np.ndarray, expand: float) -> tuple[PhotoRecord, ...]:
     """The event photo of one box: grown by ``expand`` of its size (clipped to the frame), as JPEG.
 
@@ -136,7 +141,7 @@ def box_crop(frame: Frame, box: np.ndarray, expand: float) -> tuple[PhotoRecord,
         ([(9.0, 8.0, 21.0, 32.0)], ())
     """
     grown = expand_boxes(np.asarray(box, dtype=np.float32)[None], expand, frame.width, frame.height)[0]
-    hires = hires_crop(frame.camera_id, (frame.width, frame.height), grown)
+    hires = hires_crop(frame.camera_id, (frame.width, frame.height), grown, MAIN_PICTURE_WITHIN, at=frame.ts)
     if hires is not None:  # the camera's main stream (its substream is analysed): the sharper photo
         crop = encode_crop(hires[0], hires[1])
         if crop is not None:  # the box stays in the analysed frame's pixels

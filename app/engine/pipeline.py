@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -150,11 +150,15 @@ class _Handoff:
             self.error = error
             self._cond.notify_all()
 
-    def get(self, stop: threading.Event) -> Frame | None:
+    def get(self, stop: threading.Event, idle: float | None = None) -> Frame | Literal[False] | None:
+        """The next frame; None at the end (closed or stopped); False when none came for ``idle`` seconds."""
+        deadline = None if idle is None else time.monotonic() + idle
         with self._cond:
             while not self._buf or stop.is_set():  # stop: frames already decoded are not analysed
                 if self.closed or stop.is_set():
                     return None
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
                 self._cond.wait(0.1)
             frame = self._buf.popleft()
             self._cond.notify_all()
@@ -522,10 +526,10 @@ class CameraPipeline:
             looks = body_colour_features(frame.image, tracked.xyxy) if len(tracked) else None
             return rep.push(frame.ts, tracked.tracker_id, tracked.xyxy, (frame, tracked), looks)
 
-    def _release(self, item: Released) -> FrameResult:
+    def _release(self, item: Released, notify: bool = True) -> FrameResult:
         """A frame leaving the identity lag buffer goes through the stages and modules, then ``on_frame``.
 
-        A frame that was not analysed only runs the stages' skipped-frame hooks (face blurring).
+        ``notify`` False: not ``on_frame``. A frame that was not analysed only runs the stages' skipped-frame hooks (face blurring).
         """
         frame, tracked = item.payload
         if tracked is None:
@@ -536,9 +540,24 @@ class CameraPipeline:
             self._analyse(frame, tracked)
             dets, analysed = tracked, True
         res = FrameResult(frame, dets, analysed, self._roles, self.guard.status())
-        if self.on_frame is not None:
+        if self.on_frame is not None and notify:
             self.on_frame(res)
         return res
+
+    def _release_all(self, items: list[Released]) -> None:
+        """:meth:`_release` each frame in order.
+
+        When ``on_frame`` raises, the rest are still analysed (and stored), then the error is raised.
+        """
+        error: BaseException | None = None
+        for item in items:
+            try:
+                self._release(item, notify=error is None)
+            except BaseException as e:  # re-raised once every frame is analysed
+                if error is None:
+                    error = e
+        if error is not None:
+            raise error
 
     def _analyse(self, frame: Frame, tracked: Detections) -> Detections:
         """The stages and modules on one tracked frame; their records go to the store."""
@@ -586,7 +605,11 @@ class CameraPipeline:
         last_ts: float | None = None
         try:
             while True:
-                frame = handoff.get(stop)
+                # a stalled source: after the identity lag without frames, the held ones are released
+                frame = handoff.get(stop, self.identity.lag if self.identity.lag > 0 else None)
+                if frame is False:
+                    self._release_all(self.identity.drain())
+                    continue
                 if frame is None:
                     break
                 s.frames += 1
@@ -595,8 +618,7 @@ class CameraPipeline:
                 last_ts = frame.ts
                 analysed = self._due(frame)
                 s.analysed += int(analysed)
-                for item in self._hold(frame, self._track(frame) if analysed else None):
-                    self._release(item)
+                self._release_all(self._hold(frame, self._track(frame) if analysed else None))
                 if self.max_frames and s.frames >= self.max_frames:
                     stop.set()  # no further frame is taken; the held ones are flushed below
                     break
@@ -605,9 +627,8 @@ class CameraPipeline:
             reader.join(timeout=10)
             end_ts = last_ts if last_ts is not None else time.time()
             try:  # the frames the identity lag still holds go through the stages and modules first
-                for item in self.identity.flush():
-                    self._release(item)
-            except Exception:  # e.g. on_frame raised: the modules are still closed, nothing is lost
+                self._release_all(self.identity.flush())
+            except Exception:  # on_frame raised: every frame was still analysed, the modules are closed
                 log.exception("camera %s: the last held frames could not all be processed", self.camera.id)
             records: list[Record] = []
             for m in self.modules:

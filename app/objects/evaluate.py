@@ -71,7 +71,7 @@ def run_video(
     stop = threading.Event()
 
     def on_frame(res: FrameResult) -> None:
-        if not res.analysed:
+        if not res.analysed or stop.is_set():  # frames the identity lag releases after the stop: beyond it
             return
         f, d = res.frame, res.detections
         out.ts[f.index] = f.ts

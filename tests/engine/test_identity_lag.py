@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from app.config import SiteConfig
 from app.engine.pipeline import CameraPipeline, FrameResult
 from tests.engine.test_role_stage import FPS, ListSink, ListSource, ScriptedDetector, site, walk
+from tests.fixtures_pipeline import wait_until
 
 N = 40  # frames (4 s at 10 fps)
 
@@ -48,3 +50,71 @@ def test_a_line_crossing_in_the_last_frames_is_still_counted_with_the_lag(stride
     assert [r.detections.tracker_id.tolist() for r in on_frames] == [
         r.detections.tracker_id.tolist() for r in off_frames
     ]
+
+
+def _lag_site() -> SiteConfig:
+    base = site(enabled=False)
+    return base.model_copy(update={"tracker": base.tracker.model_copy(update={"identity_lag": 0.8})})
+
+
+def test_on_frame_raising_while_the_held_frames_are_flushed_loses_none_of_them() -> None:
+    """The last 0.8 s leave the buffer together at the end; a display callback failing on the first of
+    them must not keep the others from the modules (their events are stored)."""
+    cfg = _lag_site()
+    script = walk(N)
+    sink, seen = ListSink(), []
+
+    def on_frame(res: FrameResult) -> None:
+        seen.append(res.frame.index)
+        if res.frame.index == N - 4:
+            raise RuntimeError("display went away")
+
+    pipe = CameraPipeline(
+        cfg, cfg.cameras[0], ListSource([f for f, _ in script]), ScriptedDetector(script), sink, 1,
+        nominal_fps=FPS, on_frame=on_frame,
+    )  # fmt: skip
+    assert pipe.run(threading.Event()).status == "complete"
+    assert pipe._analysed_n == N  # every frame went through the stages and modules
+    assert seen == list(range(N - 3))  # on_frame is not called again after it failed
+    off, _, _ = run(
+        cfg.model_copy(update={"tracker": cfg.tracker.model_copy(update={"identity_lag": 0.0})}), N, 1
+    )
+    assert sorted((e.module, e.type, e.track_id, e.ts) for e in sink.events) == sorted(
+        (e.module, e.type, e.track_id, e.ts) for e in off.events
+    )
+
+
+class _StallingSource:
+    """A live camera that sends 20 frames and then nothing until it is stopped."""
+
+    live = True
+
+    def __init__(self, frames: list) -> None:
+        self._frames = frames
+
+    def frames(self, stop: threading.Event):  # type: ignore[no-untyped-def]
+        for f in self._frames:
+            yield f
+            time.sleep(0.05)  # paced like a camera (a live handoff keeps only the newest frames)
+        stop.wait(30)
+
+
+def test_a_stalled_live_source_releases_its_held_frames_after_the_lag() -> None:
+    cfg = _lag_site()
+    script = walk(20)
+    seen: list[int] = []
+    stop = threading.Event()
+    pipe = CameraPipeline(
+        cfg, cfg.cameras[0], _StallingSource([f for f, _ in script]), ScriptedDetector(script), ListSink(), 1,
+        nominal_fps=FPS, on_frame=lambda r: seen.append(r.frame.index),
+    )  # fmt: skip
+    t = threading.Thread(target=pipe.run, args=(stop,), daemon=True)
+    t.start()
+    try:
+        # the last frame's results come out while the camera is silent, not when it is back
+        assert wait_until(lambda: bool(seen) and seen[-1] == 19, 15), seen
+        assert t.is_alive() and len(pipe.identity) == 0 and pipe.summary.frames == len(seen)
+    finally:
+        stop.set()
+        t.join(30)
+    assert seen == sorted(set(seen)) and len(seen) > 10

@@ -6,7 +6,9 @@ main stream at 768×576 and a substream at 384×288.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,9 +73,14 @@ def test_substream_is_analysed_and_photos_come_from_the_main_stream(
         assert ms is not None and wait_until(lambda: ms.picture() is not None, 60)
         assert ms.size == (768, 576)
         box = np.array([100.0, 50.0, 140.0, 110.0])  # a 40×60 box on the substream
-        (photo,) = box_crop(frames[-1], box, 0.0)
+        now = dataclasses.replace(frames[-1], ts=time.time())  # a frame analysed as it is read
+        (photo,) = box_crop(now, box, 0.0)
         assert _jpeg_size(photo.jpeg) == (80, 120)  # cut from the 2× main stream: twice the pixels
         assert photo.box == (100.0, 50.0, 140.0, 110.0)  # still in the analysed frame's coordinates
+        # a frame analysed 2 s after it was read: the main stream shows a later moment, so the substream's
+        # own pixels are the photo (never a person who has walked on)
+        (late,) = box_crop(dataclasses.replace(frames[-1], ts=time.time() - 2.0), box, 0.0)
+        assert _jpeg_size(late.jpeg) == (40, 60)
         assert ms.converted >= 1 and ms.grabbed > ms.converted  # only photos are converted to BGR
 
         # the main stream goes down: photos come from the substream, the analysis goes on
