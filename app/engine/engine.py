@@ -168,6 +168,12 @@ class _Worker:
     reason: str = ""
 
 
+def _faces_key(camera: CameraConfig) -> tuple[bool, str]:
+    """What decides whether (and which) face stage a camera's pipeline is built with."""
+    f = camera.modules.faces
+    return bool(f.enabled), str(f.mode)
+
+
 def _source_key(cam: CameraConfig) -> tuple[object, ...]:
     """What a camera's source is opened with: a change of any of it needs a new source (and run)."""
     return (cam.source, cam.username, cam.password, cam.fps, cam.stride, cam.resolution, cam.start_time)
@@ -549,10 +555,17 @@ class Engine:
             stopped = [cid for cid in old if cid not in new]
             # the tracker's settings are read when a camera's pipeline is built: a change restarts them all
             retrack = site.tracker != self.site.tracker
+            # the face stage (blurring, identification) is built with the pipeline: turning faces on or
+            # changing their mode restarts the camera, so blurring starts at once (privacy)
             restarted = [
                 cid
                 for cid in old
-                if cid in new and (retrack or _source_key(new[cid]) != _source_key(old[cid]))
+                if cid in new
+                and (
+                    retrack
+                    or _source_key(new[cid]) != _source_key(old[cid])
+                    or _faces_key(new[cid]) != _faces_key(old[cid])
+                )
             ]
             started = [cid for cid in new if cid not in old]
             updated = [cid for cid in old if cid in new and cid not in restarted and new[cid] != old[cid]]

@@ -235,3 +235,20 @@ def test_a_one_frame_gap_where_two_walkers_cross_is_left_alone() -> None:
         looks.append([[0.9, 0.1, 0.0]] if k == 4 else [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     assert by_frame(replay(LagRepair(0.8), frames, looks))[4] == [2]
     assert by_frame(replay(LagRepair(0.8, RepairSettings(min_frames=1)), frames, looks))[4] == [1]
+
+
+def test_drain_releases_every_held_frame_but_keeps_the_stitches() -> None:
+    """A stalled camera: drain() empties the window and the stitched id goes on when frames come back
+    (flush(), the end of a run, forgets it)."""
+    frames, looks = fragment(RED)
+    rep = LagRepair(0.8)
+    out: list[Released] = []
+    for i, (ts, ids, boxes) in enumerate(frames[:12]):
+        out += rep.push(ts, np.asarray(ids, np.int64), np.asarray(boxes, np.float64).reshape(-1, 4), i,
+                        np.asarray(looks[i], np.float64))  # fmt: skip
+    out += rep.drain()
+    assert len(rep) == 0 and [r.payload for r in out] == list(range(12)) and rep.stitched == 1
+    ts, ids, boxes = frames[12]
+    (r,) = rep.push(ts + 5.0, np.asarray(ids, np.int64), np.asarray(boxes, np.float64).reshape(-1, 4), 12,
+                    np.asarray(looks[12], np.float64)) + rep.drain()  # fmt: skip
+    assert r.ids.tolist() == [1, 9]  # still the stitched person's id

@@ -237,8 +237,15 @@ def test_edited_camera_list_applies_while_running(
         tuned = gone.model_copy(update={"tracker": gone.tracker.model_copy(update={"new_clear": 0.0})})
         change = engine.apply_site(tuned)
         assert sorted(change.restarted) == ["cam2", "cam3"] and not change.started and not change.stopped
+        # face blurring turned on: that camera restarts, its pipeline built with the face stage (privacy)
+        c3 = tuned.cameras[1]
+        faces = c3.modules.faces.model_copy(update={"enabled": True, "mode": "anonymous"})
+        c3 = c3.model_copy(update={"modules": c3.modules.model_copy(update={"faces": faces})})
+        blurred = tuned.model_copy(update={"cameras": [tuned.cameras[0], c3]})
+        change = engine.apply_site(blurred)
+        assert change.restarted == ["cam3"] and not change.updated, change.describe()
     got = {r.id: r for r in runs(open_store(f"sqlite:///{db}"))}
-    assert len(got) == 7  # cam1-3, then cam2 again and cam4, then cam2 and cam3 with the new tracker
+    assert len(got) == 8  # cam1-3, cam2 again and cam4, cam2 and cam3 with the new tracker, cam3 blurred
     assert got[before["cam1"].run_id].status == "complete"  # type: ignore[union-attr]
     first, retracked = sorted(got)[:5], sorted(got)[5:]
     assert all(got[i].status == "complete" for i in first), {r.id: (r.status, r.reason) for r in got.values()}
