@@ -182,12 +182,10 @@ def run_bench(args: argparse.Namespace, stop: threading.Event) -> BenchReport:
     else:  # the core pipeline: decode, detect, track, analytics, store (--pose adds keypoints)
         data["modules"]["pose"]["enabled"] = False
     camera = CameraConfig.model_validate(data)
-    counted = 0
     posed = 0  # people given keypoints
 
     def on_frame(res: FrameResult) -> None:
-        nonlocal counted, posed
-        counted += 1
+        nonlocal posed
         kp = res.detections.keypoints
         if kp is not None:
             posed += int((kp[:, :, 2].max(axis=1) > 0).sum())
