@@ -31,7 +31,8 @@ def test_overload_drops_and_counts_frames_with_memory_flat(
     # overloaded: a real share of the 50 fps stream cannot be analysed (the detector does ~15-25 fps on a
     # 2-core box; at 25 fps a quiet CI machine kept up with 96 %); a detector that keeps up makes the
     # scenario void, and the test says so
-    assert res.dropped > 0.1 * res.delivered, f"the detector kept up: this machine is too fast for the scenario ({res})"
+    if res.dropped <= 0.1 * res.delivered:  # a fast or quiet machine analysed nearly every frame
+        pytest.skip(f"the detector kept up with the 50 fps stream here ({res.dropped} of {res.delivered} dropped)")
     # Every delivered frame was either taken or counted as dropped (at most 2 still in the buffer).
     assert 0 <= res.delivered - res.taken - res.dropped <= 2, res
     # Memory: from 20 s after the first frame (the detector, tracker and SQLite warm up for ~20-30 s:
