@@ -53,17 +53,22 @@ class PlateStream(IterableDataset):
     """Endless synthetic plates: (image (1, 32, 160) float 0–255, padded targets, length).
 
     Each drawn plate is degraded twice (two views): drawing is half the cost of a sample.
+    ``two_row_keep`` < 1 drops that share of the two-row plates from the stream (more one-row
+    plates, where the errors are); 1 keeps :func:`models.plates.synth.random_text`'s mix (~35 % two-row).
     """
 
-    def __init__(self, seed: int, style: Style) -> None:
-        self.seed, self.style = seed, style
+    def __init__(self, seed: int, style: Style, two_row_keep: float = 1.0) -> None:
+        self.seed, self.style, self.two_row_keep = seed, style, two_row_keep
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         rng = np.random.default_rng([self.seed, info.id if info else 0])
         fonts = find_fonts(self.style.fonts)
         while True:
-            for s in make_samples(rng, self.style, fonts, views=2):
+            samples = make_samples(rng, self.style, fonts, views=2)
+            if self.two_row_keep < 1.0 and samples[0].rows == 2 and rng.random() >= self.two_row_keep:
+                continue
+            for s in samples:
                 t = encode(s.text)
                 yield (
                     torch.from_numpy(s.line).float()[None],
@@ -167,6 +172,12 @@ def main() -> None:
         default=Style.train().p_low_res,
         help="share of training plates drawn in the lowest third of the width range (Style.train(): 0.35)",
     )
+    ap.add_argument(
+        "--two-row-keep",
+        type=float,
+        default=1.0,
+        help="share of the stream's two-row plates kept (1: the generator's mix, ~35 %% two-row; 0.5: ~21 %%)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -188,7 +199,9 @@ def main() -> None:
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     loader = DataLoader(
-        PlateStream(args.seed, replace(Style.train(), p_low_res=args.p_low_res)), batch_size=args.batch, num_workers=args.workers
+        PlateStream(args.seed, replace(Style.train(), p_low_res=args.p_low_res), args.two_row_keep),
+        batch_size=args.batch,
+        num_workers=args.workers,
     )
     budget = args.minutes * 60
     t0 = time.monotonic()
@@ -247,6 +260,7 @@ def main() -> None:
                 "init": str(args.init) if args.init else None,
                 "widths": args.widths,
                 "p_low_res": args.p_low_res,
+                "two_row_keep": args.two_row_keep,
                 "lr": args.lr,
                 "threads": args.threads,
                 "workers": args.workers,
