@@ -164,7 +164,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=40.0)
     ap.add_argument("--fps", type=int, default=25)
-    ap.add_argument("--min-frame-ms", type=float, default=0.0, help="the detector takes at least this long a frame")
+    ap.add_argument(
+        "--min-frame-ms", type=float, default=0.0, help="the detector takes at least this long a frame"
+    )
     args = ap.parse_args()
     import cv2
 
@@ -186,7 +188,9 @@ def main() -> int:
         finally:
             srv.close()
     print(f"uptime: {os.popen('uptime').read().strip()}")
-    print(f"{'t (s)':>6} {'RSS MB':>7} {'delivered':>9} {'taken':>6} {'analysed':>8} {'dropped':>7} {'age s':>6}")
+    print(
+        f"{'t (s)':>6} {'RSS MB':>7} {'delivered':>9} {'taken':>6} {'analysed':>8} {'dropped':>7} {'age s':>6}"
+    )
     for t, rss, d, tk, a, dr in res.samples[:: max(1, len(res.samples) // 20)]:
         age = next((s_age for t_age, s_age in reversed(res.ages) if t_age <= t), float("nan"))
         print(f"{t:6.1f} {rss:7.1f} {d:9d} {tk:6d} {a:8d} {dr:7d} {age:6.2f}")
