@@ -23,7 +23,7 @@ from analytics.roles import RoleMap
 from analytics.tracks import UNKNOWN_ROLE, roles_in
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig
-from app.engine.mainstream import hires_crop
+from app.engine.mainstream import MAIN_PICTURE_WITHIN, hires_crop
 from app.modules.tracks.events import TRACK_END, TRACK_START
 from app.modules.tracks.settings import TracksSettings
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
@@ -119,11 +119,6 @@ def encode_crop(
     if not ok:
         return None
     return PhotoRecord(jpeg=buf.tobytes(), kind="crop", box=(float(x1), float(y1), float(x2), float(y2)))
-
-
-#: a main-stream picture is used for a photo only when grabbed within this many seconds of the analysed
-#: frame (see :func:`app.engine.mainstream.hires_crop`)
-MAIN_PICTURE_WITHIN = 0.5
 
 
 def box_crop(frame: Frame, box: np.ndarray, expand: float) -> tuple[PhotoRecord, ...]:
