@@ -170,6 +170,11 @@ class MainStream:
             return list(self._ring)
 
     @property
+    def grabbed_at(self) -> float:
+        """When the newest picture was grabbed (epoch seconds; 0 before the first)."""
+        return self._grabbed_at
+
+    @property
     def ring_bytes(self) -> int:
         """Bytes of pictures the ring holds."""
         return self._ring_bytes

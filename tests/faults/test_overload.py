@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.rtsp, pytest.mark.timeout(300)]
 FRAME_MB = 768 * 576 * 3 / 2**20  # one decoded frame of the stream
 STREAM_FPS = 50
 MIN_FRAME_S = 0.05  # the analysis takes at most 1 / 0.05 = 20 frames a second
-SECONDS = 35.0  # from the first frame
+SECONDS = 30.0  # from the first frame
 WARM_S = 10.0  # memory and frame ages are judged from this long after the first frame
 
 
