@@ -59,7 +59,7 @@ RULES = [
 # frames 301-441 and a frame-by-frame sequence): the man in the dark jacket and jeans (1) walks up behind the
 # sign at ~345 and comes back down as "51" at ~355; the man in the black coat (38) turns round at the top of
 # the path at ~405 and walks back as "53". Neither leaves the picture, so each keeps one id (the identity rule).
-SAME_PERSON = {51: 1, 53: 38}
+SAME_PERSON = {51: 1, 53: 38, 2: 11}
 ADD = json.loads((HERE / "vtest_added_boxes.json").read_text())
 rows = {}
 for r in a:
