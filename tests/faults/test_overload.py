@@ -50,11 +50,12 @@ def test_overload_drops_and_counts_frames_with_memory_flat(
     start = res.samples[0][0]
     # Fresh frames: the analysis takes the newest frames, so a frame's age when the modules see it is the
     # identity lag plus about one analysis (~0.9 s), and does not grow. A queue instead of drops falls behind
-    # by 0.6 s every second; a buffer of 30 frames would add 1.5 s.
+    # by 0.6 s every second; a buffer of 20 frames would add 1 s.
     lag = TrackerConfig().identity_lag
     ages = [(t, age) for t, age in res.ages if t >= start + WARM_S]
     assert len(ages) > 100, res.ages[-5:]
-    assert max(a for _, a in ages) < lag + 1.5, sorted(a for _, a in ages)[-10:]
+    p95 = statistics.quantiles([a for _, a in ages], n=20)[-1]  # one stall of a loaded machine is not a trend
+    assert p95 < lag + 1.0, sorted(a for _, a in ages)[-10:]
     early = statistics.median(a for t, a in ages if t < start + WARM_S + 5)
     late = statistics.median(a for t, a in ages if t >= ages[-1][0] - 5)
     assert late - early < 0.3, (early, late)
