@@ -100,7 +100,9 @@ def test_a_held_frame_gets_the_main_picture_of_its_moment() -> None:
     try:
         # pictures ~0.1 s apart (every 3rd frame) over up to 1.3 s
         assert wait_for(lambda: ms.pictures() and ms.pictures()[-1][0] - ms.pictures()[0][0] >= 1.05)
-        near = KEEP_EVERY + 0.05  # half the spacing, with room for a loaded machine's late grabs
+        times = [t for t, _ in ms.pictures()]
+        assert min(np.diff(times)) >= 0.95 * KEEP_EVERY  # not every frame is converted (25 fps: every 3rd)
+        near = 0.25  # ~0.05 (half the spacing), with room for a loaded machine's late grabs; the newest is 0.8 s off
         now = time.time()
         for back in (LAG, LAG + 0.15, 0.3, 1.0):  # frames released after the lag (and a slow analysis)
             at = now - back
@@ -115,8 +117,9 @@ def test_a_held_frame_gets_the_main_picture_of_its_moment() -> None:
         assert not image.flags.writeable  # shared with the ring: nobody draws on it
         # too old for the ring and for the 0.5 s rule: no main picture (the photo comes from the substream)
         assert ms.picture(MAIN_PICTURE_WITHIN, time.time() - 3.0) is None
-        # without a time (the newest picture, as the Live view asks): converted on demand as before
-        assert time.time() - moment(ms.picture(1.0)) < 0.2  # type: ignore[arg-type]
+        # without a time (the newest picture): converted on demand as before
+        newest, converted = ms.grabbed_at, ms.converted
+        assert moment(ms.picture(1.0)) >= newest - 0.01 and ms.converted == converted + 1  # type: ignore[arg-type]
     finally:
         ms.stop()
     assert ms.pictures() == [] and ms.ring_bytes == 0 and main_stream("door") is None
@@ -143,7 +146,6 @@ def test_ring_memory_is_bounded_by_time_and_bytes() -> None:
     try:
         ms = ClockStream("aisle", fps=50, size=size, keep=ring_seconds(LAG), keep_bytes=cap).start()
         try:
-            base = tracemalloc.get_traced_memory()[0]
             peak_ring, spans, counts = 0, [], []
             end = time.monotonic() + 3.0
             while time.monotonic() < end:
@@ -154,7 +156,9 @@ def test_ring_memory_is_bounded_by_time_and_bytes() -> None:
                 counts.append(len(pics))
                 del pics
                 time.sleep(0.01)
-            held = tracemalloc.get_traced_memory()[0] - base
+            # the pictures still alive (allocated by ClockCamera.retrieve in this file): what the ring holds
+            snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(True, __file__)])
+            held = sum(st.size for st in snap.statistics("filename"))
             grabbed, kept = ms.grabbed, ms.kept
         finally:
             ms.stop()
@@ -164,7 +168,7 @@ def test_ring_memory_is_bounded_by_time_and_bytes() -> None:
     assert grabbed > 100  # the stream ran (~150 frames)
     assert 0 < peak_ring <= cap and max(counts) <= 4
     assert max(spans) <= ring_seconds(LAG) + 1e-6
-    assert held <= cap + one  # what the process holds: the ring (+ the picture being converted)
+    assert 0 < held <= cap + one  # the ring (+ the picture being converted), however many were grabbed
     # pictures are converted only as often as the ring needs them (1.3 s / 4 ≈ 0.33 s apart), not every frame
     assert kept <= 3.0 / (ring_seconds(LAG) / 4) + 2, (kept, grabbed)
 
