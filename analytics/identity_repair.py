@@ -19,6 +19,9 @@ A second rule mends *fragments*: a track new to the tracker that starts, within 
 near where a track was lost, with a similar box height and look, and while the lost track does not come
 back within the window, is reported under the lost track's id from then on ("stitched").
 
+A third rule *fills* short gaps: a track hidden for at most ``fill_gap`` seconds between two sightings is
+given its interpolated box in the frames between (flagged, so photos and appearance are not taken from it).
+
 A walker who really crosses in front of a hidden person follows their own path through the gap (their
 own interpolation fits as well as B's), so their boxes stay theirs. A track never gets two boxes in a
 frame: B is absent from every gap frame, and a box that was moved is never moved again.
@@ -42,7 +45,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any
 
 import numpy as np
@@ -82,6 +85,11 @@ class RepairSettings:
             (someone left there, and someone else came in). Needs features.
         stitch_look: see ``stitch_gap`` (cosine distance).
         stitch_reach: see ``stitch_gap`` (body heights).
+        fill_gap: a track hidden in a released frame, seen before it and again within the held window, with
+            at most this many seconds between the two sightings, gets its box interpolated between them in
+            that frame (``Released.fill_ids`` / ``fill_boxes``; 0 = off). The person was there, hidden
+            behind someone: positions, lines and queues keep them, and the box that hid them is no longer
+            the only one near their path.
     """
 
     iou: float = 0.4
@@ -93,6 +101,7 @@ class RepairSettings:
     stitch_gap: float = 1.0
     stitch_look: float = 0.2
     stitch_reach: float = 1.0
+    fill_gap: float = 0.8
 
 
 @dataclass(slots=True)
@@ -104,11 +113,31 @@ class Released:
         ids: the (repaired) track id of each box, in the order pushed; None for a frame without tracks
             (a frame that was not analysed).
         payload: what was pushed with it.
+        fill_ids: tracks hidden in this frame between two sightings (``RepairSettings.fill_gap``), or None.
+        fill_boxes: their interpolated boxes (K, 4), or None.
     """
 
     ts: float
     ids: np.ndarray | None
     payload: Any
+    fill_ids: np.ndarray | None = None
+    fill_boxes: np.ndarray | None = None
+
+
+def released_tracks(item: Released, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A released frame's track ids and boxes (``boxes``: those pushed), then its hidden tracks' (K rows).
+
+    Example:
+        >>> r = Released(0.0, np.array([1]), None, np.array([2]), np.array([[5.0, 0, 9, 9]]))
+        >>> ids, boxes = released_tracks(r, np.array([[0.0, 0, 4, 9]]))
+        >>> ids.tolist(), boxes[:, 0].tolist()
+        ([1, 2], [0.0, 5.0])
+    """
+    ids = np.zeros(0, dtype=np.int64) if item.ids is None else np.asarray(item.ids)
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    if item.fill_ids is None or not len(item.fill_ids):
+        return ids, boxes
+    return np.concatenate([ids, item.fill_ids]), np.concatenate([boxes, item.fill_boxes])
 
 
 class _Entry:
@@ -326,6 +355,7 @@ class LagRepair:
             for t in born:
                 del self._births[t]
             self._stitch(e, born)
+        fills = self._fills(e) if e.ids is not None and self.settings.fill_gap > 0 else None
         self._buf.popleft()
         if e.ids is not None:
             self._head_ts = e.ts
@@ -339,7 +369,35 @@ class LagRepair:
                 self._last = {k: v for k, v in self._last.items() if v[0] >= horizon}
                 self._looks = {k: v for k, v in self._looks.items() if k in self._last}
                 self._alias = {k: v for k, v in self._alias.items() if v in self._last}
+        if fills:
+            return Released(e.ts, e.ids, e.payload, np.array([t for t, _ in fills], dtype=np.int64),
+                            np.array([b for _, b in fills]).reshape(-1, 4))
         return Released(e.ts, e.ids, e.payload)
+
+    def _fills(self, e: _Entry) -> list[tuple[int, np.ndarray]]:
+        """The tracks hidden in frame ``e``, with their boxes interpolated to its timestamp.
+
+        A track counts when seen before ``e`` (released) and again after it (held), at most ``fill_gap``
+        seconds apart. Returns (track id, box) pairs.
+        """
+        gap = self.settings.fill_gap
+        present = set(e.ids.tolist())
+        want = {t: v for t, v in self._last.items() if t not in present and e.ts - gap <= v[0] < e.ts}
+        out: list[tuple[int, np.ndarray]] = []
+        if not want:
+            return out
+        for f in islice(self._buf, 1, None):
+            if f.ids is None:
+                continue
+            if f.ts - e.ts > gap:
+                break
+            for r, tid in enumerate(f.ids.tolist()):
+                v = want.pop(tid, None)
+                if v is not None and f.ts - v[0] <= gap:
+                    out.append((tid, _interpolate(v, (f.ts, f.boxes[r], None), e.ts)))
+            if not want:
+                break
+        return out
 
     def _sightings(self) -> tuple[list[_Entry], dict[int, list[int]]]:
         """The analysed entries, and per track id the positions (in that list) where it is seen."""

@@ -35,13 +35,16 @@ class MotFormatError(ValueError):
     """A MOT file that cannot be read; the message names the file and line."""
 
 
-def read_mot(path: str | Path) -> MotFrames:
+def read_mot(path: str | Path, *, truth: bool = True) -> MotFrames:
     """Read a MOTChallenge CSV (``frame,id,x,y,w,h,conf,...``; extra columns ignored).
 
-    Rows whose 7th column (``conf`` / GT "consider" flag) is 0 are skipped, as in MOT GT files.
+    In a ground-truth file rows whose 7th column (the "consider" flag) is 0 are skipped, as in MOT GT files.
+    In a tracker's file that column is a confidence and every row counts (StoreSight writes 0 for a track
+    hidden behind someone, whose box the identity lag interpolated).
 
     Args:
         path: the file.
+        truth: whether it is ground truth (False: a tracker's output).
 
     Returns:
         Per frame number, the ids and x1 y1 x2 y2 boxes.
@@ -74,7 +77,7 @@ def read_mot(path: str | Path) -> MotFrames:
             ) from None
         if w <= 0 or h <= 0 or not np.isfinite([x, y, w, h]).all():
             raise MotFormatError(f"{p}:{n}: box width and height must be positive numbers")
-        if consider == 0:
+        if consider == 0 and truth:
             continue
         rows.setdefault(f, []).append((i, x, y, x + w, y + h))
     if not rows:

@@ -68,3 +68,74 @@ def roles_in(dets: Detections) -> Mapping[int, str] | None:
         'staff'
     """
     return dets.metadata.get("roles")
+
+
+#: ``Detections.data`` key flagging rows of tracks hidden in the frame (interpolated boxes, no pixels of them)
+HIDDEN = "hidden"
+
+
+def _blank(values: np.ndarray, n: int) -> np.ndarray:
+    """``n`` rows shaped like ``values``' rows holding "nothing known" for its dtype."""
+    shape = (n, *values.shape[1:])
+    kind = values.dtype.kind
+    if kind == "b":
+        return np.zeros(shape, dtype=values.dtype)
+    if kind in "iu":
+        return np.full(shape, -1, dtype=values.dtype)
+    if kind in "fc":
+        return np.full(shape, np.nan, dtype=values.dtype)
+    if kind in "US":
+        return np.full(shape, "", dtype=values.dtype)
+    return np.full(shape, None, dtype=object)
+
+
+def with_hidden(dets: Detections, track_ids: np.ndarray, boxes: np.ndarray, class_ids: np.ndarray) -> Detections:
+    """``dets`` plus rows for tracks hidden in this frame, flagged ``data[HIDDEN]``.
+
+    The hidden rows have confidence 0, the given interpolated boxes and classes, the track's role from the
+    role map (``metadata["roles"]``) under ``data["role"]``, and "nothing known" in every other ``data``
+    array (NaN, -1, "", None, False). Whatever reads pixels (photos, appearance) skips them.
+
+    Args:
+        dets: the frame's detections (tracked).
+        track_ids: (K,) ids of the hidden tracks (none of them in ``dets``).
+        boxes: (K, 4) their boxes.
+        class_ids: (K,) their classes.
+
+    Example:
+        >>> d = Detections([[0, 0, 10, 20]], [0.9], [0], [1], metadata={"roles": {2: "staff"}})
+        >>> d.data["role"] = np.array(["customer"])
+        >>> out = with_hidden(d, np.array([2]), np.array([[20.0, 0, 30, 20]]), np.array([0]))
+        >>> out.tracker_id.tolist(), out.data["role"].tolist(), out.data[HIDDEN].tolist()
+        ([1, 2], ['customer', 'staff'], [False, True])
+    """
+    k = len(track_ids)
+    if not k:
+        return dets
+    roles = roles_in(dets)
+    data: dict[str, np.ndarray] = {}
+    for key, values in dets.data.items():
+        values = np.asarray(values)
+        if key == HIDDEN:
+            continue
+        if key == "role":
+            extra = np.array([role_of(roles, int(t)) for t in track_ids])
+            data[key] = np.concatenate([values.astype(np.result_type(values, extra)), extra]) if len(values) else extra
+        else:
+            data[key] = np.concatenate([values, _blank(values, k)])
+    flags = np.asarray(dets.data.get(HIDDEN, np.zeros(len(dets), dtype=bool)), dtype=bool)
+    data[HIDDEN] = np.concatenate([flags, np.ones(k, dtype=bool)])
+    return Detections(
+        xyxy=np.concatenate([np.asarray(dets.xyxy, dtype=np.float32), np.asarray(boxes, dtype=np.float32)]),
+        confidence=np.concatenate([np.asarray(dets.confidence, dtype=np.float32), np.zeros(k, dtype=np.float32)]),
+        class_id=np.concatenate([np.asarray(dets.class_id), np.asarray(class_ids, dtype=np.asarray(dets.class_id).dtype)]),
+        tracker_id=np.concatenate([np.asarray(dets.tracker_id), np.asarray(track_ids, dtype=np.asarray(dets.tracker_id).dtype)]),
+        data=data,
+        metadata=dict(dets.metadata),
+    )
+
+
+def hidden_mask(dets: Detections) -> np.ndarray:
+    """(N,) bool: which rows are hidden tracks' interpolated boxes (:func:`with_hidden`)."""
+    flags = dets.data.get(HIDDEN)
+    return np.zeros(len(dets), dtype=bool) if flags is None else np.asarray(flags, dtype=bool)

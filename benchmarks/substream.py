@@ -9,6 +9,9 @@ grab-only thread):
 * ``main``: the camera's only stream, 1080p, every frame decoded, 5/s converted to BGR;
 * ``sub + main for photos``: the substream analysed, the main stream grabbed alongside (decoded,
   not converted) for photos;
+* ``sub + main, ring (lag 0.8 s)``: the same with the identity lag on: the main stream also keeps a
+  ring of its recent pictures for the photos of held frames (converted to BGR about 5 times a second
+  at 1080p: ``app/engine/mainstream.py``);
 * ``sub only``: the substream alone (a camera without photos from the main stream).
 
 Prints ``uptime`` and one row per setting: frames delivered, this process's CPU time per delivered
@@ -50,10 +53,10 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _measure(cam, seconds: float) -> tuple[int, float, float, tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _measure(cam, seconds: float, lag: float = 0.0) -> tuple[int, float, float, tuple[int, int]]:  # type: ignore[no-untyped-def]
     from app.engine.sources import make_source
 
-    src = make_source(cam)
+    src = make_source(cam, identity_lag=lag)
     stop = threading.Event()
     frames: list[tuple[int, int]] = []
     counted = [0]
@@ -91,14 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     (_, main_url), (_, sub_url) = servers
     try:
         settings = [
-            ("main (1920x1080)", CameraConfig(id="m", source=main_url, fps=5)),
-            ("sub + main for photos", CameraConfig(id="s", source=main_url, detect_source=sub_url, fps=5)),
-            ("sub only (640x360)", CameraConfig(id="o", source=sub_url, fps=5)),
+            ("main (1920x1080)", CameraConfig(id="m", source=main_url, fps=5), 0.0),
+            ("sub + main for photos", CameraConfig(id="s", source=main_url, detect_source=sub_url, fps=5), 0.0),
+            ("sub + main, ring (lag 0.8 s)", CameraConfig(id="r", source=main_url, detect_source=sub_url, fps=5), 0.8),
+            ("sub only (640x360)", CameraConfig(id="o", source=sub_url, fps=5), 0.0),
         ]
         print("| setting | frames | size | CPU ms per frame | CPU % |")
         print("| --- | --- | --- | --- | --- |")
-        for name, cam in settings:
-            n, cpu, wall, size = _measure(cam, args.seconds)
+        for name, cam, lag in settings:
+            n, cpu, wall, size = _measure(cam, args.seconds, lag)
             per = 1000 * cpu / n if n else float("nan")
             print(f"| {name} | {n} | {size[0]}x{size[1]} | {per:.1f} | {100 * cpu / wall:.0f} |", flush=True)
     finally:

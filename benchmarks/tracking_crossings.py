@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.identity_repair import LagRepair  # noqa: E402
+from analytics.identity_repair import LagRepair, released_tracks  # noqa: E402
 from analytics.mot_eval import MotMetrics, evaluate, read_mot  # noqa: E402
 from analytics.types import Detections  # noqa: E402
 from models.appearance import body_colour_features  # noqa: E402
@@ -133,7 +133,7 @@ def replay(
     lag: float = 0.0,
 ) -> tuple[dict, float]:
     """Track every ``stride``-th frame with a fresh tracker, then through the identity lag buffer as the app
-    does (``lag`` seconds; 0: off); (hypothesis, tracker ms per frame)."""
+    does (``lag`` seconds; 0: off; hidden tracks' interpolated boxes included); (hypothesis, tracker ms per frame)."""
     tracker = Tracker(settings, rate=FPS / stride)
     rep = LagRepair(lag)
     hyp, t = {}, 0.0
@@ -149,9 +149,9 @@ def replay(
         rep.frame_size = img.shape[1], img.shape[0]
         looks = body_colour_features(img, out.xyxy) if lag > 0 and len(out) else None
         for r in rep.push((i + 1) / FPS, out.tracker_id.copy(), boxes, (i + 1, boxes), looks):
-            hyp[r.payload[0]] = (r.ids, r.payload[1])
+            hyp[r.payload[0]] = released_tracks(r, r.payload[1])
     for r in rep.flush():
-        hyp[r.payload[0]] = (r.ids, r.payload[1])
+        hyp[r.payload[0]] = released_tracks(r, r.payload[1])
     return hyp, 1000 * t / max(len(hyp), 1)
 
 

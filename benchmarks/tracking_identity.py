@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.identity_repair import LagRepair, Released, RepairSettings  # noqa: E402
+from analytics.identity_repair import LagRepair, Released, RepairSettings, released_tracks  # noqa: E402
 from analytics.mot_eval import evaluate, iou_matrix, linear_assignment, read_mot  # noqa: E402
 from analytics.roles import RoleResolver, RoleSettings, UniformModel  # noqa: E402
 from analytics.types import Detections, expand_boxes  # noqa: E402
@@ -128,11 +128,11 @@ def run(
     def roles_step(item: Released) -> None:
         f, img, tr = item.payload
         tr.tracker_id = item.ids
-        hyp[f] = (tr.tracker_id.copy(), tr.xyxy.astype(np.float64))
+        hyp[f] = released_tracks(item, tr.xyxy)  # with the hidden tracks' boxes, as the app shows them
         upd = resolver.update(tr, ts=f / FPS, image=img)
         for r in upd.ended:
             final[(r.track_id, r.segment)] = r.role
-        for tid in tr.tracker_id.tolist():
+        for tid in hyp[f][0].tolist():
             dec = upd.roles.decision(tid)
             live[(f, tid)] = dec.role if dec is not None else "unknown"
             cur = resolver.get(tid)
@@ -231,7 +231,7 @@ def replay(frames: list[np.ndarray], dets: list[Detections], settings: TrackerSe
     def keep(released: list) -> None:
         for r in released:
             f, boxes = r.payload
-            hyp[f] = (r.ids, boxes)
+            hyp[f] = released_tracks(r, boxes)
 
     for f in range(first, last + 1, stride):
         d = dets[f - 1]
@@ -255,14 +255,16 @@ S4_APP = replace(S4, open_zones=demo_open_zones(), static_after=2.0, new_clear_l
 #: session 5: the identity lag buffer (``tracker.identity_lag``) after the app's tracker:
 #: (row name, lag seconds, repair thresholds, appearance features given to the repair)
 LAG_VARIANTS: tuple[tuple[str, float, RepairSettings, bool], ...] = (
-    ("s5: + identity lag 0.5 s", 0.5, RepairSettings(), True),
-    ("s5 app default: + identity lag 0.8 s", 0.8, RepairSettings(), True),
-    ("s5: + identity lag 1.0 s", 1.0, RepairSettings(), True),
-    ("s5: lag 0.8 s, no stitch (gap repair only)", 0.8, RepairSettings(stitch_gap=0.0), True),
-    ("s5: lag 0.8 s, stitch up to 1.5 s", 0.8, RepairSettings(stitch_gap=1.5), True),
-    ("s5: lag 0.8 s, motion only (no looks)", 0.8, RepairSettings(appearance_weight=0.0), False),
-    ("s5: lag 0.8 s, iou 0.3, margin 0.15", 0.8, RepairSettings(iou=0.3, margin=0.15), True),
-    ("s5: lag 0.8 s, margin 0, no looks", 0.8, RepairSettings(margin=0.0, appearance_weight=0.0), False),
+    ("s5: + identity lag 0.8 s (no gap fill)", 0.8, RepairSettings(fill_gap=0.0), True),
+    ("s6 app default: + gap fill 0.8 s", 0.8, RepairSettings(), True),
+    ("s6: + gap fill 0.5 s", 0.8, RepairSettings(fill_gap=0.5), True),
+    ("s6: lag 0.5 s, fill 0.5 s", 0.5, RepairSettings(fill_gap=0.5), True),
+    ("s6: + identity lag 1.0 s", 1.0, RepairSettings(), True),
+    ("s6: lag 0.8 s, no stitch (gap repair only)", 0.8, RepairSettings(stitch_gap=0.0), True),
+    ("s6: lag 0.8 s, stitch up to 1.5 s", 0.8, RepairSettings(stitch_gap=1.5), True),
+    ("s6: lag 0.8 s, motion only (no looks)", 0.8, RepairSettings(appearance_weight=0.0), False),
+    ("s6: lag 0.8 s, iou 0.3, margin 0.15", 0.8, RepairSettings(iou=0.3, margin=0.15), True),
+    ("s6: lag 0.8 s, margin 0, no looks", 0.8, RepairSettings(margin=0.0, appearance_weight=0.0), False),
 )
 
 
@@ -326,7 +328,7 @@ def main() -> None:
         ("s4: + rule next to lost 0.5 s", replace(S4, static_after=2.0, new_clear_lost=0.5), 0.2, True),
     ]
     app = replace(S4, static_after=2.0, new_clear_lost=0.5)
-    lags = [("after (s5): + identity lag 0.8 s", app, 0.2, True, 0.8)]
+    lags = [("after (s6): lag 0.8 s + gap fill", app, 0.2, True, 0.8)]
     print(f"stride {args.stride}; appearance feature: {feat_ms:.3f} ms/person (one core)")
     print(
         f"{'variant':<38} {'IDF1':>5} {'IDsw':>4} {'frag':>4} {'MOTA':>5} {'trk/person':>10} "

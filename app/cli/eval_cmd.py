@@ -22,7 +22,7 @@ def cmd_eval_tracking(args: argparse.Namespace, stop: threading.Event) -> int:
         raise UserError(f"--iou must be in (0, 1], not {args.iou}", EXIT_BAD_ARGS)
     try:
         truth = read_mot(args.truth)
-        mot = read_mot(args.mot)
+        mot = read_mot(args.mot, truth=False)
     except MotFormatError as e:
         raise UserError(str(e), EXIT_BAD_ARGS) from None
     if args.frames:

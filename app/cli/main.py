@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--db", help="database URL (default: from the config, else <out>/storesight.db)")
     a.add_argument("--out", type=Path, help="output folder for crops and the default database")
-    a.add_argument("--mot", type=Path, help="also write every tracked box to this MOTChallenge CSV file")
+    a.add_argument("--mot", type=Path, help="also write every tracked box to this MOTChallenge CSV file (confidence 0: a person hidden for a moment, box interpolated)")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
     again = a.add_mutually_exclusive_group()
     again.add_argument(

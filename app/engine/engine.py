@@ -408,7 +408,7 @@ class Engine:
         if cam.kind == "file" and self.realtime_files:
             res = tuple(cam.resolution) if cam.resolution else None
             return PlaybackSource(cam.id, cam.source, loop=self.loop_files, resolution=res, fps=cam.fps)
-        return make_source(cam, backoff_max=self.backoff_max)
+        return make_source(cam, backoff_max=self.backoff_max, identity_lag=self.site.tracker.identity_lag)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every camera (reverse order of start), then the writer and the store. Idempotent."""

@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 
 from analytics.roles import RoleMap
-from analytics.tracks import UNKNOWN_ROLE, roles_in
+from analytics.tracks import UNKNOWN_ROLE, hidden_mask, roles_in
 from analytics.types import Detections, Frame, expand_boxes
 from app.config import CameraConfig, DetectionSettings, SiteConfig
-from app.engine.mainstream import hires_crop
+from app.engine.mainstream import MAIN_PICTURE_WITHIN, hires_crop
 from app.modules.tracks.events import TRACK_END, TRACK_START
 from app.modules.tracks.settings import TracksSettings
 from app.store.records import BackgroundRecord, EventRecord, HeatmapRecord, PhotoRecord, TrackRecord
@@ -66,6 +66,10 @@ class Module(ABC):
     ``dets.metadata["roles"]`` (:func:`analytics.tracks.roles_in`; the analytics read it
     themselves, so customer numbers exclude staff).
 
+    A module that follows positions sets ``sees_hidden``: it then also gets the tracks the identity lag
+    found hidden behind someone in this frame (interpolated boxes, ``data["hidden"]``, confidence 0; no
+    photo is cut from them). The others get the tracker's boxes only.
+
     Example:
         >>> class Count(Module):
         ...     name = "count"
@@ -74,6 +78,8 @@ class Module(ABC):
     """
 
     name: ClassVar[str] = ""
+    #: whether :meth:`process` also gets the hidden tracks' interpolated boxes
+    sees_hidden: ClassVar[bool] = False
 
     def __init__(self, ctx: CameraContext) -> None:
         self.ctx = ctx
@@ -87,7 +93,12 @@ class Module(ABC):
         return []
 
     def crop(self, frame: Frame, dets: Detections, i: int) -> tuple[PhotoRecord, ...]:
-        """The photo of detection ``i``, grown by the camera's ``box_expand`` (see :func:`box_crop`)."""
+        """The photo of detection ``i``, grown by the camera's ``box_expand`` (see :func:`box_crop`).
+
+        Empty (no photo) for a hidden track's interpolated box: its pixels show whoever hides them.
+        """
+        if hidden_mask(dets)[i]:
+            return ()
         return box_crop(frame, dets.xyxy[i], self.ctx.detection.box_expand or 0.0)
 
 
@@ -119,11 +130,6 @@ def encode_crop(
     if not ok:
         return None
     return PhotoRecord(jpeg=buf.tobytes(), kind="crop", box=(float(x1), float(y1), float(x2), float(y2)))
-
-
-#: a main-stream picture is used for a photo only when grabbed within this many seconds of the analysed
-#: frame (see :func:`app.engine.mainstream.hires_crop`)
-MAIN_PICTURE_WITHIN = 0.5
 
 
 def box_crop(frame: Frame, box: np.ndarray, expand: float) -> tuple[PhotoRecord, ...]:
@@ -175,6 +181,7 @@ class TracksRecorder(Module):
     """
 
     name = "tracks"
+    sees_hidden = True
 
     def __init__(self, ctx: CameraContext, settings: TracksSettings) -> None:
         super().__init__(ctx)
@@ -192,6 +199,7 @@ class TracksRecorder(Module):
         ts = frame.ts
         anchors = dets.anchors()
         names = dets.names()
+        hidden = hidden_mask(dets)
         for i, tid in enumerate(dets.tracker_id.tolist()):
             if tid < 0:
                 continue
@@ -205,7 +213,7 @@ class TracksRecorder(Module):
             if ts - st.last_path_ts >= self.settings.path_interval:
                 st.path.append((round(ts, 3), round(float(anchors[i, 0]), 1), round(float(anchors[i, 1]), 1)))
                 st.last_path_ts = ts
-            if not st.started and st.frames >= self.settings.min_frames:
+            if not st.started and st.frames >= self.settings.min_frames and not hidden[i]:
                 st.started = True
                 photos = self.crop(frame, dets, i) if self.settings.save_crops else ()
                 out.append(

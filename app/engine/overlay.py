@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from analytics.pose import SKELETON
+from analytics.tracks import hidden_mask
 from analytics.types import Detections
 
 LEFT = (0, 140, 255)  # orange (BGR)
@@ -83,6 +84,19 @@ def draw_skeletons(
     return out
 
 
+def _dashed_rectangle(
+    image: np.ndarray, p1: tuple[int, int], p2: tuple[int, int], colour: tuple[int, int, int], dash: int = 4
+) -> None:
+    """A 1-px rectangle of ``dash``-pixel dashes (a hidden track's box)."""
+    (x1, y1), (x2, y2) = p1, p2
+    for a, b in (((x1, y1), (x2, y1)), ((x2, y1), (x2, y2)), ((x2, y2), (x1, y2)), ((x1, y2), (x1, y1))):
+        n = max(int(np.hypot(b[0] - a[0], b[1] - a[1]) // dash), 1)
+        for k in range(0, n, 2):
+            s, e = k / n, min(k + 1, n) / n
+            cv2.line(image, (round(a[0] + s * (b[0] - a[0])), round(a[1] + s * (b[1] - a[1]))),
+                     (round(a[0] + e * (b[0] - a[0])), round(a[1] + e * (b[1] - a[1]))), colour, 1)
+
+
 def draw_people(
     image: np.ndarray,
     dets: Detections,
@@ -107,11 +121,15 @@ def draw_people(
     """
     out = image.copy()
     if boxes:
+        hidden = hidden_mask(dets)
         for i, tid in enumerate(dets.tracker_id.tolist()):
             x1, y1, x2, y2 = (round(float(v)) for v in dets.xyxy[i])
             role = (roles or {}).get(tid, "unknown")
             colour = ROLE_COLOURS.get(role, ROLE_COLOURS["unknown"])
-            cv2.rectangle(out, (x1, y1), (x2, y2), colour, 1, cv2.LINE_AA)
+            if hidden[i]:  # hidden behind someone: where the identity lag puts them, dashed
+                _dashed_rectangle(out, (x1, y1), (x2, y2), colour)
+            else:
+                cv2.rectangle(out, (x1, y1), (x2, y2), colour, 1, cv2.LINE_AA)
             text = f"{tid}" if tid >= 0 else ""
             if labels and tid in labels:
                 text = f"{text} {labels[tid]}".strip()

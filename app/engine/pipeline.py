@@ -23,6 +23,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from analytics.identity_repair import LagRepair, Released
+from analytics.tracks import with_hidden
 from analytics.types import Detections, Frame, class_ids_for
 from app.config import CameraConfig, SiteConfig
 from app.config_types import ZoneType
@@ -338,6 +339,8 @@ class CameraPipeline:
         #: Fixed-lag identity repair (``tracker.identity_lag``): tracked frames wait here, and short ID
         #: switches are mended, before the stages, modules and ``on_frame`` see them (0: pass-through).
         self.identity = LagRepair(site.tracker.identity_lag)
+        #: track id -> its class (the hidden tracks' rows)
+        self._track_class: dict[int, int] = {}
         ctx = CameraContext(
             site=site, camera=camera, detection=det, lost_after=site.tracker.track_buffer, feed=self.feed,
             data_dir=getattr(sink, "data_dir", None),
@@ -537,8 +540,7 @@ class CameraPipeline:
         else:
             if item.ids is not None and item.ids is not tracked.tracker_id:
                 tracked.tracker_id = item.ids  # mended ids (the boxes stay the tracker's)
-            self._analyse(frame, tracked)
-            dets, analysed = tracked, True
+            dets, analysed = self._analyse(frame, tracked, item), True
         res = FrameResult(frame, dets, analysed, self._roles, self.guard.status())
         if self.on_frame is not None and notify:
             self.on_frame(res)
@@ -559,8 +561,13 @@ class CameraPipeline:
         if error is not None:
             raise error
 
-    def _analyse(self, frame: Frame, tracked: Detections) -> Detections:
-        """The stages and modules on one tracked frame; their records go to the store."""
+    def _analyse(self, frame: Frame, tracked: Detections, item: Released | None = None) -> Detections:
+        """The stages and modules on one tracked frame; their records go to the store.
+
+        The stages see the tracker's boxes; the modules that follow positions (``Module.sees_hidden``)
+        and the returned detections also carry the tracks the identity lag found hidden in this frame
+        (interpolated boxes flagged ``data["hidden"]``).
+        """
         records: list[Record] = []
         n = self._analysed_n
         self._analysed_n += 1
@@ -572,12 +579,29 @@ class CameraPipeline:
             with self.timer.measure(stage.name):
                 records.extend(self.guard.run(stage.name, stage.process, frame, tracked))
         self._roles = tracked.metadata.get("roles", {})
+        full = self._with_hidden(tracked, item)
         with self.timer.measure("analytics"):
             for m in self.modules:
-                records.extend(self.guard.run(m.name, m.process, frame, tracked))
+                records.extend(self.guard.run(m.name, m.process, frame, full if m.sees_hidden else tracked))
         with self.timer.measure("store"):
             self._emit(records)
-        return tracked
+        return full
+
+    def _with_hidden(self, tracked: Detections, item: Released | None) -> Detections:
+        """``tracked`` plus the hidden tracks' interpolated boxes the identity lag released with it."""
+        classes = self._track_class
+        for tid, cls in zip(tracked.tracker_id.tolist(), tracked.class_id.tolist(), strict=True):
+            classes[tid] = cls
+        if len(classes) > 4096:  # bounded memory: keep the tracks of this frame
+            self._track_class = classes = dict(zip(tracked.tracker_id.tolist(), tracked.class_id.tolist(), strict=True))
+        if item is None or item.fill_ids is None:
+            return tracked
+        keep = [r for r, t in enumerate(item.fill_ids.tolist()) if t in classes]
+        if not keep:
+            return tracked
+        ids = item.fill_ids[keep]
+        cls = np.array([classes[int(t)] for t in ids], dtype=np.int32)
+        return with_hidden(tracked, ids, item.fill_boxes[keep], cls)
 
     def _skipped(self, frame: Frame) -> Detections:
         """A frame not analysed: stages that change the picture (face blurring) still see it."""

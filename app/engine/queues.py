@@ -106,6 +106,7 @@ class QueueModule(Module):
     """
 
     name = "queue"
+    sees_hidden = True
 
     def __init__(self, ctx: CameraContext, feed: SiteFeed | None = None) -> None:
         super().__init__(ctx)

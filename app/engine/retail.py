@@ -48,6 +48,7 @@ class RetailModule(Module):
     """
 
     name = "retail"
+    sees_hidden = True
 
     def __init__(self, ctx: CameraContext) -> None:
         super().__init__(ctx)

@@ -156,7 +156,7 @@ def analyze(
         UserError: bad source, no detector, or an unusable database.
     """
     check_writable_dir(data_dir)
-    source = make_source(camera, fail_fast=True)
+    source = make_source(camera, fail_fast=True, identity_lag=site.tracker.identity_lag)
     store: Store | None = None
     try:
         source.open_check()

@@ -680,6 +680,8 @@ class RtspSource(_LiveSource):
             (``None``: half of ``read_timeout``, at least 1 s).
         main_url: the camera's main stream when ``url`` is its substream: read alongside for event
             photos (:mod:`app.engine.mainstream`) while frames are read.
+        main_keep: seconds of recent main-stream pictures kept for the photos of frames the modules see
+            later (:func:`app.engine.mainstream.ring_seconds` of the identity lag; 0: the newest only).
         **live: ``backoff_jitter``, ``clock``, ``sleep``, ``rng`` of the reconnect loop (tests).
     """
 
@@ -689,6 +691,7 @@ class RtspSource(_LiveSource):
         url: str,
         *,
         main_url: str | None = None,
+        main_keep: float = 0.0,
         resolution: tuple[int, int] | None = None,
         fps: float | None = None,
         fail_fast: bool = False,
@@ -709,6 +712,7 @@ class RtspSource(_LiveSource):
         self.open_timeout = open_timeout
         self.read_timeout = read_timeout
         self.main_url = main_url
+        self.main_keep = main_keep
 
     def describe(self) -> str:
         """The URL with the password hidden (and the main stream for photos, with a substream)."""
@@ -723,7 +727,7 @@ class RtspSource(_LiveSource):
         from app.engine.mainstream import MainStream
 
         main = MainStream(self.camera_id, self.main_url, open_timeout=self.open_timeout,
-                          read_timeout=self.read_timeout).start()  # fmt: skip
+                          read_timeout=self.read_timeout, keep=self.main_keep).start()  # fmt: skip
         try:
             yield from super().frames(stop)
         finally:
@@ -811,6 +815,7 @@ def make_source(
     fail_fast: bool = False,
     backoff_initial: float = 1.0,
     backoff_max: float = 60.0,
+    identity_lag: float = 0.0,
 ) -> Source:
     """Build the source for a camera from the site config. Nothing is opened yet.
 
@@ -819,6 +824,9 @@ def make_source(
         fail_fast: live sources raise :class:`SourceError` if the first connection fails (headless CLI).
         backoff_initial: first reconnect delay of live sources, seconds.
         backoff_max: cap of the reconnect delay, seconds.
+        identity_lag: the site's ``tracker.identity_lag``: a camera analysed on its substream keeps that
+            much of its main stream's pictures (and :data:`~app.engine.mainstream.MAIN_PICTURE_WITHIN`
+            more), so the photos of held frames come from the main picture of their moment.
 
     Returns:
         A :class:`FileSource`, :class:`RtspSource` or :class:`UsbSource`.
@@ -826,8 +834,10 @@ def make_source(
     res = tuple(camera.resolution) if camera.resolution else None
     live = {"fail_fast": fail_fast, "backoff_initial": backoff_initial, "backoff_max": backoff_max}
     if camera.kind == "rtsp" and camera.detect_source:  # analyse the substream, photos from the main stream
-        sub = camera.detect_source_url() or ""
-        return RtspSource(camera.id, sub, resolution=res, fps=camera.fps, main_url=camera.source_url(), **live)
+        from app.engine.mainstream import ring_seconds
+
+        sub, main, keep = camera.detect_source_url() or "", camera.source_url(), ring_seconds(identity_lag)
+        return RtspSource(camera.id, sub, resolution=res, fps=camera.fps, main_url=main, main_keep=keep, **live)
     if camera.kind == "rtsp":
         return RtspSource(camera.id, camera.source_url(), resolution=res, fps=camera.fps, **live)
     if camera.kind == "usb":

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from analytics.tracks import hidden_mask
 from app.engine.engine import CameraSnapshot
 from app.engine.sources import CameraStatus
 from app.gui.qt_util import ROLE_COLORS, zone_color
@@ -214,13 +215,15 @@ class CameraTile(QWidget):
         fm = p.fontMetrics()
         roles = s.roles
         names = d.names()
+        hidden = hidden_mask(d)
         for i in range(len(d)):
             x1, y1, x2, y2 = (float(v) for v in d.xyxy[i])
             tid = int(d.tracker_id[i])
             role = roles.get(tid, "unknown")
             color = QColor(ROLE_COLORS.get(role, ROLE_COLORS["unknown"]))
             box = QRectF(r.x() + x1 * sx, r.y() + y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy)
-            p.setPen(QPen(color, 2))
+            # hidden behind someone (the identity lag's interpolated box): dashed
+            p.setPen(QPen(color, 2, Qt.PenStyle.DashLine if hidden[i] else Qt.PenStyle.SolidLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(box)
             name = str(names[i])

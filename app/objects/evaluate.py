@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from analytics.left_items import ObjectEvent, iou
+from analytics.tracks import hidden_mask
 from app.config import CameraConfig, SiteConfig, load_config
 from app.engine.modules import CameraContext
 from app.engine.pipeline import FrameResult
@@ -74,6 +75,8 @@ def run_video(
         if not res.analysed or stop.is_set():  # frames the identity lag releases after the stop: beyond it
             return
         f, d = res.frame, res.detections
+        if not module.sees_hidden:  # as the pipeline feeds it: the detector's boxes only
+            d = d[~hidden_mask(d)]
         out.ts[f.index] = f.ts
         person = d.is_class("person") & (d.tracker_id >= 0)
         out.people[f.index] = [(int(t), b.copy()) for t, b in zip(d.tracker_id[person], d.xyxy[person], strict=True)]
@@ -270,11 +273,14 @@ def format_table(res: dict) -> str:
 
 
 def people_from_mot(path: Path, *, t0: float, fps: float = 10.0) -> Run:
-    """A :class:`Run` (times and tracked people) from a MOTChallenge CSV the app wrote (``--mot``)."""
+    """A :class:`Run` (times and tracked people) from a MOTChallenge CSV the app wrote (``--mot``).
+
+    Only people seen: rows of confidence 0 (a hidden track's interpolated box) are left out.
+    """
     out = Run()
     for line in Path(path).read_text(encoding="ascii").splitlines():
         f = line.split(",")
-        if len(f) < 6:
+        if len(f) < 6 or (len(f) > 6 and float(f[6]) == 0):
             continue
         k, tid = int(float(f[0])) - 1, int(float(f[1]))
         x, y, w, h = (float(v) for v in f[2:6])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.identity_repair import LagRepair, Released, RepairSettings
+from analytics.identity_repair import LagRepair, Released, RepairSettings, released_tracks
 
 
 def box(x: float, y: float = 100.0, w: float = 20.0, h: float = 50.0) -> list[float]:
@@ -252,3 +252,59 @@ def test_drain_releases_every_held_frame_but_keeps_the_stitches() -> None:
     (r,) = rep.push(ts + 5.0, np.asarray(ids, np.int64), np.asarray(boxes, np.float64).reshape(-1, 4), 12,
                     np.asarray(looks[12], np.float64)) + rep.drain()  # fmt: skip
     assert r.ids.tolist() == [1, 9]  # still the stitched person's id
+
+
+def fills(released: list[Released]) -> dict[int, dict[int, list[float]]]:
+    """Per frame: hidden track id -> its interpolated box."""
+    out: dict[int, dict[int, list[float]]] = {}
+    for r in released:
+        if r.fill_ids is not None:
+            out[r.payload] = {int(t): b.tolist() for t, b in zip(r.fill_ids, r.fill_boxes, strict=True)}
+    return out
+
+
+def test_a_track_hidden_between_two_sightings_gets_its_interpolated_box() -> None:
+    """B (id 1) walks right and is not detected at frames 3-5; A (2) stands. B's boxes there lie on the
+    line between its frame-2 and frame-6 boxes; frames where B is seen get no fill, and A none at all."""
+    frames = [(k / 10, [2], [box(300)]) if k in (3, 4, 5) else (k / 10, [1, 2], [box(100 + 10 * k), box(300)])
+              for k in range(10)]
+    got = fills(replay(LagRepair(0.8), frames))
+    assert sorted(got) == [3, 4, 5]
+    for k in (3, 4, 5):
+        assert list(got[k]) == [1]
+        assert got[k][1] == pytest.approx(box(100 + 10 * k))
+    ids, boxes = released_tracks(replay(LagRepair(0.8), frames)[4], np.asarray([box(300)]))
+    assert ids.tolist() == [2, 1] and boxes[1] == pytest.approx(box(140))
+
+
+def test_no_fill_over_a_long_gap_for_a_track_that_does_not_come_back_or_when_off() -> None:
+    long_gap = [(k / 10, [2], [box(300)]) if 2 <= k <= 11 else (k / 10, [1, 2], [box(100 + 10 * k), box(300)])
+                for k in range(14)]  # B hidden 1.0 s (frames 1 -> 12: 1.1 s apart) > fill_gap 0.8 s
+    assert fills(replay(LagRepair(1.5), long_gap)) == {}
+    gone = [(k / 10, [1, 2], [box(100 + 10 * k), box(300)]) if k < 3 else (k / 10, [2], [box(300)])
+            for k in range(10)]  # B leaves for good
+    assert fills(replay(LagRepair(0.8), gone)) == {}
+    short = [(k / 10, [2], [box(300)]) if k in (3, 4) else (k / 10, [1, 2], [box(100 + 10 * k), box(300)])
+             for k in range(8)]
+    assert fills(replay(LagRepair(0.8, RepairSettings(fill_gap=0.0)), short)) == {}
+    assert fills(replay(LagRepair(0.0), short)) == {}  # no lag, nothing is held: no fill either
+
+
+def test_a_fill_needs_the_return_inside_the_held_window() -> None:
+    """Lag 0.15 s: frame 3 leaves when frame 5 comes, before B's return at frame 6 (no fill at 3); frames 4
+    and 5 leave when frames 6 and 7 come, and B's return is in the buffer then."""
+    frames = [(k / 10, [2], [box(300)]) if k in (3, 4, 5) else (k / 10, [1, 2], [box(100 + 10 * k), box(300)])
+              for k in range(9)]
+    got = fills(replay(LagRepair(0.15), frames))
+    assert sorted(got) == [4, 5]
+
+
+def test_fills_and_flush_never_give_an_id_twice_in_a_frame() -> None:
+    rng = np.random.default_rng(3)
+    frames = []
+    for k in range(120):
+        ids = [t for t in range(6) if rng.random() > 0.3]
+        frames.append((k / 10, ids, [box(50 * t + k, 100 + 10 * t) for t in ids]))
+    for r in replay(LagRepair(0.8), frames):
+        ids, _ = released_tracks(r, np.zeros((len(r.ids), 4)))
+        assert len(set(ids.tolist())) == len(ids)

@@ -99,3 +99,11 @@ def test_committed_truth_is_consistent() -> None:
     for ids, _ in gt.values():
         assert len(set(ids.tolist())) == len(ids)  # one box per person per frame
     assert evaluate(gt, gt).idf1 == 1.0
+
+
+def test_a_tracker_file_keeps_rows_of_confidence_zero_a_truth_file_drops_them(tmp_path: Path) -> None:
+    """StoreSight writes 0 as the confidence of a hidden track's interpolated box; in GT files 0 = ignore."""
+    p = tmp_path / "t.txt"
+    p.write_text("1,1,0,0,10,20,0.9,-1,-1,-1\n1,2,20,0,10,20,0.000,-1,-1,-1\n")
+    assert read_mot(p)[1][0].tolist() == [1]
+    assert read_mot(p, truth=False)[1][0].tolist() == [1, 2]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from analytics.types import Frame
 from app.config import CameraConfig
-from app.engine.mainstream import main_stream
+from app.engine.mainstream import KEEP_BYTES, main_stream, ring_seconds
 from app.engine.modules import box_crop
 from app.engine.sources import make_source
 from tests.fixtures_pipeline import wait_until
@@ -73,7 +73,9 @@ def test_substream_is_analysed_and_photos_come_from_the_main_stream(
         assert ms is not None and wait_until(lambda: ms.picture() is not None, 60)
         assert ms.size == (768, 576)
         box = np.array([100.0, 50.0, 140.0, 110.0])  # a 40×60 box on the substream
-        now = dataclasses.replace(frames[-1], ts=time.time())  # a frame analysed as it is read
+        # a frame analysed as it is read: at the moment of the newest main picture (not time.time(): a loaded
+        # machine's main-stream reader can be more than the 0.5 s rule behind)
+        now = dataclasses.replace(frames[-1], ts=ms.grabbed_at)
         (photo,) = box_crop(now, box, 0.0)
         assert _jpeg_size(photo.jpeg) == (80, 120)  # cut from the 2× main stream: twice the pixels
         assert photo.box == (100.0, 50.0, 140.0, 110.0)  # still in the analysed frame's coordinates
@@ -95,6 +97,42 @@ def test_substream_is_analysed_and_photos_come_from_the_main_stream(
         src.close()
         t.join(30)
     assert main_stream("door") is None  # unregistered with its source
+
+
+def test_with_the_identity_lag_photos_come_from_the_main_picture_of_the_frames_moment(
+    rtsp_server_factory: Callable[..., RtspTestServer], demo_jpegs: str, small_jpegs: str
+) -> None:
+    """Frames reach the modules 0.8 s after they were read: their photos come from the main stream's ring."""
+    main = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=demo_jpegs, path="main")
+    sub = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=small_jpegs, path="sub")
+    cam = CameraConfig(id="porch", source=main.url, detect_source=sub.url, username=RTSP_USER,
+                       password=RTSP_PASSWORD, fps=5)  # fmt: skip
+    src = make_source(cam, identity_lag=0.8)
+    assert src.main_keep == ring_seconds(0.8) == 1.3  # type: ignore[attr-defined]
+    frames: list[Frame] = []
+    stop = threading.Event()
+    t = threading.Thread(target=lambda: frames.extend(src.frames(stop)), daemon=True)
+    t.start()
+    try:
+        assert wait_until(lambda: len(frames) >= 3, 60), src.state
+        ms = main_stream("porch")
+        assert ms is not None and wait_until(lambda: len(ms.pictures()) >= 8, 60)
+        box = np.array([100.0, 50.0, 140.0, 110.0])
+        held = dataclasses.replace(frames[-1], ts=time.time() - 0.8)  # released after the lag
+        (photo,) = box_crop(held, box, 0.0)
+        assert _jpeg_size(photo.jpeg) == (80, 120)  # the main stream's pixels, from the ring
+        assert ms.converted == 0  # not the newest picture (0.8 s later than the frame)
+        (old,) = box_crop(dataclasses.replace(frames[-1], ts=time.time() - 3.0), box, 0.0)
+        assert _jpeg_size(old.jpeg) == (40, 60)  # older than the ring: the substream's own pixels
+        pics = ms.pictures()
+        assert pics[-1][0] - pics[0][0] <= 1.3 and ms.ring_bytes <= KEEP_BYTES
+        assert all(p.shape == (576, 768, 3) for _, p in pics)
+        assert len({p.ctypes.data for _, p in pics}) == len(pics)  # each its own picture, not one buffer
+    finally:
+        stop.set()
+        src.close()
+        t.join(30)
+    assert main_stream("porch") is None
 
 
 def test_a_substream_needs_a_network_camera() -> None:
