@@ -31,6 +31,8 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import cv2
 import numpy as np
@@ -112,8 +114,32 @@ class MainStream:
         self._cap: cv2.VideoCapture | None = None
         self._grabbed_at = 0.0
         self._lock = threading.Lock()
+        #: readers waiting for ``_lock``: the reading loop lets them in before its next grab (a grab holds the
+        #: lock until the camera's next picture arrives, and a plain lock is not fair: without this a reader
+        #: could wait for many grabs)
+        self._readers = 0
+        self._turn = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Hold the stream's lock as a reader (photos), ahead of the reading loop's next grab."""
+        with self._turn:
+            self._readers += 1
+        try:
+            with self._lock:
+                yield
+        finally:
+            with self._turn:
+                self._readers -= 1
+                self._turn.notify_all()
+
+    def _let_readers_in(self) -> None:
+        """Before a grab: wait (briefly, the stop aside) until no reader waits for the lock."""
+        with self._turn:
+            while self._readers and not self._stop.is_set():
+                self._turn.wait(0.05)
 
     def describe(self) -> str:
         """The main stream's URL without its password."""
@@ -148,7 +174,7 @@ class MainStream:
         ring or the newest, if within ``max_age`` of it — a photo never shows another moment than its
         box. Pictures from the ring are shared: read-only arrays.
         """
-        with self._lock:
+        with self._reading():
             cap = self._cap
             ref = time.time() if at is None else at
             newest = abs(ref - self._grabbed_at) if cap is not None else float("inf")
@@ -166,7 +192,7 @@ class MainStream:
 
     def pictures(self) -> list[tuple[float, np.ndarray]]:
         """The ring's pictures, oldest first, as (time grabbed, picture)."""
-        with self._lock:
+        with self._reading():
             return list(self._ring)
 
     @property
@@ -230,6 +256,7 @@ class MainStream:
             with self._lock:
                 self._cap = cap
             while not self._stop.is_set():
+                self._let_readers_in()
                 with self._lock:
                     ok = cap.grab()
                     if ok:
