@@ -123,13 +123,12 @@ def with_hidden(dets: Detections, track_ids: np.ndarray, boxes: np.ndarray, clas
             data[key] = np.concatenate([values.astype(np.result_type(values, extra)), extra]) if len(values) else extra
         else:
             data[key] = np.concatenate([values, _blank(values, k)])
-    flags = np.asarray(dets.data.get(HIDDEN, np.zeros(len(dets), dtype=bool)), dtype=bool)
-    data[HIDDEN] = np.concatenate([flags, np.ones(k, dtype=bool)])
-    return Detections(
-        xyxy=np.concatenate([np.asarray(dets.xyxy, dtype=np.float32), np.asarray(boxes, dtype=np.float32)]),
-        confidence=np.concatenate([np.asarray(dets.confidence, dtype=np.float32), np.zeros(k, dtype=np.float32)]),
-        class_id=np.concatenate([np.asarray(dets.class_id), np.asarray(class_ids, dtype=np.asarray(dets.class_id).dtype)]),
-        tracker_id=np.concatenate([np.asarray(dets.tracker_id), np.asarray(track_ids, dtype=np.asarray(dets.tracker_id).dtype)]),
+    data[HIDDEN] = np.concatenate([hidden_mask(dets), np.ones(k, dtype=bool)])
+    return Detections(  # the constructor casts each array to its dtype
+        xyxy=np.concatenate([dets.xyxy, np.reshape(boxes, (-1, 4))]),
+        confidence=np.concatenate([dets.confidence, np.zeros(k)]),
+        class_id=np.concatenate([dets.class_id, class_ids]),
+        tracker_id=np.concatenate([dets.tracker_id, track_ids]),
         data=data,
         metadata=dict(dets.metadata),
     )

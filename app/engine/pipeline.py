@@ -589,19 +589,19 @@ class CameraPipeline:
 
     def _with_hidden(self, tracked: Detections, item: Released | None) -> Detections:
         """``tracked`` plus the hidden tracks' interpolated boxes the identity lag released with it."""
-        classes = self._track_class
-        for tid, cls in zip(tracked.tracker_id.tolist(), tracked.class_id.tolist(), strict=True):
-            classes[tid] = cls
-        if len(classes) > 4096:  # bounded memory: keep the tracks of this frame
-            self._track_class = classes = dict(zip(tracked.tracker_id.tolist(), tracked.class_id.tolist(), strict=True))
+        seen = dict(zip(tracked.tracker_id.tolist(), tracked.class_id.tolist(), strict=True))
+        if len(self._track_class) > 4096:  # bounded memory: start again from the tracks of this frame
+            self._track_class = seen
+        else:
+            self._track_class.update(seen)
         if item is None or item.fill_ids is None:
             return tracked
+        classes = self._track_class
         keep = [r for r, t in enumerate(item.fill_ids.tolist()) if t in classes]
         if not keep:
             return tracked
         ids = item.fill_ids[keep]
-        cls = np.array([classes[int(t)] for t in ids], dtype=np.int32)
-        return with_hidden(tracked, ids, item.fill_boxes[keep], cls)
+        return with_hidden(tracked, ids, item.fill_boxes[keep], np.array([classes[int(t)] for t in ids]))
 
     def _skipped(self, frame: Frame) -> Detections:
         """A frame not analysed: stages that change the picture (face blurring) still see it."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -21,7 +22,7 @@ from analytics.types import Frame
 from app.config import CameraConfig
 from app.engine.mainstream import KEEP_BYTES, main_stream, ring_seconds
 from app.engine.modules import box_crop
-from app.engine.sources import make_source
+from app.engine.sources import RtspSource, make_source
 from tests.fixtures_pipeline import wait_until
 from tests.fixtures_rtsp import RTSP_PASSWORD, RTSP_USER, RtspTestServer
 
@@ -48,25 +49,35 @@ def _jpeg_size(jpeg: bytes) -> tuple[int, int]:
     return img.shape[1], img.shape[0]
 
 
+@contextmanager
+def _reading(
+    factory: Callable[..., RtspTestServer], main_jpegs: str, sub_jpegs: str, camera_id: str, identity_lag: float = 0.0
+) -> Iterator[tuple[RtspSource, RtspTestServer, list[Frame]]]:
+    """A camera analysed on its substream (two RTSP servers), read on a thread: (source, main server, frames)."""
+    main = factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=main_jpegs, path="main")
+    sub = factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=sub_jpegs, path="sub")
+    cam = CameraConfig(id=camera_id, source=main.url, detect_source=sub.url, username=RTSP_USER,
+                       password=RTSP_PASSWORD, fps=5)  # fmt: skip
+    src = make_source(cam, identity_lag=identity_lag)
+    assert isinstance(src, RtspSource)
+    frames: list[Frame] = []
+    stop = threading.Event()
+    t = threading.Thread(target=lambda: frames.extend(src.frames(stop)), daemon=True)
+    t.start()
+    try:
+        yield src, main, frames
+    finally:
+        stop.set()
+        src.close()
+        t.join(30)
+    assert main_stream(camera_id) is None  # unregistered with its source
+
+
 def test_substream_is_analysed_and_photos_come_from_the_main_stream(
     rtsp_server_factory: Callable[..., RtspTestServer], demo_jpegs: str, small_jpegs: str
 ) -> None:
-    main = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=demo_jpegs, path="main")
-    sub = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=small_jpegs, path="sub")
-    cam = CameraConfig(id="door", source=main.url, detect_source=sub.url, username=RTSP_USER,
-                       password=RTSP_PASSWORD, fps=5)  # fmt: skip
-    src = make_source(cam)
-    assert RTSP_PASSWORD not in src.describe() and "photos from rtsp://" in src.describe()
-    frames: list[Frame] = []
-    stop = threading.Event()
-
-    def read() -> None:
-        for f in src.frames(stop):
-            frames.append(f)
-
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    try:
+    with _reading(rtsp_server_factory, demo_jpegs, small_jpegs, "door") as (src, main, frames):
+        assert RTSP_PASSWORD not in src.describe() and "photos from rtsp://" in src.describe()
         assert wait_until(lambda: len(frames) >= 3, 60), src.state
         assert frames[-1].image.shape[:2] == (288, 384)  # the analysis reads the substream only
         ms = main_stream("door")
@@ -92,28 +103,14 @@ def test_substream_is_analysed_and_photos_come_from_the_main_stream(
         (photo,) = box_crop(frames[-1], box, 0.0)
         assert _jpeg_size(photo.jpeg) == (40, 60)
         assert wait_until(lambda: len(frames) > n + 3, 30)
-    finally:
-        stop.set()
-        src.close()
-        t.join(30)
-    assert main_stream("door") is None  # unregistered with its source
 
 
 def test_with_the_identity_lag_photos_come_from_the_main_picture_of_the_frames_moment(
     rtsp_server_factory: Callable[..., RtspTestServer], demo_jpegs: str, small_jpegs: str
 ) -> None:
     """Frames reach the modules 0.8 s after they were read: their photos come from the main stream's ring."""
-    main = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=demo_jpegs, path="main")
-    sub = rtsp_server_factory(user=RTSP_USER, password=RTSP_PASSWORD, jpegs=small_jpegs, path="sub")
-    cam = CameraConfig(id="porch", source=main.url, detect_source=sub.url, username=RTSP_USER,
-                       password=RTSP_PASSWORD, fps=5)  # fmt: skip
-    src = make_source(cam, identity_lag=0.8)
-    assert src.main_keep == ring_seconds(0.8) == 1.3  # type: ignore[attr-defined]
-    frames: list[Frame] = []
-    stop = threading.Event()
-    t = threading.Thread(target=lambda: frames.extend(src.frames(stop)), daemon=True)
-    t.start()
-    try:
+    with _reading(rtsp_server_factory, demo_jpegs, small_jpegs, "porch", identity_lag=0.8) as (src, _, frames):
+        assert src.main_keep == ring_seconds(0.8) == 1.3
         assert wait_until(lambda: len(frames) >= 3, 60), src.state
         ms = main_stream("porch")
         assert ms is not None and wait_until(lambda: len(ms.pictures()) >= 8, 60)
@@ -128,11 +125,6 @@ def test_with_the_identity_lag_photos_come_from_the_main_picture_of_the_frames_m
         assert pics[-1][0] - pics[0][0] <= 1.3 and ms.ring_bytes <= KEEP_BYTES
         assert all(p.shape == (576, 768, 3) for _, p in pics)
         assert len({p.ctypes.data for _, p in pics}) == len(pics)  # each its own picture, not one buffer
-    finally:
-        stop.set()
-        src.close()
-        t.join(30)
-    assert main_stream("porch") is None
 
 
 def test_a_substream_needs_a_network_camera() -> None:
