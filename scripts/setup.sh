@@ -48,6 +48,7 @@ if [ -n "$missing" ]; then
   say "installing Debian packages:$missing"
   $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  $SUDO apt-get clean  # the downloaded .deb files (~1 GB with Wine) are not needed once installed
 fi
 
 # --- Python ----------------------------------------------------------------------------------
@@ -67,6 +68,8 @@ stamp=".venv/.storesight-installed"
 sig="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sig" ]; then
   say "installing Python packages (first time: a few minutes, torch is large)"
+  # No pip cache: torch's CUDA build and its libraries are ~6 GB; a cached second copy only fills the disk.
+  export PIP_NO_CACHE_DIR=1
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev,faces]"
   # deepface, the primary face backend (runs on ONNX Runtime; docs/faces.md): it declares

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,29 +25,43 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What a build leaves in the checkout besides the .deb: the build venv, PyInstaller's work folder, the .deb's
+# staging root and the program folder — about 2 GB, removed as soon as the .deb exists so CI's disk stays free.
+_INTERMEDIATES = ("build/venv-cpu", "build/pyinstaller-cpu", "build/deb-cpu", "dist/cpu")
+
+
 @pytest.fixture(scope="module")
-def deb() -> Path:
-    """The CPU edition's .deb (built here unless ``STORESIGHT_REUSE_BUNDLE=1`` and it exists)."""
+def deb() -> Iterator[Path]:
+    """The CPU edition's .deb (built here unless ``STORESIGHT_REUSE_BUNDLE=1`` and it exists).
+
+    A build made here is removed with everything it wrote once the module is done; a reused one is kept.
+    """
     from app import __version__
 
     path = ROOT / "dist" / f"storesight_{__version__}_amd64.deb"
-    if os.environ.get("STORESIGHT_REUSE_BUNDLE") != "1" or not path.is_file():
+    built = os.environ.get("STORESIGHT_REUSE_BUNDLE") != "1" or not path.is_file()
+    if built:
         env = dict(os.environ, PYTHON=sys.executable)
         run = subprocess.run(
             ["bash", "installer/build-linux.sh", "cpu", "--no-tar"], cwd=ROOT, env=env, capture_output=True, text=True,
             timeout=1800,
         )  # fmt: skip
+        for rel in _INTERMEDIATES:
+            shutil.rmtree(ROOT / rel, ignore_errors=True)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert path.is_file()
-    return path
+    yield path
+    if built:
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
-def installed(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The .deb unpacked into a scratch root (as dpkg would install it): returns the root."""
+def installed(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The .deb unpacked into a scratch root (as dpkg would install it): yields the root, removed afterwards."""
     root = tmp_path_factory.mktemp("debroot")
     subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True, timeout=600)
-    return root
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _env(tmp: Path) -> dict[str, str]:
