@@ -27,6 +27,13 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+#: Search margin around a dark plate's character band, fraction of its size: the white divider of a blue
+#: plate splits its band, so the band is often only the series and number (~75 % of the plate).
+DARK_PAD = 0.3
+#: The dark branch's black-hat kernel width, fraction of the crop's width (a character of a one-row
+#: plate on a vehicle crop is ~1/43 of it: twice that so whole strokes stand out).
+DARK_CHAR_FRAC = 1 / 20
+
 #: Aspect ratio (width / height) above which a plate is one-row.
 ONE_ROW_MIN_ASPECT = 2.6
 
@@ -206,13 +213,14 @@ class HaarContourLocator:
 
     name = "haar"
 
-    def __init__(self) -> None:
+    def __init__(self, dark_plates: bool = True) -> None:
         path = _cascade_path()
         if path is None:
             raise RuntimeError(
                 "OpenCV's haarcascade_russian_plate_number.xml not found (needs opencv-python 4.x)"
             )
         self._cascade = cv2.CascadeClassifier(str(path))
+        self.dark_plates = dark_plates
 
     def find(self, image: np.ndarray, max_candidates: int = 4) -> list[PlateCandidate]:
         """Plate candidates in a BGR picture (a vehicle crop or a whole frame), best first."""
@@ -227,16 +235,18 @@ class HaarContourLocator:
         for x, y, bw, bh in hits if len(hits) else []:
             props.append((np.float32([x, y, x + bw, y + bh]), 0.6, "haar"))
         props += [(b, 0.4, "contour") for b in _bright_boxes(gray)]
+        if self.dark_plates:
+            props += [(b, 0.4, "dark") for b in _bright_boxes(255 - gray, DARK_CHAR_FRAC)]
         out: list[PlateCandidate] = []
         for box, base, source in props:
-            corners = refine_corners(gray, box)
+            corners = refine_corners(gray, box, pad=DARK_PAD if source == "dark" else 0.15)
             if corners is None:
                 bx = box
                 corners = np.float32([[bx[0], bx[1]], [bx[2], bx[1]], [bx[2], bx[3]], [bx[0], bx[3]]])
             if not _aspect_ok(corners):
                 continue
             plate, _ = rectify(gray, corners)
-            score = base * 0.5 + 0.5 * _text_score(plate)
+            score = base * 0.5 + 0.5 * _text_score(255 - plate if source == "dark" else plate)
             out.append(PlateCandidate(corners / scale, float(score), source))
         return _dedupe(sorted(out, key=lambda c: -c.score))[:max_candidates]
 
@@ -248,12 +258,18 @@ def _aspect_ok(c: np.ndarray) -> bool:
     return 1.1 <= a <= 7.0 and h >= 8
 
 
-def _bright_boxes(gray: np.ndarray) -> list[np.ndarray]:
-    """Boxes of bright, plate-proportioned blobs that contain dark strokes (plate background + characters)."""
+def _bright_boxes(gray: np.ndarray, char_frac: float = 1 / 40) -> list[np.ndarray]:
+    """Boxes of bright, plate-proportioned blobs that contain dark strokes (plate background + characters).
+
+    Args:
+        gray: grey picture (inverted: dark plates with light characters).
+        char_frac: the black-hat kernel's width, fraction of the picture's width (strokes narrower
+            than it stand out).
+    """
     h, w = gray.shape[:2]
     out = []
     # Black-hat highlights dark characters on a bright background; closing joins them into a band.
-    kw = max(9, w // 40) | 1
+    kw = max(9, int(w * char_frac)) | 1
     bh = cv2.morphologyEx(
         gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (kw, max(5, kw // 3) | 1))
     )
