@@ -241,6 +241,8 @@ class HaarContourLocator:
         for box, base, source in props:
             corners = refine_corners(gray, box, pad=DARK_PAD if source == "dark" else 0.15)
             if corners is None:
+                if source == "dark":
+                    continue  # a dark plate is a dark rectangle around its characters: none found here
                 bx = box
                 corners = np.float32([[bx[0], bx[1]], [bx[2], bx[1]], [bx[2], bx[3]], [bx[0], bx[3]]])
             if not _aspect_ok(corners):
