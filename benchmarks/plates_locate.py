@@ -11,7 +11,8 @@ Columns per (kind, width):
   true plate quadrilateral with polygon IoU ≥ 0.5 (:func:`quad_iou`);
 * read exact: the real :class:`models.plates.reader.PlateReader` (this locator + INT8 OCR, one view,
   as the camera stage) reads the exact text;
-* locate ms: mean / p90 of :meth:`HaarContourLocator.find` on the crop.
+* locate ms: mean / p90 of :meth:`HaarContourLocator.find` on the crop; read ms: the whole
+  :meth:`PlateReader.read` (locator + OCR of every candidate), mean.
 
 No-plate crops: the same cars with the plate painted over in the body colour; how many candidates the
 locator returns per crop (false boxes) and how many crops the reader reads a valid plate from (false reads).
@@ -82,8 +83,15 @@ def sample(
     car_w = width / share / np.cos(np.radians(yaw))
     center = (SIZE[0] * rng.uniform(0.4, 0.6), SIZE[1] * rng.uniform(0.45, 0.55))
     s = render_scene(
-        rng, size=SIZE, text=text, kind=k, rows=rows, font=fonts[int(rng.integers(len(fonts)))],
-        car_center=center, car_width=car_w, yaw=yaw,
+        rng,
+        size=SIZE,
+        text=text,
+        kind=k,
+        rows=rows,
+        font=fonts[int(rng.integers(len(fonts)))],
+        car_center=center,
+        car_width=car_w,
+        yaw=yaw,
     )
     img = s.image
     if not plate:  # paint the plate over with the body colour just above it
@@ -116,7 +124,7 @@ def run(widths: list[float], n: int, seed: int, darks: list[bool]) -> None:
             for d, loc in locs.items():
                 reader.choice = LocatorChoice(loc, "bench")
                 top1 = any4 = exact = 0
-                ms = []
+                ms, read_ms = [], []
                 for crop, text, corners in data:
                     t0 = time.perf_counter()
                     cands = loc.find(crop)
@@ -124,8 +132,12 @@ def run(widths: list[float], n: int, seed: int, darks: list[bool]) -> None:
                     ious = [quad_iou(c.corners, corners) for c in cands]
                     top1 += bool(ious) and ious[0] >= 0.5
                     any4 += any(i >= 0.5 for i in ious)
+                    t0 = time.perf_counter()
                     exact += reader.read(crop).text.text == text
-                rows_out.append((w, label, d, n, top1, any4, exact, float(np.mean(ms)), float(np.percentile(ms, 90))))
+                    read_ms.append((time.perf_counter() - t0) * 1000)
+                rows_out.append(
+                    (w, label, d, n, top1, any4, exact, np.mean(ms), np.percentile(ms, 90), np.mean(read_ms))
+                )
         rng = np.random.default_rng([seed, int(w), 99])
         empty = []
         for k in range(2 * n):
@@ -135,21 +147,25 @@ def run(widths: list[float], n: int, seed: int, darks: list[bool]) -> None:
             reader.choice = LocatorChoice(loc, "bench")
             boxes = [len(loc.find(c)) for c in empty]
             reads = [reader.read(c) for c in empty]
-            rows_out.append((w, "no plate", d, len(empty), float(np.mean(boxes)), sum(r.found for r in reads), 0, 0.0, 0.0))
+            rows_out.append(
+                (w, "no plate", d, len(empty), np.mean(boxes), sum(r.found for r in reads), 0, 0, 0, 0)
+            )
         print(f"  width {w:.0f} done", file=sys.stderr, flush=True)
     load = os.getloadavg()
     print(
         f"plate locator (built-in), {n} crops per kind and width, held-out fonts, seed {seed}; "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
     )
-    print("| plate width | kind | dark branch | crops | found top-1 | found top-4 | read exact | locate ms mean / p90 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for w, label, d, m, a, b, c, mean, p90 in rows_out:
+    print(
+        "| plate width | kind | dark branch | crops | found top-1 | found top-4 | read exact | locate ms mean / p90 | read ms mean |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for w, label, d, m, a, b, c, mean, p90, rmean in rows_out:
         if label == "no plate":
             continue
         print(
             f"| ~{w:.0f} | {label} | {'on' if d else 'off'} | {m} | {100 * a / m:.0f}% | {100 * b / m:.0f}% | "
-            f"{100 * c / m:.0f}% | {mean:.0f} / {p90:.0f} |"
+            f"{100 * c / m:.0f}% | {mean:.0f} / {p90:.0f} | {rmean:.0f} |"
         )
     for d in darks:
         sel = [r for r in rows_out if r[2] == d and r[1] != "no plate"]
@@ -157,9 +173,12 @@ def run(widths: list[float], n: int, seed: int, darks: list[bool]) -> None:
         print(
             f"| all | all kinds | {'on' if d else 'off'} | {m} | {100 * sum(r[4] for r in sel) / m:.1f}% | "
             f"{100 * sum(r[5] for r in sel) / m:.1f}% | {100 * sum(r[6] for r in sel) / m:.1f}% | "
-            f"{np.average([r[7] for r in sel], weights=[r[3] for r in sel]):.0f} / — |"
+            f"{np.average([r[7] for r in sel], weights=[r[3] for r in sel]):.1f} / — | "
+            f"{np.average([r[9] for r in sel], weights=[r[3] for r in sel]):.1f} |"
         )
-    print("\nno plate (plate painted over in the body colour): false boxes per crop, crops read as a valid plate")
+    print(
+        "\nno plate (plate painted over in the body colour): false boxes per crop, crops read as a valid plate"
+    )
     print("| plate width of the car | dark branch | crops | candidates per crop | false reads |")
     print("| --- | --- | --- | --- | --- |")
     for w, label, d, m, a, b, *_ in rows_out:

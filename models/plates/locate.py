@@ -8,8 +8,10 @@ Two backends behind :func:`create_locator`:
 * **Haar + contours** (embedded default, offline, ships with OpenCV 4.x): OpenCV's
   ``haarcascade_russian_plate_number.xml`` proposes boxes; bright, rectangular, text-bearing
   regions found by thresholding and contours propose more (the cascade misses square plates
-  and steep angles). Each proposal is refined to the plate's four corners (the largest
-  quadrilateral of the plate's bright background inside the box) and scored.
+  and steep angles), and the same search on the inverted picture proposes dark plates with light
+  characters (blue police plates, GOST type 20), kept only when a dark plate rectangle is found
+  around them. Each proposal is refined to the plate's four corners (the largest
+  quadrilateral of the plate's background inside the box) and scored.
 
 :func:`rectify` warps the quadrilateral onto the canonical plate (one-row 520×112 mm or square
 290×170 mm proportions) and says how many rows it has. The OCR then picks, among the best
@@ -45,7 +47,7 @@ class PlateCandidate:
     Attributes:
         corners: (4, 2) float32, TL, TR, BR, BL in image pixels.
         score: 0–1, how plate-like (detector score or the contour heuristics).
-        source: ``"yolo"``, ``"haar"`` or ``"contour"``.
+        source: ``"yolo"``, ``"haar"``, ``"contour"`` or ``"dark"`` (the dark-plate search).
     """
 
     corners: np.ndarray
@@ -206,6 +208,12 @@ def _quad(contour: np.ndarray) -> np.ndarray:
 
 class HaarContourLocator:
     """Embedded default: OpenCV's Russian-plate Haar cascade plus contour proposals, refined to corners.
+
+    Args:
+        dark_plates: also search for dark plates with light characters (blue police plates): the
+            bright-plate search on the inverted picture with a wider kernel; a proposal counts only
+            when :func:`refine_corners` finds the plate's rectangle around it (on generated cars
+            ~1–3 ms more per vehicle crop, ``benchmarks/plates_locate.py``).
 
     Raises:
         RuntimeError: the cascade file is missing (OpenCV 5 dropped ``cv2.data``).
