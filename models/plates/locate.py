@@ -253,6 +253,11 @@ class HaarContourLocator:
                     continue  # a dark plate is a dark rectangle around its characters: none found here
                 bx = box
                 corners = np.float32([[bx[0], bx[1]], [bx[2], bx[1]], [bx[2], bx[3]], [bx[0], bx[3]]])
+            elif source == "dark" and _iou(PlateCandidate(corners, 0, "").box, box) < 0.5:
+                # A plate on a body of about its own grey (blue on red): the rectangle found is a part
+                # of the plate; the light characters' band, closed with the wide kernel, is the plate.
+                bx = box
+                corners = np.float32([[bx[0], bx[1]], [bx[2], bx[1]], [bx[2], bx[3]], [bx[0], bx[3]]])
             if not _aspect_ok(corners):
                 continue
             plate, _ = rectify(gray, corners)
