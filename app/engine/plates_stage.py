@@ -25,7 +25,7 @@ import numpy as np
 
 from analytics.geometry import LineZone
 from analytics.lines import LineCounter, LineCrossing
-from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
+from analytics.plates import FrameRead, PassageRead, is_uncertain, normalize, plate_hash, to_latin, vote
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
 from app.engine.stages import Cadence, OffThreadStage, Stage, run_as_configured
@@ -251,7 +251,7 @@ class PlateStage(Stage):
                 "text_latin": None if self.cfg.hash_plates else to_latin(text),
                 "hashed": self.cfg.hash_plates,
                 "confidence": round(result.confidence, 4),
-                "uncertain": result.confidence < self.cfg.min_confidence or not best.valid,
+                "uncertain": is_uncertain(result.confidence, best.valid, self.cfg.min_confidence),
                 "votes": result.votes,
                 "reads": result.reads,
                 "char_confidence": [round(c, 4) for c in p.char_conf[result.best_index]],
