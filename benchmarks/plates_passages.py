@@ -114,7 +114,7 @@ class Passage:
     settled_text: str  # the passage read with settle_after=4, replayed
     settled_uncertain: bool
     settled_reads: int
-    measured_width: float  # median plate width the stage measured (0 when none found)
+    measured_width: float  # the stage's plate width for the passage (``plate_px``; 0 when none found)
     reads: list[
         tuple[float, str, float, float, bool]
     ]  # the frame reads (ts, text, confidence, sharpness, found)
@@ -162,7 +162,6 @@ def run(widths: list[float], n: int, frames: int, seed: int) -> dict[float, list
             truth = scenes[0].text
             log = list(reader.log)
             s_text, s_unc, s_reads = settled(log, ts)
-            widths_seen = [plate_width(r.corners) for r in log if r.corners is not None]
             ev = events[0].payload if events else None
             res.append(
                 Passage(
@@ -177,7 +176,7 @@ def run(widths: list[float], n: int, frames: int, seed: int) -> dict[float, list
                     s_text,
                     s_unc,
                     s_reads,
-                    float(np.median(widths_seen)) if widths_seen else 0.0,
+                    float(ev.get("plate_px") or 0.0) if ev else 0.0,
                     [
                         (t, r.text.text, r.text.confidence, r.sharpness, r.found)
                         for r, t in zip(log, ts, strict=True)
@@ -198,9 +197,9 @@ def table(results: dict[float, list[Passage]]) -> None:
         "| plate width target (median true / measured px) | passages (one-/two-row) | single frame exact | "
         "single frame exact, not uncertain (coverage) | passage exact (every frame read) | "
         "passage exact, not uncertain (coverage) | passage exact, settle 4 (reads/passage) | "
-        "settle 4, not uncertain (coverage) |"
+        "settle 4, not uncertain (coverage) | passages with no valid read |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for w, ps in results.items():
         fo = np.array([o for p in ps for o in p.frame_ok])
         fs = np.array([s for p in ps for s in p.frame_sure])
@@ -216,7 +215,8 @@ def table(results: dict[float, list[Passage]]) -> None:
             f"{pct(fo[fs].mean() if fs.any() else np.nan)} ({pct(fs.mean())}) | {pct(ok.mean())} | "
             f"{pct(ok[sure].mean() if sure.any() else np.nan)} ({pct(sure.mean())}) | "
             f"{pct(sok.mean())} ({np.mean([p.settled_reads for p in ps]):.1f}) | "
-            f"{pct(sok[ssure].mean() if ssure.any() else np.nan)} ({pct(ssure.mean())}) |"
+            f"{pct(sok[ssure].mean() if ssure.any() else np.nan)} ({pct(ssure.mean())}) | "
+            f"{sum(not any(r[4] for r in p.reads) for p in ps)} |"
         )
 
 
