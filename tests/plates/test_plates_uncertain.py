@@ -30,7 +30,7 @@ DENY = "А123ВС77"
 class ScriptedReader:
     """Returns the given reads in order, one per call (a plate ``width`` px wide in the picture)."""
 
-    class choice:  # noqa: N801 - mimics PlateReader.choice
+    class choice:  # mimics PlateReader.choice (an attribute with .reason)
         reason = "scripted reads"
 
     def __init__(self, reads: list[tuple[str, float]], width: float = 150.0) -> None:
@@ -119,3 +119,32 @@ def test_stage_measures_plate_width_per_passage_and_warns_once(caplog):
     assert stage.width_warning() == plate_width_warning("gate", [70.0] * 8)
     warned = [r.getMessage() for r in caplog.records if "px wide" in r.getMessage()]
     assert warned == [plate_width_warning("gate", [70.0] * 5)]  # once, when it became known
+
+
+def test_parking_sheet_counts_confident_reads_and_says_how_many_uncertain_it_left_out(tmp_path):
+    from app.config import SiteConfig
+    from app.reports.parking_sheets import parking
+    from app.reports.sheets import Scope
+    from app.store.db import open_store
+    from app.store.records import EventRecord
+    from app.store.sync import sync_site
+    from app.store.writer import StoreWriter
+
+    store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
+    ids = sync_site(store, SiteConfig.model_validate({"site": {"name": "P"}, "cameras": [{"id": "gate", "source": "g.mp4"}]}))
+
+    def put(ts: float, text: str, uncertain: bool) -> None:
+        with StoreWriter(store, tmp_path) as w:
+            run = w.start_run(ids["gate"], "g.mp4")
+            payload = {"text": text, "confidence": 0.5 if uncertain else 0.95, "uncertain": uncertain, "direction": "in"}
+            w.put_event(run, EventRecord("gate", ts, "plates", "read", None, None, payload, ()))
+            w.flush()
+
+    put(1_790_000_000.0, "В555ХМ77", True)
+    sheet = parking(Scope.make(store, 0.0, 4e9))
+    assert sheet is not None and sheet.df.empty
+    assert sheet.empty_note == "No confident plate reads in this period (1 uncertain: see storesight plates log)."
+    put(1_790_000_100.0, DENY, False)
+    sheet = parking(Scope.make(store, 0.0, 4e9))
+    assert sheet is not None and sheet.df["plate"].tolist() == [DENY]
+    store.close()
