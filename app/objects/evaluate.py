@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from analytics.left_items import ObjectEvent, iou
+from analytics.mot_eval import read_mot
 from analytics.tracks import hidden_mask
 from app.config import CameraConfig, SiteConfig, load_config
 from app.engine.modules import CameraContext
@@ -275,16 +276,15 @@ def format_table(res: dict) -> str:
 def people_from_mot(path: Path, *, t0: float, fps: float = 10.0) -> Run:
     """A :class:`Run` (times and tracked people) from a MOTChallenge CSV the app wrote (``--mot``).
 
-    Only people seen: rows of confidence 0 (a hidden track's interpolated box) are left out.
+    Only people seen: rows of confidence 0 (a hidden track's interpolated box) are left out — read as a
+    truth file's "ignore" rows (:func:`analytics.mot_eval.read_mot`).
+
+    Raises:
+        MotFormatError: the file cannot be read or has no box of a person seen.
     """
     out = Run()
-    for line in Path(path).read_text(encoding="ascii").splitlines():
-        f = line.split(",")
-        if len(f) < 6 or (len(f) > 6 and float(f[6]) == 0):
-            continue
-        k, tid = int(float(f[0])) - 1, int(float(f[1]))
-        x, y, w, h = (float(v) for v in f[2:6])
-        out.people.setdefault(k, []).append((tid, np.array([x, y, x + w, y + h], np.float32)))
+    for f, (ids, boxes) in read_mot(path, truth=True).items():
+        out.people[f - 1] = [(int(i), b.astype(np.float32)) for i, b in zip(ids, boxes, strict=True)]
     last = max(out.people) if out.people else 0
     for k in range(last + 1):
         out.ts[k] = t0 + k / fps
