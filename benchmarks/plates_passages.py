@@ -138,13 +138,13 @@ def settled(reads: list[PlateRead], ts: list[float], after: int = 4) -> tuple[st
     return v.text, is_uncertain(v.confidence, best.valid), v.reads
 
 
-def run(widths: list[float], n: int, frames: int, seed: int) -> dict[float, list[Passage]]:
+def run(widths: list[float], n: int, frames: int, seed: int, views: int = 1) -> dict[float, list[Passage]]:
     fonts = find_fonts(HELDOUT_FONTS)
     if not fonts:
         raise SystemExit(
             f"held-out fonts missing: {HELDOUT_FONTS} (apt-get install fonts-liberation fonts-dejavu-extra)"
         )
-    reader = RecordingReader(PlateReader("haar"))
+    reader = RecordingReader(PlateReader("haar", views=views))
     out: dict[float, list[Passage]] = {}
     for w in widths:
         rng = np.random.default_rng([seed, int(w)])
@@ -246,6 +246,9 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=12, help="frames per passage (5 fps)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
+        "--views", type=int, default=1, help="test-time views per doubtful read (the stage reads once: 1)"
+    )
+    ap.add_argument(
         "--table", action="store_true", help="print the markdown tables (default: a short summary)"
     )
     ap.add_argument(
@@ -253,10 +256,11 @@ def main() -> None:
     )
     args = ap.parse_args()
     t0 = time.time()
-    results = run(args.widths, args.n, args.frames, args.seed)
+    results = run(args.widths, args.n, args.frames, args.seed, args.views)
     load = os.getloadavg()
     print(
         f"plates per passage: {args.n} passages per width, {args.frames} frames each at {FPS:.0f} fps, seed {args.seed}, "
+        f"{args.views} view(s) per doubtful read, "
         f"uncertain below {UNCERTAIN_BELOW}; {time.time() - t0:.0f} s, load average {load[0]:.2f} {load[1]:.2f} "
         f"{load[2]:.2f} on {os.cpu_count()} cores"
     )
