@@ -152,8 +152,8 @@ def plate_format(text: str) -> str | None:
 # --- CTC decoding -----------------------------------------------------------------------------
 
 #: A read (one picture's, or a passage's vote) less confident than this, or not a valid plate, is
-#: *uncertain*: stored and shown, marked, but not counted in the parking numbers and not enough on
-#: its own for a list alert. The product's one definition (:func:`is_uncertain`): ``PlateText.uncertain``
+#: *uncertain*: stored and shown, marked, but not counted in the parking numbers; a list alert
+#: raised on it says so. The product's one definition (:func:`is_uncertain`): ``PlateText.uncertain``
 #: (``storesight plates read``), the plate stage's passages (``modules.plates.min_confidence``
 #: defaults to it), ``plates log``, the Parking sheet and the GUI's Plates tab all use it.
 #: Chosen on the standard held-out set (``benchmarks/plates_reject.py``): the lowest threshold of the

@@ -57,7 +57,7 @@ class PlatesSettings(StageSettings):
     min_confidence: float = bounded(
         UNCERTAIN_BELOW, 0.0, 1.0, "Minimum confidence",
         "A passage whose voted read is less confident is stored as uncertain (shown marked, left out of "
-        "the Parking sheet; a list alert then needs two reads of exactly the listed plate).",
+        "the Parking sheet; a list alert on it says so).",
     )
     settle_after: int = bounded(
         4, 0, 100, "Stop after N equal reads",
