@@ -151,6 +151,27 @@ def plate_format(text: str) -> str | None:
 
 # --- CTC decoding -----------------------------------------------------------------------------
 
+#: A read (one picture's, or a passage's vote) less confident than this, or not a valid plate, is
+#: *uncertain*: stored and shown, marked, but not counted in the parking numbers; a list alert
+#: raised on it says so. The product's one definition (:func:`is_uncertain`): ``PlateText.uncertain``
+#: (``storesight plates read``), the plate stage's passages (``modules.plates.min_confidence``
+#: defaults to it), ``plates log``, the Parking sheet and the GUI's Plates tab all use it.
+#: Chosen on the standard held-out set (``benchmarks/plates_reject.py``): the lowest threshold of the
+#: 0.05 grid at which the reads kept are ≥ 99 % exact for both the single read and the 5-view read
+#: with some margin (0.80 / 0.85 keep 99.08 / 99.06 % single reads; 0.90 keeps 99.27 % of 82.7 %).
+#: Fresh seed 99: 99.50 % exact among the 80.5 % kept (single read), 99.76 % of 83.5 % (5 views).
+UNCERTAIN_BELOW = 0.9
+
+
+def is_uncertain(confidence: float, valid: bool, threshold: float = UNCERTAIN_BELOW) -> bool:
+    """Whether a read is *uncertain*: not a valid plate, or less confident than ``threshold``.
+
+    Example:
+        >>> is_uncertain(0.95, True), is_uncertain(0.6, True), is_uncertain(0.97, False)
+        (False, True, True)
+    """
+    return not valid or confidence < threshold
+
 
 @dataclass(frozen=True, slots=True)
 class PlateText:
@@ -172,8 +193,8 @@ class PlateText:
 
     @property
     def uncertain(self) -> bool:
-        """Not a valid plate, or read with less than 50 % confidence."""
-        return self.format is None or self.confidence < 0.5
+        """Not a valid plate, or read with less than :data:`UNCERTAIN_BELOW` confidence (:func:`is_uncertain`)."""
+        return is_uncertain(self.confidence, self.format is not None)
 
 
 def _greedy(probs: np.ndarray) -> tuple[str, list[float]]:
@@ -472,6 +493,69 @@ def decode_views(probs: np.ndarray, *, rows: int | None = None, first: PlateText
     )
 
 
+# --- plate size: what the installer is told ---------------------------------------------------
+
+#: Plates at least this wide (pixels in the camera picture) are read reliably; a camera whose
+#: plates are narrower (median over its recent passages) gets a warning to zoom in or move it.
+#: From ``benchmarks/plates_reject.py`` and ``benchmarks/plates_passages.py`` (``docs/plates.md``).
+RELIABLE_PLATE_PX = 130
+#: Passages a camera's plate width is the median of (the stage's running measure).
+PLATE_WIDTH_WINDOW = 50
+#: Fewer passages than this say nothing about a camera's plate width yet.
+PLATE_WIDTH_MIN_READS = 5
+
+
+def plate_width_warning(
+    camera: str,
+    widths: Sequence[float],
+    *,
+    reliable_px: float = RELIABLE_PLATE_PX,
+    min_reads: int = PLATE_WIDTH_MIN_READS,
+) -> str | None:
+    """The installer's warning when a camera's plates are too small to read reliably, else None.
+
+    Args:
+        camera: the camera's id (named in the message).
+        widths: plate widths in pixels, one per recent passage (0 or less: unknown, ignored).
+        reliable_px: the width from which reads are reliable (:data:`RELIABLE_PLATE_PX`).
+        min_reads: fewer known widths than this give no verdict (None).
+
+    Example:
+        >>> plate_width_warning("gate", [70, 72, 68, 75, 71])
+        'plates on camera gate are 71 px wide (median of the last 5 reads); reads are reliable from ~130 px — zoom in or move the camera'
+        >>> plate_width_warning("gate", [150] * 5) is None, plate_width_warning("gate", [70] * 4) is None
+        (True, True)
+    """
+    known = [float(w) for w in widths if w and w > 0]
+    if len(known) < min_reads:
+        return None
+    median = float(np.median(known))
+    if median >= reliable_px:
+        return None
+    return (
+        f"plates on camera {camera} are {median:.0f} px wide (median of the last {len(known)} reads); "
+        f"reads are reliable from ~{reliable_px:.0f} px — zoom in or move the camera"
+    )
+
+
+def width_warnings(reads: Sequence[tuple[str, float | None]], *, window: int = PLATE_WIDTH_WINDOW) -> list[str]:
+    """:func:`plate_width_warning` per camera over stored reads: (camera, plate px) pairs, newest first.
+
+    Each camera's newest ``window`` reads with a known width count (what the plate stage measures
+    live); cameras in the order they first appear.
+
+    Example:
+        >>> width_warnings([("gate", 70.0)] * 30 + [("yard", 160.0)] * 6 + [("gate", 300.0)] * 60)
+        ['plates on camera gate are 70 px wide (median of the last 50 reads); reads are reliable from ~130 px — zoom in or move the camera']
+    """
+    by_camera: dict[str, list[float]] = {}
+    for camera, px in reads:
+        ws = by_camera.setdefault(camera, [])
+        if px is not None and px > 0 and len(ws) < window:
+            ws.append(float(px))
+    return [w for camera, ws in by_camera.items() if (w := plate_width_warning(camera, ws)) is not None]
+
+
 # --- per-track vote ---------------------------------------------------------------------------
 
 
@@ -500,7 +584,9 @@ class PassageRead:
 
     Attributes:
         text: the winning text.
-        confidence: the winner's share of the total vote weight times its mean confidence, 0–1.
+        confidence: the most confident read of the winning text, times twice its share of the vote's
+            weight when that share is under a half, 0–1 (uncertain below :data:`UNCERTAIN_BELOW`,
+            like a single read; ``benchmarks/plates_passages.py``).
         votes: how many frames read exactly this text.
         reads: how many frames had a usable read.
         best_index: index (into the reads given) of the winner's highest-weight read, for its photo.
@@ -557,8 +643,13 @@ def vote(
             text, best_w = composed, comp_w
     members = [(i, r) for i, r in pool if r.text == text]
     best_index = max(members, key=lambda ir: weights[ir[0]])[0] if members else pool[0][0]
-    mean_conf = float(np.mean([r.confidence for _, r in members])) if members else best_w / total
-    return PassageRead(text, min(1.0, best_w / total * mean_conf), len(members), len(pool), best_index)
+    share = best_w / total
+    # The most confident read of the winning text (a text no frame read whole — composed per
+    # position — has only its share), scaled down when it has less than half of the vote's weight.
+    # Agreeing frames do not lower it (averaging them did: a motion-blurred frame of the same
+    # text made a clear passage uncertain); disagreeing ones do, through the share.
+    best_conf = max(r.confidence for _, r in members) if members else share
+    return PassageRead(text, min(1.0, best_conf * min(1.0, 2.0 * share)), len(members), len(pool), best_index)
 
 
 def _per_position(valid: Sequence[tuple[int, FrameRead]], weights: dict[int, float]) -> tuple[str, float]:

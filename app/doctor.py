@@ -2,7 +2,8 @@
 
 Versions (StoreSight, Python, the libraries that matter), the detector backends and which one
 would run, the GPU, the folders in use, the database's health (reachable, schema revision against
-this version's, SQLite integrity, size) and the free disk space of the data folder. Nothing is
+this version's, SQLite integrity, size), how wide the plates are on cameras that read them (too small
+to read reliably is a warning) and the free disk space of the data folder. Nothing is
 changed: the database is opened without migrating and a SQLite file that does not exist is not
 created.
 
@@ -53,7 +54,8 @@ class Check:
     """One line of the doctor's report.
 
     Attributes:
-        name: what was checked (``versions``, ``backend``, ``gpu``, ``paths``, ``models``, ``database``, ``disk``).
+        name: what was checked (``versions``, ``backend``, ``gpu``, ``paths``, ``models``, ``database``, ``plates``,
+            ``disk``).
         status: ``ok``, ``warn`` or ``fail``.
         detail: one sentence for people.
         data: the facts behind it, for ``--json``.
@@ -329,6 +331,51 @@ def check_database(db_url: str) -> Check:
     )
 
 
+def check_plates(site: Any, db_url: str, database: Check) -> Check | None:
+    """How wide the plates are on each plate-reading camera (its newest reads); too narrow is a warning.
+
+    None when no camera reads plates. Reads only a database whose schema is this version's
+    (``database``: :func:`check_database`'s result), so nothing is created or changed.
+    """
+    import numpy as np
+
+    from analytics.plates import PLATE_WIDTH_WINDOW, RELIABLE_PLATE_PX, width_warnings
+
+    cams = [c.id for c in site.cameras if c.modules.plates.enabled]
+    if not cams:
+        return None
+    data: dict[str, Any] = {"cameras": cams, "reliable_px": RELIABLE_PLATE_PX}
+    if database.status == "fail" or database.data.get("revision") is None:
+        return Check("plates", "ok", "no plate reads to measure the plate width on yet", data)
+    if database.data.get("revision") != database.data.get("head"):
+        return Check("plates", "ok", "plate width not measured: the database is upgraded at the next start", data)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.errors import UserError
+    from app.store import queries
+    from app.store.db import open_store
+
+    reads: list[tuple[str, float | None]] = []
+    try:
+        store = open_store(db_url, migrate=False, read_only_ok=True)
+        try:
+            for cam in cams:
+                rows = queries.events(store, cam, "plates", "read", limit=PLATE_WIDTH_WINDOW)
+                reads += [(cam, r.payload.get("plate_px")) for r in rows]
+        finally:
+            store.close()
+    except (UserError, SQLAlchemyError) as e:
+        return Check("plates", "warn", f"cannot read the plate reads: {str(e).splitlines()[0]}", data)
+    widths = {c: [float(px) for cam, px in reads if cam == c and px] for c in cams}
+    data["plate_px"] = {c: round(float(np.median(w)), 1) if w else None for c, w in widths.items()}
+    data["reads"] = {c: len(w) for c, w in widths.items()}
+    warnings = width_warnings(reads)
+    if warnings:
+        return Check("plates", "warn", "; ".join(warnings), data)
+    shown = ", ".join(f"{c} {px:.0f} px" if px else f"{c}: no reads yet" for c, px in data["plate_px"].items())
+    return Check("plates", "ok", f"plate width (median of the newest reads): {shown}; reliable from ~{RELIABLE_PLATE_PX} px", data)
+
+
 def check_disk(folder: Path) -> Check:
     """Free space where the data folder is (or would be)."""
     probe = folder if folder.exists() else next((p for p in folder.parents if p.exists()), Path(folder.anchor))
@@ -368,12 +415,15 @@ def diagnose(config: Path | None = None, db: str | None = None) -> list[Check]:
     data_dir = paths.data_dir(site.storage.data_dir)
     db_url = db or site.storage.db_url or paths.default_db_url(data_dir)
     model_dir = Path(site.detector.model_dir).expanduser() if site.detector.model_dir else paths.model_dir(data_dir)
+    database = check_database(db_url)
+    plates = check_plates(site, db_url, database)
     return [
         check_versions(),
         check_backends(site),
         check_gpu(),
         check_paths(config_path, data_dir, db_url, model_dir),
         check_models(model_dir),
-        check_database(db_url),
+        database,
+        *([plates] if plates is not None else []),
         check_disk(data_dir),
     ]

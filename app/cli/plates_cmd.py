@@ -309,10 +309,10 @@ def cmd_read(args: argparse.Namespace, stop: threading.Event) -> int:
     """``storesight plates read IMAGE… [--json]``."""
     import cv2
 
-    from analytics.plates import to_latin
+    from analytics.plates import UNCERTAIN_BELOW, to_latin
 
     reader = _reader(args)
-    failed = 0
+    failed = unsure = 0
     for path in args.images:
         if stop.is_set():
             break
@@ -348,6 +348,13 @@ def cmd_read(args: argparse.Namespace, stop: threading.Event) -> int:
         else:
             conf = r.text.confidence if r.found else 0.0
             print(f"{path}\t{text}\t{conf:.2f}", flush=True)
+            unsure += r.found and r.text.uncertain
+    if unsure:  # on stderr: the three columns stay as they are for scripts
+        print(
+            f"{unsure} of the reads uncertain (confidence below {UNCERTAIN_BELOW:.2f}): check them "
+            "(--json gives 'uncertain' per picture)",
+            file=sys.stderr,
+        )
     if failed:
         return EXIT_UNREADABLE
     return 0

@@ -8,15 +8,18 @@ the source ends), then :func:`analytics.plates.vote` gives one text per passage,
 ``plates``/``read`` event with the vehicle and plate photos.
 
 Lists: a plate on the camera's deny or watch list raises a ``plates``/``alert`` (kind ``deny`` /
-``watch``, with the list note) as soon as two of the track's reads agree on it (while the vehicle
-is still in view), ended when the passage ends; reads of listed plates carry ``listed`` =
-``deny``/``watch``/``allow``. With ``hash_plates`` the text is
+``watch``, with the list note) as soon as the track's vote is that plate and two of its reads are
+exactly it (while the vehicle is still in view), ended when the passage ends; an alert raised while
+the vote is uncertain (:func:`analytics.plates.is_uncertain`) says so (``uncertain``, "check the
+photo"); reads that only resemble a listed plate never raise one. Reads of listed plates carry
+``listed`` = ``deny``/``watch``/``allow``. With ``hash_plates`` the text is
 stored as a keyed hash (lists are compared by hash too) and no photos are kept.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +28,17 @@ import numpy as np
 
 from analytics.geometry import LineZone
 from analytics.lines import LineCounter, LineCrossing
-from analytics.plates import FrameRead, PassageRead, normalize, plate_hash, to_latin, vote
+from analytics.plates import (
+    PLATE_WIDTH_WINDOW,
+    FrameRead,
+    PassageRead,
+    is_uncertain,
+    normalize,
+    plate_hash,
+    plate_width_warning,
+    to_latin,
+    vote,
+)
 from analytics.types import Detections, Frame
 from app.config import CameraConfig, SiteConfig
 from app.engine.stages import Cadence, OffThreadStage, Stage, run_as_configured
@@ -49,6 +62,7 @@ class _Passage:
     photos: list[tuple[bytes, bytes, tuple[float, float, float, float]] | None] = field(default_factory=list)
     char_conf: list[tuple[float, ...]] = field(default_factory=list)
     plate_widths: list[float] = field(default_factory=list)
+    found_widths: list[float] = field(default_factory=list)  # of the reads that found a plate
     crossings: list[LineCrossing] = field(default_factory=list)
     settled: tuple[str, float] | None = None
 
@@ -110,6 +124,17 @@ class PlateStage(Stage):
         self._lists()
         self._camera = camera
         self._lines: list[LineCounter] | None = None  # made on the first frame (its size)
+        self._widths: deque[float] = deque(maxlen=PLATE_WIDTH_WINDOW)  # plate px, one per recent passage
+        self._warned = False
+
+    @property
+    def plate_px(self) -> float | None:
+        """The camera's plate width: median px over its recent passages' plates (None before any)."""
+        return float(np.median(self._widths)) if self._widths else None
+
+    def width_warning(self) -> str | None:
+        """The installer's warning when this camera's plates are too small to read reliably (else None)."""
+        return plate_width_warning(self.camera_id, list(self._widths))
 
     def _lists(self) -> None:
         self._deny = {normalize(t) for t in self.cfg.deny if normalize(t)}
@@ -157,6 +182,8 @@ class PlateStage(Stage):
             if r.corners is not None:
                 c = r.corners
                 p.plate_widths.append(float(np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2)
+                if r.found:
+                    p.found_widths.append(p.plate_widths[-1])
             p.photos.append((_jpeg(crop), _jpeg(r.plate), (float(x1), float(y1), float(x2), float(y2))))
             if self.cfg.settle_after and r.found:
                 v = vote(p.reads)
@@ -209,6 +236,9 @@ class PlateStage(Stage):
         best = p.reads[v.best_index]
         photos = self._photos(p, v.best_index)
         shown = plate_hash(v.text, self.cfg.hash_key) if self.cfg.hash_plates else v.text
+        # Two reads of exactly the listed plate raise it even when the vote is still uncertain (a
+        # listed vehicle must not slip through on a small plate), but the alert then says so.
+        uncertain = is_uncertain(v.confidence, best.valid, self.cfg.min_confidence)
         return self._alerts.raise_alert(
             tid,
             best.ts,
@@ -218,8 +248,10 @@ class PlateStage(Stage):
             payload={
                 "text": shown,
                 "message": f"{kind.capitalize()}-listed vehicle {shown} on camera {self.camera_id}"
-                + (f": {note}" if (note := self.cfg.notes.get(v.text)) else ""),
+                + (f": {note}" if (note := self.cfg.notes.get(v.text)) else "")
+                + (" (uncertain read: check the photo)" if uncertain else ""),
                 "confidence": round(v.confidence, 4),
+                "uncertain": uncertain,
                 "votes": v.votes,
             },
             photos=photos,
@@ -243,6 +275,13 @@ class PlateStage(Stage):
         p = self._open.pop(tid)
         out: list[EventRecord] = []
         result: PassageRead | None = vote(p.reads)
+        plate_px = float(np.median(p.found_widths)) if p.found_widths else None
+        if plate_px is not None:
+            self._widths.append(plate_px)
+            warning = self.width_warning()
+            if warning and not self._warned:
+                log.warning("%s", warning)
+            self._warned = warning is not None
         if result is not None:
             best = p.reads[result.best_index]
             text = result.text
@@ -251,7 +290,7 @@ class PlateStage(Stage):
                 "text_latin": None if self.cfg.hash_plates else to_latin(text),
                 "hashed": self.cfg.hash_plates,
                 "confidence": round(result.confidence, 4),
-                "uncertain": result.confidence < self.cfg.min_confidence or not best.valid,
+                "uncertain": is_uncertain(result.confidence, best.valid, self.cfg.min_confidence),
                 "votes": result.votes,
                 "reads": result.reads,
                 "char_confidence": [round(c, 4) for c in p.char_conf[result.best_index]],
@@ -262,6 +301,7 @@ class PlateStage(Stage):
                 "first_ts": p.first_ts,
                 "last_ts": p.last_ts,
                 "listed": self.listed(text),
+                "plate_px": None if plate_px is None else round(plate_px, 1),
             }
             out.append(
                 PLATES_READ.record(

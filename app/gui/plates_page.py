@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analytics.plates import Passage, on_list, parking_stats, plate_matches
+from analytics.plates import Passage, on_list, parking_stats, plate_matches, width_warnings
 from app.config import format_validation_error
 from app.errors import UserError
 from app.gui.qt_util import StorePage, fill_module_cameras, row_table
@@ -228,6 +228,11 @@ class PlatesPage(QWidget, StorePage):
         top.addWidget(self.list_filter)
         top.addWidget(self.refresh_button)
         top.addWidget(self.count_label)
+        # The installer's warning: a camera whose plates are too small to read reliably (newest reads).
+        self.size_warning = QLabel("")
+        self.size_warning.setWordWrap(True)
+        self.size_warning.setStyleSheet("color: #a15c00;")
+        self.size_warning.hide()
         self.table = row_table(COLUMNS, self._selected)
         self.plate_photo = QLabel("Select a read to see its photos")
         self.plate_photo.setMinimumSize(260, 70)
@@ -247,6 +252,7 @@ class PlatesPage(QWidget, StorePage):
         body.addLayout(side, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.size_warning)
         lay.addLayout(body, 3)
         self.lists = PlateListsPanel(document) if document is not None else None
         if self.lists is not None:
@@ -270,6 +276,9 @@ class PlatesPage(QWidget, StorePage):
 
     def _show(self, result: tuple[list[EventRow], dt.tzinfo | None]) -> None:
         self._rows, self.tz = result
+        warnings = width_warnings([(r.camera, r.payload.get("plate_px")) for r in self._rows])
+        self.size_warning.setText("\n".join(w[0].upper() + w[1:] + "." for w in warnings))
+        self.size_warning.setVisible(bool(warnings))
         self._filter()
         self.loaded.emit()
 
@@ -318,11 +327,15 @@ class PlatesPage(QWidget, StorePage):
             else:
                 label.setPixmap(pix.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
         text = str(r.payload.get("text", ""))
+        # The Parking sheet's rule: uncertain reads are shown (marked) but not counted as visits.
         mine = [
             Passage(text, e.ts, str(e.payload.get("direction", "")))
             for e in self._rows
-            if str(e.payload.get("text", "")) == text
+            if str(e.payload.get("text", "")) == text and not e.payload.get("uncertain")
         ]
+        if not mine:
+            self.visits.setText(f"<b>{text}</b>: an uncertain read, not counted as a visit (check the photo)")
+            return
         (v,) = parking_stats(mine)
         parked = f", parked {v.parked_s / 60:.0f} min in all" if v.parked_s else ""
         self.visits.setText(

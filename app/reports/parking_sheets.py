@@ -20,24 +20,32 @@ from app.store import queries, stats
 
 
 def period_passages(scope: Scope) -> list[Passage]:
-    """The period's plate reads of the scope's cameras as :class:`analytics.plates.Passage`."""
-    rows = queries.events(scope.store, None, "plates", "read", scope.since, scope.until, limit=None)
+    """The period's confident plate reads of the scope's cameras as :class:`analytics.plates.Passage`.
+
+    Uncertain reads (:func:`analytics.plates.is_uncertain`, stored with each read) are left out: their
+    text may be wrong and would make phantom vehicles. They stay in ``plates log`` and the Plates tab.
+    """
     return [
         Passage(
             str(e.payload.get("text", "")), e.ts, str(e.payload.get("direction", "")), e.payload.get("listed")
         )
-        for e in rows
-        if scope.includes(e.camera)
-        and e.payload.get("text")
-        and not e.payload.get("uncertain")
+        for e in _period_reads(scope)
+        if not e.payload.get("uncertain")
     ]
+
+
+def _period_reads(scope: Scope) -> list[queries.EventRow]:
+    rows = queries.events(scope.store, None, "plates", "read", scope.since, scope.until, limit=None)
+    return [e for e in rows if scope.includes(e.camera) and e.payload.get("text")]
 
 
 def parking(scope: Scope) -> Sheet | None:
     """One row per vehicle: plate, visits, entries, exits, first and last seen, time parked, repeat, list."""
     if not scope.has_events("plates"):
         return None
-    vehicles = parking_stats(period_passages(scope))
+    passages = period_passages(scope)
+    vehicles = parking_stats(passages)
+    unsure = len(_period_reads(scope)) - len(passages) if not passages else 0
     cols = (
         Column("plate", "Plate"),
         Column("visits", "Visits", "int"),
@@ -66,4 +74,7 @@ def parking(scope: Scope) -> Sheet | None:
         ],
         columns=[c.key for c in cols],
     )
-    return Sheet("parking", "Parking", df, cols, empty_note="No plates read in this period.")
+    note = "No plates read in this period."
+    if unsure:
+        note = f"No confident plate reads in this period ({unsure} uncertain: see storesight plates log)."
+    return Sheet("parking", "Parking", df, cols, empty_note=note)

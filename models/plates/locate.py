@@ -244,6 +244,9 @@ class HaarContourLocator:
             props.append((np.float32([x, y, x + bw, y + bh]), 0.6, "haar"))
         props += [(b, 0.4, "contour") for b in _bright_boxes(gray)]
         if self.dark_plates:
+            # Light characters on a dark plate (blue police plates, which the black-hat above cannot
+            # see): the same search on the inverted picture with a wider kernel (session 7, `loc7`;
+            # it replaced ocr7's narrow-kernel inverted proposals: held-out crops read 79.7 → 87.8 %).
             props += [(b, 0.4, "dark") for b in _bright_boxes(255 - gray, DARK_CHAR_FRAC)]
         out: list[PlateCandidate] = []
         for box, base, source in props:

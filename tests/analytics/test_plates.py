@@ -7,11 +7,14 @@ import pytest
 
 from analytics.plates import (
     ALPHABET,
+    UNCERTAIN_BELOW,
     FrameRead,
+    PlateText,
     ctc_log_likelihood,
     decode,
     decode_views,
     edit_distance,
+    is_uncertain,
     normalize,
     plate_format,
     region_valid,
@@ -72,10 +75,22 @@ def _spaced(text: str) -> list[str | None]:
 
 
 def test_decode_valid_read_is_kept_with_confidences():
-    r = decode(_probs(_spaced("А123ВС77")))
+    r = decode(_probs(_spaced("А123ВС77"), peak=0.995))
     assert r.text == "А123ВС77" and r.format == "private" and not r.corrected
-    assert len(r.char_conf) == 8 and 0.5 < r.confidence <= 1.0
+    assert len(r.char_conf) == 8 and UNCERTAIN_BELOW < r.confidence <= 1.0
     assert not r.uncertain
+    # The same plate with each character at 97 %: 0.97 ** 8 ≈ 0.78 < UNCERTAIN_BELOW, so marked uncertain.
+    weak = decode(_probs(_spaced("А123ВС77"), peak=0.97))
+    assert weak.text == "А123ВС77" and weak.confidence < UNCERTAIN_BELOW and weak.uncertain
+
+
+def test_one_definition_of_uncertain():
+    assert UNCERTAIN_BELOW == 0.9  # chosen on the held-out set (benchmarks/plates_reject.py); change both
+    assert is_uncertain(0.899, True) and not is_uncertain(0.9, True) and is_uncertain(0.99, False)
+    assert not is_uncertain(0.6, True, threshold=0.5)  # a camera's own modules.plates.min_confidence
+    assert PlateText("А123ВС77", 0.95, (0.99,) * 8, "private").uncertain is False
+    assert PlateText("А123ВС77", 0.85, (0.98,) * 8, "private").uncertain is True
+    assert PlateText("А123ВС00", 0.97, (0.99,) * 8, None).uncertain is True
 
 
 def test_decode_corrects_a_digit_read_where_a_letter_must_be():

@@ -140,3 +140,40 @@ def test_onnx_runtime_line_names_the_build() -> None:
         assert "GPU build" in line and "the built-in models run on" in line
     else:
         assert line.startswith(f"{ort.__version__}, CPU build") and on_gpu is False
+
+
+def test_plates_too_small_are_a_warning(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A plate-reading camera whose stored reads are ~70 px wide: a warning naming it; a wide one: ok."""
+    from app.store.records import EventRecord
+    from app.store.sync import sync_site
+    from app.store.writer import StoreWriter
+
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(
+        "site: {name: Parking}\ndetector: {backend: nanodet}\ncameras:\n"
+        "  - {id: gate, source: gate.mp4, modules: {plates: {enabled: true}}}\n"
+        "  - {id: yard, source: yard.mp4, modules: {plates: {enabled: true}}}\n"
+        "  - {id: shop, source: shop.mp4}\n"
+    )
+    from app.config import load_config
+
+    db = tmp_path / "p.db"
+    store = open_store(f"sqlite:///{db}")
+    ids = sync_site(store, load_config(cfg))
+    with StoreWriter(store, tmp_path) as w:
+        for cam, px in (("gate", 70.0), ("yard", 180.0)):
+            run = w.start_run(ids[cam], f"{cam}.mp4")
+            for i in range(6):
+                payload = {"text": f"А{100 + i}ВС77", "confidence": 0.95, "uncertain": False, "plate_px": px + i}
+                w.put_event(run, EventRecord(cam, 1_790_000_000.0 + i, "plates", "read", None, None, payload, ()))
+        w.flush()
+    store.close()
+    code, out, _ = run_cli(capsys, "doctor", "--config", str(cfg), "--db", str(db), "--json")
+    assert code == 0  # a warning, not a failure
+    c = _checks(out)["plates"]
+    assert c["status"] == "warn"
+    assert c["detail"].startswith("plates on camera gate are 72 px wide (median of the last 6 reads)")
+    assert "yard" not in c["detail"] and "zoom in or move the camera" in c["detail"]
+    assert c["data"]["plate_px"] == {"gate": 72.5, "yard": 182.5} and c["data"]["cameras"] == ["gate", "yard"]
+    # No camera reads plates: no plates line at all.
+    assert "plates" not in {x.name for x in doctor.diagnose(None, f"sqlite:///{db}")}

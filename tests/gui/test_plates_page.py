@@ -69,6 +69,38 @@ def test_plates_page_search_photos_and_visits(qtbot, tmp_path: Path) -> None:  #
     store.close()
 
 
+def test_small_plates_are_warned_about_and_uncertain_reads_are_marked_not_counted(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
+    ids = sync_site(store, SiteConfig.model_validate(SITE))
+    t0 = 1_790_000_000.0
+    with StoreWriter(store, tmp_path) as w:
+        run = w.start_run(ids["gate"], "gate.mp4")
+        for i in range(6):  # the gate camera's plates are ~70 px wide
+            rec = _read(t0 + 60 * i, f"А{100 + i}ВС77", "in")
+            rec.payload["plate_px"] = 68.0 + i
+            w.put_event(run, rec)
+        unsure = _read(t0 + 600, "В555ХМ77", "in")
+        unsure.payload.update(uncertain=True, confidence=0.41, plate_px=66.0)
+        w.put_event(run, unsure)
+        w.flush()
+    page = PlatesPage(store, tmp_path)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=60000):
+        page.refresh()
+    assert page.size_warning.isVisible()
+    assert page.size_warning.text() == (
+        "Plates on camera gate are 70 px wide (median of the last 7 reads); reads are reliable from "
+        "~130 px — zoom in or move the camera."
+    )
+    assert page.table.item(0, 2).text() == "В555ХМ77  (uncertain)"  # stored and shown, marked
+    page.table.selectRow(0)
+    assert "uncertain read, not counted as a visit" in page.visits.text()
+    page.table.selectRow(1)
+    assert "1 visit (1 in, 0 out)" in page.visits.text()
+    store.close()
+
+
 def test_plate_lists_are_edited_and_saved_to_the_site_yaml(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Add (Latin look-alikes typed), refuse an impossible plate, move, remove: the YAML follows."""
     from ruamel.yaml import YAML

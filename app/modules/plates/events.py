@@ -7,13 +7,13 @@ from app.events import EventType
 PLATES_READ = EventType(
     "plates", "read", "Licence plate read",
     ("text", "text_latin", "hashed", "confidence", "uncertain", "votes", "reads", "char_confidence",
-     "direction", "lines", "first_ts", "last_ts", "listed"),
+     "direction", "lines", "first_ts", "last_ts", "listed", "plate_px"),
     photo=True,
     description="One vehicle passage's plate, voted over its frames (vehicle and plate photos).",
 )  # fmt: skip
 PLATES_ALERT = EventType(
     "plates", "alert", "Deny-listed vehicle",
-    ("alert_id", "kind", "text", "message", "confidence", "votes"),
+    ("alert_id", "kind", "text", "message", "confidence", "uncertain", "votes"),
     alert=True, photo=True,
     description="A vehicle whose plate is on the camera's deny list was read (raised while it is in view).",
 )  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from analytics.plates import normalize, plate_format
+from analytics.plates import UNCERTAIN_BELOW, normalize, plate_format
 from app.config_types import bounded, enabled_field
 from app.modules.stage_settings import OffThread, StageSettings, every_field, off_thread_field
 
@@ -55,8 +55,9 @@ class PlatesSettings(StageSettings):
     )
     precision: Literal["int8", "fp32"] = Field("int8", title="OCR model", description="int8 is the faster.")
     min_confidence: float = bounded(
-        0.5, 0.0, 1.0, "Minimum confidence",
-        "A passage whose voted read is less confident is stored as uncertain.",
+        UNCERTAIN_BELOW, 0.0, 1.0, "Minimum confidence",
+        "A passage whose voted read is less confident is stored as uncertain (shown marked, left out of "
+        "the Parking sheet; a list alert on it says so).",
     )
     settle_after: int = bounded(
         4, 0, 100, "Stop after N equal reads",
