@@ -16,7 +16,7 @@ read counts as wrong), the passage read (exact share of passages), and the same 
 are *not* uncertain (:func:`analytics.plates.is_uncertain`, the product's one definition) with
 their coverage.
 
-Usage: PYTHONPATH=. python benchmarks/plates_passages.py [--widths 60 80 100 130] [--n 40] [--frames 12] [--seed 7] [--table]
+Usage: PYTHONPATH=. python benchmarks/plates_passages.py [--widths 60 80 100 130] [--n 40] [--frames 12] [--seed 7] [--table] [--no-dark]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.plates import UNCERTAIN_BELOW, FrameRead, is_uncertain, vote
+from analytics.plates import UNCERTAIN_BELOW, FrameRead, is_uncertain, plate_format, vote
 from analytics.types import Detections, Frame
 from app.engine.plates_stage import PlateStage
 from app.modules.plates.settings import PlatesSettings
@@ -138,13 +138,16 @@ def settled(reads: list[PlateRead], ts: list[float], after: int = 4) -> tuple[st
     return v.text, is_uncertain(v.confidence, best.valid), v.reads
 
 
-def run(widths: list[float], n: int, frames: int, seed: int, views: int = 1) -> dict[float, list[Passage]]:
+def run(
+    widths: list[float], n: int, frames: int, seed: int, views: int = 1, dark: bool = True
+) -> dict[float, list[Passage]]:
     fonts = find_fonts(HELDOUT_FONTS)
     if not fonts:
         raise SystemExit(
             f"held-out fonts missing: {HELDOUT_FONTS} (apt-get install fonts-liberation fonts-dejavu-extra)"
         )
     reader = RecordingReader(PlateReader("haar", views=views))
+    reader.choice.locator.dark_plates = dark
     out: dict[float, list[Passage]] = {}
     for w in widths:
         rng = np.random.default_rng([seed, int(w)])
@@ -220,6 +223,29 @@ def table(results: dict[float, list[Passage]]) -> None:
         )
 
 
+def by_kind(results: dict[float, list[Passage]]) -> None:
+    """Per plate kind (the text's GOST format; two-row plates apart): frames and passages read right."""
+    print("\nper plate kind (every frame read)")
+    print(
+        "| plate width | kind | passages | single frame exact | passage exact (wrong) | "
+        "passage exact, not uncertain (coverage) | passages with no valid read |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for w, ps in results.items():
+        kinds: dict[str, list[Passage]] = {}
+        for p in ps:
+            kinds.setdefault(f"{plate_format(p.truth)}{' two-row' if p.rows == 2 else ''}", []).append(p)
+        for k, q in sorted(kinds.items()):
+            fo = np.array([o for p in q for o in p.frame_ok])
+            ok = np.array([p.text == p.truth for p in q])
+            sure = np.array([not p.uncertain for p in q])
+            print(
+                f"| ~{w:.0f} | {k} | {len(q)} | {pct(fo.mean())} | {pct(ok.mean())} ({int((~ok).sum())}) | "
+                f"{pct(ok[sure].mean() if sure.any() else np.nan)} ({pct(sure.mean())}) | "
+                f"{sum(not any(r[4] for r in p.reads) for p in q)} |"
+            )
+
+
 def curve(results: dict[float, list[Passage]]) -> None:
     print(
         "\npassage (every frame read): exact among passages with confidence ≥ t (coverage), all widths pooled"
@@ -249,6 +275,11 @@ def main() -> None:
         "--views", type=int, default=1, help="test-time views per doubtful read (the stage reads once: 1)"
     )
     ap.add_argument(
+        "--no-dark",
+        action="store_true",
+        help="the built-in locator without its dark-plate branch (before session 7)",
+    )
+    ap.add_argument(
         "--table", action="store_true", help="print the markdown tables (default: a short summary)"
     )
     ap.add_argument(
@@ -256,7 +287,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     t0 = time.time()
-    results = run(args.widths, args.n, args.frames, args.seed, args.views)
+    results = run(args.widths, args.n, args.frames, args.seed, args.views, dark=not args.no_dark)
     load = os.getloadavg()
     print(
         f"plates per passage: {args.n} passages per width, {args.frames} frames each at {FPS:.0f} fps, seed {args.seed}, "
@@ -270,6 +301,7 @@ def main() -> None:
         )
     if args.table:
         table(results)
+        by_kind(results)
         curve(results)
     else:
         for w, ps in results.items():
