@@ -7,6 +7,7 @@ import pytest
 
 from analytics.plates import (
     ALPHABET,
+    REGION_CUT_SHARE,
     UNCERTAIN_BELOW,
     FrameRead,
     PlateText,
@@ -219,6 +220,28 @@ def test_vote_sharp_reads_beat_more_blurred_ones():
     reads += [FrameRead(9.0, "Е777КХ190", 0.9, 400.0), FrameRead(9.1, "Е777КХ190", 0.9, 400.0)]
     p = vote(reads)
     assert p is not None and p.text == "Е777КХ190"
+
+
+def test_vote_restores_a_region_code_cut_to_two_digits():
+    # A small plate's third region digit is lost on most frames: those reads (valid plates themselves) vote
+    # for the whole text once it has at least REGION_CUT_SHARE of their weight.
+    cut = [FrameRead(float(i), "Н337НУ14", 0.95, 300.0) for i in range(3)]
+    whole = [FrameRead(9.0, "Н337НУ147", 0.9, 300.0)]  # 0.9 ≥ 0.3 × (3 × 0.95)
+    p = vote(cut + whole)
+    assert p is not None and p.text == "Н337НУ147" and p.votes == 4 and p.reads == 4
+    assert not is_uncertain(p.confidence, True)
+    # too little for the longer text (under the share): the cut-off text stays
+    faint = [FrameRead(9.0, "Н337НУ147", 0.2, 300.0)]
+    assert REGION_CUT_SHARE * 3 * 0.95 > 0.2
+    p = vote(cut + faint)
+    assert p is not None and p.text == "Н337НУ14"
+    # only a trailing digit counts: another letter or a longer series is a different plate
+    p = vote([*cut, FrameRead(9.0, "Н337НУ14", 0.1, 300.0)])
+    assert p is not None and p.text == "Н337НУ14" and p.votes == 4
+    other = [FrameRead(0.0, "А123ВС77", 0.95, 300.0), FrameRead(0.1, "А123ВС77", 0.95, 300.0),
+             FrameRead(0.2, "А123ВС777", 0.9, 300.0)]  # fmt: skip
+    assert vote(other).text == "А123ВС777"  # 77 → 777 is the same rule (a cut-off third digit)
+    assert vote([*other[:2], FrameRead(0.2, "А123ВС78", 0.9, 300.0)]).text == "А123ВС77"
 
 
 def test_vote_per_character_when_every_frame_flickers():
