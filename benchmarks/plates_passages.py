@@ -17,6 +17,8 @@ are *not* uncertain (:func:`analytics.plates.is_uncertain`, the product's one de
 their coverage.
 
 Usage: PYTHONPATH=. python benchmarks/plates_passages.py [--widths 60 80 100 130] [--n 40] [--frames 12] [--seed 7] [--table] [--no-dark]
+       PYTHONPATH=. python benchmarks/plates_passages.py --revote FILE.json   (the recorded frame reads of a
+       ``--json`` run voted again by today's :func:`analytics.plates.vote`: a vote rule measured without re-rendering)
 """
 
 from __future__ import annotations
@@ -265,6 +267,32 @@ def curve(results: dict[float, list[Passage]]) -> None:
 THRESHOLDS = (0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 
+def revote(path: Path) -> None:
+    """Vote each recorded passage's frame reads (every frame read) again with today's rule; print the shares."""
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"plates_passages: cannot read {path}: {e}") from None
+    print(f"passages of {path} voted again (every frame read); uncertain below {UNCERTAIN_BELOW}")
+    print("| plate width | passages | recorded passage exact | voted again: exact | not uncertain: exact (coverage, wrong) |")
+    print("| --- | --- | --- | --- | --- |")
+    every = []
+    for width, passages in recorded.items():
+        rows = []
+        for p in passages:
+            res = vote([FrameRead(ts, text, conf, sharp, valid) for ts, text, conf, sharp, valid in p["reads"]])
+            text = res.text if res else ""
+            sure = res is not None and not is_uncertain(res.confidence, plate_format(text) is not None)
+            rows.append((p["text"] == p["truth"], text == p["truth"], sure))
+        every += rows
+        for label, rs in ((f"~{float(width):.0f}", rows),) + ((("all", every),) if width == list(recorded)[-1] else ()):
+            kept = [ok for _, ok, sure in rs if sure]
+            print(
+                f"| {label} | {len(rs)} | {np.mean([r[0] for r in rs]):.2%} | {np.mean([r[1] for r in rs]):.2%} | "
+                f"{np.mean(kept) if kept else float('nan'):.2%} ({len(kept) / len(rs):.1%}, {len(kept) - sum(kept)}) |"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--widths", type=float, nargs="+", default=[60, 80, 100, 130])
@@ -285,7 +313,11 @@ def main() -> None:
     ap.add_argument(
         "--json", type=Path, help="also write every passage (truth, frame reads, reads) to this file"
     )
+    ap.add_argument("--revote", type=Path, help="vote the frame reads of this --json file again and stop")
     args = ap.parse_args()
+    if args.revote:
+        revote(args.revote)
+        return
     t0 = time.time()
     results = run(args.widths, args.n, args.frames, args.seed, args.views, dark=not args.no_dark)
     load = os.getloadavg()
