@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analytics.plates import Passage, on_list, parking_stats, plate_matches, width_warnings
+from analytics.plates import on_list, parking_stats, plate_matches, width_warnings
 from app.config import format_validation_error
 from app.errors import UserError
 from app.gui.qt_util import StorePage, fill_module_cameras, row_table
@@ -43,6 +43,7 @@ from app.gui.site_document import SiteDocument
 from app.modules.plates.lists import edit_lists
 from app.modules.plates.lists import entries as list_entries
 from app.modules.plates.settings import LISTS, PlatesSettings, list_plate
+from app.reports.parking_sheets import counted_passages
 from app.store import queries, stats
 from app.store.db import Store
 from app.store.queries import EventRow
@@ -328,11 +329,7 @@ class PlatesPage(QWidget, StorePage):
                 label.setPixmap(pix.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
         text = str(r.payload.get("text", ""))
         # The Parking sheet's rule: uncertain reads are shown (marked) but not counted as visits.
-        mine = [
-            Passage(text, e.ts, str(e.payload.get("direction", "")))
-            for e in self._rows
-            if str(e.payload.get("text", "")) == text and not e.payload.get("uncertain")
-        ]
+        mine = counted_passages(e for e in self._rows if str(e.payload.get("text", "")) == text)
         if not mine:
             self.visits.setText(f"<b>{text}</b>: an uncertain read, not counted as a visit (check the photo)")
             return

@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from analytics.plates import Passage, parking_stats
@@ -19,22 +21,24 @@ from app.reports.sheets import Column, Scope, Sheet
 from app.store import queries, stats
 
 
-def period_passages(scope: Scope) -> list[Passage]:
-    """The period's confident plate reads of the scope's cameras as :class:`analytics.plates.Passage`.
+def counted_passages(reads: Iterable[queries.EventRow]) -> list[Passage]:
+    """Stored ``plates``/``read`` events as the :class:`analytics.plates.Passage` es that count as visits.
 
-    Uncertain reads (:func:`analytics.plates.is_uncertain`, stored with each read) are left out: their
-    text may be wrong and would make phantom vehicles. They stay in ``plates log`` and the Plates tab.
+    Uncertain reads (:func:`analytics.plates.is_uncertain`, stored with each read) and reads without text
+    are left out: their text may be wrong and would make phantom vehicles. They stay in ``plates log``
+    and the Plates tab's list. The report's sheet and the Plates tab's visits both count through this.
     """
     return [
         Passage(
             str(e.payload.get("text", "")), e.ts, str(e.payload.get("direction", "")), e.payload.get("listed")
         )
-        for e in _period_reads(scope)
-        if not e.payload.get("uncertain")
+        for e in reads
+        if e.payload.get("text") and not e.payload.get("uncertain")
     ]
 
 
-def _period_reads(scope: Scope) -> list[queries.EventRow]:
+def period_reads(scope: Scope) -> list[queries.EventRow]:
+    """The period's plate reads with text, of the scope's cameras."""
     rows = queries.events(scope.store, None, "plates", "read", scope.since, scope.until, limit=None)
     return [e for e in rows if scope.includes(e.camera) and e.payload.get("text")]
 
@@ -43,9 +47,10 @@ def parking(scope: Scope) -> Sheet | None:
     """One row per vehicle: plate, visits, entries, exits, first and last seen, time parked, repeat, list."""
     if not scope.has_events("plates"):
         return None
-    passages = period_passages(scope)
+    reads = period_reads(scope)
+    passages = counted_passages(reads)
     vehicles = parking_stats(passages)
-    unsure = len(_period_reads(scope)) - len(passages) if not passages else 0
+    unsure = len(reads) - len(passages) if not passages else 0
     cols = (
         Column("plate", "Plate"),
         Column("visits", "Visits", "int"),
