@@ -57,8 +57,7 @@ class PlateCandidate:
     @property
     def box(self) -> np.ndarray:
         """Axis-aligned x1, y1, x2, y2."""
-        c = self.corners
-        return np.array([c[:, 0].min(), c[:, 1].min(), c[:, 0].max(), c[:, 1].max()], np.float32)
+        return _corners_box(self.corners)
 
     @property
     def rows(self) -> int:
@@ -250,17 +249,14 @@ class HaarContourLocator:
             props += [(b, 0.4, "dark") for b in _bright_boxes(255 - gray, DARK_CHAR_FRAC)]
         out: list[PlateCandidate] = []
         for box, base, source in props:
-            corners = refine_corners(gray, box, pad=DARK_PAD if source == "dark" else 0.15)
+            dark = source == "dark"
+            # A dark proposal whose rectangle is a part of it (a plate on a body of about its own grey,
+            # blue on red) keeps the proposal: the light characters' band, closed with the wide kernel.
+            corners = _fit_corners(gray, box, DARK_PAD if dark else 0.15, min_iou=0.5 if dark else 0.0)
             if corners is None:
-                if source == "dark":
+                if dark:
                     continue  # a dark plate is a dark rectangle around its characters: none found here
-                bx = box
-                corners = np.float32([[bx[0], bx[1]], [bx[2], bx[1]], [bx[2], bx[3]], [bx[0], bx[3]]])
-            elif source == "dark" and _iou(PlateCandidate(corners, 0, "").box, box) < 0.5:
-                # A plate on a body of about its own grey (blue on red): the rectangle found is a part
-                # of the plate; the light characters' band, closed with the wide kernel, is the plate.
-                bx = box
-                corners = np.float32([[bx[0], bx[1]], [bx[2], bx[1]], [bx[2], bx[3]], [bx[0], bx[3]]])
+                corners = _box_corners(box)
             if not _aspect_ok(corners):
                 continue
             plate, _ = rectify(gray, corners)
@@ -314,6 +310,28 @@ def _dedupe(cands: list[PlateCandidate], iou: float = 0.5) -> list[PlateCandidat
         if all(_iou(b, k.box) < iou for k in kept):
             kept.append(c)
     return kept
+
+
+def _corners_box(c: np.ndarray) -> np.ndarray:
+    """Axis-aligned x1, y1, x2, y2 around (4, 2) corners."""
+    return np.array([c[:, 0].min(), c[:, 1].min(), c[:, 0].max(), c[:, 1].max()], np.float32)
+
+
+def _box_corners(b: np.ndarray) -> np.ndarray:
+    """The (4, 2) corners TL, TR, BR, BL of an x1, y1, x2, y2 box."""
+    return np.float32([[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]])
+
+
+def _fit_corners(gray: np.ndarray, box: np.ndarray, pad: float, *, min_iou: float = 0.0) -> np.ndarray | None:
+    """:func:`refine_corners` inside ``box`` (None: no plate quadrilateral found there).
+
+    A quadrilateral whose bounds overlap ``box`` at IoU under ``min_iou`` (a part of the plate) gives the
+    box's own corners instead.
+    """
+    corners = refine_corners(gray, box, pad=pad)
+    if corners is not None and min_iou > 0 and _iou(_corners_box(corners), box) < min_iou:
+        return _box_corners(box)
+    return corners
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -384,9 +402,9 @@ class YoloPlateLocator:
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         out = []
         for b, s in zip(xyxy, conf, strict=True):
-            corners = refine_corners(gray, b, pad=0.08)
-            if corners is None or _iou(PlateCandidate(corners, 0, "").box, b) < 0.5:
-                corners = np.float32([[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]])
+            corners = _fit_corners(gray, b, 0.08, min_iou=0.5)
+            if corners is None:
+                corners = _box_corners(b)
             out.append(PlateCandidate(corners, float(s), "yolo"))
         return sorted(out, key=lambda c: -c.score)[:max_candidates]
 
